@@ -1,0 +1,17 @@
+// API keys are stored only as their SHA-256: a stolen database does not hand
+// out working keys. Keys are long random tokens, so a fast hash is enough.
+#ifndef WALLET_AUTH_H_
+#define WALLET_AUTH_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace wallet {
+
+// HashApiKey returns the lowercase hex SHA-256 of a key, as stored.
+std::string HashApiKey(absl::string_view api_key);
+
+}  // namespace wallet
+
+#endif  // WALLET_AUTH_H_

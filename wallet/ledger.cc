@@ -1,0 +1,548 @@
+#include "wallet/ledger.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "wallet/accounts.h"
+#include "wallet/money.h"
+#include "wallet/status_macros.h"
+#include "wallet/v1/records.pb.h"
+#include "wallet/validate.h"
+
+namespace wallet {
+namespace {
+
+using v1::Transfer;
+
+constexpr size_t kMaxNameBytes = 128;
+constexpr size_t kMaxReasonBytes = 256;
+constexpr int32_t kMaxCommissionBps = 1000;  // 10 %
+constexpr int64_t kMaxSanctionedLoadW = 10'000'000;
+// Ceiling for arrears and float limits: Rs 100 crore keeps every sum far from
+// int64 overflow.
+constexpr int64_t kMaxLedgerAmount = 100'000'000'000;
+constexpr absl::string_view kNextOrderKey = "next_order";
+
+std::string DeterministicBytes(const google::protobuf::MessageLite& message) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+std::string EncodeBalance(int64_t balance) { return BigEndian64(static_cast<uint64_t>(balance)); }
+
+// RequestKey scopes a client request id to the operation and the caller, so
+// that two retailers may both use receipt "1".
+std::string RequestKey(absl::string_view op, absl::string_view scope,
+                       absl::string_view request_id) {
+  return absl::StrCat(op, "/", scope, "/", request_id);
+}
+
+std::string Scope(const Principal& who) {
+  return who.is_admin() ? std::string("admin") : absl::StrCat("consumer:", who.subject_id);
+}
+
+absl::Status ValidateOptionalText(absl::string_view field, absl::string_view text) {
+  return ValidateText(field, text, kMaxNameBytes);
+}
+
+}  // namespace
+
+Ledger::Ledger(const Store* store, const LedgerOptions& options)
+    : store_(store), options_(options) {}
+
+absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Load(const Store* store,
+                                                     const LedgerOptions& options) {
+  std::unique_ptr<Ledger> ledger(new Ledger(store, options));
+  WALLET_RETURN_IF_ERROR(ledger->LoadState());
+  return ledger;
+}
+
+absl::Status Ledger::LoadState() {
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> last_seq, store_->LastKey(Table::kJournal));
+  if (last_seq) next_seq_ = DecodeBigEndian64(*last_seq) + 1;
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> next_order,
+                          store_->Get(Table::kMeta, kNextOrderKey));
+  if (next_order) next_order_ = DecodeBigEndian64(*next_order);
+
+  absl::Status parse_error;
+  WALLET_RETURN_IF_ERROR(store_->Scan(Table::kAccounts, "", "", false,
+                                      [&](absl::string_view key, absl::string_view value) {
+                                        balances_[key] =
+                                            static_cast<int64_t>(DecodeBigEndian64(value));
+                                        return true;
+                                      }));
+  WALLET_RETURN_IF_ERROR(store_->Scan(
+      Table::kMeters, "", "", false, [&](absl::string_view key, absl::string_view value) {
+        v1::Meter meter;
+        if (!meter.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          parse_error = absl::InternalError(absl::StrCat("corrupt meter record ", key));
+          return false;
+        }
+        meters_[key] = meter.consumer_id();
+        return true;
+      }));
+  WALLET_RETURN_IF_ERROR(store_->Scan(Table::kConsumers, "", "", false,
+                                      [&](absl::string_view key, absl::string_view) {
+                                        consumers_.insert(std::string(key));
+                                        return true;
+                                      }));
+  WALLET_RETURN_IF_ERROR(store_->Scan(
+      Table::kRetailers, "", "", false, [&](absl::string_view key, absl::string_view value) {
+        v1::Retailer& retailer = retailers_[key];
+        if (!retailer.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          parse_error = absl::InternalError(absl::StrCat("corrupt retailer record ", key));
+          return false;
+        }
+        return true;
+      }));
+  return parse_error;
+}
+
+int64_t Ledger::Balance(const std::string& account) const {
+  auto it = balances_.find(account);
+  return it == balances_.end() ? 0 : it->second;
+}
+
+template <typename Response, typename Request, typename Apply>
+absl::StatusOr<Response> Ledger::Idempotent(Txn& txn, const std::string& key, const Request& req,
+                                            Apply apply) {
+  const std::string fingerprint = DeterministicBytes(req);
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> seen, txn.batch->Get(Table::kRequests, key));
+  if (seen) {
+    v1::IdempotencyRecord record;
+    Response response;
+    if (!record.ParseFromString(*seen) || !response.ParseFromString(record.response())) {
+      return absl::InternalError(absl::StrCat("corrupt idempotency record ", key));
+    }
+    if (record.request() != fingerprint) {
+      return absl::AlreadyExistsError(
+          "request id was already used for a different request; use a new request id");
+    }
+    return response;
+  }
+  WALLET_ASSIGN_OR_RETURN(Response response, apply());
+  v1::IdempotencyRecord record;
+  record.set_request(fingerprint);
+  record.set_response(DeterministicBytes(response));
+  txn.batch->Put(Table::kRequests, key, record.SerializeAsString());
+  return response;
+}
+
+Transfer Ledger::Post(Txn& txn, v1::TransferType type, const std::string& debit,
+                      const std::string& credit, int64_t amount, const std::string& request_ref,
+                      const std::string& memo) {
+  Transfer transfer;
+  transfer.set_seq(next_seq_++);
+  transfer.set_time_us(absl::ToUnixMicros(txn.now));
+  transfer.set_type(type);
+  transfer.set_debit_account(debit);
+  transfer.set_credit_account(credit);
+  transfer.set_amount_paise(amount);
+  transfer.set_request_ref(request_ref);
+  transfer.set_memo(memo);
+  txn.batch->Put(Table::kJournal, BigEndian64(transfer.seq()), transfer.SerializeAsString());
+  balances_[debit] -= amount;
+  balances_[credit] += amount;
+  PutJournalEntry(txn, transfer, debit, -amount);
+  PutJournalEntry(txn, transfer, credit, amount);
+  return transfer;
+}
+
+void Ledger::PutJournalEntry(Txn& txn, const Transfer& transfer, const std::string& account,
+                             int64_t delta) {
+  const int64_t balance = balances_[account];
+  txn.batch->Put(Table::kAccounts, account, EncodeBalance(balance));
+  v1::JournalEntry entry;
+  *entry.mutable_transfer() = transfer;
+  entry.set_account(account);
+  entry.set_delta_paise(delta);
+  entry.set_balance_after_paise(balance);
+  std::string key = absl::StrCat(account, absl::string_view("\0", 1),
+                                 BigEndian64(static_cast<uint64_t>(transfer.time_us())),
+                                 BigEndian64(transfer.seq()));
+  txn.batch->Put(Table::kAccountJournal, key, entry.SerializeAsString());
+}
+
+void Ledger::RecordRecharge(Txn& txn, const std::string& meter_id, int64_t amount) {
+  v1::MeterState state;
+  state.set_last_recharge_paise(amount);
+  state.set_last_recharge_us(absl::ToUnixMicros(txn.now));
+  txn.batch->Put(Table::kMeterState, meter_id, state.SerializeAsString());
+}
+
+absl::Status Ledger::CheckCredit(const std::string& meter_id, int64_t amount) const {
+  if (AddOverflows(Balance(MeterAccount(meter_id)), amount)) {
+    return absl::FailedPreconditionError("the meter balance would overflow");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::RegisterMeterResponse> Ledger::RegisterMeter(
+    Txn& txn, const v1::RegisterMeterRequest& req) {
+  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
+  return Idempotent<v1::RegisterMeterResponse>(
+      txn, RequestKey("RegisterMeter", "admin", req.request_id()), req,
+      [&]() -> absl::StatusOr<v1::RegisterMeterResponse> {
+        const v1::Meter& in = req.meter();
+        WALLET_RETURN_IF_ERROR(ValidateId("meter.meter_id", in.meter_id()));
+        WALLET_RETURN_IF_ERROR(ValidateId("meter.consumer_id", in.consumer_id()));
+        if (!req.consumer().consumer_id().empty() &&
+            req.consumer().consumer_id() != in.consumer_id()) {
+          return absl::InvalidArgumentError("consumer.consumer_id differs from meter.consumer_id");
+        }
+        if (!v1::Category_IsValid(in.category()) || in.category() == v1::CATEGORY_UNSPECIFIED) {
+          return absl::InvalidArgumentError("meter.category is required");
+        }
+        WALLET_RETURN_IF_ERROR(ValidateOptionalText("meter.circle", in.circle()));
+        WALLET_RETURN_IF_ERROR(ValidateOptionalText("meter.division", in.division()));
+        WALLET_RETURN_IF_ERROR(ValidateOptionalText("meter.subdivision", in.subdivision()));
+        if (in.sanctioned_load_w() <= 0 || in.sanctioned_load_w() > kMaxSanctionedLoadW) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "meter.sanctioned_load_w must be between 1 and ", kMaxSanctionedLoadW));
+        }
+        if (!in.tariff_id().empty()) {
+          WALLET_RETURN_IF_ERROR(ValidateId("meter.tariff_id", in.tariff_id()));
+        }
+        if (req.arrears_paise() < 0 || req.arrears_paise() > kMaxLedgerAmount) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("arrears_paise must be between 0 and ", kMaxLedgerAmount));
+        }
+        const bool new_consumer = !consumers_.contains(in.consumer_id());
+        if (new_consumer) {
+          WALLET_RETURN_IF_ERROR(ValidatePhone("consumer.phone", req.consumer().phone()));
+          WALLET_RETURN_IF_ERROR(ValidateOptionalText("consumer.name", req.consumer().name()));
+        }
+        if (meters_.contains(in.meter_id())) {
+          return absl::AlreadyExistsError(
+              absl::StrCat("meter ", in.meter_id(), " is already registered"));
+        }
+
+        v1::RegisterMeterResponse response;
+        v1::Meter& meter = *response.mutable_meter();
+        meter = in;
+        meter.set_registered_us(absl::ToUnixMicros(txn.now));
+        meter.clear_last_recharge_paise();
+        meter.clear_last_recharge_us();
+        if (meter.tariff_id().empty()) meter.set_tariff_id("default");
+        v1::Consumer& consumer = *response.mutable_consumer();
+        if (new_consumer) {
+          consumer = req.consumer();
+          consumer.set_consumer_id(in.consumer_id());
+          txn.batch->Put(Table::kConsumers, consumer.consumer_id(), consumer.SerializeAsString());
+          consumers_.insert(consumer.consumer_id());
+        } else {
+          WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                                  txn.batch->Get(Table::kConsumers, in.consumer_id()));
+          if (stored) consumer.ParseFromString(*stored);
+        }
+        txn.batch->Put(Table::kMeters, meter.meter_id(), meter.SerializeAsString());
+        txn.batch->Put(Table::kConsumerMeters,
+                       absl::StrCat(meter.consumer_id(), absl::string_view("\0", 1),
+                                    meter.meter_id()),
+                       "");
+        meters_[meter.meter_id()] = meter.consumer_id();
+        // Open the wallet at zero so that it is listed before its first transfer.
+        const std::string wallet_account = MeterAccount(meter.meter_id());
+        balances_[wallet_account] = 0;
+        txn.batch->Put(Table::kAccounts, wallet_account, EncodeBalance(0));
+        if (req.arrears_paise() > 0) {
+          Post(txn, v1::ARREARS_OPENING, ArrearsAccount(meter.meter_id()),
+               std::string(kLegacyArrears), req.arrears_paise(), req.request_id(),
+               "legacy arrears at conversion to prepaid");
+        }
+        return response;
+      });
+}
+
+absl::StatusOr<v1::AdjustBalanceResponse> Ledger::AdjustBalance(
+    Txn& txn, const v1::AdjustBalanceRequest& req) {
+  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
+  return Idempotent<v1::AdjustBalanceResponse>(
+      txn, RequestKey("AdjustBalance", "admin", req.request_id()), req,
+      [&]() -> absl::StatusOr<v1::AdjustBalanceResponse> {
+        WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
+        WALLET_RETURN_IF_ERROR(
+            ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
+        if (req.reason().empty()) return absl::InvalidArgumentError("reason is required");
+        WALLET_RETURN_IF_ERROR(ValidateText("reason", req.reason(), kMaxReasonBytes));
+        const bool credit = req.direction() == v1::AdjustBalanceRequest::CREDIT;
+        if (!credit && req.direction() != v1::AdjustBalanceRequest::DEBIT) {
+          return absl::InvalidArgumentError("direction must be CREDIT or DEBIT");
+        }
+        if (!meters_.contains(req.meter_id())) {
+          return absl::NotFoundError(absl::StrCat("meter ", req.meter_id(), " is not registered"));
+        }
+        const std::string account = MeterAccount(req.meter_id());
+        if (credit) {
+          WALLET_RETURN_IF_ERROR(CheckCredit(req.meter_id(), req.amount_paise()));
+        } else if (Balance(account) < req.amount_paise()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "a debit of ", FormatRupees(req.amount_paise()), " would take meter ",
+              req.meter_id(), " below zero (balance ", FormatRupees(Balance(account)), ")"));
+        }
+        v1::AdjustBalanceResponse response;
+        const std::string adjustments(kAdjustments);
+        *response.mutable_transfer() =
+            credit ? Post(txn, v1::ADJUSTMENT_CREDIT, adjustments, account, req.amount_paise(),
+                          req.request_id(), req.reason())
+                   : Post(txn, v1::ADJUSTMENT_DEBIT, account, adjustments, req.amount_paise(),
+                          req.request_id(), req.reason());
+        response.set_balance_paise(Balance(account));
+        return response;
+      });
+}
+
+absl::StatusOr<v1::CreateRetailerResponse> Ledger::CreateRetailer(
+    Txn& txn, const v1::CreateRetailerRequest& req) {
+  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
+  return Idempotent<v1::CreateRetailerResponse>(
+      txn, RequestKey("CreateRetailer", "admin", req.request_id()), req,
+      [&]() -> absl::StatusOr<v1::CreateRetailerResponse> {
+        const v1::Retailer& in = req.retailer();
+        WALLET_RETURN_IF_ERROR(ValidateId("retailer.retailer_id", in.retailer_id()));
+        if (in.name().empty()) return absl::InvalidArgumentError("retailer.name is required");
+        WALLET_RETURN_IF_ERROR(ValidateOptionalText("retailer.name", in.name()));
+        if (in.commission_bps() > kMaxCommissionBps) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("retailer.commission_bps must be at most ", kMaxCommissionBps));
+        }
+        if (in.float_limit_paise() > 0 || in.float_limit_paise() < -kMaxLedgerAmount) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "retailer.float_limit_paise must be between ", -kMaxLedgerAmount, " and 0"));
+        }
+        if (retailers_.contains(in.retailer_id())) {
+          return absl::AlreadyExistsError(
+              absl::StrCat("retailer ", in.retailer_id(), " already exists"));
+        }
+        v1::CreateRetailerResponse response;
+        v1::Retailer& retailer = *response.mutable_retailer();
+        retailer = in;
+        if (retailer.commission_bps() < 0) {
+          retailer.set_commission_bps(options_.default_commission_bps);
+        }
+        retailer.set_created_us(absl::ToUnixMicros(txn.now));
+        txn.batch->Put(Table::kRetailers, retailer.retailer_id(), retailer.SerializeAsString());
+        retailers_[retailer.retailer_id()] = retailer;
+        const std::string account = RetailerAccount(retailer.retailer_id());
+        balances_[account] = 0;
+        txn.batch->Put(Table::kAccounts, account, EncodeBalance(0));
+        return response;
+      });
+}
+
+absl::StatusOr<v1::TopUpFloatResponse> Ledger::TopUpFloat(Txn& txn,
+                                                          const v1::TopUpFloatRequest& req) {
+  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
+  return Idempotent<v1::TopUpFloatResponse>(
+      txn, RequestKey("TopUpFloat", "admin", req.request_id()), req,
+      [&]() -> absl::StatusOr<v1::TopUpFloatResponse> {
+        WALLET_RETURN_IF_ERROR(ValidateId("retailer_id", req.retailer_id()));
+        WALLET_RETURN_IF_ERROR(
+            ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
+        WALLET_RETURN_IF_ERROR(ValidateOptionalText("reference", req.reference()));
+        if (!retailers_.contains(req.retailer_id())) {
+          return absl::NotFoundError(absl::StrCat("retailer ", req.retailer_id(), " not found"));
+        }
+        const std::string account = RetailerAccount(req.retailer_id());
+        if (AddOverflows(Balance(account), req.amount_paise())) {
+          return absl::FailedPreconditionError("the float balance would overflow");
+        }
+        v1::TopUpFloatResponse response;
+        *response.mutable_transfer() =
+            Post(txn, v1::FLOAT_TOPUP, std::string(kFloatDeposits), account, req.amount_paise(),
+                 req.request_id(), req.reference());
+        response.set_float_balance_paise(Balance(account));
+        return response;
+      });
+}
+
+absl::StatusOr<v1::IssueApiKeyResponse> Ledger::IssueApiKey(Txn& txn,
+                                                            const v1::IssueApiKeyRequest& req,
+                                                            const std::string& key_hash,
+                                                            bool* issued) {
+  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
+  return Idempotent<v1::IssueApiKeyResponse>(
+      txn, RequestKey("IssueApiKey", "admin", req.request_id()), req,
+      [&]() -> absl::StatusOr<v1::IssueApiKeyResponse> {
+        WALLET_RETURN_IF_ERROR(ValidateOptionalText("label", req.label()));
+        switch (req.role()) {
+          case v1::ROLE_RETAILER:
+            WALLET_RETURN_IF_ERROR(ValidateId("subject_id", req.subject_id()));
+            if (!retailers_.contains(req.subject_id())) {
+              return absl::NotFoundError(
+                  absl::StrCat("retailer ", req.subject_id(), " not found"));
+            }
+            break;
+          case v1::ROLE_CONSUMER:
+            WALLET_RETURN_IF_ERROR(ValidateId("subject_id", req.subject_id()));
+            if (!consumers_.contains(req.subject_id())) {
+              return absl::NotFoundError(
+                  absl::StrCat("consumer ", req.subject_id(), " not found"));
+            }
+            break;
+          case v1::ROLE_ADMIN:
+          case v1::ROLE_PAYMENT_GATEWAY:
+          case v1::ROLE_METER_GATEWAY:
+            if (!req.subject_id().empty()) {
+              return absl::InvalidArgumentError("subject_id must be empty for this role");
+            }
+            break;
+          default:
+            return absl::InvalidArgumentError("role is required");
+        }
+        v1::ApiKeyRecord record;
+        record.set_role(req.role());
+        record.set_subject_id(req.subject_id());
+        record.set_label(req.label());
+        record.set_created_us(absl::ToUnixMicros(txn.now));
+        txn.batch->Put(Table::kApiKeys, key_hash, record.SerializeAsString());
+        *issued = true;
+        v1::IssueApiKeyResponse response;
+        response.set_role(req.role());
+        response.set_subject_id(req.subject_id());
+        return response;
+      });
+}
+
+absl::Status Ledger::EnsureApiKey(Txn& txn, const std::string& key_hash, v1::Role role,
+                                  const std::string& label) {
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> existing,
+                          txn.batch->Get(Table::kApiKeys, key_hash));
+  if (existing) return absl::OkStatus();
+  v1::ApiKeyRecord record;
+  record.set_role(role);
+  record.set_label(label);
+  record.set_created_us(absl::ToUnixMicros(txn.now));
+  txn.batch->Put(Table::kApiKeys, key_hash, record.SerializeAsString());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::StartRechargeResponse> Ledger::StartRecharge(
+    Txn& txn, const Principal& who, const v1::StartRechargeRequest& req) {
+  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
+  return Idempotent<v1::StartRechargeResponse>(
+      txn, RequestKey("StartRecharge", Scope(who), req.request_id()), req,
+      [&]() -> absl::StatusOr<v1::StartRechargeResponse> {
+        WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
+        WALLET_RETURN_IF_ERROR(
+            ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
+        auto meter = meters_.find(req.meter_id());
+        if (meter == meters_.end()) {
+          return absl::NotFoundError(absl::StrCat("meter ", req.meter_id(), " is not registered"));
+        }
+        if (!who.is_admin() && meter->second != who.subject_id) {
+          return absl::PermissionDeniedError("this meter belongs to another consumer");
+        }
+        v1::StartRechargeResponse response;
+        v1::RechargeOrder& order = *response.mutable_order();
+        order.set_order_id(absl::StrFormat("ord-%010d", next_order_));
+        order.set_meter_id(req.meter_id());
+        order.set_consumer_id(meter->second);
+        order.set_amount_paise(req.amount_paise());
+        order.set_state(v1::ORDER_PENDING);
+        order.set_created_us(absl::ToUnixMicros(txn.now));
+        ++next_order_;
+        txn.batch->Put(Table::kMeta, kNextOrderKey, BigEndian64(next_order_));
+        txn.batch->Put(Table::kOrders, order.order_id(), order.SerializeAsString());
+        return response;
+      });
+}
+
+absl::StatusOr<v1::ConfirmPaymentResponse> Ledger::ConfirmPayment(
+    Txn& txn, const v1::ConfirmPaymentRequest& req) {
+  WALLET_RETURN_IF_ERROR(ValidateId("payment_id", req.payment_id()));
+  return Idempotent<v1::ConfirmPaymentResponse>(
+      txn, RequestKey("ConfirmPayment", "gateway", req.payment_id()), req,
+      [&]() -> absl::StatusOr<v1::ConfirmPaymentResponse> {
+        WALLET_RETURN_IF_ERROR(ValidateId("order_id", req.order_id()));
+        WALLET_RETURN_IF_ERROR(
+            ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
+        WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                                txn.batch->Get(Table::kOrders, req.order_id()));
+        if (!stored) return absl::NotFoundError(absl::StrCat("order ", req.order_id(), " not found"));
+        v1::ConfirmPaymentResponse response;
+        v1::RechargeOrder& order = *response.mutable_order();
+        if (!order.ParseFromString(*stored)) {
+          return absl::InternalError(absl::StrCat("corrupt order ", req.order_id()));
+        }
+        if (order.state() == v1::ORDER_PAID) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "order ", order.order_id(), " was already paid by payment ", order.payment_id()));
+        }
+        if (order.amount_paise() != req.amount_paise()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "amount ", req.amount_paise(), " differs from the order's ", order.amount_paise()));
+        }
+        WALLET_RETURN_IF_ERROR(CheckCredit(order.meter_id(), order.amount_paise()));
+        const std::string account = MeterAccount(order.meter_id());
+        *response.mutable_transfer() =
+            Post(txn, v1::PAYMENT_RECHARGE, std::string(kPaymentClearing), account,
+                 order.amount_paise(), req.payment_id(), order.order_id());
+        RecordRecharge(txn, order.meter_id(), order.amount_paise());
+        order.set_state(v1::ORDER_PAID);
+        order.set_payment_id(req.payment_id());
+        order.set_paid_us(absl::ToUnixMicros(txn.now));
+        order.set_transfer_seq(response.transfer().seq());
+        txn.batch->Put(Table::kOrders, order.order_id(), order.SerializeAsString());
+        response.set_balance_paise(Balance(account));
+        return response;
+      });
+}
+
+absl::StatusOr<v1::RetailerRechargeResponse> Ledger::RetailerRecharge(
+    Txn& txn, const std::string& retailer_id, const v1::RetailerRechargeRequest& req) {
+  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
+  WALLET_RETURN_IF_ERROR(ValidateId("retailer_id", retailer_id));
+  auto retailer = retailers_.find(retailer_id);
+  if (retailer == retailers_.end()) {
+    return absl::NotFoundError(absl::StrCat("retailer ", retailer_id, " not found"));
+  }
+  // The fingerprint names the acting retailer even when the key implied it.
+  v1::RetailerRechargeRequest normalized = req;
+  normalized.set_retailer_id(retailer_id);
+  return Idempotent<v1::RetailerRechargeResponse>(
+      txn, RequestKey("Recharge", RetailerAccount(retailer_id), req.request_id()), normalized,
+      [&]() -> absl::StatusOr<v1::RetailerRechargeResponse> {
+        WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
+        WALLET_RETURN_IF_ERROR(
+            ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
+        if (!meters_.contains(req.meter_id())) {
+          return absl::NotFoundError(absl::StrCat("meter ", req.meter_id(), " is not registered"));
+        }
+        const std::string float_account = RetailerAccount(retailer_id);
+        const int64_t available = Balance(float_account) - retailer->second.float_limit_paise();
+        if (available < req.amount_paise()) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("insufficient float: ", FormatRupees(available), " available, ",
+                           FormatRupees(req.amount_paise()), " requested"));
+        }
+        WALLET_RETURN_IF_ERROR(CheckCredit(req.meter_id(), req.amount_paise()));
+        const std::string meter_account = MeterAccount(req.meter_id());
+        v1::RetailerRechargeResponse response;
+        *response.mutable_recharge() = Post(txn, v1::RETAILER_RECHARGE, float_account,
+                                            meter_account, req.amount_paise(), req.request_id(), "");
+        const int64_t commission =
+            PercentOfBps(req.amount_paise(), retailer->second.commission_bps());
+        if (commission > 0) {
+          *response.mutable_commission() =
+              Post(txn, v1::RETAILER_COMMISSION, std::string(kCommission), float_account,
+                   commission, req.request_id(), "");
+        }
+        RecordRecharge(txn, req.meter_id(), req.amount_paise());
+        response.set_float_balance_paise(Balance(float_account));
+        response.set_meter_balance_paise(Balance(meter_account));
+        return response;
+      });
+}
+
+}  // namespace wallet

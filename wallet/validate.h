@@ -1,0 +1,30 @@
+// Validation of untrusted request fields. Each function returns
+// InvalidArgument naming the field, or OK.
+#ifndef WALLET_VALIDATE_H_
+#define WALLET_VALIDATE_H_
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace wallet {
+
+// Longest id accepted anywhere (meter, consumer, retailer, request, payment).
+inline constexpr size_t kMaxIdLength = 64;
+
+// ValidateId accepts 1..64 characters from [A-Za-z0-9._:-].
+absl::Status ValidateId(absl::string_view field, absl::string_view id);
+
+// ValidateAmount accepts 1..max_paise.
+absl::Status ValidateAmount(absl::string_view field, int64_t paise, int64_t max_paise);
+
+// ValidateText accepts printable UTF-8 of at most max_bytes, no control characters.
+absl::Status ValidateText(absl::string_view field, absl::string_view text, size_t max_bytes);
+
+// ValidatePhone accepts an optional '+' and 10..15 digits.
+absl::Status ValidatePhone(absl::string_view field, absl::string_view phone);
+
+}  // namespace wallet
+
+#endif  // WALLET_VALIDATE_H_

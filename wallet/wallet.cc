@@ -1,0 +1,532 @@
+#include "wallet/wallet.h"
+
+#include <future>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "absl/time/civil_time.h"
+#include "glog/logging.h"
+#include "wallet/accounts.h"
+#include "wallet/auth.h"
+#include "wallet/status_macros.h"
+#include "wallet/v1/records.pb.h"
+#include "wallet/validate.h"
+
+namespace wallet {
+namespace {
+
+constexpr int32_t kDefaultJournalPage = 50;
+constexpr int32_t kDefaultMeterPage = 100;
+constexpr int32_t kMaxPage = 1000;
+// A filtered meter listing stops after this many rows and hands back a token,
+// so one call never walks a whole utility.
+constexpr int kMaxRowsScannedPerPage = 200'000;
+constexpr int kMaxStatementEntries = 10'000;
+
+// Indian Standard Time has no daylight saving: a fixed offset is exact.
+absl::TimeZone Ist() { return absl::FixedTimeZone(5 * 3600 + 30 * 60); }
+
+int32_t PageSize(int32_t requested, int32_t fallback) {
+  if (requested <= 0) return fallback;
+  return requested > kMaxPage ? kMaxPage : requested;
+}
+
+std::string JournalPrefix(absl::string_view account) {
+  return absl::StrCat(account, absl::string_view("\0", 1));
+}
+
+std::string JournalKeyAt(absl::string_view account, absl::Time t) {
+  return absl::StrCat(JournalPrefix(account),
+                      BigEndian64(static_cast<uint64_t>(absl::ToUnixMicros(t))));
+}
+
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token) {
+  std::string key;
+  if (!absl::WebSafeBase64Unescape(token, &key)) {
+    return absl::InvalidArgumentError("page_token is malformed");
+  }
+  return key;
+}
+
+template <typename Message>
+absl::StatusOr<Message> Parse(absl::string_view bytes, absl::string_view what) {
+  Message message;
+  if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InternalError(absl::StrCat("corrupt ", what, " record"));
+  }
+  return message;
+}
+
+// ReadJournalPage appends entries of `account`, newest first, after `token`.
+absl::Status ReadJournalPage(const Store& store, absl::string_view account, int32_t page_size,
+                             absl::string_view page_token,
+                             google::protobuf::RepeatedPtrField<v1::JournalEntry>* entries,
+                             std::string* next_token) {
+  std::string after;
+  if (!page_token.empty()) {
+    WALLET_ASSIGN_OR_RETURN(after, DecodePageToken(page_token));
+    if (!absl::StartsWith(after, JournalPrefix(account))) {
+      return absl::InvalidArgumentError("page_token belongs to another account");
+    }
+  }
+  std::string last_key;
+  bool more = false;
+  absl::Status parse_status;
+  WALLET_RETURN_IF_ERROR(store.Scan(
+      Table::kAccountJournal, JournalPrefix(account), after, /*reverse=*/true,
+      [&](absl::string_view key, absl::string_view value) {
+        if (!after.empty() && key >= after) return true;  // the token's own row
+        if (entries->size() >= page_size) {
+          more = true;
+          return false;
+        }
+        auto entry = Parse<v1::JournalEntry>(value, "journal entry");
+        if (!entry.ok()) {
+          parse_status = entry.status();
+          return false;
+        }
+        *entries->Add() = *std::move(entry);
+        last_key = std::string(key);
+        return true;
+      }));
+  WALLET_RETURN_IF_ERROR(parse_status);
+  if (more) *next_token = absl::WebSafeBase64Escape(last_key);
+  return absl::OkStatus();
+}
+
+bool MatchesFilter(const v1::Meter& meter, const v1::ListMetersRequest& req) {
+  return (req.category() == v1::CATEGORY_UNSPECIFIED || meter.category() == req.category()) &&
+         (req.circle().empty() || meter.circle() == req.circle()) &&
+         (req.division().empty() || meter.division() == req.division()) &&
+         (req.subdivision().empty() || meter.subdivision() == req.subdivision()) &&
+         (req.consumer_id().empty() || meter.consumer_id() == req.consumer_id());
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Wallet>> Wallet::Open(const WalletOptions& options, Clock* clock) {
+  StoreOptions store_options;
+  store_options.path = options.data_dir;
+  store_options.sync = options.sync;
+  WALLET_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(store_options));
+  WALLET_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger,
+                          Ledger::Load(store.get(), options.ledger));
+  return std::unique_ptr<Wallet>(
+      new Wallet(std::move(store), std::move(ledger), clock, options.pipeline));
+}
+
+Wallet::Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, Clock* clock,
+               const PipelineOptions& options)
+    : store_(std::move(store)), ledger_(std::move(ledger)) {
+  pipeline_ = std::make_unique<CommitPipeline>(store_.get(), clock, options);
+}
+
+Wallet::~Wallet() {
+  pipeline_->Stop();
+  absl::Status flushed = store_->Flush();
+  if (!flushed.ok()) LOG(WARNING) << "flush on close failed: " << flushed;
+}
+
+template <typename Response, typename ApplyFn>
+void Wallet::Mutate(ApplyFn apply, Callback<Response> done) {
+  const bool queued = pipeline_->Submit(
+      [apply = std::move(apply), done](Txn& txn) mutable -> CommitPipeline::Completion {
+        auto result = std::make_shared<absl::StatusOr<Response>>(apply(txn));
+        return [result, done = std::move(done)] { done(std::move(*result)); };
+      });
+  if (!queued) done(absl::UnavailableError("the wallet is shutting down"));
+}
+
+absl::StatusOr<Principal> Wallet::Authenticate(absl::string_view api_key) {
+  if (api_key.empty()) return absl::UnauthenticatedError("missing API key (x-api-key)");
+  const std::string hash = HashApiKey(api_key);
+  {
+    absl::MutexLock lock(&keys_mu_);
+    auto it = key_cache_.find(hash);
+    if (it != key_cache_.end()) return it->second;
+  }
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->Get(Table::kApiKeys, hash));
+  if (!stored) return absl::UnauthenticatedError("unknown API key");
+  WALLET_ASSIGN_OR_RETURN(v1::ApiKeyRecord record, Parse<v1::ApiKeyRecord>(*stored, "API key"));
+  Principal principal{record.role(), record.subject_id()};
+  absl::MutexLock lock(&keys_mu_);
+  key_cache_[hash] = principal;
+  return principal;
+}
+
+absl::Status Wallet::EnsureApiKey(absl::string_view api_key, v1::Role role,
+                                  const std::string& label) {
+  std::promise<absl::Status> promise;
+  const std::string hash = HashApiKey(api_key);
+  Mutate<bool>(
+      [this, hash, role, label](Txn& txn) -> absl::StatusOr<bool> {
+        WALLET_RETURN_IF_ERROR(ledger_->EnsureApiKey(txn, hash, role, label));
+        return true;
+      },
+      [&promise](absl::StatusOr<bool> r) { promise.set_value(r.status()); });
+  return promise.get_future().get();
+}
+
+void Wallet::RegisterMeter(v1::RegisterMeterRequest req, Callback<v1::RegisterMeterResponse> done) {
+  Mutate<v1::RegisterMeterResponse>(
+      [this, req = std::move(req)](Txn& txn) { return ledger_->RegisterMeter(txn, req); },
+      std::move(done));
+}
+
+void Wallet::AdjustBalance(v1::AdjustBalanceRequest req, Callback<v1::AdjustBalanceResponse> done) {
+  Mutate<v1::AdjustBalanceResponse>(
+      [this, req = std::move(req)](Txn& txn) { return ledger_->AdjustBalance(txn, req); },
+      std::move(done));
+}
+
+void Wallet::CreateRetailer(v1::CreateRetailerRequest req,
+                            Callback<v1::CreateRetailerResponse> done) {
+  Mutate<v1::CreateRetailerResponse>(
+      [this, req = std::move(req)](Txn& txn) { return ledger_->CreateRetailer(txn, req); },
+      std::move(done));
+}
+
+void Wallet::TopUpFloat(v1::TopUpFloatRequest req, Callback<v1::TopUpFloatResponse> done) {
+  Mutate<v1::TopUpFloatResponse>(
+      [this, req = std::move(req)](Txn& txn) { return ledger_->TopUpFloat(txn, req); },
+      std::move(done));
+}
+
+void Wallet::IssueApiKey(v1::IssueApiKeyRequest req, std::string api_key,
+                         Callback<v1::IssueApiKeyResponse> done) {
+  const std::string hash = HashApiKey(api_key);
+  Mutate<v1::IssueApiKeyResponse>(
+      [this, req = std::move(req), hash, api_key = std::move(api_key)](
+          Txn& txn) -> absl::StatusOr<v1::IssueApiKeyResponse> {
+        bool issued = false;
+        WALLET_ASSIGN_OR_RETURN(v1::IssueApiKeyResponse response,
+                                ledger_->IssueApiKey(txn, req, hash, &issued));
+        // Only the call that stored this key's hash may show the key.
+        if (issued) response.set_api_key(api_key);
+        return response;
+      },
+      std::move(done));
+}
+
+void Wallet::StartRecharge(Principal who, v1::StartRechargeRequest req,
+                           Callback<v1::StartRechargeResponse> done) {
+  Mutate<v1::StartRechargeResponse>(
+      [this, who = std::move(who), req = std::move(req)](Txn& txn) {
+        return ledger_->StartRecharge(txn, who, req);
+      },
+      std::move(done));
+}
+
+void Wallet::ConfirmPayment(v1::ConfirmPaymentRequest req,
+                            Callback<v1::ConfirmPaymentResponse> done) {
+  Mutate<v1::ConfirmPaymentResponse>(
+      [this, req = std::move(req)](Txn& txn) { return ledger_->ConfirmPayment(txn, req); },
+      std::move(done));
+}
+
+void Wallet::RetailerRecharge(Principal who, v1::RetailerRechargeRequest req,
+                              Callback<v1::RetailerRechargeResponse> done) {
+  absl::StatusOr<std::string> retailer = ActingRetailer(who, req.retailer_id());
+  if (!retailer.ok()) {
+    done(retailer.status());
+    return;
+  }
+  Mutate<v1::RetailerRechargeResponse>(
+      [this, retailer = *std::move(retailer), req = std::move(req)](Txn& txn) {
+        return ledger_->RetailerRecharge(txn, retailer, req);
+      },
+      std::move(done));
+}
+
+absl::StatusOr<std::string> Wallet::ActingRetailer(const Principal& who,
+                                                   const std::string& requested) const {
+  if (who.role == v1::ROLE_RETAILER) {
+    if (!requested.empty() && requested != who.subject_id) {
+      return absl::PermissionDeniedError("a retailer key acts only on its own float");
+    }
+    return who.subject_id;
+  }
+  if (who.is_admin()) {
+    if (requested.empty()) return absl::InvalidArgumentError("retailer_id is required");
+    WALLET_RETURN_IF_ERROR(ValidateId("retailer_id", requested));
+    return requested;
+  }
+  return absl::PermissionDeniedError("only retailers and admins act on floats");
+}
+
+absl::StatusOr<int64_t> Wallet::StoredBalance(const std::string& account) const {
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> value, store_->Get(Table::kAccounts, account));
+  return value ? static_cast<int64_t>(DecodeBigEndian64(*value)) : 0;
+}
+
+absl::StatusOr<v1::Meter> Wallet::ReadMeter(const std::string& meter_id) const {
+  WALLET_RETURN_IF_ERROR(ValidateId("meter_id", meter_id));
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->Get(Table::kMeters, meter_id));
+  if (!stored) return absl::NotFoundError(absl::StrCat("meter ", meter_id, " is not registered"));
+  WALLET_ASSIGN_OR_RETURN(v1::Meter meter, Parse<v1::Meter>(*stored, "meter"));
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> state,
+                          store_->Get(Table::kMeterState, meter_id));
+  if (state) {
+    WALLET_ASSIGN_OR_RETURN(v1::MeterState s, Parse<v1::MeterState>(*state, "meter state"));
+    meter.set_last_recharge_paise(s.last_recharge_paise());
+    meter.set_last_recharge_us(s.last_recharge_us());
+  }
+  return meter;
+}
+
+absl::StatusOr<v1::Meter> Wallet::ReadOwnedMeter(const Principal& who,
+                                                 const std::string& meter_id) const {
+  WALLET_ASSIGN_OR_RETURN(v1::Meter meter, ReadMeter(meter_id));
+  if (!who.is_admin() && meter.consumer_id() != who.subject_id) {
+    return absl::PermissionDeniedError("this meter belongs to another consumer");
+  }
+  return meter;
+}
+
+absl::StatusOr<v1::MeterView> Wallet::ViewOf(v1::Meter meter) const {
+  v1::MeterView view;
+  WALLET_ASSIGN_OR_RETURN(int64_t balance, StoredBalance(MeterAccount(meter.meter_id())));
+  WALLET_ASSIGN_OR_RETURN(int64_t arrears, StoredBalance(ArrearsAccount(meter.meter_id())));
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> consumer,
+                          store_->Get(Table::kConsumers, meter.consumer_id()));
+  if (consumer) {
+    WALLET_ASSIGN_OR_RETURN(*view.mutable_consumer(), Parse<v1::Consumer>(*consumer, "consumer"));
+  }
+  view.set_balance_paise(balance);
+  view.set_arrears_paise(-arrears);
+  *view.mutable_meter() = std::move(meter);
+  return view;
+}
+
+absl::StatusOr<v1::MeterView> Wallet::GetMeter(const std::string& meter_id) const {
+  WALLET_ASSIGN_OR_RETURN(v1::Meter meter, ReadMeter(meter_id));
+  return ViewOf(std::move(meter));
+}
+
+absl::StatusOr<v1::ListMetersResponse> Wallet::ListMeters(const v1::ListMetersRequest& req) const {
+  if (!req.page_token().empty()) WALLET_RETURN_IF_ERROR(ValidateId("page_token", req.page_token()));
+  if (req.min_arrears_paise() < 0) {
+    return absl::InvalidArgumentError("min_arrears_paise must not be negative");
+  }
+  const int32_t page_size = PageSize(req.page_size(), kDefaultMeterPage);
+  v1::ListMetersResponse response;
+  std::string last_id;
+  int scanned = 0;
+  bool more = false;
+  absl::Status status;
+  WALLET_RETURN_IF_ERROR(store_->Scan(
+      Table::kMeters, "", req.page_token(), false,
+      [&](absl::string_view key, absl::string_view value) {
+        if (key == req.page_token()) return true;
+        if (response.meters_size() >= page_size || ++scanned > kMaxRowsScannedPerPage) {
+          more = true;
+          return false;
+        }
+        last_id = std::string(key);
+        auto meter = ReadMeter(last_id);
+        if (!meter.ok()) {
+          status = meter.status();
+          return false;
+        }
+        if (!MatchesFilter(*meter, req)) return true;
+        auto view = ViewOf(*std::move(meter));
+        if (!view.ok()) {
+          status = view.status();
+          return false;
+        }
+        if (view->arrears_paise() < req.min_arrears_paise()) return true;
+        *response.add_meters() = *std::move(view);
+        return true;
+      }));
+  WALLET_RETURN_IF_ERROR(status);
+  if (more) response.set_next_page_token(last_id);
+  return response;
+}
+
+absl::StatusOr<v1::GetJournalResponse> Wallet::GetJournal(const v1::GetJournalRequest& req) const {
+  if (req.account().empty() || req.account().size() > 2 * kMaxIdLength) {
+    return absl::InvalidArgumentError("account is required, e.g. meter:<id>");
+  }
+  v1::GetJournalResponse response;
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> balance,
+                          store_->Get(Table::kAccounts, req.account()));
+  if (!balance) return absl::NotFoundError(absl::StrCat("account ", req.account(), " not found"));
+  response.set_balance_paise(static_cast<int64_t>(DecodeBigEndian64(*balance)));
+  WALLET_RETURN_IF_ERROR(ReadJournalPage(*store_, req.account(),
+                                         PageSize(req.page_size(), kDefaultJournalPage),
+                                         req.page_token(), response.mutable_entries(),
+                                         response.mutable_next_page_token()));
+  return response;
+}
+
+absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
+  absl::flat_hash_map<std::string, int64_t> rebuilt;
+  v1::CheckLedgerResponse response;
+  absl::Status status;
+  uint64_t expected_seq = 1;
+  WALLET_RETURN_IF_ERROR(store_->Scan(
+      Table::kJournal, "", "", false, [&](absl::string_view, absl::string_view value) {
+        auto transfer = Parse<v1::Transfer>(value, "transfer");
+        if (!transfer.ok()) {
+          status = transfer.status();
+          return false;
+        }
+        if (transfer->seq() != expected_seq++ || transfer->amount_paise() <= 0) {
+          response.add_mismatched_accounts(absl::StrCat("transfer #", transfer->seq()));
+        }
+        rebuilt[transfer->debit_account()] -= transfer->amount_paise();
+        rebuilt[transfer->credit_account()] += transfer->amount_paise();
+        response.set_transfers(response.transfers() + 1);
+        return true;
+      }));
+  WALLET_RETURN_IF_ERROR(status);
+  int64_t sum = 0;
+  WALLET_RETURN_IF_ERROR(store_->Scan(
+      Table::kAccounts, "", "", false, [&](absl::string_view key, absl::string_view value) {
+        const int64_t stored = static_cast<int64_t>(DecodeBigEndian64(value));
+        sum += stored;
+        auto it = rebuilt.find(key);
+        const int64_t expected = it == rebuilt.end() ? 0 : it->second;
+        if (it != rebuilt.end()) rebuilt.erase(it);
+        if (stored != expected) response.add_mismatched_accounts(std::string(key));
+        response.set_accounts(response.accounts() + 1);
+        return true;
+      }));
+  // Accounts the journal moved money through but that have no stored balance.
+  for (const auto& [account, balance] : rebuilt) {
+    if (balance != 0) response.add_mismatched_accounts(account);
+  }
+  response.set_sum_paise(sum);
+  response.set_ok(sum == 0 && response.mismatched_accounts().empty());
+  return response;
+}
+
+absl::StatusOr<v1::GetBalanceResponse> Wallet::BalanceOf(const v1::Meter& meter) const {
+  WALLET_ASSIGN_OR_RETURN(int64_t balance, StoredBalance(MeterAccount(meter.meter_id())));
+  WALLET_ASSIGN_OR_RETURN(int64_t arrears, StoredBalance(ArrearsAccount(meter.meter_id())));
+  v1::GetBalanceResponse response;
+  response.set_meter_id(meter.meter_id());
+  response.set_balance_paise(balance);
+  response.set_last_recharge_paise(meter.last_recharge_paise());
+  response.set_last_recharge_us(meter.last_recharge_us());
+  response.set_status(balance > 0 ? v1::ACTIVE : v1::CREDIT_EXHAUSTED);
+  response.set_arrears_paise(-arrears);
+  return response;
+}
+
+absl::StatusOr<v1::GetBalanceResponse> Wallet::GetBalance(const Principal& who,
+                                                          const std::string& meter_id) const {
+  WALLET_ASSIGN_OR_RETURN(v1::Meter meter, ReadOwnedMeter(who, meter_id));
+  return BalanceOf(meter);
+}
+
+absl::StatusOr<v1::ListMyMetersResponse> Wallet::ListMyMeters(const Principal& who) const {
+  if (who.role != v1::ROLE_CONSUMER) {
+    return absl::InvalidArgumentError("ListMyMeters needs a consumer key");
+  }
+  std::vector<std::string> meter_ids;
+  const std::string prefix = JournalPrefix(who.subject_id);  // same "<id>\0" shape
+  WALLET_RETURN_IF_ERROR(store_->Scan(Table::kConsumerMeters, prefix, "", false,
+                                      [&](absl::string_view key, absl::string_view) {
+                                        meter_ids.emplace_back(key.substr(prefix.size()));
+                                        return true;
+                                      }));
+  v1::ListMyMetersResponse response;
+  for (const std::string& id : meter_ids) {
+    WALLET_ASSIGN_OR_RETURN(v1::Meter meter, ReadMeter(id));
+    WALLET_ASSIGN_OR_RETURN(*response.add_meters(), BalanceOf(meter));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::ListTransactionsResponse> Wallet::ListTransactions(
+    const Principal& who, const v1::ListTransactionsRequest& req) const {
+  WALLET_RETURN_IF_ERROR(ReadOwnedMeter(who, req.meter_id()).status());
+  v1::ListTransactionsResponse response;
+  WALLET_RETURN_IF_ERROR(ReadJournalPage(*store_, MeterAccount(req.meter_id()),
+                                         PageSize(req.page_size(), kDefaultJournalPage),
+                                         req.page_token(), response.mutable_entries(),
+                                         response.mutable_next_page_token()));
+  return response;
+}
+
+absl::StatusOr<v1::Retailer> Wallet::ReadRetailer(const std::string& retailer_id) const {
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                          store_->Get(Table::kRetailers, retailer_id));
+  if (!stored) return absl::NotFoundError(absl::StrCat("retailer ", retailer_id, " not found"));
+  return Parse<v1::Retailer>(*stored, "retailer");
+}
+
+absl::StatusOr<v1::GetFloatResponse> Wallet::GetFloat(const Principal& who,
+                                                      const std::string& retailer_id) const {
+  WALLET_ASSIGN_OR_RETURN(std::string id, ActingRetailer(who, retailer_id));
+  v1::GetFloatResponse response;
+  WALLET_ASSIGN_OR_RETURN(*response.mutable_retailer(), ReadRetailer(id));
+  WALLET_ASSIGN_OR_RETURN(int64_t balance, StoredBalance(RetailerAccount(id)));
+  response.set_balance_paise(balance);
+  response.set_available_paise(balance - response.retailer().float_limit_paise());
+  return response;
+}
+
+absl::StatusOr<v1::GetStatementResponse> Wallet::GetStatement(
+    const Principal& who, const v1::GetStatementRequest& req) const {
+  WALLET_ASSIGN_OR_RETURN(std::string id, ActingRetailer(who, req.retailer_id()));
+  WALLET_RETURN_IF_ERROR(ReadRetailer(id).status());
+  absl::CivilDay day;
+  if (!absl::ParseCivilTime(req.date(), &day)) {
+    return absl::InvalidArgumentError("date must be YYYY-MM-DD");
+  }
+  const absl::Time start = absl::FromCivil(day, Ist());
+  const absl::Time end = absl::FromCivil(day + 1, Ist());
+  const std::string account = RetailerAccount(id);
+  v1::GetStatementResponse response;
+  response.set_retailer_id(id);
+  response.set_date(req.date());
+  absl::Status status;
+  // Opening balance: the balance after the last movement before the day.
+  WALLET_RETURN_IF_ERROR(store_->Scan(
+      Table::kAccountJournal, JournalPrefix(account), JournalKeyAt(account, start), true,
+      [&](absl::string_view key, absl::string_view value) {
+        if (key >= JournalKeyAt(account, start)) return true;
+        auto entry = Parse<v1::JournalEntry>(value, "journal entry");
+        if (!entry.ok()) status = entry.status();
+        else response.set_opening_balance_paise(entry->balance_after_paise());
+        return false;
+      }));
+  WALLET_RETURN_IF_ERROR(status);
+  response.set_closing_balance_paise(response.opening_balance_paise());
+  const std::string end_key = JournalKeyAt(account, end);
+  WALLET_RETURN_IF_ERROR(store_->Scan(
+      Table::kAccountJournal, JournalPrefix(account), JournalKeyAt(account, start), false,
+      [&](absl::string_view key, absl::string_view value) {
+        if (key >= end_key || response.entries_size() >= kMaxStatementEntries) return false;
+        auto entry = Parse<v1::JournalEntry>(value, "journal entry");
+        if (!entry.ok()) {
+          status = entry.status();
+          return false;
+        }
+        switch (entry->transfer().type()) {
+          case v1::RETAILER_RECHARGE:
+            response.set_recharges_count(response.recharges_count() + 1);
+            response.set_recharges_paise(response.recharges_paise() + entry->transfer().amount_paise());
+            break;
+          case v1::RETAILER_COMMISSION:
+            response.set_commission_paise(response.commission_paise() + entry->delta_paise());
+            break;
+          case v1::FLOAT_TOPUP:
+            response.set_topups_paise(response.topups_paise() + entry->delta_paise());
+            break;
+          default:
+            break;
+        }
+        response.set_closing_balance_paise(entry->balance_after_paise());
+        *response.add_entries() = *std::move(entry);
+        return true;
+      }));
+  WALLET_RETURN_IF_ERROR(status);
+  return response;
+}
+
+}  // namespace wallet

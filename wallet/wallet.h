@@ -1,0 +1,125 @@
+// Wallet: the prepaid wallet core as one object, for servers and tests.
+//
+// Mutations are asynchronous: they are applied by the single writer
+// (CommitPipeline) and `done` runs on the writer thread once the effect is
+// durable, or at once with an error. `done` must be quick and must not block;
+// gRPC reactors just Finish. Reads are synchronous, thread-safe and see only
+// committed data.
+//
+// Authorisation of ownership (a consumer's own meters, a retailer's own float)
+// is enforced here; which role may call which operation is the server's job.
+//
+// Example:
+//   WALLET_ASSIGN_OR_RETURN(auto wallet, Wallet::Open({.data_dir = dir}, &clock));
+//   wallet->TopUpFloat(request, [](absl::StatusOr<v1::TopUpFloatResponse> r) { ... });
+#ifndef WALLET_WALLET_H_
+#define WALLET_WALLET_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "wallet/clock.h"
+#include "wallet/ledger.h"
+#include "wallet/pipeline.h"
+#include "wallet/principal.h"
+#include "wallet/store.h"
+
+namespace wallet {
+
+struct WalletOptions {
+  // RocksDB directory; created if missing.
+  std::string data_dir;
+  LedgerOptions ledger;
+  PipelineOptions pipeline;
+  // Whether commits fsync. Default: true. Never turn off in production.
+  bool sync = true;
+};
+
+template <typename T>
+using Callback = std::function<void(absl::StatusOr<T>)>;
+
+class Wallet final {
+ public:
+  // Open loads the store into memory and starts the writer. `clock` must
+  // outlive the wallet.
+  static absl::StatusOr<std::unique_ptr<Wallet>> Open(const WalletOptions& options,
+                                                      Clock* clock);
+  // Drains and commits pending operations, then closes the store.
+  ~Wallet();
+
+  // Authenticate maps a plain API key to its principal; Unauthenticated if the
+  // key is unknown. Thread-safe.
+  absl::StatusOr<Principal> Authenticate(absl::string_view api_key);
+  // EnsureApiKey registers `api_key` for `role` unless already known (used to
+  // bootstrap the first admin key). Blocks until durable.
+  absl::Status EnsureApiKey(absl::string_view api_key, v1::Role role, const std::string& label);
+
+  // Admin mutations.
+  void RegisterMeter(v1::RegisterMeterRequest req, Callback<v1::RegisterMeterResponse> done);
+  void AdjustBalance(v1::AdjustBalanceRequest req, Callback<v1::AdjustBalanceResponse> done);
+  void CreateRetailer(v1::CreateRetailerRequest req, Callback<v1::CreateRetailerResponse> done);
+  void TopUpFloat(v1::TopUpFloatRequest req, Callback<v1::TopUpFloatResponse> done);
+  // IssueApiKey stores the hash of `api_key` (a fresh random key chosen by the
+  // caller) and answers with it; replays answer without the key.
+  void IssueApiKey(v1::IssueApiKeyRequest req, std::string api_key,
+                   Callback<v1::IssueApiKeyResponse> done);
+
+  // Consumer, payment-gateway and retailer mutations.
+  void StartRecharge(Principal who, v1::StartRechargeRequest req,
+                     Callback<v1::StartRechargeResponse> done);
+  void ConfirmPayment(v1::ConfirmPaymentRequest req, Callback<v1::ConfirmPaymentResponse> done);
+  // `who` is a retailer (acting on its own float) or an admin naming one.
+  void RetailerRecharge(Principal who, v1::RetailerRechargeRequest req,
+                        Callback<v1::RetailerRechargeResponse> done);
+
+  // Reads. NotFound for unknown ids, PermissionDenied for other consumers'
+  // meters or other retailers' floats.
+  absl::StatusOr<v1::MeterView> GetMeter(const std::string& meter_id) const;
+  absl::StatusOr<v1::ListMetersResponse> ListMeters(const v1::ListMetersRequest& req) const;
+  absl::StatusOr<v1::GetJournalResponse> GetJournal(const v1::GetJournalRequest& req) const;
+  absl::StatusOr<v1::CheckLedgerResponse> CheckLedger() const;
+  absl::StatusOr<v1::GetBalanceResponse> GetBalance(const Principal& who,
+                                                    const std::string& meter_id) const;
+  absl::StatusOr<v1::ListMyMetersResponse> ListMyMeters(const Principal& who) const;
+  absl::StatusOr<v1::ListTransactionsResponse> ListTransactions(
+      const Principal& who, const v1::ListTransactionsRequest& req) const;
+  absl::StatusOr<v1::GetFloatResponse> GetFloat(const Principal& who,
+                                                const std::string& retailer_id) const;
+  absl::StatusOr<v1::GetStatementResponse> GetStatement(
+      const Principal& who, const v1::GetStatementRequest& req) const;
+
+  const PipelineStats& pipeline_stats() const { return pipeline_->stats(); }
+
+ private:
+  Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, Clock* clock,
+         const PipelineOptions& options);
+
+  // Mutate runs `apply` on the writer and hands its result to `done` once durable.
+  template <typename Response, typename ApplyFn>
+  void Mutate(ApplyFn apply, Callback<Response> done);
+
+  absl::StatusOr<int64_t> StoredBalance(const std::string& account) const;
+  absl::StatusOr<v1::Meter> ReadMeter(const std::string& meter_id) const;
+  absl::StatusOr<v1::Meter> ReadOwnedMeter(const Principal& who,
+                                           const std::string& meter_id) const;
+  absl::StatusOr<std::string> ActingRetailer(const Principal& who,
+                                             const std::string& requested) const;
+  absl::StatusOr<v1::Retailer> ReadRetailer(const std::string& retailer_id) const;
+  absl::StatusOr<v1::MeterView> ViewOf(v1::Meter meter) const;
+  absl::StatusOr<v1::GetBalanceResponse> BalanceOf(const v1::Meter& meter) const;
+
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Ledger> ledger_;
+  std::unique_ptr<CommitPipeline> pipeline_;
+
+  mutable absl::Mutex keys_mu_;
+  absl::flat_hash_map<std::string, Principal> key_cache_ ABSL_GUARDED_BY(keys_mu_);
+};
+
+}  // namespace wallet
+
+#endif  // WALLET_WALLET_H_
