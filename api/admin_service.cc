@@ -1,0 +1,154 @@
+#include <openssl/rand.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "api/services.h"
+#include "glog/logging.h"
+#include "wallet/money.h"
+
+namespace api {
+namespace {
+
+const Roles kAdminOnly = {v1::ROLE_ADMIN};
+
+// Logged writes: admin actions are rare and each one matters to an auditor.
+template <typename Response, typename Describe>
+wallet::Callback<Response> Logged(wallet::Callback<Response> done, Describe describe) {
+  return [done = std::move(done), describe](absl::StatusOr<Response> result) {
+    if (result.ok()) LOG(INFO) << describe(*result);
+    done(std::move(result));
+  };
+}
+
+// NewApiKey returns 32 random bytes as URL-safe text with a recognisable prefix.
+absl::StatusOr<std::string> NewApiKey() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+    return absl::InternalError("no randomness for a new API key");
+  }
+  return absl::StrCat("wk_", absl::WebSafeBase64Escape(absl::string_view(
+                                 reinterpret_cast<const char*>(bytes), sizeof(bytes))));
+}
+
+}  // namespace
+
+AdminService::AdminService(Calls* calls)
+    : calls_(calls),
+      register_meter_(calls->Method("AdminService/RegisterMeter")),
+      get_meter_(calls->Method("AdminService/GetMeter")),
+      list_meters_(calls->Method("AdminService/ListMeters")),
+      adjust_balance_(calls->Method("AdminService/AdjustBalance")),
+      create_retailer_(calls->Method("AdminService/CreateRetailer")),
+      top_up_float_(calls->Method("AdminService/TopUpFloat")),
+      get_journal_(calls->Method("AdminService/GetJournal")),
+      issue_api_key_(calls->Method("AdminService/IssueApiKey")),
+      check_ledger_(calls->Method("AdminService/CheckLedger")) {}
+
+ServerUnaryReactor* AdminService::RegisterMeter(CallbackServerContext* ctx,
+                                                const v1::RegisterMeterRequest* request,
+                                                v1::RegisterMeterResponse* response) {
+  return calls_->Handle(ctx, register_meter_, kAdminOnly, response,
+                        [&](const wallet::Principal&, auto done) {
+                          calls_->wallet()->RegisterMeter(
+                              *request, Logged(std::move(done), [](const auto& r) {
+                                return absl::StrCat("meter registered: ", r.meter().meter_id(),
+                                                    " consumer ", r.meter().consumer_id());
+                              }));
+                        });
+}
+
+ServerUnaryReactor* AdminService::GetMeter(CallbackServerContext* ctx,
+                                           const v1::GetMeterRequest* request,
+                                           v1::MeterView* response) {
+  return calls_->Handle(ctx, get_meter_, kAdminOnly, response,
+                        [&](const wallet::Principal&, auto done) {
+                          done(calls_->wallet()->GetMeter(request->meter_id()));
+                        });
+}
+
+ServerUnaryReactor* AdminService::ListMeters(CallbackServerContext* ctx,
+                                             const v1::ListMetersRequest* request,
+                                             v1::ListMetersResponse* response) {
+  return calls_->Handle(ctx, list_meters_, kAdminOnly, response,
+                        [&](const wallet::Principal&, auto done) {
+                          done(calls_->wallet()->ListMeters(*request));
+                        });
+}
+
+ServerUnaryReactor* AdminService::AdjustBalance(CallbackServerContext* ctx,
+                                                const v1::AdjustBalanceRequest* request,
+                                                v1::AdjustBalanceResponse* response) {
+  return calls_->Handle(
+      ctx, adjust_balance_, kAdminOnly, response, [&](const wallet::Principal&, auto done) {
+        calls_->wallet()->AdjustBalance(
+            *request, Logged(std::move(done), [](const v1::AdjustBalanceResponse& r) {
+              return absl::StrCat("adjustment #", r.transfer().seq(), " ",
+                                  wallet::FormatRupees(r.transfer().amount_paise()), " ",
+                                  r.transfer().debit_account(), " -> ",
+                                  r.transfer().credit_account(), ": ", r.transfer().memo());
+            }));
+      });
+}
+
+ServerUnaryReactor* AdminService::CreateRetailer(CallbackServerContext* ctx,
+                                                 const v1::CreateRetailerRequest* request,
+                                                 v1::CreateRetailerResponse* response) {
+  return calls_->Handle(ctx, create_retailer_, kAdminOnly, response,
+                        [&](const wallet::Principal&, auto done) {
+                          calls_->wallet()->CreateRetailer(
+                              *request, Logged(std::move(done), [](const auto& r) {
+                                return absl::StrCat("retailer created: ",
+                                                    r.retailer().retailer_id(), " commission ",
+                                                    r.retailer().commission_bps(), " bps");
+                              }));
+                        });
+}
+
+ServerUnaryReactor* AdminService::TopUpFloat(CallbackServerContext* ctx,
+                                             const v1::TopUpFloatRequest* request,
+                                             v1::TopUpFloatResponse* response) {
+  return calls_->Handle(
+      ctx, top_up_float_, kAdminOnly, response, [&](const wallet::Principal&, auto done) {
+        calls_->wallet()->TopUpFloat(
+            *request, Logged(std::move(done), [](const v1::TopUpFloatResponse& r) {
+              return absl::StrCat("float top-up #", r.transfer().seq(), " ",
+                                  r.transfer().credit_account(), " +",
+                                  wallet::FormatRupees(r.transfer().amount_paise()));
+            }));
+      });
+}
+
+ServerUnaryReactor* AdminService::GetJournal(CallbackServerContext* ctx,
+                                             const v1::GetJournalRequest* request,
+                                             v1::GetJournalResponse* response) {
+  return calls_->Handle(ctx, get_journal_, kAdminOnly, response,
+                        [&](const wallet::Principal&, auto done) {
+                          done(calls_->wallet()->GetJournal(*request));
+                        });
+}
+
+ServerUnaryReactor* AdminService::IssueApiKey(CallbackServerContext* ctx,
+                                              const v1::IssueApiKeyRequest* request,
+                                              v1::IssueApiKeyResponse* response) {
+  return calls_->Handle(
+      ctx, issue_api_key_, kAdminOnly, response, [&](const wallet::Principal&, auto done) {
+        absl::StatusOr<std::string> key = NewApiKey();
+        if (!key.ok()) return done(key.status());
+        calls_->wallet()->IssueApiKey(
+            *request, *std::move(key), Logged(std::move(done), [](const auto& r) {
+              return absl::StrCat("API key issued: role ", v1::Role_Name(r.role()), " subject '",
+                                  r.subject_id(), "'");
+            }));
+      });
+}
+
+ServerUnaryReactor* AdminService::CheckLedger(CallbackServerContext* ctx,
+                                              const v1::CheckLedgerRequest* request,
+                                              v1::CheckLedgerResponse* response) {
+  return calls_->Handle(ctx, check_ledger_, kAdminOnly, response,
+                        [&](const wallet::Principal&, auto done) {
+                          done(calls_->wallet()->CheckLedger());
+                        });
+}
+
+}  // namespace api

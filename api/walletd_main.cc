@@ -1,1 +1,145 @@
-int main(){}
+// walletd: the prepaid wallet server.
+//
+//   walletd --data_dir=/var/lib/walletd --listen=0.0.0.0:50051
+//
+// On first start it writes a random admin API key to --admin_key_file (mode
+// 0600) unless the file exists; the key in that file is always accepted as an
+// admin key. SIGTERM or SIGINT: stop taking calls, finish those in flight,
+// commit everything acknowledged, exit 0.
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "api/server.h"
+#include "glog/logging.h"
+#include "wallet/clock.h"
+#include "wallet/wallet.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC listen address; port 0 picks a free port");
+ABSL_FLAG(std::string, http_listen, "127.0.0.1:9464",
+          "address for GET /metrics and /healthz; port 0 picks a free port; empty disables");
+ABSL_FLAG(std::string, data_dir, "./walletd-data", "RocksDB directory (created if missing)");
+ABSL_FLAG(std::string, admin_key_file, "",
+          "file holding the bootstrap admin API key; default <data_dir>/admin.key; "
+          "created with a random key if missing");
+ABSL_FLAG(std::string, ready_file, "",
+          "if set, written once serving: grpc_port=N and http_port=M lines");
+ABSL_FLAG(int64_t, max_amount_paise, 10'000'000,
+          "largest single recharge, adjustment or float top-up, in paise");
+ABSL_FLAG(int32_t, default_commission_bps, 100,
+          "retailer commission in basis points when a retailer is created without one");
+ABSL_FLAG(int32_t, shutdown_grace_seconds, 10, "how long calls in flight may take on SIGTERM");
+
+namespace {
+
+absl::Status WriteFileAtomically(const std::string& path, const std::string& text, mode_t mode) {
+  const std::string tmp = absl::StrCat(path, ".tmp");
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+  const bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                  fsync(fd) == 0;
+  close(fd);
+  if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  }
+  return absl::OkStatus();
+}
+
+// AdminKey reads the bootstrap key, creating a random one on first start.
+absl::StatusOr<std::string> AdminKey(const std::string& path) {
+  std::ifstream in(path);
+  if (in) {
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string key(absl::StripAsciiWhitespace(text.str()));
+    if (key.size() < 16) return absl::InvalidArgumentError(path + " holds a key shorter than 16");
+    return key;
+  }
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) return absl::InternalError("no randomness");
+  std::string key = absl::StrCat(
+      "wk_", absl::WebSafeBase64Escape(
+                 absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes))));
+  absl::Status written = WriteFileAtomically(path, key + "\n", 0600);
+  if (!written.ok()) return written;
+  LOG(INFO) << "wrote a new admin API key to " << path;
+  return key;
+}
+
+int Fail(const absl::Status& status) {
+  LOG(ERROR) << "walletd: " << status;
+  std::fprintf(stderr, "walletd: %s\n", status.ToString().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("walletd: prepaid energy wallet server");
+  absl::ParseCommandLine(argc, argv);
+  FLAGS_logtostderr = true;
+  google::InitGoogleLogging(argv[0]);
+
+  // Block the stop signals in every thread; main waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  mkdir(data_dir.c_str(), 0700);
+  std::string key_file = absl::GetFlag(FLAGS_admin_key_file);
+  if (key_file.empty()) key_file = data_dir + "/admin.key";
+
+  wallet::SystemClock clock;
+  wallet::WalletOptions options;
+  options.data_dir = data_dir + "/db";
+  options.ledger.max_amount_paise = absl::GetFlag(FLAGS_max_amount_paise);
+  options.ledger.default_commission_bps = absl::GetFlag(FLAGS_default_commission_bps);
+  absl::StatusOr<std::unique_ptr<wallet::Wallet>> wallet = wallet::Wallet::Open(options, &clock);
+  if (!wallet.ok()) return Fail(wallet.status());
+  absl::StatusOr<std::string> admin_key = AdminKey(key_file);
+  if (!admin_key.ok()) return Fail(admin_key.status());
+  absl::Status ensured =
+      (*wallet)->EnsureApiKey(*admin_key, wallet::v1::ROLE_ADMIN, "bootstrap admin key");
+  if (!ensured.ok()) return Fail(ensured);
+
+  api::ServerOptions server_options;
+  server_options.listen = absl::GetFlag(FLAGS_listen);
+  server_options.http_listen = absl::GetFlag(FLAGS_http_listen);
+  absl::StatusOr<std::unique_ptr<api::WalletServer>> server =
+      api::WalletServer::Start(wallet->get(), server_options);
+  if (!server.ok()) return Fail(server.status());
+
+  const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
+  if (!ready_file.empty()) {
+    absl::Status ready = WriteFileAtomically(
+        ready_file,
+        absl::StrCat("grpc_port=", (*server)->grpc_port(), "\nhttp_port=", (*server)->http_port(),
+                     "\n"),
+        0644);
+    if (!ready.ok()) return Fail(ready);
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  LOG(INFO) << "received " << strsignal(signal_number);
+  (*server)->Shutdown(absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
+  server->reset();
+  wallet->reset();  // drains the writer and flushes the store
+  LOG(INFO) << "walletd stopped cleanly";
+  return 0;
+}

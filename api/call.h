@@ -1,0 +1,79 @@
+// Call plumbing shared by walletd's services: authenticate the API key in the
+// call metadata, check the caller's role, run the operation, map the status,
+// record metrics and finish the reactor exactly once.
+//
+// Example (inside a callback service method):
+//   return calls_->Handle<v1::TopUpFloatResponse>(
+//       ctx, top_up_, kAdminOnly, response,
+//       [&](const wallet::Principal&, wallet::Callback<v1::TopUpFloatResponse> done) {
+//         wallet_->TopUpFloat(*request, std::move(done));
+//       });
+#ifndef API_CALL_H_
+#define API_CALL_H_
+
+#include <initializer_list>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/clock.h"
+#include "api/metrics.h"
+#include "grpcpp/grpcpp.h"
+#include "wallet/wallet.h"
+
+namespace api {
+
+// Metadata key that carries the API key.
+inline constexpr char kApiKeyHeader[] = "x-api-key";
+
+using Roles = std::vector<wallet::v1::Role>;
+
+// ToGrpc converts a status for the wire. Internal errors are logged, and their
+// text is not sent to the client.
+grpc::Status ToGrpc(const absl::Status& status, const std::string& method);
+
+class Calls final {
+ public:
+  Calls(wallet::Wallet* wallet, Metrics* metrics) : wallet_(wallet), metrics_(metrics) {}
+
+  Metrics::Method* Method(const std::string& name) { return metrics_->RegisterMethod(name); }
+
+  // Authorize returns the caller, Unauthenticated for a missing or unknown
+  // key, PermissionDenied for a role not in `roles`.
+  absl::StatusOr<wallet::Principal> Authorize(grpc::CallbackServerContext* ctx,
+                                              const Roles& roles) const;
+
+  // Handle authorises the call and runs `run(principal, done)`; `done` may be
+  // called on any thread, once.
+  template <typename Response, typename Run>
+  grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* ctx, Metrics::Method* method,
+                                   const Roles& roles, Response* response, Run run) {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    const absl::Time start = absl::Now();
+    wallet::Callback<Response> done = [reactor, response, method,
+                                       start](absl::StatusOr<Response> result) {
+      if (result.ok()) *response = *std::move(result);
+      grpc::Status status = ToGrpc(result.status(), method->name);
+      Metrics::Record(method, status.error_code(), absl::Now() - start);
+      reactor->Finish(status);
+    };
+    absl::StatusOr<wallet::Principal> who = Authorize(ctx, roles);
+    if (!who.ok()) {
+      done(who.status());
+    } else {
+      run(*who, std::move(done));
+    }
+    return reactor;
+  }
+
+  wallet::Wallet* wallet() const { return wallet_; }
+
+ private:
+  wallet::Wallet* wallet_;
+  Metrics* metrics_;
+};
+
+}  // namespace api
+
+#endif  // API_CALL_H_

@@ -1,0 +1,61 @@
+// Metrics: counters, latency histograms and gauges rendered in the Prometheus
+// text exposition format for GET /metrics.
+//
+// Register every method and gauge before serving; recording is lock-free and
+// safe from any thread.
+#ifndef API_METRICS_H_
+#define API_METRICS_H_
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace api {
+
+class Metrics final {
+ public:
+  // Upper bounds of the latency buckets, in microseconds.
+  static constexpr std::array<int64_t, 12> kBucketsUs = {100,    250,    500,    1000,
+                                                         2500,   5000,   10000,  25000,
+                                                         50000,  100000, 250000, 1000000};
+  struct Method {
+    std::string name;
+    std::array<std::atomic<uint64_t>, 17> by_code{};  // indexed by grpc::StatusCode
+    std::array<std::atomic<uint64_t>, kBucketsUs.size() + 1> buckets{};
+    std::atomic<uint64_t> latency_us_sum{0};
+  };
+
+  // RegisterMethod returns the counters of an RPC method; the pointer stays
+  // valid for the life of Metrics.
+  Method* RegisterMethod(const std::string& name);
+  // RegisterValue adds a value read at every scrape; `type` is "gauge" or
+  // "counter".
+  void RegisterValue(const std::string& name, const std::string& type, const std::string& help,
+                     std::function<double()> read);
+
+  static void Record(Method* method, int code, absl::Duration latency);
+
+  // Render returns the exposition text.
+  std::string Render() const;
+
+ private:
+  struct Gauge {
+    std::string name;
+    std::string type;
+    std::string help;
+    std::function<double()> read;
+  };
+  mutable absl::Mutex mu_;
+  std::deque<Method> methods_ ABSL_GUARDED_BY(mu_);
+  std::deque<Gauge> gauges_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace api
+
+#endif  // API_METRICS_H_

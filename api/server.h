@@ -1,0 +1,66 @@
+// WalletServer: walletd's gRPC server and HTTP endpoints around one Wallet.
+#ifndef API_SERVER_H_
+#define API_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "api/call.h"
+#include "api/http_server.h"
+#include "api/metrics.h"
+#include "api/services.h"
+#include "grpcpp/grpcpp.h"
+#include "wallet/wallet.h"
+
+namespace api {
+
+struct ServerOptions {
+  // gRPC listen address; port 0 picks a free port.
+  // Default: 127.0.0.1:50051.
+  std::string listen = "127.0.0.1:50051";
+  // HTTP address for /metrics and /healthz; port 0 picks a free port, empty
+  // disables.
+  // Default: 127.0.0.1:9464.
+  std::string http_listen = "127.0.0.1:9464";
+};
+
+class WalletServer final {
+ public:
+  // Start serves `wallet` (not owned; must outlive the server) with the
+  // standard health service and server reflection. Unavailable if an address
+  // cannot be bound.
+  static absl::StatusOr<std::unique_ptr<WalletServer>> Start(wallet::Wallet* wallet,
+                                                             const ServerOptions& options);
+  // Shuts down if still serving.
+  ~WalletServer();
+
+  int grpc_port() const { return grpc_port_; }
+  int http_port() const { return http_ ? http_->port() : 0; }
+
+  // Shutdown stops taking calls, lets calls in flight finish for up to
+  // `grace`, then cancels the rest. Their wallet operations still complete:
+  // the wallet drains its queue when it is closed.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  explicit WalletServer(wallet::Wallet* wallet);
+  void RegisterPipelineMetrics();
+
+  wallet::Wallet* wallet_;
+  Metrics metrics_;
+  Calls calls_;
+  AdminService admin_;
+  ConsumerService consumer_;
+  PaymentGatewayService payment_;
+  RetailerService retailer_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<HttpServer> http_;
+  int grpc_port_ = 0;
+  std::atomic<bool> serving_{false};
+};
+
+}  // namespace api
+
+#endif  // API_SERVER_H_

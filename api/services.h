@@ -1,0 +1,118 @@
+// walletd's gRPC services: thin callback services that authorise, call the
+// wallet and map the status. No business rules live here.
+#ifndef API_SERVICES_H_
+#define API_SERVICES_H_
+
+#include "api/call.h"
+#include "wallet/v1/admin.grpc.pb.h"
+#include "wallet/v1/consumer.grpc.pb.h"
+#include "wallet/v1/payment.grpc.pb.h"
+#include "wallet/v1/retailer.grpc.pb.h"
+
+namespace api {
+
+namespace v1 = ::wallet::v1;
+using grpc::CallbackServerContext;
+using grpc::ServerUnaryReactor;
+
+class AdminService final : public v1::AdminService::CallbackService {
+ public:
+  explicit AdminService(Calls* calls);
+
+  ServerUnaryReactor* RegisterMeter(CallbackServerContext* ctx,
+                                    const v1::RegisterMeterRequest* request,
+                                    v1::RegisterMeterResponse* response) override;
+  ServerUnaryReactor* GetMeter(CallbackServerContext* ctx, const v1::GetMeterRequest* request,
+                               v1::MeterView* response) override;
+  ServerUnaryReactor* ListMeters(CallbackServerContext* ctx, const v1::ListMetersRequest* request,
+                                 v1::ListMetersResponse* response) override;
+  ServerUnaryReactor* AdjustBalance(CallbackServerContext* ctx,
+                                    const v1::AdjustBalanceRequest* request,
+                                    v1::AdjustBalanceResponse* response) override;
+  ServerUnaryReactor* CreateRetailer(CallbackServerContext* ctx,
+                                     const v1::CreateRetailerRequest* request,
+                                     v1::CreateRetailerResponse* response) override;
+  ServerUnaryReactor* TopUpFloat(CallbackServerContext* ctx, const v1::TopUpFloatRequest* request,
+                                 v1::TopUpFloatResponse* response) override;
+  ServerUnaryReactor* GetJournal(CallbackServerContext* ctx, const v1::GetJournalRequest* request,
+                                 v1::GetJournalResponse* response) override;
+  ServerUnaryReactor* IssueApiKey(CallbackServerContext* ctx,
+                                  const v1::IssueApiKeyRequest* request,
+                                  v1::IssueApiKeyResponse* response) override;
+  ServerUnaryReactor* CheckLedger(CallbackServerContext* ctx,
+                                  const v1::CheckLedgerRequest* request,
+                                  v1::CheckLedgerResponse* response) override;
+
+ private:
+  Calls* calls_;
+  Metrics::Method* register_meter_;
+  Metrics::Method* get_meter_;
+  Metrics::Method* list_meters_;
+  Metrics::Method* adjust_balance_;
+  Metrics::Method* create_retailer_;
+  Metrics::Method* top_up_float_;
+  Metrics::Method* get_journal_;
+  Metrics::Method* issue_api_key_;
+  Metrics::Method* check_ledger_;
+};
+
+class ConsumerService final : public v1::ConsumerService::CallbackService {
+ public:
+  explicit ConsumerService(Calls* calls);
+
+  ServerUnaryReactor* ListMyMeters(CallbackServerContext* ctx,
+                                   const v1::ListMyMetersRequest* request,
+                                   v1::ListMyMetersResponse* response) override;
+  ServerUnaryReactor* GetBalance(CallbackServerContext* ctx, const v1::GetBalanceRequest* request,
+                                 v1::GetBalanceResponse* response) override;
+  ServerUnaryReactor* ListTransactions(CallbackServerContext* ctx,
+                                       const v1::ListTransactionsRequest* request,
+                                       v1::ListTransactionsResponse* response) override;
+  ServerUnaryReactor* StartRecharge(CallbackServerContext* ctx,
+                                    const v1::StartRechargeRequest* request,
+                                    v1::StartRechargeResponse* response) override;
+
+ private:
+  Calls* calls_;
+  Metrics::Method* list_my_meters_;
+  Metrics::Method* get_balance_;
+  Metrics::Method* list_transactions_;
+  Metrics::Method* start_recharge_;
+};
+
+class PaymentGatewayService final : public v1::PaymentGatewayService::CallbackService {
+ public:
+  explicit PaymentGatewayService(Calls* calls);
+
+  ServerUnaryReactor* ConfirmPayment(CallbackServerContext* ctx,
+                                     const v1::ConfirmPaymentRequest* request,
+                                     v1::ConfirmPaymentResponse* response) override;
+
+ private:
+  Calls* calls_;
+  Metrics::Method* confirm_payment_;
+};
+
+class RetailerService final : public v1::RetailerService::CallbackService {
+ public:
+  explicit RetailerService(Calls* calls);
+
+  ServerUnaryReactor* Recharge(CallbackServerContext* ctx,
+                               const v1::RetailerRechargeRequest* request,
+                               v1::RetailerRechargeResponse* response) override;
+  ServerUnaryReactor* GetFloat(CallbackServerContext* ctx, const v1::GetFloatRequest* request,
+                               v1::GetFloatResponse* response) override;
+  ServerUnaryReactor* GetStatement(CallbackServerContext* ctx,
+                                   const v1::GetStatementRequest* request,
+                                   v1::GetStatementResponse* response) override;
+
+ private:
+  Calls* calls_;
+  Metrics::Method* recharge_;
+  Metrics::Method* get_float_;
+  Metrics::Method* get_statement_;
+};
+
+}  // namespace api
+
+#endif  // API_SERVICES_H_
