@@ -28,13 +28,15 @@ absl::StatusOr<int64_t> ParseRupees(absl::string_view text) {
   }
   if (paise > kMax / 100) return bad;
   paise *= 100;
+  int64_t fraction_paise = 0;
   int64_t scale = 10;
   for (char c : fraction) {
     if (c < '0' || c > '9') return bad;
-    paise += (c - '0') * scale;
+    fraction_paise += (c - '0') * scale;
     scale /= 10;
   }
-  return paise;
+  if (paise > kMax - fraction_paise) return bad;
+  return paise + fraction_paise;
 }
 
 std::string FormatRupees(int64_t paise) {

@@ -1,0 +1,164 @@
+// WalletHarness: a real Wallet on a temp RocksDB with a fake clock, plus
+// blocking wrappers over its asynchronous mutations for tests.
+#ifndef TESTS_TESTING_WALLET_HARNESS_H_
+#define TESTS_TESTING_WALLET_HARNESS_H_
+
+#include <future>
+#include <memory>
+#include <string>
+
+#include "absl/time/civil_time.h"
+#include "gtest/gtest.h"
+#include "tests/testing/temp_dir.h"
+#include "wallet/wallet.h"
+
+namespace wallet::testing {
+
+// Wait runs an asynchronous wallet call and blocks for its result.
+template <typename Response, typename Start>
+absl::StatusOr<Response> Wait(Start start) {
+  auto promise = std::make_shared<std::promise<absl::StatusOr<Response>>>();
+  auto future = promise->get_future();
+  start([promise](absl::StatusOr<Response> r) { promise->set_value(std::move(r)); });
+  return future.get();
+}
+
+inline v1::RegisterMeterRequest MeterRequest(const std::string& meter_id,
+                                             const std::string& consumer_id,
+                                             int64_t arrears_paise = 0) {
+  v1::RegisterMeterRequest req;
+  req.set_request_id("reg-" + meter_id);
+  v1::Meter* meter = req.mutable_meter();
+  meter->set_meter_id(meter_id);
+  meter->set_consumer_id(consumer_id);
+  meter->set_category(v1::DOMESTIC);
+  meter->set_circle("Bilaspur");
+  meter->set_division("City-1");
+  meter->set_subdivision("Sub-A");
+  meter->set_sanctioned_load_w(3000);
+  meter->set_tariff_id("DOM-2025");
+  req.mutable_consumer()->set_name("Consumer " + consumer_id);
+  req.mutable_consumer()->set_phone("+919800000001");
+  req.set_arrears_paise(arrears_paise);
+  return req;
+}
+
+class WalletHarness {
+ public:
+  explicit WalletHarness(LedgerOptions ledger = {})
+      : clock_(absl::FromCivil(absl::CivilSecond(2026, 11, 2, 10, 0, 0),
+                               absl::FixedTimeZone(19800))) {
+    options_.data_dir = dir_.path() + "/db";
+    options_.ledger = ledger;
+    Reopen();
+  }
+
+  // Reopen closes the wallet (draining it) and opens it again from disk.
+  void Reopen() {
+    wallet_.reset();
+    auto opened = Wallet::Open(options_, &clock_);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    wallet_ = *std::move(opened);
+  }
+
+  Wallet& wallet() { return *wallet_; }
+  FakeClock& clock() { return clock_; }
+
+  absl::StatusOr<v1::RegisterMeterResponse> Register(const v1::RegisterMeterRequest& req) {
+    return Wait<v1::RegisterMeterResponse>([&](auto done) { wallet_->RegisterMeter(req, done); });
+  }
+  absl::StatusOr<v1::CreateRetailerResponse> CreateRetailer(const std::string& id, int32_t bps,
+                                                            int64_t limit = 0) {
+    v1::CreateRetailerRequest req;
+    req.set_request_id("ret-" + id);
+    req.mutable_retailer()->set_retailer_id(id);
+    req.mutable_retailer()->set_name("Shop " + id);
+    req.mutable_retailer()->set_commission_bps(bps);
+    req.mutable_retailer()->set_float_limit_paise(limit);
+    return Wait<v1::CreateRetailerResponse>(
+        [&](auto done) { wallet_->CreateRetailer(req, done); });
+  }
+  absl::StatusOr<v1::TopUpFloatResponse> TopUp(const std::string& request_id,
+                                               const std::string& retailer, int64_t amount) {
+    v1::TopUpFloatRequest req;
+    req.set_request_id(request_id);
+    req.set_retailer_id(retailer);
+    req.set_amount_paise(amount);
+    return Wait<v1::TopUpFloatResponse>([&](auto done) { wallet_->TopUpFloat(req, done); });
+  }
+  absl::StatusOr<v1::RetailerRechargeResponse> Recharge(const std::string& retailer,
+                                                        const std::string& request_id,
+                                                        const std::string& meter,
+                                                        int64_t amount) {
+    v1::RetailerRechargeRequest req;
+    req.set_request_id(request_id);
+    req.set_meter_id(meter);
+    req.set_amount_paise(amount);
+    return Wait<v1::RetailerRechargeResponse>([&](auto done) {
+      wallet_->RetailerRecharge(Principal{v1::ROLE_RETAILER, retailer}, req, done);
+    });
+  }
+  absl::StatusOr<v1::AdjustBalanceResponse> Adjust(const std::string& request_id,
+                                                   const std::string& meter, int64_t amount,
+                                                   bool credit, const std::string& reason) {
+    v1::AdjustBalanceRequest req;
+    req.set_request_id(request_id);
+    req.set_meter_id(meter);
+    req.set_amount_paise(amount);
+    req.set_direction(credit ? v1::AdjustBalanceRequest::CREDIT : v1::AdjustBalanceRequest::DEBIT);
+    req.set_reason(reason);
+    return Wait<v1::AdjustBalanceResponse>([&](auto done) { wallet_->AdjustBalance(req, done); });
+  }
+  absl::StatusOr<v1::StartRechargeResponse> StartRecharge(const Principal& who,
+                                                          const std::string& request_id,
+                                                          const std::string& meter,
+                                                          int64_t amount) {
+    v1::StartRechargeRequest req;
+    req.set_request_id(request_id);
+    req.set_meter_id(meter);
+    req.set_amount_paise(amount);
+    return Wait<v1::StartRechargeResponse>(
+        [&](auto done) { wallet_->StartRecharge(who, req, done); });
+  }
+  absl::StatusOr<v1::ConfirmPaymentResponse> Confirm(const std::string& payment_id,
+                                                     const std::string& order_id,
+                                                     int64_t amount) {
+    v1::ConfirmPaymentRequest req;
+    req.set_payment_id(payment_id);
+    req.set_order_id(order_id);
+    req.set_amount_paise(amount);
+    return Wait<v1::ConfirmPaymentResponse>(
+        [&](auto done) { wallet_->ConfirmPayment(req, done); });
+  }
+  int64_t MeterBalance(const std::string& meter) {
+    auto view = wallet_->GetMeter(meter);
+    EXPECT_TRUE(view.ok()) << view.status();
+    return view.ok() ? view->balance_paise() : 0;
+  }
+  int64_t FloatBalance(const std::string& retailer) {
+    auto f = wallet_->GetFloat(Principal{v1::ROLE_RETAILER, retailer}, "");
+    EXPECT_TRUE(f.ok()) << f.status();
+    return f.ok() ? f->balance_paise() : 0;
+  }
+  uint64_t TransferCount() {
+    auto check = wallet_->CheckLedger();
+    EXPECT_TRUE(check.ok()) << check.status();
+    return check.ok() ? check->transfers() : 0;
+  }
+  void ExpectLedgerBalanced() {
+    auto check = wallet_->CheckLedger();
+    ASSERT_TRUE(check.ok()) << check.status();
+    EXPECT_TRUE(check->ok()) << check->DebugString();
+    EXPECT_EQ(check->sum_paise(), 0);
+  }
+
+ private:
+  TempDir dir_;
+  FakeClock clock_;
+  WalletOptions options_;
+  std::unique_ptr<Wallet> wallet_;
+};
+
+}  // namespace wallet::testing
+
+#endif  // TESTS_TESTING_WALLET_HARNESS_H_
