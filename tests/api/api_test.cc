@@ -1,1 +1,258 @@
-#include <gtest/gtest.h>
+// walletd's services in process over a real socket: authentication, roles,
+// status codes, the payment flow, health and the HTTP endpoints.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "api/server.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/wallet_harness.h"
+
+namespace api {
+namespace {
+
+using wallet::testing::MeterRequest;
+
+constexpr char kAdminKey[] = "wk_admin_key_for_tests_0001";
+
+// HttpGet fetches http://127.0.0.1:port/path and returns the raw response.
+std::string HttpGet(int port, const std::string& path) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return "";
+  }
+  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n";
+  (void)!write(fd, request.data(), request.size());
+  std::string response;
+  char buffer[4096];
+  for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) response.append(buffer, n);
+  close(fd);
+  return response;
+}
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    wallet::WalletOptions options;
+    options.data_dir = dir_.path() + "/db";
+    auto opened = wallet::Wallet::Open(options, &clock_);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    wallet_ = *std::move(opened);
+    ASSERT_TRUE(wallet_->EnsureApiKey(kAdminKey, v1::ROLE_ADMIN, "test").ok());
+    ServerOptions server_options;
+    server_options.listen = "127.0.0.1:0";
+    server_options.http_listen = "127.0.0.1:0";
+    auto server = WalletServer::Start(wallet_.get(), server_options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->grpc_port()),
+                                   grpc::InsecureChannelCredentials());
+    admin_ = v1::AdminService::NewStub(channel_);
+    consumer_ = v1::ConsumerService::NewStub(channel_);
+    retailer_ = v1::RetailerService::NewStub(channel_);
+    payment_ = v1::PaymentGatewayService::NewStub(channel_);
+
+    v1::RegisterMeterResponse registered;
+    ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::RegisterMeter, admin_.get(),
+                     MeterRequest("M1", "C1"), &registered).ok());
+    ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::RegisterMeter, admin_.get(),
+                     MeterRequest("M2", "C2"), &registered).ok());
+    consumer_key_ = IssueKey("k-c1", v1::ROLE_CONSUMER, "C1");
+    gateway_key_ = IssueKey("k-pg", v1::ROLE_PAYMENT_GATEWAY, "");
+  }
+
+  void TearDown() override {
+    server_.reset();
+    wallet_.reset();
+  }
+
+  template <typename Stub, typename Request, typename Response>
+  grpc::Status Call(const std::string& key,
+                    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                    Stub* stub, const Request& request, Response* response) {
+    grpc::ClientContext ctx;
+    if (!key.empty()) ctx.AddMetadata(kApiKeyHeader, key);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return (stub->*method)(&ctx, request, response);
+  }
+
+  std::string IssueKey(const std::string& request_id, v1::Role role, const std::string& subject) {
+    v1::IssueApiKeyRequest req;
+    req.set_request_id(request_id);
+    req.set_role(role);
+    req.set_subject_id(subject);
+    v1::IssueApiKeyResponse resp;
+    grpc::Status s = Call(kAdminKey, &v1::AdminService::Stub::IssueApiKey, admin_.get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.api_key();
+  }
+
+  wallet::testing::TempDir dir_;
+  wallet::FakeClock clock_{absl::FromUnixSeconds(1'793'000'000)};
+  std::unique_ptr<wallet::Wallet> wallet_;
+  std::unique_ptr<WalletServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::AdminService::Stub> admin_;
+  std::unique_ptr<v1::ConsumerService::Stub> consumer_;
+  std::unique_ptr<v1::RetailerService::Stub> retailer_;
+  std::unique_ptr<v1::PaymentGatewayService::Stub> payment_;
+  std::string consumer_key_;
+  std::string gateway_key_;
+};
+
+TEST_F(ApiTest, MissingOrWrongKeyIsUnauthenticated) {
+  v1::GetMeterRequest req;
+  req.set_meter_id("M1");
+  v1::MeterView view;
+  EXPECT_EQ(Call("", &v1::AdminService::Stub::GetMeter, admin_.get(), req, &view).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Call("wk_not_a_key", &v1::AdminService::Stub::GetMeter, admin_.get(), req, &view)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::GetMeter, admin_.get(), req, &view).ok());
+  EXPECT_EQ(view.meter().consumer_id(), "C1");
+}
+
+TEST_F(ApiTest, RolesAndOwnershipAreEnforced) {
+  v1::GetMeterRequest get;
+  get.set_meter_id("M1");
+  v1::MeterView view;
+  EXPECT_EQ(Call(consumer_key_, &v1::AdminService::Stub::GetMeter, admin_.get(), get, &view)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::GetBalanceRequest mine;
+  mine.set_meter_id("M1");
+  v1::GetBalanceResponse balance;
+  EXPECT_TRUE(Call(consumer_key_, &v1::ConsumerService::Stub::GetBalance, consumer_.get(), mine,
+                   &balance).ok());
+  v1::GetBalanceRequest theirs;
+  theirs.set_meter_id("M2");
+  EXPECT_EQ(Call(consumer_key_, &v1::ConsumerService::Stub::GetBalance, consumer_.get(), theirs,
+                 &balance).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // A consumer can never confirm its own payment.
+  v1::ConfirmPaymentRequest confirm;
+  confirm.set_payment_id("pay-self");
+  confirm.set_order_id("ord-0000000001");
+  confirm.set_amount_paise(100);
+  v1::ConfirmPaymentResponse paid;
+  EXPECT_EQ(Call(consumer_key_, &v1::PaymentGatewayService::Stub::ConfirmPayment, payment_.get(),
+                 confirm, &paid).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Call(kAdminKey, &v1::PaymentGatewayService::Stub::ConfirmPayment, payment_.get(),
+                 confirm, &paid).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(ApiTest, RechargeByPaymentIsCreditedOnceOnConfirmation) {
+  v1::StartRechargeRequest start;
+  start.set_request_id("app-1");
+  start.set_meter_id("M1");
+  start.set_amount_paise(50'000);
+  v1::StartRechargeResponse order;
+  ASSERT_TRUE(Call(consumer_key_, &v1::ConsumerService::Stub::StartRecharge, consumer_.get(),
+                   start, &order).ok());
+  v1::ConfirmPaymentRequest confirm;
+  confirm.set_payment_id("pay_N8x2");
+  confirm.set_order_id(order.order().order_id());
+  confirm.set_amount_paise(50'000);
+  v1::ConfirmPaymentResponse first, second;
+  ASSERT_TRUE(Call(gateway_key_, &v1::PaymentGatewayService::Stub::ConfirmPayment, payment_.get(),
+                   confirm, &first).ok());
+  ASSERT_TRUE(Call(gateway_key_, &v1::PaymentGatewayService::Stub::ConfirmPayment, payment_.get(),
+                   confirm, &second).ok());
+  EXPECT_EQ(first.transfer().seq(), second.transfer().seq());
+  v1::GetBalanceRequest get;
+  get.set_meter_id("M1");
+  v1::GetBalanceResponse balance;
+  ASSERT_TRUE(Call(consumer_key_, &v1::ConsumerService::Stub::GetBalance, consumer_.get(), get,
+                   &balance).ok());
+  EXPECT_EQ(balance.balance_paise(), 50'000);
+  EXPECT_EQ(balance.last_recharge_paise(), 50'000);
+  v1::ListTransactionsRequest history;
+  history.set_meter_id("M1");
+  v1::ListTransactionsResponse entries;
+  ASSERT_TRUE(Call(consumer_key_, &v1::ConsumerService::Stub::ListTransactions, consumer_.get(),
+                   history, &entries).ok());
+  ASSERT_EQ(entries.entries_size(), 1);
+  EXPECT_EQ(entries.entries(0).transfer().request_ref(), "pay_N8x2");
+}
+
+TEST_F(ApiTest, RetailerActsOnlyOnItsOwnFloatAndErrorsMapToCodes) {
+  v1::CreateRetailerRequest create;
+  create.set_request_id("r1");
+  create.mutable_retailer()->set_retailer_id("R1");
+  create.mutable_retailer()->set_name("Sharma General Store");
+  create.mutable_retailer()->set_commission_bps(-1);  // server default
+  v1::CreateRetailerResponse created;
+  ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::CreateRetailer, admin_.get(), create,
+                   &created).ok());
+  EXPECT_EQ(created.retailer().commission_bps(), 100);
+  v1::TopUpFloatRequest top;
+  top.set_request_id("t1");
+  top.set_retailer_id("R1");
+  top.set_amount_paise(100'000);
+  v1::TopUpFloatResponse topped;
+  ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::TopUpFloat, admin_.get(), top, &topped).ok());
+  const std::string retailer_key = IssueKey("k-r1", v1::ROLE_RETAILER, "R1");
+
+  auto recharge = [&](const std::string& id, const std::string& meter, int64_t amount,
+                      const std::string& retailer = "") {
+    v1::RetailerRechargeRequest req;
+    req.set_request_id(id);
+    req.set_meter_id(meter);
+    req.set_amount_paise(amount);
+    req.set_retailer_id(retailer);
+    v1::RetailerRechargeResponse resp;
+    return Call(retailer_key, &v1::RetailerService::Stub::Recharge, retailer_.get(), req, &resp)
+        .error_code();
+  };
+  EXPECT_EQ(recharge("p1", "M1", 20'000), grpc::StatusCode::OK);
+  EXPECT_EQ(recharge("p2", "NOPE", 100), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(recharge("p3", "M1", 0), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(recharge("p4", "M1", 10'000'001), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(recharge("p5", "M1", 90'000), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(recharge("bad id", "M1", 100), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(recharge("p6", "M1", 100, "R2"), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(recharge("p1", "M1", 30'000), grpc::StatusCode::ALREADY_EXISTS);
+
+  v1::GetFloatRequest get_float;
+  v1::GetFloatResponse float_view;
+  ASSERT_TRUE(Call(retailer_key, &v1::RetailerService::Stub::GetFloat, retailer_.get(), get_float,
+                   &float_view).ok());
+  EXPECT_EQ(float_view.balance_paise(), 100'000 - 20'000 + 200);
+  v1::CheckLedgerResponse check;
+  ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::CheckLedger, admin_.get(),
+                   v1::CheckLedgerRequest(), &check).ok());
+  EXPECT_TRUE(check.ok());
+  EXPECT_EQ(check.transfers(), 3u);
+}
+
+TEST_F(ApiTest, HealthAndMetricsAreServed) {
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  grpc::health::v1::HealthCheckRequest req;
+  grpc::health::v1::HealthCheckResponse resp;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(health->Check(&ctx, req, &resp).ok());
+  EXPECT_EQ(resp.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  const std::string healthz = HttpGet(server_->http_port(), "/healthz");
+  EXPECT_NE(healthz.find("200 OK"), std::string::npos) << healthz;
+  const std::string metrics = HttpGet(server_->http_port(), "/metrics");
+  EXPECT_NE(metrics.find("walletd_rpc_total{method=\"AdminService/RegisterMeter\",code=\"OK\"} 2"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("walletd_commits_total"), std::string::npos);
+  EXPECT_NE(HttpGet(server_->http_port(), "/nope").find("404"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace api
