@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages that build and run the wallet platform.
+# Safe to run again. Needs root (or sudo).
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config ccache
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  librocksdb-dev libabsl-dev libgtest-dev libgmock-dev
+  libgoogle-glog-dev   # logging (LOG/CHECK), as STYLE.md asks
+  libssl-dev           # SHA-256 of stored API keys, random key generation
+  libmicrohttpd-dev    # HTTP for /metrics, /healthz and payment webhooks
+  curl                 # the demo reads /metrics
+)
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+
+echo "install: ${PACKAGES[*]}"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
