@@ -1,0 +1,820 @@
+// recharge_bench: closed-loop recharge throughput and latency of a real walletd.
+//
+// Starts walletd on a temporary data directory, registers meters and a funded
+// retailer (or consumers and a payment gateway key), then keeps --clients
+// recharges in flight for --seconds (after --warmup_seconds), each client
+// issuing its next recharge as soon as the previous one is answered. Then it
+// measures the rate of a no-op RPC (grpc.health.v1.Health/Check) with the same
+// concurrency and duration, the ceiling that the RPC stack alone allows on
+// this machine, and checks that the ledger is consistent and that the meter
+// balances add up to exactly the recharges that were acknowledged.
+//
+// The clients are state machines on a few completion-queue threads (--threads)
+// rather than one thread each: the benchmark shares the machine with walletd
+// and must not take the cores that it is measuring.
+//
+// Usage (from the build tree; walletd is found at ../api/walletd relative to
+// this binary):
+//
+//   bench/recharge_bench --clients=64 --meters=1000 --seconds=10
+//   bench/recharge_bench --mode=order --seconds=5
+//
+// The last line of output is one JSON object with the headline figures. The
+// exit code is non-zero if setup failed or the verification found a mismatch.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "tests/testing/walletd_process.h"
+#include "wallet/v1/admin.grpc.pb.h"
+#include "wallet/v1/consumer.grpc.pb.h"
+#include "wallet/v1/payment.grpc.pb.h"
+#include "wallet/v1/retailer.grpc.pb.h"
+
+ABSL_FLAG(std::string, walletd, "",
+          "Path of the walletd binary. Default: ../api/walletd relative to "
+          "this binary's directory (the build tree layout).");
+ABSL_FLAG(int, clients, 64, "Concurrent closed-loop clients.");
+ABSL_FLAG(int, meters, 1000, "Meters to spread the recharges over.");
+ABSL_FLAG(int, seconds, 10, "Measured duration of each phase.");
+ABSL_FLAG(double, warmup_seconds, 1.0,
+          "Unmeasured load before each phase's window, so that connections, "
+          "allocators and caches are warm when measuring starts.");
+ABSL_FLAG(std::string, mode, "retailer",
+          "retailer: RetailerService.Recharge; order: "
+          "ConsumerService.StartRecharge + PaymentGatewayService.ConfirmPayment.");
+ABSL_FLAG(int, channels, 4, "gRPC channels (TCP connections) to spread over.");
+ABSL_FLAG(int, threads, 2, "Client completion-queue threads.");
+ABSL_FLAG(int, retailers, 1, "Retailers in retailer mode (clients round-robin).");
+ABSL_FLAG(int64_t, amount_paise, 10000,
+          "Base recharge amount; each request adds 0..99 paise so that lost or "
+          "doubled requests show up in the sums.");
+ABSL_FLAG(int64_t, max_topup_paise, 10'000'000,
+          "Largest single TopUpFloat; keep at or below walletd's "
+          "--max_amount_paise.");
+ABSL_FLAG(int64_t, float_paise, 0, "Float per retailer; 0 sizes it for 60,000 recharges/s.");
+ABSL_FLAG(int, deadline_ms, 10000, "Deadline of each benchmark call.");
+ABSL_FLAG(std::vector<std::string>, walletd_args, {}, "Extra walletd flags, comma-separated.");
+ABSL_FLAG(bool, keep_data, false, "Keep walletd's temporary directory.");
+ABSL_FLAG(bool, skip_noop, false, "Skip the no-op RPC phase.");
+
+namespace wallet::bench {
+namespace {
+
+using ::grpc::health::v1::Health;
+using ::grpc::health::v1::HealthCheckRequest;
+using ::grpc::health::v1::HealthCheckResponse;
+using ::wallet::testing::Topology;
+using ::wallet::testing::WalletdProcess;
+using ::wallet::v1::AdminService;
+using ::wallet::v1::ConfirmPaymentRequest;
+using ::wallet::v1::ConfirmPaymentResponse;
+using ::wallet::v1::ConsumerService;
+using ::wallet::v1::PaymentGatewayService;
+using ::wallet::v1::RetailerRechargeRequest;
+using ::wallet::v1::RetailerRechargeResponse;
+using ::wallet::v1::RetailerService;
+using ::wallet::v1::StartRechargeRequest;
+using ::wallet::v1::StartRechargeResponse;
+using Clock = std::chrono::steady_clock;
+
+enum class Mode { kRetailer, kOrder, kNoop };
+
+const char* ModeName(Mode mode) {
+  switch (mode) {
+    case Mode::kRetailer:
+      return "retailer";
+    case Mode::kOrder:
+      return "order";
+    case Mode::kNoop:
+      return "noop";
+  }
+  return "?";
+}
+
+// One connection's stubs. Stubs are thread-safe; clients share them.
+struct Connection {
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<RetailerService::Stub> retailer;
+  std::unique_ptr<ConsumerService::Stub> consumer;
+  std::unique_ptr<PaymentGatewayService::Stub> payment;
+  std::unique_ptr<Health::Stub> health;
+};
+
+// A request whose outcome the client could not learn (transport error,
+// deadline): it may or may not have been applied, so it is retried with the
+// same id before the balances are checked.
+struct Unresolved {
+  int meter = 0;
+  std::optional<RetailerRechargeRequest> recharge;
+  std::optional<ConfirmPaymentRequest> confirm;
+};
+
+// What one client thread observed. Owned by that thread during a phase, so
+// recording needs no synchronisation.
+struct ThreadStats {
+  int64_t ok_in_window = 0;
+  int64_t ok_total = 0;
+  std::vector<int64_t> latencies_ns;  // of requests completed in the window
+  std::map<int, int64_t> errors_by_code;
+  std::string first_error;
+  std::vector<int64_t> acked_paise_by_meter;
+  int64_t acked_paise = 0;
+  int64_t commission_paise = 0;
+  std::vector<Unresolved> unresolved;
+};
+
+// Timing and inputs shared (read-only) by every client of a phase.
+struct PhaseContext {
+  Mode mode = Mode::kRetailer;
+  Clock::time_point window_start;
+  Clock::time_point window_end;
+  const Topology* topology = nullptr;
+  std::string admin_key;
+  int64_t amount_paise = 0;
+  std::chrono::milliseconds deadline{10000};
+};
+
+// One closed-loop client: a state machine driven by its thread's completion
+// queue, always with exactly one call in flight until the window ends.
+class Client final {
+ public:
+  Client(int index, const PhaseContext* phase, Connection* connection, grpc::CompletionQueue* cq,
+         ThreadStats* stats)
+      : index_(index),
+        phase_(phase),
+        connection_(connection),
+        cq_(cq),
+        stats_(stats),
+        rng_(0x9E3779B97F4A7C15ull * static_cast<uint64_t>(index + 1)) {
+    if (phase_->mode == Mode::kRetailer) {
+      const Topology& topology = *phase_->topology;
+      const int retailer = index_ % static_cast<int>(topology.retailer_ids.size());
+      retailer_key_ = topology.retailer_keys[retailer];
+      recharge_request_.set_retailer_id(topology.retailer_ids[retailer]);
+    }
+  }
+
+  // Issues the first call.
+  void Start() { IssueNext(); }
+
+  // Handles the completion of the current call. Returns false once the client
+  // has finished (the window ended and nothing is in flight).
+  bool OnComplete() {
+    const Clock::time_point now = Clock::now();
+    switch (phase_->mode) {
+      case Mode::kRetailer:
+        if (status_.ok()) {
+          Acknowledge(now, recharge_response_.recharge().amount_paise(),
+                      recharge_response_.commission().amount_paise());
+        } else {
+          RecordError(now, /*unknown_outcome=*/true);
+        }
+        break;
+      case Mode::kOrder:
+        if (!confirming_) {
+          if (status_.ok()) {
+            IssueConfirm();
+            return true;
+          }
+          // No order, so nothing can have been credited.
+          RecordError(now, /*unknown_outcome=*/false);
+        } else if (status_.ok()) {
+          Acknowledge(now, confirm_request_.amount_paise(), 0);
+        } else {
+          RecordError(now, /*unknown_outcome=*/true);
+        }
+        break;
+      case Mode::kNoop:
+        if (status_.ok()) {
+          Acknowledge(now, 0, 0);
+        } else {
+          RecordError(now, /*unknown_outcome=*/false);
+        }
+        break;
+    }
+    if (now >= phase_->window_end) return false;
+    IssueNext();
+    return true;
+  }
+
+ private:
+  uint64_t NextRandom() {
+    // xorshift64: cheap and good enough to spread load over meters.
+    rng_ ^= rng_ << 13;
+    rng_ ^= rng_ >> 7;
+    rng_ ^= rng_ << 17;
+    return rng_;
+  }
+
+  void ResetContext(const std::string& api_key) {
+    context_.emplace();
+    context_->AddMetadata(wallet::testing::kApiKeyMetadata, api_key);
+    context_->set_deadline(std::chrono::system_clock::now() + phase_->deadline);
+  }
+
+  void IssueNext() {
+    confirming_ = false;
+    started_ = Clock::now();
+    ++sequence_;
+    if (phase_->mode == Mode::kNoop) {
+      ResetContext(phase_->admin_key);
+      health_reader_ = connection_->health->AsyncCheck(&*context_, health_request_, cq_);
+      health_reader_->Finish(&health_response_, &status_, this);
+      return;
+    }
+    const uint64_t random = NextRandom();
+    meter_ = static_cast<int>(random % phase_->topology->meter_ids.size());
+    const int64_t amount = phase_->amount_paise + static_cast<int64_t>((random >> 32) % 100);
+    const std::string& meter_id = phase_->topology->meter_ids[meter_];
+    if (phase_->mode == Mode::kRetailer) {
+      recharge_request_.set_request_id(absl::StrCat("rc", index_, "-", sequence_));
+      recharge_request_.set_meter_id(meter_id);
+      recharge_request_.set_amount_paise(amount);
+      ResetContext(retailer_key_);
+      recharge_reader_ = connection_->retailer->AsyncRecharge(&*context_, recharge_request_, cq_);
+      recharge_reader_->Finish(&recharge_response_, &status_, this);
+    } else {
+      start_request_.set_request_id(absl::StrCat("or", index_, "-", sequence_));
+      start_request_.set_meter_id(meter_id);
+      start_request_.set_amount_paise(amount);
+      ResetContext(phase_->topology->consumer_keys[meter_]);
+      start_reader_ = connection_->consumer->AsyncStartRecharge(&*context_, start_request_, cq_);
+      start_reader_->Finish(&start_response_, &status_, this);
+    }
+  }
+
+  void IssueConfirm() {
+    confirming_ = true;
+    confirm_request_.set_payment_id(absl::StrCat("pay", index_, "-", sequence_));
+    confirm_request_.set_order_id(start_response_.order().order_id());
+    confirm_request_.set_amount_paise(start_request_.amount_paise());
+    ResetContext(phase_->topology->payment_gateway_key);
+    confirm_reader_ = connection_->payment->AsyncConfirmPayment(&*context_, confirm_request_, cq_);
+    confirm_reader_->Finish(&confirm_response_, &status_, this);
+  }
+
+  void Acknowledge(Clock::time_point now, int64_t amount, int64_t commission) {
+    ++stats_->ok_total;
+    if (phase_->mode != Mode::kNoop) {
+      stats_->acked_paise_by_meter[meter_] += amount;
+      stats_->acked_paise += amount;
+      stats_->commission_paise += commission;
+    }
+    if (now >= phase_->window_start && now < phase_->window_end) {
+      ++stats_->ok_in_window;
+      stats_->latencies_ns.push_back(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(now - started_).count());
+    }
+  }
+
+  void RecordError(Clock::time_point now, bool unknown_outcome) {
+    ++stats_->errors_by_code[status_.error_code()];
+    if (stats_->first_error.empty()) {
+      stats_->first_error = absl::StrCat(ModeName(phase_->mode), ": code ", status_.error_code(),
+                                         " ", status_.error_message());
+    }
+    if (!unknown_outcome) return;
+    Unresolved unresolved;
+    unresolved.meter = meter_;
+    if (phase_->mode == Mode::kRetailer) {
+      unresolved.recharge = recharge_request_;
+    } else {
+      unresolved.confirm = confirm_request_;
+    }
+    stats_->unresolved.push_back(std::move(unresolved));
+  }
+
+  const int index_;
+  const PhaseContext* const phase_;
+  Connection* const connection_;
+  grpc::CompletionQueue* const cq_;
+  ThreadStats* const stats_;
+  uint64_t rng_;
+  std::string retailer_key_;
+
+  // The current call. Requests are reused to spare allocations.
+  int64_t sequence_ = 0;
+  int meter_ = 0;
+  bool confirming_ = false;
+  Clock::time_point started_;
+  std::optional<grpc::ClientContext> context_;
+  grpc::Status status_;
+  RetailerRechargeRequest recharge_request_;
+  RetailerRechargeResponse recharge_response_;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<RetailerRechargeResponse>> recharge_reader_;
+  StartRechargeRequest start_request_;
+  StartRechargeResponse start_response_;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<StartRechargeResponse>> start_reader_;
+  ConfirmPaymentRequest confirm_request_;
+  ConfirmPaymentResponse confirm_response_;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<ConfirmPaymentResponse>> confirm_reader_;
+  HealthCheckRequest health_request_;
+  HealthCheckResponse health_response_;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<HealthCheckResponse>> health_reader_;
+};
+
+// CPU seconds used so far by this process and by `pid`, to show how the two
+// cores were shared.
+double SelfCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+double ProcessCpuSeconds(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The command name may contain spaces; fields are counted after its ')'.
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::vector<std::string> fields = absl::StrSplit(stat.substr(paren + 2), ' ', absl::SkipEmpty());
+  // utime and stime are fields 14 and 15 of the file, 12 and 13 here.
+  if (fields.size() < 13) return 0;
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
+}
+
+// The unlabelled samples of walletd's /metrics (the commit pipeline's
+// counters), or an empty map if it cannot be read: these are diagnostics.
+std::map<std::string, double> ScrapeMetrics(const WalletdProcess& walletd) {
+  std::map<std::string, double> samples;
+  absl::StatusOr<wallet::testing::HttpResponse> response = walletd.HttpGet("/metrics");
+  if (!response.ok() || response->status != 200) return samples;
+  for (absl::string_view line : absl::StrSplit(response->body, '\n')) {
+    if (line.empty() || line[0] == '#' || absl::StrContains(line, '{')) continue;
+    std::pair<absl::string_view, absl::string_view> sample =
+        absl::StrSplit(line, absl::MaxSplits(' ', 1));
+    double value = 0;
+    if (absl::SimpleAtod(sample.second, &value)) {
+      samples[std::string(sample.first)] = value;
+    }
+  }
+  return samples;
+}
+
+struct PhaseResult {
+  Mode mode = Mode::kRetailer;
+  double seconds = 0;
+  int64_t ok_in_window = 0;
+  int64_t ok_total = 0;
+  int64_t errors = 0;
+  std::map<int, int64_t> errors_by_code;
+  std::string first_error;
+  std::vector<int64_t> latencies_ns;  // sorted
+  std::vector<int64_t> acked_paise_by_meter;
+  int64_t acked_paise = 0;
+  int64_t commission_paise = 0;
+  std::vector<Unresolved> unresolved;
+  double client_cpu_seconds = 0;
+  double server_cpu_seconds = 0;
+  // walletd's counters at the window's start and end.
+  std::map<std::string, double> metrics_before;
+  std::map<std::string, double> metrics_after;
+
+  double MetricDelta(const std::string& name) const {
+    auto before = metrics_before.find(name);
+    auto after = metrics_after.find(name);
+    if (before == metrics_before.end() || after == metrics_after.end()) return -1;
+    return after->second - before->second;
+  }
+
+  double Rate() const { return ok_in_window / seconds; }
+  double PercentileMs(double q) const {
+    if (latencies_ns.empty()) return 0;
+    size_t rank = static_cast<size_t>(q * latencies_ns.size());
+    rank = std::min(rank, latencies_ns.size() - 1);
+    return latencies_ns[rank] / 1e6;
+  }
+};
+
+PhaseResult RunPhase(Mode mode, const Topology& topology, std::vector<Connection>& connections,
+                     const WalletdProcess& walletd) {
+  const std::string& admin_key = walletd.admin_key();
+  const pid_t server_pid = walletd.pid();
+  const int clients = absl::GetFlag(FLAGS_clients);
+  const int threads = std::max(1, std::min(absl::GetFlag(FLAGS_threads), clients));
+  const int meters = static_cast<int>(topology.meter_ids.size());
+
+  PhaseContext phase;
+  phase.mode = mode;
+  phase.topology = &topology;
+  phase.admin_key = admin_key;
+  phase.amount_paise = absl::GetFlag(FLAGS_amount_paise);
+  phase.deadline = std::chrono::milliseconds(absl::GetFlag(FLAGS_deadline_ms));
+  const Clock::time_point start = Clock::now();
+  phase.window_start =
+      start + std::chrono::duration_cast<Clock::duration>(
+                  std::chrono::duration<double>(absl::GetFlag(FLAGS_warmup_seconds)));
+  phase.window_end = phase.window_start + std::chrono::seconds(absl::GetFlag(FLAGS_seconds));
+
+  std::vector<ThreadStats> stats(threads);
+  std::vector<std::unique_ptr<grpc::CompletionQueue>> queues;
+  std::vector<std::vector<std::unique_ptr<Client>>> thread_clients(threads);
+  for (int t = 0; t < threads; ++t) {
+    queues.push_back(std::make_unique<grpc::CompletionQueue>());
+    stats[t].acked_paise_by_meter.assign(meters, 0);
+    stats[t].latencies_ns.reserve(1 << 18);
+  }
+  for (int c = 0; c < clients; ++c) {
+    const int t = c % threads;
+    thread_clients[t].push_back(std::make_unique<Client>(
+        c, &phase, &connections[c % connections.size()], queues[t].get(), &stats[t]));
+  }
+
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      size_t active = thread_clients[t].size();
+      for (auto& client : thread_clients[t]) client->Start();
+      void* tag = nullptr;
+      bool ok = false;
+      while (active > 0 && queues[t]->Next(&tag, &ok)) {
+        if (!static_cast<Client*>(tag)->OnComplete()) --active;
+      }
+      queues[t]->Shutdown();
+      while (queues[t]->Next(&tag, &ok)) {
+      }
+    });
+  }
+  // Sample CPU use at the window's edges, so warm-up and drain are excluded.
+  PhaseResult result;
+  std::this_thread::sleep_until(phase.window_start);
+  const double client_cpu_at_start = SelfCpuSeconds();
+  const double server_cpu_at_start = ProcessCpuSeconds(server_pid);
+  result.metrics_before = ScrapeMetrics(walletd);
+  std::this_thread::sleep_until(phase.window_end);
+  const double client_cpu_at_end = SelfCpuSeconds();
+  const double server_cpu_at_end = ProcessCpuSeconds(server_pid);
+  result.metrics_after = ScrapeMetrics(walletd);
+  for (std::thread& worker : workers) worker.join();
+
+  result.mode = mode;
+  result.seconds = std::chrono::duration<double>(phase.window_end - phase.window_start).count();
+  result.acked_paise_by_meter.assign(meters, 0);
+  for (ThreadStats& s : stats) {
+    result.ok_in_window += s.ok_in_window;
+    result.ok_total += s.ok_total;
+    for (const auto& [code, count] : s.errors_by_code) {
+      result.errors_by_code[code] += count;
+      result.errors += count;
+    }
+    if (result.first_error.empty()) result.first_error = s.first_error;
+    result.latencies_ns.insert(result.latencies_ns.end(), s.latencies_ns.begin(),
+                               s.latencies_ns.end());
+    for (int m = 0; m < meters; ++m) {
+      result.acked_paise_by_meter[m] += s.acked_paise_by_meter[m];
+    }
+    result.acked_paise += s.acked_paise;
+    result.commission_paise += s.commission_paise;
+    for (Unresolved& u : s.unresolved) result.unresolved.push_back(std::move(u));
+  }
+  std::sort(result.latencies_ns.begin(), result.latencies_ns.end());
+  result.client_cpu_seconds = client_cpu_at_end - client_cpu_at_start;
+  result.server_cpu_seconds = server_cpu_at_end - server_cpu_at_start;
+  return result;
+}
+
+void PrintPhase(const PhaseResult& r, const char* label) {
+  std::printf("%-9s %9.0f ok/s  (%" PRId64 " ok in %.1f s window, %" PRId64 " ok total, %" PRId64
+              " errors)\n",
+              label, r.Rate(), r.ok_in_window, r.seconds, r.ok_total, r.errors);
+  std::printf("          latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n",
+              r.PercentileMs(0.50), r.PercentileMs(0.90), r.PercentileMs(0.99),
+              r.PercentileMs(0.999), r.latencies_ns.empty() ? 0.0 : r.latencies_ns.back() / 1e6);
+  std::printf("          cpu in window: client %.2f cores, walletd %.2f cores\n",
+              r.client_cpu_seconds / r.seconds, r.server_cpu_seconds / r.seconds);
+  const double commits = r.MetricDelta("walletd_commits_total");
+  const double operations = r.MetricDelta("walletd_operations_total");
+  const double commit_seconds = r.MetricDelta("walletd_commit_seconds_total");
+  if (commits > 0 && r.mode != Mode::kNoop) {
+    std::printf(
+        "          walletd writer: %.0f commits/s, %.1f operations per commit, "
+        "%.3f ms per commit, %.0f%% of the window in commits\n",
+        commits / r.seconds, operations / commits, 1e3 * commit_seconds / commits,
+        100 * commit_seconds / r.seconds);
+  }
+  for (const auto& [code, count] : r.errors_by_code) {
+    std::printf("          errors with code %d: %" PRId64 "\n", code, count);
+  }
+  if (!r.first_error.empty()) {
+    std::printf("          first error: %s\n", r.first_error.c_str());
+  }
+}
+
+// Retries every request whose outcome is unknown with its original id, so that
+// the acknowledged totals are exact: OK on retry means it is (now) applied.
+absl::Status ResolveUnknownOutcomes(PhaseResult& r, const Topology& topology,
+                                    Connection& connection) {
+  int64_t resolved = 0;
+  int64_t refused = 0;
+  for (const Unresolved& u : r.unresolved) {
+    grpc::Status status;
+    int64_t amount = 0;
+    int64_t commission = 0;
+    if (u.recharge.has_value()) {
+      const std::string& key =
+          topology.retailer_keys[std::find(topology.retailer_ids.begin(),
+                                           topology.retailer_ids.end(), u.recharge->retailer_id()) -
+                                 topology.retailer_ids.begin()];
+      RetailerRechargeResponse response;
+      status = connection.retailer->Recharge(wallet::testing::MakeContext(key).get(), *u.recharge,
+                                             &response);
+      amount = response.recharge().amount_paise();
+      commission = response.commission().amount_paise();
+    } else {
+      ConfirmPaymentResponse response;
+      status = connection.payment->ConfirmPayment(
+          wallet::testing::MakeContext(topology.payment_gateway_key).get(), *u.confirm, &response);
+      amount = u.confirm->amount_paise();
+    }
+    if (status.ok()) {
+      ++resolved;
+      r.acked_paise_by_meter[u.meter] += amount;
+      r.acked_paise += amount;
+      r.commission_paise += commission;
+    } else if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+               status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      return wallet::testing::ToStatus(status, "retrying an unresolved request");
+    } else {
+      ++refused;
+    }
+  }
+  if (!r.unresolved.empty()) {
+    std::printf("retried %zu requests of unknown outcome: %" PRId64 " applied, %" PRId64
+                " refused\n",
+                r.unresolved.size(), resolved, refused);
+  }
+  return absl::OkStatus();
+}
+
+struct Verification {
+  bool ledger_ok = false;
+  bool meters_match = false;
+  bool float_match = true;
+};
+
+Verification Verify(const PhaseResult& r, const Topology& topology, AdminService::Stub& admin,
+                    const std::string& admin_key, int64_t float_per_retailer) {
+  Verification v;
+  wallet::v1::CheckLedgerResponse ledger;
+  grpc::Status status =
+      admin.CheckLedger(wallet::testing::MakeContext(admin_key, absl::Seconds(120)).get(),
+                        wallet::v1::CheckLedgerRequest(), &ledger);
+  if (!status.ok()) {
+    std::printf("CheckLedger failed: %s\n", status.error_message().c_str());
+  } else {
+    v.ledger_ok = ledger.ok() && ledger.sum_paise() == 0 && ledger.mismatched_accounts().empty();
+    std::printf("CheckLedger: ok=%s transfers=%" PRIu64 " accounts=%" PRIu64 " sum=%" PRId64
+                " mismatched=%d\n",
+                ledger.ok() ? "true" : "false", ledger.transfers(), ledger.accounts(),
+                ledger.sum_paise(), ledger.mismatched_accounts_size());
+  }
+
+  int64_t balance_sum = 0;
+  int mismatched_meters = 0;
+  bool read_failed = false;
+  for (size_t m = 0; m < topology.meter_ids.size(); ++m) {
+    wallet::v1::GetMeterRequest request;
+    request.set_meter_id(topology.meter_ids[m]);
+    wallet::v1::MeterView view;
+    status = admin.GetMeter(wallet::testing::MakeContext(admin_key).get(), request, &view);
+    if (!status.ok()) {
+      std::printf("GetMeter %s failed: %s\n", topology.meter_ids[m].c_str(),
+                  status.error_message().c_str());
+      read_failed = true;
+      break;
+    }
+    balance_sum += view.balance_paise();
+    if (view.balance_paise() != r.acked_paise_by_meter[m] && ++mismatched_meters <= 5) {
+      std::printf("meter %s: balance %" PRId64 " != acknowledged %" PRId64 "\n",
+                  topology.meter_ids[m].c_str(), view.balance_paise(), r.acked_paise_by_meter[m]);
+    }
+  }
+  v.meters_match = !read_failed && mismatched_meters == 0 && balance_sum == r.acked_paise;
+  std::printf("meter balances: sum %" PRId64 " paise, acknowledged %" PRId64
+              " paise, %d meters differ: %s\n",
+              balance_sum, r.acked_paise, mismatched_meters, v.meters_match ? "MATCH" : "MISMATCH");
+
+  if (r.mode == Mode::kRetailer) {
+    // With several retailers the per-retailer split is not tracked; check the
+    // total, which is what a lost or doubled recharge would change.
+    int64_t float_sum = 0;
+    for (const std::string& retailer : topology.retailer_ids) {
+      wallet::v1::GetJournalRequest request;
+      request.set_account(absl::StrCat("retailer:", retailer));
+      request.set_page_size(1);
+      wallet::v1::GetJournalResponse response;
+      status = admin.GetJournal(wallet::testing::MakeContext(admin_key).get(), request, &response);
+      if (!status.ok()) {
+        std::printf("GetJournal retailer:%s failed: %s\n", retailer.c_str(),
+                    status.error_message().c_str());
+        v.float_match = false;
+        break;
+      }
+      float_sum += response.balance_paise();
+    }
+    const int64_t expected =
+        float_per_retailer * static_cast<int64_t>(topology.retailer_ids.size()) - r.acked_paise +
+        r.commission_paise;
+    v.float_match = v.float_match && float_sum == expected;
+    std::printf("retailer floats: %" PRId64 " paise, expected %" PRId64
+                " (top-ups - recharges + commission): %s\n",
+                float_sum, expected, v.float_match ? "MATCH" : "MISMATCH");
+  }
+  return v;
+}
+
+std::string DefaultWalletdPath() {
+  char buffer[4096];
+  const ssize_t length = readlink("/proc/self/exe", buffer, sizeof(buffer) - 1);
+  if (length <= 0) return "walletd";
+  std::string self(buffer, static_cast<size_t>(length));
+  // <build>/bench/recharge_bench -> <build>/api/walletd
+  std::string dir = self.substr(0, self.rfind('/'));
+  std::string build = dir.substr(0, dir.rfind('/'));
+  return absl::StrCat(build, "/api/walletd");
+}
+
+int Main() {
+  const std::string mode_flag = absl::GetFlag(FLAGS_mode);
+  Mode mode;
+  if (mode_flag == "retailer") {
+    mode = Mode::kRetailer;
+  } else if (mode_flag == "order") {
+    mode = Mode::kOrder;
+  } else {
+    std::fprintf(stderr, "--mode must be retailer or order\n");
+    return 2;
+  }
+  const int clients = absl::GetFlag(FLAGS_clients);
+  const int meters = absl::GetFlag(FLAGS_meters);
+  const int seconds = absl::GetFlag(FLAGS_seconds);
+  if (clients < 1 || meters < 1 || seconds < 1 || absl::GetFlag(FLAGS_channels) < 1 ||
+      absl::GetFlag(FLAGS_retailers) < 1) {
+    std::fprintf(stderr,
+                 "--clients, --meters, --seconds, --channels and "
+                 "--retailers must be positive\n");
+    return 2;
+  }
+
+  wallet::testing::WalletdOptions options;
+  options.binary = absl::GetFlag(FLAGS_walletd);
+  if (options.binary.empty()) options.binary = DefaultWalletdPath();
+  options.extra_args = absl::GetFlag(FLAGS_walletd_args);
+  options.keep_temp_dir = absl::GetFlag(FLAGS_keep_data);
+  absl::StatusOr<std::unique_ptr<WalletdProcess>> started = WalletdProcess::Start(options);
+  if (!started.ok()) {
+    std::fprintf(stderr, "cannot start walletd (%s): %s\n", options.binary.c_str(),
+                 started.status().ToString().c_str());
+    return 1;
+  }
+  WalletdProcess& walletd = **started;
+  std::printf("walletd %s pid %d at %s, data %s\nlog %s\n", options.binary.c_str(), walletd.pid(),
+              walletd.target().c_str(), walletd.data_dir().c_str(), walletd.log_path().c_str());
+  std::fflush(stdout);
+
+  auto admin = AdminService::NewStub(walletd.NewChannel());
+  wallet::testing::TopologyOptions topology_options;
+  topology_options.meters = meters;
+  if (mode == Mode::kRetailer) {
+    topology_options.retailers = absl::GetFlag(FLAGS_retailers);
+    int64_t float_paise = absl::GetFlag(FLAGS_float_paise);
+    if (float_paise <= 0) {
+      // Enough for 60,000 recharges/s of the largest amount, with a margin;
+      // running dry shows up as FAILED_PRECONDITION errors, not wrong sums.
+      const double recharges = 60000.0 * (seconds + absl::GetFlag(FLAGS_warmup_seconds) + 1);
+      float_paise = static_cast<int64_t>(recharges * (absl::GetFlag(FLAGS_amount_paise) + 100) /
+                                         topology_options.retailers);
+    }
+    topology_options.float_paise_per_retailer = float_paise;
+  } else {
+    topology_options.retailers = 0;
+    topology_options.retailer_keys = false;
+    topology_options.consumer_keys = true;
+    topology_options.payment_gateway_key = true;
+  }
+  topology_options.max_topup_paise = absl::GetFlag(FLAGS_max_topup_paise);
+  const absl::Time setup_start = absl::Now();
+  absl::StatusOr<Topology> topology =
+      wallet::testing::CreateTestTopology(*admin, walletd.admin_key(), topology_options);
+  if (!topology.ok()) {
+    std::fprintf(stderr, "setup failed: %s\nwalletd log: %s\n",
+                 topology.status().ToString().c_str(), walletd.log_path().c_str());
+    return 1;
+  }
+  if (mode == Mode::kRetailer) {
+    std::printf(
+        "setup: %d meters, %d retailers with Rs %.2f lakh float each, "
+        "in %.2f s\n",
+        meters, topology_options.retailers, topology_options.float_paise_per_retailer / 1e7,
+        absl::ToDoubleSeconds(absl::Now() - setup_start));
+  } else {
+    std::printf("setup: %d meters and consumer keys, in %.2f s\n", meters,
+                absl::ToDoubleSeconds(absl::Now() - setup_start));
+  }
+
+  std::vector<Connection> connections(absl::GetFlag(FLAGS_channels));
+  for (Connection& connection : connections) {
+    connection.channel = walletd.NewChannel();
+    if (!connection.channel->WaitForConnected(std::chrono::system_clock::now() +
+                                              std::chrono::seconds(10))) {
+      std::fprintf(stderr, "cannot connect to %s\n", walletd.target().c_str());
+      return 1;
+    }
+    connection.retailer = RetailerService::NewStub(connection.channel);
+    connection.consumer = ConsumerService::NewStub(connection.channel);
+    connection.payment = PaymentGatewayService::NewStub(connection.channel);
+    connection.health = Health::NewStub(connection.channel);
+  }
+  std::printf(
+      "load: %d clients on %d threads over %d channels, %d s + %.1f s "
+      "warm-up per phase, mode %s\n",
+      clients, std::min(absl::GetFlag(FLAGS_threads), clients), absl::GetFlag(FLAGS_channels),
+      seconds, absl::GetFlag(FLAGS_warmup_seconds), ModeName(mode));
+  std::fflush(stdout);
+
+  PhaseResult recharge = RunPhase(mode, *topology, connections, walletd);
+  PrintPhase(recharge, ModeName(mode));
+  std::fflush(stdout);
+
+  PhaseResult noop;
+  if (!absl::GetFlag(FLAGS_skip_noop)) {
+    noop = RunPhase(Mode::kNoop, *topology, connections, walletd);
+    PrintPhase(noop, "noop");
+  }
+
+  bool verified = false;
+  const absl::Time verify_start = absl::Now();
+  absl::Status resolved = ResolveUnknownOutcomes(recharge, *topology, connections[0]);
+  if (!resolved.ok()) {
+    std::printf("cannot resolve requests of unknown outcome: %s\n", resolved.ToString().c_str());
+  } else {
+    const Verification v = Verify(recharge, *topology, *admin, walletd.admin_key(),
+                                  topology_options.float_paise_per_retailer);
+    verified = v.ledger_ok && v.meters_match && v.float_match;
+  }
+  std::printf("verification: %s (%.2f s)\n", verified ? "PASSED" : "FAILED",
+              absl::ToDoubleSeconds(absl::Now() - verify_start));
+
+  // Close every connection first: walletd's graceful shutdown waits until its
+  // clients have closed their connections, and an idle gRPC client that no
+  // thread polls notices the server's GOAWAY only on its 5 s backup poll.
+  connections.clear();
+  admin.reset();
+  const absl::Time stop_start = absl::Now();
+  absl::StatusOr<int> exit_code = walletd.Terminate();
+  std::printf("walletd stopped in %.2f s\n", absl::ToDoubleSeconds(absl::Now() - stop_start));
+  if (!exit_code.ok() || *exit_code != 0) {
+    const std::string why =
+        exit_code.ok() ? absl::StrCat("exit code ", *exit_code) : exit_code.status().ToString();
+    std::printf("walletd did not shut down cleanly: %s\n", why.c_str());
+  }
+
+  const double noop_rate = noop.seconds > 0 ? noop.Rate() : 0;
+  std::printf(
+      "{\"recharges_per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
+      "\"p999_ms\":%.3f,\"noop_per_s\":%.1f,\"ratio_to_noop\":%.3f,"
+      "\"clients\":%d,\"meters\":%d,\"seconds\":%d,\"mode\":\"%s\","
+      "\"errors\":%" PRId64 ",\"verified\":%s}\n",
+      recharge.Rate(), recharge.PercentileMs(0.50), recharge.PercentileMs(0.99),
+      recharge.PercentileMs(0.999), noop_rate, noop_rate > 0 ? recharge.Rate() / noop_rate : 0.0,
+      clients, meters, seconds, ModeName(mode), recharge.errors, verified ? "true" : "false");
+  return verified ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace wallet::bench
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return wallet::bench::Main();
+}

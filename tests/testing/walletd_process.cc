@@ -1,0 +1,587 @@
+#include "tests/testing/walletd_process.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <thread>
+#include <utility>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "grpc/grpc.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
+
+namespace wallet::testing {
+namespace {
+
+using ::wallet::v1::AdminService;
+
+// How often Start polls for the ready file and Terminate for the exit: short
+// enough not to slow tests down, long enough not to burn a core.
+constexpr absl::Duration kPollInterval = absl::Milliseconds(5);
+
+absl::Status ErrnoStatus(absl::string_view what) {
+  return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+// Parses walletd's ready file: "grpc_port=N\nhttp_port=M\n". Unknown keys are
+// skipped so that walletd may add more later.
+absl::Status ParseReadyFile(absl::string_view contents, int* grpc_port, int* http_port) {
+  *grpc_port = -1;
+  *http_port = -1;
+  for (absl::string_view line : absl::StrSplit(contents, '\n', absl::SkipWhitespace())) {
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(line, absl::MaxSplits('=', 1));
+    int* port = nullptr;
+    if (kv.first == "grpc_port") port = grpc_port;
+    if (kv.first == "http_port") port = http_port;
+    if (port != nullptr && !absl::SimpleAtoi(absl::StripAsciiWhitespace(kv.second), port)) {
+      return absl::InternalError(absl::StrCat("bad ready file line: ", line));
+    }
+  }
+  if (*grpc_port <= 0) {
+    return absl::InternalError(absl::StrCat("ready file has no grpc_port: ", contents));
+  }
+  return absl::OkStatus();
+}
+
+// waitpid that survives signals arriving at the test process.
+pid_t WaitPid(pid_t pid, int* wait_status, int flags) {
+  pid_t result;
+  do {
+    result = waitpid(pid, wait_status, flags);
+  } while (result < 0 && errno == EINTR);
+  return result;
+}
+
+int ExitCodeOf(int wait_status) {
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return -1;
+}
+
+std::string DescribeWaitStatus(int wait_status) {
+  if (WIFEXITED(wait_status)) {
+    return absl::StrCat("exit code ", WEXITSTATUS(wait_status));
+  }
+  if (WIFSIGNALED(wait_status)) {
+    return absl::StrCat("signal ", WTERMSIG(wait_status), " (", strsignal(WTERMSIG(wait_status)),
+                        ")");
+  }
+  return absl::StrCat("wait status ", wait_status);
+}
+
+// Runs task(0) .. task(count - 1) on up to `parallelism` threads and returns
+// the first error; after an error no new tasks start.
+absl::Status RunParallel(int count, int parallelism, const std::function<absl::Status(int)>& task) {
+  std::atomic<int> next{0};
+  std::atomic<bool> failed{false};
+  absl::Mutex mu;
+  absl::Status first_error;
+  auto worker = [&] {
+    while (!failed.load(std::memory_order_relaxed)) {
+      const int index = next.fetch_add(1);
+      if (index >= count) return;
+      absl::Status status = task(index);
+      if (!status.ok()) {
+        absl::MutexLock lock(&mu);
+        if (first_error.ok()) first_error = std::move(status);
+        failed = true;
+      }
+    }
+  };
+  const int threads = std::max(1, std::min(parallelism, count));
+  std::vector<std::thread> pool;
+  pool.reserve(threads);
+  for (int i = 0; i < threads; ++i) pool.emplace_back(worker);
+  for (std::thread& thread : pool) thread.join();
+  absl::MutexLock lock(&mu);
+  return first_error;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<WalletdProcess>> WalletdProcess::Start(WalletdOptions options) {
+  if (options.binary.empty()) {
+    return absl::InvalidArgumentError("WalletdOptions.binary is required");
+  }
+  std::string root = options.temp_root;
+  if (root.empty()) {
+    const char* tmpdir = std::getenv("TMPDIR");
+    root = (tmpdir != nullptr && *tmpdir != '\0') ? tmpdir : "/tmp";
+  }
+  std::string pattern = absl::StrCat(root, "/walletd-XXXXXX");
+  if (mkdtemp(pattern.data()) == nullptr) {
+    return ErrnoStatus(absl::StrCat("mkdtemp ", pattern));
+  }
+  std::unique_ptr<WalletdProcess> process(new WalletdProcess(std::move(options)));
+  process->temp_dir_ = pattern;
+  process->data_dir_ = absl::StrCat(pattern, "/data");
+  process->ready_path_ = absl::StrCat(pattern, "/ready");
+  process->log_path_ = absl::StrCat(pattern, "/walletd.log");
+  if (mkdir(process->data_dir_.c_str(), 0700) != 0) {
+    return ErrnoStatus(absl::StrCat("mkdir ", process->data_dir_));
+  }
+  absl::Status status = process->Launch();
+  if (!status.ok()) {
+    process->keep_temp_dir_on_destroy_ = true;
+    return status;
+  }
+  return process;
+}
+
+WalletdProcess::WalletdProcess(WalletdOptions options) : options_(std::move(options)) {}
+
+WalletdProcess::~WalletdProcess() {
+  Kill().IgnoreError();
+  if (!temp_dir_.empty() && !options_.keep_temp_dir && !keep_temp_dir_on_destroy_) {
+    std::error_code ignored;
+    std::filesystem::remove_all(temp_dir_, ignored);
+  }
+}
+
+absl::Status WalletdProcess::Launch() {
+  // A ready file left by the previous run would make us connect to dead ports.
+  if (unlink(ready_path_.c_str()) != 0 && errno != ENOENT) {
+    return ErrnoStatus(absl::StrCat("unlink ", ready_path_));
+  }
+
+  std::vector<std::string> args = {
+      options_.binary,
+      "--listen=127.0.0.1:0",
+      "--http_listen=127.0.0.1:0",
+      absl::StrCat("--data_dir=", data_dir_),
+      absl::StrCat("--ready_file=", ready_path_),
+  };
+  std::string admin_key_path = absl::StrCat(data_dir_, "/admin.key");
+  for (const std::string& arg : options_.extra_args) {
+    args.push_back(arg);
+    constexpr absl::string_view kKeyFlag = "--admin_key_file=";
+    if (absl::StartsWith(arg, kKeyFlag)) {
+      admin_key_path = arg.substr(kKeyFlag.size());
+    }
+  }
+  // Everything the child needs is prepared before fork: between fork and exec
+  // only async-signal-safe calls are allowed, because other threads (gRPC's)
+  // may hold locks that will never be released in the child.
+  std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  const int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) return ErrnoStatus(absl::StrCat("open ", log_path_));
+  const std::string banner = absl::StrCat("=== ", absl::FormatTime(absl::Now()),
+                                          " starting: ", absl::StrJoin(args, " "), "\n");
+  if (write(log_fd, banner.data(), banner.size()) < 0) {
+    // The banner is only a convenience; the log itself still works.
+  }
+  const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd < 0) {
+    close(log_fd);
+    return ErrnoStatus("open /dev/null");
+  }
+  const pid_t parent = getpid();
+
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(log_fd);
+    close(null_fd);
+    return ErrnoStatus("fork");
+  }
+  if (pid == 0) {
+    // Child. Die with the parent so a crashed test leaves no server behind;
+    // the getppid check closes the race where the parent died before prctl.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    // The signal mask and ignored signals survive exec; walletd must see
+    // SIGTERM and SIGPIPE as a freshly started process would.
+    sigset_t empty;
+    sigemptyset(&empty);
+    sigprocmask(SIG_SETMASK, &empty, nullptr);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    dup2(null_fd, STDIN_FILENO);
+    dup2(log_fd, STDOUT_FILENO);
+    dup2(log_fd, STDERR_FILENO);
+    execv(argv[0], argv.data());
+    static constexpr char kExecFailed[] = "execv of walletd failed\n";
+    if (write(STDERR_FILENO, kExecFailed, sizeof(kExecFailed) - 1) < 0) {
+      // Nothing more can be done in the child.
+    }
+    _exit(127);
+  }
+  close(log_fd);
+  close(null_fd);
+  pid_ = pid;
+
+  const absl::Time deadline = absl::Now() + options_.start_timeout;
+  for (;;) {
+    if (access(ready_path_.c_str(), F_OK) == 0) break;
+    int wait_status = 0;
+    if (ReapIfExited(&wait_status)) {
+      return WithLog(absl::FailedPreconditionError(
+          absl::StrCat("walletd exited before it was ready: ", DescribeWaitStatus(wait_status))));
+    }
+    if (absl::Now() > deadline) {
+      Kill().IgnoreError();
+      return WithLog(absl::DeadlineExceededError(absl::StrCat(
+          "walletd was not ready within ", absl::FormatDuration(options_.start_timeout))));
+    }
+    absl::SleepFor(kPollInterval);
+  }
+
+  // walletd renames the ready file into place, so whatever we read is whole.
+  absl::StatusOr<std::string> ready = ReadWholeFile(ready_path_);
+  if (!ready.ok()) return WithLog(ready.status());
+  absl::Status parsed = ParseReadyFile(*ready, &grpc_port_, &http_port_);
+  if (!parsed.ok()) return WithLog(parsed);
+
+  absl::StatusOr<std::string> key = ReadWholeFile(admin_key_path);
+  if (!key.ok()) {
+    return WithLog(absl::FailedPreconditionError(absl::StrCat(
+        "walletd is ready but its admin key is unreadable: ", key.status().message())));
+  }
+  admin_key_ = std::string(absl::StripAsciiWhitespace(*key));
+  if (admin_key_.empty()) {
+    return WithLog(
+        absl::FailedPreconditionError(absl::StrCat("admin key file is empty: ", admin_key_path)));
+  }
+  return absl::OkStatus();
+}
+
+bool WalletdProcess::ReapIfExited(int* wait_status) {
+  if (pid_ <= 0) return true;
+  if (WaitPid(pid_, wait_status, WNOHANG) == pid_) {
+    pid_ = -1;
+    return true;
+  }
+  return false;
+}
+
+absl::Status WalletdProcess::Kill() {
+  if (pid_ <= 0) return absl::OkStatus();
+  if (kill(pid_, SIGKILL) != 0 && errno != ESRCH) {
+    return ErrnoStatus(absl::StrCat("kill ", pid_));
+  }
+  int wait_status = 0;
+  const pid_t reaped = WaitPid(pid_, &wait_status, 0);
+  pid_ = -1;
+  if (reaped < 0) return ErrnoStatus("waitpid");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> WalletdProcess::Terminate(absl::Duration timeout) {
+  if (pid_ <= 0) {
+    return absl::FailedPreconditionError("walletd is not running");
+  }
+  if (kill(pid_, SIGTERM) != 0 && errno != ESRCH) {
+    return ErrnoStatus(absl::StrCat("kill ", pid_));
+  }
+  const absl::Time deadline = absl::Now() + timeout;
+  int wait_status = 0;
+  while (!ReapIfExited(&wait_status)) {
+    if (absl::Now() > deadline) {
+      Kill().IgnoreError();
+      return WithLog(absl::DeadlineExceededError(absl::StrCat(
+          "walletd did not exit within ", absl::FormatDuration(timeout), " of SIGTERM")));
+    }
+    absl::SleepFor(kPollInterval);
+  }
+  return ExitCodeOf(wait_status);
+}
+
+absl::Status WalletdProcess::Restart() {
+  if (running()) {
+    absl::StatusOr<int> code = Terminate();
+    if (!code.ok()) return code.status();
+    if (*code != 0) {
+      return WithLog(
+          absl::InternalError(absl::StrCat("walletd exited with ", *code, " on SIGTERM")));
+    }
+  }
+  grpc_port_ = 0;
+  http_port_ = 0;
+  admin_key_.clear();
+  absl::Status status = Launch();
+  if (!status.ok()) keep_temp_dir_on_destroy_ = true;
+  return status;
+}
+
+std::string WalletdProcess::target() const { return absl::StrCat("127.0.0.1:", grpc_port_); }
+
+std::shared_ptr<grpc::Channel> WalletdProcess::NewChannel() const {
+  grpc::ChannelArguments args;
+  // Channels with equal arguments share one TCP connection through the
+  // global subchannel pool; a local pool gives each channel its own.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(target(), grpc::InsecureChannelCredentials(), args);
+}
+
+absl::StatusOr<HttpResponse> WalletdProcess::HttpGet(absl::string_view path) const {
+  if (http_port_ <= 0) {
+    return absl::FailedPreconditionError("walletd has no HTTP listener");
+  }
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return ErrnoStatus("socket");
+  absl::Cleanup closer = [fd] { close(fd); };
+  timeval timeout{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(http_port_));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("connect to HTTP port ", http_port_, ": ", std::strerror(errno)));
+  }
+  // HTTP/1.0: the server closes the connection after the response, so the
+  // body ends at EOF and no chunked decoding is needed.
+  const std::string request = absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(request.size())) {
+    return absl::UnavailableError(absl::StrCat("send: ", std::strerror(errno)));
+  }
+  std::string raw;
+  char buffer[16384];
+  for (;;) {
+    const ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return absl::UnavailableError(absl::StrCat("recv: ", std::strerror(errno)));
+    }
+    raw.append(buffer, static_cast<size_t>(n));
+  }
+  const size_t header_end = raw.find("\r\n\r\n");
+  std::vector<absl::string_view> status_line =
+      absl::StrSplit(absl::string_view(raw).substr(0, raw.find("\r\n")), ' ');
+  HttpResponse response;
+  if (header_end == std::string::npos || status_line.size() < 2 ||
+      !absl::SimpleAtoi(status_line[1], &response.status)) {
+    return absl::UnavailableError(absl::StrCat("malformed HTTP response: ", raw.substr(0, 200)));
+  }
+  response.body = raw.substr(header_end + 4);
+  return response;
+}
+
+std::string WalletdProcess::LogTail(size_t max_bytes) const {
+  absl::StatusOr<std::string> log = ReadWholeFile(log_path_);
+  if (!log.ok()) return std::string(log.status().message());
+  if (log->size() <= max_bytes) return *std::move(log);
+  return absl::StrCat("...", log->substr(log->size() - max_bytes));
+}
+
+absl::Status WalletdProcess::WithLog(absl::Status status) const {
+  return absl::Status(status.code(),
+                      absl::StrCat(status.message(), "\nwalletd log: ", log_path_,
+                                   "\n--- last lines of the log ---\n", LogTail(), "\n---"));
+}
+
+void ConfigureContext(grpc::ClientContext* context, absl::string_view api_key,
+                      absl::Duration timeout) {
+  context->AddMetadata(kApiKeyMetadata, std::string(api_key));
+  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+}
+
+std::unique_ptr<grpc::ClientContext> MakeContext(absl::string_view api_key,
+                                                 absl::Duration timeout) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  ConfigureContext(context.get(), api_key, timeout);
+  return context;
+}
+
+absl::Status ToStatus(const grpc::Status& status, absl::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  // grpc::StatusCode and absl::StatusCode share the canonical numbering.
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat(what, ": ", status.error_message()));
+}
+
+absl::StatusOr<Topology> CreateTestTopology(AdminService::StubInterface& admin,
+                                            absl::string_view admin_key,
+                                            const TopologyOptions& options) {
+  if (options.meters < 0 || options.retailers < 0 || options.max_topup_paise <= 0 ||
+      options.float_paise_per_retailer < 0) {
+    return absl::InvalidArgumentError("bad TopologyOptions");
+  }
+  const std::string& prefix = options.id_prefix;
+  const std::string key(admin_key);
+  Topology topology;
+  for (int i = 0; i < options.meters; ++i) {
+    topology.meter_ids.push_back(absl::StrCat(prefix, "M", i));
+    topology.consumer_ids.push_back(absl::StrCat(prefix, "C", i));
+  }
+  for (int i = 0; i < options.retailers; ++i) {
+    topology.retailer_ids.push_back(absl::StrCat(prefix, "R", i));
+  }
+
+  absl::Status status =
+      RunParallel(options.meters, options.parallelism, [&](int i) -> absl::Status {
+        wallet::v1::RegisterMeterRequest request;
+        request.set_request_id(absl::StrCat(prefix, "register-", i));
+        wallet::v1::Meter& meter = *request.mutable_meter();
+        meter.set_meter_id(topology.meter_ids[i]);
+        meter.set_consumer_id(topology.consumer_ids[i]);
+        meter.set_category(wallet::v1::DOMESTIC);
+        meter.set_circle("Bilaspur");
+        meter.set_division("City");
+        meter.set_subdivision("Sub1");
+        meter.set_sanctioned_load_w(3000);
+        wallet::v1::Consumer& consumer = *request.mutable_consumer();
+        consumer.set_consumer_id(topology.consumer_ids[i]);
+        consumer.set_name(absl::StrCat("Test Consumer ", i));
+        consumer.set_phone(absl::StrFormat("+919%09d", i));
+        wallet::v1::RegisterMeterResponse response;
+        return ToStatus(
+            admin.RegisterMeter(MakeContext(key, options.call_timeout).get(), request, &response),
+            absl::StrCat("RegisterMeter ", topology.meter_ids[i]));
+      });
+  if (!status.ok()) return status;
+
+  status = RunParallel(options.retailers, options.parallelism, [&](int i) -> absl::Status {
+    wallet::v1::CreateRetailerRequest request;
+    request.set_request_id(absl::StrCat(prefix, "retailer-", i));
+    wallet::v1::Retailer& retailer = *request.mutable_retailer();
+    retailer.set_retailer_id(topology.retailer_ids[i]);
+    retailer.set_name(absl::StrCat("Test Retailer ", i));
+    retailer.set_commission_bps(options.commission_bps);
+    wallet::v1::CreateRetailerResponse response;
+    return ToStatus(
+        admin.CreateRetailer(MakeContext(key, options.call_timeout).get(), request, &response),
+        absl::StrCat("CreateRetailer ", topology.retailer_ids[i]));
+  });
+  if (!status.ok()) return status;
+
+  const int64_t chunks_per_retailer =
+      (options.float_paise_per_retailer + options.max_topup_paise - 1) / options.max_topup_paise;
+  status = RunParallel(
+      static_cast<int>(chunks_per_retailer * options.retailers), options.parallelism,
+      [&](int task) -> absl::Status {
+        const int retailer = static_cast<int>(task / chunks_per_retailer);
+        const int64_t chunk = task % chunks_per_retailer;
+        const int64_t amount =
+            std::min(options.max_topup_paise,
+                     options.float_paise_per_retailer - chunk * options.max_topup_paise);
+        wallet::v1::TopUpFloatRequest request;
+        request.set_request_id(absl::StrCat(prefix, "float-", retailer, "-", chunk));
+        request.set_retailer_id(topology.retailer_ids[retailer]);
+        request.set_amount_paise(amount);
+        request.set_reference(absl::StrCat("deposit-", chunk));
+        wallet::v1::TopUpFloatResponse response;
+        return ToStatus(
+            admin.TopUpFloat(MakeContext(key, options.call_timeout).get(), request, &response),
+            absl::StrCat("TopUpFloat ", topology.retailer_ids[retailer]));
+      });
+  if (!status.ok()) return status;
+
+  // One flat list of keys to issue, so they are all issued in parallel.
+  struct KeySpec {
+    wallet::v1::Role role;
+    std::string subject;
+    std::string* out;
+  };
+  std::vector<KeySpec> keys;
+  if (options.retailer_keys) {
+    topology.retailer_keys.resize(options.retailers);
+    for (int i = 0; i < options.retailers; ++i) {
+      keys.push_back(
+          {wallet::v1::ROLE_RETAILER, topology.retailer_ids[i], &topology.retailer_keys[i]});
+    }
+  }
+  if (options.consumer_keys) {
+    topology.consumer_keys.resize(options.meters);
+    for (int i = 0; i < options.meters; ++i) {
+      keys.push_back(
+          {wallet::v1::ROLE_CONSUMER, topology.consumer_ids[i], &topology.consumer_keys[i]});
+    }
+  }
+  if (options.payment_gateway_key) {
+    keys.push_back({wallet::v1::ROLE_PAYMENT_GATEWAY, "", &topology.payment_gateway_key});
+  }
+  status =
+      RunParallel(static_cast<int>(keys.size()), options.parallelism, [&](int i) -> absl::Status {
+        wallet::v1::IssueApiKeyRequest request;
+        request.set_request_id(absl::StrCat(prefix, "key-", i));
+        request.set_role(keys[i].role);
+        request.set_subject_id(keys[i].subject);
+        request.set_label(absl::StrCat("test key ", i));
+        wallet::v1::IssueApiKeyResponse response;
+        absl::Status status = ToStatus(
+            admin.IssueApiKey(MakeContext(key, options.call_timeout).get(), request, &response),
+            absl::StrCat("IssueApiKey ", wallet::v1::Role_Name(keys[i].role), " ",
+                         keys[i].subject));
+        if (status.ok()) *keys[i].out = response.api_key();
+        return status;
+      });
+  if (!status.ok()) return status;
+  return topology;
+}
+
+absl::StatusOr<std::vector<wallet::v1::JournalEntry>> ReadJournal(
+    AdminService::StubInterface& admin, absl::string_view admin_key, absl::string_view account,
+    int64_t* balance_paise) {
+  std::vector<wallet::v1::JournalEntry> entries;
+  wallet::v1::GetJournalRequest request;
+  request.set_account(std::string(account));
+  request.set_page_size(1000);
+  bool first_page = true;
+  for (;;) {
+    wallet::v1::GetJournalResponse response;
+    absl::Status status =
+        ToStatus(admin.GetJournal(MakeContext(admin_key).get(), request, &response),
+                 absl::StrCat("GetJournal ", account));
+    if (!status.ok()) return status;
+    // The first page is read first, so its balance matches the newest entry
+    // as long as nothing writes to the account meanwhile.
+    if (first_page && balance_paise != nullptr) {
+      *balance_paise = response.balance_paise();
+    }
+    first_page = false;
+    for (wallet::v1::JournalEntry& entry : *response.mutable_entries()) {
+      entries.push_back(std::move(entry));
+    }
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  return entries;
+}
+
+}  // namespace wallet::testing

@@ -1,0 +1,264 @@
+// Runs `walletd` as a real child process for integration tests and benchmarks,
+// and sets up the accounts that those tests need.
+//
+// `WalletdProcess` forks and execs the walletd binary on a fresh temporary
+// directory with port 0 for both listeners, waits for the ready file that
+// walletd writes once it is serving, and then exposes the ports it picked and
+// the admin key it generated. The child can be killed (SIGKILL, to simulate a
+// crash), terminated (SIGTERM, a clean shutdown) and restarted on the same data
+// directory. The temporary directory holds:
+//
+//   <tmp>/data/         walletd's --data_dir (RocksDB and admin.key)
+//   <tmp>/ready         walletd's --ready_file
+//   <tmp>/walletd.log   the child's stdout and stderr, appended across restarts
+//
+// Example:
+//
+//   WalletdOptions options;
+//   options.binary = WALLETD_PATH;
+//   absl::StatusOr<std::unique_ptr<WalletdProcess>> walletd =
+//       WalletdProcess::Start(options);
+//   ASSERT_TRUE(walletd.ok()) << walletd.status();
+//   auto admin = wallet::v1::AdminService::NewStub((*walletd)->NewChannel());
+//   std::unique_ptr<grpc::ClientContext> context =
+//       MakeContext((*walletd)->admin_key());
+//   wallet::v1::CheckLedgerResponse ledger;
+//   grpc::Status status =
+//       admin->CheckLedger(context.get(), wallet::v1::CheckLedgerRequest(), &ledger);
+//   ...
+//   (*walletd)->Kill();                      // crash
+//   ASSERT_TRUE((*walletd)->Restart().ok()); // same data, new ports
+//
+// Thread safety: a `WalletdProcess` is not thread-safe; drive it from one
+// thread (the child is sent SIGKILL if the thread that started it exits, see
+// `Start`). The accessors may be read from any thread while no method that
+// starts or stops the child runs. The free functions are thread-safe.
+#ifndef WALLET_TESTS_TESTING_WALLETD_PROCESS_H_
+#define WALLET_TESTS_TESTING_WALLETD_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
+#include "wallet/v1/admin.grpc.pb.h"
+
+namespace wallet::testing {
+
+// The metadata key that carries the API key on every call.
+inline constexpr char kApiKeyMetadata[] = "x-api-key";
+
+struct WalletdOptions {
+  // Path of the walletd executable. Required.
+  std::string binary;
+
+  // Further command-line flags, e.g. "--max_amount_paise=100". They come after
+  // the flags that `WalletdProcess` sets, so they may override them.
+  // Default: none.
+  std::vector<std::string> extra_args;
+
+  // How long to wait for the ready file after each (re)start.
+  // Default: 30 seconds.
+  absl::Duration start_timeout = absl::Seconds(30);
+
+  // Whether the destructor leaves the temporary directory in place (for
+  // post-mortem inspection). Default: false (it is removed).
+  bool keep_temp_dir = false;
+
+  // Parent directory for the temporary directory. Default: empty, meaning
+  // $TMPDIR, or /tmp when TMPDIR is unset.
+  std::string temp_root;
+};
+
+// A response of walletd's HTTP endpoint (/metrics, /healthz).
+struct HttpResponse {
+  int status = 0;  // e.g. 200
+  std::string body;
+};
+
+// A walletd child process on its own temporary data directory.
+class WalletdProcess final {
+ public:
+  // Start creates the temporary directory and starts walletd in it, returning
+  // once walletd has written its ready file.
+  //
+  // Errors: `InvalidArgument` if `options.binary` is empty; `Internal` if the
+  // directory cannot be created or the child cannot be forked;
+  // `FailedPrecondition` if walletd exits before it is ready;
+  // `DeadlineExceeded` if it is not ready within `options.start_timeout` (the
+  // child is then killed). Error messages include the log file's path and its
+  // last lines. On failure the temporary directory is kept for inspection.
+  //
+  // The child gets PR_SET_PDEATHSIG=SIGKILL so that a crashed test does not
+  // leave servers behind; that signal fires when the *thread* that called
+  // Start (or Restart) exits, so call them from a thread that outlives the
+  // process, normally the main thread.
+  static absl::StatusOr<std::unique_ptr<WalletdProcess>> Start(WalletdOptions options);
+
+  WalletdProcess(const WalletdProcess&) = delete;
+  WalletdProcess& operator=(const WalletdProcess&) = delete;
+
+  // ~WalletdProcess kills the child if it is still running (SIGKILL) and
+  // removes the temporary directory unless `keep_temp_dir` was set.
+  ~WalletdProcess();
+
+  // Kill sends SIGKILL and reaps the child: a crash with no chance to flush
+  // anything. OK if the child was not running.
+  absl::Status Kill();
+
+  // Terminate sends SIGTERM and waits up to `timeout` for the child to exit.
+  // Returns its exit code, or 128 + the signal number if a signal ended it.
+  // `FailedPrecondition` if it was not running; `DeadlineExceeded` if it did
+  // not exit in time (it is then killed with SIGKILL). walletd drains until
+  // its clients have closed their connections, and an idle gRPC channel that
+  // no thread polls notices the server going away only on its 5 s backup
+  // poll: destroy idle channels first for a quick stop.
+  absl::StatusOr<int> Terminate(absl::Duration timeout = absl::Seconds(20));
+
+  // Restart starts walletd again on the same data directory, terminating it
+  // first (SIGTERM) if it is still running. The ports change; the admin key
+  // is re-read. Errors as for `Start`, and `Internal` if the SIGTERM did not
+  // end the running child with exit code 0 (it is not restarted then).
+  absl::Status Restart();
+
+  // NewChannel returns a channel to the current `target()`. Every call gives
+  // its own TCP connection (no subchannel sharing), so benchmarks can spread
+  // load over several connections.
+  std::shared_ptr<grpc::Channel> NewChannel() const;
+
+  // HttpGet fetches `path` (e.g. "/metrics") from walletd's HTTP listener
+  // with a 10 second timeout. `Unavailable` if it cannot connect or the
+  // answer is cut short, `FailedPrecondition` if HTTP is disabled.
+  absl::StatusOr<HttpResponse> HttpGet(absl::string_view path) const;
+
+  // Whether the child is running (started and not yet reaped).
+  bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+
+  int grpc_port() const { return grpc_port_; }
+  int http_port() const { return http_port_; }
+  // "127.0.0.1:<grpc_port>".
+  std::string target() const;
+  // The admin key that walletd keeps in <data_dir>/admin.key.
+  const std::string& admin_key() const { return admin_key_; }
+
+  const std::string& temp_dir() const { return temp_dir_; }
+  const std::string& data_dir() const { return data_dir_; }
+  const std::string& log_path() const { return log_path_; }
+
+  // KeepTempDir makes the destructor leave the temporary directory in place,
+  // e.g. once a test has failed and its data and log are worth a look.
+  void KeepTempDir() { keep_temp_dir_on_destroy_ = true; }
+
+  // LogTail returns up to the last `max_bytes` of the child's log, for
+  // failure messages.
+  std::string LogTail(size_t max_bytes = 4096) const;
+
+ private:
+  explicit WalletdProcess(WalletdOptions options);
+
+  // Forks and execs the child, then waits for the ready file.
+  absl::Status Launch();
+  // Reaps the child without blocking; true if it has exited.
+  bool ReapIfExited(int* wait_status);
+  // Wraps `status`'s message with the log path and tail.
+  absl::Status WithLog(absl::Status status) const;
+
+  WalletdOptions options_;
+  std::string temp_dir_;
+  std::string data_dir_;
+  std::string ready_path_;
+  std::string log_path_;
+  pid_t pid_ = -1;
+  int grpc_port_ = 0;
+  int http_port_ = 0;
+  std::string admin_key_;
+  // Set when a start fails or by KeepTempDir, so the directory stays.
+  bool keep_temp_dir_on_destroy_ = false;
+};
+
+// ConfigureContext sets the API key metadata and a deadline `timeout` from now
+// on `context`, which must not have been used for a call yet.
+void ConfigureContext(grpc::ClientContext* context, absl::string_view api_key,
+                      absl::Duration timeout = absl::Seconds(10));
+
+// MakeContext returns a fresh context carrying `api_key` with a deadline
+// `timeout` from now. A ClientContext serves a single call; make one per call.
+std::unique_ptr<grpc::ClientContext> MakeContext(absl::string_view api_key,
+                                                 absl::Duration timeout = absl::Seconds(10));
+
+// ToStatus converts a gRPC status to an absl::Status with the same code, with
+// `what` (e.g. the method name) prefixed to the message.
+absl::Status ToStatus(const grpc::Status& status, absl::string_view what);
+
+// Accounts for a test or a benchmark. Ids are derived from `id_prefix` and an
+// index, so that they are stable and readable in logs: meters
+// "<prefix>M<i>", consumers "<prefix>C<i>" (one consumer per meter), retailers
+// "<prefix>R<i>".
+struct TopologyOptions {
+  // Default: 10.
+  int meters = 10;
+  // Default: 1.
+  int retailers = 1;
+  // Total float each retailer is topped up with, in TopUpFloat calls of at
+  // most `max_topup_paise` each. Default: Rs 10 lakh.
+  int64_t float_paise_per_retailer = 100'000'000;
+  // Largest single top-up; keep at or below walletd's --max_amount_paise.
+  // Default: walletd's default, 10,000,000.
+  int64_t max_topup_paise = 10'000'000;
+  // Commission of the retailers; negative means the server default.
+  // Default: -1.
+  int32_t commission_bps = -1;
+  // Whether to issue a retailer key per retailer. Default: true.
+  bool retailer_keys = true;
+  // Whether to issue a consumer key per consumer. Default: false.
+  bool consumer_keys = false;
+  // Whether to issue a payment gateway key. Default: false.
+  bool payment_gateway_key = false;
+  // Prefix of every id, including request ids of the setup calls.
+  // Default: empty.
+  std::string id_prefix;
+  // Number of setup calls in flight at once. Default: 16.
+  int parallelism = 16;
+  // Deadline of each setup call. Default: 30 seconds.
+  absl::Duration call_timeout = absl::Seconds(30);
+};
+
+struct Topology {
+  std::vector<std::string> meter_ids;
+  // consumer_ids[i] owns meter_ids[i].
+  std::vector<std::string> consumer_ids;
+  // consumer_keys[i] is the key of consumer_ids[i]; empty unless requested.
+  std::vector<std::string> consumer_keys;
+  std::vector<std::string> retailer_ids;
+  // retailer_keys[i] is the key of retailer_ids[i]; empty unless requested.
+  std::vector<std::string> retailer_keys;
+  // Empty unless requested.
+  std::string payment_gateway_key;
+};
+
+// CreateTestTopology registers the meters and their consumers, creates and
+// funds the retailers and issues the requested keys, using `admin_key`.
+// Returns the first error of any call (the setup may then be partial).
+// `admin` must outlive the call; it is used from several threads.
+absl::StatusOr<Topology> CreateTestTopology(wallet::v1::AdminService::StubInterface& admin,
+                                            absl::string_view admin_key,
+                                            const TopologyOptions& options);
+
+// ReadJournal returns every entry of `account`'s journal (all pages, newest
+// first) and sets `*balance_paise` (if not null) to the account's balance.
+absl::StatusOr<std::vector<wallet::v1::JournalEntry>> ReadJournal(
+    wallet::v1::AdminService::StubInterface& admin, absl::string_view admin_key,
+    absl::string_view account, int64_t* balance_paise = nullptr);
+
+}  // namespace wallet::testing
+
+#endif  // WALLET_TESTS_TESTING_WALLETD_PROCESS_H_
