@@ -11,6 +11,7 @@
 #ifndef API_CALL_H_
 #define API_CALL_H_
 
+#include <atomic>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -58,6 +59,15 @@ class Calls final {
       Metrics::Record(method, status.error_code(), absl::Now() - start);
       reactor->Finish(status);
     };
+    if (draining_.load(std::memory_order_relaxed)) {
+      done(absl::UnavailableError("walletd is shutting down; retry shortly"));
+      return reactor;
+    }
+    in_flight_.fetch_add(1, std::memory_order_relaxed);
+    done = [this, done = std::move(done)](absl::StatusOr<Response> result) {
+      done(std::move(result));
+      in_flight_.fetch_sub(1, std::memory_order_release);
+    };
     absl::StatusOr<wallet::Principal> who = Authorize(ctx, roles);
     if (!who.ok()) {
       done(who.status());
@@ -69,9 +79,16 @@ class Calls final {
 
   wallet::Wallet* wallet() const { return wallet_; }
 
+  // StartDraining makes new calls fail with UNAVAILABLE; calls already
+  // admitted go on. InFlight counts those.
+  void StartDraining() { draining_ = true; }
+  int InFlight() const { return in_flight_.load(std::memory_order_acquire); }
+
  private:
   wallet::Wallet* wallet_;
   Metrics* metrics_;
+  std::atomic<bool> draining_{false};
+  std::atomic<int> in_flight_{0};
 };
 
 }  // namespace api

@@ -79,7 +79,16 @@ void WalletServer::Shutdown(absl::Duration grace) {
   if (!serving_.exchange(false)) return;
   LOG(INFO) << "walletd shutting down: draining calls for up to " << grace;
   server_->GetHealthCheckService()->Shutdown();
-  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
+  // Refuse new calls and wait for admitted ones ourselves: gRPC's own
+  // deadline would also wait out idle client connections.
+  calls_.StartDraining();
+  const absl::Time give_up = absl::Now() + grace;
+  while (calls_.InFlight() > 0 && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(5));
+  if (calls_.InFlight() > 0) {
+    LOG(WARNING) << calls_.InFlight() << " calls still running after " << grace
+                 << "; cancelling them (their wallet operations still commit)";
+  }
+  server_->Shutdown(std::chrono::system_clock::now());
   server_->Wait();
   http_.reset();
 }

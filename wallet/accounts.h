@@ -11,6 +11,7 @@
 
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
@@ -29,6 +30,10 @@ inline constexpr absl::string_view kLegacyArrears = "system:legacy_arrears";
 // Energy revenue and fees, used by rating and policy.
 inline constexpr absl::string_view kRevenue = "system:revenue";
 inline constexpr absl::string_view kFees = "system:fees";
+
+inline bool IsSystemAccount(absl::string_view account) {
+  return absl::StartsWith(account, "system:");
+}
 
 inline std::string MeterAccount(absl::string_view meter_id) {
   return absl::StrCat("meter:", meter_id);

@@ -79,6 +79,13 @@ absl::Status Ledger::LoadState() {
                                       [&](absl::string_view key, absl::string_view value) {
                                         balances_[key] =
                                             static_cast<int64_t>(DecodeBigEndian64(value));
+                                        if (value.size() >= 24) {
+                                          last_recharge_[key] = LastRecharge{
+                                              static_cast<int64_t>(
+                                                  DecodeBigEndian64(value.substr(8))),
+                                              static_cast<int64_t>(
+                                                  DecodeBigEndian64(value.substr(16)))};
+                                        }
                                         return true;
                                       }));
   WALLET_RETURN_IF_ERROR(store_->Scan(
@@ -160,24 +167,42 @@ Transfer Ledger::Post(Txn& txn, v1::TransferType type, const std::string& debit,
 
 void Ledger::PutJournalEntry(Txn& txn, const Transfer& transfer, const std::string& account,
                              int64_t delta) {
-  const int64_t balance = balances_[account];
-  txn.batch->Put(Table::kAccounts, account, EncodeBalance(balance));
+  dirty_.insert(account);
+  // System accounts move on nearly every request; their history is the
+  // global journal filtered by account (Wallet::GetJournal), not an index
+  // that would double the hot path's writes.
+  if (IsSystemAccount(account)) return;
+  // The entry refers to the transfer by seq instead of copying it: readers
+  // join it back from the journal, and the hot path writes a third as much.
   v1::JournalEntry entry;
-  *entry.mutable_transfer() = transfer;
-  entry.set_account(account);
+  entry.mutable_transfer()->set_seq(transfer.seq());
   entry.set_delta_paise(delta);
-  entry.set_balance_after_paise(balance);
+  entry.set_balance_after_paise(balances_[account]);
   std::string key = absl::StrCat(account, absl::string_view("\0", 1),
                                  BigEndian64(static_cast<uint64_t>(transfer.time_us())),
                                  BigEndian64(transfer.seq()));
   txn.batch->Put(Table::kAccountJournal, key, entry.SerializeAsString());
 }
 
+void Ledger::FinishGroup(Txn& txn) {
+  // A balance that moved many times in one group is written once.
+  for (const std::string& account : dirty_) {
+    std::string value = EncodeBalance(balances_[account]);
+    auto recharge = last_recharge_.find(account);
+    if (recharge != last_recharge_.end()) {
+      absl::StrAppend(&value, BigEndian64(static_cast<uint64_t>(recharge->second.paise)),
+                      BigEndian64(static_cast<uint64_t>(recharge->second.time_us)));
+    }
+    txn.batch->Put(Table::kAccounts, account, value);
+  }
+  dirty_.clear();
+}
+
 void Ledger::RecordRecharge(Txn& txn, const std::string& meter_id, int64_t amount) {
-  v1::MeterState state;
-  state.set_last_recharge_paise(amount);
-  state.set_last_recharge_us(absl::ToUnixMicros(txn.now));
-  txn.batch->Put(Table::kMeterState, meter_id, state.SerializeAsString());
+  // Kept with the balance, which is written anyway at the end of the group.
+  const std::string account = MeterAccount(meter_id);
+  last_recharge_[account] = LastRecharge{amount, absl::ToUnixMicros(txn.now)};
+  dirty_.insert(account);
 }
 
 absl::Status Ledger::CheckCredit(const std::string& meter_id, int64_t amount) const {

@@ -80,6 +80,10 @@ class Ledger final {
   absl::StatusOr<v1::RetailerRechargeResponse> RetailerRecharge(
       Txn& txn, const std::string& retailer_id, const v1::RetailerRechargeRequest& req);
 
+  // FinishGroup writes the balances the group changed; call once per group,
+  // after its last operation and before the commit.
+  void FinishGroup(Txn& txn);
+
   // Balance returns the in-memory (possibly not yet committed) balance.
   int64_t Balance(const std::string& account) const;
   const LedgerOptions& options() const { return options_; }
@@ -109,6 +113,14 @@ class Ledger final {
   uint64_t next_seq_ = 1;
   uint64_t next_order_ = 1;
   absl::flat_hash_map<std::string, int64_t> balances_;
+  // Last recharge of meter wallets, stored after the balance in `accounts`.
+  struct LastRecharge {
+    int64_t paise = 0;
+    int64_t time_us = 0;
+  };
+  absl::flat_hash_map<std::string, LastRecharge> last_recharge_;
+  // Accounts whose balance changed in the current group.
+  absl::flat_hash_set<std::string> dirty_;
   // meter id -> consumer id
   absl::flat_hash_map<std::string, std::string> meters_;
   absl::flat_hash_set<std::string> consumers_;

@@ -24,18 +24,19 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "rocksdb/db.h"
-#include "rocksdb/utilities/write_batch_with_index.h"
+#include "absl/container/flat_hash_map.h"
+#include "rocksdb/write_batch.h"
 
 namespace wallet {
 
 // Table names one column family. Keys and values are documented in store.cc.
 enum class Table : int {
   kMeta = 0,        // default column family: counters
-  kAccounts,        // account name -> balance (fixed64)
+  kAccounts,        // account name -> be64 balance [be64 last recharge, be64 its time_us]
   kJournal,         // big-endian seq -> Transfer
   kAccountJournal,  // account \0 be64(time_us) be64(seq) -> JournalEntry
   kMeters,          // meter id -> Meter
-  kMeterState,      // meter id -> MeterState
+  kMeterState,      // meter id -> MeterState (readings and policy)
   kConsumers,       // consumer id -> Consumer
   kConsumerMeters,  // consumer id \0 meter id -> ""
   kRetailers,       // retailer id -> Retailer
@@ -65,15 +66,34 @@ class Store final {
   static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
   ~Store();
 
-  // Get returns the committed value, or nullopt. Thread-safe.
-  absl::StatusOr<std::optional<std::string>> Get(Table table, absl::string_view key) const;
+  // Snapshot pins one committed state for several reads. Release it before
+  // the Store goes away.
+  class Snapshot final {
+   public:
+    ~Snapshot() { db_->ReleaseSnapshot(snapshot_); }
+    const rocksdb::Snapshot* get() const { return snapshot_; }
+
+   private:
+    friend class Store;
+    Snapshot(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {}
+    rocksdb::DB* db_;
+    const rocksdb::Snapshot* snapshot_;
+  };
+  std::unique_ptr<Snapshot> TakeSnapshot() const {
+    return std::unique_ptr<Snapshot>(new Snapshot(db_.get()));
+  }
+
+  // Get returns the committed value (as of `at`, if given), or nullopt.
+  // Thread-safe.
+  absl::StatusOr<std::optional<std::string>> Get(Table table, absl::string_view key,
+                                                 const Snapshot* at = nullptr) const;
 
   // Scan visits committed keys that start with `prefix`, from `start` (or the
   // first/last key of the prefix when empty), forwards or backwards, until
   // `visit` returns false. Thread-safe.
   using Visitor = std::function<bool(absl::string_view key, absl::string_view value)>;
   absl::Status Scan(Table table, absl::string_view prefix, absl::string_view start,
-                    bool reverse, const Visitor& visit) const;
+                    bool reverse, const Visitor& visit, const Snapshot* at = nullptr) const;
 
   // LastKey returns the greatest key of `table`, or nullopt when empty.
   absl::StatusOr<std::optional<std::string>> LastKey(Table table) const;
@@ -101,21 +121,36 @@ class Store final {
 };
 
 // Batch collects writes for one commit and answers reads through them.
-// Not thread-safe: owned by the writer thread.
+// Only tables the ledger reads back during a group (requests, orders, API
+// keys, consumers, meta) are indexed; the rest, which the ledger mirrors in
+// memory, go straight into the write batch. Not thread-safe: owned by the
+// writer thread.
 class Batch final {
  public:
-  explicit Batch(const Store* store);
+  // `previous` is the batch still being committed, if any: its writes are
+  // visible to Get until they are on disk.
+  explicit Batch(const Store* store, std::shared_ptr<const Batch> previous = nullptr)
+      : store_(store), previous_(std::move(previous)) {}
 
   void Put(Table table, absl::string_view key, absl::string_view value);
   // Get returns this batch's pending value for the key, else the committed one.
+  // Only for the indexed tables (checked).
   absl::StatusOr<std::optional<std::string>> Get(Table table, absl::string_view key);
-  bool empty() { return batch_.GetWriteBatch()->Count() == 0; }
-  size_t size_bytes() { return batch_.GetWriteBatch()->GetDataSize(); }
+  // PreviousCommitted says the previous batch is on disk: reads no longer
+  // need it, and dropping it keeps batches from chaining each other alive.
+  void PreviousCommitted() { previous_.reset(); }
+  bool empty() const { return batch_.Count() == 0; }
+  size_t size_bytes() const { return batch_.GetDataSize(); }
 
  private:
   friend class Store;
+  static bool Indexed(Table table);
+  static std::string OverlayKey(Table table, absl::string_view key);
+
   const Store* store_;
-  rocksdb::WriteBatchWithIndex batch_;
+  std::shared_ptr<const Batch> previous_;
+  rocksdb::WriteBatch batch_;
+  absl::flat_hash_map<std::string, std::string> overlay_;
 };
 
 // BigEndian64 encodes v so that byte order equals numeric order.

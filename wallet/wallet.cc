@@ -59,6 +59,18 @@ absl::StatusOr<Message> Parse(absl::string_view bytes, absl::string_view what) {
   return message;
 }
 
+// ReadEntry parses a stored journal entry and joins its transfer back in.
+absl::StatusOr<v1::JournalEntry> ReadEntry(const Store& store, absl::string_view account,
+                                           absl::string_view value) {
+  WALLET_ASSIGN_OR_RETURN(v1::JournalEntry entry, Parse<v1::JournalEntry>(value, "journal entry"));
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> transfer,
+                          store.Get(Table::kJournal, BigEndian64(entry.transfer().seq())));
+  if (!transfer) return absl::InternalError("journal entry without its transfer");
+  WALLET_ASSIGN_OR_RETURN(*entry.mutable_transfer(), Parse<v1::Transfer>(*transfer, "transfer"));
+  entry.set_account(std::string(account));
+  return entry;
+}
+
 // ReadJournalPage appends entries of `account`, newest first, after `token`.
 absl::Status ReadJournalPage(const Store& store, absl::string_view account, int32_t page_size,
                              absl::string_view page_token,
@@ -82,7 +94,7 @@ absl::Status ReadJournalPage(const Store& store, absl::string_view account, int3
           more = true;
           return false;
         }
-        auto entry = Parse<v1::JournalEntry>(value, "journal entry");
+        auto entry = ReadEntry(store, account, value);
         if (!entry.ok()) {
           parse_status = entry.status();
           return false;
@@ -93,6 +105,59 @@ absl::Status ReadJournalPage(const Store& store, absl::string_view account, int3
       }));
   WALLET_RETURN_IF_ERROR(parse_status);
   if (more) *next_token = absl::WebSafeBase64Escape(last_key);
+  return absl::OkStatus();
+}
+
+// ReadSystemJournalPage pages a system account's entries out of the global
+// journal, newest first. The token carries the seq to continue below and the
+// balance right after it, so balance_after stays exact across pages.
+absl::Status ReadSystemJournalPage(const Store& store, const Store::Snapshot& snapshot,
+                                   const v1::GetJournalRequest& req,
+                                   v1::GetJournalResponse* response) {
+  uint64_t before_seq = 0;  // 0: from the newest
+  int64_t running = response->balance_paise();
+  if (!req.page_token().empty()) {
+    WALLET_ASSIGN_OR_RETURN(std::string token, DecodePageToken(req.page_token()));
+    if (token.size() != 16) return absl::InvalidArgumentError("page_token is malformed");
+    before_seq = DecodeBigEndian64(token.substr(0, 8));
+    running = static_cast<int64_t>(DecodeBigEndian64(token.substr(8)));
+  }
+  const int32_t page_size = PageSize(req.page_size(), kDefaultJournalPage);
+  int scanned = 0;
+  uint64_t last_seq = 0;
+  bool more = false;
+  absl::Status status;
+  const std::string start = before_seq == 0 ? "" : BigEndian64(before_seq - 1);
+  if (before_seq == 1) return absl::OkStatus();
+  WALLET_RETURN_IF_ERROR(store.Scan(
+      Table::kJournal, "", start, /*reverse=*/true,
+      [&](absl::string_view key, absl::string_view value) {
+        if (response->entries_size() >= page_size || ++scanned > kMaxRowsScannedPerPage) {
+          more = true;
+          return false;
+        }
+        last_seq = DecodeBigEndian64(key);
+        auto transfer = Parse<v1::Transfer>(value, "transfer");
+        if (!transfer.ok()) {
+          status = transfer.status();
+          return false;
+        }
+        const bool debit = transfer->debit_account() == req.account();
+        if (!debit && transfer->credit_account() != req.account()) return true;
+        v1::JournalEntry* entry = response->add_entries();
+        entry->set_account(req.account());
+        entry->set_delta_paise(debit ? -transfer->amount_paise() : transfer->amount_paise());
+        entry->set_balance_after_paise(running);
+        running -= entry->delta_paise();
+        *entry->mutable_transfer() = *std::move(transfer);
+        return true;
+      },
+      &snapshot));
+  WALLET_RETURN_IF_ERROR(status);
+  if (more && last_seq > 1) {
+    response->set_next_page_token(absl::WebSafeBase64Escape(
+        absl::StrCat(BigEndian64(last_seq), BigEndian64(static_cast<uint64_t>(running)))));
+  }
   return absl::OkStatus();
 }
 
@@ -120,7 +185,9 @@ absl::StatusOr<std::unique_ptr<Wallet>> Wallet::Open(const WalletOptions& option
 Wallet::Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, Clock* clock,
                const PipelineOptions& options)
     : store_(std::move(store)), ledger_(std::move(ledger)) {
-  pipeline_ = std::make_unique<CommitPipeline>(store_.get(), clock, options);
+  Ledger* ledger_ptr = ledger_.get();
+  pipeline_ = std::make_unique<CommitPipeline>(
+      store_.get(), clock, [ledger_ptr](Txn& txn) { ledger_ptr->FinishGroup(txn); }, options);
 }
 
 Wallet::~Wallet() {
@@ -266,12 +333,11 @@ absl::StatusOr<v1::Meter> Wallet::ReadMeter(const std::string& meter_id) const {
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->Get(Table::kMeters, meter_id));
   if (!stored) return absl::NotFoundError(absl::StrCat("meter ", meter_id, " is not registered"));
   WALLET_ASSIGN_OR_RETURN(v1::Meter meter, Parse<v1::Meter>(*stored, "meter"));
-  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> state,
-                          store_->Get(Table::kMeterState, meter_id));
-  if (state) {
-    WALLET_ASSIGN_OR_RETURN(v1::MeterState s, Parse<v1::MeterState>(*state, "meter state"));
-    meter.set_last_recharge_paise(s.last_recharge_paise());
-    meter.set_last_recharge_us(s.last_recharge_us());
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> account,
+                          store_->Get(Table::kAccounts, MeterAccount(meter_id)));
+  if (account && account->size() >= 24) {
+    meter.set_last_recharge_paise(static_cast<int64_t>(DecodeBigEndian64(account->substr(8))));
+    meter.set_last_recharge_us(static_cast<int64_t>(DecodeBigEndian64(account->substr(16))));
   }
   return meter;
 }
@@ -350,10 +416,15 @@ absl::StatusOr<v1::GetJournalResponse> Wallet::GetJournal(const v1::GetJournalRe
     return absl::InvalidArgumentError("account is required, e.g. meter:<id>");
   }
   v1::GetJournalResponse response;
+  const auto snapshot = store_->TakeSnapshot();
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> balance,
-                          store_->Get(Table::kAccounts, req.account()));
+                          store_->Get(Table::kAccounts, req.account(), snapshot.get()));
   if (!balance) return absl::NotFoundError(absl::StrCat("account ", req.account(), " not found"));
   response.set_balance_paise(static_cast<int64_t>(DecodeBigEndian64(*balance)));
+  if (IsSystemAccount(req.account())) {
+    WALLET_RETURN_IF_ERROR(ReadSystemJournalPage(*store_, *snapshot, req, &response));
+    return response;
+  }
   WALLET_RETURN_IF_ERROR(ReadJournalPage(*store_, req.account(),
                                          PageSize(req.page_size(), kDefaultJournalPage),
                                          req.page_token(), response.mutable_entries(),
@@ -491,8 +562,11 @@ absl::StatusOr<v1::GetStatementResponse> Wallet::GetStatement(
       [&](absl::string_view key, absl::string_view value) {
         if (key >= JournalKeyAt(account, start)) return true;
         auto entry = Parse<v1::JournalEntry>(value, "journal entry");
-        if (!entry.ok()) status = entry.status();
-        else response.set_opening_balance_paise(entry->balance_after_paise());
+        if (!entry.ok()) {
+          status = entry.status();
+        } else {
+          response.set_opening_balance_paise(entry->balance_after_paise());
+        }
         return false;
       }));
   WALLET_RETURN_IF_ERROR(status);
@@ -502,7 +576,7 @@ absl::StatusOr<v1::GetStatementResponse> Wallet::GetStatement(
       Table::kAccountJournal, JournalPrefix(account), JournalKeyAt(account, start), false,
       [&](absl::string_view key, absl::string_view value) {
         if (key >= end_key || response.entries_size() >= kMaxStatementEntries) return false;
-        auto entry = Parse<v1::JournalEntry>(value, "journal entry");
+        auto entry = ReadEntry(*store_, account, value);
         if (!entry.ok()) {
           status = entry.status();
           return false;

@@ -278,6 +278,34 @@ TEST_F(LedgerTest, JournalPagesNewestFirstWithoutGapsOrRepeats) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(LedgerTest, SystemAccountJournalPagesOutOfTheGlobalJournal) {
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_TRUE(h_.Recharge("R1", absl::StrCat("sys", i), i % 2 ? "M1" : "M2", 10'000 * (i + 1)).ok());
+  }
+  v1::GetJournalRequest req;
+  req.set_account("system:commission");
+  req.set_page_size(3);
+  std::vector<v1::JournalEntry> entries;
+  int64_t balance = 0;
+  do {
+    auto page = h_.wallet().GetJournal(req);
+    ASSERT_TRUE(page.ok()) << page.status();
+    balance = page->balance_paise();
+    entries.insert(entries.end(), page->entries().begin(), page->entries().end());
+    req.set_page_token(page->next_page_token());
+  } while (!req.page_token().empty());
+  ASSERT_EQ(entries.size(), 7u);
+  EXPECT_EQ(balance, -(150 + 300 + 450 + 600 + 750 + 900 + 1050));
+  int64_t expected_after = balance;
+  for (const auto& e : entries) {
+    EXPECT_EQ(e.transfer().type(), v1::RETAILER_COMMISSION);
+    EXPECT_EQ(e.balance_after_paise(), expected_after);
+    expected_after -= e.delta_paise();
+  }
+  EXPECT_EQ(expected_after, 0);
+  EXPECT_EQ(entries.front().delta_paise(), -1050);  // newest first
+}
+
 TEST_F(LedgerTest, StatementCoversOneIstDay) {
   const absl::TimeZone ist = absl::FixedTimeZone(19800);
   h_.clock().Set(absl::FromCivil(absl::CivilSecond(2026, 11, 3, 23, 59, 0), ist));
