@@ -30,6 +30,8 @@ inline constexpr absl::string_view kLegacyArrears = "system:legacy_arrears";
 // Energy revenue and fees, used by rating and policy.
 inline constexpr absl::string_view kRevenue = "system:revenue";
 inline constexpr absl::string_view kFees = "system:fees";
+// Electricity duty collected for the state government.
+inline constexpr absl::string_view kDuty = "system:duty";
 
 inline bool IsSystemAccount(absl::string_view account) {
   return absl::StartsWith(account, "system:");

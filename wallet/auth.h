@@ -12,6 +12,9 @@ namespace wallet {
 // HashApiKey returns the lowercase hex SHA-256 of a key, as stored.
 std::string HashApiKey(absl::string_view api_key);
 
+// Sha256 returns the raw 32-byte SHA-256 of `bytes` (request fingerprints).
+std::string Sha256(absl::string_view bytes);
+
 }  // namespace wallet
 
 #endif  // WALLET_AUTH_H_

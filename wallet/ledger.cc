@@ -8,6 +8,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "wallet/accounts.h"
+#include "wallet/auth.h"
 #include "wallet/money.h"
 #include "wallet/status_macros.h"
 #include "wallet/v1/records.pb.h"
@@ -38,6 +39,20 @@ std::string DeterministicBytes(const google::protobuf::MessageLite& message) {
   return out;
 }
 
+}  // namespace
+
+std::string RequestFingerprint(const google::protobuf::MessageLite& message) {
+  // A digest, not the request: ingest batches are large, and equal digests of
+  // deterministic serialisations mean equal requests.
+  return Sha256(DeterministicBytes(message));
+}
+
+std::string ResponseBytes(const google::protobuf::MessageLite& message) {
+  return DeterministicBytes(message);
+}
+
+namespace {
+
 std::string EncodeBalance(int64_t balance) { return BigEndian64(static_cast<uint64_t>(balance)); }
 
 // RequestKey scopes a client request id to the operation and the caller, so
@@ -63,6 +78,10 @@ Ledger::Ledger(const Store* store, const LedgerOptions& options)
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Load(const Store* store,
                                                      const LedgerOptions& options) {
   std::unique_ptr<Ledger> ledger(new Ledger(store, options));
+  WALLET_ASSIGN_OR_RETURN(ledger->tariffs_, TariffBook::Create(options.tariffs));
+  ApplyPolicyDefaults(&ledger->options_.policy);
+  WALLET_RETURN_IF_ERROR(ValidatePolicyConfig(ledger->options_.policy));
+  ledger->calendar_ = std::make_unique<CutoffCalendar>(options.policy.calendar());
   WALLET_RETURN_IF_ERROR(ledger->LoadState());
   return ledger;
 }
@@ -95,14 +114,34 @@ absl::Status Ledger::LoadState() {
           parse_error = absl::InternalError(absl::StrCat("corrupt meter record ", key));
           return false;
         }
-        meters_[key] = meter.consumer_id();
+        meters_[key].meter = std::move(meter);
         return true;
       }));
-  WALLET_RETURN_IF_ERROR(store_->Scan(Table::kConsumers, "", "", false,
-                                      [&](absl::string_view key, absl::string_view) {
-                                        consumers_.insert(std::string(key));
-                                        return true;
-                                      }));
+  WALLET_RETURN_IF_ERROR(store_->Scan(
+      Table::kMeterState, "", "", false, [&](absl::string_view key, absl::string_view value) {
+        auto it = meters_.find(key);
+        if (it == meters_.end() ||
+            !it->second.state.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          parse_error = absl::InternalError(absl::StrCat("corrupt meter state ", key));
+          return false;
+        }
+        return true;
+      }));
+  WALLET_RETURN_IF_ERROR(parse_error);
+  absl::flat_hash_map<std::string, std::string> phones;
+  WALLET_RETURN_IF_ERROR(store_->Scan(
+      Table::kConsumers, "", "", false, [&](absl::string_view key, absl::string_view value) {
+        v1::Consumer consumer;
+        consumer.ParseFromArray(value.data(), static_cast<int>(value.size()));
+        phones[key] = consumer.phone();
+        consumers_.insert(std::string(key));
+        return true;
+      }));
+  for (auto& [id, m] : meters_) {
+    m.phone = phones[m.meter.consumer_id()];
+    Schedule(m, NextDue(m));
+  }
+  WALLET_RETURN_IF_ERROR(LoadOutbox());
   WALLET_RETURN_IF_ERROR(store_->Scan(
       Table::kRetailers, "", "", false, [&](absl::string_view key, absl::string_view value) {
         v1::Retailer& retailer = retailers_[key];
@@ -118,31 +157,6 @@ absl::Status Ledger::LoadState() {
 int64_t Ledger::Balance(const std::string& account) const {
   auto it = balances_.find(account);
   return it == balances_.end() ? 0 : it->second;
-}
-
-template <typename Response, typename Request, typename Apply>
-absl::StatusOr<Response> Ledger::Idempotent(Txn& txn, const std::string& key, const Request& req,
-                                            Apply apply) {
-  const std::string fingerprint = DeterministicBytes(req);
-  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> seen, txn.batch->Get(Table::kRequests, key));
-  if (seen) {
-    v1::IdempotencyRecord record;
-    Response response;
-    if (!record.ParseFromString(*seen) || !response.ParseFromString(record.response())) {
-      return absl::InternalError(absl::StrCat("corrupt idempotency record ", key));
-    }
-    if (record.request() != fingerprint) {
-      return absl::AlreadyExistsError(
-          "request id was already used for a different request; use a new request id");
-    }
-    return response;
-  }
-  WALLET_ASSIGN_OR_RETURN(Response response, apply());
-  v1::IdempotencyRecord record;
-  record.set_request(fingerprint);
-  record.set_response(DeterministicBytes(response));
-  txn.batch->Put(Table::kRequests, key, record.SerializeAsString());
-  return response;
 }
 
 Transfer Ledger::Post(Txn& txn, v1::TransferType type, const std::string& debit,
@@ -196,6 +210,10 @@ void Ledger::FinishGroup(Txn& txn) {
     txn.batch->Put(Table::kAccounts, account, value);
   }
   dirty_.clear();
+  for (const std::string& meter_id : dirty_meters_) {
+    txn.batch->Put(Table::kMeterState, meter_id, meters_[meter_id].state.SerializeAsString());
+  }
+  dirty_meters_.clear();
 }
 
 void Ledger::RecordRecharge(Txn& txn, const std::string& meter_id, int64_t amount) {
@@ -275,7 +293,15 @@ absl::StatusOr<v1::RegisterMeterResponse> Ledger::RegisterMeter(
                        absl::StrCat(meter.consumer_id(), absl::string_view("\0", 1),
                                     meter.meter_id()),
                        "");
-        meters_[meter.meter_id()] = meter.consumer_id();
+        MeterEntry& entry = meters_[meter.meter_id()];
+        entry.meter = meter;
+        entry.phone = consumer.phone();
+        // Prepaid from now: the grace period and the daily fixed charges
+        // (from today) start at registration.
+        entry.state.set_prepaid_since_us(absl::ToUnixMicros(txn.now));
+        entry.state.set_charged_day(IstDayNumber(txn.now) - 1);
+        entry.state.set_relay(v1::RELAY_CONNECTED);
+        Touch(entry);
         // Open the wallet at zero so that it is listed before its first transfer.
         const std::string wallet_account = MeterAccount(meter.meter_id());
         balances_[wallet_account] = 0;
@@ -323,6 +349,7 @@ absl::StatusOr<v1::AdjustBalanceResponse> Ledger::AdjustBalance(
                    : Post(txn, v1::ADJUSTMENT_DEBIT, account, adjustments, req.amount_paise(),
                           req.request_id(), req.reason());
         response.set_balance_paise(Balance(account));
+        Evaluate(txn, *FindMeter(req.meter_id()));
         return response;
       });
 }
@@ -465,14 +492,14 @@ absl::StatusOr<v1::StartRechargeResponse> Ledger::StartRecharge(
         if (meter == meters_.end()) {
           return absl::NotFoundError(absl::StrCat("meter ", req.meter_id(), " is not registered"));
         }
-        if (!who.is_admin() && meter->second != who.subject_id) {
+        if (!who.is_admin() && meter->second.meter.consumer_id() != who.subject_id) {
           return absl::PermissionDeniedError("this meter belongs to another consumer");
         }
         v1::StartRechargeResponse response;
         v1::RechargeOrder& order = *response.mutable_order();
         order.set_order_id(absl::StrFormat("ord-%010d", next_order_));
         order.set_meter_id(req.meter_id());
-        order.set_consumer_id(meter->second);
+        order.set_consumer_id(meter->second.meter.consumer_id());
         order.set_amount_paise(req.amount_paise());
         order.set_state(v1::ORDER_PENDING);
         order.set_created_us(absl::ToUnixMicros(txn.now));
@@ -514,6 +541,10 @@ absl::StatusOr<v1::ConfirmPaymentResponse> Ledger::ConfirmPayment(
             Post(txn, v1::PAYMENT_RECHARGE, std::string(kPaymentClearing), account,
                  order.amount_paise(), req.payment_id(), order.order_id());
         RecordRecharge(txn, order.meter_id(), order.amount_paise());
+        if (auto arrears = Recharged(txn, *FindMeter(order.meter_id()), order.amount_paise(),
+                                     req.payment_id())) {
+          *response.mutable_arrears_recovery() = *std::move(arrears);
+        }
         order.set_state(v1::ORDER_PAID);
         order.set_payment_id(req.payment_id());
         order.set_paid_us(absl::ToUnixMicros(txn.now));
@@ -564,6 +595,10 @@ absl::StatusOr<v1::RetailerRechargeResponse> Ledger::RetailerRecharge(
                    commission, req.request_id(), "");
         }
         RecordRecharge(txn, req.meter_id(), req.amount_paise());
+        if (auto arrears =
+                Recharged(txn, *FindMeter(req.meter_id()), req.amount_paise(), req.request_id())) {
+          *response.mutable_arrears_recovery() = *std::move(arrears);
+        }
         response.set_float_balance_paise(Balance(float_account));
         response.set_meter_balance_paise(Balance(meter_account));
         return response;

@@ -15,14 +15,24 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "wallet/policy_config.h"
+#include "wallet/status_macros.h"
 #include "wallet/principal.h"
 #include "wallet/store.h"
+#include "wallet/tariff.h"
+#include "wallet/v1/meter.pb.h"
+#include "wallet/v1/policy.pb.h"
+#include "wallet/v1/records.pb.h"
+#include "wallet/v1/tariff.pb.h"
 #include "wallet/v1/admin.pb.h"
 #include "wallet/v1/consumer.pb.h"
 #include "wallet/v1/payment.pb.h"
@@ -37,6 +47,16 @@ struct LedgerOptions {
   // Commission for retailers created without one.
   // Default: 100 bps (1 %).
   int32_t default_commission_bps = 100;
+  // Tariffs in force (deploy/config/tariffs.textproto). Default: none, and
+  // readings of meters without a tariff in force are rejected.
+  v1::TariffBook tariffs;
+  // Prepaid policy (deploy/config/policy.textproto). Default: all-default
+  // values: no alerts, no emergency credit, no notice, no calendar.
+  v1::PolicyConfig policy;
+  // A reading is implausible above sanctioned load x elapsed time x this
+  // margin (in percent); it is quarantined, not debited.
+  // Default: 150.
+  int32_t plausible_load_percent = 150;
 };
 
 // Txn is one group of operations committed together.
@@ -80,8 +100,31 @@ class Ledger final {
   absl::StatusOr<v1::RetailerRechargeResponse> RetailerRecharge(
       Txn& txn, const std::string& retailer_id, const v1::RetailerRechargeRequest& req);
 
-  // FinishGroup writes the balances the group changed; call once per group,
-  // after its last operation and before the commit.
+  // Meter gateway and admin operations of the prepaid policy.
+  absl::StatusOr<v1::IngestReadingsResponse> IngestReadings(
+      Txn& txn, const v1::IngestReadingsRequest& req);
+  absl::StatusOr<v1::ReportRelayOutcomeResponse> ReportRelayOutcome(
+      Txn& txn, const v1::RelayOutcome& outcome);
+  absl::StatusOr<v1::SetHoldResponse> SetHold(Txn& txn, const v1::SetHoldRequest& req);
+  // AckOutbox moves a stream's durable cursor forward to `seq`.
+  // InvalidArgument beyond the last item.
+  absl::Status AckOutbox(Txn& txn, char stream, uint64_t seq);
+  // OutboxCursor is the last acknowledged seq of a stream ('r' or 'n');
+  // OutboxWritten tells whether the last group added outbox items and resets
+  // the flag. Writer thread only.
+  uint64_t OutboxCursor(char stream) const { return outbox_cursor_[stream == 'r' ? 0 : 1]; }
+  bool TakeOutboxWritten() {
+    const bool written = outbox_written_;
+    outbox_written_ = false;
+    return written;
+  }
+
+  // Tick re-evaluates every meter whose policy is due at txn.now (end of a
+  // no-cutoff window, next notice day, ...), from the due-time index.
+  void Tick(Txn& txn);
+
+  // FinishGroup writes the balances and meter states the group changed; call
+  // once per group, after its last operation and before the commit.
   void FinishGroup(Txn& txn);
 
   // Balance returns the in-memory (possibly not yet committed) balance.
@@ -91,6 +134,7 @@ class Ledger final {
  private:
   Ledger(const Store* store, const LedgerOptions& options);
   absl::Status LoadState();
+  absl::Status LoadOutbox();
 
   // Idempotent runs `apply` unless `key` was seen: then it returns the stored
   // response, or AlreadyExists when the stored request differs from `req`.
@@ -108,6 +152,35 @@ class Ledger final {
   void RecordRecharge(Txn& txn, const std::string& meter_id, int64_t amount);
   absl::Status CheckCredit(const std::string& meter_id, int64_t amount) const;
 
+  // What the ledger keeps in memory per meter.
+  struct MeterEntry {
+    v1::Meter meter;
+    std::string phone;
+    v1::MeterState state;
+    int64_t due_us = 0;  // next policy evaluation, 0 = none
+  };
+  MeterEntry* FindMeter(const std::string& meter_id);
+
+  // Recharged applies the policy's consequences of a recharge: arrears share,
+  // alert reset, receipt, restore. Returns the arrears transfer, if any.
+  std::optional<v1::Transfer> Recharged(Txn& txn, MeterEntry& m, int64_t amount,
+                                        const std::string& request_ref);
+  // Evaluate applies the balance policy to one meter now: alerts, notices,
+  // relay decisions, and its next due time.
+  void Evaluate(Txn& txn, MeterEntry& m);
+  void EvaluateAlerts(Txn& txn, MeterEntry& m, int64_t balance);
+  void OrderRelay(Txn& txn, MeterEntry& m, v1::RelayAction action, const std::string& reason);
+  void Notify(Txn& txn, MeterEntry& m, v1::Notification::Kind kind, int64_t amount,
+              const std::string& text, int32_t notice_day = 0, int64_t arrears = 0);
+  // NextDue is when the meter's policy must be looked at again (0: only on
+  // events), given the time now (0 at load).
+  int64_t NextDue(const MeterEntry& m, int64_t now = 0) const;
+  void Schedule(MeterEntry& m, int64_t due_us);
+  void Touch(MeterEntry& m) { dirty_meters_.insert(m.meter.meter_id()); }
+  v1::ReadingResult IngestOne(Txn& txn, const v1::Reading& reading);
+  int64_t ChargeFixedDays(Txn& txn, MeterEntry& m, absl::Time reading_time);
+  const v1::CategoryPolicy& PolicyOf(const MeterEntry& m) const;
+
   const Store* store_;
   LedgerOptions options_;
   uint64_t next_seq_ = 1;
@@ -121,11 +194,49 @@ class Ledger final {
   absl::flat_hash_map<std::string, LastRecharge> last_recharge_;
   // Accounts whose balance changed in the current group.
   absl::flat_hash_set<std::string> dirty_;
-  // meter id -> consumer id
-  absl::flat_hash_map<std::string, std::string> meters_;
+  absl::flat_hash_map<std::string, MeterEntry> meters_;
+  absl::flat_hash_set<std::string> dirty_meters_;
+  // (due time, meter id), the scheduler's index.
+  std::set<std::pair<int64_t, std::string>> due_;
+  TariffBook tariffs_;
+  std::unique_ptr<CutoffCalendar> calendar_;
+  uint64_t next_outbox_seq_[2] = {1, 1};  // relay, notification
+  uint64_t outbox_cursor_[2] = {0, 0};
+  // Set when the current group wrote to the outbox (streams wake up).
+  bool outbox_written_ = false;
   absl::flat_hash_set<std::string> consumers_;
   absl::flat_hash_map<std::string, v1::Retailer> retailers_;
 };
+
+// RequestFingerprint is the SHA-256 of a request's deterministic
+// serialisation; ResponseBytes its deterministic serialisation.
+std::string RequestFingerprint(const google::protobuf::MessageLite& message);
+std::string ResponseBytes(const google::protobuf::MessageLite& message);
+
+template <typename Response, typename Request, typename Apply>
+absl::StatusOr<Response> Ledger::Idempotent(Txn& txn, const std::string& key, const Request& req,
+                                            Apply apply) {
+  const std::string fingerprint = RequestFingerprint(req);
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> seen, txn.batch->Get(Table::kRequests, key));
+  if (seen) {
+    v1::IdempotencyRecord record;
+    Response response;
+    if (!record.ParseFromString(*seen) || !response.ParseFromString(record.response())) {
+      return absl::InternalError(absl::StrCat("corrupt idempotency record ", key));
+    }
+    if (record.request() != fingerprint) {
+      return absl::AlreadyExistsError(
+          "request id was already used for a different request; use a new request id");
+    }
+    return response;
+  }
+  WALLET_ASSIGN_OR_RETURN(Response response, apply());
+  v1::IdempotencyRecord record;
+  record.set_request(fingerprint);
+  record.set_response(ResponseBytes(response));
+  txn.batch->Put(Table::kRequests, key, record.SerializeAsString());
+  return response;
+}
 
 }  // namespace wallet
 

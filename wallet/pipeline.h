@@ -60,8 +60,9 @@ class CommitPipeline final {
   using Apply = std::function<Completion(Txn& txn)>;
 
   // FinishGroup runs on the writer after a group's last operation, before
-  // its commit.
-  using FinishGroup = std::function<void(Txn& txn)>;
+  // its commit; the completion it returns (may be empty) runs after the
+  // group's others.
+  using FinishGroup = std::function<Completion(Txn& txn)>;
 
   // The pipeline does not own its arguments; they must outlive it.
   CommitPipeline(Store* store, Clock* clock, FinishGroup finish_group,

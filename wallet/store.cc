@@ -28,6 +28,7 @@ const char* const kTableNames[] = {
     "orders",
     "requests",
     "api_keys",
+    "outbox",
 };
 static_assert(sizeof(kTableNames) / sizeof(kTableNames[0]) ==
               static_cast<size_t>(Table::kCount));

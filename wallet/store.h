@@ -43,6 +43,7 @@ enum class Table : int {
   kOrders,          // order id -> RechargeOrder
   kRequests,        // idempotency key -> IdempotencyRecord
   kApiKeys,         // hex sha256(key) -> ApiKeyRecord
+  kOutbox,          // stream byte ('r' relay, 'n' notification) be64(seq) -> OutboxItem
   kCount,
 };
 

@@ -1,23 +1,16 @@
 #include "wallet/tariff.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <memory>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "glog/logging.h"
-#include "google/protobuf/io/tokenizer.h"
-#include "google/protobuf/text_format.h"
 #include "wallet/status_macros.h"
+#include "wallet/textproto.h"
 
 namespace wallet {
 namespace {
@@ -149,23 +142,6 @@ absl::Status ValidateTimeOfDay(const v1::Tariff& tariff) {
   return absl::OkStatus();
 }
 
-// Collects text-format parse errors with 1-based positions.
-class CollectingErrorCollector final : public google::protobuf::io::ErrorCollector {
- public:
-  explicit CollectingErrorCollector(std::string path) : path_(std::move(path)) {}
-
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    errors_.push_back(absl::StrFormat("%s:%d:%d: %s", path_, line + 1, column + 1, message));
-  }
-
-  const std::vector<std::string>& errors() const { return errors_; }
-
- private:
-  std::string path_;
-  std::vector<std::string> errors_;
-};
-
 }  // namespace
 
 absl::TimeZone IstTimeZone() { return absl::FixedTimeZone(kIstOffsetSeconds); }
@@ -289,35 +265,8 @@ v1::TariffBook TariffBook::ToProto() const {
 }
 
 absl::StatusOr<v1::TariffBook> LoadTariffFile(const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                       &std::fclose);
-  if (file == nullptr) {
-    const int error = errno;
-    return absl::Status(
-        absl::ErrnoToStatusCode(error),
-        absl::StrFormat("cannot open tariff file %s: %s", path, std::strerror(error)));
-  }
-  std::string text;
-  char buffer[1 << 14];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), file.get())) > 0) text.append(buffer, n);
-  if (std::ferror(file.get())) {
-    const int error = errno;
-    return absl::Status(
-        absl::ErrnoToStatusCode(error),
-        absl::StrFormat("cannot read tariff file %s: %s", path, std::strerror(error)));
-  }
-
   v1::TariffBook proto;
-  CollectingErrorCollector errors(path);
-  google::protobuf::TextFormat::Parser parser;
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(text, &proto)) {
-    if (errors.errors().empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": cannot parse TariffBook"));
-    }
-    return absl::InvalidArgumentError(absl::StrJoin(errors.errors(), "; "));
-  }
+  WALLET_RETURN_IF_ERROR(ReadTextProtoFile(path, &proto));
   if (absl::StatusOr<TariffBook> book = TariffBook::Create(proto); !book.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", book.status().message()));
   }

@@ -179,18 +179,36 @@ absl::StatusOr<std::unique_ptr<Wallet>> Wallet::Open(const WalletOptions& option
   WALLET_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger,
                           Ledger::Load(store.get(), options.ledger));
   return std::unique_ptr<Wallet>(
-      new Wallet(std::move(store), std::move(ledger), clock, options.pipeline));
+      new Wallet(std::move(store), std::move(ledger), clock, options));
 }
 
 Wallet::Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, Clock* clock,
-               const PipelineOptions& options)
+               const WalletOptions& options)
     : store_(std::move(store)), ledger_(std::move(ledger)) {
-  Ledger* ledger_ptr = ledger_.get();
   pipeline_ = std::make_unique<CommitPipeline>(
-      store_.get(), clock, [ledger_ptr](Txn& txn) { ledger_ptr->FinishGroup(txn); }, options);
+      store_.get(), clock,
+      [this](Txn& txn) -> CommitPipeline::Completion {
+        ledger_->FinishGroup(txn);
+        if (!ledger_->TakeOutboxWritten()) return nullptr;
+        return [this] {
+          absl::MutexLock lock(&listener_mu_);
+          if (outbox_listener_) outbox_listener_();
+        };
+      },
+      options.pipeline);
+  if (options.tick_interval > absl::ZeroDuration()) {
+    ticker_ = std::thread([this, interval = options.tick_interval] { RunTicker(interval); });
+  }
 }
 
 Wallet::~Wallet() {
+  if (ticker_.joinable()) {
+    {
+      absl::MutexLock lock(&ticker_mu_);
+      ticker_stop_ = true;
+    }
+    ticker_.join();
+  }
   pipeline_->Stop();
   absl::Status flushed = store_->Flush();
   if (!flushed.ok()) LOG(WARNING) << "flush on close failed: " << flushed;
@@ -204,6 +222,97 @@ void Wallet::Mutate(ApplyFn apply, Callback<Response> done) {
         return [result, done = std::move(done)] { done(std::move(*result)); };
       });
   if (!queued) done(absl::UnavailableError("the wallet is shutting down"));
+}
+
+void Wallet::RunTicker(absl::Duration interval) {
+  absl::MutexLock lock(&ticker_mu_);
+  while (!ticker_mu_.AwaitWithTimeout(absl::Condition(&ticker_stop_), interval)) {
+    pipeline_->Submit([this](Txn& txn) -> CommitPipeline::Completion {
+      ledger_->Tick(txn);
+      return nullptr;
+    });
+  }
+}
+
+absl::Status Wallet::Tick() {
+  std::promise<absl::Status> promise;
+  Mutate<bool>(
+      [this](Txn& txn) -> absl::StatusOr<bool> {
+        ledger_->Tick(txn);
+        return true;
+      },
+      [&promise](absl::StatusOr<bool> r) { promise.set_value(r.status()); });
+  return promise.get_future().get();
+}
+
+void Wallet::IngestReadings(v1::IngestReadingsRequest req,
+                            Callback<v1::IngestReadingsResponse> done) {
+  Mutate<v1::IngestReadingsResponse>(
+      [this, req = std::move(req)](Txn& txn) { return ledger_->IngestReadings(txn, req); },
+      std::move(done));
+}
+
+void Wallet::ReportRelayOutcome(v1::RelayOutcome outcome,
+                                Callback<v1::ReportRelayOutcomeResponse> done) {
+  Mutate<v1::ReportRelayOutcomeResponse>(
+      [this, outcome = std::move(outcome)](Txn& txn) {
+        return ledger_->ReportRelayOutcome(txn, outcome);
+      },
+      std::move(done));
+}
+
+void Wallet::SetHold(v1::SetHoldRequest req, Callback<v1::SetHoldResponse> done) {
+  Mutate<v1::SetHoldResponse>(
+      [this, req = std::move(req)](Txn& txn) { return ledger_->SetHold(txn, req); },
+      std::move(done));
+}
+
+void Wallet::AckOutbox(char stream, uint64_t seq, Callback<bool> done) {
+  Mutate<bool>(
+      [this, stream, seq](Txn& txn) -> absl::StatusOr<bool> {
+        WALLET_RETURN_IF_ERROR(ledger_->AckOutbox(txn, stream, seq));
+        return true;
+      },
+      std::move(done));
+}
+
+void Wallet::SetOutboxListener(std::function<void()> listener) {
+  absl::MutexLock lock(&listener_mu_);
+  outbox_listener_ = std::move(listener);
+}
+
+absl::StatusOr<std::vector<v1::OutboxItem>> Wallet::ReadOutbox(char stream, uint64_t after_seq,
+                                                               int max) const {
+  std::vector<v1::OutboxItem> items;
+  const std::string prefix(1, stream);
+  absl::Status status;
+  WALLET_RETURN_IF_ERROR(store_->Scan(
+      Table::kOutbox, prefix, absl::StrCat(prefix, BigEndian64(after_seq + 1)), false,
+      [&](absl::string_view, absl::string_view value) {
+        auto item = Parse<v1::OutboxItem>(value, "outbox item");
+        if (!item.ok()) {
+          status = item.status();
+          return false;
+        }
+        items.push_back(*std::move(item));
+        return static_cast<int>(items.size()) < max;
+      }));
+  WALLET_RETURN_IF_ERROR(status);
+  return items;
+}
+
+absl::StatusOr<uint64_t> Wallet::OutboxCursor(char stream) const {
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> cursor,
+                          store_->Get(Table::kMeta, absl::StrCat("cursor/", std::string(1, stream))));
+  return cursor ? DecodeBigEndian64(*cursor) : 0;
+}
+
+absl::StatusOr<v1::MeterState> Wallet::GetMeterState(const std::string& meter_id) const {
+  WALLET_RETURN_IF_ERROR(ReadMeter(meter_id).status());
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                          store_->Get(Table::kMeterState, meter_id));
+  if (!stored) return v1::MeterState();
+  return Parse<v1::MeterState>(*stored, "meter state");
 }
 
 absl::StatusOr<Principal> Wallet::Authenticate(absl::string_view api_key) {

@@ -18,6 +18,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -37,6 +39,10 @@ struct WalletOptions {
   PipelineOptions pipeline;
   // Whether commits fsync. Default: true. Never turn off in production.
   bool sync = true;
+  // How often the policy scheduler wakes due meters (end of a no-cutoff
+  // window, next notice day). Zero disables the timer; call Tick() instead.
+  // Default: 1 second.
+  absl::Duration tick_interval = absl::Seconds(1);
 };
 
 template <typename T>
@@ -92,11 +98,32 @@ class Wallet final {
   absl::StatusOr<v1::GetStatementResponse> GetStatement(
       const Principal& who, const v1::GetStatementRequest& req) const;
 
+  // Meter gateway and policy operations.
+  void IngestReadings(v1::IngestReadingsRequest req, Callback<v1::IngestReadingsResponse> done);
+  void ReportRelayOutcome(v1::RelayOutcome outcome,
+                          Callback<v1::ReportRelayOutcomeResponse> done);
+  void SetHold(v1::SetHoldRequest req, Callback<v1::SetHoldResponse> done);
+  absl::StatusOr<v1::MeterState> GetMeterState(const std::string& meter_id) const;
+  // Tick runs the policy scheduler once at the clock's time and waits until
+  // its decisions are durable.
+  absl::Status Tick();
+
+  // The outbox streams: 'r' relay commands, 'n' notifications. ReadOutbox
+  // returns committed items after `after_seq`, at most `max`; OutboxCursor the
+  // last acknowledged seq; AckOutbox records an acknowledgement durably.
+  absl::StatusOr<std::vector<v1::OutboxItem>> ReadOutbox(char stream, uint64_t after_seq,
+                                                         int max) const;
+  absl::StatusOr<uint64_t> OutboxCursor(char stream) const;
+  void AckOutbox(char stream, uint64_t seq, Callback<bool> done);
+  // SetOutboxListener installs a function called (on the commit path, so it
+  // must be quick) whenever committed outbox items appear.
+  void SetOutboxListener(std::function<void()> listener);
+
   const PipelineStats& pipeline_stats() const { return pipeline_->stats(); }
 
  private:
   Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, Clock* clock,
-         const PipelineOptions& options);
+         const WalletOptions& options);
 
   // Mutate runs `apply` on the writer and hands its result to `done` once durable.
   template <typename Response, typename ApplyFn>
@@ -112,9 +139,18 @@ class Wallet final {
   absl::StatusOr<v1::MeterView> ViewOf(v1::Meter meter) const;
   absl::StatusOr<v1::GetBalanceResponse> BalanceOf(const v1::Meter& meter) const;
 
+  void RunTicker(absl::Duration interval);
+
   std::unique_ptr<Store> store_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<CommitPipeline> pipeline_;
+
+  absl::Mutex listener_mu_;
+  std::function<void()> outbox_listener_ ABSL_GUARDED_BY(listener_mu_);
+
+  absl::Mutex ticker_mu_;
+  bool ticker_stop_ ABSL_GUARDED_BY(ticker_mu_) = false;
+  std::thread ticker_;
 
   mutable absl::Mutex keys_mu_;
   absl::flat_hash_map<std::string, Principal> key_cache_ ABSL_GUARDED_BY(keys_mu_);
