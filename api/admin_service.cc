@@ -42,7 +42,9 @@ AdminService::AdminService(Calls* calls)
       top_up_float_(calls->Method("AdminService/TopUpFloat")),
       get_journal_(calls->Method("AdminService/GetJournal")),
       issue_api_key_(calls->Method("AdminService/IssueApiKey")),
-      check_ledger_(calls->Method("AdminService/CheckLedger")) {}
+      check_ledger_(calls->Method("AdminService/CheckLedger")),
+      set_hold_(calls->Method("AdminService/SetHold")),
+      get_meter_state_(calls->Method("AdminService/GetMeterState")) {}
 
 ServerUnaryReactor* AdminService::RegisterMeter(CallbackServerContext* ctx,
                                                 const v1::RegisterMeterRequest* request,
@@ -148,6 +150,28 @@ ServerUnaryReactor* AdminService::CheckLedger(CallbackServerContext* ctx,
   return calls_->Handle(ctx, check_ledger_, kAdminOnly, response,
                         [&](const wallet::Principal&, auto done) {
                           done(calls_->wallet()->CheckLedger());
+                        });
+}
+
+ServerUnaryReactor* AdminService::SetHold(CallbackServerContext* ctx,
+                                          const v1::SetHoldRequest* request,
+                                          v1::SetHoldResponse* response) {
+  return calls_->Handle(
+      ctx, set_hold_, kAdminOnly, response, [&](const wallet::Principal&, auto done) {
+        calls_->wallet()->SetHold(*request, Logged(std::move(done), [request](const auto&) {
+                                    return absl::StrCat("hold on meter ", request->meter_id(), ": ",
+                                                        v1::Hold_Name(request->hold()), " (",
+                                                        request->reason(), ")");
+                                  }));
+      });
+}
+
+ServerUnaryReactor* AdminService::GetMeterState(CallbackServerContext* ctx,
+                                                const v1::GetMeterRequest* request,
+                                                v1::MeterState* response) {
+  return calls_->Handle(ctx, get_meter_state_, kAdminOnly, response,
+                        [&](const wallet::Principal&, auto done) {
+                          done(calls_->wallet()->GetMeterState(request->meter_id()));
                         });
 }
 

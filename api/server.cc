@@ -13,7 +13,12 @@ WalletServer::WalletServer(wallet::Wallet* wallet)
       admin_(&calls_),
       consumer_(&calls_),
       payment_(&calls_),
-      retailer_(&calls_) {}
+      retailer_(&calls_),
+      ingest_(&calls_),
+      gateway_(&calls_, &hub_),
+      notifications_(&calls_, &hub_) {
+  wallet_->SetOutboxListener([this] { hub_.WakeAll(); });
+}
 
 absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet* wallet,
                                                                   const ServerOptions& options) {
@@ -27,11 +32,20 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   builder.RegisterService(&server->consumer_);
   builder.RegisterService(&server->payment_);
   builder.RegisterService(&server->retailer_);
+  builder.RegisterService(&server->ingest_);
+  builder.RegisterService(&server->gateway_);
+  builder.RegisterService(&server->notifications_);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->grpc_port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", options.listen));
   }
   server->RegisterPipelineMetrics();
+  if (!options.notification_log.empty()) {
+    absl::StatusOr<std::unique_ptr<NotificationLogSink>> sink =
+        NotificationLogSink::Start(wallet, &server->hub_, options.notification_log);
+    if (!sink.ok()) return sink.status();
+    server->sink_ = *std::move(sink);
+  }
   if (!options.http_listen.empty()) {
     WalletServer* self = server.get();
     std::map<std::string, HttpServer::Handler> routes;
@@ -90,9 +104,13 @@ void WalletServer::Shutdown(absl::Duration grace) {
   }
   server_->Shutdown(std::chrono::system_clock::now());
   server_->Wait();
+  sink_.reset();
   http_.reset();
 }
 
-WalletServer::~WalletServer() { Shutdown(absl::Seconds(5)); }
+WalletServer::~WalletServer() {
+  Shutdown(absl::Seconds(5));
+  wallet_->SetOutboxListener(nullptr);
+}
 
 }  // namespace api

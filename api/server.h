@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "api/call.h"
 #include "api/http_server.h"
+#include "api/meter_services.h"
 #include "api/metrics.h"
 #include "api/services.h"
 #include "grpcpp/grpcpp.h"
@@ -24,6 +25,10 @@ struct ServerOptions {
   // disables.
   // Default: 127.0.0.1:9464.
   std::string http_listen = "127.0.0.1:9464";
+  // File that stands in for SMS delivery: notifications are appended there
+  // and acknowledged. Empty: none, an external sender takes the stream.
+  // Default: empty.
+  std::string notification_log;
 };
 
 class WalletServer final {
@@ -55,8 +60,13 @@ class WalletServer final {
   ConsumerService consumer_;
   PaymentGatewayService payment_;
   RetailerService retailer_;
+  StreamHub hub_;
+  MeterIngestService ingest_;
+  MeterGatewayService gateway_;
+  NotificationService notifications_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<NotificationLogSink> sink_;
   int grpc_port_ = 0;
   std::atomic<bool> serving_{false};
 };

@@ -42,6 +42,11 @@ class AdminService final : public v1::AdminService::CallbackService {
   ServerUnaryReactor* CheckLedger(CallbackServerContext* ctx,
                                   const v1::CheckLedgerRequest* request,
                                   v1::CheckLedgerResponse* response) override;
+  ServerUnaryReactor* SetHold(CallbackServerContext* ctx, const v1::SetHoldRequest* request,
+                              v1::SetHoldResponse* response) override;
+  ServerUnaryReactor* GetMeterState(CallbackServerContext* ctx,
+                                    const v1::GetMeterRequest* request,
+                                    v1::MeterState* response) override;
 
  private:
   Calls* calls_;
@@ -54,6 +59,8 @@ class AdminService final : public v1::AdminService::CallbackService {
   Metrics::Method* get_journal_;
   Metrics::Method* issue_api_key_;
   Metrics::Method* check_ledger_;
+  Metrics::Method* set_hold_;
+  Metrics::Method* get_meter_state_;
 };
 
 class ConsumerService final : public v1::ConsumerService::CallbackService {

@@ -26,6 +26,8 @@
 #include "api/server.h"
 #include "glog/logging.h"
 #include "wallet/clock.h"
+#include "wallet/policy_config.h"
+#include "wallet/tariff.h"
 #include "wallet/wallet.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC listen address; port 0 picks a free port");
@@ -42,6 +44,13 @@ ABSL_FLAG(int64_t, max_amount_paise, 10'000'000,
 ABSL_FLAG(int32_t, default_commission_bps, 100,
           "retailer commission in basis points when a retailer is created without one");
 ABSL_FLAG(int32_t, shutdown_grace_seconds, 10, "how long calls in flight may take on SIGTERM");
+ABSL_FLAG(std::string, tariffs, "", "tariff book (text-format wallet.v1.TariffBook); "
+          "see deploy/config/tariffs.textproto");
+ABSL_FLAG(std::string, policy, "", "prepaid policy (text-format wallet.v1.PolicyConfig); "
+          "see deploy/config/policy.textproto");
+ABSL_FLAG(std::string, notification_log, "",
+          "append notifications (SMS stand-in) here; default <data_dir>/notifications.log; "
+          "'none' leaves the stream to an external sender");
 
 namespace {
 
@@ -113,6 +122,16 @@ int main(int argc, char** argv) {
   options.data_dir = data_dir + "/db";
   options.ledger.max_amount_paise = absl::GetFlag(FLAGS_max_amount_paise);
   options.ledger.default_commission_bps = absl::GetFlag(FLAGS_default_commission_bps);
+  if (const std::string path = absl::GetFlag(FLAGS_tariffs); !path.empty()) {
+    absl::StatusOr<wallet::v1::TariffBook> tariffs = wallet::LoadTariffFile(path);
+    if (!tariffs.ok()) return Fail(tariffs.status());
+    options.ledger.tariffs = *std::move(tariffs);
+  }
+  if (const std::string path = absl::GetFlag(FLAGS_policy); !path.empty()) {
+    absl::StatusOr<wallet::v1::PolicyConfig> policy = wallet::LoadPolicyFile(path);
+    if (!policy.ok()) return Fail(policy.status());
+    options.ledger.policy = *std::move(policy);
+  }
   absl::StatusOr<std::unique_ptr<wallet::Wallet>> wallet = wallet::Wallet::Open(options, &clock);
   if (!wallet.ok()) return Fail(wallet.status());
   absl::StatusOr<std::string> admin_key = AdminKey(key_file);
@@ -124,6 +143,12 @@ int main(int argc, char** argv) {
   api::ServerOptions server_options;
   server_options.listen = absl::GetFlag(FLAGS_listen);
   server_options.http_listen = absl::GetFlag(FLAGS_http_listen);
+  server_options.notification_log = absl::GetFlag(FLAGS_notification_log);
+  if (server_options.notification_log.empty()) {
+    server_options.notification_log = data_dir + "/notifications.log";
+  } else if (server_options.notification_log == "none") {
+    server_options.notification_log.clear();
+  }
   absl::StatusOr<std::unique_ptr<api::WalletServer>> server =
       api::WalletServer::Start(wallet->get(), server_options);
   if (!server.ok()) return Fail(server.status());

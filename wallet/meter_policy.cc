@@ -174,7 +174,10 @@ void Ledger::Evaluate(Txn& txn, MeterEntry& m) {
         // Restore: the fee is due only if the cut really happened.
         const bool cut = st.relay() == v1::RELAY_DISCONNECTED;
         const int64_t fee = cut ? p.reconnection_fee_paise() : 0;
-        if (balance - fee >= p.restore_threshold_paise() && !exhausted) {
+        // Restored only if, after the fee, the balance reaches the threshold
+        // and credit is no longer exhausted: no flapping at the boundary.
+        if (balance - fee >= p.restore_threshold_paise() &&
+            balance - fee > -p.emergency_credit_paise()) {
           if (fee > 0) {
             Post(txn, v1::RECONNECTION_FEE, MeterAccount(id), std::string(kFees), fee,
                  absl::StrCat("reconnect-", st.pending_command_id(), "-", now), "reconnection fee");

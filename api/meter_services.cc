@@ -1,0 +1,238 @@
+#include "api/meter_services.h"
+
+#include <deque>
+
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+
+namespace api {
+namespace {
+
+const Roles kMeterGateway = {v1::ROLE_METER_GATEWAY};
+// Until a dedicated notifier role exists, admins and the meter gateway may
+// take notifications.
+const Roles kNotifier = {v1::ROLE_METER_GATEWAY, v1::ROLE_ADMIN};
+constexpr int kReadAhead = 256;
+
+const v1::RelayCommand& ItemOf(const v1::OutboxItem& item, const v1::RelayCommand*) {
+  return item.relay();
+}
+const v1::Notification& ItemOf(const v1::OutboxItem& item, const v1::Notification*) {
+  return item.notification();
+}
+
+// OutboxStream delivers one outbox stream to one receiver: items after the
+// resume point, in order, one write at a time; acknowledgements move the
+// durable cursor. Lives until the RPC ends (OnDone deletes it).
+template <typename Item>
+class OutboxStream final : public grpc::ServerBidiReactor<v1::StreamAck, Item>,
+                           public StreamHub::Stream {
+ public:
+  OutboxStream(wallet::Wallet* wallet, StreamHub* hub, char stream, absl::Status auth)
+      : wallet_(wallet), hub_(hub), stream_(stream) {
+    if (!auth.ok()) {
+      this->Finish(ToGrpc(auth, "stream"));
+      return;
+    }
+    hub_->Add(this);
+    registered_ = true;
+    this->StartRead(&ack_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      // The receiver closed its side: finish once nothing is being written.
+      absl::MutexLock lock(&mu_);
+      closing_ = true;
+      if (!writing_) FinishLocked(grpc::Status::OK);
+      return;
+    }
+    if (!started_) {
+      absl::StatusOr<uint64_t> cursor = wallet_->OutboxCursor(stream_);
+      if (!cursor.ok()) {
+        Fail(cursor.status());
+        return;
+      }
+      {
+        absl::MutexLock lock(&mu_);
+        started_ = true;
+        sent_ = ack_.resume_after_seq() != 0 ? ack_.resume_after_seq() : *cursor;
+      }
+      LOG(INFO) << "outbox stream '" << stream_ << "' opened after seq " << sent_;
+      Pump();
+    } else if (ack_.ack_seq() != 0) {
+      wallet_->AckOutbox(stream_, ack_.ack_seq(), [this](absl::StatusOr<bool> acked) {
+        if (!acked.ok()) Fail(acked.status());
+      });
+    }
+    absl::MutexLock lock(&mu_);
+    if (!finished_) this->StartRead(&ack_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok || closing_) {
+        FinishLocked(grpc::Status::OK);
+        return;
+      }
+      sent_ = pending_.front().seq();
+      pending_.pop_front();
+    }
+    Pump();
+  }
+
+  void Wake() override { Pump(); }
+
+  void OnDone() override {
+    if (registered_) hub_->Remove(this);
+    delete this;
+  }
+
+ private:
+  void Pump() {
+    absl::MutexLock lock(&mu_);
+    if (!started_ || writing_ || finished_ || closing_) return;
+    if (pending_.empty()) {
+      absl::StatusOr<std::vector<v1::OutboxItem>> items =
+          wallet_->ReadOutbox(stream_, sent_, kReadAhead);
+      if (!items.ok()) {
+        FinishLocked(ToGrpc(items.status(), "stream"));
+        return;
+      }
+      for (const v1::OutboxItem& item : *items) {
+        pending_.push_back(ItemOf(item, static_cast<const Item*>(nullptr)));
+      }
+      if (pending_.empty()) return;  // the hub wakes us on the next commit
+    }
+    writing_ = true;
+    this->StartWrite(&pending_.front());
+  }
+
+  void Fail(const absl::Status& status) {
+    absl::MutexLock lock(&mu_);
+    FinishLocked(ToGrpc(status, "stream"));
+  }
+
+  void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    finished_ = true;
+    this->Finish(status);
+  }
+
+  wallet::Wallet* wallet_;
+  StreamHub* hub_;
+  const char stream_;
+  bool registered_ = false;
+  v1::StreamAck ack_;
+  absl::Mutex mu_;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t sent_ ABSL_GUARDED_BY(mu_) = 0;
+  std::deque<Item> pending_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+void StreamHub::Add(Stream* stream) {
+  absl::MutexLock lock(&mu_);
+  streams_.insert(stream);
+}
+
+void StreamHub::Remove(Stream* stream) {
+  absl::MutexLock lock(&mu_);
+  streams_.erase(stream);
+}
+
+void StreamHub::WakeAll() {
+  absl::MutexLock lock(&mu_);
+  for (Stream* stream : streams_) stream->Wake();
+}
+
+absl::StatusOr<std::unique_ptr<NotificationLogSink>> NotificationLogSink::Start(
+    wallet::Wallet* wallet, StreamHub* hub, const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "a");
+  if (file == nullptr) return absl::UnavailableError(absl::StrCat("cannot append to ", path));
+  absl::StatusOr<uint64_t> cursor = wallet->OutboxCursor('n');
+  if (!cursor.ok()) {
+    std::fclose(file);
+    return cursor.status();
+  }
+  std::unique_ptr<NotificationLogSink> sink(new NotificationLogSink(wallet, hub, file, *cursor));
+  hub->Add(sink.get());
+  sink->Wake();
+  return sink;
+}
+
+NotificationLogSink::~NotificationLogSink() {
+  hub_->Remove(this);
+  std::fclose(file_);
+}
+
+void NotificationLogSink::Wake() {
+  absl::MutexLock lock(&mu_);
+  for (;;) {
+    absl::StatusOr<std::vector<v1::OutboxItem>> items = wallet_->ReadOutbox('n', cursor_, 1000);
+    if (!items.ok()) {
+      LOG(ERROR) << "notification sink: " << items.status();
+      return;
+    }
+    if (items->empty()) return;
+    for (const v1::OutboxItem& item : *items) {
+      const v1::Notification& n = item.notification();
+      std::fprintf(file_, "%s %s to=%s meter=%s: %s\n", n.notification_id().c_str(),
+                   v1::Notification::Kind_Name(n.kind()).c_str(),
+                   n.phone().empty() ? "utility" : n.phone().c_str(), n.meter_id().c_str(),
+                   n.text().c_str());
+      cursor_ = n.seq();
+    }
+    std::fflush(file_);
+    wallet_->AckOutbox('n', cursor_, [](absl::StatusOr<bool> acked) {
+      if (!acked.ok()) LOG(ERROR) << "notification sink ack: " << acked.status();
+    });
+  }
+}
+
+MeterIngestService::MeterIngestService(Calls* calls)
+    : calls_(calls), ingest_(calls->Method("MeterIngestService/IngestReadings")) {}
+
+grpc::ServerUnaryReactor* MeterIngestService::IngestReadings(
+    grpc::CallbackServerContext* ctx, const v1::IngestReadingsRequest* request,
+    v1::IngestReadingsResponse* response) {
+  return calls_->Handle(ctx, ingest_, kMeterGateway, response,
+                        [&](const wallet::Principal&, auto done) {
+                          calls_->wallet()->IngestReadings(*request, std::move(done));
+                        });
+}
+
+MeterGatewayService::MeterGatewayService(Calls* calls, StreamHub* hub)
+    : calls_(calls), hub_(hub), report_(calls->Method("MeterGatewayService/ReportRelayOutcome")) {}
+
+grpc::ServerBidiReactor<v1::StreamAck, v1::RelayCommand>* MeterGatewayService::StreamRelayCommands(
+    grpc::CallbackServerContext* ctx) {
+  return new OutboxStream<v1::RelayCommand>(calls_->wallet(), hub_, 'r',
+                                            calls_->Authorize(ctx, kMeterGateway).status());
+}
+
+grpc::ServerUnaryReactor* MeterGatewayService::ReportRelayOutcome(
+    grpc::CallbackServerContext* ctx, const v1::RelayOutcome* request,
+    v1::ReportRelayOutcomeResponse* response) {
+  return calls_->Handle(ctx, report_, kMeterGateway, response,
+                        [&](const wallet::Principal&, auto done) {
+                          calls_->wallet()->ReportRelayOutcome(*request, std::move(done));
+                        });
+}
+
+NotificationService::NotificationService(Calls* calls, StreamHub* hub)
+    : calls_(calls), hub_(hub) {}
+
+grpc::ServerBidiReactor<v1::StreamAck, v1::Notification>* NotificationService::StreamNotifications(
+    grpc::CallbackServerContext* ctx) {
+  return new OutboxStream<v1::Notification>(calls_->wallet(), hub_, 'n',
+                                            calls_->Authorize(ctx, kNotifier).status());
+}
+
+}  // namespace api

@@ -1,0 +1,97 @@
+// walletd's meter-side services: readings ingest, relay commands and outcomes
+// for the meter gateway, and the notification stream for SMS senders.
+#ifndef API_METER_SERVICES_H_
+#define API_METER_SERVICES_H_
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "api/call.h"
+#include "wallet/v1/meter.grpc.pb.h"
+
+namespace api {
+
+namespace v1 = ::wallet::v1;
+
+// StreamHub wakes every open outbox stream when new items are committed.
+class StreamHub final {
+ public:
+  class Stream {
+   public:
+    virtual ~Stream() = default;
+    virtual void Wake() = 0;
+  };
+  void Add(Stream* stream);
+  void Remove(Stream* stream);
+  void WakeAll();
+
+ private:
+  absl::Mutex mu_;
+  absl::flat_hash_set<Stream*> streams_ ABSL_GUARDED_BY(mu_);
+};
+
+// NotificationLogSink stands in for SMS delivery: it appends every
+// notification to a file, one line each, and acknowledges the stream.
+class NotificationLogSink final : public StreamHub::Stream {
+ public:
+  // Start opens `path` for appending and catches up from the stored cursor.
+  static absl::StatusOr<std::unique_ptr<NotificationLogSink>> Start(wallet::Wallet* wallet,
+                                                                    StreamHub* hub,
+                                                                    const std::string& path);
+  ~NotificationLogSink() override;
+  void Wake() override;
+
+ private:
+  NotificationLogSink(wallet::Wallet* wallet, StreamHub* hub, std::FILE* file, uint64_t cursor)
+      : wallet_(wallet), hub_(hub), file_(file), cursor_(cursor) {}
+  wallet::Wallet* wallet_;
+  StreamHub* hub_;
+  std::FILE* file_;
+  absl::Mutex mu_;
+  uint64_t cursor_ ABSL_GUARDED_BY(mu_);
+};
+
+class MeterIngestService final : public v1::MeterIngestService::CallbackService {
+ public:
+  explicit MeterIngestService(Calls* calls);
+  grpc::ServerUnaryReactor* IngestReadings(grpc::CallbackServerContext* ctx,
+                                           const v1::IngestReadingsRequest* request,
+                                           v1::IngestReadingsResponse* response) override;
+
+ private:
+  Calls* calls_;
+  Metrics::Method* ingest_;
+};
+
+class MeterGatewayService final : public v1::MeterGatewayService::CallbackService {
+ public:
+  MeterGatewayService(Calls* calls, StreamHub* hub);
+  grpc::ServerBidiReactor<v1::StreamAck, v1::RelayCommand>* StreamRelayCommands(
+      grpc::CallbackServerContext* ctx) override;
+  grpc::ServerUnaryReactor* ReportRelayOutcome(grpc::CallbackServerContext* ctx,
+                                               const v1::RelayOutcome* request,
+                                               v1::ReportRelayOutcomeResponse* response) override;
+
+ private:
+  Calls* calls_;
+  StreamHub* hub_;
+  Metrics::Method* report_;
+};
+
+class NotificationService final : public v1::NotificationService::CallbackService {
+ public:
+  NotificationService(Calls* calls, StreamHub* hub);
+  grpc::ServerBidiReactor<v1::StreamAck, v1::Notification>* StreamNotifications(
+      grpc::CallbackServerContext* ctx) override;
+
+ private:
+  Calls* calls_;
+  StreamHub* hub_;
+};
+
+}  // namespace api
+
+#endif  // API_METER_SERVICES_H_
