@@ -21,16 +21,12 @@
 //
 // The last line of output is one JSON object with the headline figures. The
 // exit code is non-zero if setup failed or the verification found a mismatch.
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <memory>
@@ -43,15 +39,13 @@
 #include "absl/flags/parse.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "tests/testing/bench_util.h"
 #include "tests/testing/walletd_process.h"
 #include "wallet/v1/admin.grpc.pb.h"
 #include "wallet/v1/consumer.grpc.pb.h"
@@ -91,6 +85,12 @@ namespace {
 using ::grpc::health::v1::Health;
 using ::grpc::health::v1::HealthCheckRequest;
 using ::grpc::health::v1::HealthCheckResponse;
+using ::wallet::testing::DefaultWalletdPath;
+using ::wallet::testing::DescribeCommits;
+using ::wallet::testing::MetricSamples;
+using ::wallet::testing::ProcessCpuSeconds;
+using ::wallet::testing::ScrapeMetrics;
+using ::wallet::testing::SelfCpuSeconds;
 using ::wallet::testing::Topology;
 using ::wallet::testing::WalletdProcess;
 using ::wallet::v1::AdminService;
@@ -341,46 +341,6 @@ class Client final {
   std::unique_ptr<grpc::ClientAsyncResponseReader<HealthCheckResponse>> health_reader_;
 };
 
-// CPU seconds used so far by this process and by `pid`, to show how the two
-// cores were shared.
-double SelfCpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
-         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
-double ProcessCpuSeconds(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // The command name may contain spaces; fields are counted after its ')'.
-  const size_t paren = stat.rfind(')');
-  if (paren == std::string::npos) return 0;
-  std::vector<std::string> fields = absl::StrSplit(stat.substr(paren + 2), ' ', absl::SkipEmpty());
-  // utime and stime are fields 14 and 15 of the file, 12 and 13 here.
-  if (fields.size() < 13) return 0;
-  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-  return (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
-}
-
-// The unlabelled samples of walletd's /metrics (the commit pipeline's
-// counters), or an empty map if it cannot be read: these are diagnostics.
-std::map<std::string, double> ScrapeMetrics(const WalletdProcess& walletd) {
-  std::map<std::string, double> samples;
-  absl::StatusOr<wallet::testing::HttpResponse> response = walletd.HttpGet("/metrics");
-  if (!response.ok() || response->status != 200) return samples;
-  for (absl::string_view line : absl::StrSplit(response->body, '\n')) {
-    if (line.empty() || line[0] == '#' || absl::StrContains(line, '{')) continue;
-    std::pair<absl::string_view, absl::string_view> sample =
-        absl::StrSplit(line, absl::MaxSplits(' ', 1));
-    double value = 0;
-    if (absl::SimpleAtod(sample.second, &value)) {
-      samples[std::string(sample.first)] = value;
-    }
-  }
-  return samples;
-}
-
 struct PhaseResult {
   Mode mode = Mode::kRetailer;
   double seconds = 0;
@@ -397,15 +357,8 @@ struct PhaseResult {
   double client_cpu_seconds = 0;
   double server_cpu_seconds = 0;
   // walletd's counters at the window's start and end.
-  std::map<std::string, double> metrics_before;
-  std::map<std::string, double> metrics_after;
-
-  double MetricDelta(const std::string& name) const {
-    auto before = metrics_before.find(name);
-    auto after = metrics_after.find(name);
-    if (before == metrics_before.end() || after == metrics_after.end()) return -1;
-    return after->second - before->second;
-  }
+  MetricSamples metrics_before;
+  MetricSamples metrics_after;
 
   double Rate() const { return ok_in_window / seconds; }
   double PercentileMs(double q) const {
@@ -512,15 +465,9 @@ void PrintPhase(const PhaseResult& r, const char* label) {
               r.PercentileMs(0.999), r.latencies_ns.empty() ? 0.0 : r.latencies_ns.back() / 1e6);
   std::printf("          cpu in window: client %.2f cores, walletd %.2f cores\n",
               r.client_cpu_seconds / r.seconds, r.server_cpu_seconds / r.seconds);
-  const double commits = r.MetricDelta("walletd_commits_total");
-  const double operations = r.MetricDelta("walletd_operations_total");
-  const double commit_seconds = r.MetricDelta("walletd_commit_seconds_total");
-  if (commits > 0 && r.mode != Mode::kNoop) {
-    std::printf(
-        "          walletd writer: %.0f commits/s, %.1f operations per commit, "
-        "%.3f ms per commit, %.0f%% of the window in commits\n",
-        commits / r.seconds, operations / commits, 1e3 * commit_seconds / commits,
-        100 * commit_seconds / r.seconds);
+  if (r.mode != Mode::kNoop) {
+    const std::string commits = DescribeCommits(r.metrics_before, r.metrics_after, r.seconds);
+    if (!commits.empty()) std::printf("          %s\n", commits.c_str());
   }
   for (const auto& [code, count] : r.errors_by_code) {
     std::printf("          errors with code %d: %" PRId64 "\n", code, count);
@@ -651,17 +598,6 @@ Verification Verify(const PhaseResult& r, const Topology& topology, AdminService
                 float_sum, expected, v.float_match ? "MATCH" : "MISMATCH");
   }
   return v;
-}
-
-std::string DefaultWalletdPath() {
-  char buffer[4096];
-  const ssize_t length = readlink("/proc/self/exe", buffer, sizeof(buffer) - 1);
-  if (length <= 0) return "walletd";
-  std::string self(buffer, static_cast<size_t>(length));
-  // <build>/bench/recharge_bench -> <build>/api/walletd
-  std::string dir = self.substr(0, self.rfind('/'));
-  std::string build = dir.substr(0, dir.rfind('/'));
-  return absl::StrCat(build, "/api/walletd");
 }
 
 int Main() {

@@ -50,6 +50,8 @@ class WalletHarness {
                                absl::FixedTimeZone(19800))) {
     options_.data_dir = dir_.path() + "/db";
     options_.ledger = ledger;
+    // Tests move the fake clock and call Tick() themselves.
+    options_.tick_interval = absl::ZeroDuration();
     Reopen();
   }
 

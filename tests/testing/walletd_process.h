@@ -223,10 +223,23 @@ struct TopologyOptions {
   bool consumer_keys = false;
   // Whether to issue a payment gateway key. Default: false.
   bool payment_gateway_key = false;
+  // Tariff of every meter (Meter.tariff_id), e.g. "DOM-LT1"; empty leaves
+  // walletd's "default", under which readings are rejected unless the tariff
+  // book defines it. Default: empty.
+  std::string tariff_id;
+  // Sanctioned load of every meter, in watts; it bounds plausible readings.
+  // Default: 3000.
+  int32_t sanctioned_load_w = 3000;
+  // Credit put on each meter's wallet by one AdminService.AdjustBalance
+  // CREDIT after registration; at most `max_topup_paise`. Default: 0 (none).
+  int64_t opening_credit_paise = 0;
   // Prefix of every id, including request ids of the setup calls.
   // Default: empty.
   std::string id_prefix;
-  // Number of setup calls in flight at once. Default: 16.
+  // Number of setup calls in flight at once. Meter registrations and opening
+  // credits are asynchronous calls, so a large value (e.g. 1000) registers
+  // many meters in few group commits; the other calls run on this many
+  // threads (at most 64). Default: 16.
   int parallelism = 16;
   // Deadline of each setup call. Default: 30 seconds.
   absl::Duration call_timeout = absl::Seconds(30);

@@ -1,0 +1,420 @@
+// The prepaid policy end to end inside the wallet, on a fake clock: readings
+// rated and debited, alerts, notice days, the no-cutoff calendar, grace,
+// admin holds, restore with the reconnection fee, and arrears recovery.
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/wallet_harness.h"
+
+namespace wallet {
+namespace {
+
+using testing::MeterRequest;
+using testing::Wait;
+using testing::WalletHarness;
+using Kind = v1::Notification::Kind;
+
+const absl::TimeZone kIst = absl::FixedTimeZone(19800);
+
+absl::Time Ist(int day, int hour, int minute = 0) {
+  return absl::FromCivil(absl::CivilSecond(2026, 11, day, hour, minute, 0), kIst);
+}
+
+// A flat tariff keeps the arithmetic visible: 500 paise per kWh, nothing else.
+v1::TariffBook FlatTariff(int64_t fixed_paise_per_kw_day = 0) {
+  v1::TariffBook book;
+  v1::Tariff* t = book.add_tariffs();
+  t->set_tariff_id("T1");
+  t->set_version(1);
+  t->set_effective_from("2020-01-01");
+  t->set_category(v1::DOMESTIC);
+  t->add_slabs()->set_paise_per_kwh(500);
+  t->set_fixed_paise_per_kw_day(fixed_paise_per_kw_day);
+  return book;
+}
+
+v1::PolicyConfig Policy(int grace_days = 0) {
+  v1::PolicyConfig config;
+  config.set_utility("test discom");
+  v1::Calendar* calendar = config.mutable_calendar();
+  calendar->set_no_cutoff_start_minute(18 * 60);
+  calendar->set_no_cutoff_end_minute(8 * 60);
+  calendar->set_no_cutoff_sundays(true);
+  calendar->add_holidays("2026-11-07");  // a Saturday
+  v1::CategoryPolicy* p = config.mutable_defaults();
+  p->add_alert_percent_bps(3000);
+  p->add_alert_percent_bps(1000);
+  p->add_alert_percent_bps(0);
+  p->set_notice_days(3);
+  p->set_reconnection_fee_paise(35'000);
+  p->set_arrears_share_bps(2000);
+  p->set_arrears_cap_paise(100'000);
+  p->set_grace_days(grace_days);
+  return config;
+}
+
+LedgerOptions Options(int grace_days = 0, int64_t fixed = 0) {
+  LedgerOptions options;
+  options.tariffs = FlatTariff(fixed);
+  options.policy = Policy(grace_days);
+  return options;
+}
+
+class PolicyTest : public ::testing::Test {
+ protected:
+  explicit PolicyTest(LedgerOptions options = Options()) : h_(std::move(options)) {}
+
+  void SetUp() override {
+    h_.clock().Set(Ist(2, 10));  // Monday 2 November 2026, 10:00 IST
+    ASSERT_TRUE(h_.CreateRetailer("R1", 0).ok());
+    ASSERT_TRUE(h_.TopUp("top", "R1", 10'000'000).ok());
+  }
+
+  void Register(const std::string& meter, int64_t arrears = 0) {
+    auto req = MeterRequest(meter, "C-" + meter, arrears);
+    req.mutable_meter()->set_tariff_id("T1");
+    req.mutable_meter()->set_sanctioned_load_w(10'000);
+    ASSERT_TRUE(h_.Register(req).ok());
+  }
+
+  absl::StatusOr<v1::IngestReadingsResponse> Ingest(std::vector<v1::Reading> readings) {
+    v1::IngestReadingsRequest req;
+    req.set_batch_id(absl::StrCat("b", ++batches_));
+    for (auto& r : readings) *req.add_readings() = r;
+    return Wait<v1::IngestReadingsResponse>(
+        [&](auto done) { h_.wallet().IngestReadings(req, done); });
+  }
+
+  v1::ReadingResult Read(const std::string& meter, int64_t register_wh, absl::Time at,
+                         v1::Reading::Kind kind = v1::Reading::NORMAL) {
+    v1::Reading r;
+    r.set_meter_id(meter);
+    r.set_register_wh(register_wh);
+    r.set_meter_time_us(absl::ToUnixMicros(at));
+    r.set_kind(kind);
+    auto response = Ingest({r});
+    EXPECT_TRUE(response.ok()) << response.status();
+    return response.ok() ? response->results(0) : v1::ReadingResult();
+  }
+
+  // New notifications and relay commands since the last call.
+  std::vector<v1::Notification> NewNotifications() {
+    auto items = h_.wallet().ReadOutbox('n', notified_, 1000);
+    EXPECT_TRUE(items.ok());
+    std::vector<v1::Notification> out;
+    for (const auto& item : *items) {
+      out.push_back(item.notification());
+      notified_ = item.notification().seq();
+    }
+    return out;
+  }
+  std::vector<v1::RelayCommand> NewCommands() {
+    auto items = h_.wallet().ReadOutbox('r', commanded_, 1000);
+    EXPECT_TRUE(items.ok());
+    std::vector<v1::RelayCommand> out;
+    for (const auto& item : *items) {
+      out.push_back(item.relay());
+      commanded_ = item.relay().seq();
+    }
+    return out;
+  }
+  static std::vector<Kind> Kinds(const std::vector<v1::Notification>& ns) {
+    std::vector<Kind> kinds;
+    for (const auto& n : ns) kinds.push_back(n.kind());
+    return kinds;
+  }
+
+  void TickAt(absl::Time t) {
+    h_.clock().Set(t);
+    ASSERT_TRUE(h_.wallet().Tick().ok());
+  }
+
+  absl::StatusOr<v1::ReportRelayOutcomeResponse> Report(const v1::RelayCommand& command,
+                                                        v1::RelayOutcome::Result result,
+                                                        v1::RelayState state) {
+    v1::RelayOutcome outcome;
+    outcome.set_command_id(command.command_id());
+    outcome.set_meter_id(command.meter_id());
+    outcome.set_result(result);
+    outcome.set_state(state);
+    return Wait<v1::ReportRelayOutcomeResponse>(
+        [&](auto done) { h_.wallet().ReportRelayOutcome(outcome, done); });
+  }
+
+  absl::StatusOr<v1::SetHoldResponse> Hold(const std::string& meter, v1::Hold hold) {
+    v1::SetHoldRequest req;
+    req.set_request_id(absl::StrCat("hold-", ++batches_));
+    req.set_meter_id(meter);
+    req.set_hold(hold);
+    req.set_reason("test");
+    return Wait<v1::SetHoldResponse>([&](auto done) { h_.wallet().SetHold(req, done); });
+  }
+
+  // Takes a fresh meter with Rs 1,000 of credit down to exactly zero.
+  void Exhaust(const std::string& meter, absl::Time at) {
+    Register(meter);
+    ASSERT_TRUE(h_.Recharge("R1", "first-" + meter, meter, 100'000).ok());
+    h_.clock().Set(at);
+    Read(meter, 0, at - absl::Hours(20));
+    ASSERT_EQ(Read(meter, 200'000, at).outcome(), v1::ReadingResult::DEBITED);  // 200 kWh
+    ASSERT_EQ(h_.MeterBalance(meter), 0);
+    NewNotifications();
+    NewCommands();
+  }
+
+  WalletHarness h_;
+  int batches_ = 0;
+  uint64_t notified_ = 0;
+  uint64_t commanded_ = 0;
+};
+
+TEST_F(PolicyTest, OneMeterFromRechargeThroughCutoffToRestore) {
+  Register("M1");
+  ASSERT_TRUE(h_.Recharge("R1", "r1", "M1", 100'000).ok());  // Rs 1,000
+  EXPECT_THAT(Kinds(NewNotifications()), ::testing::ElementsAre(v1::Notification::RECHARGE_RECEIPT));
+
+  h_.clock().Set(Ist(2, 19));  // Monday evening
+  EXPECT_EQ(Read("M1", 1'000'000, Ist(2, 0)).outcome(), v1::ReadingResult::RESET);
+  // 140 kWh x Rs 5 = Rs 700: balance Rs 300 = 30 % of the last recharge.
+  auto r1 = Read("M1", 1'140'000, Ist(2, 10));
+  EXPECT_EQ(r1.outcome(), v1::ReadingResult::DEBITED);
+  EXPECT_EQ(r1.charged_paise(), 70'000);
+  EXPECT_EQ(r1.balance_paise(), 30'000);
+  auto alerts = NewNotifications();
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].kind(), v1::Notification::LOW_BALANCE);
+  EXPECT_EQ(alerts[0].amount_paise(), 30'000);
+  EXPECT_EQ(alerts[0].phone(), "+919800000001");
+  // 40 kWh more: Rs 100 left = 10 %; 20 kWh more: Rs 0 = 0 %, credit exhausted.
+  Read("M1", 1'180'000, Ist(2, 13));
+  EXPECT_THAT(Kinds(NewNotifications()), ::testing::ElementsAre(v1::Notification::LOW_BALANCE));
+  Read("M1", 1'200'000, Ist(2, 15));
+  auto exhausted = NewNotifications();
+  EXPECT_THAT(Kinds(exhausted),
+              ::testing::ElementsAre(v1::Notification::LOW_BALANCE, v1::Notification::NOTICE));
+  EXPECT_EQ(exhausted[1].notice_day(), 1);
+  EXPECT_TRUE(NewCommands().empty());
+
+  // A duplicate reading changes nothing.
+  EXPECT_EQ(Read("M1", 1'200'000, Ist(2, 15)).outcome(), v1::ReadingResult::DUPLICATE);
+
+  TickAt(Ist(3, 18, 59));  // not yet a full day
+  EXPECT_TRUE(NewNotifications().empty());
+  TickAt(Ist(3, 19));
+  auto day2 = NewNotifications();
+  ASSERT_EQ(day2.size(), 1u);
+  EXPECT_EQ(day2[0].notice_day(), 2);
+  TickAt(Ist(4, 19));
+  auto day3 = NewNotifications();
+  ASSERT_EQ(day3.size(), 1u);
+  EXPECT_EQ(day3[0].notice_day(), 3);
+  EXPECT_TRUE(NewCommands().empty());
+
+  // Thursday 19:00: notice served, but evening: no cut. Nor at night, even
+  // when a reading makes the policy look at the meter again.
+  TickAt(Ist(5, 19));
+  h_.clock().Set(Ist(5, 21));
+  EXPECT_EQ(Read("M1", 1'201'000, Ist(5, 20)).outcome(), v1::ReadingResult::DEBITED);
+  TickAt(Ist(6, 7, 59));
+  EXPECT_TRUE(NewCommands().empty());
+  // Friday 08:00: the first allowed moment.
+  TickAt(Ist(6, 8));
+  auto cut = NewCommands();
+  ASSERT_EQ(cut.size(), 1u);
+  EXPECT_EQ(cut[0].action(), v1::DISCONNECT);
+  EXPECT_EQ(cut[0].meter_id(), "M1");
+  // Never a second identical command while one is pending.
+  TickAt(Ist(6, 9));
+  EXPECT_TRUE(NewCommands().empty());
+
+  auto confirmed = Report(cut[0], v1::RelayOutcome::CONFIRMED, v1::RELAY_DISCONNECTED);
+  ASSERT_TRUE(confirmed.ok()) << confirmed.status();
+  EXPECT_EQ(confirmed->state(), v1::RELAY_DISCONNECTED);
+  EXPECT_THAT(Kinds(NewNotifications()), ::testing::ElementsAre(v1::Notification::DISCONNECTED));
+
+  // Rs 300 does not cover the Rs 350 reconnection fee: stays cut.
+  // (The balance was -Rs 5 after Thursday's 1 kWh.)
+  ASSERT_TRUE(h_.Recharge("R1", "r2", "M1", 30'000).ok());
+  EXPECT_TRUE(NewCommands().empty());
+  // Rs 500 more: fee charged, reconnect ordered at once (even in the evening).
+  h_.clock().Set(Ist(6, 21));
+  ASSERT_TRUE(h_.Recharge("R1", "r3", "M1", 50'000).ok());
+  auto restore = NewCommands();
+  ASSERT_EQ(restore.size(), 1u);
+  EXPECT_EQ(restore[0].action(), v1::RECONNECT);
+  EXPECT_EQ(h_.MeterBalance("M1"), -500 + 30'000 + 50'000 - 35'000);
+  v1::GetJournalRequest journal;
+  journal.set_account("system:fees");
+  auto fees = h_.wallet().GetJournal(journal);
+  ASSERT_TRUE(fees.ok());
+  ASSERT_EQ(fees->entries_size(), 1);
+  EXPECT_EQ(fees->entries(0).transfer().type(), v1::RECONNECTION_FEE);
+  EXPECT_EQ(fees->entries(0).transfer().amount_paise(), 35'000);
+  ASSERT_TRUE(Report(restore[0], v1::RelayOutcome::CONFIRMED, v1::RELAY_CONNECTED).ok());
+  auto state = h_.wallet().GetMeterState("M1");
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->relay(), v1::RELAY_CONNECTED);
+  EXPECT_EQ(state->exhausted_us(), 0);
+  h_.ExpectLedgerBalanced();
+}
+
+TEST_F(PolicyTest, HolidaysAndSundaysDelayTheCut) {
+  Exhaust("M2", Ist(4, 10));  // Wednesday 10:00
+  TickAt(Ist(5, 10));
+  TickAt(Ist(6, 10));
+  TickAt(Ist(7, 10));  // eligible on Saturday 10:00, a declared holiday
+  TickAt(Ist(8, 12));  // Sunday
+  EXPECT_TRUE(NewCommands().empty());
+  TickAt(Ist(9, 8));  // Monday 08:00
+  auto cut = NewCommands();
+  ASSERT_EQ(cut.size(), 1u);
+  EXPECT_EQ(cut[0].action(), v1::DISCONNECT);
+}
+
+TEST_F(PolicyTest, RechargeDuringNoticeCancelsIt) {
+  Exhaust("M3", Ist(2, 10));
+  TickAt(Ist(3, 10));
+  ASSERT_TRUE(h_.Recharge("R1", "save", "M3", 20'000).ok());
+  TickAt(Ist(5, 10));
+  TickAt(Ist(6, 10));
+  EXPECT_TRUE(NewCommands().empty());
+  auto state = h_.wallet().GetMeterState("M3");
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->exhausted_us(), 0);
+}
+
+TEST_F(PolicyTest, AdminHoldsOverrideThePolicy) {
+  Exhaust("M4", Ist(2, 10));
+  ASSERT_TRUE(Hold("M4", v1::HOLD_NEVER_DISCONNECT).ok());
+  for (int day = 3; day <= 10; ++day) TickAt(Ist(day, 10));
+  EXPECT_TRUE(NewCommands().empty());
+
+  Register("M5");
+  ASSERT_TRUE(h_.Recharge("R1", "m5", "M5", 100'000).ok());
+  ASSERT_TRUE(Hold("M5", v1::HOLD_KEEP_DISCONNECTED).ok());
+  auto cut = NewCommands();
+  ASSERT_EQ(cut.size(), 1u);  // at once, whatever the balance
+  EXPECT_EQ(cut[0].action(), v1::DISCONNECT);
+  ASSERT_TRUE(Report(cut[0], v1::RelayOutcome::CONFIRMED, v1::RELAY_DISCONNECTED).ok());
+  ASSERT_TRUE(h_.Recharge("R1", "m5b", "M5", 100'000).ok());
+  EXPECT_TRUE(NewCommands().empty());  // a recharge does not lift the hold
+  ASSERT_TRUE(Hold("M5", v1::HOLD_NONE).ok());
+  auto back = NewCommands();
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].action(), v1::RECONNECT);
+}
+
+TEST_F(PolicyTest, ArrearsShareIsRecoveredFromEachRechargeUpToTheCap) {
+  Register("M6", 2'500'000);  // Rs 25,000 legacy arrears
+  auto small = h_.Recharge("R1", "a1", "M6", 100'000);  // 20 % of Rs 1,000 = Rs 200
+  ASSERT_TRUE(small.ok());
+  EXPECT_EQ(small->arrears_recovery().amount_paise(), 20'000);
+  EXPECT_EQ(small->arrears_recovery().type(), v1::ARREARS_RECOVERY);
+  EXPECT_EQ(small->meter_balance_paise(), 80'000);
+  auto big = h_.Recharge("R1", "a2", "M6", 1'000'000);  // 20 % = Rs 2,000, capped at Rs 1,000
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(big->arrears_recovery().amount_paise(), 100'000);
+  auto view = h_.wallet().GetMeter("M6");
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->arrears_paise(), 2'500'000 - 120'000);
+  auto receipts = NewNotifications();
+  ASSERT_EQ(receipts.size(), 2u);
+  EXPECT_EQ(receipts[1].kind(), v1::Notification::RECHARGE_RECEIPT);
+  EXPECT_EQ(receipts[1].arrears_recovered_paise(), 100'000);
+  EXPECT_THAT(receipts[1].text(), ::testing::HasSubstr("arrears recovered Rs 1,000.00"));
+  h_.ExpectLedgerBalanced();
+}
+
+TEST_F(PolicyTest, ReadingsOutOfOrderResetsAndImplausibleJumps) {
+  Register("M7");
+  ASSERT_TRUE(h_.Recharge("R1", "m7", "M7", 1'000'000).ok());
+  Read("M7", 5'000, Ist(2, 10));
+  EXPECT_EQ(Read("M7", 6'000, Ist(2, 11)).charged_paise(), 500);  // 1 kWh
+  EXPECT_EQ(Read("M7", 5'500, Ist(2, 10, 30)).outcome(), v1::ReadingResult::OUT_OF_ORDER);
+  // 10 kW x 1 h x 150 % = 15 kWh at most; 20 kWh is quarantined, not debited.
+  const int64_t before = h_.MeterBalance("M7");
+  auto jump = Read("M7", 26'000, Ist(2, 12));
+  EXPECT_EQ(jump.outcome(), v1::ReadingResult::QUARANTINED);
+  EXPECT_EQ(h_.MeterBalance("M7"), before);
+  EXPECT_THAT(Kinds(NewNotifications()),
+              ::testing::Contains(v1::Notification::QUARANTINED_READING));
+  // The next reading rates from the quarantined value.
+  EXPECT_EQ(Read("M7", 27'000, Ist(2, 13)).charged_paise(), 500);
+  // A register that goes backwards needs a reset event.
+  EXPECT_EQ(Read("M7", 100, Ist(2, 14)).outcome(), v1::ReadingResult::QUARANTINED);
+  EXPECT_EQ(Read("M7", 0, Ist(2, 15), v1::Reading::METER_REPLACED).outcome(),
+            v1::ReadingResult::RESET);
+  EXPECT_EQ(Read("M7", 2'000, Ist(2, 16)).charged_paise(), 1'000);
+  auto unknown = Read("NOPE", 1, Ist(2, 16));
+  EXPECT_EQ(unknown.outcome(), v1::ReadingResult::REJECTED);
+  EXPECT_THAT(unknown.reason(), ::testing::HasSubstr("not registered"));
+  h_.ExpectLedgerBalanced();
+}
+
+TEST_F(PolicyTest, BatchIsIdempotentAndBadItemsDoNotStopTheRest) {
+  Register("M8");
+  ASSERT_TRUE(h_.Recharge("R1", "m8", "M8", 1'000'000).ok());
+  Read("M8", 0, Ist(2, 10));
+  v1::IngestReadingsRequest req;
+  req.set_batch_id("gw-42");
+  auto add = [&](const std::string& meter, int64_t wh, absl::Time t) {
+    v1::Reading* r = req.add_readings();
+    r->set_meter_id(meter);
+    r->set_register_wh(wh);
+    r->set_meter_time_us(absl::ToUnixMicros(t));
+  };
+  add("M8", 2'000, Ist(2, 11));
+  add("GHOST", 1, Ist(2, 11));
+  add("bad id!", 1, Ist(2, 11));
+  add("M8", 3'000, Ist(2, 12));
+  auto first = Wait<v1::IngestReadingsResponse>(
+      [&](auto done) { h_.wallet().IngestReadings(req, done); });
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->debited(), 2);
+  EXPECT_EQ(first->rejected(), 2);
+  auto again = Wait<v1::IngestReadingsResponse>(
+      [&](auto done) { h_.wallet().IngestReadings(req, done); });
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(h_.MeterBalance("M8"), 1'000'000 - 1'500);  // 3 kWh, once
+  req.mutable_readings(0)->set_register_wh(2'500);
+  auto changed = Wait<v1::IngestReadingsResponse>(
+      [&](auto done) { h_.wallet().IngestReadings(req, done); });
+  EXPECT_EQ(changed.status().code(), absl::StatusCode::kAlreadyExists);
+}
+
+class GracePolicyTest : public PolicyTest {
+ protected:
+  GracePolicyTest() : PolicyTest(Options(/*grace_days=*/30)) {}
+};
+
+TEST_F(GracePolicyTest, NoCutDuringTheGracePeriodAfterConversion) {
+  Exhaust("M9", Ist(2, 10));
+  for (int day = 3; day <= 30; ++day) TickAt(Ist(day, 10));
+  EXPECT_TRUE(NewCommands().empty());
+  // Registered on 2 November 10:00: grace ends on 2 December 10:00 (a Wednesday).
+  TickAt(absl::FromCivil(absl::CivilSecond(2026, 12, 2, 10, 0, 0), kIst));
+  auto cut = NewCommands();
+  ASSERT_EQ(cut.size(), 1u);
+  EXPECT_EQ(cut[0].action(), v1::DISCONNECT);
+}
+
+class FixedChargePolicyTest : public PolicyTest {
+ protected:
+  // Rs 1 per kW per day on a 10 kW sanctioned load: Rs 10 a day.
+  FixedChargePolicyTest() : PolicyTest(Options(0, /*fixed=*/100)) {}
+};
+
+TEST_F(FixedChargePolicyTest, FixedChargesOncePerDay) {
+  Register("MF");
+  ASSERT_TRUE(h_.Recharge("R1", "mf", "MF", 1'000'000).ok());
+  Read("MF", 0, Ist(2, 10));                        // base: no charge yet
+  auto same_day = Read("MF", 1'000, Ist(2, 11));    // day 2 fixed + 1 kWh
+  EXPECT_EQ(same_day.charged_paise(), 1'000 + 500);
+  EXPECT_EQ(Read("MF", 2'000, Ist(2, 12)).charged_paise(), 500);  // day 2 already charged
+  EXPECT_EQ(Read("MF", 2'000, Ist(4, 12)).charged_paise(), 2'000);  // days 3 and 4
+  h_.ExpectLedgerBalanced();
+}
+
+}  // namespace
+}  // namespace wallet
