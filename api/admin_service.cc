@@ -44,7 +44,9 @@ AdminService::AdminService(Calls* calls)
       issue_api_key_(calls->Method("AdminService/IssueApiKey")),
       check_ledger_(calls->Method("AdminService/CheckLedger")),
       set_hold_(calls->Method("AdminService/SetHold")),
-      get_meter_state_(calls->Method("AdminService/GetMeterState")) {}
+      get_meter_state_(calls->Method("AdminService/GetMeterState")),
+      put_tariff_(calls->Method("AdminService/PutTariff")),
+      list_tariffs_(calls->Method("AdminService/ListTariffs")) {}
 
 ServerUnaryReactor* AdminService::RegisterMeter(CallbackServerContext* ctx,
                                                 const v1::RegisterMeterRequest* request,
@@ -172,6 +174,28 @@ ServerUnaryReactor* AdminService::GetMeterState(CallbackServerContext* ctx,
   return calls_->Handle(ctx, get_meter_state_, kAdminOnly, response,
                         [&](const wallet::Principal&, auto done) {
                           done(calls_->wallet()->GetMeterState(request->meter_id()));
+                        });
+}
+
+ServerUnaryReactor* AdminService::PutTariff(CallbackServerContext* ctx,
+                                            const v1::PutTariffRequest* request,
+                                            v1::PutTariffResponse* response) {
+  return calls_->Handle(
+      ctx, put_tariff_, kAdminOnly, response, [&](const wallet::Principal&, auto done) {
+        calls_->wallet()->PutTariff(*request, Logged(std::move(done), [](const auto& r) {
+                                      return absl::StrCat("tariff added: ", r.tariff().tariff_id(),
+                                                          " v", r.tariff().version(), " from ",
+                                                          r.tariff().effective_from());
+                                    }));
+      });
+}
+
+ServerUnaryReactor* AdminService::ListTariffs(CallbackServerContext* ctx,
+                                              const v1::ListTariffsRequest* request,
+                                              v1::TariffBook* response) {
+  return calls_->Handle(ctx, list_tariffs_, kAdminOnly, response,
+                        [&](const wallet::Principal&, auto done) {
+                          done(calls_->wallet()->ListTariffs());
                         });
 }
 

@@ -47,6 +47,11 @@ class AdminService final : public v1::AdminService::CallbackService {
   ServerUnaryReactor* GetMeterState(CallbackServerContext* ctx,
                                     const v1::GetMeterRequest* request,
                                     v1::MeterState* response) override;
+  ServerUnaryReactor* PutTariff(CallbackServerContext* ctx, const v1::PutTariffRequest* request,
+                                v1::PutTariffResponse* response) override;
+  ServerUnaryReactor* ListTariffs(CallbackServerContext* ctx,
+                                  const v1::ListTariffsRequest* request,
+                                  v1::TariffBook* response) override;
 
  private:
   Calls* calls_;
@@ -61,6 +66,8 @@ class AdminService final : public v1::AdminService::CallbackService {
   Metrics::Method* check_ledger_;
   Metrics::Method* set_hold_;
   Metrics::Method* get_meter_state_;
+  Metrics::Method* put_tariff_;
+  Metrics::Method* list_tariffs_;
 };
 
 class ConsumerService final : public v1::ConsumerService::CallbackService {

@@ -33,6 +33,9 @@ inline constexpr absl::string_view kFees = "system:fees";
 // Electricity duty collected for the state government.
 inline constexpr absl::string_view kDuty = "system:duty";
 
+// Key prefix of tariff versions added through the API, in the meta table.
+inline constexpr absl::string_view kTariffPrefix = "tariff/";
+
 inline bool IsSystemAccount(absl::string_view account) {
   return absl::StartsWith(account, "system:");
 }

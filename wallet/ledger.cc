@@ -142,6 +142,21 @@ absl::Status Ledger::LoadState() {
     Schedule(m, NextDue(m));
   }
   WALLET_RETURN_IF_ERROR(LoadOutbox());
+  // Tariff versions added through the API, on top of the tariff file.
+  absl::Status tariff_error;
+  WALLET_RETURN_IF_ERROR(store_->Scan(
+      Table::kMeta, kTariffPrefix, "", false, [&](absl::string_view key, absl::string_view value) {
+        v1::Tariff tariff;
+        if (!tariff.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          tariff_error = absl::InternalError(absl::StrCat("corrupt tariff ", key));
+          return false;
+        }
+        absl::Status added = tariffs_.Add(tariff);
+        // The file may already hold the same version: that is fine.
+        if (!added.ok() && added.code() != absl::StatusCode::kAlreadyExists) tariff_error = added;
+        return tariff_error.ok();
+      }));
+  WALLET_RETURN_IF_ERROR(tariff_error);
   WALLET_RETURN_IF_ERROR(store_->Scan(
       Table::kRetailers, "", "", false, [&](absl::string_view key, absl::string_view value) {
         v1::Retailer& retailer = retailers_[key];
@@ -601,6 +616,23 @@ absl::StatusOr<v1::RetailerRechargeResponse> Ledger::RetailerRecharge(
         }
         response.set_float_balance_paise(Balance(float_account));
         response.set_meter_balance_paise(Balance(meter_account));
+        return response;
+      });
+}
+
+absl::StatusOr<v1::PutTariffResponse> Ledger::PutTariff(Txn& txn,
+                                                        const v1::PutTariffRequest& req) {
+  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
+  return Idempotent<v1::PutTariffResponse>(
+      txn, absl::StrCat("PutTariff/admin/", req.request_id()), req,
+      [&]() -> absl::StatusOr<v1::PutTariffResponse> {
+        WALLET_RETURN_IF_ERROR(tariffs_.Add(req.tariff()));
+        txn.batch->Put(Table::kMeta,
+                       absl::StrCat(kTariffPrefix, req.tariff().tariff_id(), "/",
+                                    BigEndian64(static_cast<uint64_t>(req.tariff().version()))),
+                       req.tariff().SerializeAsString());
+        v1::PutTariffResponse response;
+        *response.mutable_tariff() = req.tariff();
         return response;
       });
 }

@@ -106,6 +106,8 @@ class Ledger final {
   absl::StatusOr<v1::ReportRelayOutcomeResponse> ReportRelayOutcome(
       Txn& txn, const v1::RelayOutcome& outcome);
   absl::StatusOr<v1::SetHoldResponse> SetHold(Txn& txn, const v1::SetHoldRequest& req);
+  // PutTariff adds a tariff version to the book and stores it.
+  absl::StatusOr<v1::PutTariffResponse> PutTariff(Txn& txn, const v1::PutTariffRequest& req);
   // AckOutbox moves a stream's durable cursor forward to `seq`.
   // InvalidArgument beyond the last item.
   absl::Status AckOutbox(Txn& txn, char stream, uint64_t seq);

@@ -31,7 +31,7 @@ namespace wallet {
 
 // Table names one column family. Keys and values are documented in store.cc.
 enum class Table : int {
-  kMeta = 0,        // default column family: counters
+  kMeta = 0,        // default column family: counters, stream cursors, tariffs
   kAccounts,        // account name -> be64 balance [be64 last recharge, be64 its time_us]
   kJournal,         // big-endian seq -> Transfer
   kAccountJournal,  // account \0 be64(time_us) be64(seq) -> JournalEntry

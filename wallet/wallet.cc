@@ -184,7 +184,7 @@ absl::StatusOr<std::unique_ptr<Wallet>> Wallet::Open(const WalletOptions& option
 
 Wallet::Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, Clock* clock,
                const WalletOptions& options)
-    : store_(std::move(store)), ledger_(std::move(ledger)) {
+    : store_(std::move(store)), ledger_(std::move(ledger)), file_tariffs_(options.ledger.tariffs) {
   pipeline_ = std::make_unique<CommitPipeline>(
       store_.get(), clock,
       [this](Txn& txn) -> CommitPipeline::Completion {
@@ -265,6 +265,29 @@ void Wallet::SetHold(v1::SetHoldRequest req, Callback<v1::SetHoldResponse> done)
   Mutate<v1::SetHoldResponse>(
       [this, req = std::move(req)](Txn& txn) { return ledger_->SetHold(txn, req); },
       std::move(done));
+}
+
+void Wallet::PutTariff(v1::PutTariffRequest req, Callback<v1::PutTariffResponse> done) {
+  Mutate<v1::PutTariffResponse>(
+      [this, req = std::move(req)](Txn& txn) { return ledger_->PutTariff(txn, req); },
+      std::move(done));
+}
+
+absl::StatusOr<v1::TariffBook> Wallet::ListTariffs() const {
+  WALLET_ASSIGN_OR_RETURN(TariffBook book, TariffBook::Create(file_tariffs_));
+  absl::Status status;
+  WALLET_RETURN_IF_ERROR(store_->Scan(
+      Table::kMeta, kTariffPrefix, "", false, [&](absl::string_view, absl::string_view value) {
+        auto tariff = Parse<v1::Tariff>(value, "tariff");
+        if (!tariff.ok()) {
+          status = tariff.status();
+          return false;
+        }
+        book.Add(*tariff).IgnoreError();  // already in the file
+        return true;
+      }));
+  WALLET_RETURN_IF_ERROR(status);
+  return book.ToProto();
 }
 
 void Wallet::AckOutbox(char stream, uint64_t seq, Callback<bool> done) {

@@ -103,6 +103,9 @@ class Wallet final {
   void ReportRelayOutcome(v1::RelayOutcome outcome,
                           Callback<v1::ReportRelayOutcomeResponse> done);
   void SetHold(v1::SetHoldRequest req, Callback<v1::SetHoldResponse> done);
+  void PutTariff(v1::PutTariffRequest req, Callback<v1::PutTariffResponse> done);
+  // ListTariffs returns the tariff file's versions and those added since.
+  absl::StatusOr<v1::TariffBook> ListTariffs() const;
   absl::StatusOr<v1::MeterState> GetMeterState(const std::string& meter_id) const;
   // Tick runs the policy scheduler once at the clock's time and waits until
   // its decisions are durable.
@@ -143,6 +146,7 @@ class Wallet final {
 
   std::unique_ptr<Store> store_;
   std::unique_ptr<Ledger> ledger_;
+  const v1::TariffBook file_tariffs_;
   std::unique_ptr<CommitPipeline> pipeline_;
 
   absl::Mutex listener_mu_;

@@ -383,6 +383,36 @@ TEST_F(PolicyTest, BatchIsIdempotentAndBadItemsDoNotStopTheRest) {
   EXPECT_EQ(changed.status().code(), absl::StatusCode::kAlreadyExists);
 }
 
+TEST_F(PolicyTest, TariffVersionsAddedByAdminApplyFromTheirDateAndSurviveRestart) {
+  Register("MT");
+  ASSERT_TRUE(h_.Recharge("R1", "mt", "MT", 1'000'000).ok());
+  auto put = [&](const std::string& request_id, int version, const std::string& from,
+                 int64_t rate) {
+    v1::PutTariffRequest req;
+    req.set_request_id(request_id);
+    v1::Tariff* t = req.mutable_tariff();
+    t->set_tariff_id("T1");
+    t->set_version(version);
+    t->set_effective_from(from);
+    t->set_category(v1::DOMESTIC);
+    t->add_slabs()->set_paise_per_kwh(rate);
+    return Wait<v1::PutTariffResponse>([&](auto done) { h_.wallet().PutTariff(req, done); });
+  };
+  ASSERT_TRUE(put("t2", 2, "2026-11-04", 600).ok());
+  EXPECT_EQ(put("t2-again", 2, "2026-11-05", 600).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(put("t3-bad", 3, "2026-13-01", 600).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  h_.Reopen();
+  Read("MT", 0, Ist(3, 10));
+  EXPECT_EQ(Read("MT", 1'000, Ist(3, 11)).charged_paise(), 500);  // version 1
+  Read("MT", 1'000, Ist(4, 0));
+  EXPECT_EQ(Read("MT", 2'000, Ist(4, 1)).charged_paise(), 600);  // version 2 from the 4th
+  auto book = h_.wallet().ListTariffs();
+  ASSERT_TRUE(book.ok());
+  EXPECT_EQ(book->tariffs_size(), 2);
+}
+
 class GracePolicyTest : public PolicyTest {
  protected:
   GracePolicyTest() : PolicyTest(Options(/*grace_days=*/30)) {}
