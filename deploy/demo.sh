@@ -10,8 +10,9 @@ deploy/build.sh >/tmp/wallet-build.log 2>&1 || { tail -50 /tmp/wallet-build.log;
 
 BIN=build/api
 DEMO=$(mktemp -d /tmp/wallet-demo-XXXXXX)
+CONFIG=(--tariffs=deploy/config/tariffs.textproto --policy=deploy/config/policy.textproto)
 "$BIN/walletd" --data_dir="$DEMO/data" --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
-  --ready_file="$DEMO/ready" 2>"$DEMO/walletd.log" &
+  --ready_file="$DEMO/ready" "${CONFIG[@]}" 2>"$DEMO/walletd.log" &
 WALLETD=$!
 stop() { kill -TERM "$WALLETD" 2>/dev/null && wait "$WALLETD" 2>/dev/null || true; }
 [[ "${KEEP:-0}" == 1 ]] || trap stop EXIT
@@ -81,7 +82,7 @@ say "Restart walletd (SIGTERM, then start again on the same data): nothing is lo
 kill -TERM "$WALLETD"; wait "$WALLETD" || true
 rm -f "$DEMO/ready"
 "$BIN/walletd" --data_dir="$DEMO/data" --listen="127.0.0.1:$GRPC_PORT" --http_listen=127.0.0.1:0 \
-  --ready_file="$DEMO/ready" 2>>"$DEMO/walletd.log" &
+  --ready_file="$DEMO/ready" "${CONFIG[@]}" 2>>"$DEMO/walletd.log" &
 WALLETD=$!
 for _ in $(seq 100); do [[ -f "$DEMO/ready" ]] && break; sleep 0.1; done
 HTTP_PORT=$(sed -n 's/^http_port=//p' "$DEMO/ready")
