@@ -1,21 +1,24 @@
 // walletctl: command-line client for walletd's admin and retailer APIs, with
-// the consumer and payment-gateway calls an operator needs for demos.
+// the consumer, payment-gateway and meter-gateway calls an operator needs for
+// demos and for checking a meter by hand.
 //
 // Each command sends one unary RPC (a paged list with --all sends several) and
-// prints the response for a person, or as JSON with --json. Amounts are typed
-// in rupees and parsed exactly into int64 paise; they never pass through a
-// floating-point value.
+// prints the response for a person, or as JSON with --json; the two stream
+// commands print one line (or one JSON object) per item received. Amounts are
+// typed in rupees and parsed exactly into int64 paise; they never pass through
+// a floating-point value.
 //
 // Example:
 //   walletctl --api_key_file=admin.key recharge --retailer=R1 --meter=MTR001 --amount=350.50
 //
 // Exit status: 0 on success, 1 when a call fails (or check-ledger finds a
-// mismatch), 2 for a usage error.
+// mismatch, or ingest's reading is rejected), 2 for a usage error.
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <limits>
 #include <memory>
@@ -23,6 +26,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -33,6 +37,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -41,6 +46,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
@@ -48,6 +54,7 @@
 #include "wallet/money.h"
 #include "wallet/v1/admin.grpc.pb.h"
 #include "wallet/v1/consumer.grpc.pb.h"
+#include "wallet/v1/meter.grpc.pb.h"
 #include "wallet/v1/payment.grpc.pb.h"
 #include "wallet/v1/retailer.grpc.pb.h"
 
@@ -85,7 +92,9 @@ ABSL_FLAG(std::string, min_arrears, "",
 ABSL_FLAG(std::string, amount, "", "Amount in rupees, at most 2 decimals: 350 or 350.50.");
 ABSL_FLAG(std::string, amount_paise, "", "Amount in paise, instead of --amount.");
 ABSL_FLAG(std::string, direction, "", "Adjustment direction: credit|debit.");
-ABSL_FLAG(std::string, reason, "", "Reason for an adjustment, shown in the journal.");
+ABSL_FLAG(std::string, reason, "",
+          "Reason for an adjustment (shown in the journal), a hold, or a relay "
+          "outcome.");
 ABSL_FLAG(std::string, retailer, "", "Retailer id.");
 ABSL_FLAG(int32_t, commission_bps, -1,
           "Retailer commission in basis points (100 = 1 %); -1 uses the "
@@ -105,12 +114,33 @@ ABSL_FLAG(std::string, order_id, "", "Recharge order id.");
 ABSL_FLAG(int32_t, page_size, 0, "Page size of a list (0: server default, at most 1000).");
 ABSL_FLAG(std::string, page_token, "", "Continue a list from this token.");
 ABSL_FLAG(bool, all, false, "Follow next_page_token and print every page.");
+ABSL_FLAG(std::string, hold, "", "Admin hold: none|never_disconnect|keep_disconnected.");
+ABSL_FLAG(int64_t, register_wh, -1, "Meter register reading in Wh (ingest).");
+ABSL_FLAG(std::string, at, "", "Meter time of a reading, YYYY-MM-DDTHH:MM:SS (IST). Default: now.");
+ABSL_FLAG(std::string, kind, "", "Reading kind: normal|reset|replaced. Default: normal.");
+ABSL_FLAG(std::string, batch_id, "",
+          "Idempotency key of a readings batch. Generated (and printed) when "
+          "omitted; repeat it to retry safely.");
+ABSL_FLAG(bool, follow, false,
+          "Keep a stream open and print items as they come, until interrupted.");
+ABSL_FLAG(bool, ack, false,
+          "Acknowledge each streamed item after printing it, so that it is not "
+          "delivered again.");
+ABSL_FLAG(int32_t, max, 0, "Stop a stream after this many items (0: no limit).");
+ABSL_FLAG(std::string, command_id, "", "Relay command id.");
+ABSL_FLAG(std::string, result, "", "Relay outcome: confirmed|armed|failed|offline.");
+ABSL_FLAG(std::string, state, "",
+          "Relay state read back from the meter: "
+          "connected|disconnected|armed|offline|unknown.");
 
 namespace {
 
 namespace v1 = ::wallet::v1;
 using AdminStub = v1::AdminService::Stub;
 using ConsumerStub = v1::ConsumerService::Stub;
+using IngestStub = v1::MeterIngestService::Stub;
+using MeterGatewayStub = v1::MeterGatewayService::Stub;
+using NotificationStub = v1::NotificationService::Stub;
 using PaymentStub = v1::PaymentGatewayService::Stub;
 using RetailerStub = v1::RetailerService::Stub;
 
@@ -149,6 +179,17 @@ const std::vector<const absl::CommandLineFlag*>& CommandFlags() {
       &absl::GetFlagReflectionHandle(FLAGS_page_size),
       &absl::GetFlagReflectionHandle(FLAGS_page_token),
       &absl::GetFlagReflectionHandle(FLAGS_all),
+      &absl::GetFlagReflectionHandle(FLAGS_hold),
+      &absl::GetFlagReflectionHandle(FLAGS_register_wh),
+      &absl::GetFlagReflectionHandle(FLAGS_at),
+      &absl::GetFlagReflectionHandle(FLAGS_kind),
+      &absl::GetFlagReflectionHandle(FLAGS_batch_id),
+      &absl::GetFlagReflectionHandle(FLAGS_follow),
+      &absl::GetFlagReflectionHandle(FLAGS_ack),
+      &absl::GetFlagReflectionHandle(FLAGS_max),
+      &absl::GetFlagReflectionHandle(FLAGS_command_id),
+      &absl::GetFlagReflectionHandle(FLAGS_result),
+      &absl::GetFlagReflectionHandle(FLAGS_state),
   };
   return *flags;
 }
@@ -201,6 +242,12 @@ absl::StatusOr<int64_t> ParsePaise(absl::string_view text) {
 
 using wallet::ParseRupees;
 
+// Unspecified is true of a proto3 enum's "not set" value: 0 named
+// *_UNSPECIFIED. Other zeros (HOLD_NONE, RELAY_UNKNOWN) are real values.
+bool Unspecified(const google::protobuf::EnumValueDescriptor& value) {
+  return value.number() == 0 && absl::EndsWith(value.name(), "UNSPECIFIED");
+}
+
 // EnumText is an enum value's proto name in lower case without `prefix`, e.g.
 // ROLE_PAYMENT_GATEWAY -> "payment_gateway"; unknown numbers print as numbers.
 std::string EnumText(const google::protobuf::EnumDescriptor& type, int value,
@@ -211,16 +258,16 @@ std::string EnumText(const google::protobuf::EnumDescriptor& type, int value,
 }
 
 // ParseEnum is the inverse of EnumText, case-insensitive and with '-' for
-// '_'. Value 0 (the proto3 "unspecified") is never accepted.
+// '_'. The unspecified value (see Unspecified) is never accepted.
 absl::StatusOr<int> ParseEnum(const google::protobuf::EnumDescriptor& type, absl::string_view text,
                               absl::string_view prefix = "") {
   const std::string name =
       absl::StrCat(prefix, absl::AsciiStrToUpper(absl::StrReplaceAll(text, {{"-", "_"}})));
   const google::protobuf::EnumValueDescriptor* found = type.FindValueByName(name);
-  if (found != nullptr && found->number() != 0) return found->number();
+  if (found != nullptr && !Unspecified(*found)) return found->number();
   std::vector<std::string> choices;
   for (int i = 0; i < type.value_count(); ++i) {
-    if (type.value(i)->number() != 0) {
+    if (!Unspecified(*type.value(i))) {
       choices.push_back(EnumText(type, type.value(i)->number(), prefix));
     }
   }
@@ -240,6 +287,44 @@ absl::Status ParseDate(absl::string_view text) {
   return absl::OkStatus();
 }
 
+// ReadingKinds names Reading.Kind values as people say them; the proto names
+// (REGISTER_RESET, METER_REPLACED) share no prefix to strip.
+const std::vector<std::pair<absl::string_view, v1::Reading::Kind>>& ReadingKinds() {
+  static const auto* const kinds = new std::vector<std::pair<absl::string_view, v1::Reading::Kind>>{
+      {"normal", v1::Reading::NORMAL},
+      {"reset", v1::Reading::REGISTER_RESET},
+      {"replaced", v1::Reading::METER_REPLACED},
+  };
+  return *kinds;
+}
+
+absl::StatusOr<v1::Reading::Kind> ParseReadingKind(absl::string_view text) {
+  std::vector<absl::string_view> choices;
+  for (const auto& [name, kind] : ReadingKinds()) {
+    if (absl::EqualsIgnoreCase(text, name)) return kind;
+    choices.push_back(name);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("\"", text, "\" is not one of ", absl::StrJoin(choices, "|")));
+}
+
+// Format of --at, in IST.
+constexpr absl::string_view kMeterTimeFormat = "%Y-%m-%dT%H:%M:%S";
+
+// ParseMeterTime accepts a real IST time written YYYY-MM-DDTHH:MM:SS and
+// returns it in microseconds since the Unix epoch.
+absl::StatusOr<int64_t> ParseMeterTime(absl::string_view text) {
+  absl::Time time;
+  std::string error;
+  // As in ParseDate, the round trip rejects what ParseTime would normalise.
+  if (!absl::ParseTime(kMeterTimeFormat, text, Ist(), &time, &error) ||
+      absl::FormatTime(kMeterTimeFormat, time, Ist()) != text) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", text, "\" is not a time YYYY-MM-DDTHH:MM:SS"));
+  }
+  return absl::ToUnixMicros(time);
+}
+
 std::string NewRequestId() {
   std::random_device random;
   return absl::StrCat("ctl-", absl::FormatTime("%Y%m%dT%H%M%SZ", absl::Now(), absl::UTCTimeZone()),
@@ -251,6 +336,14 @@ struct Paging {
   int32_t page_size = 0;
   std::string page_token;
   bool all = false;
+};
+
+// Streaming is what a stream command asked for: drain what is waiting, or
+// --follow; acknowledge or not; at most `max` items (0: no limit).
+struct Streaming {
+  bool follow = false;
+  bool ack = false;
+  int32_t max = 0;
 };
 
 // Args reads one command's flags. It collects every problem instead of
@@ -300,11 +393,10 @@ class Args {
   }
 
   // RequestId returns --request_id or a fresh one, which Finish announces.
-  std::string RequestId() {
-    std::string id = Get(FLAGS_request_id);
-    if (id.empty()) id = generated_request_id_ = NewRequestId();
-    return id;
-  }
+  std::string RequestId() { return IdempotencyKey(FLAGS_request_id); }
+
+  // BatchId returns --batch_id or a fresh one, which Finish announces.
+  std::string BatchId() { return IdempotencyKey(FLAGS_batch_id); }
 
   // Category returns --category; absent is CATEGORY_UNSPECIFIED, which is a
   // problem only if `required`.
@@ -328,6 +420,60 @@ class Args {
     return static_cast<v1::AdjustBalanceRequest::Direction>(
         Check(Name(FLAGS_direction),
               ParseEnum(*v1::AdjustBalanceRequest::Direction_descriptor(), text), 0));
+  }
+
+  // Hold returns the required --hold; HOLD_NONE lifts a hold.
+  v1::Hold Hold() {
+    const std::string text = Required(FLAGS_hold);
+    if (text.empty()) return v1::HOLD_NONE;
+    return static_cast<v1::Hold>(
+        Check(Name(FLAGS_hold), ParseEnum(*v1::Hold_descriptor(), text, "HOLD_"), 0));
+  }
+
+  v1::RelayOutcome::Result RelayResult() {
+    const std::string text = Required(FLAGS_result);
+    if (text.empty()) return v1::RelayOutcome::RESULT_UNSPECIFIED;
+    return static_cast<v1::RelayOutcome::Result>(
+        Check(Name(FLAGS_result), ParseEnum(*v1::RelayOutcome::Result_descriptor(), text), 0));
+  }
+
+  v1::RelayState RelayState() {
+    const std::string text = Required(FLAGS_state);
+    if (text.empty()) return v1::RELAY_UNKNOWN;
+    return static_cast<v1::RelayState>(
+        Check(Name(FLAGS_state), ParseEnum(*v1::RelayState_descriptor(), text, "RELAY_"), 0));
+  }
+
+  // ReadingKind returns --kind; absent is NORMAL.
+  v1::Reading::Kind ReadingKind() {
+    const std::string text = Get(FLAGS_kind);
+    if (text.empty()) return v1::Reading::NORMAL;
+    return Check(Name(FLAGS_kind), ParseReadingKind(text), v1::Reading::NORMAL);
+  }
+
+  // RegisterWh returns the required, non-negative --register_wh.
+  int64_t RegisterWh() {
+    const int64_t wh = Get(FLAGS_register_wh);
+    if (wh < 0) problems_.push_back("--register_wh=WH is required, a whole number >= 0");
+    return wh;
+  }
+
+  // MeterTimeUs returns --at in microseconds since the epoch, or the
+  // current second, which Finish includes in its retry advice: a retried
+  // batch must repeat the reading exactly.
+  int64_t MeterTimeUs() {
+    const std::string text = Get(FLAGS_at);
+    if (!text.empty()) return Check(Name(FLAGS_at), ParseMeterTime(text), 0);
+    const absl::Time now = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
+    defaulted_.push_back(
+        absl::StrCat("--", Name(FLAGS_at), "=", absl::FormatTime(kMeterTimeFormat, now, Ist())));
+    return absl::ToUnixMicros(now);
+  }
+
+  Streaming Stream() {
+    Streaming streaming{Get(FLAGS_follow), Get(FLAGS_ack), Get(FLAGS_max)};
+    if (streaming.max < 0) problems_.push_back("--max must not be negative");
+    return streaming;
   }
 
   // Date returns --date, or today in IST.
@@ -361,9 +507,13 @@ class Args {
       }
       // Announced only for a call that is really sent, and on stderr so that
       // --json output stays parseable.
-      if (problems_.empty() && !generated_request_id_.empty()) {
-        absl::FPrintF(stderr, "request id: %s (pass --request_id=%s to retry safely)\n",
-                      generated_request_id_, generated_request_id_);
+      if (problems_.empty()) {
+        for (const auto& [flag, id] : generated_ids_) {
+          std::string retry = absl::StrCat("--", flag, "=", id);
+          for (const std::string& setting : defaulted_) absl::StrAppend(&retry, " ", setting);
+          absl::FPrintF(stderr, "%s: %s (pass %s to retry safely)\n",
+                        absl::StrReplaceAll(flag, {{"_", " "}}), id, retry);
+        }
       }
     }
     if (!problems_.empty()) return UsageError(absl::StrJoin(problems_, "; "));
@@ -374,6 +524,17 @@ class Args {
   template <typename T>
   static absl::string_view Name(const absl::Flag<T>& flag) {
     return absl::GetFlagReflectionHandle(flag).Name();
+  }
+
+  // IdempotencyKey returns `flag`'s value or a fresh id, which Finish
+  // announces.
+  std::string IdempotencyKey(const absl::Flag<std::string>& flag) {
+    std::string id = Get(flag);
+    if (id.empty()) {
+      id = NewRequestId();
+      generated_ids_.emplace_back(Name(flag), id);
+    }
+    return id;
   }
 
   // Check returns `value`'s value, or records its error against --`flag` and
@@ -389,7 +550,8 @@ class Args {
   std::string command_;
   std::set<const absl::CommandLineFlag*> used_;
   std::vector<std::string> problems_;
-  std::string generated_request_id_;
+  std::vector<std::pair<std::string, std::string>> generated_ids_;  // flag name, id
+  std::vector<std::string> defaulted_;  // "--flag=value" for defaults a retry must repeat
   bool finished_ = false;
 };
 
@@ -537,6 +699,50 @@ Fields OrderFields(const v1::RechargeOrder& order) {
       {"created", FormatTime(order.created_us())},
       {"payment", OrDash(order.payment_id())},
       {"paid", FormatTime(order.paid_us())},
+  };
+}
+
+// FormatKwh renders Wh as kWh with three decimals: 1234 -> "1.234 kWh".
+std::string FormatKwh(int64_t wh) {
+  const uint64_t magnitude = wh < 0 ? 0 - static_cast<uint64_t>(wh) : static_cast<uint64_t>(wh);
+  return absl::StrFormat("%s%d.%03d kWh", wh < 0 ? "-" : "", magnitude / 1000, magnitude % 1000);
+}
+
+std::string RelayStateText(v1::RelayState state) {
+  return EnumText(*v1::RelayState_descriptor(), state, "RELAY_");
+}
+
+// ActionText is "disconnect" or "reconnect"; "-" for no action.
+std::string ActionText(v1::RelayAction action) {
+  if (action == v1::RELAY_ACTION_UNSPECIFIED) return "-";
+  return EnumText(*v1::RelayAction_descriptor(), action);
+}
+
+Fields MeterStateFields(const v1::MeterState& state) {
+  std::string pending = "-";
+  if (!state.pending_command_id().empty()) {
+    pending =
+        absl::StrCat(ActionText(state.pending_action()), " (", state.pending_command_id(), ")");
+  }
+  std::string month = FormatKwh(state.month_wh());
+  if (state.month_key() != 0) {
+    absl::StrAppend(
+        &month, absl::StrFormat(" in %04d-%02d", state.month_key() / 100, state.month_key() % 100));
+  }
+  return {
+      {"relay", RelayStateText(state.relay())},
+      {"pending command", pending},
+      {"last action", ActionText(state.last_action())},
+      {"hold", EnumText(*v1::Hold_descriptor(), state.hold(), "HOLD_")},
+      {"register", state.has_reading() ? absl::StrCat(state.register_wh(), " Wh at meter time ",
+                                                      FormatTime(state.register_us()))
+                                       : std::string("- (no reading yet)")},
+      {"month", month},
+      {"exhausted since", FormatTime(state.exhausted_us())},
+      {"notices sent", absl::StrCat(state.notices_sent())},
+      {"prepaid since", FormatTime(state.prepaid_since_us())},
+      {"quarantined", absl::StrCat(state.quarantined(), " readings")},
+      {"daily spend", absl::StrCat(FormatPaise(state.daily_spend_paise()), " (recent average)")},
   };
 }
 
@@ -707,24 +913,137 @@ void PrintPaymentConfirmed(const v1::ConfirmPaymentResponse& response) {
   PrintFields(fields);
 }
 
+void PrintMeterState(const v1::MeterState& state) { PrintFields(MeterStateFields(state)); }
+
+void PrintHoldSet(const v1::SetHoldResponse& response) {
+  PrintFields(MeterStateFields(response.state()));
+}
+
+void PrintIngested(const v1::IngestReadingsResponse& response) {
+  for (const v1::ReadingResult& result : response.results()) {
+    // Only a debited reading reports the balance.
+    const bool debited = result.outcome() == v1::ReadingResult::DEBITED;
+    PrintFields({{"outcome", EnumText(*v1::ReadingResult::Outcome_descriptor(), result.outcome())},
+                 {"reason", OrDash(result.reason())},
+                 {"energy", absl::StrCat(result.energy_wh(), " Wh")},
+                 {"charged", FormatPaise(result.charged_paise())},
+                 {"balance", debited ? FormatPaise(result.balance_paise()) : std::string("-")}});
+  }
+}
+
+void PrintRelayReported(const v1::ReportRelayOutcomeResponse& response) {
+  PrintFields({{"relay", RelayStateText(response.state())}});
+}
+
+// Stream items print one per line, as they arrive, so that a receiver can be
+// watched or piped; there is no table to align them in.
+
+void PrintNotification(const v1::Notification& notification) {
+  absl::PrintF("%d %s %s %s %s\n", notification.seq(),
+               EnumText(*v1::Notification::Kind_descriptor(), notification.kind()),
+               OrDash(notification.meter_id()), OrDash(notification.phone()), notification.text());
+}
+
+void PrintRelayCommand(const v1::RelayCommand& command) {
+  std::string line =
+      absl::StrFormat("%d %s %s %s %s", command.seq(), command.command_id(), command.meter_id(),
+                      ActionText(command.action()), OrDash(command.reason()));
+  if (!command.supersedes_command_id().empty()) {
+    absl::StrAppend(&line, " (supersedes ", command.supersedes_command_id(), ")");
+  }
+  absl::PrintF("%s\n", line);
+}
+
 // ---------------------------------------------------------------------------
 // Calling walletd
 
 template <typename Stub, typename Request, typename Response>
 using RpcMethod = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&, Response*);
 
+template <typename Stub, typename Item>
+using StreamMethod =
+    std::unique_ptr<grpc::ClientReaderWriter<v1::StreamAck, Item>> (Stub::*)(grpc::ClientContext*);
+
 template <typename Response>
 using TextPrinter = void (*)(const Response&);
 
+// How long a stream without --follow waits for another item before it
+// counts as drained.
+constexpr absl::Duration kDrainIdle = absl::Seconds(1);
+
+// Inbox hands a stream's items from the thread that reads them to the thread
+// that prints and acknowledges them, which can then stop waiting when the
+// stream goes quiet. It holds a bounded number of items, so that a long
+// backlog is not read into memory faster than it is printed.
+template <typename Item>
+class Inbox {
+ public:
+  enum class Next { kItem, kIdle, kClosed };
+
+  // Push waits for room and adds `item`; after Discard it drops it.
+  void Push(Item item) {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(this, &Inbox::HasRoom));
+    if (!discarding_) items_.push_back(std::move(item));
+  }
+
+  // Close marks the end of the stream: nothing more will be pushed.
+  void Close() {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+  }
+
+  // Discard drops every item held or pushed from now on.
+  void Discard() {
+    absl::MutexLock lock(&mu_);
+    discarding_ = true;
+    items_.clear();
+  }
+
+  // Take waits up to `timeout` for an item and moves it to `*item`. Items
+  // pushed before Close are all taken before it reports kClosed.
+  Next Take(absl::Duration timeout, Item* item) {
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(this, &Inbox::Ready), timeout);
+    if (!items_.empty()) {
+      *item = std::move(items_.front());
+      items_.pop_front();
+      return Next::kItem;
+    }
+    return closed_ ? Next::kClosed : Next::kIdle;
+  }
+
+  // AwaitClosed waits up to `timeout` for Close; false if it did not come.
+  bool AwaitClosed(absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(&closed_), timeout);
+  }
+
+ private:
+  static constexpr size_t kCapacity = 256;
+
+  bool HasRoom() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return discarding_ || items_.size() < kCapacity;
+  }
+  bool Ready() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closed_ || !items_.empty(); }
+
+  absl::Mutex mu_;
+  std::deque<Item> items_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool discarding_ ABSL_GUARDED_BY(mu_) = false;
+};
+
 // Session is the connection to walletd plus how to authenticate and print.
-// Every RPC goes through Call, which validates the command line first, so a
-// usage error never reaches the server.
+// Every RPC goes through Call or RunStream, which validate the command line
+// first, so a usage error never reaches the server.
 class Session {
  public:
   Session(const std::shared_ptr<grpc::Channel>& channel, std::string api_key,
           absl::Duration timeout, bool json)
       : stubs_(v1::AdminService::NewStub(channel), v1::RetailerService::NewStub(channel),
-               v1::ConsumerService::NewStub(channel), v1::PaymentGatewayService::NewStub(channel)),
+               v1::ConsumerService::NewStub(channel), v1::PaymentGatewayService::NewStub(channel),
+               v1::MeterIngestService::NewStub(channel), v1::MeterGatewayService::NewStub(channel),
+               v1::NotificationService::NewStub(channel)),
         api_key_(std::move(api_key)),
         timeout_(timeout),
         json_(json) {}
@@ -736,7 +1055,7 @@ class Session {
                                 const Request& request) const {
     if (absl::Status status = args.Finish(); !status.ok()) return status;
     grpc::ClientContext context;
-    if (!api_key_.empty()) context.AddMetadata("x-api-key", api_key_);
+    Authenticate(context);
     context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
     Response response;
     Stub& stub = *std::get<std::unique_ptr<Stub>>(stubs_);
@@ -806,9 +1125,75 @@ class Session {
     return Print(*response, print_text);
   }
 
+  // RunStream opens an outbox stream (`method`) from the stored cursor and
+  // prints its items as they arrive; with --ack it acknowledges each one
+  // after it is printed and flushed. It stops after `streaming.max` items,
+  // when no item comes within kDrainIdle (unless --follow), or when the
+  // server ends the stream. Items received but not acknowledged are delivered
+  // again to the next receiver. Returns args' usage error, a print failure,
+  // or the stream's failure with its gRPC code. The stream has no deadline.
+  template <typename Stub, typename Item>
+  absl::Status RunStream(Args& args, StreamMethod<Stub, Item> method, const Streaming& streaming,
+                         TextPrinter<Item> print_text) const {
+    if (absl::Status status = args.Finish(); !status.ok()) return status;
+    grpc::ClientContext context;
+    Authenticate(context);
+    Stub& stub = *std::get<std::unique_ptr<Stub>>(stubs_);
+    std::unique_ptr<grpc::ClientReaderWriter<v1::StreamAck, Item>> stream =
+        (stub.*method)(&context);
+    Inbox<Item> inbox;
+    // gRPC allows one thread reading while another writes acknowledgements.
+    std::thread reader([&stream, &inbox] {
+      Item item;
+      while (stream->Read(&item)) inbox.Push(std::move(item));
+      inbox.Close();
+    });
+    // An empty first message resumes after the stored cursor.
+    bool open = stream->Write(v1::StreamAck());
+    absl::Status printed;
+    for (int32_t count = 0; open && (streaming.max == 0 || count < streaming.max); ++count) {
+      Item item;
+      if (inbox.Take(streaming.follow ? absl::InfiniteDuration() : kDrainIdle, &item) !=
+          Inbox<Item>::Next::kItem) {
+        break;  // drained, or the server ended the stream
+      }
+      printed = Print(item, print_text);
+      // Acknowledge only what has left the process.
+      if (printed.ok() && std::fflush(stdout) != 0) {
+        printed = absl::UnavailableError("cannot write to standard output");
+      }
+      if (!printed.ok()) break;
+      if (streaming.ack) {
+        v1::StreamAck ack;
+        ack.set_ack_seq(item.seq());
+        open = stream->Write(ack);
+      }
+    }
+    // Closing our side makes the server finish the call once its current
+    // write is done; what it sends meanwhile is dropped unacknowledged.
+    inbox.Discard();
+    stream->WritesDone();
+    bool cancelled = false;
+    if (!inbox.AwaitClosed(timeout_)) {
+      context.TryCancel();
+      cancelled = true;
+    }
+    reader.join();
+    const grpc::Status finished = stream->Finish();
+    if (!printed.ok()) return printed;
+    if (!finished.ok() && !cancelled) return FromGrpc(finished);
+    return absl::OkStatus();
+  }
+
  private:
+  void Authenticate(grpc::ClientContext& context) const {
+    if (!api_key_.empty()) context.AddMetadata("x-api-key", api_key_);
+  }
+
   std::tuple<std::unique_ptr<AdminStub>, std::unique_ptr<RetailerStub>,
-             std::unique_ptr<ConsumerStub>, std::unique_ptr<PaymentStub>>
+             std::unique_ptr<ConsumerStub>, std::unique_ptr<PaymentStub>,
+             std::unique_ptr<IngestStub>, std::unique_ptr<MeterGatewayStub>,
+             std::unique_ptr<NotificationStub>>
       stubs_;
   std::string api_key_;
   absl::Duration timeout_;
@@ -923,6 +1308,21 @@ absl::Status CheckLedger(Args& args, const Session& session) {
   return absl::OkStatus();
 }
 
+absl::Status SetHold(Args& args, const Session& session) {
+  v1::SetHoldRequest request;
+  request.set_request_id(args.RequestId());
+  request.set_meter_id(args.Required(FLAGS_meter));
+  request.set_hold(args.Hold());
+  request.set_reason(args.Required(FLAGS_reason));
+  return session.Run(args, &AdminStub::SetHold, request, PrintHoldSet);
+}
+
+absl::Status GetMeterState(Args& args, const Session& session) {
+  v1::GetMeterRequest request;
+  request.set_meter_id(args.Required(FLAGS_meter));
+  return session.Run(args, &AdminStub::GetMeterState, request, PrintMeterState);
+}
+
 absl::Status Recharge(Args& args, const Session& session) {
   v1::RetailerRechargeRequest request;
   request.set_request_id(args.RequestId());
@@ -980,6 +1380,50 @@ absl::Status ConfirmPayment(Args& args, const Session& session) {
   return session.Run(args, &PaymentStub::ConfirmPayment, request, PrintPaymentConfirmed);
 }
 
+absl::Status Ingest(Args& args, const Session& session) {
+  v1::IngestReadingsRequest request;
+  request.set_batch_id(args.BatchId());
+  v1::Reading& reading = *request.add_readings();
+  reading.set_meter_id(args.Required(FLAGS_meter));
+  reading.set_register_wh(args.RegisterWh());
+  reading.set_meter_time_us(args.MeterTimeUs());
+  reading.set_kind(args.ReadingKind());
+  absl::StatusOr<v1::IngestReadingsResponse> response =
+      session.Call(args, &IngestStub::IngestReadings, request);
+  if (!response.ok()) return response.status();
+  if (absl::Status status = session.Print(*response, PrintIngested); !status.ok()) {
+    return status;
+  }
+  // The call succeeds with a rejected reading in it; a script should still
+  // notice, as with check-ledger's mismatch.
+  for (const v1::ReadingResult& result : response->results()) {
+    if (result.outcome() == v1::ReadingResult::REJECTED) {
+      return absl::InvalidArgumentError(absl::StrCat("reading rejected: ", result.reason()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RelayCommands(Args& args, const Session& session) {
+  return session.RunStream(args, &MeterGatewayStub::StreamRelayCommands, args.Stream(),
+                           PrintRelayCommand);
+}
+
+absl::Status ReportRelay(Args& args, const Session& session) {
+  v1::RelayOutcome request;
+  request.set_command_id(args.Required(FLAGS_command_id));
+  request.set_meter_id(args.Required(FLAGS_meter));
+  request.set_result(args.RelayResult());
+  request.set_state(args.RelayState());
+  request.set_reason(args.Get(FLAGS_reason));
+  return session.Run(args, &MeterGatewayStub::ReportRelayOutcome, request, PrintRelayReported);
+}
+
+absl::Status Notifications(Args& args, const Session& session) {
+  return session.RunStream(args, &NotificationStub::StreamNotifications, args.Stream(),
+                           PrintNotification);
+}
+
 struct Command {
   absl::string_view name;
   absl::string_view summary;
@@ -1020,6 +1464,10 @@ const std::vector<CommandGroup>& Commands() {
            {"issue-key", "Issue an API key; prints the key (shown once) to stdout.",
             "--role=ROLE [--subject=ID] [--label=TEXT] [--request_id=ID]", IssueKey},
            {"check-ledger", "Rebuild all balances from the journal and compare.", "", CheckLedger},
+           {"set-hold", "Set or lift a hold that overrides the disconnection policy.",
+            "--meter=ID --hold=HOLD --reason=TEXT [--request_id=ID]", SetHold},
+           {"meter-state", "Show a meter's reading, rating, relay and policy state.", "--meter=ID",
+            GetMeterState},
        }},
       {"Retailer (retailer key, or admin key with --retailer)",
        {
@@ -1042,6 +1490,22 @@ const std::vector<CommandGroup>& Commands() {
        {
            {"confirm-payment", "Confirm a paid order and credit its meter.",
             "--payment_id=ID --order_id=ID AMOUNT", ConfirmPayment},
+       }},
+      {"Meter gateway (meter_gateway key)",
+       {
+           {"ingest", "Send one register reading; prints what it was charged.",
+            "--meter=ID --register_wh=WH [--at=YYYY-MM-DDTHH:MM:SS] [--kind=KIND]\n"
+            "[--batch_id=ID]",
+            Ingest},
+           {"relay-commands", "Print relay commands to execute, one a line.", "[STREAM]",
+            RelayCommands},
+           {"report-relay", "Report what a relay command did.",
+            "--command_id=ID --meter=ID --result=RESULT --state=STATE [--reason=TEXT]",
+            ReportRelay},
+       }},
+      {"Notifications (meter_gateway or admin key)",
+       {
+           {"notifications", "Print notifications to send, one a line.", "[STREAM]", Notifications},
        }},
   };
   return *groups;
@@ -1083,12 +1547,21 @@ std::string UsageText() {
                   "--amount_paise=N. PAGING is [--page_size=N] [--page_token=T] [--all].\n"
                   "CAT is domestic|commercial|government|industrial; ROLE is\n"
                   "admin|retailer|consumer|payment_gateway|meter_gateway.\n"
-                  "Mutating calls without --request_id get a generated one, printed to stderr;\n"
-                  "pass it again to retry without applying the call twice.\n"
+                  "HOLD is none|never_disconnect|keep_disconnected; KIND is\n"
+                  "normal|reset|replaced (default normal); --at is the meter's time in IST\n"
+                  "(default now). RESULT is confirmed|armed|failed|offline; STATE is\n"
+                  "connected|disconnected|armed|offline|unknown.\n"
+                  "STREAM is [--follow] [--ack] [--max=N]: resume after the last acknowledged\n"
+                  "item and print until nothing comes for 1 s (--follow: until interrupted)\n"
+                  "or N items; --ack acknowledges each item once printed, so it is not sent\n"
+                  "again.\n"
+                  "Mutating calls without --request_id (ingest: --batch_id) get a generated\n"
+                  "one, printed to stderr; pass it again to retry without applying the call\n"
+                  "twice.\n"
                   "Amounts print in rupees with Indian digit grouping, times in IST.\n"
                   "\n"
-                  "Exit status: 0 ok; 1 the call failed (or check-ledger found a mismatch);\n"
-                  "2 usage error.\n"
+                  "Exit status: 0 ok; 1 the call failed (or check-ledger found a mismatch,\n"
+                  "or ingest's reading was rejected); 2 usage error.\n"
                   "\n"
                   "Example:\n"
                   "  walletctl --api_key_file=admin.key recharge --retailer=R1 --meter=MTR001 \\\n"

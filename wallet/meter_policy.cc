@@ -112,16 +112,19 @@ void Ledger::EvaluateAlerts(Txn& txn, MeterEntry& m, int64_t balance) {
     st.set_floor_alert_sent(true);
     if (crossed == 0) {
       Notify(txn, m, v1::Notification::LOW_BALANCE, p.alert_floor_paise(),
-             absl::StrCat("Meter ", id, ": balance ", FormatRupees(balance), " is below ",
+             absl::StrCat("Meter ", id, ": balance ", FormatRupees(balance), " has reached ",
                           FormatRupees(p.alert_floor_paise()), ". Recharge soon."));
     }
   }
   if (p.alert_days_left() > 0 && st.daily_spend_paise() > 0 && balance > 0 &&
       balance / st.daily_spend_paise() < p.alert_days_left() && !st.days_left_alert_sent()) {
     st.set_days_left_alert_sent(true);
+    const int64_t days = balance / st.daily_spend_paise();
     Notify(txn, m, v1::Notification::LOW_BALANCE, balance,
-           absl::StrCat("Meter ", id, ": balance ", FormatRupees(balance), " lasts about ",
-                        balance / st.daily_spend_paise(), " more day(s) at your recent usage."));
+           absl::StrCat("Meter ", id, ": balance ", FormatRupees(balance), " lasts ",
+                        days == 0 ? std::string("less than a day")
+                                  : absl::StrCat("about ", days, days == 1 ? " day" : " days"),
+                        " at your recent usage. Recharge soon."));
   }
 }
 
@@ -163,6 +166,7 @@ void Ledger::Evaluate(Txn& txn, MeterEntry& m) {
   }
   switch (st.hold()) {
     case v1::HOLD_KEEP_DISCONNECTED:
+      if (st.last_action() != v1::DISCONNECT) st.set_cut_for_nonpayment(false);
       OrderRelay(txn, m, v1::DISCONNECT, "admin hold: keep disconnected");
       break;
     case v1::HOLD_NEVER_DISCONNECT:
@@ -172,8 +176,8 @@ void Ledger::Evaluate(Txn& txn, MeterEntry& m) {
       break;
     default:
       if (st.last_action() == v1::DISCONNECT) {
-        // Restore: the fee is due only if the cut really happened.
-        const bool cut = st.relay() == v1::RELAY_DISCONNECTED;
+        // Restore: the fee is due only if a cut for non-payment happened.
+        const bool cut = st.relay() == v1::RELAY_DISCONNECTED && st.cut_for_nonpayment();
         const int64_t fee = cut ? p.reconnection_fee_paise() : 0;
         // Restored only if, after the fee, the balance reaches the threshold
         // and credit is no longer exhausted: no flapping at the boundary.
@@ -193,6 +197,7 @@ void Ledger::Evaluate(Txn& txn, MeterEntry& m) {
                  now >= st.prepaid_since_us() + p.grace_days() * kDayUs &&
                  calendar_->CutoffAllowed(txn.now)) {
         OrderRelay(txn, m, v1::DISCONNECT, "credit exhausted, notice served");
+        st.set_cut_for_nonpayment(true);
       }
   }
   Schedule(m, NextDue(m, now));
@@ -320,8 +325,11 @@ absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
                                         : v1::Notification::RECONNECTED,
                0,
                action == v1::DISCONNECT
-                   ? absl::StrCat("Meter ", id, ": supply disconnected for non-payment. "
-                                  "Recharge to restore it.")
+                   ? (st.cut_for_nonpayment()
+                          ? absl::StrCat("Meter ", id, ": supply disconnected for non-payment. "
+                                         "Recharge to restore it.")
+                          : absl::StrCat("Meter ", id, ": supply disconnected by the utility. "
+                                         "Please contact your section office."))
                    : absl::StrCat("Meter ", id, ": supply restored. Thank you."));
         break;
       case v1::RelayOutcome::ARMED:

@@ -25,23 +25,6 @@ constexpr int32_t kMaxAlertDaysLeft = 365;
 constexpr int32_t kMaxNoticeDays = 30;
 constexpr int32_t kMaxGraceDays = 3650;
 
-// Parses exactly "YYYY-MM-DD" naming a real date. absl::ParseCivilTime alone
-// would accept other widths and normalise some out-of-range fields, so the
-// shape is checked first and the result must print back identically. (The
-// same rule as tariff effective_from dates.)
-bool ParseDate(absl::string_view text, absl::CivilDay* day) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (i == 4 || i == 7) continue;
-    if (text[i] < '0' || text[i] > '9') return false;
-  }
-  absl::CivilDay parsed;
-  if (!absl::ParseCivilTime(text, &parsed)) return false;
-  if (absl::FormatCivilTime(parsed) != text) return false;
-  *day = parsed;
-  return true;
-}
-
 bool ValidMinute(int32_t minute) { return minute >= 0 && minute < kMinutesPerDay; }
 
 absl::Status Invalid(absl::string_view field, absl::string_view what) {
@@ -71,7 +54,7 @@ absl::Status ValidateCalendar(const v1::Calendar& calendar) {
     // characters, and the message ends up in logs.
     const std::string shown = absl::CHexEscape(text.substr(0, 16));
     absl::CivilDay day;
-    if (!ParseDate(text, &day)) {
+    if (!ParseIsoDate(text, &day)) {
       return Invalid(absl::StrFormat("calendar.holidays[%d]", i),
                      absl::StrFormat(" (\"%s\") must be a date YYYY-MM-DD", shown));
     }
@@ -202,7 +185,7 @@ CutoffCalendar::CutoffCalendar(const v1::Calendar& calendar)
   holidays_.reserve(calendar.holidays_size());
   for (const std::string& text : calendar.holidays()) {
     absl::CivilDay day;
-    if (ParseDate(text, &day)) holidays_.push_back(day);
+    if (ParseIsoDate(text, &day)) holidays_.push_back(day);
   }
   std::sort(holidays_.begin(), holidays_.end());
   holidays_.erase(std::unique(holidays_.begin(), holidays_.end()), holidays_.end());

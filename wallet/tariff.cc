@@ -55,26 +55,10 @@ bool IsTariffIdChar(char c) {
          c == '_' || c == ':' || c == '-';
 }
 
-// Parses exactly "YYYY-MM-DD" naming a real date. absl::ParseCivilTime alone
-// would accept other widths and normalise some out-of-range fields, so the
-// shape is checked first and the result must print back identically.
-bool ParseDate(absl::string_view text, absl::CivilDay* day) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (i == 4 || i == 7) continue;
-    if (text[i] < '0' || text[i] > '9') return false;
-  }
-  absl::CivilDay parsed;
-  if (!absl::ParseCivilTime(text, &parsed)) return false;
-  if (absl::FormatCivilTime(parsed) != text) return false;
-  *day = parsed;
-  return true;
-}
-
 // The tariff's effective_from as an instant; the tariff must be valid.
 absl::Time EffectiveTime(const v1::Tariff& tariff) {
   absl::CivilDay day;
-  const bool ok = ParseDate(tariff.effective_from(), &day);
+  const bool ok = ParseIsoDate(tariff.effective_from(), &day);
   DCHECK(ok) << tariff.effective_from();
   return absl::FromCivil(day, IstTimeZone());
 }
@@ -144,6 +128,20 @@ absl::Status ValidateTimeOfDay(const v1::Tariff& tariff) {
 
 }  // namespace
 
+bool ParseIsoDate(absl::string_view text, absl::CivilDay* day) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (i == 4 || i == 7) continue;
+    if (text[i] < '0' || text[i] > '9') return false;
+  }
+  absl::CivilDay parsed;
+  if (!absl::ParseCivilTime(text, &parsed)) return false;
+  if (absl::FormatCivilTime(parsed) != text) return false;
+  *day = parsed;
+  return true;
+}
+
+
 absl::TimeZone IstTimeZone() { return absl::FixedTimeZone(kIstOffsetSeconds); }
 
 absl::Status ValidateTariff(const v1::Tariff& tariff) {
@@ -156,7 +154,7 @@ absl::Status ValidateTariff(const v1::Tariff& tariff) {
     return Invalid(tariff, absl::StrFormat("version (%d) must be at least 1", tariff.version()));
   }
   absl::CivilDay day;
-  if (!ParseDate(tariff.effective_from(), &day)) {
+  if (!ParseIsoDate(tariff.effective_from(), &day)) {
     return Invalid(tariff, absl::StrFormat("effective_from (\"%s\") must be a date YYYY-MM-DD",
                                            absl::CHexEscape(tariff.effective_from())));
   }

@@ -51,6 +51,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "wallet/v1/tariff.pb.h"
 
@@ -81,6 +82,12 @@ absl::TimeZone IstTimeZone();
 //     [0, 10000000];
 //   * duty_bps outside [0, 5000].
 // The category is informational and not checked.
+// ParseIsoDate parses exactly "YYYY-MM-DD" naming a real date. absl's
+// ParseCivilTime alone accepts other widths and normalises out-of-range
+// fields, so the shape is checked first and the result must print back
+// identically. Returns false, leaving *day alone, otherwise.
+bool ParseIsoDate(absl::string_view text, absl::CivilDay* day);
+
 absl::Status ValidateTariff(const v1::Tariff& tariff);
 
 // TariffBook holds every version of every tariff and answers which version is

@@ -11,6 +11,7 @@
 #include "wallet/accounts.h"
 #include "wallet/auth.h"
 #include "wallet/status_macros.h"
+#include "wallet/tariff.h"
 #include "wallet/v1/records.pb.h"
 #include "wallet/validate.h"
 
@@ -678,7 +679,7 @@ absl::StatusOr<v1::GetStatementResponse> Wallet::GetStatement(
   WALLET_ASSIGN_OR_RETURN(std::string id, ActingRetailer(who, req.retailer_id()));
   WALLET_RETURN_IF_ERROR(ReadRetailer(id).status());
   absl::CivilDay day;
-  if (!absl::ParseCivilTime(req.date(), &day)) {
+  if (!ParseIsoDate(req.date(), &day)) {
     return absl::InvalidArgumentError("date must be YYYY-MM-DD");
   }
   const absl::Time start = absl::FromCivil(day, Ist());

@@ -303,6 +303,10 @@ TEST_F(PolicyTest, AdminHoldsOverrideThePolicy) {
   auto back = NewCommands();
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0].action(), v1::RECONNECT);
+  EXPECT_EQ(h_.MeterBalance("M5"), 200'000);  // no reconnection fee for a hold's cut
+  auto told = NewNotifications();
+  ASSERT_FALSE(told.empty());
+  EXPECT_THAT(told.back().text(), ::testing::Not(::testing::HasSubstr("non-payment")));
 }
 
 TEST_F(PolicyTest, ArrearsShareIsRecoveredFromEachRechargeUpToTheCap) {
