@@ -71,6 +71,20 @@ ctl --api_key_file="$DEMO/con102.key" balance --meter=BSP-0002
 ctl --api_key_file="$DEMO/con102.key" history --meter=BSP-0002
 expect_fail ctl --api_key_file="$DEMO/con102.key" balance --meter=BSP-0001
 
+say "The meter gateway reports register readings: energy is rated on the tariff and debited"
+admin issue-key --request_id=key-gw --role=meter_gateway >"$DEMO/gw.key" 2>/dev/null
+gw() { ctl --api_key_file="$DEMO/gw.key" "$@"; }
+ist() { date -u -d "+330 minutes $1" +%Y-%m-%dT%H:%M:%S; }
+gw ingest --batch_id=gw-1 --meter=BSP-0001 --register_wh=1200000 --at="$(ist '-2 hours')"
+gw ingest --batch_id=gw-2 --meter=BSP-0001 --register_wh=1202500 --at="$(ist '-1 hour')"
+say "A jump beyond the sanctioned load is quarantined, not debited"
+gw ingest --batch_id=gw-3 --meter=BSP-0001 --register_wh=1290000 --at="$(ist '-30 minutes')" || true
+admin meter-state --meter=BSP-0001
+
+say "Notifications so far (SMS stand-in: $DEMO/data/notifications.log)"
+sleep 0.3
+cat "$DEMO/data/notifications.log"
+
 say "The retailer's float and today's statement"
 pos float
 pos statement

@@ -283,8 +283,10 @@ void Ledger::Notify(Txn& txn, MeterEntry& m, v1::Notification::Kind kind, int64_
   n.set_kind(kind);
   n.set_meter_id(m.meter.meter_id());
   n.set_consumer_id(m.meter.consumer_id());
-  // Tamper alerts go to the utility, not to the consumer.
-  if (kind != v1::Notification::TAMPER_ALERT) n.set_phone(m.phone);
+  // Tamper alerts and quarantined readings go to the utility, not the consumer.
+  if (kind != v1::Notification::TAMPER_ALERT && kind != v1::Notification::QUARANTINED_READING) {
+    n.set_phone(m.phone);
+  }
   n.set_balance_paise(Balance(MeterAccount(m.meter.meter_id())));
   n.set_amount_paise(amount);
   n.set_arrears_recovered_paise(arrears);
