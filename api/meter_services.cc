@@ -1,5 +1,6 @@
 #include "api/meter_services.h"
 
+#include <atomic>
 #include <deque>
 
 #include "absl/strings/str_cat.h"
@@ -23,7 +24,8 @@ const v1::Notification& ItemOf(const v1::OutboxItem& item, const v1::Notificatio
 
 // OutboxStream delivers one outbox stream to one receiver: items after the
 // resume point, in order, one write at a time; acknowledgements move the
-// durable cursor. Lives until the RPC ends (OnDone deletes it).
+// durable cursor. Lives until the RPC has ended and every acknowledgement it
+// handed to the wallet has been answered, whichever is later.
 template <typename Item>
 class OutboxStream final : public grpc::ServerBidiReactor<v1::StreamAck, Item>,
                            public StreamHub::Stream {
@@ -61,8 +63,12 @@ class OutboxStream final : public grpc::ServerBidiReactor<v1::StreamAck, Item>,
       LOG(INFO) << "outbox stream '" << stream_ << "' opened after seq " << sent_;
       Pump();
     } else if (ack_.ack_seq() != 0) {
+      // The answer comes after a commit, by which time the receiver may have
+      // closed the stream and OnDone run: the reference keeps `this` alive.
+      refs_.fetch_add(1, std::memory_order_relaxed);
       wallet_->AckOutbox(stream_, ack_.ack_seq(), [this](absl::StatusOr<bool> acked) {
         if (!acked.ok()) Fail(acked.status());
+        Unref();
       });
     }
     absl::MutexLock lock(&mu_);
@@ -87,10 +93,14 @@ class OutboxStream final : public grpc::ServerBidiReactor<v1::StreamAck, Item>,
 
   void OnDone() override {
     if (registered_) hub_->Remove(this);
-    delete this;
+    Unref();
   }
 
  private:
+  void Unref() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
   void Pump() {
     absl::MutexLock lock(&mu_);
     if (!started_ || writing_ || finished_ || closing_) return;
@@ -125,6 +135,8 @@ class OutboxStream final : public grpc::ServerBidiReactor<v1::StreamAck, Item>,
   StreamHub* hub_;
   const char stream_;
   bool registered_ = false;
+  // One for the RPC (until OnDone) and one per acknowledgement in the wallet.
+  std::atomic<int> refs_{1};
   v1::StreamAck ack_;
   absl::Mutex mu_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;

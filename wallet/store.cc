@@ -124,8 +124,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
           rocksdb::NewFixedPrefixTransform(0));
   descriptors[static_cast<int>(Table::kAccountJournal)]
       .options.memtable_insert_with_hint_prefix_extractor.reset(new UpToNul());
-  // Tables read only by key get a hashed memtable: an insert is a bucket
-  // lookup, not a search of one large skiplist. They are never scanned.
+  // Tables read mostly by key get a hashed memtable: an insert is a bucket
+  // lookup, not a search of one large skiplist. Scans (only at start) use
+  // total order.
   for (Table table : {Table::kRequests, Table::kMeterState}) {
     rocksdb::ColumnFamilyOptions& cf = descriptors[static_cast<int>(table)].options;
     cf.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(kMaxHashedKey));
@@ -164,6 +165,9 @@ absl::Status Store::Scan(Table table, absl::string_view prefix, absl::string_vie
                          bool reverse, const Visitor& visit, const Snapshot* at) const {
   rocksdb::ReadOptions read_options;
   if (at != nullptr) read_options.snapshot = at->get();
+  // Tables with a hashed memtable have a prefix extractor; a scan of one
+  // (loading meter states at start) must still see every key.
+  read_options.total_order_seek = true;
   const std::string end = PrefixEnd(prefix);
   rocksdb::Slice upper(end);
   rocksdb::Slice lower(prefix.data(), prefix.size());

@@ -42,8 +42,7 @@ using MetricSamples = std::map<std::string, double>;
 MetricSamples ScrapeMetrics(const WalletdProcess& walletd);
 
 // MetricDelta is after[name] - before[name], or -1 if either lacks it.
-double MetricDelta(const MetricSamples& before, const MetricSamples& after,
-                   absl::string_view name);
+double MetricDelta(const MetricSamples& before, const MetricSamples& after, absl::string_view name);
 
 // DescribeCommits summarises walletd's commit pipeline over a window of
 // `seconds` between the two scrapes: "walletd writer: N commits/s, M

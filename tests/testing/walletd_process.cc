@@ -125,13 +125,63 @@ absl::Status RunParallel(int count, int parallelism, const std::function<absl::S
       }
     }
   };
-  const int threads = std::max(1, std::min(parallelism, count));
+  // Each thread blocks on one call, so a parallelism meant for asynchronous
+  // calls must not become thousands of threads.
+  constexpr int kMaxThreads = 64;
+  const int threads = std::max(1, std::min({parallelism, count, kMaxThreads}));
   std::vector<std::thread> pool;
   pool.reserve(threads);
   for (int i = 0; i < threads; ++i) pool.emplace_back(worker);
   for (std::thread& thread : pool) thread.join();
   absl::MutexLock lock(&mu);
   return first_error;
+}
+
+// Completes one asynchronous call with its status.
+using CallDone = std::function<void(absl::Status)>;
+
+// Runs start(0, done) .. start(count - 1, done), each of which begins one
+// asynchronous call that reports through `done` (on any thread, once), with
+// at most `in_flight` calls outstanding. Returns the first error once every
+// started call has finished; after an error no new calls start.
+absl::Status RunAsync(int count, int in_flight, const std::function<void(int, CallDone)>& start) {
+  // Shared with `done`, because a call's last copy of `done` may be
+  // destroyed on a gRPC thread after this function has returned.
+  struct State {
+    absl::Mutex mu;
+    absl::CondVar changed;
+    int outstanding ABSL_GUARDED_BY(mu) = 0;
+    absl::Status first_error ABSL_GUARDED_BY(mu);
+  };
+  auto state = std::make_shared<State>();
+  const CallDone done = [state](absl::Status status) {
+    absl::MutexLock lock(&state->mu);
+    if (!status.ok() && state->first_error.ok()) state->first_error = std::move(status);
+    --state->outstanding;
+    state->changed.Signal();
+  };
+  in_flight = std::max(1, in_flight);
+  for (int index = 0; index < count; ++index) {
+    {
+      absl::MutexLock lock(&state->mu);
+      while (state->outstanding >= in_flight) state->changed.Wait(&state->mu);
+      if (!state->first_error.ok()) break;
+      ++state->outstanding;
+    }
+    start(index, done);
+  }
+  absl::MutexLock lock(&state->mu);
+  while (state->outstanding > 0) state->changed.Wait(&state->mu);
+  return state->first_error;
+}
+
+// Ends an asynchronous call: `call` (its context, request and response) has
+// lived until here; its status goes to `done`.
+template <typename Call>
+std::function<void(grpc::Status)> Finisher(std::shared_ptr<Call> call, std::string what,
+                                           CallDone done) {
+  return [call = std::move(call), what = std::move(what),
+          done = std::move(done)](grpc::Status status) { done(ToStatus(status, what)); };
 }
 
 }  // namespace
@@ -439,7 +489,8 @@ absl::StatusOr<Topology> CreateTestTopology(AdminService::StubInterface& admin,
                                             absl::string_view admin_key,
                                             const TopologyOptions& options) {
   if (options.meters < 0 || options.retailers < 0 || options.max_topup_paise <= 0 ||
-      options.float_paise_per_retailer < 0) {
+      options.float_paise_per_retailer < 0 || options.sanctioned_load_w <= 0 ||
+      options.opening_credit_paise < 0 || options.opening_credit_paise > options.max_topup_paise) {
     return absl::InvalidArgumentError("bad TopologyOptions");
   }
   const std::string& prefix = options.id_prefix;
@@ -453,28 +504,66 @@ absl::StatusOr<Topology> CreateTestTopology(AdminService::StubInterface& admin,
     topology.retailer_ids.push_back(absl::StrCat(prefix, "R", i));
   }
 
-  absl::Status status =
-      RunParallel(options.meters, options.parallelism, [&](int i) -> absl::Status {
-        wallet::v1::RegisterMeterRequest request;
-        request.set_request_id(absl::StrCat(prefix, "register-", i));
-        wallet::v1::Meter& meter = *request.mutable_meter();
-        meter.set_meter_id(topology.meter_ids[i]);
-        meter.set_consumer_id(topology.consumer_ids[i]);
-        meter.set_category(wallet::v1::DOMESTIC);
-        meter.set_circle("Bilaspur");
-        meter.set_division("City");
-        meter.set_subdivision("Sub1");
-        meter.set_sanctioned_load_w(3000);
-        wallet::v1::Consumer& consumer = *request.mutable_consumer();
-        consumer.set_consumer_id(topology.consumer_ids[i]);
-        consumer.set_name(absl::StrCat("Test Consumer ", i));
-        consumer.set_phone(absl::StrFormat("+919%09d", i));
-        wallet::v1::RegisterMeterResponse response;
-        return ToStatus(
-            admin.RegisterMeter(MakeContext(key, options.call_timeout).get(), request, &response),
-            absl::StrCat("RegisterMeter ", topology.meter_ids[i]));
-      });
+  struct RegisterCall {
+    grpc::ClientContext context;
+    wallet::v1::RegisterMeterRequest request;
+    wallet::v1::RegisterMeterResponse response;
+  };
+  absl::Status status = RunAsync(options.meters, options.parallelism, [&](int i, CallDone done) {
+    auto call = std::make_shared<RegisterCall>();
+    ConfigureContext(&call->context, key, options.call_timeout);
+    wallet::v1::RegisterMeterRequest& request = call->request;
+    request.set_request_id(absl::StrCat(prefix, "register-", i));
+    wallet::v1::Meter& meter = *request.mutable_meter();
+    meter.set_meter_id(topology.meter_ids[i]);
+    meter.set_consumer_id(topology.consumer_ids[i]);
+    meter.set_category(wallet::v1::DOMESTIC);
+    meter.set_circle("Bilaspur");
+    meter.set_division("City");
+    meter.set_subdivision("Sub1");
+    meter.set_sanctioned_load_w(options.sanctioned_load_w);
+    meter.set_tariff_id(options.tariff_id);
+    wallet::v1::Consumer& consumer = *request.mutable_consumer();
+    consumer.set_consumer_id(topology.consumer_ids[i]);
+    consumer.set_name(absl::StrCat("Test Consumer ", i));
+    consumer.set_phone(absl::StrFormat("+919%09d", i));
+    RegisterCall* raw = call.get();
+    std::function<void(grpc::Status)> finish = Finisher(
+        std::move(call), absl::StrCat("RegisterMeter ", topology.meter_ids[i]), std::move(done));
+    // A mock stub has no asynchronous interface: call it synchronously.
+    if (auto* async = admin.async(); async != nullptr) {
+      async->RegisterMeter(&raw->context, &raw->request, &raw->response, std::move(finish));
+    } else {
+      finish(admin.RegisterMeter(&raw->context, raw->request, &raw->response));
+    }
+  });
   if (!status.ok()) return status;
+
+  if (options.opening_credit_paise > 0) {
+    struct CreditCall {
+      grpc::ClientContext context;
+      wallet::v1::AdjustBalanceRequest request;
+      wallet::v1::AdjustBalanceResponse response;
+    };
+    status = RunAsync(options.meters, options.parallelism, [&](int i, CallDone done) {
+      auto call = std::make_shared<CreditCall>();
+      ConfigureContext(&call->context, key, options.call_timeout);
+      call->request.set_request_id(absl::StrCat(prefix, "credit-", i));
+      call->request.set_meter_id(topology.meter_ids[i]);
+      call->request.set_amount_paise(options.opening_credit_paise);
+      call->request.set_direction(wallet::v1::AdjustBalanceRequest::CREDIT);
+      call->request.set_reason("opening credit for a test");
+      CreditCall* raw = call.get();
+      std::function<void(grpc::Status)> finish = Finisher(
+          std::move(call), absl::StrCat("AdjustBalance ", topology.meter_ids[i]), std::move(done));
+      if (auto* async = admin.async(); async != nullptr) {
+        async->AdjustBalance(&raw->context, &raw->request, &raw->response, std::move(finish));
+      } else {
+        finish(admin.AdjustBalance(&raw->context, raw->request, &raw->response));
+      }
+    });
+    if (!status.ok()) return status;
+  }
 
   status = RunParallel(options.retailers, options.parallelism, [&](int i) -> absl::Status {
     wallet::v1::CreateRetailerRequest request;
@@ -535,6 +624,9 @@ absl::StatusOr<Topology> CreateTestTopology(AdminService::StubInterface& admin,
   }
   if (options.payment_gateway_key) {
     keys.push_back({wallet::v1::ROLE_PAYMENT_GATEWAY, "", &topology.payment_gateway_key});
+  }
+  if (options.meter_gateway_key) {
+    keys.push_back({wallet::v1::ROLE_METER_GATEWAY, "", &topology.meter_gateway_key});
   }
   status =
       RunParallel(static_cast<int>(keys.size()), options.parallelism, [&](int i) -> absl::Status {

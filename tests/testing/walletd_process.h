@@ -223,6 +223,9 @@ struct TopologyOptions {
   bool consumer_keys = false;
   // Whether to issue a payment gateway key. Default: false.
   bool payment_gateway_key = false;
+  // Whether to issue a meter gateway key (readings, relay commands,
+  // notifications). Default: false.
+  bool meter_gateway_key = false;
   // Tariff of every meter (Meter.tariff_id), e.g. "DOM-LT1"; empty leaves
   // walletd's "default", under which readings are rejected unless the tariff
   // book defines it. Default: empty.
@@ -256,6 +259,8 @@ struct Topology {
   std::vector<std::string> retailer_keys;
   // Empty unless requested.
   std::string payment_gateway_key;
+  // Empty unless requested.
+  std::string meter_gateway_key;
 };
 
 // CreateTestTopology registers the meters and their consumers, creates and

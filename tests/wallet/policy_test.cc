@@ -417,6 +417,26 @@ TEST_F(PolicyTest, TariffVersionsAddedByAdminApplyFromTheirDateAndSurviveRestart
   EXPECT_EQ(book->tariffs_size(), 2);
 }
 
+TEST_F(PolicyTest, MeterStateAndScheduleSurviveRestart) {
+  Exhaust("MR", Ist(2, 19));
+  ASSERT_TRUE(Hold("MR", v1::HOLD_NONE).ok());
+  h_.Reopen();
+  auto state = h_.wallet().GetMeterState("MR");
+  ASSERT_TRUE(state.ok());
+  EXPECT_TRUE(state->has_reading());
+  EXPECT_EQ(state->notices_sent(), 1);
+  EXPECT_EQ(state->exhausted_us(), absl::ToUnixMicros(Ist(2, 19)));
+  // The next reading is rated from the stored register, not taken as a first.
+  EXPECT_EQ(Read("MR", 201'000, Ist(2, 20)).outcome(), v1::ReadingResult::DEBITED);
+  // The due-time index is rebuilt: notices and the cut still come on time.
+  TickAt(Ist(3, 19));
+  TickAt(Ist(4, 19));
+  EXPECT_EQ(NewNotifications().size(), 2u);
+  h_.Reopen();
+  TickAt(Ist(6, 8));
+  ASSERT_EQ(NewCommands().size(), 1u);
+}
+
 class GracePolicyTest : public PolicyTest {
  protected:
   GracePolicyTest() : PolicyTest(Options(/*grace_days=*/30)) {}
