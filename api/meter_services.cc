@@ -174,6 +174,10 @@ absl::StatusOr<std::unique_ptr<NotificationLogSink>> NotificationLogSink::Start(
     return cursor.status();
   }
   std::unique_ptr<NotificationLogSink> sink(new NotificationLogSink(wallet, hub, file, *cursor));
+  {
+    absl::MutexLock lock(&sink->mu_);
+    sink->acked_ = *cursor;
+  }
   hub->Add(sink.get());
   sink->Wake();
   return sink;
@@ -181,7 +185,19 @@ absl::StatusOr<std::unique_ptr<NotificationLogSink>> NotificationLogSink::Start(
 
 NotificationLogSink::~NotificationLogSink() {
   hub_->Remove(this);
+  absl::MutexLock lock(&mu_);
+  AckLocked();
   std::fclose(file_);
+}
+
+void NotificationLogSink::AckLocked() {
+  if (cursor_ <= acked_) return;
+  acked_ = cursor_;
+  // Wall time on purpose: this paces disk work, it is not ledger time.
+  last_ack_ = absl::Now();
+  wallet_->AckOutbox('n', cursor_, [](absl::StatusOr<bool> acked) {
+    if (!acked.ok()) LOG(ERROR) << "notification sink ack: " << acked.status();
+  });
 }
 
 void NotificationLogSink::Wake() {
@@ -202,9 +218,7 @@ void NotificationLogSink::Wake() {
       cursor_ = n.seq();
     }
     std::fflush(file_);
-    wallet_->AckOutbox('n', cursor_, [](absl::StatusOr<bool> acked) {
-      if (!acked.ok()) LOG(ERROR) << "notification sink ack: " << acked.status();
-    });
+    if (absl::Now() - last_ack_ >= kAckInterval) AckLocked();
   }
 }
 
