@@ -19,6 +19,7 @@ constexpr int kMaxReadingsPerBatch = 10'000;
 // that one reading never does unbounded work.
 constexpr int64_t kMaxFixedDaysPerReading = 62;
 constexpr int64_t kHourUs = int64_t{3600} * 1'000'000;
+constexpr int64_t kMaxClockAheadUs = 15 * 60 * int64_t{1'000'000};
 
 int32_t MonthKey(absl::Time t) {
   const absl::CivilDay day = absl::ToCivilDay(t, IstTimeZone());
@@ -79,6 +80,11 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
   if (reading.register_wh() < 0 || reading.meter_time_us() <= 0 ||
       !v1::Reading::Kind_IsValid(reading.kind())) {
     return Result(v1::ReadingResult::REJECTED, "register_wh, meter_time_us or kind out of range");
+  }
+  // A meter whose clock runs ahead would otherwise be charged for days not
+  // yet lived and block its correct readings as out of order.
+  if (reading.meter_time_us() > absl::ToUnixMicros(txn.now) + kMaxClockAheadUs) {
+    return Result(v1::ReadingResult::REJECTED, "meter_time_us is in the future (meter clock ahead)");
   }
   MeterEntry& m = *found;
   v1::MeterState& st = m.state;
@@ -180,7 +186,7 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
 
 int64_t Ledger::ChargeFixedDays(Txn& txn, MeterEntry& m, absl::Time reading_time) {
   v1::MeterState& st = m.state;
-  const int64_t today = IstDayNumber(reading_time);
+  const int64_t today = std::min(IstDayNumber(reading_time), IstDayNumber(txn.now));
   int64_t charged = 0;
   const std::string account = MeterAccount(m.meter.meter_id());
   for (int64_t n = 0; st.charged_day() < today && n < kMaxFixedDaysPerReading; ++n) {

@@ -267,6 +267,7 @@ void Ledger::OrderRelay(Txn& txn, MeterEntry& m, v1::RelayAction action,
   txn.batch->Put(Table::kOutbox, OutboxKey(kRelayStream, seq), item.SerializeAsString());
   st.set_pending_action(action);
   st.set_pending_command_id(command.command_id());
+  st.set_last_command_id(command.command_id());
   st.set_last_action(action);
   st.set_relay_retry_us(0);
   Touch(m);
@@ -314,6 +315,16 @@ absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
   const std::string& id = m->meter.meter_id();
   const bool current = outcome.command_id() == st.pending_command_id() &&
                        st.pending_action() != v1::RELAY_ACTION_UNSPECIFIED;
+  // Only news about the newest command describes the relay now: a late answer
+  // to a superseded command must not overwrite it.
+  if (outcome.command_id() != st.last_command_id()) {
+    v1::ReportRelayOutcomeResponse stale;
+    stale.set_state(st.relay());
+    return stale;
+  }
+  const v1::RelayState before = st.relay();
+  const bool failed = outcome.result() == v1::RelayOutcome::FAILED ||
+                      outcome.result() == v1::RelayOutcome::OFFLINE;
   if (outcome.state() != v1::RELAY_UNKNOWN) st.set_relay(outcome.state());
   if (current) {
     const v1::RelayAction action = st.pending_action();
@@ -347,9 +358,11 @@ absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
     st.set_pending_action(v1::RELAY_ACTION_UNSPECIFIED);
     st.clear_pending_command_id();
   }
-  // Supply on while the policy has it off: forced reconnection or bypass.
-  if (st.last_action() == v1::DISCONNECT && st.pending_action() == v1::RELAY_ACTION_UNSPECIFIED &&
-      st.relay() == v1::RELAY_CONNECTED && !st.tamper_alerted()) {
+  // Supply on after a confirmed cut: forced reconnection or bypass. (A
+  // disconnect that failed leaves the relay closed; that is no tamper.)
+  if (!failed && st.last_action() == v1::DISCONNECT && before == v1::RELAY_DISCONNECTED &&
+      st.pending_action() == v1::RELAY_ACTION_UNSPECIFIED && st.relay() == v1::RELAY_CONNECTED &&
+      !st.tamper_alerted()) {
     st.set_tamper_alerted(true);
     Notify(txn, *m, v1::Notification::TAMPER_ALERT, 0,
            absl::StrCat("Meter ", id, ": relay reported closed while commanded off: possible "
@@ -373,6 +386,13 @@ absl::StatusOr<v1::SetHoldResponse> Ledger::SetHold(Txn& txn, const v1::SetHoldR
         MeterEntry* m = FindMeter(req.meter_id());
         if (m == nullptr) {
           return absl::NotFoundError(absl::StrCat("meter ", req.meter_id(), " is not registered"));
+        }
+        // Lifting a hold restarts the notice period: the consumer gets every
+        // notice before a cut, however long the hold lasted.
+        if (req.hold() == v1::HOLD_NONE && m->state.hold() != v1::HOLD_NONE &&
+            m->state.last_action() != v1::DISCONNECT) {
+          m->state.set_exhausted_us(0);
+          m->state.set_notices_sent(0);
         }
         m->state.set_hold(req.hold());
         Evaluate(txn, *m);

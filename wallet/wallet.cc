@@ -570,6 +570,8 @@ absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
   v1::CheckLedgerResponse response;
   absl::Status status;
   uint64_t expected_seq = 1;
+  // One snapshot for both scans: a commit between them is not a mismatch.
+  const auto snapshot = store_->TakeSnapshot();
   WALLET_RETURN_IF_ERROR(store_->Scan(
       Table::kJournal, "", "", false, [&](absl::string_view, absl::string_view value) {
         auto transfer = Parse<v1::Transfer>(value, "transfer");
@@ -584,7 +586,8 @@ absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
         rebuilt[transfer->credit_account()] += transfer->amount_paise();
         response.set_transfers(response.transfers() + 1);
         return true;
-      }));
+      },
+      snapshot.get()));
   WALLET_RETURN_IF_ERROR(status);
   int64_t sum = 0;
   WALLET_RETURN_IF_ERROR(store_->Scan(
@@ -597,7 +600,8 @@ absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
         if (stored != expected) response.add_mismatched_accounts(std::string(key));
         response.set_accounts(response.accounts() + 1);
         return true;
-      }));
+      },
+      snapshot.get()));
   // Accounts the journal moved money through but that have no stored balance.
   for (const auto& [account, balance] : rebuilt) {
     if (balance != 0) response.add_mismatched_accounts(account);

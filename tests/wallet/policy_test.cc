@@ -88,6 +88,8 @@ class PolicyTest : public ::testing::Test {
 
   v1::ReadingResult Read(const std::string& meter, int64_t register_wh, absl::Time at,
                          v1::Reading::Kind kind = v1::Reading::NORMAL) {
+    // A reading arrives after it is taken.
+    if (h_.clock().Now() < at) h_.clock().Set(at);
     v1::Reading r;
     r.set_meter_id(meter);
     r.set_register_wh(register_wh);
@@ -290,11 +292,26 @@ TEST_F(PolicyTest, AdminHoldsOverrideThePolicy) {
   for (int day = 3; day <= 10; ++day) TickAt(Ist(day, 10));
   EXPECT_TRUE(NewCommands().empty());
 
+  // Lifting the hold long after credit ran out restarts the notice period.
+  ASSERT_TRUE(Hold("M4", v1::HOLD_NONE).ok());
+  auto restarted = NewNotifications();
+  ASSERT_EQ(restarted.size(), 1u);
+  EXPECT_EQ(restarted[0].notice_day(), 1);
+  EXPECT_TRUE(NewCommands().empty());
+
   Register("M5");
   ASSERT_TRUE(h_.Recharge("R1", "m5", "M5", 100'000).ok());
   ASSERT_TRUE(Hold("M5", v1::HOLD_KEEP_DISCONNECTED).ok());
   auto cut = NewCommands();
   ASSERT_EQ(cut.size(), 1u);  // at once, whatever the balance
+  EXPECT_EQ(cut[0].action(), v1::DISCONNECT);
+  NewNotifications();
+  // The meter was unreachable: the relay stays closed, and that is no tamper.
+  ASSERT_TRUE(Report(cut[0], v1::RelayOutcome::OFFLINE, v1::RELAY_CONNECTED).ok());
+  EXPECT_TRUE(NewNotifications().empty());
+  TickAt(h_.clock().Now() + absl::Minutes(16));  // ordered again 15 minutes later
+  cut = NewCommands();
+  ASSERT_EQ(cut.size(), 1u);
   EXPECT_EQ(cut[0].action(), v1::DISCONNECT);
   ASSERT_TRUE(Report(cut[0], v1::RelayOutcome::CONFIRMED, v1::RELAY_DISCONNECTED).ok());
   ASSERT_TRUE(h_.Recharge("R1", "m5b", "M5", 100'000).ok());
@@ -353,6 +370,15 @@ TEST_F(PolicyTest, ReadingsOutOfOrderResetsAndImplausibleJumps) {
   auto unknown = Read("NOPE", 1, Ist(2, 16));
   EXPECT_EQ(unknown.outcome(), v1::ReadingResult::REJECTED);
   EXPECT_THAT(unknown.reason(), ::testing::HasSubstr("not registered"));
+  // A meter clock running ahead: rejected, nothing charged, later readings fine.
+  v1::Reading ahead;
+  ahead.set_meter_id("M7");
+  ahead.set_register_wh(3'000);
+  ahead.set_meter_time_us(absl::ToUnixMicros(Ist(2, 16) + absl::Hours(30)));
+  auto future = Ingest({ahead});
+  ASSERT_TRUE(future.ok());
+  EXPECT_EQ(future->results(0).outcome(), v1::ReadingResult::REJECTED);
+  EXPECT_EQ(Read("M7", 3'000, Ist(2, 17)).charged_paise(), 500);
   h_.ExpectLedgerBalanced();
 }
 
@@ -372,6 +398,7 @@ TEST_F(PolicyTest, BatchIsIdempotentAndBadItemsDoNotStopTheRest) {
   add("GHOST", 1, Ist(2, 11));
   add("bad id!", 1, Ist(2, 11));
   add("M8", 3'000, Ist(2, 12));
+  h_.clock().Set(Ist(2, 12));
   auto first = Wait<v1::IngestReadingsResponse>(
       [&](auto done) { h_.wallet().IngestReadings(req, done); });
   ASSERT_TRUE(first.ok()) << first.status();
