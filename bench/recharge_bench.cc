@@ -624,19 +624,11 @@ int Main() {
 
   wallet::testing::WalletdOptions options;
   options.binary = absl::GetFlag(FLAGS_walletd);
-  if (options.binary.empty()) options.binary = DefaultWalletdPath();
   options.extra_args = absl::GetFlag(FLAGS_walletd_args);
   options.keep_temp_dir = absl::GetFlag(FLAGS_keep_data);
-  absl::StatusOr<std::unique_ptr<WalletdProcess>> started = WalletdProcess::Start(options);
-  if (!started.ok()) {
-    std::fprintf(stderr, "cannot start walletd (%s): %s\n", options.binary.c_str(),
-                 started.status().ToString().c_str());
-    return 1;
-  }
-  WalletdProcess& walletd = **started;
-  std::printf("walletd %s pid %d at %s, data %s\nlog %s\n", options.binary.c_str(), walletd.pid(),
-              walletd.target().c_str(), walletd.data_dir().c_str(), walletd.log_path().c_str());
-  std::fflush(stdout);
+  std::unique_ptr<WalletdProcess> started = wallet::testing::StartBenchWalletd(options);
+  if (started == nullptr) return 1;
+  WalletdProcess& walletd = *started;
 
   auto admin = AdminService::NewStub(walletd.NewChannel());
   wallet::testing::TopologyOptions topology_options;

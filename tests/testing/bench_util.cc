@@ -1,5 +1,7 @@
 #include "tests/testing/bench_util.h"
 
+#include <cstdio>
+
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -86,6 +88,21 @@ std::string DefaultWalletdPath() {
   const std::string dir = self.substr(0, self.rfind('/'));
   const std::string build = dir.substr(0, dir.rfind('/'));
   return absl::StrCat(build, "/api/walletd");
+}
+
+std::unique_ptr<WalletdProcess> StartBenchWalletd(WalletdOptions options) {
+  if (options.binary.empty()) options.binary = DefaultWalletdPath();
+  absl::StatusOr<std::unique_ptr<WalletdProcess>> started = WalletdProcess::Start(options);
+  if (!started.ok()) {
+    std::fprintf(stderr, "cannot start walletd (%s): %s\n", options.binary.c_str(),
+                 started.status().ToString().c_str());
+    return nullptr;
+  }
+  WalletdProcess& walletd = **started;
+  std::printf("walletd %s pid %d at %s, data %s\nlog %s\n", options.binary.c_str(), walletd.pid(),
+              walletd.target().c_str(), walletd.data_dir().c_str(), walletd.log_path().c_str());
+  std::fflush(stdout);
+  return *std::move(started);
 }
 
 }  // namespace wallet::testing

@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #include <map>
+#include <memory>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -55,6 +56,11 @@ std::string DescribeCommits(const MetricSamples& before, const MetricSamples& af
 // executable's: <build>/<dir>/<binary> -> <build>/api/walletd. Returns
 // "walletd" if /proc/self/exe cannot be read.
 std::string DefaultWalletdPath();
+
+// StartBenchWalletd starts walletd for a benchmark (DefaultWalletdPath() when
+// options.binary is empty) and prints where it runs; on failure it prints why
+// and returns nullptr.
+std::unique_ptr<WalletdProcess> StartBenchWalletd(WalletdOptions options);
 
 }  // namespace wallet::testing
 
