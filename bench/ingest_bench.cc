@@ -495,9 +495,15 @@ int Main() {
     }
     stubs.push_back(MeterIngestService::NewStub(channels.back()));
   }
-  // Meter time starts at a quarter hour today, so every reading falls under
-  // the tariff version in force now and the daily fixed charges start today.
-  const absl::Time base_time = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) / 900 * 900);
+  // Meter time moves 15 minutes per reading, much faster than real time, and
+  // walletd rejects readings stamped ahead of its clock. So meter time starts
+  // far enough in the past that even 2 million readings/s stay behind now
+  // (still under the tariff version in force since 2024).
+  const int64_t max_rounds =
+      int64_t{2'000'000} * (absl::GetFlag(FLAGS_seconds) + 10) / std::max<int64_t>(meters, 1) + 2;
+  const absl::Time base_time =
+      absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) / 900 * 900) -
+      absl::Minutes(15) * max_rounds - absl::Hours(1);
   std::vector<std::unique_ptr<Client>> clients;
   for (int c = 0; c < client_count; ++c) {
     clients.push_back(std::make_unique<Client>(c, *topology, client_count,
