@@ -231,13 +231,6 @@ void Ledger::FinishGroup(Txn& txn) {
   dirty_meters_.clear();
 }
 
-void Ledger::RecordRecharge(Txn& txn, const std::string& meter_id, int64_t amount) {
-  // Kept with the balance, which is written anyway at the end of the group.
-  const std::string account = MeterAccount(meter_id);
-  last_recharge_[account] = LastRecharge{amount, absl::ToUnixMicros(txn.now)};
-  dirty_.insert(account);
-}
-
 absl::Status Ledger::CheckCredit(const std::string& meter_id, int64_t amount) const {
   if (AddOverflows(Balance(MeterAccount(meter_id)), amount)) {
     return absl::FailedPreconditionError("the meter balance would overflow");
@@ -555,7 +548,6 @@ absl::StatusOr<v1::ConfirmPaymentResponse> Ledger::ConfirmPayment(
         *response.mutable_transfer() =
             Post(txn, v1::PAYMENT_RECHARGE, std::string(kPaymentClearing), account,
                  order.amount_paise(), req.payment_id(), order.order_id());
-        RecordRecharge(txn, order.meter_id(), order.amount_paise());
         if (auto arrears = Recharged(txn, *FindMeter(order.meter_id()), order.amount_paise(),
                                      req.payment_id())) {
           *response.mutable_arrears_recovery() = *std::move(arrears);
@@ -609,7 +601,6 @@ absl::StatusOr<v1::RetailerRechargeResponse> Ledger::RetailerRecharge(
               Post(txn, v1::RETAILER_COMMISSION, std::string(kCommission), float_account,
                    commission, req.request_id(), "");
         }
-        RecordRecharge(txn, req.meter_id(), req.amount_paise());
         if (auto arrears =
                 Recharged(txn, *FindMeter(req.meter_id()), req.amount_paise(), req.request_id())) {
           *response.mutable_arrears_recovery() = *std::move(arrears);

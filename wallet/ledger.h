@@ -111,10 +111,8 @@ class Ledger final {
   // AckOutbox moves a stream's durable cursor forward to `seq`.
   // InvalidArgument beyond the last item.
   absl::Status AckOutbox(Txn& txn, char stream, uint64_t seq);
-  // OutboxCursor is the last acknowledged seq of a stream ('r' or 'n');
-  // OutboxWritten tells whether the last group added outbox items and resets
-  // the flag. Writer thread only.
-  uint64_t OutboxCursor(char stream) const { return outbox_cursor_[stream == 'r' ? 0 : 1]; }
+  // TakeOutboxWritten tells whether the last group added outbox items and
+  // resets the flag. Writer thread only.
   bool TakeOutboxWritten() {
     const bool written = outbox_written_;
     outbox_written_ = false;
@@ -131,7 +129,6 @@ class Ledger final {
 
   // Balance returns the in-memory (possibly not yet committed) balance.
   int64_t Balance(const std::string& account) const;
-  const LedgerOptions& options() const { return options_; }
 
  private:
   Ledger(const Store* store, const LedgerOptions& options);
@@ -151,7 +148,6 @@ class Ledger final {
                     const std::string& memo);
   void PutJournalEntry(Txn& txn, const v1::Transfer& transfer, const std::string& account,
                        int64_t delta);
-  void RecordRecharge(Txn& txn, const std::string& meter_id, int64_t amount);
   absl::Status CheckCredit(const std::string& meter_id, int64_t amount) const;
 
   // What the ledger keeps in memory per meter.
@@ -163,8 +159,9 @@ class Ledger final {
   };
   MeterEntry* FindMeter(const std::string& meter_id);
 
-  // Recharged applies the policy's consequences of a recharge: arrears share,
-  // alert reset, receipt, restore. Returns the arrears transfer, if any.
+  // Recharged records a recharge as the meter's last and applies the policy's
+  // consequences: arrears share, alert reset, receipt, restore. Returns the
+  // arrears transfer, if any.
   std::optional<v1::Transfer> Recharged(Txn& txn, MeterEntry& m, int64_t amount,
                                         const std::string& request_ref);
   // Evaluate applies the balance policy to one meter now: alerts, notices,

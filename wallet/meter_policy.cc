@@ -63,6 +63,10 @@ std::optional<v1::Transfer> Ledger::Recharged(Txn& txn, MeterEntry& m, int64_t a
                                               const std::string& request_ref) {
   const v1::CategoryPolicy& p = PolicyOf(m);
   const std::string& id = m.meter.meter_id();
+  // Kept with the balance, which is written anyway at the end of the group.
+  const std::string account = MeterAccount(id);
+  last_recharge_[account] = LastRecharge{amount, absl::ToUnixMicros(txn.now)};
+  dirty_.insert(account);
   std::optional<v1::Transfer> recovery;
   const int64_t owed = -Balance(ArrearsAccount(id));
   int64_t share = PercentOfBps(amount, p.arrears_share_bps());
@@ -74,10 +78,13 @@ std::optional<v1::Transfer> Ledger::Recharged(Txn& txn, MeterEntry& m, int64_t a
   }
   // A recharge starts a new alert cycle.
   v1::MeterState& st = m.state;
-  st.set_alerts_sent(0);
-  st.set_floor_alert_sent(false);
-  st.set_days_left_alert_sent(false);
-  const int64_t balance = Balance(MeterAccount(id));
+  if (st.alerts_sent() != 0 || st.floor_alert_sent() || st.days_left_alert_sent()) {
+    st.set_alerts_sent(0);
+    st.set_floor_alert_sent(false);
+    st.set_days_left_alert_sent(false);
+    Touch(m);
+  }
+  const int64_t balance = Balance(account);
   Notify(txn, m, v1::Notification::RECHARGE_RECEIPT, amount,
          absl::StrCat("Recharge of ", FormatRupees(amount), " received for meter ", id,
                       share > 0 ? absl::StrCat(", arrears recovered ", FormatRupees(share)) : "",
@@ -131,6 +138,10 @@ void Ledger::EvaluateAlerts(Txn& txn, MeterEntry& m, int64_t balance) {
 void Ledger::Evaluate(Txn& txn, MeterEntry& m) {
   const v1::CategoryPolicy& p = PolicyOf(m);
   v1::MeterState& st = m.state;
+  // Most evaluations (every recharge) change nothing here: Evaluate writes
+  // the state only when it changed it, which keeps a record off the recharge
+  // path. Callers that change the state themselves mark it (Touch).
+  const std::string before = st.SerializeAsString();
   const std::string& id = m.meter.meter_id();
   const int64_t now = absl::ToUnixMicros(txn.now);
   const int64_t balance = Balance(MeterAccount(id));
@@ -201,7 +212,7 @@ void Ledger::Evaluate(Txn& txn, MeterEntry& m) {
       }
   }
   Schedule(m, NextDue(m, now));
-  Touch(m);
+  if (st.SerializeAsString() != before) Touch(m);
 }
 
 int64_t Ledger::NextDue(const MeterEntry& m, int64_t now) const {
@@ -368,6 +379,7 @@ absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
            absl::StrCat("Meter ", id, ": relay reported closed while commanded off: possible "
                         "forced reconnection."));
   }
+  Touch(*m);
   Evaluate(txn, *m);
   v1::ReportRelayOutcomeResponse response;
   response.set_state(st.relay());
@@ -395,6 +407,7 @@ absl::StatusOr<v1::SetHoldResponse> Ledger::SetHold(Txn& txn, const v1::SetHoldR
           m->state.set_notices_sent(0);
         }
         m->state.set_hold(req.hold());
+        Touch(*m);
         Evaluate(txn, *m);
         v1::SetHoldResponse response;
         *response.mutable_state() = m->state;

@@ -141,7 +141,6 @@ class Batch final {
   // need it, and dropping it keeps batches from chaining each other alive.
   void PreviousCommitted() { previous_.reset(); }
   bool empty() const { return batch_.Count() == 0; }
-  size_t size_bytes() const { return batch_.GetDataSize(); }
 
  private:
   friend class Store;
