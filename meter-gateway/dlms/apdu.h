@@ -1,0 +1,219 @@
+// xDLMS APDUs for a logical-name-referencing association: AARQ/AARE and
+// RLRQ/RLRE (ACSE, BER-encoded), GET-Request/Response-Normal,
+// ACTION-Request/Response-Normal and Exception-Response (A-XDR), laid out
+// byte for byte as in the DLMS UA Green Book so that third-party meters and
+// clients interoperate.
+//
+// Example (client side):
+//   AssociationRequest aarq;
+//   aarq.authentication = Authentication::kLowLevel;
+//   aarq.password = "12345678";
+//   std::string bytes = EncodeApdu(aarq);           // 60 36 A1 09 06 07 60 85 ...
+//   absl::StatusOr<Apdu> reply = DecodeApdu(received);
+//   if (reply.ok() && std::holds_alternative<AssociationResponse>(*reply)) ...
+#ifndef METER_GATEWAY_DLMS_APDU_H_
+#define METER_GATEWAY_DLMS_APDU_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "meter-gateway/dlms/axdr.h"
+
+namespace dlms {
+
+// ObisCode is a COSEM logical name, A.B.C.D.E.F.
+struct ObisCode {
+  std::array<uint8_t, 6> bytes{};
+
+  // Parse accepts "A.B.C.D.E.F" with six decimal values 0-255.
+  static absl::StatusOr<ObisCode> Parse(absl::string_view text);
+  std::string ToString() const;
+  friend bool operator==(const ObisCode& a, const ObisCode& b) { return a.bytes == b.bytes; }
+  friend bool operator!=(const ObisCode& a, const ObisCode& b) { return a.bytes != b.bytes; }
+};
+
+// Objects and interface classes this gateway uses.
+constexpr ObisCode kDisconnectControlObis{{0, 0, 96, 3, 10, 255}};
+constexpr ObisCode kActiveImportEnergyObis{{1, 0, 1, 8, 0, 255}};
+constexpr uint16_t kRegisterClass = 3;
+constexpr uint16_t kDisconnectControlClass = 70;
+// Register (class 3) attributes.
+constexpr int8_t kRegisterValue = 2;
+constexpr int8_t kRegisterScalerUnit = 3;
+// Disconnect control (class 70) attributes and methods.
+constexpr int8_t kOutputState = 2;
+constexpr int8_t kControlState = 3;
+constexpr int8_t kControlMode = 4;
+constexpr int8_t kRemoteDisconnect = 1;
+constexpr int8_t kRemoteReconnect = 2;
+// control_state values.
+constexpr int64_t kStateDisconnected = 0;
+constexpr int64_t kStateConnected = 1;
+constexpr int64_t kStateReadyForReconnection = 2;
+// Unit enum value for active energy in Wh (Blue Book unit table).
+constexpr uint8_t kUnitWattHour = 30;
+
+// Conformance block bits (24-bit, bit 0 is the most significant), as masks.
+constexpr uint32_t kConformanceGet = 1u << (23 - 19);
+constexpr uint32_t kConformanceSet = 1u << (23 - 20);
+constexpr uint32_t kConformanceSelectiveAccess = 1u << (23 - 21);
+constexpr uint32_t kConformanceAction = 1u << (23 - 23);
+
+// The usual client SAPs (IS 15959): 0x10 public client (no security), 0x20
+// meter reader (low-level security); server SAP 1 is the management logical
+// device.
+constexpr uint16_t kPublicClientSap = 0x10;
+constexpr uint16_t kMeterReaderClientSap = 0x20;
+constexpr uint16_t kManagementLogicalDevice = 0x01;
+
+// Invoke-Id-And-Priority: high priority, confirmed service, invoke id 1.
+constexpr uint8_t kDefaultInvokeIdAndPriority = 0xC1;
+
+enum class Authentication : uint8_t {
+  kNone = 0,      // lowest-level security
+  kLowLevel = 1,  // LLS: a password in calling-authentication-value
+};
+
+// AARQ with application context LN, no ciphering (2.16.756.5.8.1.1) and an
+// xDLMS InitiateRequest in user-information.
+struct AssociationRequest {
+  Authentication authentication = Authentication::kNone;
+  std::string password;  // LLS only; sent as a GraphicString [0]
+  uint8_t dlms_version = 6;
+  uint32_t proposed_conformance = kConformanceGet | kConformanceSet |
+                                  kConformanceSelectiveAccess | kConformanceAction;
+  uint16_t max_receive_pdu_size = 0xFFFF;
+};
+
+enum class AssociationResult : uint8_t {
+  kAccepted = 0,
+  kRejectedPermanent = 1,
+  kRejectedTransient = 2,
+};
+
+// acse-service-user diagnostics.
+enum class AcseDiagnostic : uint8_t {
+  kNull = 0,
+  kNoReasonGiven = 1,
+  kApplicationContextNameNotSupported = 2,
+  kMechanismNameNotRecognised = 11,
+  kMechanismNameRequired = 12,
+  kAuthenticationFailure = 13,
+  kAuthenticationRequired = 14,
+};
+
+// AARE. An accepted association carries an xDLMS InitiateResponse; a
+// rejected one carries none.
+struct AssociationResponse {
+  AssociationResult result = AssociationResult::kAccepted;
+  AcseDiagnostic diagnostic = AcseDiagnostic::kNull;
+  uint8_t dlms_version = 6;
+  uint32_t negotiated_conformance = kConformanceGet | kConformanceAction;
+  uint16_t server_max_receive_pdu_size = 1024;
+  uint16_t vaa_name = 0x0007;  // LN referencing
+};
+
+// Data-Access-Result and Action-Result share these values.
+enum class AccessResult : uint8_t {
+  kSuccess = 0,
+  kHardwareFault = 1,
+  kTemporaryFailure = 2,
+  kReadWriteDenied = 3,
+  kObjectUndefined = 4,
+  kObjectClassInconsistent = 9,
+  kObjectUnavailable = 11,
+  kTypeUnmatched = 12,
+  kScopeOfAccessViolated = 13,
+  kOtherReason = 250,
+};
+
+struct AttributeDescriptor {
+  uint16_t class_id = 0;
+  ObisCode instance;
+  int8_t attribute_id = 0;
+};
+
+struct MethodDescriptor {
+  uint16_t class_id = 0;
+  ObisCode instance;
+  int8_t method_id = 0;
+};
+
+// GET-Request-Normal (C0 01).
+struct GetRequest {
+  uint8_t invoke_id_and_priority = kDefaultInvokeIdAndPriority;
+  AttributeDescriptor attribute;
+  // Selective access is decoded (the selector and its parameters are
+  // skipped) so that a server can refuse it politely.
+  bool has_access_selection = false;
+};
+
+// GET-Response-Normal (C4 01): data on success, else an access result.
+struct GetResponse {
+  uint8_t invoke_id_and_priority = kDefaultInvokeIdAndPriority;
+  std::optional<Data> data;
+  AccessResult result = AccessResult::kSuccess;  // when `data` is empty
+};
+
+// ACTION-Request-Normal (C3 01).
+struct ActionRequest {
+  uint8_t invoke_id_and_priority = kDefaultInvokeIdAndPriority;
+  MethodDescriptor method;
+  std::optional<Data> parameters;
+};
+
+// ACTION-Response-Normal (C7 01). Return data, when present, is a
+// Get-Data-Result with data.
+struct ActionResponse {
+  uint8_t invoke_id_and_priority = kDefaultInvokeIdAndPriority;
+  AccessResult result = AccessResult::kSuccess;
+  std::optional<Data> return_data;
+};
+
+// RLRQ (62) and RLRE (63) with a release reason (normal = 0).
+struct ReleaseRequest {
+  std::optional<uint8_t> reason = 0;
+};
+struct ReleaseResponse {
+  std::optional<uint8_t> reason = 0;
+};
+
+// Exception-Response (D8): a server's answer to an APDU it cannot serve.
+struct ExceptionResponse {
+  enum StateError : uint8_t { kServiceNotAllowed = 1, kServiceUnknown = 2 };
+  enum ServiceError : uint8_t {
+    kOperationNotPossible = 1,
+    kServiceNotSupported = 2,
+    kOtherReason = 3,
+  };
+  uint8_t state_error = kServiceUnknown;
+  uint8_t service_error = kServiceNotSupported;
+};
+
+using Apdu = std::variant<AssociationRequest, AssociationResponse, GetRequest, GetResponse,
+                          ActionRequest, ActionResponse, ReleaseRequest, ReleaseResponse,
+                          ExceptionResponse>;
+
+// EncodeApdu returns the APDU's bytes.
+std::string EncodeApdu(const Apdu& apdu);
+
+// DecodeApdu parses one whole APDU (no trailing bytes).
+//   InvalidArgument: malformed, truncated, oversized fields, trailing bytes,
+//     unknown tag;
+//   Unimplemented: a well-formed APDU of a service outside this subset (for
+//     example GET-Request-With-List, ciphered APDUs, block transfer), so that
+//     a server can answer with an Exception-Response instead of dropping the
+//     association.
+absl::StatusOr<Apdu> DecodeApdu(absl::string_view bytes);
+
+// ApduName names the APDU kind for logs ("AARQ", "GET-Request-Normal", ...).
+std::string ApduName(const Apdu& apdu);
+
+}  // namespace dlms
+
+#endif  // METER_GATEWAY_DLMS_APDU_H_
