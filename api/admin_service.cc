@@ -32,8 +32,9 @@ absl::StatusOr<std::string> NewApiKey() {
 
 }  // namespace
 
-AdminService::AdminService(Calls* calls)
+AdminService::AdminService(Calls* calls, wallet::SettableClock* settable_clock)
     : calls_(calls),
+      settable_clock_(settable_clock),
       register_meter_(calls->Method("AdminService/RegisterMeter")),
       get_meter_(calls->Method("AdminService/GetMeter")),
       list_meters_(calls->Method("AdminService/ListMeters")),
@@ -46,7 +47,8 @@ AdminService::AdminService(Calls* calls)
       set_hold_(calls->Method("AdminService/SetHold")),
       get_meter_state_(calls->Method("AdminService/GetMeterState")),
       put_tariff_(calls->Method("AdminService/PutTariff")),
-      list_tariffs_(calls->Method("AdminService/ListTariffs")) {}
+      list_tariffs_(calls->Method("AdminService/ListTariffs")),
+      set_clock_(calls->Method("AdminService/SetClock")) {}
 
 ServerUnaryReactor* AdminService::RegisterMeter(CallbackServerContext* ctx,
                                                 const v1::RegisterMeterRequest* request,
@@ -197,6 +199,28 @@ ServerUnaryReactor* AdminService::ListTariffs(CallbackServerContext* ctx,
                         [&](const wallet::Principal&, auto done) {
                           done(calls_->wallet()->ListTariffs());
                         });
+}
+
+ServerUnaryReactor* AdminService::SetClock(CallbackServerContext* ctx,
+                                           const v1::SetClockRequest* request,
+                                           v1::SetClockResponse* response) {
+  return calls_->Handle(
+      ctx, set_clock_, kAdminOnly, response, [&](const wallet::Principal&, auto done) {
+        if (settable_clock_ == nullptr) {
+          done(absl::FailedPreconditionError(
+              "walletd runs on the system clock; start it with --settable_clock"));
+          return;
+        }
+        const absl::Time now = absl::FromUnixMicros(request->now_us());
+        if (!settable_clock_->SetNow(now)) {
+          done(absl::InvalidArgumentError("the clock only moves forward"));
+          return;
+        }
+        LOG(INFO) << "clock set to " << absl::FormatTime(now, absl::UTCTimeZone());
+        v1::SetClockResponse r;
+        r.set_now_us(request->now_us());
+        done(std::move(r));
+      });
 }
 
 }  // namespace api

@@ -7,10 +7,10 @@
 
 namespace api {
 
-WalletServer::WalletServer(wallet::Wallet* wallet)
+WalletServer::WalletServer(wallet::Wallet* wallet, wallet::SettableClock* settable_clock)
     : wallet_(wallet),
       calls_(wallet, &metrics_),
-      admin_(&calls_),
+      admin_(&calls_, settable_clock),
       consumer_(&calls_),
       payment_(&calls_),
       retailer_(&calls_),
@@ -22,7 +22,7 @@ WalletServer::WalletServer(wallet::Wallet* wallet)
 
 absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet* wallet,
                                                                   const ServerOptions& options) {
-  std::unique_ptr<WalletServer> server(new WalletServer(wallet));
+  std::unique_ptr<WalletServer> server(new WalletServer(wallet, options.settable_clock));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -29,6 +29,10 @@ struct ServerOptions {
   // and acknowledged. Empty: none, an external sender takes the stream.
   // Default: empty.
   std::string notification_log;
+  // Tests and demos only: the clock walletd runs on, which AdminService.SetClock
+  // moves forward. Null disables SetClock.
+  // Default: null.
+  wallet::SettableClock* settable_clock = nullptr;
 };
 
 class WalletServer final {
@@ -50,7 +54,7 @@ class WalletServer final {
   void Shutdown(absl::Duration grace);
 
  private:
-  explicit WalletServer(wallet::Wallet* wallet);
+  WalletServer(wallet::Wallet* wallet, wallet::SettableClock* settable_clock);
   void RegisterPipelineMetrics();
 
   wallet::Wallet* wallet_;

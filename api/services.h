@@ -4,6 +4,7 @@
 #define API_SERVICES_H_
 
 #include "api/call.h"
+#include "wallet/clock.h"
 #include "wallet/v1/admin.grpc.pb.h"
 #include "wallet/v1/consumer.grpc.pb.h"
 #include "wallet/v1/payment.grpc.pb.h"
@@ -17,7 +18,7 @@ using grpc::ServerUnaryReactor;
 
 class AdminService final : public v1::AdminService::CallbackService {
  public:
-  explicit AdminService(Calls* calls);
+  AdminService(Calls* calls, wallet::SettableClock* settable_clock);
 
   ServerUnaryReactor* RegisterMeter(CallbackServerContext* ctx,
                                     const v1::RegisterMeterRequest* request,
@@ -52,9 +53,12 @@ class AdminService final : public v1::AdminService::CallbackService {
   ServerUnaryReactor* ListTariffs(CallbackServerContext* ctx,
                                   const v1::ListTariffsRequest* request,
                                   v1::TariffBook* response) override;
+  ServerUnaryReactor* SetClock(CallbackServerContext* ctx, const v1::SetClockRequest* request,
+                               v1::SetClockResponse* response) override;
 
  private:
   Calls* calls_;
+  wallet::SettableClock* settable_clock_;
   Metrics::Method* register_meter_;
   Metrics::Method* get_meter_;
   Metrics::Method* list_meters_;
@@ -68,6 +72,7 @@ class AdminService final : public v1::AdminService::CallbackService {
   Metrics::Method* get_meter_state_;
   Metrics::Method* put_tariff_;
   Metrics::Method* list_tariffs_;
+  Metrics::Method* set_clock_;
 };
 
 class ConsumerService final : public v1::ConsumerService::CallbackService {

@@ -43,6 +43,8 @@ ABSL_FLAG(int64_t, max_amount_paise, 10'000'000,
           "largest single recharge, adjustment or float top-up, in paise");
 ABSL_FLAG(int32_t, default_commission_bps, 100,
           "retailer commission in basis points when a retailer is created without one");
+ABSL_FLAG(bool, settable_clock, false,
+          "tests and demos only: let AdminService.SetClock move walletd's clock forward");
 ABSL_FLAG(int32_t, shutdown_grace_seconds, 10, "how long calls in flight may take on SIGTERM");
 ABSL_FLAG(std::string, tariffs, "", "tariff book (text-format wallet.v1.TariffBook); "
           "see deploy/config/tariffs.textproto");
@@ -117,7 +119,10 @@ int main(int argc, char** argv) {
   std::string key_file = absl::GetFlag(FLAGS_admin_key_file);
   if (key_file.empty()) key_file = data_dir + "/admin.key";
 
-  wallet::SystemClock clock;
+  wallet::SystemClock system_clock;
+  wallet::SettableClock settable_clock;
+  const bool settable = absl::GetFlag(FLAGS_settable_clock);
+  wallet::Clock& clock = settable ? static_cast<wallet::Clock&>(settable_clock) : system_clock;
   wallet::WalletOptions options;
   options.data_dir = data_dir + "/db";
   options.ledger.max_amount_paise = absl::GetFlag(FLAGS_max_amount_paise);
@@ -144,6 +149,10 @@ int main(int argc, char** argv) {
   server_options.listen = absl::GetFlag(FLAGS_listen);
   server_options.http_listen = absl::GetFlag(FLAGS_http_listen);
   server_options.notification_log = absl::GetFlag(FLAGS_notification_log);
+  if (settable) {
+    server_options.settable_clock = &settable_clock;
+    LOG(WARNING) << "--settable_clock: AdminService.SetClock may move this walletd's clock";
+  }
   if (server_options.notification_log.empty()) {
     server_options.notification_log = data_dir + "/notifications.log";
   } else if (server_options.notification_log == "none") {

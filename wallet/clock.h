@@ -44,6 +44,30 @@ class FakeClock final : public Clock {
   absl::Time now_ ABSL_GUARDED_BY(mu_);
 };
 
+// SettableClock follows the wall clock from an offset that can only grow:
+// walletd runs on it with --settable_clock so that tests and demos can move
+// time forward by days while timers and streams keep running. Thread-safe.
+class SettableClock final : public Clock {
+ public:
+  absl::Time Now() override {
+    absl::MutexLock lock(&mu_);
+    return absl::Now() + offset_;
+  }
+  // SetNow moves the clock to `t`; false, changing nothing, if `t` is before
+  // the clock's current time.
+  bool SetNow(absl::Time t) {
+    absl::MutexLock lock(&mu_);
+    const absl::Time real = absl::Now();
+    if (t < real + offset_) return false;
+    offset_ = t - real;
+    return true;
+  }
+
+ private:
+  absl::Mutex mu_;
+  absl::Duration offset_ ABSL_GUARDED_BY(mu_);
+};
+
 }  // namespace wallet
 
 #endif  // WALLET_CLOCK_H_

@@ -312,11 +312,19 @@ void Ledger::Notify(Txn& txn, MeterEntry& m, v1::Notification::Kind kind, int64_
 absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
     Txn& txn, const v1::RelayOutcome& outcome) {
   WALLET_RETURN_IF_ERROR(ValidateId("meter_id", outcome.meter_id()));
-  WALLET_RETURN_IF_ERROR(ValidateId("command_id", outcome.command_id()));
+  // Without a command id the report is an observation: the gateway read the
+  // relay outside any command (a scheduled read, an armed meter polled).
+  const bool observation = outcome.command_id().empty();
+  if (!observation) WALLET_RETURN_IF_ERROR(ValidateId("command_id", outcome.command_id()));
   if (outcome.result() == v1::RelayOutcome::RESULT_UNSPECIFIED ||
       !v1::RelayOutcome::Result_IsValid(outcome.result()) ||
       !v1::RelayState_IsValid(outcome.state())) {
     return absl::InvalidArgumentError("result and state must be set to known values");
+  }
+  if (observation && (outcome.result() != v1::RelayOutcome::CONFIRMED ||
+                      outcome.state() == v1::RELAY_UNKNOWN)) {
+    return absl::InvalidArgumentError(
+        "a report without command_id is an observation: result CONFIRMED and the state read");
   }
   MeterEntry* m = FindMeter(outcome.meter_id());
   if (m == nullptr) {
@@ -327,8 +335,10 @@ absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
   const bool current = outcome.command_id() == st.pending_command_id() &&
                        st.pending_action() != v1::RELAY_ACTION_UNSPECIFIED;
   // Only news about the newest command describes the relay now: a late answer
-  // to a superseded command must not overwrite it.
-  if (outcome.command_id() != st.last_command_id()) {
+  // to a superseded command must not overwrite it, nor may an observation
+  // made while a command is on its way.
+  if (observation ? st.pending_action() != v1::RELAY_ACTION_UNSPECIFIED
+                  : outcome.command_id() != st.last_command_id()) {
     v1::ReportRelayOutcomeResponse stale;
     stale.set_state(st.relay());
     return stale;

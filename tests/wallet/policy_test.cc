@@ -326,6 +326,48 @@ TEST_F(PolicyTest, AdminHoldsOverrideThePolicy) {
   EXPECT_THAT(told.back().text(), ::testing::Not(::testing::HasSubstr("non-payment")));
 }
 
+TEST_F(PolicyTest, RelayObservationsWithoutACommand) {
+  Register("M7");
+  ASSERT_TRUE(h_.Recharge("R1", "m7", "M7", 100'000).ok());
+  ASSERT_TRUE(Hold("M7", v1::HOLD_KEEP_DISCONNECTED).ok());
+  auto cut = NewCommands();
+  ASSERT_EQ(cut.size(), 1u);
+  NewNotifications();
+  v1::RelayOutcome seen;
+  seen.set_meter_id("M7");
+  seen.set_result(v1::RelayOutcome::CONFIRMED);
+  seen.set_state(v1::RELAY_CONNECTED);
+  auto observe = [&](const v1::RelayOutcome& o) {
+    return Wait<v1::ReportRelayOutcomeResponse>(
+        [&](auto done) { h_.wallet().ReportRelayOutcome(o, done); });
+  };
+  // While the disconnect is on its way, a scheduled read is stale news.
+  auto ignored = observe(seen);
+  ASSERT_TRUE(ignored.ok()) << ignored.status();
+  EXPECT_TRUE(NewNotifications().empty());
+
+  ASSERT_TRUE(Report(cut[0], v1::RelayOutcome::CONFIRMED, v1::RELAY_DISCONNECTED).ok());
+  NewNotifications();
+  // Found closed afterwards: forced reconnection, one alert for the utility.
+  auto forced = observe(seen);
+  ASSERT_TRUE(forced.ok()) << forced.status();
+  EXPECT_EQ(forced->state(), v1::RELAY_CONNECTED);
+  auto alerts = NewNotifications();
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].kind(), v1::Notification::TAMPER_ALERT);
+  EXPECT_TRUE(alerts[0].phone().empty());
+  EXPECT_TRUE(NewCommands().empty());
+
+  // An observation must say what was read.
+  v1::RelayOutcome vague = seen;
+  vague.set_result(v1::RelayOutcome::FAILED);
+  EXPECT_EQ(observe(vague).status().code(), absl::StatusCode::kInvalidArgument);
+  vague = seen;
+  vague.set_state(v1::RELAY_UNKNOWN);
+  EXPECT_EQ(observe(vague).status().code(), absl::StatusCode::kInvalidArgument);
+  h_.ExpectLedgerBalanced();
+}
+
 TEST_F(PolicyTest, ArrearsShareIsRecoveredFromEachRechargeUpToTheCap) {
   Register("M6", 2'500'000);  // Rs 25,000 legacy arrears
   auto small = h_.Recharge("R1", "a1", "M6", 100'000);  // 20 % of Rs 1,000 = Rs 200
