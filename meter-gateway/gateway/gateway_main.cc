@@ -1,0 +1,146 @@
+// meter-gatewayd: executes walletd's relay commands on DLMS/COSEM meters and
+// forwards scheduled energy register reads to walletd.
+//
+//   meter-gatewayd --wallet=127.0.0.1:50051 --api_key_file=gateway.key \
+//       --meters=meters.csv --read_interval=15m
+//
+// The API key needs the METER_GATEWAY role (walletctl issue-key). SIGTERM or
+// SIGINT: take no new work, finish and report the sessions running,
+// acknowledge them, send the readings taken, exit 0.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "api/http_server.h"
+#include "api/metrics.h"
+#include "glog/logging.h"
+#include "meter-gateway/gateway/directory.h"
+#include "meter-gateway/gateway/gateway.h"
+
+ABSL_FLAG(std::string, wallet, "127.0.0.1:50051", "walletd's gRPC address");
+ABSL_FLAG(std::string, api_key_file, "", "file holding an API key with the METER_GATEWAY role");
+ABSL_FLAG(std::string, meters, "",
+          "meter directory CSV: meter_id,host,port,server_wport,client_wport,password");
+ABSL_FLAG(int32_t, concurrency, 64, "DLMS sessions with meters at once");
+ABSL_FLAG(absl::Duration, read_interval, absl::Minutes(15),
+          "how often each meter's energy register is read; 0 turns reads off");
+ABSL_FLAG(absl::Duration, armed_poll_interval, absl::Seconds(10),
+          "how often a meter waiting for its button is read");
+ABSL_FLAG(absl::Duration, retry_initial, absl::Milliseconds(250), "first retry back-off");
+ABSL_FLAG(absl::Duration, retry_max, absl::Seconds(30), "longest retry back-off");
+ABSL_FLAG(int32_t, max_attempts, 8, "attempts per relay command before it fails for good");
+ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(2), "TCP connect timeout per meter");
+ABSL_FLAG(absl::Duration, response_timeout, absl::Seconds(3), "DLMS response timeout");
+ABSL_FLAG(int32_t, ingest_batch, 1000, "readings per IngestReadings call");
+ABSL_FLAG(std::string, http_listen, "127.0.0.1:9465",
+          "address for GET /metrics and /healthz; port 0 picks one; empty disables");
+ABSL_FLAG(std::string, ready_file, "", "if set, written once running: http_port=N");
+
+namespace {
+
+int Fail(const absl::Status& status) {
+  LOG(ERROR) << "meter-gatewayd: " << status;
+  std::fprintf(stderr, "meter-gatewayd: %s\n", status.ToString().c_str());
+  return 1;
+}
+
+absl::StatusOr<std::string> ReadKey(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read API key file ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string key(absl::StripAsciiWhitespace(text.str()));
+  if (key.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
+  return key;
+}
+
+absl::Status WriteReadyFile(const std::string& path, int http_port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "http_port=" << http_port << "\n";
+    if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+  }
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("meter-gatewayd: relay commands and readings for DLMS meters");
+  absl::ParseCommandLine(argc, argv);
+  FLAGS_logtostderr = true;
+  google::InitGoogleLogging(argv[0]);
+
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a meter that hangs up must not kill the gateway
+
+  meter_gateway::GatewayOptions options;
+  options.wallet_address = absl::GetFlag(FLAGS_wallet);
+  absl::StatusOr<std::string> key = ReadKey(absl::GetFlag(FLAGS_api_key_file));
+  if (!key.ok()) return Fail(key.status());
+  options.api_key = *key;
+  absl::StatusOr<meter_gateway::MeterDirectory> directory =
+      meter_gateway::LoadMeterDirectory(absl::GetFlag(FLAGS_meters));
+  if (!directory.ok()) return Fail(directory.status());
+  options.directory = *std::move(directory);
+  options.concurrency = absl::GetFlag(FLAGS_concurrency);
+  options.read_interval = absl::GetFlag(FLAGS_read_interval);
+  options.armed_poll_interval = absl::GetFlag(FLAGS_armed_poll_interval);
+  options.retry.initial_backoff = absl::GetFlag(FLAGS_retry_initial);
+  options.retry.max_backoff = absl::GetFlag(FLAGS_retry_max);
+  options.retry.max_attempts = absl::GetFlag(FLAGS_max_attempts);
+  options.dlms.connect_timeout = absl::GetFlag(FLAGS_connect_timeout);
+  options.dlms.response_timeout = absl::GetFlag(FLAGS_response_timeout);
+  options.ingest_batch_size = absl::GetFlag(FLAGS_ingest_batch);
+
+  absl::StatusOr<std::unique_ptr<meter_gateway::Gateway>> gateway =
+      meter_gateway::Gateway::Start(options);
+  if (!gateway.ok()) return Fail(gateway.status());
+
+  api::Metrics metrics;
+  (*gateway)->RegisterMetrics(&metrics);
+  std::unique_ptr<api::HttpServer> http;
+  if (const std::string address = absl::GetFlag(FLAGS_http_listen); !address.empty()) {
+    meter_gateway::Gateway* g = gateway->get();
+    std::map<std::string, api::HttpServer::Handler> routes;
+    routes["/metrics"] = [&metrics] {
+      return api::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics.Render()};
+    };
+    routes["/healthz"] = [g] {
+      return g->connected() ? api::HttpResponse{200, "text/plain; charset=utf-8", "ok\n"}
+                            : api::HttpResponse{503, "text/plain; charset=utf-8",
+                                                "relay stream to walletd is down\n"};
+    };
+    absl::StatusOr<std::unique_ptr<api::HttpServer>> started =
+        api::HttpServer::Start(address, std::move(routes));
+    if (!started.ok()) return Fail(started.status());
+    http = *std::move(started);
+  }
+  if (const std::string ready = absl::GetFlag(FLAGS_ready_file); !ready.empty()) {
+    absl::Status written = WriteReadyFile(ready, http ? http->port() : 0);
+    if (!written.ok()) return Fail(written);
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  LOG(INFO) << "signal " << signal_number << ": stopping";
+  (*gateway)->Stop();
+  http.reset();
+  return 0;
+}

@@ -1,0 +1,155 @@
+#include "meter-gateway/gateway/meter_session.h"
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+
+namespace meter_gateway {
+namespace {
+
+namespace v1 = ::wallet::v1;
+using dlms::AttributeDescriptor;
+using dlms::Data;
+
+const AttributeDescriptor kControlStateAttr{dlms::kDisconnectControlClass,
+                                            dlms::kDisconnectControlObis, dlms::kControlState};
+const AttributeDescriptor kOutputStateAttr{dlms::kDisconnectControlClass,
+                                           dlms::kDisconnectControlObis, dlms::kOutputState};
+const AttributeDescriptor kEnergyValueAttr{dlms::kRegisterClass, dlms::kActiveImportEnergyObis,
+                                           dlms::kRegisterValue};
+const AttributeDescriptor kEnergyScalerAttr{dlms::kRegisterClass, dlms::kActiveImportEnergyObis,
+                                            dlms::kRegisterScalerUnit};
+
+RelayAttempt Judge(const v1::RelayCommand& command, v1::RelayOutcome::Result result,
+                   v1::RelayState state, std::string reason, bool retryable) {
+  RelayAttempt attempt;
+  attempt.outcome.set_command_id(command.command_id());
+  attempt.outcome.set_meter_id(command.meter_id());
+  attempt.outcome.set_result(result);
+  attempt.outcome.set_state(state);
+  attempt.outcome.set_reason(std::move(reason));
+  attempt.retryable = retryable;
+  return attempt;
+}
+
+// FailureOf classifies a DLMS error; see dlms/client.h for the codes.
+RelayAttempt FailureOf(const v1::RelayCommand& command, const absl::Status& status,
+                       bool associating) {
+  const std::string message(status.message());
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+      return Judge(command, v1::RelayOutcome::OFFLINE, v1::RELAY_OFFLINE,
+                   absl::StrCat("offline: ", message), true);
+    case absl::StatusCode::kDeadlineExceeded:
+      return Judge(command, v1::RelayOutcome::FAILED, v1::RELAY_UNKNOWN,
+                   absl::StrCat("timeout: ", message), true);
+    case absl::StatusCode::kPermissionDenied:
+      return Judge(command, v1::RelayOutcome::FAILED, v1::RELAY_UNKNOWN,
+                   absl::StrCat(associating ? "association failed: " : "refused: ", message),
+                   false);
+    case absl::StatusCode::kNotFound:
+      return Judge(command, v1::RelayOutcome::FAILED, v1::RELAY_UNKNOWN,
+                   absl::StrCat("no relay on this meter: ", message), false);
+    case absl::StatusCode::kFailedPrecondition:
+      return Judge(command, v1::RelayOutcome::FAILED, v1::RELAY_UNKNOWN,
+                   absl::StrCat("refused: ", message), true);
+    default:
+      return Judge(command, v1::RelayOutcome::FAILED, v1::RELAY_UNKNOWN,
+                   absl::StrCat("protocol error: ", message), true);
+  }
+}
+
+absl::StatusOr<v1::RelayState> ReadRelay(dlms::Client& client) {
+  absl::StatusOr<Data> control = client.Get(kControlStateAttr);
+  if (!control.ok()) return control.status();
+  absl::StatusOr<int64_t> control_state = control->AsInt64();
+  absl::StatusOr<Data> output = client.Get(kOutputStateAttr);
+  if (!output.ok()) return output.status();
+  absl::StatusOr<bool> output_state = output->AsBool();
+  if (!control_state.ok() || !output_state.ok()) {
+    return absl::DataLossError(absl::StrCat("relay read back with wrong types: ",
+                                            control->ToString(), ", ", output->ToString()));
+  }
+  return RelayStateOf(*control_state, *output_state);
+}
+
+}  // namespace
+
+v1::RelayState RelayStateOf(int64_t control_state, bool output_state) {
+  if (output_state) return v1::RELAY_CONNECTED;
+  if (control_state == dlms::kStateReadyForReconnection) return v1::RELAY_ARMED;
+  return v1::RELAY_DISCONNECTED;
+}
+
+RelayAttempt ExecuteRelayCommand(const dlms::MeterEndpoint& meter,
+                                 const v1::RelayCommand& command,
+                                 const dlms::ClientOptions& options) {
+  absl::StatusOr<std::unique_ptr<dlms::Client>> client = dlms::Client::Connect(meter, options);
+  if (!client.ok()) return FailureOf(command, client.status(), /*associating=*/true);
+  const bool disconnect = command.action() == v1::DISCONNECT;
+  absl::StatusOr<std::optional<Data>> invoked = (*client)->Action(
+      {dlms::kDisconnectControlClass, dlms::kDisconnectControlObis,
+       disconnect ? dlms::kRemoteDisconnect : dlms::kRemoteReconnect},
+      Data::Integer(0));
+  if (!invoked.ok()) return FailureOf(command, invoked.status(), false);
+  absl::StatusOr<v1::RelayState> state = ReadRelay(**client);
+  if (!state.ok()) return FailureOf(command, state.status(), false);
+  (*client)->Release().IgnoreError();  // the work is done; a lost RLRE changes nothing
+
+  if (disconnect) {
+    if (*state == v1::RELAY_CONNECTED) {
+      return Judge(command, v1::RelayOutcome::FAILED, *state,
+                   "supply still on after remote_disconnect", true);
+    }
+    return Judge(command, v1::RelayOutcome::CONFIRMED, *state, "", false);
+  }
+  switch (*state) {
+    case v1::RELAY_CONNECTED:
+      return Judge(command, v1::RelayOutcome::CONFIRMED, *state, "", false);
+    case v1::RELAY_ARMED:
+      return Judge(command, v1::RelayOutcome::ARMED, *state,
+                   "ready for reconnection: the consumer must press the button", false);
+    default:
+      return Judge(command, v1::RelayOutcome::FAILED, *state,
+                   "relay still open after remote_reconnect", true);
+  }
+}
+
+absl::StatusOr<MeterRead> ReadMeter(const dlms::MeterEndpoint& meter,
+                                    const dlms::ClientOptions& options) {
+  absl::StatusOr<std::unique_ptr<dlms::Client>> client = dlms::Client::Connect(meter, options);
+  if (!client.ok()) return client.status();
+  absl::StatusOr<Data> value = (*client)->Get(kEnergyValueAttr);
+  if (!value.ok()) return value.status();
+  absl::StatusOr<Data> scaler_unit = (*client)->Get(kEnergyScalerAttr);
+  if (!scaler_unit.ok()) return scaler_unit.status();
+  absl::StatusOr<int64_t> raw = value->AsInt64();
+  if (!raw.ok() || *raw < 0 || scaler_unit->type() != dlms::DataType::kStructure ||
+      scaler_unit->items().size() != 2) {
+    return absl::DataLossError(absl::StrCat("energy register unreadable: ", value->ToString(),
+                                            " ", scaler_unit->ToString()));
+  }
+  absl::StatusOr<int64_t> scaler = scaler_unit->items()[0].AsInt64();
+  absl::StatusOr<int64_t> unit = scaler_unit->items()[1].AsInt64();
+  if (!scaler.ok() || !unit.ok() || *unit != dlms::kUnitWattHour || *scaler < -3 || *scaler > 6) {
+    return absl::DataLossError(
+        absl::StrCat("energy register not in Wh: scaler_unit ", scaler_unit->ToString()));
+  }
+  MeterRead read;
+  // Wallet energy is whole Wh: finer scalers are truncated, never rounded up.
+  int64_t wh = *raw;
+  for (int64_t i = 0; i < *scaler; ++i) wh *= 10;
+  for (int64_t i = 0; i > *scaler; --i) wh /= 10;
+  read.register_wh = wh;
+  absl::StatusOr<v1::RelayState> relay = ReadRelay(**client);
+  if (relay.ok()) {
+    read.has_relay = true;
+    read.relay = *relay;
+  } else if (relay.status().code() != absl::StatusCode::kNotFound) {
+    return relay.status();
+  }
+  (*client)->Release().IgnoreError();
+  return read;
+}
+
+}  // namespace meter_gateway
