@@ -1,0 +1,184 @@
+#include "meter-gateway/sim/cosem.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace meter_sim {
+namespace {
+
+using dlms::AccessResult;
+using dlms::Data;
+
+std::string LogicalName(const dlms::ObisCode& obis) {
+  return std::string(obis.bytes.begin(), obis.bytes.end());
+}
+
+dlms::ExceptionResponse NotAllowed() {
+  dlms::ExceptionResponse response;
+  response.state_error = dlms::ExceptionResponse::kServiceNotAllowed;
+  response.service_error = dlms::ExceptionResponse::kOperationNotPossible;
+  return response;
+}
+
+dlms::AssociationResponse Rejected(dlms::AcseDiagnostic diagnostic) {
+  dlms::AssociationResponse response;
+  response.result = dlms::AssociationResult::kRejectedPermanent;
+  response.diagnostic = diagnostic;
+  return response;
+}
+
+// Which object a descriptor names on this meter.
+enum class Target { kRegister, kRelay, kUndefined, kClassInconsistent };
+
+Target Resolve(uint16_t class_id, const dlms::ObisCode& obis, bool has_relay) {
+  if (obis == dlms::kActiveImportEnergyObis) {
+    return class_id == dlms::kRegisterClass ? Target::kRegister : Target::kClassInconsistent;
+  }
+  if (obis == dlms::kDisconnectControlObis && has_relay) {
+    return class_id == dlms::kDisconnectControlClass ? Target::kRelay
+                                                     : Target::kClassInconsistent;
+  }
+  return Target::kUndefined;
+}
+
+AccessResult TargetError(Target target) {
+  return target == Target::kClassInconsistent ? AccessResult::kObjectClassInconsistent
+                                              : AccessResult::kObjectUndefined;
+}
+
+}  // namespace
+
+dlms::Apdu CosemSession::Unsupported() { return dlms::ExceptionResponse{}; }
+
+bool* CosemSession::AssociationFlag(uint16_t client_wport) {
+  if (client_wport == dlms::kPublicClientSap) return &public_associated_;
+  if (client_wport == dlms::kMeterReaderClientSap) return &reader_associated_;
+  return nullptr;
+}
+
+bool CosemSession::associated(uint16_t client_wport) const {
+  if (client_wport == dlms::kPublicClientSap) return public_associated_;
+  if (client_wport == dlms::kMeterReaderClientSap) return reader_associated_;
+  return false;
+}
+
+dlms::Apdu CosemSession::Handle(uint16_t client_wport, const dlms::Apdu& request) {
+  if (const auto* aarq = std::get_if<dlms::AssociationRequest>(&request)) {
+    return Associate(client_wport, *aarq);
+  }
+  if (std::holds_alternative<dlms::ReleaseRequest>(request)) {
+    if (bool* flag = AssociationFlag(client_wport)) *flag = false;
+    return dlms::ReleaseResponse{};
+  }
+  const bool is_get = std::holds_alternative<dlms::GetRequest>(request);
+  const bool is_action = std::holds_alternative<dlms::ActionRequest>(request);
+  if (!is_get && !is_action) return Unsupported();
+  if (!associated(client_wport)) return NotAllowed();
+  if (is_get) return Get(std::get<dlms::GetRequest>(request));
+  return Act(client_wport, std::get<dlms::ActionRequest>(request));
+}
+
+dlms::Apdu CosemSession::Associate(uint16_t client_wport, const dlms::AssociationRequest& aarq) {
+  bool* flag = AssociationFlag(client_wport);
+  if (flag == nullptr || *flag) return Rejected(dlms::AcseDiagnostic::kNoReasonGiven);
+  uint32_t offered = dlms::kConformanceGet;
+  if (client_wport == dlms::kPublicClientSap) {
+    if (aarq.authentication != dlms::Authentication::kNone) {
+      return Rejected(dlms::AcseDiagnostic::kMechanismNameNotRecognised);
+    }
+  } else {
+    if (aarq.authentication != dlms::Authentication::kLowLevel) {
+      return Rejected(dlms::AcseDiagnostic::kAuthenticationRequired);
+    }
+    if (aarq.password != *password_) return Rejected(dlms::AcseDiagnostic::kAuthenticationFailure);
+    offered |= dlms::kConformanceAction;
+  }
+  *flag = true;
+  fleet_->CountSession(meter_);
+  dlms::AssociationResponse response;
+  response.result = dlms::AssociationResult::kAccepted;
+  response.diagnostic = dlms::AcseDiagnostic::kNull;
+  response.negotiated_conformance = aarq.proposed_conformance & offered;
+  response.server_max_receive_pdu_size = static_cast<uint16_t>(kMaxApduSize);
+  return response;
+}
+
+dlms::Apdu CosemSession::Get(const dlms::GetRequest& request) {
+  dlms::GetResponse response;
+  response.invoke_id_and_priority = request.invoke_id_and_priority;
+  const dlms::AttributeDescriptor& attribute = request.attribute;
+  const RelayReading relay = fleet_->ReadRelay(meter_);
+  const Target target = Resolve(attribute.class_id, attribute.instance, relay.has_relay);
+  if (target != Target::kRegister && target != Target::kRelay) {
+    response.result = TargetError(target);
+    return response;
+  }
+  if (request.has_access_selection) {
+    response.result = AccessResult::kReadWriteDenied;
+    return response;
+  }
+  if (attribute.attribute_id == 1) {
+    response.data = Data::OctetString(LogicalName(attribute.instance));
+  } else if (target == Target::kRegister) {
+    if (attribute.attribute_id == dlms::kRegisterValue) {
+      response.data = Data::DoubleLongUnsigned(fleet_->ReadRegister(meter_).value);
+    } else if (attribute.attribute_id == dlms::kRegisterScalerUnit) {
+      std::vector<Data> items;
+      items.push_back(Data::Integer(fleet_->ReadRegister(meter_).scaler));
+      items.push_back(Data::Enum(dlms::kUnitWattHour));
+      response.data = Data::Structure(std::move(items));
+    }
+  } else if (attribute.attribute_id == dlms::kOutputState) {
+    response.data = Data::Boolean(relay.output_state);
+  } else if (attribute.attribute_id == dlms::kControlState) {
+    response.data = Data::Enum(static_cast<uint8_t>(relay.control_state));
+  } else if (attribute.attribute_id == dlms::kControlMode) {
+    response.data = Data::Enum(static_cast<uint8_t>(relay.control_mode));
+  }
+  if (!response.data.has_value()) response.result = AccessResult::kObjectUndefined;
+  return response;
+}
+
+dlms::Apdu CosemSession::Act(uint16_t client_wport, const dlms::ActionRequest& request) {
+  dlms::ActionResponse response;
+  response.invoke_id_and_priority = request.invoke_id_and_priority;
+  const dlms::MethodDescriptor& method = request.method;
+  const Target target =
+      Resolve(method.class_id, method.instance, fleet_->ReadRelay(meter_).has_relay);
+  if (target != Target::kRegister && target != Target::kRelay) {
+    response.result = TargetError(target);
+    return response;
+  }
+  const bool relay_method = target == Target::kRelay &&
+                            (method.method_id == dlms::kRemoteDisconnect ||
+                             method.method_id == dlms::kRemoteReconnect);
+  if (client_wport != dlms::kMeterReaderClientSap || !relay_method) {
+    response.result = AccessResult::kReadWriteDenied;
+    return response;
+  }
+  const std::optional<Data>& parameters = request.parameters;
+  if (!parameters.has_value() || parameters->type() != dlms::DataType::kInteger ||
+      parameters->raw_integer() != 0) {
+    response.result = AccessResult::kTypeUnmatched;
+    return response;
+  }
+  const RelayTrigger trigger = method.method_id == dlms::kRemoteDisconnect
+                                   ? RelayTrigger::kRemoteDisconnect
+                                   : RelayTrigger::kRemoteReconnect;
+  switch (fleet_->RemoteRelay(meter_, trigger)) {
+    case RemoteResult::kDone:
+      response.result = AccessResult::kSuccess;
+      break;
+    case RemoteResult::kNoRelay:  // lost its relay since Resolve
+      response.result = AccessResult::kObjectUndefined;
+      break;
+    case RemoteResult::kRefusedByMode:
+    case RemoteResult::kRefusedByFault:
+      response.result = AccessResult::kReadWriteDenied;
+      break;
+  }
+  return response;
+}
+
+}  // namespace meter_sim

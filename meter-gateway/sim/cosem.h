@@ -1,0 +1,79 @@
+// CosemSession: the application layer of one simulated meter's DLMS session,
+// apart from sockets so that it can be tested on decoded APDUs.
+//
+// Associations (client wPort = client SAP; the server wPort is checked by the
+// transport):
+//   0x10 public client: lowest-level security, GET only. An AARQ asking for
+//        low-level security is rejected (mechanism-name-not-recognised).
+//   0x20 meter reader: low-level security with the meter password; GET and
+//        ACTION. No password: rejected, authentication-required; a wrong one:
+//        rejected, authentication-failure.
+//   any other client SAP: rejected-permanent, no-reason-given.
+// Each client SAP holds at most one association per connection; an AARQ from
+// a SAP already associated is rejected (no-reason-given) and the existing
+// association stays. RLRQ ends the SAP's association and is always answered
+// with RLRE.
+//
+// Objects: Register 1.0.1.8.0.255 (class 3, attributes 1-3) and, when the
+// meter has a relay, Disconnect control 0.0.96.3.10.255 (class 70,
+// attributes 1-4, methods 1-2). Results chosen where the standard leaves a
+// choice:
+//   GET/ACTION before the SAP is associated: Exception-Response
+//     (service-not-allowed, operation-not-possible), the session stays;
+//   unknown object, unknown attribute, relay object on a relay-less meter:
+//     object-undefined;
+//   a known logical name with another class id: object-class-inconsistent;
+//   GET with selective access (these attributes support none):
+//     read-write-denied;
+//   ACTION from the public client, under FAULT_REFUSE, in control mode 0, or
+//     a method other than 1-2 (e.g. the Register's reset): read-write-denied;
+//   ACTION parameters other than integer(0): type-unmatched;
+//   an APDU a client never sends (AARE, GET-Response, ...): Exception-Response
+//     (service-unknown, service-not-supported).
+#ifndef METER_GATEWAY_SIM_COSEM_H_
+#define METER_GATEWAY_SIM_COSEM_H_
+
+#include <cstdint>
+#include <string>
+
+#include "meter-gateway/dlms/apdu.h"
+#include "meter-gateway/sim/fleet.h"
+
+namespace meter_sim {
+
+// Largest APDU the simulated meters accept (and announce in the AARE).
+constexpr size_t kMaxApduSize = 2048;
+
+// Not thread-safe: one per connection, used by the event loop only.
+class CosemSession {
+ public:
+  // `fleet` and `password` are not owned and must outlive the session;
+  // `meter` is a valid index.
+  CosemSession(Fleet* fleet, int meter, const std::string* password)
+      : fleet_(fleet), meter_(meter), password_(password) {}
+
+  // Handle answers one decoded APDU that arrived from `client_wport`.
+  dlms::Apdu Handle(uint16_t client_wport, const dlms::Apdu& request);
+
+  // Unsupported is the answer to a well-formed APDU of a service outside
+  // the codec's subset (DecodeApdu returned Unimplemented).
+  static dlms::Apdu Unsupported();
+
+  bool associated(uint16_t client_wport) const;
+
+ private:
+  dlms::Apdu Associate(uint16_t client_wport, const dlms::AssociationRequest& aarq);
+  dlms::Apdu Get(const dlms::GetRequest& request);
+  dlms::Apdu Act(uint16_t client_wport, const dlms::ActionRequest& request);
+  bool* AssociationFlag(uint16_t client_wport);
+
+  Fleet* const fleet_;
+  const int meter_;
+  const std::string* const password_;
+  bool public_associated_ = false;
+  bool reader_associated_ = false;
+};
+
+}  // namespace meter_sim
+
+#endif  // METER_GATEWAY_SIM_COSEM_H_

@@ -1,0 +1,146 @@
+// meter-sim: a fleet of simulated DLMS/COSEM meters for tests, benchmarks and
+// the demo.
+//
+//   meter-sim --meters=10000 --dlms_port=4059 --control_listen=127.0.0.1:7070
+//             --directory_out=/tmp/meters.csv --ready_file=/tmp/meter-sim.ready
+//
+// Meter i answers DLMS on 127.(16 + i/62500).(1 + (i/250)%250).(1 + i%250),
+// port --dlms_port (see meter-gateway/sim/address.h); the control service is
+// metersim.v1.MeterSimService. SIGTERM or SIGINT: close everything, exit 0.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "glog/logging.h"
+#include "meter-gateway/sim/clock.h"
+#include "meter-gateway/sim/simulator.h"
+
+ABSL_FLAG(int32_t, meters, 10000, "number of simulated meters (1-999999)");
+ABSL_FLAG(std::string, id_prefix, "SIM", "meter ids are <id_prefix><6-digit index from 000001>");
+ABSL_FLAG(int32_t, control_mode, 4, "initial IC70 control_mode of every meter (0-6)");
+ABSL_FLAG(int64_t, load_w, 1000, "initial load of every meter, W");
+ABSL_FLAG(int32_t, scaler, 0, "register scaler (-3 to 6): the register reports Wh / 10^scaler");
+ABSL_FLAG(int32_t, dlms_port, 4059, "DLMS/COSEM TCP port of every meter; 0 picks a free port");
+ABSL_FLAG(std::string, bind, "0.0.0.0",
+          "IPv4 address for the DLMS socket; must cover 127.16.0.0/12, where the meters are");
+ABSL_FLAG(std::string, password, "12345678", "low-level-security password (client SAP 0x20)");
+ABSL_FLAG(absl::Duration, idle_timeout, absl::Seconds(30), "close DLMS connections idle this long");
+ABSL_FLAG(std::string, control_listen, "127.0.0.1:0",
+          "gRPC address of MeterSimService; port 0 picks a free port");
+ABSL_FLAG(std::string, ready_file, "",
+          "if set, written once serving: dlms_port=N and control_port=M lines");
+ABSL_FLAG(std::string, directory_out, "",
+          "if set, the meter directory CSV for the gateway is written here before --ready_file");
+
+namespace {
+
+absl::Status WriteFileAtomically(const std::string& path, const std::string& text, mode_t mode) {
+  const std::string tmp = absl::StrCat(path, ".tmp");
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+  size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = write(fd, text.data() + written, text.size() - written);
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
+  }
+  const bool ok = written == text.size() && fsync(fd) == 0;
+  close(fd);
+  if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  }
+  return absl::OkStatus();
+}
+
+// RaiseFileLimit lifts the soft descriptor limit to the hard one: every open
+// DLMS session is a descriptor and the default soft limit (1024) is far below
+// what a benchmark opens.
+void RaiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    PLOG(WARNING) << "cannot raise the descriptor limit above " << before;
+    return;
+  }
+  LOG(INFO) << "descriptor limit " << before << " -> " << limit.rlim_cur;
+}
+
+int Fail(const absl::Status& status) {
+  LOG(ERROR) << "meter-sim: " << status;
+  std::fprintf(stderr, "meter-sim: %s\n", status.ToString().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("meter-sim: a fleet of simulated DLMS/COSEM meters");
+  absl::ParseCommandLine(argc, argv);
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  FLAGS_logtostderr = true;
+  google::InitGoogleLogging(argv[0]);
+
+  // Block the stop signals in every thread; main waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  RaiseFileLimit();
+
+  meter_sim::SimulatorOptions options;
+  options.fleet.meters = absl::GetFlag(FLAGS_meters);
+  options.fleet.id_prefix = absl::GetFlag(FLAGS_id_prefix);
+  options.fleet.control_mode = absl::GetFlag(FLAGS_control_mode);
+  options.fleet.load_w = absl::GetFlag(FLAGS_load_w);
+  options.fleet.scaler = absl::GetFlag(FLAGS_scaler);
+  options.dlms.port = absl::GetFlag(FLAGS_dlms_port);
+  options.dlms.bind = absl::GetFlag(FLAGS_bind);
+  options.dlms.password = absl::GetFlag(FLAGS_password);
+  options.dlms.idle_timeout = absl::GetFlag(FLAGS_idle_timeout);
+  options.control_listen = absl::GetFlag(FLAGS_control_listen);
+  if (options.dlms.idle_timeout <= absl::ZeroDuration()) {
+    return Fail(absl::InvalidArgumentError("--idle_timeout must be positive"));
+  }
+
+  meter_sim::SystemMonotonicClock clock;
+  absl::StatusOr<std::unique_ptr<meter_sim::Simulator>> sim =
+      meter_sim::Simulator::Start(options, &clock);
+  if (!sim.ok()) return Fail(sim.status());
+
+  if (const std::string path = absl::GetFlag(FLAGS_directory_out); !path.empty()) {
+    absl::Status written = WriteFileAtomically(path, (*sim)->DirectoryCsv(), 0644);
+    if (!written.ok()) return Fail(written);
+    LOG(INFO) << "wrote the directory of " << (*sim)->fleet().size() << " meters to " << path;
+  }
+  if (const std::string path = absl::GetFlag(FLAGS_ready_file); !path.empty()) {
+    absl::Status ready = WriteFileAtomically(
+        path,
+        absl::StrCat("dlms_port=", (*sim)->dlms_port(), "\ncontrol_port=", (*sim)->control_port(),
+                     "\n"),
+        0644);
+    if (!ready.ok()) return Fail(ready);
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  LOG(INFO) << "received " << strsignal(signal_number);
+  (*sim)->Shutdown();
+  const metersim::v1::FleetSummary summary = (*sim)->fleet().Summary();
+  sim->reset();
+  LOG(INFO) << "meter-sim stopped cleanly: " << summary.sessions() << " sessions, "
+            << summary.relay_operations() << " relay operations, " << summary.sessions_dropped()
+            << " sessions dropped";
+  return 0;
+}
