@@ -408,6 +408,10 @@ absl::StatusOr<HttpResponse> WalletdProcess::HttpGet(absl::string_view path) con
   if (http_port_ <= 0) {
     return absl::FailedPreconditionError("walletd has no HTTP listener");
   }
+  return HttpGetLocal(http_port_, path);
+}
+
+absl::StatusOr<HttpResponse> HttpGetLocal(int port, absl::string_view path) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return ErrnoStatus("socket");
   absl::Cleanup closer = [fd] { close(fd); };
@@ -416,11 +420,11 @@ absl::StatusOr<HttpResponse> WalletdProcess::HttpGet(absl::string_view path) con
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
   sockaddr_in address{};
   address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(http_port_));
+  address.sin_port = htons(static_cast<uint16_t>(port));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
     return absl::UnavailableError(
-        absl::StrCat("connect to HTTP port ", http_port_, ": ", std::strerror(errno)));
+        absl::StrCat("connect to HTTP port ", port, ": ", std::strerror(errno)));
   }
   // HTTP/1.0: the server closes the connection after the response, so the
   // body ends at EOF and no chunked decoding is needed.

@@ -185,6 +185,10 @@ class WalletdProcess final {
   bool keep_temp_dir_on_destroy_ = false;
 };
 
+// HttpGetLocal fetches `path` from an HTTP listener on 127.0.0.1:`port` with
+// a 10 second timeout; errors as WalletdProcess::HttpGet.
+absl::StatusOr<HttpResponse> HttpGetLocal(int port, absl::string_view path);
+
 // ConfigureContext sets the API key metadata and a deadline `timeout` from now
 // on `context`, which must not have been used for a call yet.
 void ConfigureContext(grpc::ClientContext* context, absl::string_view api_key,

@@ -1,0 +1,245 @@
+// relay_bench: the meter loop's speed, end to end, on real processes: walletd,
+// meter-gatewayd and a meter-sim fleet.
+//
+//   relay_bench [--meters=10000] [--restore_meters=1000] [--concurrency=64]
+//
+// 1. Restore latency. --restore_meters meters run out of credit (a policy
+//    with no notice period and no cutoff calendar), are cut, then recharged
+//    one at a time: the latency is from the recharge's acknowledgement to the
+//    simulated relay closing (meter-sim's WatchRelay event, both on
+//    CLOCK_MONOTONIC).
+// 2. Bulk throughput. Every meter gets an admin hold "keep disconnected" at
+//    once: commands confirmed per second, from the first hold to the last
+//    outcome meter-gatewayd reported to walletd.
+//
+// Prints figures as it goes and, last, one JSON line with restore_p50_ms,
+// restore_p99_ms and confirmed_per_s.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "tests/testing/bench_util.h"
+#include "tests/testing/meter_fleet.h"
+#include "wallet/v1/meter.grpc.pb.h"
+
+ABSL_FLAG(int32_t, meters, 10'000, "simulated meters, all cut in the bulk phase");
+ABSL_FLAG(int32_t, restore_meters, 1'000, "meters cut for non-payment and recharged one by one");
+ABSL_FLAG(int32_t, concurrency, 64, "meter-gatewayd's DLMS sessions at once");
+ABSL_FLAG(int32_t, holds_in_flight, 64, "SetHold calls in flight in the bulk phase");
+
+namespace {
+
+using namespace wallet::testing;  // NOLINT: a benchmark's main file
+namespace v1 = ::wallet::v1;
+namespace sim = ::metersim::v1;
+
+constexpr char kBenchPolicy[] = R"(
+utility: "relay bench"
+defaults {
+  emergency_credit_paise: 0
+  notice_days: 0
+  reconnection_fee_paise: 0
+  restore_threshold_paise: 0
+  grace_days: 0
+}
+)";
+
+int64_t MonotonicUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// RelayWatch records when each meter's relay last closed, from meter-sim's
+// event stream.
+class RelayWatch {
+ public:
+  explicit RelayWatch(sim::MeterSimService::Stub& stub) {
+    reader_ = stub.WatchRelay(&context_, sim::WatchRelayRequest());
+    thread_ = std::thread([this] {
+      sim::RelayEvent e;
+      while (reader_->Read(&e)) {
+        absl::MutexLock lock(&mu_);
+        (e.control_state() == 1 ? closed_us_ : opened_us_)[e.meter_id()] = e.monotonic_us();
+      }
+    });
+  }
+  ~RelayWatch() {
+    context_.TryCancel();
+    thread_.join();
+  }
+  std::optional<int64_t> ClosedUs(const std::string& meter) {
+    absl::MutexLock lock(&mu_);
+    auto it = closed_us_.find(meter);
+    return it == closed_us_.end() ? std::nullopt : std::optional<int64_t>(it->second);
+  }
+  size_t opened() {
+    absl::MutexLock lock(&mu_);
+    return opened_us_.size();
+  }
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<sim::RelayEvent>> reader_;
+  std::thread thread_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, int64_t> closed_us_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, int64_t> opened_us_ ABSL_GUARDED_BY(mu_);
+};
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "relay_bench: %s\n", status.ToString().c_str());
+  return 1;
+}
+
+absl::StatusOr<sim::FleetSummary> Summary(MeterFleet& fleet) {
+  sim::FleetSummary summary;
+  grpc::ClientContext context;
+  grpc::Status s = fleet.sim_control().GetFleetSummary(&context, sim::FleetSummaryRequest(), &summary);
+  if (!s.ok()) return ToStatus(s, "GetFleetSummary");
+  return summary;
+}
+
+// CutForNonPayment sends two zero-consumption readings per meter: the second
+// makes walletd evaluate a wallet with no credit and order the cut.
+absl::Status CutForNonPayment(MeterFleet& fleet, int count) {
+  auto ingest = v1::MeterIngestService::NewStub(fleet.walletd().NewChannel());
+  const int64_t now_us = absl::ToUnixMicros(absl::Now());
+  for (int base = 0; base < count; base += 1000) {
+    for (int step = 0; step < 2; ++step) {
+      v1::IngestReadingsRequest r;
+      r.set_batch_id(absl::StrCat("bench-cut-", base, "-", step));
+      for (int i = base; i < std::min(count, base + 1000); ++i) {
+        v1::Reading& reading = *r.add_readings();
+        reading.set_meter_id(fleet.meter_id(i));
+        reading.set_register_wh(0);
+        reading.set_meter_time_us(now_us - (2 - step) * 1'000'000);
+      }
+      v1::IngestReadingsResponse response;
+      grpc::Status s = ingest->IngestReadings(MakeContext(fleet.gateway_key()).get(), r, &response);
+      if (!s.ok()) return ToStatus(s, "IngestReadings");
+    }
+  }
+  return absl::OkStatus();
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  const int meters = absl::GetFlag(FLAGS_meters);
+  const int restore_meters = std::min(meters, absl::GetFlag(FLAGS_restore_meters));
+
+  FleetOptions options;
+  options.walletd = WALLETD_PATH;
+  options.meter_sim = METER_SIM_PATH;
+  options.gatewayd = METER_GATEWAYD_PATH;
+  options.meters = meters;
+  options.policy = kBenchPolicy;
+  options.sim_args = {"--load_w=0"};
+  options.walletd_args = {"--notification_log=none"};
+  options.gateway_args = {absl::StrCat("--concurrency=", absl::GetFlag(FLAGS_concurrency)),
+                          "--read_interval=0"};
+  const absl::Time setup_start = absl::Now();
+  absl::StatusOr<std::unique_ptr<MeterFleet>> started = MeterFleet::Start(options);
+  if (!started.ok()) return Fail(started.status());
+  MeterFleet& fleet = **started;
+  std::printf("fleet: %d simulated meters registered in walletd, gateway with %d sessions (%.1f s)\n",
+              meters, absl::GetFlag(FLAGS_concurrency),
+              absl::ToDoubleSeconds(absl::Now() - setup_start));
+  RelayWatch watch(fleet.sim_control());
+
+  // ---- restore latency
+  if (absl::Status s = CutForNonPayment(fleet, restore_meters); !s.ok()) return Fail(s);
+  if (!MeterFleet::WaitFor([&] { return static_cast<int>(watch.opened()) >= restore_meters; },
+                           absl::Seconds(120))) {
+    return Fail(absl::DeadlineExceededError("meters were not cut for non-payment"));
+  }
+  std::printf("cut for non-payment: %d meters\n", restore_meters);
+  std::vector<double> latencies_ms;
+  for (int i = 0; i < restore_meters; ++i) {
+    const std::string& m = fleet.meter_id(i);
+    if (absl::Status s = fleet.Recharge(m, 10'000); !s.ok()) return Fail(s);
+    const int64_t acked_us = MonotonicUs();
+    std::optional<int64_t> closed;
+    if (!MeterFleet::WaitFor([&] { return (closed = watch.ClosedUs(m)).has_value(); },
+                             absl::Seconds(10))) {
+      return Fail(absl::DeadlineExceededError(absl::StrCat(m, " was not restored")));
+    }
+    latencies_ms.push_back(std::max<int64_t>(0, *closed - acked_us) / 1000.0);
+  }
+  const double p50 = Percentile(latencies_ms, 0.50);
+  const double p99 = Percentile(latencies_ms, 0.99);
+  std::printf("restore (recharge acknowledged -> relay closed), %d meters: p50 %.1f ms, p99 %.1f ms, "
+              "max %.1f ms\n",
+              restore_meters, p50, p99, Percentile(latencies_ms, 1.0));
+
+  // ---- bulk disconnect
+  absl::StatusOr<double> confirmed_before = fleet.GatewayMetric("gateway_relay_confirmed_total");
+  if (!confirmed_before.ok()) return Fail(confirmed_before.status());
+  const double cpu_walletd = ProcessCpuSeconds(fleet.walletd().pid());
+  const double cpu_gateway = ProcessCpuSeconds(fleet.gateway()->pid());
+  const double cpu_sim = ProcessCpuSeconds(fleet.sim().pid());
+  const absl::Time bulk_start = absl::Now();
+  std::atomic<int> next{0};
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> holders;
+  for (int t = 0; t < absl::GetFlag(FLAGS_holds_in_flight); ++t) {
+    holders.emplace_back([&] {
+      for (int i = next++; i < meters && !failed; i = next++) {
+        if (!fleet.SetHold(fleet.meter_id(i), v1::HOLD_KEEP_DISCONNECTED).ok()) failed = true;
+      }
+    });
+  }
+  for (std::thread& t : holders) t.join();
+  if (failed) return Fail(absl::InternalError("SetHold failed"));
+  const absl::Time holds_done = absl::Now();
+  double confirmed = 0;
+  if (!MeterFleet::WaitFor(
+          [&] {
+            absl::StatusOr<double> now = fleet.GatewayMetric("gateway_relay_confirmed_total");
+            confirmed = now.ok() ? *now - *confirmed_before : confirmed;
+            return confirmed >= meters;
+          },
+          absl::Seconds(300))) {
+    return Fail(absl::DeadlineExceededError(absl::StrCat("only ", confirmed, " confirmed")));
+  }
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - bulk_start);
+  const double per_s = meters / seconds;
+  std::printf("bulk disconnect: %d commands confirmed end to end in %.2f s = %.0f/s "
+              "(holds issued in %.2f s)\n",
+              meters, seconds, per_s, absl::ToDoubleSeconds(holds_done - bulk_start));
+  std::printf("cpu over the bulk phase: walletd %.2f, meter-gatewayd %.2f, meter-sim %.2f cores\n",
+              (ProcessCpuSeconds(fleet.walletd().pid()) - cpu_walletd) / seconds,
+              (ProcessCpuSeconds(fleet.gateway()->pid()) - cpu_gateway) / seconds,
+              (ProcessCpuSeconds(fleet.sim().pid()) - cpu_sim) / seconds);
+  absl::StatusOr<sim::FleetSummary> summary = Summary(fleet);
+  if (summary.ok()) {
+    std::printf("meter-sim: %d disconnected of %d, %llu sessions, %llu relay operations\n",
+                summary->disconnected(), summary->meters(),
+                static_cast<unsigned long long>(summary->sessions()),
+                static_cast<unsigned long long>(summary->relay_operations()));
+  }
+  if (absl::Status s = fleet.StopGateway(); !s.ok()) return Fail(s);
+  std::printf(
+      "{\"restore_p50_ms\": %.2f, \"restore_p99_ms\": %.2f, \"confirmed_per_s\": %.0f, "
+      "\"meters\": %d, \"restore_meters\": %d, \"concurrency\": %d}\n",
+      p50, p99, per_s, meters, restore_meters, absl::GetFlag(FLAGS_concurrency));
+  return 0;
+}

@@ -1,0 +1,239 @@
+#include "tests/testing/meter_fleet.h"
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "grpcpp/create_channel.h"
+
+namespace wallet::testing {
+namespace {
+
+absl::Status WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  return out ? absl::OkStatus() : absl::InternalError(absl::StrCat("cannot write ", path));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<MeterFleet>> MeterFleet::Start(FleetOptions options) {
+  std::unique_ptr<MeterFleet> fleet(new MeterFleet(std::move(options)));
+  absl::Status setup = fleet->Setup();
+  if (!setup.ok()) return setup;
+  return fleet;
+}
+
+absl::Status MeterFleet::Setup() {
+  const std::string tariffs = dir() + "/tariffs.textproto";
+  const std::string policy = dir() + "/policy.textproto";
+  if (absl::Status s = WriteFile(tariffs, options_.tariff); !s.ok()) return s;
+  if (absl::Status s = WriteFile(policy, options_.policy); !s.ok()) return s;
+
+  WalletdOptions walletd;
+  walletd.binary = options_.walletd;
+  walletd.extra_args = {"--settable_clock", "--tariffs=" + tariffs, "--policy=" + policy};
+  walletd.extra_args.insert(walletd.extra_args.end(), options_.walletd_args.begin(),
+                            options_.walletd_args.end());
+  absl::StatusOr<std::unique_ptr<WalletdProcess>> started = WalletdProcess::Start(walletd);
+  if (!started.ok()) return started.status();
+  walletd_ = *std::move(started);
+  admin_ = v1::AdminService::NewStub(walletd_->NewChannel());
+  retailer_ = v1::RetailerService::NewStub(walletd_->NewChannel());
+
+  ChildOptions sim;
+  sim.binary = options_.meter_sim;
+  sim.args = {absl::StrCat("--meters=", options_.meters), "--dlms_port=0",
+              "--control_listen=127.0.0.1:0", "--directory_out=" + dir() + "/meters.csv"};
+  sim.args.insert(sim.args.end(), options_.sim_args.begin(), options_.sim_args.end());
+  sim.log_path = dir() + "/meter-sim.log";
+  sim.ready_path = dir() + "/meter-sim.ready";
+  absl::StatusOr<std::unique_ptr<ChildProcess>> sim_started = ChildProcess::Start(sim);
+  if (!sim_started.ok()) return sim_started.status();
+  sim_ = *std::move(sim_started);
+  absl::StatusOr<int> control_port = sim_->ReadyInt("control_port");
+  if (!control_port.ok()) return control_port.status();
+  sim_control_ = metersim::v1::MeterSimService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", *control_port), grpc::InsecureChannelCredentials()));
+
+  if (absl::Status s = RegisterMeters(); !s.ok()) return s;
+  return options_.start_gateway ? StartGateway() : absl::OkStatus();
+}
+
+absl::Status MeterFleet::RegisterMeters() {
+  std::ifstream in(dir() + "/meters.csv");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    meter_ids_.push_back(line.substr(0, line.find(',')));
+  }
+  if (static_cast<int>(meter_ids_.size()) != options_.meters) {
+    return absl::InternalError(absl::StrCat("meter-sim listed ", meter_ids_.size(), " meters"));
+  }
+  TopologyOptions topology;
+  topology.meters = 0;
+  topology.meter_gateway_key = true;
+  topology.id_prefix = "fleet-";
+  absl::StatusOr<Topology> made = CreateTestTopology(*admin_, admin_key(), topology);
+  if (!made.ok()) return made.status();
+  retailer_key_ = made->retailer_keys[0];
+  gateway_key_path_ = dir() + "/gateway.key";
+  if (absl::Status s = WriteFile(gateway_key_path_, made->meter_gateway_key + "\n"); !s.ok()) {
+    return s;
+  }
+  gateway_key_ = made->meter_gateway_key;
+  // Many registrations in flight share walletd's group commits.
+  constexpr int kThreads = 32;
+  std::vector<absl::Status> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t, &results] {
+      for (size_t i = t; i < meter_ids_.size() && results[t].ok(); i += kThreads) {
+        results[t] = RegisterMeter(i);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const absl::Status& s : results) {
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MeterFleet::RegisterMeter(size_t i) {
+  {
+    v1::RegisterMeterRequest r;
+    r.set_request_id(absl::StrCat("fleet-register-", i));
+    v1::Meter& m = *r.mutable_meter();
+    m.set_meter_id(meter_ids_[i]);
+    m.set_consumer_id(absl::StrCat("FC", i));
+    m.set_category(v1::DOMESTIC);
+    m.set_circle("Bilaspur");
+    m.set_division("City-1");
+    m.set_subdivision("Sarkanda");
+    m.set_sanctioned_load_w(options_.sanctioned_load_w);
+    m.set_tariff_id("FLEET");
+    r.mutable_consumer()->set_consumer_id(m.consumer_id());
+    r.mutable_consumer()->set_name(absl::StrCat("Consumer ", i));
+    r.mutable_consumer()->set_phone(absl::StrCat("+9198", 10000000 + i));
+    v1::RegisterMeterResponse response;
+    return ToStatus(admin_->RegisterMeter(MakeContext(admin_key()).get(), r, &response),
+                    "RegisterMeter");
+  }
+}
+
+absl::Status MeterFleet::StartGateway() {
+  ChildOptions gateway;
+  gateway.binary = options_.gatewayd;
+  gateway.args = {"--wallet=" + walletd_->target(), "--api_key_file=" + gateway_key_path_,
+                  "--meters=" + dir() + "/meters.csv", "--http_listen=127.0.0.1:0"};
+  gateway.args.insert(gateway.args.end(), options_.gateway_args.begin(),
+                      options_.gateway_args.end());
+  gateway.log_path = dir() + "/meter-gatewayd.log";
+  gateway.ready_path = dir() + "/meter-gatewayd.ready";
+  absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(gateway);
+  if (!started.ok()) return started.status();
+  gateway_ = *std::move(started);
+  return absl::OkStatus();
+}
+
+absl::Status MeterFleet::StopGateway() {
+  if (gateway_ == nullptr) return absl::OkStatus();
+  absl::StatusOr<int> code = gateway_->Terminate();
+  if (!code.ok()) return code.status();
+  gateway_.reset();
+  return *code == 0 ? absl::OkStatus()
+                    : absl::InternalError(absl::StrCat("meter-gatewayd exited with ", *code));
+}
+
+absl::Status MeterFleet::Recharge(const std::string& meter_id, int64_t amount_paise) {
+  v1::RetailerRechargeRequest r;
+  r.set_request_id(absl::StrCat("fleet-recharge-", ++request_));
+  r.set_meter_id(meter_id);
+  r.set_amount_paise(amount_paise);
+  v1::RetailerRechargeResponse response;
+  return ToStatus(retailer_->Recharge(MakeContext(retailer_key_).get(), r, &response),
+                  "Recharge");
+}
+
+absl::Status MeterFleet::SetHold(const std::string& meter_id, v1::Hold hold) {
+  v1::SetHoldRequest r;
+  r.set_request_id(absl::StrCat("fleet-hold-", ++request_));
+  r.set_meter_id(meter_id);
+  r.set_hold(hold);
+  r.set_reason("fleet test");
+  v1::SetHoldResponse response;
+  return ToStatus(admin_->SetHold(MakeContext(admin_key()).get(), r, &response), "SetHold");
+}
+
+absl::Status MeterFleet::SetClock(absl::Time t) {
+  v1::SetClockRequest r;
+  r.set_now_us(absl::ToUnixMicros(t));
+  v1::SetClockResponse response;
+  return ToStatus(admin_->SetClock(MakeContext(admin_key()).get(), r, &response), "SetClock");
+}
+
+absl::StatusOr<v1::MeterState> MeterFleet::WalletState(const std::string& meter_id) {
+  v1::GetMeterRequest r;
+  r.set_meter_id(meter_id);
+  v1::MeterState state;
+  grpc::Status s = admin_->GetMeterState(MakeContext(admin_key()).get(), r, &state);
+  if (!s.ok()) return ToStatus(s, "GetMeterState");
+  return state;
+}
+
+absl::StatusOr<metersim::v1::Meter> MeterFleet::SimMeter(const std::string& meter_id) {
+  metersim::v1::GetMeterRequest r;
+  r.set_meter_id(meter_id);
+  metersim::v1::Meter meter;
+  grpc::ClientContext context;
+  grpc::Status s = sim_control_->GetMeter(&context, r, &meter);
+  if (!s.ok()) return ToStatus(s, "GetMeter");
+  return meter;
+}
+
+absl::StatusOr<metersim::v1::Meter> MeterFleet::Configure(
+    const metersim::v1::ConfigureMeterRequest& r) {
+  metersim::v1::Meter meter;
+  grpc::ClientContext context;
+  grpc::Status s = sim_control_->ConfigureMeter(&context, r, &meter);
+  if (!s.ok()) return ToStatus(s, "ConfigureMeter");
+  return meter;
+}
+
+std::string MeterFleet::NotificationLog() const {
+  std::ifstream in(walletd_->data_dir() + "/notifications.log");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+absl::StatusOr<double> MeterFleet::GatewayMetric(const std::string& name) {
+  if (gateway_ == nullptr) return absl::FailedPreconditionError("no gateway");
+  absl::StatusOr<int> port = gateway_->ReadyInt("http_port");
+  if (!port.ok()) return port.status();
+  absl::StatusOr<HttpResponse> page = HttpGetLocal(*port, "/metrics");
+  if (!page.ok()) return page.status();
+  for (absl::string_view line : absl::StrSplit(page->body, '\n')) {
+    if (absl::ConsumePrefix(&line, name) && absl::ConsumePrefix(&line, " ")) {
+      double v = 0;
+      if (absl::SimpleAtod(line, &v)) return v;
+    }
+  }
+  return absl::NotFoundError(absl::StrCat("no metric ", name));
+}
+
+bool MeterFleet::WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (!done()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return true;
+}
+
+}  // namespace wallet::testing
