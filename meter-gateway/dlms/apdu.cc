@@ -756,8 +756,13 @@ struct Encoder {
     return out;
   }
   std::string operator()(const ExceptionResponse& response) const {
-    return {static_cast<char>(kExceptionResponseTag), static_cast<char>(response.state_error),
-            static_cast<char>(response.service_error)};
+    std::string out = {static_cast<char>(kExceptionResponseTag),
+                       static_cast<char>(response.state_error),
+                       static_cast<char>(response.service_error)};
+    // invocation-counter-error must carry a counter; ExceptionResponse does
+    // not keep the one received, so zero keeps the encoding decodable.
+    if (response.service_error == kInvocationCounterError) AppendU32(0, &out);
+    return out;
   }
 };
 

@@ -1,1 +1,6 @@
-# Tests of meter-gateway/dlms.
+# Tests of meter-gateway/dlms: codec vectors from the Green Book, and the
+# client against a scripted meter on a loopback socket.
+add_executable(dlms_test meter-gateway/dlms_test.cc)
+target_compile_options(dlms_test PRIVATE ${WALLET_WARNINGS})
+target_link_libraries(dlms_test PRIVATE dlms absl::synchronization GTest::gmock GTest::gtest_main)
+gtest_discover_tests(dlms_test DISCOVERY_TIMEOUT 60)

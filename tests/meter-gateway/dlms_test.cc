@@ -1,0 +1,1089 @@
+// Tests of the DLMS/COSEM codec (A-XDR, APDUs, TCP wrapper) against byte
+// strings from the DLMS UA Green Book, and of the blocking client against a
+// scripted meter on a real loopback socket.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "meter-gateway/dlms/apdu.h"
+#include "meter-gateway/dlms/axdr.h"
+#include "meter-gateway/dlms/client.h"
+#include "meter-gateway/dlms/wrapper.h"
+
+namespace dlms {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Bytes turns "60 1D A1 ..." into raw bytes.
+std::string Bytes(absl::string_view hex) {
+  std::string compact;
+  for (char c : hex) {
+    if (!absl::ascii_isspace(static_cast<unsigned char>(c))) compact.push_back(c);
+  }
+  return absl::HexStringToBytes(compact);
+}
+
+std::string Hex(absl::string_view bytes) {
+  std::string hex = absl::AsciiStrToUpper(absl::BytesToHexString(bytes));
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    if (i > 0) out.push_back(' ');
+    out.append(hex, i, 2);
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ Vectors
+
+constexpr absl::string_view kAarqNoSecurity =
+    "60 1D A1 09 06 07 60 85 74 05 08 01 01 BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 00 7E 1F 04 B0";
+constexpr absl::string_view kAarqLls =
+    "60 36 A1 09 06 07 60 85 74 05 08 01 01 8A 02 07 80 8B 07 60 85 74 05 08 02 01 AC 0A 80 08 "
+    "31 32 33 34 35 36 37 38 BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 00 7E 1F 04 B0";
+constexpr absl::string_view kAareAccepted =
+    "61 29 A1 09 06 07 60 85 74 05 08 01 01 A2 03 02 01 00 A3 05 A1 03 02 01 00 BE 10 04 0E 08 "
+    "00 06 5F 1F 04 00 00 50 1F 01 F4 00 07";
+constexpr absl::string_view kAareRejectedAuth =
+    "61 17 A1 09 06 07 60 85 74 05 08 01 01 A2 03 02 01 01 A3 05 A1 03 02 01 0D";
+constexpr absl::string_view kRlrq = "62 03 80 01 00";
+constexpr absl::string_view kRlre = "63 03 80 01 00";
+constexpr absl::string_view kGetRegisterValue = "C0 01 C1 00 03 01 00 01 08 00 FF 02 00";
+constexpr absl::string_view kGetResponseValue = "C4 01 C1 00 06 00 01 E2 40";
+constexpr absl::string_view kGetResponseUndefined = "C4 01 C1 01 04";
+constexpr absl::string_view kActionRemoteDisconnect = "C3 01 C1 00 46 00 00 60 03 0A FF 01 01 0F 00";
+constexpr absl::string_view kActionResponseSuccess = "C7 01 C1 00 00";
+constexpr absl::string_view kException = "D8 01 02";
+
+AssociationRequest VectorAarq() {
+  AssociationRequest aarq;
+  aarq.proposed_conformance = 0x007E1F;
+  aarq.max_receive_pdu_size = 0x04B0;
+  return aarq;
+}
+
+AssociationResponse VectorAare() {
+  AssociationResponse aare;
+  aare.negotiated_conformance = 0x00501F;
+  aare.server_max_receive_pdu_size = 0x01F4;
+  return aare;
+}
+
+std::vector<std::string> AllVectors() {
+  std::vector<std::string> out;
+  for (absl::string_view v :
+       {kAarqNoSecurity, kAarqLls, kAareAccepted, kAareRejectedAuth, kRlrq, kRlre,
+        kGetRegisterValue, kGetResponseValue, kGetResponseUndefined, kActionRemoteDisconnect,
+        kActionResponseSuccess, kException}) {
+    out.push_back(Bytes(v));
+  }
+  return out;
+}
+
+// -------------------------------------------------------------------- A-XDR
+
+struct DataCase {
+  Data value;
+  absl::string_view hex;
+};
+
+std::vector<DataCase> DataCases() {
+  return {
+      {Data::Null(), "00"},
+      {Data::Boolean(true), "03 01"},
+      {Data::Boolean(false), "03 00"},
+      {Data::BitString(Bytes("A5 F0"), 12), "04 0C A5 F0"},
+      {Data::BitString("", 0), "04 00"},
+      {Data::DoubleLong(-2), "05 FF FF FF FE"},
+      {Data::DoubleLongUnsigned(123456), "06 00 01 E2 40"},
+      {Data::OctetString(Bytes("01 02")), "09 02 01 02"},
+      {Data::OctetString(""), "09 00"},
+      {Data::VisibleString("AB"), "0A 02 41 42"},
+      {Data::Integer(-1), "0F FF"},
+      {Data::Long(-300), "10 FE D4"},
+      {Data::Unsigned(200), "11 C8"},
+      {Data::LongUnsigned(0x04B0), "12 04 B0"},
+      {Data::Long64(-1), "14 FF FF FF FF FF FF FF FF"},
+      {Data::Long64Unsigned(uint64_t{1} << 63), "15 80 00 00 00 00 00 00 00"},
+      {Data::Enum(30), "16 1E"},
+      // Register scaler_unit: scaler 0, unit Wh.
+      {Data::Structure({Data::Integer(0), Data::Enum(kUnitWattHour)}), "02 02 0F 00 16 1E"},
+      {Data::Array({Data::LongUnsigned(1), Data::LongUnsigned(2)}), "01 02 12 00 01 12 00 02"},
+      {Data::Array({}), "01 00"},
+      // A date-time octet-string inside a structure, as in profile entries.
+      {Data::Structure({Data::OctetString(Bytes("07 E8 01 0F 01 0C 00 00 00 80 00 00")),
+                        Data::DoubleLongUnsigned(7)}),
+       "02 02 09 0C 07 E8 01 0F 01 0C 00 00 00 80 00 00 06 00 00 00 07"},
+  };
+}
+
+TEST(AxdrTest, EncodesEveryType) {
+  for (const DataCase& c : DataCases()) {
+    std::string out;
+    EncodeData(c.value, &out);
+    EXPECT_EQ(Hex(out), Hex(Bytes(c.hex))) << c.value.ToString();
+  }
+}
+
+TEST(AxdrTest, DecodesEveryType) {
+  for (const DataCase& c : DataCases()) {
+    const std::string bytes = Bytes(c.hex);
+    Reader reader(bytes);
+    absl::StatusOr<Data> back = DecodeData(reader);
+    ASSERT_TRUE(back.ok()) << c.hex << ": " << back.status();
+    EXPECT_EQ(*back, c.value) << back->ToString() << " vs " << c.value.ToString();
+    EXPECT_TRUE(reader.done()) << c.hex;
+  }
+}
+
+TEST(AxdrTest, TruncationAtEveryOffsetIsAnError) {
+  for (const DataCase& c : DataCases()) {
+    const std::string bytes = Bytes(c.hex);
+    for (size_t n = 0; n < bytes.size(); ++n) {
+      Reader reader(absl::string_view(bytes).substr(0, n));
+      EXPECT_FALSE(DecodeData(reader).ok()) << c.hex << " cut at " << n;
+    }
+  }
+}
+
+TEST(AxdrTest, AppendLengthUsesShortestForm) {
+  const std::vector<std::pair<size_t, absl::string_view>> cases = {
+      {0, "00"},         {0x7F, "7F"},          {0x80, "81 80"},
+      {0xFF, "81 FF"},   {0x100, "82 01 00"},   {0xFFFF, "82 FF FF"},
+      {0x10000, "83 01 00 00"},
+  };
+  for (const auto& [length, hex] : cases) {
+    std::string out;
+    AppendLength(length, &out);
+    EXPECT_EQ(Hex(out), Hex(Bytes(hex))) << length;
+  }
+}
+
+TEST(AxdrTest, LongOctetStringsRoundTrip) {
+  for (size_t size : {0x7Fu, 0x80u, 0x81u, 0xFFu, 0x100u, 300u, 0x1234u}) {
+    const Data value = Data::OctetString(std::string(size, 'x'));
+    std::string out;
+    EncodeData(value, &out);
+    std::string header;
+    AppendLength(size, &header);
+    EXPECT_EQ(out.substr(1, header.size()), header) << size;
+    Reader reader(out);
+    absl::StatusOr<Data> back = DecodeData(reader);
+    ASSERT_TRUE(back.ok()) << size << ": " << back.status();
+    EXPECT_EQ(*back, value);
+    EXPECT_TRUE(reader.done());
+  }
+}
+
+TEST(AxdrTest, ReadLength) {
+  {
+    const std::string bytes = Bytes("81 05 AA BB CC DD EE");  // long form, not minimal
+    Reader reader(bytes);
+    size_t length = 0;
+    ASSERT_TRUE(reader.ReadLength(&length));
+    EXPECT_EQ(length, 5u);
+    EXPECT_EQ(reader.remaining(), 5u);
+  }
+  {
+    const std::string bytes = Bytes("82 00 02 AA BB");
+    Reader reader(bytes);
+    size_t length = 0;
+    ASSERT_TRUE(reader.ReadLength(&length));
+    EXPECT_EQ(length, 2u);
+  }
+  for (absl::string_view bad : {
+           "",                      // nothing
+           "80",                    // indefinite form
+           "85 00 00 00 00 01 AA",  // 5-byte length field
+           "81",                    // truncated length field
+           "82 00",                 // truncated length field
+           "03 AA BB",              // longer than the input
+           "84 FF FF FF FF AA",     // far longer than the input
+       }) {
+    const std::string bytes = Bytes(bad);
+    Reader reader(bytes);
+    size_t length = 0;
+    EXPECT_FALSE(reader.ReadLength(&length)) << bad;
+    EXPECT_EQ(reader.remaining(), bytes.size()) << bad << ": consumed on failure";
+  }
+}
+
+TEST(AxdrTest, ReaderConsumesNothingOnFailure) {
+  const std::string bytes = Bytes("01 02 03");
+  Reader reader(bytes);
+  uint32_t v32;
+  uint64_t v64;
+  absl::string_view view;
+  EXPECT_FALSE(reader.ReadU32(&v32));
+  EXPECT_FALSE(reader.ReadU64(&v64));
+  EXPECT_FALSE(reader.ReadBytes(4, &view));
+  EXPECT_EQ(reader.remaining(), 3u);
+  uint16_t v16;
+  ASSERT_TRUE(reader.ReadU16(&v16));
+  EXPECT_EQ(v16, 0x0102);
+}
+
+TEST(AxdrTest, RefusesBadInput) {
+  for (absl::string_view bad : {
+           "07",                          // unknown tag
+           "FF",                          // unknown tag
+           "01 84 FF FF FF FF 00",        // 4 billion elements in one byte
+           "02 03 00 00",                 // 3 elements, 2 bytes
+           "09 85 00 00 00 00 01 00",     // 5-byte length field
+           "09 81",                       // truncated length
+           "04 84 FF FF FF FF 00",        // 4 billion bits
+           "04 09 FF",                    // 9 bits in 1 byte
+           "0A 03 41 42",                 // visible-string too short
+       }) {
+    const std::string bytes = Bytes(bad);
+    Reader reader(bytes);
+    absl::StatusOr<Data> data = DecodeData(reader);
+    EXPECT_EQ(data.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+std::string Nested(int depth) {
+  std::string out;
+  for (int i = 0; i < depth; ++i) out += Bytes("02 01");
+  out += Bytes("00");
+  return out;
+}
+
+TEST(AxdrTest, NestingLimit) {
+  {
+    const std::string bytes = Nested(kMaxDataDepth);
+    Reader reader(bytes);
+    EXPECT_TRUE(DecodeData(reader).ok());
+  }
+  {
+    const std::string bytes = Nested(kMaxDataDepth + 1);
+    Reader reader(bytes);
+    absl::StatusOr<Data> data = DecodeData(reader);
+    EXPECT_EQ(data.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(data.status().message(), HasSubstr("nested"));
+  }
+  {
+    const std::string bytes = Nested(10000);  // no stack overflow
+    Reader reader(bytes);
+    EXPECT_FALSE(DecodeData(reader).ok());
+  }
+}
+
+TEST(AxdrTest, Accessors) {
+  EXPECT_EQ(*Data::Integer(-5).AsInt64(), -5);
+  EXPECT_EQ(*Data::Long(-300).AsInt64(), -300);
+  EXPECT_EQ(*Data::DoubleLongUnsigned(0xFFFFFFFF).AsInt64(), 0xFFFFFFFF);
+  EXPECT_EQ(*Data::Enum(2).AsInt64(), 2);
+  EXPECT_EQ(*Data::Long64(INT64_MIN).AsInt64(), INT64_MIN);
+  EXPECT_EQ(*Data::Long64Unsigned(INT64_MAX).AsInt64(), INT64_MAX);
+  EXPECT_FALSE(Data::Long64Unsigned(uint64_t{INT64_MAX} + 1).AsInt64().ok());
+  EXPECT_FALSE(Data::OctetString("1").AsInt64().ok());
+  EXPECT_FALSE(Data::Boolean(true).AsInt64().ok());
+  EXPECT_TRUE(*Data::Boolean(true).AsBool());
+  EXPECT_FALSE(*Data::Boolean(false).AsBool());
+  EXPECT_FALSE(Data::Unsigned(1).AsBool().ok());
+  EXPECT_TRUE(Data::Enum(1).IsInteger());
+  EXPECT_FALSE(Data::Null().IsInteger());
+  EXPECT_EQ(Data::Integer(-1).raw_integer(), ~uint64_t{0});
+  EXPECT_NE(Data::Integer(1), Data::Unsigned(1));  // types are kept
+  EXPECT_EQ(Data::Structure({Data::Integer(0), Data::Enum(30)}).ToString(),
+            "structure{integer(0), enum(30)}");
+}
+
+// ------------------------------------------------------------------ OBIS
+
+TEST(ObisTest, ParseAndPrint) {
+  absl::StatusOr<ObisCode> obis = ObisCode::Parse("0.0.96.3.10.255");
+  ASSERT_TRUE(obis.ok()) << obis.status();
+  EXPECT_EQ(*obis, kDisconnectControlObis);
+  EXPECT_EQ(kActiveImportEnergyObis.ToString(), "1.0.1.8.0.255");
+  for (absl::string_view bad : {"", "1.0.1.8.0", "1.0.1.8.0.256", "1.0.-1.8.0.255",
+                                "a.b.c.d.e.f", "1.0.1.8.0.255.", " 1.0.1.8.0.255",
+                                "1.0.+1.8.0.255", "1..1.8.0.255", "1.0.1.8.0.0255"}) {
+    EXPECT_EQ(ObisCode::Parse(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+// ------------------------------------------------------------------ APDUs
+
+template <typename T>
+T DecodeAs(absl::string_view hex) {
+  absl::StatusOr<Apdu> apdu = DecodeApdu(Bytes(hex));
+  EXPECT_TRUE(apdu.ok()) << hex << ": " << apdu.status();
+  if (!apdu.ok()) return T{};
+  EXPECT_TRUE(std::holds_alternative<T>(*apdu)) << hex << " decoded as " << ApduName(*apdu);
+  if (!std::holds_alternative<T>(*apdu)) return T{};
+  return std::get<T>(*apdu);
+}
+
+TEST(ApduTest, AarqNoSecurity) {
+  EXPECT_EQ(Hex(EncodeApdu(VectorAarq())), Hex(Bytes(kAarqNoSecurity)));
+  const auto aarq = DecodeAs<AssociationRequest>(kAarqNoSecurity);
+  EXPECT_EQ(aarq.authentication, Authentication::kNone);
+  EXPECT_EQ(aarq.password, "");
+  EXPECT_EQ(aarq.dlms_version, 6);
+  EXPECT_EQ(aarq.proposed_conformance, 0x007E1Fu);
+  EXPECT_EQ(aarq.max_receive_pdu_size, 0x04B0);
+}
+
+TEST(ApduTest, AarqLowLevelSecurity) {
+  AssociationRequest aarq = VectorAarq();
+  aarq.authentication = Authentication::kLowLevel;
+  aarq.password = "12345678";
+  EXPECT_EQ(Hex(EncodeApdu(aarq)), Hex(Bytes(kAarqLls)));
+  const auto back = DecodeAs<AssociationRequest>(kAarqLls);
+  EXPECT_EQ(back.authentication, Authentication::kLowLevel);
+  EXPECT_EQ(back.password, "12345678");
+  EXPECT_EQ(back.proposed_conformance, 0x007E1Fu);
+}
+
+TEST(ApduTest, AarqLongPasswordUsesLongFormLengths) {
+  // 200 bytes: 0x81 lengths; 300 bytes: 0x82 lengths.
+  const std::vector<std::pair<size_t, absl::string_view>> cases = {
+      {200, "60 81 F8 A1 09"},
+      {300, "60 82 01 5E A1 09"},
+  };
+  for (const auto& [size, prefix] : cases) {
+    AssociationRequest aarq = VectorAarq();
+    aarq.authentication = Authentication::kLowLevel;
+    aarq.password = std::string(size, 'p');
+    const std::string bytes = EncodeApdu(aarq);
+    EXPECT_THAT(Hex(bytes), ::testing::StartsWith(prefix)) << size;
+    absl::StatusOr<Apdu> back = DecodeApdu(bytes);
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(std::get<AssociationRequest>(*back).password, aarq.password);
+  }
+  AssociationRequest aarq = VectorAarq();
+  aarq.authentication = Authentication::kLowLevel;
+  aarq.password = std::string(300, 'p');
+  EXPECT_THAT(Hex(EncodeApdu(aarq)), HasSubstr("AC 82 01 30 80 82 01 2C 70"));
+}
+
+TEST(ApduTest, AarqDefaults) {
+  // The header's defaults: Get, Set, selective access, Action; 0xFFFF.
+  const std::string bytes = EncodeApdu(AssociationRequest{});
+  EXPECT_THAT(Hex(bytes), HasSubstr("5F 1F 04 00 00 00 1D FF FF"));
+}
+
+TEST(ApduTest, AarqAcceptsLongFormLengthsAndOptionalFields) {
+  // The no-security vector with 0x81 lengths, protocol-version, a
+  // calling-AP-title, implementation-information, response-allowed and a
+  // quality of service in the InitiateRequest.
+  const auto aarq = DecodeAs<AssociationRequest>(
+      "60 81 37 80 02 07 80 A1 81 09 06 07 60 85 74 05 08 01 01 "
+      "A6 0A 04 08 4D 4D 4D 00 00 BC 61 4E 9D 03 41 42 43 "
+      "BE 81 13 04 81 10 01 00 01 FF 01 05 06 5F 1F 04 00 00 7E 1F 04 B0");
+  EXPECT_EQ(aarq.authentication, Authentication::kNone);
+  EXPECT_EQ(aarq.proposed_conformance, 0x007E1Fu);
+  EXPECT_EQ(aarq.max_receive_pdu_size, 0x04B0);
+  // LLS without acse-requirements, a tolerated omission.
+  const auto lls = DecodeAs<AssociationRequest>(
+      "60 32 A1 09 06 07 60 85 74 05 08 01 01 8B 07 60 85 74 05 08 02 01 AC 0A 80 08 "
+      "31 32 33 34 35 36 37 38 BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 00 7E 1F 04 B0");
+  EXPECT_EQ(lls.authentication, Authentication::kLowLevel);
+  EXPECT_EQ(lls.password, "12345678");
+}
+
+TEST(ApduTest, AarqRefusals) {
+  struct Case {
+    absl::string_view hex;
+    absl::StatusCode code;
+  };
+  const std::vector<Case> cases = {
+      // SN referencing.
+      {"60 1D A1 09 06 07 60 85 74 05 08 01 02 BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 00 7E 1F "
+       "04 B0",
+       absl::StatusCode::kUnimplemented},
+      // LN with ciphering.
+      {"60 1D A1 09 06 07 60 85 74 05 08 01 03 BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 00 7E 1F "
+       "04 B0",
+       absl::StatusCode::kUnimplemented},
+      // HLS mechanism 5 (GMAC).
+      {"60 36 A1 09 06 07 60 85 74 05 08 01 01 8A 02 07 80 8B 07 60 85 74 05 08 02 05 AC 0A 80 "
+       "08 31 32 33 34 35 36 37 38 BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 00 7E 1F 04 B0",
+       absl::StatusCode::kUnimplemented},
+      // Ciphered glo-InitiateRequest in user-information.
+      {"60 14 A1 09 06 07 60 85 74 05 08 01 01 BE 07 04 05 21 03 30 00 01",
+       absl::StatusCode::kUnimplemented},
+      // Dedicated key.
+      {"60 1F A1 09 06 07 60 85 74 05 08 01 01 BE 12 04 10 01 01 01 AA 00 00 06 5F 1F 04 00 00 "
+       "7E 1F 04 B0",
+       absl::StatusCode::kUnimplemented},
+      // Fields out of order: user-information before the context name.
+      {"60 1D BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 00 7E 1F 04 B0 A1 09 06 07 60 85 74 05 08 "
+       "01 01",
+       absl::StatusCode::kInvalidArgument},
+      // No user-information.
+      {"60 0B A1 09 06 07 60 85 74 05 08 01 01", absl::StatusCode::kInvalidArgument},
+      // No application context.
+      {"60 12 BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 00 7E 1F 04 B0",
+       absl::StatusCode::kInvalidArgument},
+      // Password without a mechanism name.
+      {"60 29 A1 09 06 07 60 85 74 05 08 01 01 AC 0A 80 08 31 32 33 34 35 36 37 38 BE 10 04 0E "
+       "01 00 00 00 06 5F 1F 04 00 00 7E 1F 04 B0",
+       absl::StatusCode::kInvalidArgument},
+      // Outer length beyond the input.
+      {"60 1E A1 09 06 07 60 85 74 05 08 01 01 BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 00 7E 1F "
+       "04 B0",
+       absl::StatusCode::kInvalidArgument},
+      // Conformance with a wrong length.
+      {"60 1D A1 09 06 07 60 85 74 05 08 01 01 BE 10 04 0E 01 00 00 00 06 5F 1F 03 00 00 7E 1F "
+       "04 B0",
+       absl::StatusCode::kInvalidArgument},
+      // Indefinite length.
+      {"60 80 A1 09 06 07 60 85 74 05 08 01 01 00 00", absl::StatusCode::kInvalidArgument},
+      // Universal-class field inside the AARQ.
+      {"60 20 A1 09 06 07 60 85 74 05 08 01 01 02 01 00 BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 "
+       "00 7E 1F 04 B0",
+       absl::StatusCode::kInvalidArgument},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(DecodeApdu(Bytes(c.hex)).status().code(), c.code) << c.hex;
+  }
+}
+
+TEST(ApduTest, AareAccepted) {
+  EXPECT_EQ(Hex(EncodeApdu(VectorAare())), Hex(Bytes(kAareAccepted)));
+  const auto aare = DecodeAs<AssociationResponse>(kAareAccepted);
+  EXPECT_EQ(aare.result, AssociationResult::kAccepted);
+  EXPECT_EQ(aare.diagnostic, AcseDiagnostic::kNull);
+  EXPECT_EQ(aare.dlms_version, 6);
+  EXPECT_EQ(aare.negotiated_conformance, 0x00501Fu);
+  EXPECT_EQ(aare.server_max_receive_pdu_size, 0x01F4);
+  EXPECT_EQ(aare.vaa_name, 0x0007);
+}
+
+TEST(ApduTest, AareRejected) {
+  AssociationResponse rejected;
+  rejected.result = AssociationResult::kRejectedPermanent;
+  rejected.diagnostic = AcseDiagnostic::kAuthenticationFailure;
+  EXPECT_EQ(Hex(EncodeApdu(rejected)), Hex(Bytes(kAareRejectedAuth)));
+  const auto aare = DecodeAs<AssociationResponse>(kAareRejectedAuth);
+  EXPECT_EQ(aare.result, AssociationResult::kRejectedPermanent);
+  EXPECT_EQ(aare.diagnostic, AcseDiagnostic::kAuthenticationFailure);
+
+  // With a ConfirmedServiceError in user-information and an SN context, as
+  // some meters answer an unsupported proposal.
+  const auto with_error = DecodeAs<AssociationResponse>(
+      "61 1F A1 09 06 07 60 85 74 05 08 01 02 A2 03 02 01 01 A3 05 A1 03 02 01 02 "
+      "BE 06 04 04 0E 01 06 01");
+  EXPECT_EQ(with_error.result, AssociationResult::kRejectedPermanent);
+  EXPECT_EQ(with_error.diagnostic, AcseDiagnostic::kApplicationContextNameNotSupported);
+
+  // acse-service-provider diagnostic.
+  const auto provider = DecodeAs<AssociationResponse>(
+      "61 17 A1 09 06 07 60 85 74 05 08 01 01 A2 03 02 01 02 A3 05 A2 03 02 01 02");
+  EXPECT_EQ(provider.result, AssociationResult::kRejectedTransient);
+}
+
+TEST(ApduTest, AareSkipsOptionalFields) {
+  // responding-AP-title, responder-acse-requirements, mechanism name echoed.
+  const auto aare = DecodeAs<AssociationResponse>(
+      "61 42 A1 09 06 07 60 85 74 05 08 01 01 A2 03 02 01 00 A3 05 A1 03 02 01 00 "
+      "A4 0A 04 08 4D 4D 4D 00 00 BC 61 4E 88 02 07 80 89 07 60 85 74 05 08 02 01 "
+      "BE 10 04 0E 08 00 06 5F 1F 04 00 00 50 1F 01 F4 00 07");
+  EXPECT_EQ(aare.result, AssociationResult::kAccepted);
+  EXPECT_EQ(aare.server_max_receive_pdu_size, 0x01F4);
+}
+
+TEST(ApduTest, AareRefusals) {
+  for (absl::string_view bad : {
+           // Accepted without an InitiateResponse.
+           "61 17 A1 09 06 07 60 85 74 05 08 01 01 A2 03 02 01 00 A3 05 A1 03 02 01 00",
+           // Unknown result 3.
+           "61 17 A1 09 06 07 60 85 74 05 08 01 01 A2 03 02 01 03 A3 05 A1 03 02 01 00",
+           // No result.
+           "61 12 A1 09 06 07 60 85 74 05 08 01 01 A3 05 A1 03 02 01 00",
+           // No diagnostic.
+           "61 10 A1 09 06 07 60 85 74 05 08 01 01 A2 03 02 01 01",
+       }) {
+    EXPECT_EQ(DecodeApdu(Bytes(bad)).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+TEST(ApduTest, Release) {
+  EXPECT_EQ(Hex(EncodeApdu(ReleaseRequest{})), Hex(Bytes(kRlrq)));
+  EXPECT_EQ(Hex(EncodeApdu(ReleaseResponse{})), Hex(Bytes(kRlre)));
+  EXPECT_EQ(DecodeAs<ReleaseRequest>(kRlrq).reason, std::optional<uint8_t>(0));
+  EXPECT_EQ(DecodeAs<ReleaseResponse>(kRlre).reason, std::optional<uint8_t>(0));
+  EXPECT_EQ(DecodeAs<ReleaseRequest>("62 00").reason, std::nullopt);
+  EXPECT_EQ(DecodeAs<ReleaseResponse>("63 00").reason, std::nullopt);
+  EXPECT_EQ(Hex(EncodeApdu(ReleaseRequest{std::nullopt})), "62 00");
+  // user-information (a ciphered InitiateRequest) is skipped.
+  EXPECT_EQ(DecodeAs<ReleaseRequest>("62 08 80 01 00 BE 03 04 01 00").reason,
+            std::optional<uint8_t>(0));
+  EXPECT_FALSE(DecodeApdu(Bytes("62 04 80 02 00 00")).ok());
+  EXPECT_FALSE(DecodeApdu(Bytes("62 06 80 01 00 80 01 00")).ok());
+}
+
+TEST(ApduTest, GetRequest) {
+  GetRequest request;
+  request.attribute = {kRegisterClass, kActiveImportEnergyObis, kRegisterValue};
+  EXPECT_EQ(Hex(EncodeApdu(request)), Hex(Bytes(kGetRegisterValue)));
+  const auto back = DecodeAs<GetRequest>(kGetRegisterValue);
+  EXPECT_EQ(back.invoke_id_and_priority, 0xC1);
+  EXPECT_EQ(back.attribute.class_id, kRegisterClass);
+  EXPECT_EQ(back.attribute.instance, kActiveImportEnergyObis);
+  EXPECT_EQ(back.attribute.attribute_id, kRegisterValue);
+  EXPECT_FALSE(back.has_access_selection);
+
+  // IC70 control_state and IC3 scaler_unit descriptors.
+  request.attribute = {kDisconnectControlClass, kDisconnectControlObis, kControlState};
+  EXPECT_EQ(Hex(EncodeApdu(request)), Hex(Bytes("C0 01 C1 00 46 00 00 60 03 0A FF 03 00")));
+  request.attribute = {kRegisterClass, kActiveImportEnergyObis, kRegisterScalerUnit};
+  EXPECT_EQ(Hex(EncodeApdu(request)), Hex(Bytes("C0 01 C1 00 03 01 00 01 08 00 FF 03 00")));
+
+  // Selective access by range on a profile's buffer: decoded, flagged.
+  const auto selective = DecodeAs<GetRequest>(
+      "C0 01 C1 00 07 01 00 63 01 00 FF 02 01 02 02 02 06 00 00 00 01 06 00 00 00 05");
+  EXPECT_TRUE(selective.has_access_selection);
+  EXPECT_EQ(selective.attribute.class_id, 7);
+}
+
+TEST(ApduTest, GetResponse) {
+  GetResponse response;
+  response.data = Data::DoubleLongUnsigned(123456);
+  EXPECT_EQ(Hex(EncodeApdu(response)), Hex(Bytes(kGetResponseValue)));
+  EXPECT_EQ(DecodeAs<GetResponse>(kGetResponseValue).data, Data::DoubleLongUnsigned(123456));
+
+  GetResponse undefined;
+  undefined.result = AccessResult::kObjectUndefined;
+  EXPECT_EQ(Hex(EncodeApdu(undefined)), Hex(Bytes(kGetResponseUndefined)));
+  const auto back = DecodeAs<GetResponse>(kGetResponseUndefined);
+  EXPECT_FALSE(back.data.has_value());
+  EXPECT_EQ(back.result, AccessResult::kObjectUndefined);
+
+  // IC70 control_state enum and output_state boolean; IC3 scaler_unit.
+  EXPECT_EQ(DecodeAs<GetResponse>("C4 01 C1 00 16 01").data, Data::Enum(kStateConnected));
+  EXPECT_EQ(DecodeAs<GetResponse>("C4 01 C1 00 03 01").data, Data::Boolean(true));
+  EXPECT_EQ(DecodeAs<GetResponse>("C4 01 C1 00 02 02 0F FF 16 1E").data,
+            Data::Structure({Data::Integer(-1), Data::Enum(kUnitWattHour)}));
+}
+
+TEST(ApduTest, ActionRequest) {
+  ActionRequest request;
+  request.method = {kDisconnectControlClass, kDisconnectControlObis, kRemoteDisconnect};
+  request.parameters = Data::Integer(0);
+  EXPECT_EQ(Hex(EncodeApdu(request)), Hex(Bytes(kActionRemoteDisconnect)));
+  const auto back = DecodeAs<ActionRequest>(kActionRemoteDisconnect);
+  EXPECT_EQ(back.method.class_id, kDisconnectControlClass);
+  EXPECT_EQ(back.method.instance, kDisconnectControlObis);
+  EXPECT_EQ(back.method.method_id, kRemoteDisconnect);
+  EXPECT_EQ(back.parameters, Data::Integer(0));
+
+  request.method.method_id = kRemoteReconnect;
+  request.parameters.reset();
+  EXPECT_EQ(Hex(EncodeApdu(request)), Hex(Bytes("C3 01 C1 00 46 00 00 60 03 0A FF 02 00")));
+  EXPECT_FALSE(DecodeAs<ActionRequest>("C3 01 C1 00 46 00 00 60 03 0A FF 02 00")
+                   .parameters.has_value());
+}
+
+TEST(ApduTest, ActionResponse) {
+  ActionResponse response;
+  EXPECT_EQ(Hex(EncodeApdu(response)), Hex(Bytes(kActionResponseSuccess)));
+  EXPECT_EQ(DecodeAs<ActionResponse>(kActionResponseSuccess).result, AccessResult::kSuccess);
+
+  response.return_data = Data::Enum(5);
+  EXPECT_EQ(Hex(EncodeApdu(response)), "C7 01 C1 00 01 00 16 05");
+  EXPECT_EQ(DecodeAs<ActionResponse>("C7 01 C1 00 01 00 16 05").return_data, Data::Enum(5));
+
+  const auto denied = DecodeAs<ActionResponse>("C7 01 C2 03 01 01 03");
+  EXPECT_EQ(denied.invoke_id_and_priority, 0xC2);
+  EXPECT_EQ(denied.result, AccessResult::kReadWriteDenied);
+  EXPECT_FALSE(denied.return_data.has_value());
+}
+
+TEST(ApduTest, ExceptionResponse) {
+  const auto exception = DecodeAs<ExceptionResponse>(kException);
+  EXPECT_EQ(exception.state_error, ExceptionResponse::kServiceNotAllowed);
+  EXPECT_EQ(exception.service_error, ExceptionResponse::kServiceNotSupported);
+  EXPECT_EQ(Hex(EncodeApdu(exception)), Hex(Bytes(kException)));
+  // invocation-counter-error carries a counter.
+  EXPECT_EQ(DecodeAs<ExceptionResponse>("D8 01 06 00 00 00 2A").service_error, 6);
+}
+
+TEST(ApduTest, UnsupportedServicesAreUnimplemented) {
+  for (absl::string_view hex : {
+           "C0 02 C1 00 00 00 01",                              // GET-Request-Next
+           "C0 03 C1 02 00 03 01 00 01 08 00 FF 02 00 00 03 01 00 01 08 00 FF 03 00",
+           "C1 01 C1 00 03 01 00 01 08 00 FF 02 00 06 00 00 00 01",  // SET
+           "C4 02 C1 01 00 00 00 01 00 02 11 22",               // GET-Response-With-Datablock
+           "C7 02 C1 00 00 00 01 00 02 11 22",                  // ACTION-Response-With-Pblock
+           "C8 10 30 00 00 00 01 AA AA AA AA AA AA AA AA AA AA AA",  // glo-get-request
+           "CB 05 30 00 00 00 01",                              // glo-action-request
+           "CC 05 30 00 00 00 01",                              // glo-get-response
+           "CD 05 30 00 00 00 01",                              // glo-set-response
+           "D0 05 30 00 00 00 01",                              // ded-get-request
+           "DB 08 4D 4D 4D 00 00 BC 61 4E 00",                  // general-glo-ciphering
+           "DD 00", "DE 00", "E0 00",                           // general ciphering, block
+           "0F 00 00 00 01 00 00",                              // data-notification
+           "C2 00 08 00 00 01 00 00 FF 02 00",                  // event-notification
+           "21 03 30 00 01",                                    // glo-initiateRequest
+       }) {
+    absl::StatusOr<Apdu> apdu = DecodeApdu(Bytes(hex));
+    EXPECT_EQ(apdu.status().code(), absl::StatusCode::kUnimplemented) << hex << ": "
+                                                                       << apdu.status();
+  }
+}
+
+TEST(ApduTest, MalformedIsInvalidArgument) {
+  for (absl::string_view hex : {
+           "",
+           "99",                                         // unknown tag
+           "C0 09 C1",                                   // unknown GET-Request choice
+           "C0 01 C1 00 03 01 00 01 08 00 FF 02 02",     // bad access-selection flag
+           "C4 01 C1 02 00",                             // bad Get-Data-Result choice
+           "C4 01 C1 00 07",                             // unknown Data type
+           "C3 01 C1 00 46 00 00 60 03 0A FF 01 05 0F 00",  // bad presence flag
+           "C7 01 C1 00 02",                             // bad presence flag
+       }) {
+    absl::StatusOr<Apdu> apdu = DecodeApdu(Bytes(hex));
+    EXPECT_EQ(apdu.status().code(), absl::StatusCode::kInvalidArgument) << hex << ": "
+                                                                         << apdu.status();
+  }
+}
+
+TEST(ApduTest, TruncationAtEveryOffsetIsAnError) {
+  for (const std::string& bytes : AllVectors()) {
+    for (size_t n = 0; n < bytes.size(); ++n) {
+      absl::StatusOr<Apdu> apdu = DecodeApdu(absl::string_view(bytes).substr(0, n));
+      EXPECT_EQ(apdu.status().code(), absl::StatusCode::kInvalidArgument)
+          << Hex(bytes) << " cut at " << n;
+    }
+  }
+}
+
+TEST(ApduTest, TrailingBytesAreAnError) {
+  for (const std::string& bytes : AllVectors()) {
+    absl::StatusOr<Apdu> apdu = DecodeApdu(bytes + std::string(1, '\0'));
+    EXPECT_EQ(apdu.status().code(), absl::StatusCode::kInvalidArgument) << Hex(bytes);
+  }
+}
+
+TEST(ApduTest, VectorsRoundTrip) {
+  for (const std::string& bytes : AllVectors()) {
+    absl::StatusOr<Apdu> apdu = DecodeApdu(bytes);
+    ASSERT_TRUE(apdu.ok()) << Hex(bytes) << ": " << apdu.status();
+    EXPECT_EQ(Hex(EncodeApdu(*apdu)), Hex(bytes)) << ApduName(*apdu);
+  }
+}
+
+TEST(ApduTest, Names) {
+  EXPECT_EQ(ApduName(AssociationRequest{}), "AARQ");
+  EXPECT_EQ(ApduName(AssociationResponse{}), "AARE");
+  EXPECT_EQ(ApduName(GetRequest{}), "GET-Request-Normal");
+  EXPECT_EQ(ApduName(GetResponse{}), "GET-Response-Normal");
+  EXPECT_EQ(ApduName(ActionRequest{}), "ACTION-Request-Normal");
+  EXPECT_EQ(ApduName(ActionResponse{}), "ACTION-Response-Normal");
+  EXPECT_EQ(ApduName(ReleaseRequest{}), "RLRQ");
+  EXPECT_EQ(ApduName(ReleaseResponse{}), "RLRE");
+  EXPECT_EQ(ApduName(ExceptionResponse{}), "Exception-Response");
+}
+
+// ------------------------------------------------------------------ Wrapper
+
+TEST(WrapperTest, Encode) {
+  EXPECT_EQ(Hex(EncodeWrapper(0x20, 0x01, Bytes(kGetRegisterValue))),
+            "00 01 00 20 00 01 00 0D " + Hex(Bytes(kGetRegisterValue)));
+}
+
+TEST(WrapperTest, ReassemblesSplitFrames) {
+  const std::string stream = EncodeWrapper(0x20, 0x01, Bytes(kAarqLls)) +
+                             EncodeWrapper(0x20, 0x01, Bytes(kGetRegisterValue)) +
+                             EncodeWrapper(0x20, 0x01, "");
+  for (size_t chunk : {1u, 2u, 3u, 7u, 8u, 9u, 64u, 1000u}) {
+    FrameReader reader;
+    std::vector<WrapperFrame> frames;
+    for (size_t i = 0; i < stream.size(); i += chunk) {
+      reader.Append(absl::string_view(stream).substr(i, chunk));
+      while (true) {
+        absl::StatusOr<std::optional<WrapperFrame>> frame = reader.Next();
+        ASSERT_TRUE(frame.ok()) << frame.status();
+        if (!frame->has_value()) break;
+        frames.push_back(std::move(**frame));
+      }
+    }
+    ASSERT_EQ(frames.size(), 3u) << "chunk " << chunk;
+    EXPECT_EQ(frames[0].source_wport, 0x20);
+    EXPECT_EQ(frames[0].destination_wport, 0x01);
+    EXPECT_EQ(frames[0].apdu, Bytes(kAarqLls));
+    EXPECT_EQ(frames[1].apdu, Bytes(kGetRegisterValue));
+    EXPECT_EQ(frames[2].apdu, "");
+    EXPECT_EQ(reader.buffered(), 0u);
+  }
+}
+
+TEST(WrapperTest, PartialFrameIsBuffered) {
+  FrameReader reader;
+  const std::string frame = EncodeWrapper(0x01, 0x20, Bytes(kAareAccepted));
+  reader.Append(frame.substr(0, 10));
+  absl::StatusOr<std::optional<WrapperFrame>> next = reader.Next();
+  ASSERT_TRUE(next.ok());
+  EXPECT_FALSE(next->has_value());
+  EXPECT_EQ(reader.buffered(), 10u);
+}
+
+TEST(WrapperTest, WrongVersionIsAnError) {
+  FrameReader reader;
+  reader.Append(Bytes("00 02"));  // judged before the header is complete
+  EXPECT_EQ(reader.Next().status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(reader.Next().status().code(), absl::StatusCode::kInvalidArgument);  // sticky
+
+  FrameReader http;
+  http.Append("GET / HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(http.Next().status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(WrapperTest, OversizedLengthIsAnErrorBeforeTheBodyArrives) {
+  FrameReader reader(100);
+  reader.Append(Bytes("00 01 00 01 00 20 00 65"));  // 101 bytes announced
+  absl::StatusOr<std::optional<WrapperFrame>> next = reader.Next();
+  EXPECT_EQ(next.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(next.status().message(), HasSubstr("101"));
+
+  FrameReader exact(100);
+  exact.Append(EncodeWrapper(1, 0x20, std::string(100, 'x')));
+  next = exact.Next();
+  ASSERT_TRUE(next.ok()) << next.status();
+  ASSERT_TRUE(next->has_value());
+  EXPECT_EQ((*next)->apdu.size(), 100u);
+}
+
+TEST(WrapperTest, ManySmallFramesDoNotGrowTheBuffer) {
+  FrameReader reader;
+  const std::string frame = EncodeWrapper(1, 0x20, Bytes(kGetResponseValue));
+  for (int i = 0; i < 10000; ++i) {
+    reader.Append(frame);
+    reader.Append(frame.substr(0, 3));
+    absl::StatusOr<std::optional<WrapperFrame>> next = reader.Next();
+    ASSERT_TRUE(next.ok() && next->has_value());
+    reader.Append(frame.substr(3));
+    next = reader.Next();
+    ASSERT_TRUE(next.ok() && next->has_value());
+  }
+  EXPECT_EQ(reader.buffered(), 0u);
+}
+
+// ------------------------------------------------------------------ Client
+
+// FakeMeter is a scripted DLMS server on 127.0.0.1, port 0. For each frame
+// it receives it performs the next step of the script; after the script it
+// reads until the client closes. Every received APDU is recorded.
+class FakeMeter {
+ public:
+  struct Step {
+    enum Kind { kReply, kRaw, kSilent, kClose } kind = kReply;
+    std::string bytes;  // kReply: an APDU, wrapped 1 -> 0x20; kRaw: sent as is
+  };
+  static Step Reply(absl::string_view hex) { return {Step::kReply, Bytes(hex)}; }
+  static Step Raw(std::string bytes) { return {Step::kRaw, std::move(bytes)}; }
+  static Step Silent() { return {Step::kSilent, ""}; }
+  static Step Close() { return {Step::kClose, ""}; }
+
+  explicit FakeMeter(std::vector<Step> script) : script_(std::move(script)) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    EXPECT_EQ(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    EXPECT_EQ(::listen(listen_fd_, 4), 0);
+    socklen_t size = sizeof(address);
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &size);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+
+  ~FakeMeter() {
+    stop_ = true;
+    thread_.join();
+    ::close(listen_fd_);
+  }
+
+  uint16_t port() const { return port_; }
+
+  MeterEndpoint Endpoint(std::string password = "12345678") const {
+    MeterEndpoint meter;
+    meter.host = "127.0.0.1";
+    meter.port = port_;
+    meter.password = std::move(password);
+    return meter;
+  }
+
+  std::vector<std::string> received() {
+    absl::MutexLock lock(&mutex_);
+    return received_;
+  }
+
+ private:
+  // WaitReadable polls in short slices so that the destructor can stop us.
+  bool WaitReadable(int fd) {
+    while (!stop_) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 20) > 0) return true;
+    }
+    return false;
+  }
+
+  void Serve() {
+    if (!WaitReadable(listen_fd_)) return;
+    const int fd = ::accept(listen_fd_, nullptr, nullptr);
+    if (fd < 0) return;
+    FrameReader frames;
+    size_t step = 0;
+    bool open = true;
+    while (open && WaitReadable(fd)) {
+      char buffer[4096];
+      const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+      if (n <= 0) break;
+      frames.Append(absl::string_view(buffer, static_cast<size_t>(n)));
+      while (open) {
+        absl::StatusOr<std::optional<WrapperFrame>> frame = frames.Next();
+        if (!frame.ok() || !frame->has_value()) break;
+        {
+          absl::MutexLock lock(&mutex_);
+          received_.push_back((*frame)->apdu);
+        }
+        if (step >= script_.size()) continue;
+        const Step& s = script_[step++];
+        switch (s.kind) {
+          case Step::kReply: {
+            const std::string reply = EncodeWrapper(1, 0x20, s.bytes);
+            ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+            break;
+          }
+          case Step::kRaw:
+            ::send(fd, s.bytes.data(), s.bytes.size(), MSG_NOSIGNAL);
+            break;
+          case Step::kSilent:
+            break;
+          case Step::kClose:
+            open = false;
+            break;
+        }
+      }
+    }
+    ::close(fd);
+  }
+
+  std::vector<Step> script_;
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  absl::Mutex mutex_;
+  std::vector<std::string> received_ ABSL_GUARDED_BY(mutex_);
+};
+
+ClientOptions FastOptions() {
+  ClientOptions options;
+  options.connect_timeout = absl::Seconds(2);
+  options.response_timeout = absl::Milliseconds(300);
+  return options;
+}
+
+const AttributeDescriptor kEnergy{kRegisterClass, kActiveImportEnergyObis, kRegisterValue};
+const MethodDescriptor kDisconnect{kDisconnectControlClass, kDisconnectControlObis,
+                                   kRemoteDisconnect};
+
+TEST(ClientTest, HappyPath) {
+  FakeMeter meter({FakeMeter::Reply(kAareAccepted), FakeMeter::Reply(kGetResponseValue),
+                   FakeMeter::Reply("C7 01 C2 00 00"), FakeMeter::Reply("C4 01 C3 00 16 00"),
+                   FakeMeter::Reply(kRlre)});
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(meter.Endpoint(), FastOptions());
+  ASSERT_TRUE(client.ok()) << client.status();
+
+  absl::StatusOr<Data> energy = (*client)->Get(kEnergy);
+  ASSERT_TRUE(energy.ok()) << energy.status();
+  EXPECT_EQ(*energy, Data::DoubleLongUnsigned(123456));
+
+  absl::StatusOr<std::optional<Data>> action = (*client)->Action(kDisconnect, Data::Integer(0));
+  ASSERT_TRUE(action.ok()) << action.status();
+  EXPECT_FALSE(action->has_value());
+
+  absl::StatusOr<Data> state = (*client)->Get(
+      {kDisconnectControlClass, kDisconnectControlObis, kControlState});
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(*state->AsInt64(), kStateDisconnected);
+
+  EXPECT_TRUE((*client)->Release().ok());
+  EXPECT_EQ((*client)->Get(kEnergy).status().code(), absl::StatusCode::kUnavailable);
+
+  const std::vector<std::string> received = meter.received();
+  ASSERT_EQ(received.size(), 5u);
+  absl::StatusOr<Apdu> aarq = DecodeApdu(received[0]);
+  ASSERT_TRUE(aarq.ok()) << aarq.status();
+  EXPECT_EQ(std::get<AssociationRequest>(*aarq).authentication, Authentication::kLowLevel);
+  EXPECT_EQ(std::get<AssociationRequest>(*aarq).password, "12345678");
+  EXPECT_EQ(Hex(received[1]), Hex(Bytes(kGetRegisterValue)));
+  EXPECT_EQ(Hex(received[2]), "C3 01 C2 00 46 00 00 60 03 0A FF 01 01 0F 00");
+  EXPECT_EQ(Hex(received[3]), "C0 01 C3 00 46 00 00 60 03 0A FF 03 00");
+  EXPECT_EQ(Hex(received[4]), Hex(Bytes(kRlrq)));
+}
+
+TEST(ClientTest, NoPasswordMeansNoSecurity) {
+  FakeMeter meter({FakeMeter::Reply(kAareAccepted)});
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(meter.Endpoint(""), FastOptions());
+  ASSERT_TRUE(client.ok()) << client.status();
+  client->reset();
+  const std::vector<std::string> received = meter.received();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(std::get<AssociationRequest>(*DecodeApdu(received[0])).authentication,
+            Authentication::kNone);
+}
+
+TEST(ClientTest, AssociationRejected) {
+  FakeMeter meter({FakeMeter::Reply(kAareRejectedAuth)});
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(meter.Endpoint("wrong"), FastOptions());
+  EXPECT_EQ(client.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(client.status().message(),
+            absl::StrCat("meter 127.0.0.1:", meter.port(),
+                         ": association rejected: authentication failure"));
+}
+
+TEST(ClientTest, AccessResultsMapToCodes) {
+  struct Case {
+    absl::string_view reply;
+    absl::StatusCode code;
+    absl::string_view text;
+  };
+  for (const Case& c : {
+           Case{"C4 01 C1 01 04", absl::StatusCode::kNotFound, "object-undefined"},
+           Case{"C4 01 C1 01 03", absl::StatusCode::kPermissionDenied, "read-write-denied"},
+           Case{"C4 01 C1 01 0D", absl::StatusCode::kPermissionDenied, "scope-of-access"},
+           Case{"C4 01 C1 01 02", absl::StatusCode::kFailedPrecondition, "temporary-failure"},
+           Case{"C4 01 C1 01 01", absl::StatusCode::kFailedPrecondition, "hardware-fault"},
+           Case{"C4 01 C2 00 00", absl::StatusCode::kDataLoss, "invoke id"},
+           Case{"D8 01 02", absl::StatusCode::kDataLoss, "service-not-supported"},
+           Case{"C7 01 C1 00 00", absl::StatusCode::kDataLoss, "ACTION-Response"},
+       }) {
+    FakeMeter meter({FakeMeter::Reply(kAareAccepted), FakeMeter::Reply(c.reply)});
+    absl::StatusOr<std::unique_ptr<Client>> client =
+        Client::Connect(meter.Endpoint(), FastOptions());
+    ASSERT_TRUE(client.ok()) << client.status();
+    absl::Status status = (*client)->Get(kEnergy).status();
+    EXPECT_EQ(status.code(), c.code) << c.reply << ": " << status;
+    EXPECT_THAT(status.message(), HasSubstr(c.text)) << c.reply;
+    EXPECT_THAT(status.message(), HasSubstr("GET 3/1.0.1.8.0.255/2")) << c.reply;
+  }
+}
+
+TEST(ClientTest, ActionResultsMapToCodes) {
+  FakeMeter meter({FakeMeter::Reply(kAareAccepted), FakeMeter::Reply("C7 01 C1 04 00"),
+                   FakeMeter::Reply("C7 01 C2 02 00"), FakeMeter::Reply("C7 01 C3 00 01 00 16 01")});
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(meter.Endpoint(), FastOptions());
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_EQ((*client)->Action(kDisconnect, Data::Integer(0)).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ((*client)->Action(kDisconnect, Data::Integer(0)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  absl::StatusOr<std::optional<Data>> data = (*client)->Action(kDisconnect, Data::Integer(0));
+  ASSERT_TRUE(data.ok()) << data.status();
+  EXPECT_EQ(*data, Data::Enum(1));
+}
+
+TEST(ClientTest, SilentMeterTimesOut) {
+  FakeMeter meter({FakeMeter::Reply(kAareAccepted), FakeMeter::Silent()});
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(meter.Endpoint(), FastOptions());
+  ASSERT_TRUE(client.ok()) << client.status();
+  const auto start = std::chrono::steady_clock::now();
+  absl::Status status = (*client)->Get(kEnergy).status();
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
+  EXPECT_GE(elapsed, std::chrono::milliseconds(290));
+  EXPECT_LT(elapsed, std::chrono::milliseconds(1500));
+  // The stream may still carry the late answer: the client does not reuse it.
+  EXPECT_EQ((*client)->Get(kEnergy).status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(ClientTest, SilentAssociationTimesOut) {
+  FakeMeter meter({FakeMeter::Silent()});
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(meter.Endpoint(), FastOptions());
+  EXPECT_EQ(client.status().code(), absl::StatusCode::kDeadlineExceeded) << client.status();
+}
+
+TEST(ClientTest, MeterClosesConnection) {
+  FakeMeter meter({FakeMeter::Close()});
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(meter.Endpoint(), FastOptions());
+  EXPECT_EQ(client.status().code(), absl::StatusCode::kUnavailable) << client.status();
+  EXPECT_THAT(client.status().message(), HasSubstr("closed"));
+}
+
+TEST(ClientTest, MeterClosesDuringRequest) {
+  FakeMeter meter({FakeMeter::Reply(kAareAccepted), FakeMeter::Close()});
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(meter.Endpoint(), FastOptions());
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_EQ((*client)->Get(kEnergy).status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(ClientTest, ConnectionRefused) {
+  // A port that was just free: bind, note it, close.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  socklen_t size = sizeof(address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+  ::close(fd);
+  MeterEndpoint meter;
+  meter.host = "127.0.0.1";
+  meter.port = ntohs(address.sin_port);
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(meter, FastOptions());
+  EXPECT_EQ(client.status().code(), absl::StatusCode::kUnavailable) << client.status();
+}
+
+TEST(ClientTest, GarbageReplyIsDataLoss) {
+  for (const FakeMeter::Step& garbage : {
+           FakeMeter::Raw("HTTP/1.1 400 Bad Request\r\n\r\n"),  // not the wrapper
+           FakeMeter::Reply("61 03 FF FF FF"),                   // wrapped, not an APDU
+           FakeMeter::Raw(EncodeWrapper(1, 0x10, Bytes(kAareAccepted))),  // wrong wPort
+           FakeMeter::Reply(kGetResponseValue),                  // not an AARE
+           FakeMeter::Raw(Bytes("00 01 00 01 00 20 FF FF")),     // oversized frame
+       }) {
+    FakeMeter meter({garbage});
+    absl::StatusOr<std::unique_ptr<Client>> client =
+        Client::Connect(meter.Endpoint(), FastOptions());
+    EXPECT_EQ(client.status().code(), absl::StatusCode::kDataLoss) << client.status();
+  }
+}
+
+TEST(ClientTest, ReleaseWithoutAnswerStillCloses) {
+  FakeMeter meter({FakeMeter::Reply(kAareAccepted), FakeMeter::Silent()});
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(meter.Endpoint(), FastOptions());
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_EQ((*client)->Release().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ((*client)->Get(kEnergy).status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace dlms
