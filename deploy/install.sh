@@ -11,6 +11,7 @@ PACKAGES=(
   libssl-dev           # SHA-256 of stored API keys, random key generation
   libmicrohttpd-dev    # HTTP for /metrics, /healthz and payment webhooks
   curl                 # the demo reads /metrics
+  clang libclang-rt-14-dev  # libFuzzer for the DLMS parser fuzz test (fuzz_dlms)
 )
 
 SUDO=""
