@@ -919,6 +919,13 @@ void PrintHoldSet(const v1::SetHoldResponse& response) {
   PrintFields(MeterStateFields(response.state()));
 }
 
+void PrintClockSet(const v1::SetClockResponse& response) {
+  std::printf("walletd's clock is now %s IST\n",
+              absl::FormatTime("%Y-%m-%d %H:%M:%S (%a)", absl::FromUnixMicros(response.now_us()),
+                               Ist())
+                  .c_str());
+}
+
 void PrintIngested(const v1::IngestReadingsResponse& response) {
   for (const v1::ReadingResult& result : response.results()) {
     // Only a debited reading reports the balance.
@@ -1323,6 +1330,12 @@ absl::Status GetMeterState(Args& args, const Session& session) {
   return session.Run(args, &AdminStub::GetMeterState, request, PrintMeterState);
 }
 
+absl::Status SetClock(Args& args, const Session& session) {
+  v1::SetClockRequest request;
+  request.set_now_us(args.MeterTimeUs());
+  return session.Run(args, &AdminStub::SetClock, request, PrintClockSet);
+}
+
 absl::Status Recharge(Args& args, const Session& session) {
   v1::RetailerRechargeRequest request;
   request.set_request_id(args.RequestId());
@@ -1468,6 +1481,8 @@ const std::vector<CommandGroup>& Commands() {
             "--meter=ID --hold=HOLD --reason=TEXT [--request_id=ID]", SetHold},
            {"meter-state", "Show a meter's reading, rating, relay and policy state.", "--meter=ID",
             GetMeterState},
+           {"set-clock", "Move walletd's clock forward (walletd --settable_clock only).",
+            "--at=YYYY-MM-DDTHH:MM:SS (IST)", SetClock},
        }},
       {"Retailer (retailer key, or admin key with --retailer)",
        {

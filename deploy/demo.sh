@@ -4,17 +4,36 @@
 # Set KEEP=1 to leave walletd running afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "Installing packages and building (first time: a few minutes)..."
-deploy/install.sh >/tmp/wallet-install.log 2>&1 || { cat /tmp/wallet-install.log; exit 1; }
-deploy/build.sh >/tmp/wallet-build.log 2>&1 || { tail -50 /tmp/wallet-build.log; exit 1; }
+# SKIP_BUILD=1 reruns the demo on the binaries already built.
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  echo "Installing packages and building (first time: a few minutes)..."
+  deploy/install.sh >/tmp/wallet-install.log 2>&1 || { cat /tmp/wallet-install.log; exit 1; }
+  deploy/build.sh >/tmp/wallet-build.log 2>&1 || { tail -50 /tmp/wallet-build.log; exit 1; }
+fi
 
 BIN=build/api
 DEMO=$(mktemp -d /tmp/wallet-demo-XXXXXX)
-CONFIG=(--tariffs=deploy/config/tariffs.textproto --policy=deploy/config/policy.textproto)
+# The example tariffs, plus a laboratory tariff (Rs 100/kWh) so that the
+# meter part of the demo runs out of credit in seconds rather than days.
+cat deploy/config/tariffs.textproto - >"$DEMO/tariffs.textproto" <<'TARIFF'
+tariffs {
+  tariff_id: "LAB-100"
+  version: 1
+  effective_from: "2024-04-01"
+  category: COMMERCIAL
+  slabs { paise_per_kwh: 10000 }
+}
+TARIFF
+# --settable_clock lets the demo move walletd's clock over notice days.
+CONFIG=(--tariffs="$DEMO/tariffs.textproto" --policy=deploy/config/policy.textproto --settable_clock)
 "$BIN/walletd" --data_dir="$DEMO/data" --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
   --ready_file="$DEMO/ready" "${CONFIG[@]}" 2>"$DEMO/walletd.log" &
 WALLETD=$!
-stop() { kill -TERM "$WALLETD" 2>/dev/null && wait "$WALLETD" 2>/dev/null || true; }
+SIMPID=""
+GWPID=""
+stop() {
+  for pid in $GWPID $SIMPID $WALLETD; do kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
+}
 [[ "${KEEP:-0}" == 1 ]] || trap stop EXIT
 for _ in $(seq 100); do [[ -f "$DEMO/ready" ]] && break; sleep 0.1; done
 [[ -f "$DEMO/ready" ]] || { echo "walletd did not start:"; cat "$DEMO/walletd.log"; exit 1; }
@@ -105,6 +124,128 @@ pos recharge --request_id=R-0001 --meter=BSP-0001 --amount=500 >/dev/null && \
   echo "receipt R-0001 replayed after restart: still credited once"
 admin check-ledger
 
+# ---------------------------------------------------------------------------
+# The meter side: a simulated DLMS/COSEM fleet, the gateway, relay cut and restore.
+wait_for() {  # wait_for SECONDS COMMAND...: until the command succeeds
+  local limit=$(( $1 * 10 )); shift
+  for _ in $(seq "$limit"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "!! timed out waiting for: $*"; exit 1
+}
+SIMDIR=build/meter-gateway/sim
+say "meter-sim hosts 10,000 simulated DLMS/COSEM smart meters, one loopback address each"
+"$SIMDIR/meter-sim" --meters=10000 --dlms_port=0 --control_listen=127.0.0.1:0 --load_w=500 \
+  --directory_out="$DEMO/fleet.csv" --ready_file="$DEMO/sim.ready" 2>"$DEMO/meter-sim.log" &
+SIMPID=$!
+wait_for 30 test -f "$DEMO/sim.ready"
+simctl() { "$SIMDIR/meter-simctl" --server="127.0.0.1:$(sed -n 's/^control_port=//p' "$DEMO/sim.ready")" "$@"; }
+simctl summary
+head -4 "$DEMO/fleet.csv"
+
+say "Three of them are prepaid meters in this wallet (commercial, lab tariff Rs 100/kWh)"
+for i in 1 2 3; do
+  admin register-meter --request_id="reg-sim-$i" --meter="SIM00000$i" --consumer="CON-30$i" \
+    --name="Shop $i" --phone="+91982600030$i" --category=commercial --circle=Bilaspur \
+    --division=City-2 --subdivision=Sarkanda --load_w=40000 --tariff=LAB-100 >/dev/null
+done
+pos recharge --request_id=R-SIM-20 --meter=SIM000002 --amount=1000 >/dev/null
+pos recharge --request_id=R-SIM-30 --meter=SIM000003 --amount=1000 >/dev/null
+echo "SIM000001, SIM000002, SIM000003 registered; shops 2 and 3 prepaid Rs 1,000 each"
+grep -E '^#|^SIM00000[123],' "$DEMO/fleet.csv" >"$DEMO/gateway-meters.csv"
+"build/meter-gateway/gateway/meter-gatewayd" --wallet="127.0.0.1:$GRPC_PORT" \
+  --api_key_file="$DEMO/gw.key" --meters="$DEMO/gateway-meters.csv" --read_interval=1s \
+  --armed_poll_interval=500ms --retry_initial=300ms --retry_max=2s --http_listen=127.0.0.1:0 \
+  --ready_file="$DEMO/gateway.ready" 2>"$DEMO/meter-gatewayd.log" &
+GWPID=$!
+wait_for 30 test -f "$DEMO/gateway.ready"
+GW_HTTP=$(sed -n 's/^http_port=//p' "$DEMO/gateway.ready")
+echo "meter-gatewayd: reads each meter every second, takes relay commands from walletd; log $DEMO/meter-gatewayd.log"
+
+# New prepaid meters have a 30-day grace period: move walletd's clock past it,
+# to a Monday morning.
+for d in $(seq 31 38); do
+  DAY=$(date -u -d "+330 minutes +$d days" +%Y-%m-%d)
+  [[ $(date -u -d "$DAY" +%u) == 1 ]] && break
+done
+on() { echo "$(date -u -d "$DAY +$1 days" +%Y-%m-%d)T$2:00"; }  # on DAYS_AFTER HH:MM
+say "Time passes: walletd's clock moves to Monday $DAY 10:00 IST (grace period over)"
+admin set-clock --at="$(on 0 10:00)"
+
+notices() { admin --json meter-state --meter="$1" | grep -q "\"notices_sent\":$2"; }
+relay_is() { admin --json meter-state --meter="$1" | grep -q "\"relay\":\"$2\""; }
+sim_is() { simctl get --meter="$1" | grep -q "relay $2 "; }
+sms() { grep "meter=$1:" "$DEMO/data/notifications.log" | tail -n "${2:-1}" | cut -d' ' -f2-; }
+
+say "Shop 1 (SIM000001) draws 36 kW and is recharged with just Rs 10"
+simctl configure --meter=SIM000001 --load_w=36000
+pos recharge --request_id=R-SIM-1 --meter=SIM000001 --amount=10
+echo "... the gateway reads the register every second; walletd rates and debits each reading"
+wait_for 60 notices SIM000001 1
+admin get-meter --meter=SIM000001 | grep -iE 'balance|meter'
+sms SIM000001 4
+
+say "Tuesday and Wednesday 10:05: the second and third daily notice"
+admin set-clock --at="$(on 1 10:05)"
+wait_for 10 notices SIM000001 2
+admin set-clock --at="$(on 2 10:05)"
+wait_for 10 notices SIM000001 3
+sms SIM000001 2
+say "Thursday 19:00: notice served, but no disconnection in the evening"
+admin set-clock --at="$(on 3 19:00)"
+sleep 2
+simctl get --meter=SIM000001
+say "Friday 08:00: the first allowed moment; the gateway opens the relay and reads it back"
+admin set-clock --at="$(on 4 08:00)"
+wait_for 10 sim_is SIM000001 disconnected
+wait_for 10 relay_is SIM000001 RELAY_DISCONNECTED
+grep -E "SIM000001" "$DEMO/meter-gatewayd.log" | grep -E "command|CONFIRMED" | tail -2 | sed 's/^.*\] //'
+simctl get --meter=SIM000001
+sleep 2
+echo "two seconds later, the energy register has stopped:"
+simctl get --meter=SIM000001
+sms SIM000001 1
+
+say "Shop 1 pays Rs 600: the Rs 500 reconnection fee is charged and the relay closes at once"
+T0=$(date +%s%N)
+pos recharge --request_id=R-SIM-2 --meter=SIM000001 --amount=600
+wait_for 10 sim_is SIM000001 connected
+echo "relay closed $(( ($(date +%s%N) - T0) / 1000000 )) ms after the recharge was sent"
+simctl get --meter=SIM000001
+wait_for 10 relay_is SIM000001 RELAY_CONNECTED
+sms SIM000001 2
+
+say "Shop 2's meter (SIM000002) is in control mode 1: a remote reconnect only arms the relay"
+simctl configure --meter=SIM000002 --control_mode=1
+admin set-hold --request_id=hold-1 --meter=SIM000002 --hold=keep_disconnected \
+  --reason="meter box inspection" >/dev/null
+wait_for 10 relay_is SIM000002 RELAY_DISCONNECTED
+simctl get --meter=SIM000002
+admin set-hold --request_id=hold-2 --meter=SIM000002 --hold=none --reason="inspection done" >/dev/null
+wait_for 10 relay_is SIM000002 RELAY_ARMED
+simctl get --meter=SIM000002
+sms SIM000002 1
+echo "the consumer presses the button on the meter:"
+simctl press-button --meter=SIM000002
+wait_for 10 relay_is SIM000002 RELAY_CONNECTED
+echo "the gateway's next read reports it: walletd's relay state for SIM000002 is now connected"
+
+say "Shop 3's meter (SIM000003) goes offline just before a disconnection order"
+simctl configure --meter=SIM000003 --fault=offline
+admin set-hold --request_id=hold-3 --meter=SIM000003 --hold=keep_disconnected \
+  --reason="unsafe wiring reported" >/dev/null
+sleep 2.5
+grep "SIM000003" "$DEMO/meter-gatewayd.log" | grep "will retry" | tail -2 | sed 's/^.*\] //'
+echo "the meter comes back:"
+simctl configure --meter=SIM000003 --fault=none
+wait_for 15 relay_is SIM000003 RELAY_DISCONNECTED
+simctl get --meter=SIM000003
+
+say "Someone bypasses SIM000003's open relay: energy flows, the utility gets a tamper alert"
+simctl configure --meter=SIM000003 --fault=bypass --load_w=3000
+wait_for 15 grep -q "TAMPER_ALERT to=utility meter=SIM000003" "$DEMO/data/notifications.log"
+sms SIM000003 1
+
+say "The gateway's view: http://127.0.0.1:$GW_HTTP/metrics (excerpt)"
+curl -s "http://127.0.0.1:$GW_HTTP/metrics" | grep -E '^gateway_(relay|reads_ok|readings)' | head -12
 say "Operators' view: http://127.0.0.1:$HTTP_PORT/metrics (excerpt)"
 curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep -E '^walletd_(rpc_total|commits_total|operations_total)' | head -12
 say "Done. walletd's log: $DEMO/walletd.log"

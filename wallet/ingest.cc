@@ -161,8 +161,10 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
   charged += energy.total_paise();
   // Supply flowing while the policy has the relay open: bypass or forced
   // reconnection.
+  // Only energy over an interval that began after the relay was read open
+  // counts: a reading taken before the cut may arrive after its report.
   if (st.last_action() == v1::DISCONNECT && st.relay() == v1::RELAY_DISCONNECTED &&
-      delta_wh > 0 && !st.tamper_alerted()) {
+      delta_wh > 0 && st.register_us() >= st.relay_observed_us() && !st.tamper_alerted()) {
     st.set_tamper_alerted(true);
     Notify(txn, m, v1::Notification::TAMPER_ALERT, 0,
            absl::StrCat("Meter ", m.meter.meter_id(), ": ", delta_wh,

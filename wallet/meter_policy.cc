@@ -344,6 +344,7 @@ absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
     return stale;
   }
   const v1::RelayState before = st.relay();
+  if (outcome.observed_us() > 0) st.set_relay_observed_us(outcome.observed_us());
   const bool failed = outcome.result() == v1::RelayOutcome::FAILED ||
                       outcome.result() == v1::RelayOutcome::OFFLINE;
   if (outcome.state() != v1::RELAY_UNKNOWN) st.set_relay(outcome.state());

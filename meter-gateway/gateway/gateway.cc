@@ -409,6 +409,7 @@ class GatewayImpl final : public Gateway {
           observation->set_result(v1::RelayOutcome::CONFIRMED);
           observation->set_state(read->relay);
           observation->set_reason("read by the gateway's schedule");
+          observation->set_observed_us(absl::ToUnixMicros(now));
           info.relay = read->relay;
         }
         if (info.armed && read->relay != v1::RELAY_ARMED) info.armed = false;

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace meter_gateway {
 namespace {
@@ -28,6 +29,7 @@ RelayAttempt Judge(const v1::RelayCommand& command, v1::RelayOutcome::Result res
   attempt.outcome.set_result(result);
   attempt.outcome.set_state(state);
   attempt.outcome.set_reason(std::move(reason));
+  attempt.outcome.set_observed_us(absl::ToUnixMicros(absl::Now()));
   attempt.retryable = retryable;
   return attempt;
 }

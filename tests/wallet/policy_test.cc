@@ -368,6 +368,35 @@ TEST_F(PolicyTest, RelayObservationsWithoutACommand) {
   h_.ExpectLedgerBalanced();
 }
 
+TEST_F(PolicyTest, EnergyMeteredBeforeTheCutIsNoBypass) {
+  Register("M8");
+  ASSERT_TRUE(h_.Recharge("R1", "m8", "M8", 100'000).ok());
+  h_.clock().Set(Ist(2, 18));
+  Read("M8", 0, Ist(2, 10));
+  ASSERT_TRUE(Hold("M8", v1::HOLD_KEEP_DISCONNECTED).ok());
+  auto cut = NewCommands();
+  ASSERT_EQ(cut.size(), 1u);
+  v1::RelayOutcome confirmed;
+  confirmed.set_command_id(cut[0].command_id());
+  confirmed.set_meter_id("M8");
+  confirmed.set_result(v1::RelayOutcome::CONFIRMED);
+  confirmed.set_state(v1::RELAY_DISCONNECTED);
+  confirmed.set_observed_us(absl::ToUnixMicros(Ist(2, 12)));  // read open at 12:00
+  ASSERT_TRUE(Wait<v1::ReportRelayOutcomeResponse>([&](auto done) {
+                h_.wallet().ReportRelayOutcome(confirmed, done);
+              }).ok());
+  NewNotifications();
+  // Readings taken before the cut, delivered after its report: no alert.
+  EXPECT_EQ(Read("M8", 1'000, Ist(2, 11)).outcome(), v1::ReadingResult::DEBITED);
+  EXPECT_EQ(Read("M8", 2'000, Ist(2, 13)).outcome(), v1::ReadingResult::DEBITED);
+  EXPECT_TRUE(NewNotifications().empty());
+  // Energy over an interval that began with the relay open: bypass.
+  Read("M8", 3'000, Ist(2, 14));
+  auto alerts = NewNotifications();
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].kind(), v1::Notification::TAMPER_ALERT);
+}
+
 TEST_F(PolicyTest, ArrearsShareIsRecoveredFromEachRechargeUpToTheCap) {
   Register("M6", 2'500'000);  // Rs 25,000 legacy arrears
   auto small = h_.Recharge("R1", "a1", "M6", 100'000);  // 20 % of Rs 1,000 = Rs 200
