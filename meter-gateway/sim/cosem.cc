@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
+
 namespace meter_sim {
 namespace {
 
@@ -49,7 +51,15 @@ AccessResult TargetError(Target target) {
 
 }  // namespace
 
-dlms::Apdu CosemSession::Unsupported() { return dlms::ExceptionResponse{}; }
+dlms::Apdu CosemSession::Unsupported(absl::string_view apdu, const absl::Status& status) {
+  constexpr uint8_t kAarqTag = 0x60;
+  if (!apdu.empty() && static_cast<uint8_t>(apdu[0]) == kAarqTag) {
+    return Rejected(absl::StrContains(status.message(), "context")
+                        ? dlms::AcseDiagnostic::kApplicationContextNameNotSupported
+                        : dlms::AcseDiagnostic::kMechanismNameNotRecognised);
+  }
+  return dlms::ExceptionResponse{};
+}
 
 bool* CosemSession::AssociationFlag(uint16_t client_wport) {
   if (client_wport == dlms::kPublicClientSap) return &public_associated_;
@@ -73,7 +83,7 @@ dlms::Apdu CosemSession::Handle(uint16_t client_wport, const dlms::Apdu& request
   }
   const bool is_get = std::holds_alternative<dlms::GetRequest>(request);
   const bool is_action = std::holds_alternative<dlms::ActionRequest>(request);
-  if (!is_get && !is_action) return Unsupported();
+  if (!is_get && !is_action) return dlms::ExceptionResponse{};  // a server's APDU
   if (!associated(client_wport)) return NotAllowed();
   if (is_get) return Get(std::get<dlms::GetRequest>(request));
   return Act(client_wport, std::get<dlms::ActionRequest>(request));

@@ -36,6 +36,8 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "meter-gateway/dlms/apdu.h"
 #include "meter-gateway/sim/fleet.h"
 
@@ -56,8 +58,12 @@ class CosemSession {
   dlms::Apdu Handle(uint16_t client_wport, const dlms::Apdu& request);
 
   // Unsupported is the answer to a well-formed APDU of a service outside
-  // the codec's subset (DecodeApdu returned Unimplemented).
-  static dlms::Apdu Unsupported();
+  // the codec's subset (DecodeApdu returned `status`, Unimplemented): an
+  // Exception-Response (service-unknown, service-not-supported), except for
+  // an AARQ (ciphering, high-level security, short names), which gets an AARE
+  // rejected-permanent: application-context-name-not-supported when the
+  // codec names the context as the reason, else mechanism-name-not-recognised.
+  static dlms::Apdu Unsupported(absl::string_view apdu, const absl::Status& status);
 
   bool associated(uint16_t client_wport) const;
 

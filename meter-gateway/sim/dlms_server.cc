@@ -360,7 +360,7 @@ bool EventLoopServer::ProcessFrames(Connection& connection) {
     } else if (absl::IsUnimplemented(request.status())) {
       VLOG(1) << "meter " << fleet_->MeterIdOf(connection.meter) << ": unsupported APDU from "
               << FormatAddress(connection.peer) << ": " << request.status().message();
-      answer = CosemSession::Unsupported();
+      answer = CosemSession::Unsupported(frame.apdu, request.status());
     } else {
       Drop(connection, absl::StrCat("malformed APDU: ", request.status().message()));
       return false;

@@ -1,17 +1,37 @@
 // meter-sim: the IC70 relay state machine and the energy model on a fake
 // clock, then the whole simulator over real loopback sockets with the DLMS
 // client and the control service.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "glog/logging.h"
 #include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "meter-gateway/dlms/apdu.h"
+#include "meter-gateway/dlms/client.h"
+#include "meter-gateway/dlms/wrapper.h"
 #include "meter-gateway/sim/address.h"
 #include "meter-gateway/sim/clock.h"
+#include "meter-gateway/sim/cosem.h"
 #include "meter-gateway/sim/fleet.h"
 #include "meter-gateway/sim/relay.h"
+#include "meter-gateway/sim/simulator.h"
+#include "metersim/v1/sim.grpc.pb.h"
 
 namespace meter_sim {
 namespace {
@@ -388,6 +408,570 @@ TEST_F(FleetTest, SummaryCountsStates) {
   EXPECT_EQ(summary.ready_for_reconnection(), 1);
   EXPECT_EQ(summary.sessions(), 1u);
   EXPECT_EQ(summary.sessions_dropped(), 1u);
+}
+
+// --- The whole simulator over real loopback sockets. ---
+
+using dlms::AttributeDescriptor;
+using dlms::Data;
+using dlms::MethodDescriptor;
+
+const AttributeDescriptor kRegisterValue{dlms::kRegisterClass, dlms::kActiveImportEnergyObis,
+                                         dlms::kRegisterValue};
+const AttributeDescriptor kScalerUnit{dlms::kRegisterClass, dlms::kActiveImportEnergyObis,
+                                      dlms::kRegisterScalerUnit};
+const AttributeDescriptor kControlState{dlms::kDisconnectControlClass,
+                                        dlms::kDisconnectControlObis, dlms::kControlState};
+const AttributeDescriptor kOutputState{dlms::kDisconnectControlClass,
+                                       dlms::kDisconnectControlObis, dlms::kOutputState};
+const MethodDescriptor kDisconnect{dlms::kDisconnectControlClass, dlms::kDisconnectControlObis,
+                                   dlms::kRemoteDisconnect};
+const MethodDescriptor kReconnect{dlms::kDisconnectControlClass, dlms::kDisconnectControlObis,
+                                  dlms::kRemoteReconnect};
+
+// A raw TCP connection for what the client never sends: broken frames,
+// requests without association.
+class RawConnection {
+ public:
+  RawConnection(const std::string& host, int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, host.c_str(), &address.sin_addr);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  }
+  ~RawConnection() { close(fd_); }
+  bool connected() const { return connected_; }
+  void Send(const std::string& bytes) {
+    ASSERT_EQ(send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+  }
+  // Next returns the next frame; nullopt when the server closed the
+  // connection or nothing came within `timeout`.
+  std::optional<dlms::WrapperFrame> Next(absl::Duration timeout = absl::Seconds(3)) {
+    const absl::Time give_up = absl::Now() + timeout;
+    while (true) {
+      absl::StatusOr<std::optional<dlms::WrapperFrame>> frame = reader_.Next();
+      if (!frame.ok()) return std::nullopt;
+      if (frame->has_value()) return *std::move(*frame);
+      pollfd p{fd_, POLLIN, 0};
+      const int wait_ms = static_cast<int>(absl::ToInt64Milliseconds(give_up - absl::Now()));
+      if (wait_ms <= 0 || poll(&p, 1, wait_ms) <= 0) return std::nullopt;
+      char buffer[4096];
+      const ssize_t n = recv(fd_, buffer, sizeof(buffer), 0);
+      if (n <= 0) {
+        closed_ = true;
+        return std::nullopt;
+      }
+      reader_.Append(absl::string_view(buffer, static_cast<size_t>(n)));
+    }
+  }
+  bool closed() const { return closed_; }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  bool closed_ = false;
+  dlms::FrameReader reader_;
+};
+
+class SimServerTest : public ::testing::Test {
+ protected:
+  static constexpr int kMeters = 300;  // reaches into 127.16.2.x
+
+  void SetUp() override { Start(RelayHub::kDefaultMaxQueued); }
+
+  void Start(size_t max_queued) {
+    sim_.reset();
+    SimulatorOptions options;
+    options.fleet.meters = kMeters;
+    options.dlms.bind = "0.0.0.0";
+    options.dlms.port = 0;
+    options.control_listen = "127.0.0.1:0";
+    options.max_queued_relay_events = max_queued;
+    absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Start(options, &clock_);
+    ASSERT_TRUE(sim.ok()) << sim.status();
+    sim_ = *std::move(sim);
+    control_ = v1::MeterSimService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", sim_->control_port()),
+                            grpc::InsecureChannelCredentials()));
+  }
+
+  dlms::MeterEndpoint Endpoint(int meter, std::string password = "12345678",
+                               uint16_t client_wport = dlms::kMeterReaderClientSap) {
+    dlms::MeterEndpoint endpoint;
+    endpoint.host = MeterAddress(meter);
+    endpoint.port = static_cast<uint16_t>(sim_->dlms_port());
+    endpoint.server_wport = dlms::kManagementLogicalDevice;
+    endpoint.client_wport = client_wport;
+    endpoint.password = std::move(password);
+    return endpoint;
+  }
+
+  static dlms::ClientOptions Quick() {
+    dlms::ClientOptions options;
+    options.connect_timeout = absl::Seconds(2);
+    options.response_timeout = absl::Milliseconds(400);
+    return options;
+  }
+
+  std::unique_ptr<dlms::Client> Connect(int meter) {
+    absl::StatusOr<std::unique_ptr<dlms::Client>> client =
+        dlms::Client::Connect(Endpoint(meter), dlms::ClientOptions{});
+    EXPECT_TRUE(client.ok()) << client.status();
+    return client.ok() ? *std::move(client) : nullptr;
+  }
+
+  v1::Meter Configure(std::function<void(v1::ConfigureMeterRequest&)> f,
+                      const std::string& meter_id = "SIM000001") {
+    v1::ConfigureMeterRequest request;
+    request.set_meter_id(meter_id);
+    f(request);
+    grpc::ClientContext context;
+    v1::Meter meter;
+    const grpc::Status status = control_->ConfigureMeter(&context, request, &meter);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return meter;
+  }
+
+  v1::Meter GetMeter(const std::string& meter_id) {
+    grpc::ClientContext context;
+    v1::GetMeterRequest request;
+    request.set_meter_id(meter_id);
+    v1::Meter meter;
+    const grpc::Status status = control_->GetMeter(&context, request, &meter);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return meter;
+  }
+
+  v1::FleetSummary Summary() {
+    grpc::ClientContext context;
+    v1::FleetSummary summary;
+    EXPECT_TRUE(control_->GetFleetSummary(&context, v1::FleetSummaryRequest(), &summary).ok());
+    return summary;
+  }
+
+  static std::string Frame(uint16_t source, uint16_t destination, const dlms::Apdu& apdu) {
+    return dlms::EncodeWrapper(source, destination, dlms::EncodeApdu(apdu));
+  }
+
+  FakeMonotonicClock clock_;
+  std::unique_ptr<Simulator> sim_;
+  std::unique_ptr<v1::MeterSimService::Stub> control_;
+};
+
+TEST_F(SimServerTest, AssociatesWithTheRightPasswordOnly) {
+  std::unique_ptr<dlms::Client> client = Connect(0);
+  ASSERT_NE(client, nullptr);
+  EXPECT_TRUE(client->Release().ok());
+
+  absl::StatusOr<std::unique_ptr<dlms::Client>> wrong =
+      dlms::Client::Connect(Endpoint(0, "wrong"), Quick());
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kPermissionDenied) << wrong.status();
+
+  absl::StatusOr<std::unique_ptr<dlms::Client>> no_password =
+      dlms::Client::Connect(Endpoint(0, ""), Quick());
+  EXPECT_EQ(no_password.status().code(), absl::StatusCode::kPermissionDenied);
+
+  absl::StatusOr<std::unique_ptr<dlms::Client>> other_sap =
+      dlms::Client::Connect(Endpoint(0, "12345678", 0x30), Quick());
+  EXPECT_EQ(other_sap.status().code(), absl::StatusCode::kPermissionDenied);
+
+  // The public client reads but may not operate the relay.
+  absl::StatusOr<std::unique_ptr<dlms::Client>> public_client =
+      dlms::Client::Connect(Endpoint(0, "", dlms::kPublicClientSap), Quick());
+  ASSERT_TRUE(public_client.ok()) << public_client.status();
+  EXPECT_TRUE((*public_client)->Get(kRegisterValue).ok());
+  EXPECT_EQ((*public_client)->Action(kDisconnect, Data::Integer(0)).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(GetMeter("SIM000001").control_state(), kConnected);
+  EXPECT_EQ(GetMeter("SIM000001").sessions(), 2u);
+}
+
+TEST_F(SimServerTest, ReadsRegisterValueScalerUnitAndRelay) {
+  Configure([](v1::ConfigureMeterRequest& r) {
+    r.set_register_wh(12345);
+    r.set_scaler(1);
+  });
+  std::unique_ptr<dlms::Client> client = Connect(0);
+  ASSERT_NE(client, nullptr);
+  absl::StatusOr<Data> value = client->Get(kRegisterValue);
+  ASSERT_TRUE(value.ok()) << value.status();
+  EXPECT_EQ(*value, Data::DoubleLongUnsigned(1234));
+  absl::StatusOr<Data> scaler_unit = client->Get(kScalerUnit);
+  ASSERT_TRUE(scaler_unit.ok()) << scaler_unit.status();
+  EXPECT_EQ(*scaler_unit, Data::Structure({Data::Integer(1), Data::Enum(dlms::kUnitWattHour)}));
+  absl::StatusOr<Data> name =
+      client->Get({dlms::kRegisterClass, dlms::kActiveImportEnergyObis, 1});
+  ASSERT_TRUE(name.ok());
+  EXPECT_EQ(*name, Data::OctetString(std::string("\x01\x00\x01\x08\x00\xFF", 6)));
+
+  clock_.Advance(absl::Hours(1));  // 1000 W
+  EXPECT_EQ(*client->Get(kRegisterValue), Data::DoubleLongUnsigned(1334));
+
+  EXPECT_EQ(*client->Get(kOutputState), Data::Boolean(true));
+  EXPECT_EQ(*client->Get(kControlState), Data::Enum(1));
+  EXPECT_EQ(*client->Get({dlms::kDisconnectControlClass, dlms::kDisconnectControlObis,
+                          dlms::kControlMode}),
+            Data::Enum(4));
+
+  // Unknown object, unknown attribute, wrong class: the session goes on.
+  EXPECT_EQ(client->Get({3, dlms::kDisconnectControlObis, 2}).status().code(),
+            absl::StatusCode::kFailedPrecondition);  // object-class-inconsistent
+  EXPECT_EQ(client->Get({3, *dlms::ObisCode::Parse("1.0.2.8.0.255"), 2}).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(client->Get({3, dlms::kActiveImportEnergyObis, 9}).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(client->Get(kRegisterValue).ok());
+}
+
+TEST_F(SimServerTest, DisconnectAndReconnectReachWatchRelay) {
+  grpc::ClientContext watch_context;
+  std::unique_ptr<grpc::ClientReader<v1::RelayEvent>> watch =
+      control_->WatchRelay(&watch_context, v1::WatchRelayRequest());
+  watch->WaitForInitialMetadata();
+
+  std::unique_ptr<dlms::Client> client = Connect(4);
+  ASSERT_NE(client, nullptr);
+  clock_.Advance(absl::Seconds(7));
+  ASSERT_TRUE(client->Action(kDisconnect, Data::Integer(0)).ok());
+  EXPECT_EQ(*client->Get(kControlState), Data::Enum(0));
+  EXPECT_EQ(*client->Get(kOutputState), Data::Boolean(false));
+  v1::RelayEvent event;
+  ASSERT_TRUE(watch->Read(&event));
+  EXPECT_EQ(event.meter_id(), "SIM000005");
+  EXPECT_EQ(event.control_state(), 0);
+  EXPECT_FALSE(event.output_state());
+  EXPECT_EQ(event.cause(), "remote_disconnect");
+  EXPECT_EQ(event.monotonic_us(), clock_.NowMicros());
+
+  // Disconnecting again changes nothing and still succeeds.
+  ASSERT_TRUE(client->Action(kDisconnect, Data::Integer(0)).ok());
+  ASSERT_TRUE(client->Action(kReconnect, Data::Integer(0)).ok());  // mode 4: closes directly
+  EXPECT_EQ(*client->Get(kControlState), Data::Enum(1));
+  ASSERT_TRUE(watch->Read(&event));
+  EXPECT_EQ(event.meter_id(), "SIM000005");
+  EXPECT_EQ(event.control_state(), 1);
+  EXPECT_TRUE(event.output_state());
+  EXPECT_EQ(event.cause(), "remote_reconnect");
+  EXPECT_EQ(GetMeter("SIM000005").relay_operations(), 3u);
+
+  // A bad parameter is refused without touching the relay.
+  EXPECT_FALSE(client->Action(kDisconnect, Data::Unsigned(0)).ok());
+  EXPECT_EQ(GetMeter("SIM000005").control_state(), 1);
+  watch_context.TryCancel();
+}
+
+TEST_F(SimServerTest, ModeOneReconnectArmsAndTheButtonConnects) {
+  Configure([](v1::ConfigureMeterRequest& r) { r.set_control_mode(1); });
+  std::unique_ptr<dlms::Client> client = Connect(0);
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(client->Action(kDisconnect, Data::Integer(0)).ok());
+  ASSERT_TRUE(client->Action(kReconnect, Data::Integer(0)).ok());
+  EXPECT_EQ(*client->Get(kControlState), Data::Enum(kReadyForReconnection));
+  EXPECT_EQ(*client->Get(kOutputState), Data::Boolean(false));
+
+  grpc::ClientContext context;
+  v1::PressButtonRequest press;
+  press.set_meter_id("SIM000001");
+  v1::Meter meter;
+  ASSERT_TRUE(control_->PressButton(&context, press, &meter).ok());
+  EXPECT_EQ(meter.control_state(), kConnected);
+  EXPECT_EQ(*client->Get(kControlState), Data::Enum(kConnected));
+}
+
+TEST_F(SimServerTest, MeterWithoutRelayAnswersObjectUndefined) {
+  Configure([](v1::ConfigureMeterRequest& r) { r.set_has_relay(false); }, "SIM000002");
+  std::unique_ptr<dlms::Client> client = Connect(1);
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(client->Action(kDisconnect, Data::Integer(0)).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(client->Get(kControlState).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(client->Get(kRegisterValue).ok());
+}
+
+TEST_F(SimServerTest, RefuseFaultAndModeZeroDenyRelayOperations) {
+  Configure([](v1::ConfigureMeterRequest& r) { r.set_fault(v1::FAULT_REFUSE); });
+  Configure([](v1::ConfigureMeterRequest& r) { r.set_control_mode(0); }, "SIM000002");
+  for (int meter : {0, 1}) {
+    std::unique_ptr<dlms::Client> client = Connect(meter);
+    ASSERT_NE(client, nullptr);
+    EXPECT_EQ(client->Action(kDisconnect, Data::Integer(0)).status().code(),
+              absl::StatusCode::kPermissionDenied);
+    EXPECT_EQ(*client->Get(kControlState), Data::Enum(kConnected));
+  }
+}
+
+TEST_F(SimServerTest, OfflineMeterIsUnavailable) {
+  Configure([](v1::ConfigureMeterRequest& r) { r.set_fault(v1::FAULT_OFFLINE); });
+  absl::StatusOr<std::unique_ptr<dlms::Client>> client =
+      dlms::Client::Connect(Endpoint(0), Quick());
+  EXPECT_EQ(client.status().code(), absl::StatusCode::kUnavailable) << client.status();
+  // Back online, it answers again.
+  Configure([](v1::ConfigureMeterRequest& r) { r.set_fault(v1::FAULT_NONE); });
+  EXPECT_NE(Connect(0), nullptr);
+}
+
+TEST_F(SimServerTest, DroppingMeterTimesOut) {
+  Configure([](v1::ConfigureMeterRequest& r) { r.set_fault(v1::FAULT_DROP); });
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::unique_ptr<dlms::Client>> client =
+      dlms::Client::Connect(Endpoint(0), Quick());
+  EXPECT_EQ(client.status().code(), absl::StatusCode::kDeadlineExceeded) << client.status();
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(350));
+}
+
+TEST_F(SimServerTest, DelayedMeterAnswersLateButAnswers) {
+  Configure([](v1::ConfigureMeterRequest& r) {
+    r.set_fault(v1::FAULT_DELAY);
+    r.set_delay_ms(300);
+  });
+  dlms::ClientOptions options;
+  options.response_timeout = absl::Seconds(3);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::unique_ptr<dlms::Client>> client =
+      dlms::Client::Connect(Endpoint(0), options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(300));
+  const absl::Time get_start = absl::Now();
+  EXPECT_TRUE((*client)->Get(kRegisterValue).ok());
+  EXPECT_GE(absl::Now() - get_start, absl::Milliseconds(300));
+  // Too short a timeout for the delay: DeadlineExceeded.
+  absl::StatusOr<std::unique_ptr<dlms::Client>> impatient =
+      dlms::Client::Connect(Endpoint(0), Quick());
+  EXPECT_TRUE(impatient.ok()) << "400 ms is enough for one 300 ms answer";
+  Configure([](v1::ConfigureMeterRequest& r) { r.set_delay_ms(1000); });
+  if (impatient.ok()) {
+    EXPECT_EQ((*impatient)->Get(kRegisterValue).status().code(),
+              absl::StatusCode::kDeadlineExceeded);
+  }
+}
+
+TEST_F(SimServerTest, MalformedInputDropsOnlyThatSession) {
+  std::unique_ptr<dlms::Client> good = Connect(0);
+  ASSERT_NE(good, nullptr);
+  const uint64_t dropped_before = Summary().sessions_dropped();
+
+  // Wrong wrapper version.
+  RawConnection bad_version(MeterAddress(0), sim_->dlms_port());
+  ASSERT_TRUE(bad_version.connected());
+  bad_version.Send(std::string("\x00\x02\x00\x20\x00\x01\x00\x01\x00", 9));
+  EXPECT_EQ(bad_version.Next(), std::nullopt);
+  EXPECT_TRUE(bad_version.closed());
+
+  // A well-framed APDU that is garbage.
+  RawConnection garbage(MeterAddress(0), sim_->dlms_port());
+  garbage.Send(dlms::EncodeWrapper(0x20, 0x01, std::string("\xFF\x13\x37", 3)));
+  EXPECT_EQ(garbage.Next(), std::nullopt);
+  EXPECT_TRUE(garbage.closed());
+
+  // A header announcing more than the 2048-byte maximum.
+  RawConnection oversized(MeterAddress(0), sim_->dlms_port());
+  oversized.Send(std::string("\x00\x01\x00\x20\x00\x01\x10\x00", 8));
+  EXPECT_EQ(oversized.Next(), std::nullopt);
+  EXPECT_TRUE(oversized.closed());
+
+  // A frame for a server wPort with no logical device.
+  RawConnection wrong_port(MeterAddress(0), sim_->dlms_port());
+  wrong_port.Send(Frame(0x20, 0x07, dlms::AssociationRequest{}));
+  EXPECT_EQ(wrong_port.Next(), std::nullopt);
+  EXPECT_TRUE(wrong_port.closed());
+
+  EXPECT_EQ(Summary().sessions_dropped(), dropped_before + 4);
+  EXPECT_TRUE(good->Get(kRegisterValue).ok());
+}
+
+TEST_F(SimServerTest, UnsupportedServiceAndUnassociatedRequestsGetExceptionResponses) {
+  RawConnection raw(MeterAddress(0), sim_->dlms_port());
+  ASSERT_TRUE(raw.connected());
+  // GET before any association.
+  dlms::GetRequest get;
+  get.attribute = kRegisterValue;
+  raw.Send(Frame(0x20, 0x01, get));
+  std::optional<dlms::WrapperFrame> frame = raw.Next();
+  ASSERT_TRUE(frame.has_value());
+  EXPECT_EQ(frame->source_wport, 0x01);
+  EXPECT_EQ(frame->destination_wport, 0x20);
+  absl::StatusOr<dlms::Apdu> answer = dlms::DecodeApdu(frame->apdu);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  const auto* exception = std::get_if<dlms::ExceptionResponse>(&*answer);
+  ASSERT_NE(exception, nullptr) << dlms::ApduName(*answer);
+  EXPECT_EQ(exception->state_error, dlms::ExceptionResponse::kServiceNotAllowed);
+
+  // GET-Request-With-List: well formed, not supported; the session stays.
+  raw.Send(dlms::EncodeWrapper(0x20, 0x01, std::string("\xC0\x03\xC1\x00", 4)));
+  frame = raw.Next();
+  ASSERT_TRUE(frame.has_value());
+  answer = dlms::DecodeApdu(frame->apdu);
+  ASSERT_TRUE(answer.ok());
+  EXPECT_TRUE(std::holds_alternative<dlms::ExceptionResponse>(*answer));
+
+  // Associate on the same connection, read, release.
+  dlms::AssociationRequest aarq;
+  aarq.authentication = dlms::Authentication::kLowLevel;
+  aarq.password = "12345678";
+  raw.Send(Frame(0x20, 0x01, aarq));
+  frame = raw.Next();
+  ASSERT_TRUE(frame.has_value());
+  answer = dlms::DecodeApdu(frame->apdu);
+  ASSERT_TRUE(answer.ok());
+  const auto* aare = std::get_if<dlms::AssociationResponse>(&*answer);
+  ASSERT_NE(aare, nullptr);
+  EXPECT_EQ(aare->result, dlms::AssociationResult::kAccepted);
+  EXPECT_EQ(aare->negotiated_conformance, dlms::kConformanceGet | dlms::kConformanceAction);
+  raw.Send(Frame(0x20, 0x01, get));
+  frame = raw.Next();
+  ASSERT_TRUE(frame.has_value());
+  answer = dlms::DecodeApdu(frame->apdu);
+  ASSERT_TRUE(answer.ok());
+  ASSERT_TRUE(std::holds_alternative<dlms::GetResponse>(*answer));
+  EXPECT_TRUE(std::get<dlms::GetResponse>(*answer).data.has_value());
+  raw.Send(Frame(0x20, 0x01, dlms::ReleaseRequest{}));
+  frame = raw.Next();
+  ASSERT_TRUE(frame.has_value());
+  EXPECT_TRUE(std::holds_alternative<dlms::ReleaseResponse>(*dlms::DecodeApdu(frame->apdu)));
+  // Released: GET is refused again.
+  raw.Send(Frame(0x20, 0x01, get));
+  frame = raw.Next();
+  ASSERT_TRUE(frame.has_value());
+  EXPECT_TRUE(std::holds_alternative<dlms::ExceptionResponse>(*dlms::DecodeApdu(frame->apdu)));
+}
+
+TEST_F(SimServerTest, EachAddressReachesItsMeter) {
+  const std::vector<int> meters = {0, 1, 249, 250, kMeters - 1};
+  for (int i : meters) {
+    Configure([i](v1::ConfigureMeterRequest& r) { r.set_register_wh(1000 + i); },
+              MeterId("SIM", i));
+  }
+  for (int i : meters) {
+    std::unique_ptr<dlms::Client> client = Connect(i);
+    ASSERT_NE(client, nullptr) << MeterAddress(i);
+    EXPECT_EQ(*client->Get(kRegisterValue), Data::DoubleLongUnsigned(1000 + i)) << i;
+  }
+  // An address in the scheme but beyond the fleet, and one outside it.
+  for (const std::string& host : {MeterAddress(kMeters), std::string("127.0.0.1")}) {
+    dlms::MeterEndpoint endpoint = Endpoint(0);
+    endpoint.host = host;
+    EXPECT_EQ(dlms::Client::Connect(endpoint, Quick()).status().code(),
+              absl::StatusCode::kUnavailable)
+        << host;
+  }
+}
+
+TEST_F(SimServerTest, ControlServiceValidates) {
+  grpc::ClientContext context;
+  v1::GetMeterRequest get;
+  get.set_meter_id("SIM999999");
+  v1::Meter meter;
+  EXPECT_EQ(control_->GetMeter(&context, get, &meter).error_code(), grpc::StatusCode::NOT_FOUND);
+  for (auto bad : std::vector<std::function<void(v1::ConfigureMeterRequest&)>>{
+           [](auto& r) { r.set_control_mode(7); }, [](auto& r) { r.set_load_w(-1); },
+           [](auto& r) { r.set_delay_ms(-1); }}) {
+    grpc::ClientContext c;
+    v1::ConfigureMeterRequest request;
+    request.set_meter_id("SIM000001");
+    bad(request);
+    EXPECT_EQ(control_->ConfigureMeter(&c, request, &meter).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  grpc::ClientContext press_context;
+  v1::PressButtonRequest press;
+  press.set_meter_id("nope");
+  EXPECT_EQ(control_->PressButton(&press_context, press, &meter).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  const v1::Meter got = GetMeter("SIM000300");
+  EXPECT_EQ(got.host(), "127.16.2.50");
+  EXPECT_EQ(got.port(), static_cast<uint32_t>(sim_->dlms_port()));
+}
+
+TEST_F(SimServerTest, SlowWatcherIsClosedWithoutSlowingTheMeters) {
+  Start(/*max_queued=*/10);
+  Configure([](v1::ConfigureMeterRequest& r) { r.set_control_mode(5); });  // g and h
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  std::unique_ptr<grpc::ClientReader<v1::RelayEvent>> watch =
+      control_->WatchRelay(&context, v1::WatchRelayRequest());
+  watch->WaitForInitialMetadata();
+  ASSERT_EQ(sim_->hub().watchers(), 1);
+  // The watcher reads nothing: once the transport's windows are full its
+  // queue overflows and the hub closes it, while relay changes go on.
+  const int32_t old_level = FLAGS_minloglevel;
+  FLAGS_minloglevel = google::GLOG_WARNING;  // a relay line per change is too much here
+  int changes = 0;
+  for (; changes < 2'000'000 && sim_->hub().watchers() > 0; ++changes) {
+    sim_->fleet().StepRelayLocal(0, changes % 2 == 0 ? RelayTrigger::kLocalDisconnect
+                                                    : RelayTrigger::kLocalReconnect);
+  }
+  FLAGS_minloglevel = old_level;
+  for (int i = 0; i < 500 && sim_->hub().watchers() > 0; ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_EQ(sim_->hub().watchers(), 0) << "after " << changes << " changes";
+  v1::RelayEvent event;
+  while (watch->Read(&event)) {
+  }
+  EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+TEST(SimulatorStart, TenThousandMetersStartFast) {
+  SystemMonotonicClock clock;
+  SimulatorOptions options;
+  options.fleet.meters = 10000;
+  options.dlms.port = 0;
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Start(options, &clock);
+  ASSERT_TRUE(sim.ok()) << sim.status();
+  const std::string directory = (*sim)->DirectoryCsv();
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_LT(took, absl::Seconds(2));
+  const std::vector<absl::string_view> lines = absl::StrSplit(directory, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 10001u);
+  EXPECT_EQ(lines[0], "# meter_id,host,port,server_wport,client_wport,password");
+  EXPECT_EQ(lines[1], absl::StrCat("SIM000001,127.16.1.1,", (*sim)->dlms_port(), ",1,32,12345678"));
+  EXPECT_EQ(lines[10000],
+            absl::StrCat("SIM010000,127.16.40.250,", (*sim)->dlms_port(), ",1,32,12345678"));
+  // The last meter answers.
+  dlms::MeterEndpoint endpoint{"127.16.40.250", static_cast<uint16_t>((*sim)->dlms_port()), 1,
+                               0x20, "12345678"};
+  absl::StatusOr<std::unique_ptr<dlms::Client>> client =
+      dlms::Client::Connect(endpoint, dlms::ClientOptions{});
+  ASSERT_TRUE(client.ok()) << client.status();
+  LOG(INFO) << "10,000 meters started in " << took;
+}
+
+TEST(SimulatorStart, ManySessionsPerSecond) {
+  SystemMonotonicClock clock;
+  SimulatorOptions options;
+  options.fleet.meters = 10000;
+  options.dlms.port = 0;
+  absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Start(options, &clock);
+  ASSERT_TRUE(sim.ok()) << sim.status();
+  // Connect, associate, read, release on many meters from a few threads.
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 500;
+  std::atomic<int> failures{0};
+  const absl::Time start = absl::Now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const int meter = (t * kPerThread + i) % 10000;
+        dlms::MeterEndpoint endpoint{MeterAddress(meter),
+                                     static_cast<uint16_t>((*sim)->dlms_port()), 1, 0x20,
+                                     "12345678"};
+        absl::StatusOr<std::unique_ptr<dlms::Client>> client =
+            dlms::Client::Connect(endpoint, dlms::ClientOptions{});
+        if (!client.ok() || !(*client)->Get(kRegisterValue).ok() || !(*client)->Release().ok()) {
+          failures.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ((*sim)->fleet().Summary().sessions(), uint64_t{kThreads * kPerThread});
+  LOG(INFO) << kThreads * kPerThread << " sessions in " << took << ": "
+            << kThreads * kPerThread / absl::ToDoubleSeconds(took) << " sessions/s";
 }
 
 }  // namespace
