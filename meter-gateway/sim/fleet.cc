@@ -186,7 +186,9 @@ absl::StatusOr<v1::Meter> Fleet::Configure(const v1::ConfigureMeterRequest& requ
     meter.energy_mwh = request.register_wh() * 1000;
     meter.energy_remainder_wus = 0;
   }
-  LOG(INFO) << "meter " << request.meter_id() << " configured: " << request.ShortDebugString();
+  v1::ConfigureMeterRequest changes = request;
+  changes.clear_meter_id();
+  LOG(INFO) << "meter " << request.meter_id() << " configured: " << changes.ShortDebugString();
   if (mode == 0 || !has_relay) {
     SetStateLocked(index, kConnected, "control", 0);
   } else if (request.has_control_state()) {
