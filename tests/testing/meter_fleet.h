@@ -13,6 +13,7 @@
 #ifndef WALLET_TESTS_TESTING_METER_FLEET_H_
 #define WALLET_TESTS_TESTING_METER_FLEET_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -134,7 +135,7 @@ class MeterFleet final {
   std::string retailer_key_;
   std::string gateway_key_;
   std::string gateway_key_path_;
-  int request_ = 0;
+  std::atomic<int> request_{0};  // request ids; benchmarks call from many threads
 };
 
 }  // namespace wallet::testing
