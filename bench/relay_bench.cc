@@ -1,7 +1,7 @@
 // relay_bench: the meter loop's speed, end to end, on real processes: walletd,
 // meter-gatewayd and a meter-sim fleet.
 //
-//   relay_bench [--meters=10000] [--restore_meters=1000] [--concurrency=128]
+//   relay_bench [--meters=10000] [--restore_meters=1000] [--concurrency=64]
 //
 // 1. Restore latency. --restore_meters meters run out of credit (a policy
 //    with no notice period and no cutoff calendar), are cut, then recharged
@@ -34,8 +34,8 @@
 
 ABSL_FLAG(int32_t, meters, 10'000, "simulated meters, all cut in the bulk phase");
 ABSL_FLAG(int32_t, restore_meters, 1'000, "meters cut for non-payment and recharged one by one");
-X
-ABSL_FLAG(int32_t, holds_in_flight, 256, "SetHold calls in flight in the bulk phase (an operator's bulk tool)");
+ABSL_FLAG(int32_t, concurrency, 64, "meter-gatewayd's DLMS sessions at once");
+ABSL_FLAG(int32_t, holds_in_flight, 64, "SetHold calls in flight in the bulk phase");
 
 namespace {
 
