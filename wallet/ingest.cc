@@ -43,7 +43,7 @@ absl::StatusOr<v1::IngestReadingsResponse> Ledger::IngestReadings(
         absl::StrCat("a batch holds at most ", kMaxReadingsPerBatch, " readings"));
   }
   return Idempotent<v1::IngestReadingsResponse>(
-      txn, absl::StrCat("Ingest/gateway/", req.batch_id()), req,
+      txn, RequestKey("Ingest", "gateway", req.batch_id()), req,
       [&]() -> absl::StatusOr<v1::IngestReadingsResponse> {
         v1::IngestReadingsResponse response;
         response.mutable_results()->Reserve(req.readings_size());

@@ -51,16 +51,14 @@ std::string ResponseBytes(const google::protobuf::MessageLite& message) {
   return DeterministicBytes(message);
 }
 
-namespace {
-
-std::string EncodeBalance(int64_t balance) { return BigEndian64(static_cast<uint64_t>(balance)); }
-
-// RequestKey scopes a client request id to the operation and the caller, so
-// that two retailers may both use receipt "1".
 std::string RequestKey(absl::string_view op, absl::string_view scope,
                        absl::string_view request_id) {
   return absl::StrCat(op, "/", scope, "/", request_id);
 }
+
+namespace {
+
+std::string EncodeBalance(int64_t balance) { return BigEndian64(static_cast<uint64_t>(balance)); }
 
 std::string Scope(const Principal& who) {
   return who.is_admin() ? std::string("admin") : absl::StrCat("consumer:", who.subject_id);
@@ -615,7 +613,7 @@ absl::StatusOr<v1::PutTariffResponse> Ledger::PutTariff(Txn& txn,
                                                         const v1::PutTariffRequest& req) {
   WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
   return Idempotent<v1::PutTariffResponse>(
-      txn, absl::StrCat("PutTariff/admin/", req.request_id()), req,
+      txn, RequestKey("PutTariff", "admin", req.request_id()), req,
       [&]() -> absl::StatusOr<v1::PutTariffResponse> {
         WALLET_RETURN_IF_ERROR(tariffs_.Add(req.tariff()));
         txn.batch->Put(Table::kMeta,

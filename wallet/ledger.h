@@ -211,6 +211,10 @@ class Ledger final {
 // serialisation; ResponseBytes its deterministic serialisation.
 std::string RequestFingerprint(const google::protobuf::MessageLite& message);
 std::string ResponseBytes(const google::protobuf::MessageLite& message);
+// RequestKey scopes a client request id to the operation and the caller, so
+// that two retailers may both use receipt "1".
+std::string RequestKey(absl::string_view op, absl::string_view scope,
+                       absl::string_view request_id);
 
 template <typename Response, typename Request, typename Apply>
 absl::StatusOr<Response> Ledger::Idempotent(Txn& txn, const std::string& key, const Request& req,

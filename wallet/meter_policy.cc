@@ -68,12 +68,13 @@ std::optional<v1::Transfer> Ledger::Recharged(Txn& txn, MeterEntry& m, int64_t a
   last_recharge_[account] = LastRecharge{amount, absl::ToUnixMicros(txn.now)};
   dirty_.insert(account);
   std::optional<v1::Transfer> recovery;
-  const int64_t owed = -Balance(ArrearsAccount(id));
+  const std::string arrears = ArrearsAccount(id);
+  const int64_t owed = -Balance(arrears);
   int64_t share = PercentOfBps(amount, p.arrears_share_bps());
   if (p.arrears_cap_paise() > 0) share = std::min(share, p.arrears_cap_paise());
   share = std::min(share, owed);
   if (share > 0) {
-    recovery = Post(txn, v1::ARREARS_RECOVERY, MeterAccount(id), ArrearsAccount(id), share,
+    recovery = Post(txn, v1::ARREARS_RECOVERY, account, arrears, share,
                     request_ref, "arrears recovered from recharge");
   }
   // A recharge starts a new alert cycle.
@@ -98,7 +99,8 @@ void Ledger::EvaluateAlerts(Txn& txn, MeterEntry& m, int64_t balance) {
   const v1::CategoryPolicy& p = PolicyOf(m);
   v1::MeterState& st = m.state;
   const std::string& id = m.meter.meter_id();
-  const int64_t last_recharge = last_recharge_[MeterAccount(id)].paise;
+  auto recharged = last_recharge_.find(MeterAccount(id));
+  const int64_t last_recharge = recharged == last_recharge_.end() ? 0 : recharged->second.paise;
   // Thresholds crossed by one debit send one SMS (the lowest), not several.
   int32_t crossed = 0;
   int64_t lowest = 0;
@@ -138,11 +140,12 @@ void Ledger::EvaluateAlerts(Txn& txn, MeterEntry& m, int64_t balance) {
 void Ledger::Evaluate(Txn& txn, MeterEntry& m) {
   const v1::CategoryPolicy& p = PolicyOf(m);
   v1::MeterState& st = m.state;
+  const std::string& id = m.meter.meter_id();
   // Most evaluations (every recharge) change nothing here: Evaluate writes
   // the state only when it changed it, which keeps a record off the recharge
-  // path. Callers that change the state themselves mark it (Touch).
-  const std::string before = st.SerializeAsString();
-  const std::string& id = m.meter.meter_id();
+  // path. A meter already marked (Touch) is written anyway: no comparison.
+  const bool marked = dirty_meters_.contains(id);
+  const std::string before = marked ? std::string() : st.SerializeAsString();
   const int64_t now = absl::ToUnixMicros(txn.now);
   const int64_t balance = Balance(MeterAccount(id));
   const bool exhausted = balance <= -p.emergency_credit_paise();
@@ -212,7 +215,7 @@ void Ledger::Evaluate(Txn& txn, MeterEntry& m) {
       }
   }
   Schedule(m, NextDue(m, now));
-  if (st.SerializeAsString() != before) Touch(m);
+  if (!marked && st.SerializeAsString() != before) Touch(m);
 }
 
 int64_t Ledger::NextDue(const MeterEntry& m, int64_t now) const {
@@ -400,7 +403,7 @@ absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
 absl::StatusOr<v1::SetHoldResponse> Ledger::SetHold(Txn& txn, const v1::SetHoldRequest& req) {
   WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
   return Idempotent<v1::SetHoldResponse>(
-      txn, absl::StrCat("SetHold/admin/", req.request_id()), req,
+      txn, RequestKey("SetHold", "admin", req.request_id()), req,
       [&]() -> absl::StatusOr<v1::SetHoldResponse> {
         WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
         if (!v1::Hold_IsValid(req.hold())) return absl::InvalidArgumentError("unknown hold");

@@ -142,7 +142,12 @@ bool ParseIsoDate(absl::string_view text, absl::CivilDay* day) {
 }
 
 
-absl::TimeZone IstTimeZone() { return absl::FixedTimeZone(kIstOffsetSeconds); }
+absl::TimeZone IstTimeZone() {
+  // Built once: FixedTimeZone looks the zone up under a global lock, and
+  // rating calls this several times per reading.
+  static const absl::TimeZone kIst = absl::FixedTimeZone(kIstOffsetSeconds);
+  return kIst;
+}
 
 absl::Status ValidateTariff(const v1::Tariff& tariff) {
   const std::string& id = tariff.tariff_id();

@@ -27,7 +27,6 @@ constexpr int kMaxRowsScannedPerPage = 200'000;
 constexpr int kMaxStatementEntries = 10'000;
 
 // Indian Standard Time has no daylight saving: a fixed offset is exact.
-absl::TimeZone Ist() { return absl::FixedTimeZone(5 * 3600 + 30 * 60); }
 
 int32_t PageSize(int32_t requested, int32_t fallback) {
   if (requested <= 0) return fallback;
@@ -686,8 +685,8 @@ absl::StatusOr<v1::GetStatementResponse> Wallet::GetStatement(
   if (!ParseIsoDate(req.date(), &day)) {
     return absl::InvalidArgumentError("date must be YYYY-MM-DD");
   }
-  const absl::Time start = absl::FromCivil(day, Ist());
-  const absl::Time end = absl::FromCivil(day + 1, Ist());
+  const absl::Time start = absl::FromCivil(day, IstTimeZone());
+  const absl::Time end = absl::FromCivil(day + 1, IstTimeZone());
   const std::string account = RetailerAccount(id);
   v1::GetStatementResponse response;
   response.set_retailer_id(id);
