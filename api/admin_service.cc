@@ -1,8 +1,8 @@
-#include <openssl/rand.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "api/services.h"
+#include "wallet/auth.h"
 #include "glog/logging.h"
 #include "wallet/money.h"
 
@@ -18,16 +18,6 @@ wallet::Callback<Response> Logged(wallet::Callback<Response> done, Describe desc
     if (result.ok()) LOG(INFO) << describe(*result);
     done(std::move(result));
   };
-}
-
-// NewApiKey returns 32 random bytes as URL-safe text with a recognisable prefix.
-absl::StatusOr<std::string> NewApiKey() {
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
-    return absl::InternalError("no randomness for a new API key");
-  }
-  return absl::StrCat("wk_", absl::WebSafeBase64Escape(absl::string_view(
-                                 reinterpret_cast<const char*>(bytes), sizeof(bytes))));
 }
 
 }  // namespace
@@ -138,7 +128,7 @@ ServerUnaryReactor* AdminService::IssueApiKey(CallbackServerContext* ctx,
                                               v1::IssueApiKeyResponse* response) {
   return calls_->Handle(
       ctx, issue_api_key_, kAdminOnly, response, [&](const wallet::Principal&, auto done) {
-        absl::StatusOr<std::string> key = NewApiKey();
+        absl::StatusOr<std::string> key = wallet::NewApiKey();
         if (!key.ok()) return done(key.status());
         calls_->wallet()->IssueApiKey(
             *request, *std::move(key), Logged(std::move(done), [](const auto& r) {
@@ -211,9 +201,13 @@ ServerUnaryReactor* AdminService::SetClock(CallbackServerContext* ctx,
               "walletd runs on the system clock; start it with --settable_clock"));
           return;
         }
+        if (request->now_us() <= 0) {
+          done(absl::InvalidArgumentError("now_us is required"));
+          return;
+        }
         const absl::Time now = absl::FromUnixMicros(request->now_us());
         if (!settable_clock_->SetNow(now)) {
-          done(absl::InvalidArgumentError("the clock only moves forward"));
+          done(absl::FailedPreconditionError("the clock only moves forward"));
           return;
         }
         LOG(INFO) << "clock set to " << absl::FormatTime(now, absl::UTCTimeZone());

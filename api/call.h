@@ -52,22 +52,21 @@ class Calls final {
                                    const Roles& roles, Response* response, Run run) {
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
     const absl::Time start = absl::Now();
-    wallet::Callback<Response> done = [reactor, response, method,
+    // Counted before the draining check, so that Shutdown's wait sees every
+    // call admitted.
+    in_flight_.fetch_add(1, std::memory_order_acq_rel);
+    wallet::Callback<Response> done = [this, reactor, response, method,
                                        start](absl::StatusOr<Response> result) {
       if (result.ok()) *response = *std::move(result);
       grpc::Status status = ToGrpc(result.status(), method->name);
       Metrics::Record(method, status.error_code(), absl::Now() - start);
       reactor->Finish(status);
+      in_flight_.fetch_sub(1, std::memory_order_release);
     };
-    if (draining_.load(std::memory_order_relaxed)) {
+    if (draining_.load(std::memory_order_acquire)) {
       done(absl::UnavailableError("walletd is shutting down; retry shortly"));
       return reactor;
     }
-    in_flight_.fetch_add(1, std::memory_order_relaxed);
-    done = [this, done = std::move(done)](absl::StatusOr<Response> result) {
-      done(std::move(result));
-      in_flight_.fetch_sub(1, std::memory_order_release);
-    };
     absl::StatusOr<wallet::Principal> who = Authorize(ctx, roles);
     if (!who.ok()) {
       done(who.status());

@@ -59,6 +59,10 @@ class OutboxStream final : public grpc::ServerBidiReactor<v1::StreamAck, Item>,
         absl::MutexLock lock(&mu_);
         started_ = true;
         sent_ = ack_.resume_after_seq() != 0 ? ack_.resume_after_seq() : *cursor;
+        // Tells the receiver the stream is open even while there is nothing
+        // to deliver (a gateway's health check waits for it). Under mu_, so
+        // that no write (Pump takes mu_) starts beside it.
+        this->StartSendInitialMetadata();
       }
       LOG(INFO) << "outbox stream '" << stream_ << "' opened after seq " << sent_;
       Pump();
@@ -159,9 +163,32 @@ void StreamHub::Remove(Stream* stream) {
   streams_.erase(stream);
 }
 
+StreamHub::StreamHub() : thread_([this] { Run(); }) {}
+
+StreamHub::~StreamHub() {
+  {
+    absl::MutexLock lock(&wake_mu_);
+    stop_ = true;
+  }
+  thread_.join();
+}
+
 void StreamHub::WakeAll() {
-  absl::MutexLock lock(&mu_);
-  for (Stream* stream : streams_) stream->Wake();
+  absl::MutexLock lock(&wake_mu_);
+  wake_ = true;
+}
+
+void StreamHub::Run() {
+  for (;;) {
+    {
+      absl::MutexLock lock(&wake_mu_);
+      wake_mu_.Await(absl::Condition(this, &StreamHub::WakeOrStop));
+      if (stop_) return;
+      wake_ = false;
+    }
+    absl::MutexLock lock(&mu_);
+    for (Stream* stream : streams_) stream->Wake();
+  }
 }
 
 absl::StatusOr<std::unique_ptr<NotificationLogSink>> NotificationLogSink::Start(
@@ -208,7 +235,6 @@ void NotificationLogSink::Wake() {
       LOG(ERROR) << "notification sink: " << items.status();
       return;
     }
-    if (items->empty()) return;
     for (const v1::OutboxItem& item : *items) {
       const v1::Notification& n = item.notification();
       std::fprintf(file_, "%s %s to=%s meter=%s: %s\n", n.notification_id().c_str(),
@@ -219,6 +245,7 @@ void NotificationLogSink::Wake() {
     }
     std::fflush(file_);
     if (absl::Now() - last_ack_ >= kAckInterval) AckLocked();
+    if (items->size() < 1000) return;  // caught up
   }
 }
 
@@ -257,8 +284,13 @@ NotificationService::NotificationService(Calls* calls, StreamHub* hub)
 
 grpc::ServerBidiReactor<v1::StreamAck, v1::Notification>* NotificationService::StreamNotifications(
     grpc::CallbackServerContext* ctx) {
-  return new OutboxStream<v1::Notification>(calls_->wallet(), hub_, 'n',
-                                            calls_->Authorize(ctx, kNotifier).status());
+  absl::Status admitted = calls_->Authorize(ctx, kNotifier).status();
+  if (admitted.ok() && sink_active_) {
+    admitted = absl::FailedPreconditionError(
+        "walletd's notification log sink takes this stream; start walletd with "
+        "--notification_log=none to deliver notifications yourself");
+  }
+  return new OutboxStream<v1::Notification>(calls_->wallet(), hub_, 'n', admitted);
 }
 
 }  // namespace api

@@ -3,8 +3,10 @@
 #ifndef API_METER_SERVICES_H_
 #define API_METER_SERVICES_H_
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
+#include <thread>
 #include <string>
 
 #include "absl/container/flat_hash_set.h"
@@ -17,6 +19,10 @@ namespace api {
 namespace v1 = ::wallet::v1;
 
 // StreamHub wakes every open outbox stream when new items are committed.
+// StreamHub wakes the outbox's readers after commits. WakeAll is called on
+// the wallet's answer thread, which also answers every recharge: it only
+// flags the hub, and the hub's own thread does the reading (one pass for any
+// number of commits that came meanwhile).
 class StreamHub final {
  public:
   class Stream {
@@ -24,13 +30,23 @@ class StreamHub final {
     virtual ~Stream() = default;
     virtual void Wake() = 0;
   };
+  StreamHub();
+  ~StreamHub();
+  // Remove returns once no Wake of `stream` is running.
   void Add(Stream* stream);
   void Remove(Stream* stream);
   void WakeAll();
 
  private:
-  absl::Mutex mu_;
+  void Run();
+  bool WakeOrStop() const ABSL_SHARED_LOCKS_REQUIRED(wake_mu_) { return wake_ || stop_; }
+
+  absl::Mutex mu_;  // held while streams are woken
   absl::flat_hash_set<Stream*> streams_ ABSL_GUARDED_BY(mu_);
+  mutable absl::Mutex wake_mu_;
+  bool wake_ ABSL_GUARDED_BY(wake_mu_) = false;
+  bool stop_ ABSL_GUARDED_BY(wake_mu_) = false;
+  std::thread thread_;
 };
 
 // NotificationLogSink stands in for SMS delivery: it appends every
@@ -94,10 +110,14 @@ class NotificationService final : public v1::NotificationService::CallbackServic
   NotificationService(Calls* calls, StreamHub* hub);
   grpc::ServerBidiReactor<v1::StreamAck, v1::Notification>* StreamNotifications(
       grpc::CallbackServerContext* ctx) override;
+  // SetLogSinkActive: walletd's own log sink takes the stream; a second
+  // receiver would silently skip what the sink acknowledged, so it is refused.
+  void SetLogSinkActive(bool active) { sink_active_ = active; }
 
  private:
   Calls* calls_;
   StreamHub* hub_;
+  std::atomic<bool> sink_active_{false};
 };
 
 }  // namespace api

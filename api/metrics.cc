@@ -40,6 +40,11 @@ void Metrics::Record(Method* method, int code, absl::Duration latency) {
 std::string Metrics::Render() const {
   absl::MutexLock lock(&mu_);
   std::string out;
+  // A server without RPC methods (meter-gatewayd) has only its own values.
+  if (methods_.empty()) {
+    RenderValues(&out);
+    return out;
+  }
   absl::StrAppend(&out, "# HELP walletd_rpc_total RPCs finished, by method and status code.\n",
                   "# TYPE walletd_rpc_total counter\n");
   for (const Method& m : methods_) {
@@ -66,11 +71,15 @@ std::string Metrics::Render() const {
                     "\n", "walletd_rpc_latency_seconds_count{method=\"", m.name, "\"} ",
                     cumulative, "\n");
   }
+  RenderValues(&out);
+  return out;
+}
+
+void Metrics::RenderValues(std::string* out) const {
   for (const Gauge& g : gauges_) {
-    absl::StrAppend(&out, "# HELP ", g.name, " ", g.help, "\n# TYPE ", g.name, " ", g.type, "\n", g.name,
+    absl::StrAppend(out, "# HELP ", g.name, " ", g.help, "\n# TYPE ", g.name, " ", g.type, "\n", g.name,
                     " ", absl::StrFormat("%.17g", g.read()), "\n");
   }
-  return out;
 }
 
 }  // namespace api

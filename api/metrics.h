@@ -51,6 +51,8 @@ class Metrics final {
     std::string help;
     std::function<double()> read;
   };
+  void RenderValues(std::string* out) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   mutable absl::Mutex mu_;
   std::deque<Method> methods_ ABSL_GUARDED_BY(mu_);
   std::deque<Gauge> gauges_ ABSL_GUARDED_BY(mu_);

@@ -45,6 +45,7 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
         NotificationLogSink::Start(wallet, &server->hub_, options.notification_log);
     if (!sink.ok()) return sink.status();
     server->sink_ = *std::move(sink);
+    server->notifications_.SetLogSinkActive(true);
   }
   if (!options.http_listen.empty()) {
     WalletServer* self = server.get();

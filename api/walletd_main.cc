@@ -7,7 +7,6 @@
 // admin key. SIGTERM or SIGINT: stop taking calls, finish those in flight,
 // commit everything acknowledged, exit 0.
 #include <fcntl.h>
-#include <openssl/rand.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,7 +22,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "api/daemon_files.h"
 #include "api/server.h"
+#include "wallet/auth.h"
 #include "glog/logging.h"
 #include "wallet/clock.h"
 #include "wallet/policy_config.h"
@@ -56,35 +57,14 @@ ABSL_FLAG(std::string, notification_log, "",
 
 namespace {
 
-absl::Status WriteFileAtomically(const std::string& path, const std::string& text, mode_t mode) {
-  const std::string tmp = absl::StrCat(path, ".tmp");
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
-  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
-  const bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                  fsync(fd) == 0;
-  close(fd);
-  if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::UnavailableError(absl::StrCat("cannot write ", path));
-  }
-  return absl::OkStatus();
-}
-
-// AdminKey reads the bootstrap key, creating a random one on first start.
+// AdminKey reads the bootstrap key, creating a random one on first start
+// (only when there is no file: an unreadable one is an error, not replaced).
 absl::StatusOr<std::string> AdminKey(const std::string& path) {
-  std::ifstream in(path);
-  if (in) {
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string key(absl::StripAsciiWhitespace(text.str()));
-    if (key.size() < 16) return absl::InvalidArgumentError(path + " holds a key shorter than 16");
-    return key;
-  }
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1) return absl::InternalError("no randomness");
-  std::string key = absl::StrCat(
-      "wk_", absl::WebSafeBase64Escape(
-                 absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes))));
-  absl::Status written = WriteFileAtomically(path, key + "\n", 0600);
+  absl::StatusOr<std::string> key = api::ReadApiKeyFile(path, 16);
+  if (key.status().code() != absl::StatusCode::kNotFound) return key;
+  key = wallet::NewApiKey();
+  if (!key.ok()) return key;
+  absl::Status written = api::WriteFileAtomically(path, *key + "\n", 0600);
   if (!written.ok()) return written;
   LOG(INFO) << "wrote a new admin API key to " << path;
   return key;
@@ -164,7 +144,7 @@ int main(int argc, char** argv) {
 
   const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
   if (!ready_file.empty()) {
-    absl::Status ready = WriteFileAtomically(
+    absl::Status ready = api::WriteFileAtomically(
         ready_file,
         absl::StrCat("grpc_port=", (*server)->grpc_port(), "\nhttp_port=", (*server)->http_port(),
                      "\n"),

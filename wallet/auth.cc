@@ -1,6 +1,10 @@
 #include "wallet/auth.h"
 
+#include <openssl/rand.h>
 #include <openssl/sha.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 
 namespace wallet {
 
@@ -12,16 +16,16 @@ std::string Sha256(absl::string_view bytes) {
 }
 
 std::string HashApiKey(absl::string_view api_key) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(api_key.data()), api_key.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * SHA256_DIGEST_LENGTH);
-  for (unsigned char byte : digest) {
-    out.push_back(kHex[byte >> 4]);
-    out.push_back(kHex[byte & 0xf]);
+  return absl::BytesToHexString(Sha256(api_key));
+}
+
+absl::StatusOr<std::string> NewApiKey() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+    return absl::InternalError("no randomness for a new API key");
   }
-  return out;
+  return absl::StrCat("wk_", absl::WebSafeBase64Escape(absl::string_view(
+                                 reinterpret_cast<const char*>(bytes), sizeof(bytes))));
 }
 
 }  // namespace wallet

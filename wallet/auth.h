@@ -5,12 +5,17 @@
 
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace wallet {
 
 // HashApiKey returns the lowercase hex SHA-256 of a key, as stored.
 std::string HashApiKey(absl::string_view api_key);
+
+// NewApiKey returns 32 random bytes as URL-safe text with a recognisable
+// prefix ("wk_..."). Internal if the system has no randomness.
+absl::StatusOr<std::string> NewApiKey();
 
 // Sha256 returns the raw 32-byte SHA-256 of `bytes` (request fingerprints).
 std::string Sha256(absl::string_view bytes);

@@ -19,6 +19,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "api/daemon_files.h"
 #include "api/http_server.h"
 #include "api/metrics.h"
 #include "glog/logging.h"
@@ -52,29 +53,6 @@ int Fail(const absl::Status& status) {
   return 1;
 }
 
-absl::StatusOr<std::string> ReadKey(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read API key file ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string key(absl::StripAsciiWhitespace(text.str()));
-  if (key.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
-  return key;
-}
-
-absl::Status WriteReadyFile(const std::string& path, int http_port) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << "http_port=" << http_port << "\n";
-    if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
-  }
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::UnavailableError(absl::StrCat("cannot write ", path));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -92,7 +70,7 @@ int main(int argc, char** argv) {
 
   meter_gateway::GatewayOptions options;
   options.wallet_address = absl::GetFlag(FLAGS_wallet);
-  absl::StatusOr<std::string> key = ReadKey(absl::GetFlag(FLAGS_api_key_file));
+  absl::StatusOr<std::string> key = api::ReadApiKeyFile(absl::GetFlag(FLAGS_api_key_file));
   if (!key.ok()) return Fail(key.status());
   options.api_key = *key;
   absl::StatusOr<meter_gateway::MeterDirectory> directory =
@@ -133,7 +111,8 @@ int main(int argc, char** argv) {
     http = *std::move(started);
   }
   if (const std::string ready = absl::GetFlag(FLAGS_ready_file); !ready.empty()) {
-    absl::Status written = WriteReadyFile(ready, http ? http->port() : 0);
+    absl::Status written =
+        api::WriteFileAtomically(ready, absl::StrCat("http_port=", http ? http->port() : 0, "\n"), 0644);
     if (!written.ok()) return Fail(written);
   }
 

@@ -20,6 +20,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "api/daemon_files.h"
 #include "glog/logging.h"
 #include "meter-gateway/sim/clock.h"
 #include "meter-gateway/sim/simulator.h"
@@ -42,24 +43,6 @@ ABSL_FLAG(std::string, directory_out, "",
           "if set, the meter directory CSV for the gateway is written here before --ready_file");
 
 namespace {
-
-absl::Status WriteFileAtomically(const std::string& path, const std::string& text, mode_t mode) {
-  const std::string tmp = absl::StrCat(path, ".tmp");
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
-  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
-  size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = write(fd, text.data() + written, text.size() - written);
-    if (n <= 0) break;
-    written += static_cast<size_t>(n);
-  }
-  const bool ok = written == text.size() && fsync(fd) == 0;
-  close(fd);
-  if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::UnavailableError(absl::StrCat("cannot write ", path));
-  }
-  return absl::OkStatus();
-}
 
 // RaiseFileLimit lifts the soft descriptor limit to the hard one: every open
 // DLMS session is a descriptor and the default soft limit (1024) is far below
@@ -120,12 +103,12 @@ int main(int argc, char** argv) {
   if (!sim.ok()) return Fail(sim.status());
 
   if (const std::string path = absl::GetFlag(FLAGS_directory_out); !path.empty()) {
-    absl::Status written = WriteFileAtomically(path, (*sim)->DirectoryCsv(), 0644);
+    absl::Status written = api::WriteFileAtomically(path, (*sim)->DirectoryCsv(), 0644);
     if (!written.ok()) return Fail(written);
     LOG(INFO) << "wrote the directory of " << (*sim)->fleet().size() << " meters to " << path;
   }
   if (const std::string path = absl::GetFlag(FLAGS_ready_file); !path.empty()) {
-    absl::Status ready = WriteFileAtomically(
+    absl::Status ready = api::WriteFileAtomically(
         path,
         absl::StrCat("dlms_port=", (*sim)->dlms_port(), "\ncontrol_port=", (*sim)->control_port(),
                      "\n"),

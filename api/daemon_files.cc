@@ -1,0 +1,50 @@
+#include "api/daemon_files.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace api {
+
+absl::Status WriteFileAtomically(const std::string& path, const std::string& text, mode_t mode) {
+  const std::string tmp = absl::StrCat(path, ".tmp");
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+  size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
+  }
+  const bool ok = written == text.size() && fsync(fd) == 0;
+  close(fd);
+  if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadApiKeyFile(const std::string& path, size_t min_length) {
+  if (access(path.c_str(), F_OK) != 0) {
+    return absl::NotFoundError(absl::StrCat("no API key file ", path));
+  }
+  std::ifstream in(path);
+  if (!in) return absl::UnavailableError(absl::StrCat("cannot read API key file ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string key(absl::StripAsciiWhitespace(text.str()));
+  if (key.size() < std::max<size_t>(min_length, 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " holds no key of at least ", min_length, " characters"));
+  }
+  return key;
+}
+
+}  // namespace api
