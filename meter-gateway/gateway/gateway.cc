@@ -25,6 +25,9 @@ using RelayStream = grpc::ClientReaderWriter<v1::StreamAck, v1::RelayCommand>;
 struct MeterInfo {
   v1::RelayState relay = v1::RELAY_UNKNOWN;  // as last read or reported
   bool armed = false;                         // polled until connected
+  // Its one entry in the read schedule; InfiniteFuture while none (a read is
+  // running, or reads are off).
+  absl::Time next_read = absl::InfiniteFuture();
 };
 
 class GatewayImpl final : public Gateway {
@@ -64,7 +67,8 @@ class GatewayImpl final : public Gateway {
     for (std::thread& t : workers_) t.join();
     SendAck();  // what the workers reported before they stopped
     {
-      absl::MutexLock lock(&stream_mu_);
+      // Not stream_mu_: an ack write stalled on a dead connection holds it.
+      absl::MutexLock lock(&context_mu_);
       stream_closing_ = true;
       if (stream_context_ != nullptr) stream_context_->TryCancel();
     }
@@ -76,14 +80,14 @@ class GatewayImpl final : public Gateway {
     }
     ack_thread_.join();
     ingest_thread_.join();
-    FlushReadings();
+    while (FlushReadings()) {
+    }
     LOG(INFO) << "gateway stopped: " << stats_.confirmed << " confirmed, " << stats_.armed
               << " armed, " << stats_.failed << " failed, " << stats_.offline << " offline, "
               << stats_.readings_sent << " readings sent";
   }
 
   bool connected() const override { return connected_.load(); }
-  const GatewayStats& stats() const override { return stats_; }
 
   void RegisterMetrics(api::Metrics* metrics) override {
     auto counter = [&](const std::string& name, const std::string& help,
@@ -107,6 +111,8 @@ class GatewayImpl final : public Gateway {
     counter("gateway_reads_failed_total", "scheduled meter reads that failed",
             stats_.reads_failed);
     counter("gateway_readings_sent_total", "readings accepted by walletd", stats_.readings_sent);
+    counter("gateway_ingest_batches_total", "IngestReadings calls that succeeded",
+            stats_.ingest_batches);
     counter("gateway_ingest_errors_total", "IngestReadings calls that failed",
             stats_.ingest_errors);
     counter("gateway_stream_reconnects_total", "relay stream reopened", stats_.stream_reconnects);
@@ -146,47 +152,58 @@ class GatewayImpl final : public Gateway {
       std::unique_ptr<grpc::ClientContext> context = NewContext(absl::InfiniteDuration());
       std::unique_ptr<RelayStream> stream;
       {
-        absl::MutexLock lock(&stream_mu_);
+        absl::MutexLock lock(&context_mu_);
         if (stream_closing_) return;
         stream = gateway_stub_->StreamRelayCommands(context.get());
         stream_context_ = context.get();
-        stream_ = stream.get();
       }
-      v1::StreamAck resume;
+      uint64_t resume_after;
       {
         absl::MutexLock lock(&mu_);
-        resume.set_resume_after_seq(acks_.Acked());
+        resume_after = acks_.Acked();
       }
-      bool opened = false;
-      if (stream->Write(resume)) {
-        v1::RelayCommand command;
-        while (stream->Read(&command)) {
-          if (!opened) {
-            opened = true;
-            connected_ = true;
-            backoff = absl::Milliseconds(100);
-            LOG(INFO) << "relay stream open, resuming after seq " << resume.resume_after_seq();
-          }
-          Take(command);
-        }
-      }
+      RunStream(*stream, resume_after, &backoff);
       {
         absl::MutexLock lock(&stream_mu_);
         stream_ = nullptr;
+      }
+      {
+        absl::MutexLock lock(&context_mu_);
         stream_context_ = nullptr;
       }
       const grpc::Status status = stream->Finish();
       connected_ = false;
       {
-        absl::MutexLock lock(&stream_mu_);
+        absl::MutexLock lock(&context_mu_);
         if (stream_closing_) return;
       }
       ++stats_.stream_reconnects;
       LOG(WARNING) << "relay stream closed (" << status.error_code() << " "
                    << status.error_message() << "); reopening in " << backoff;
-      absl::SleepFor(backoff);
+      if (!Sleep(backoff)) return;
       backoff = std::min(backoff * 2, absl::Seconds(5));
     }
+  }
+
+  // RunStream opens the stream with its resume message and takes commands
+  // until it ends.
+  void RunStream(RelayStream& stream, uint64_t resume_after, absl::Duration* backoff) {
+    v1::StreamAck resume;
+    resume.set_resume_after_seq(resume_after);
+    if (!stream.Write(resume)) return;
+    // walletd sends its initial metadata once it has taken the resume: the
+    // stream is up even if no command comes for hours.
+    stream.WaitForInitialMetadata();
+    {
+      absl::MutexLock lock(&stream_mu_);
+      stream_ = &stream;
+      ack_sent_ = resume_after;
+    }
+    connected_ = true;
+    *backoff = absl::Milliseconds(100);
+    LOG(INFO) << "relay stream open, resuming after seq " << resume_after;
+    v1::RelayCommand command;
+    while (stream.Read(&command)) Take(command);
   }
 
   void Take(const v1::RelayCommand& command) {
@@ -194,7 +211,9 @@ class GatewayImpl final : public Gateway {
     LOG(INFO) << "command " << command.command_id() << ": " << v1::RelayAction_Name(command.action())
               << " " << command.meter_id() << " (" << command.reason() << ")";
     absl::MutexLock lock(&mu_);
-    acks_.Delivered(command.seq());
+    // A redelivery after a reconnect is already running, waiting or done: it
+    // must neither run twice nor be acknowledged before its outcome is.
+    if (!acks_.Delivered(command.seq())) return;
     for (uint64_t seq : queue_.Add(command, absl::Now())) {
       if (seq != command.seq()) ++stats_.commands_superseded;
       acks_.Completed(seq);
@@ -284,7 +303,9 @@ class GatewayImpl final : public Gateway {
         cv_.Signal();
         return;
       }
-      // Out of attempts, superseded, or stopping: Retry has ended the job.
+      // Out of attempts or superseded: Retry has ended the job, and a newer
+      // command for the meter may be ready now.
+      cv_.Signal();
     } else {
       absl::MutexLock lock(&mu_);
       queue_.Done(command.meter_id());
@@ -317,7 +338,8 @@ class GatewayImpl final : public Gateway {
     if (outcome.state() != v1::RELAY_UNKNOWN) info.relay = outcome.state();
     if (outcome.result() == v1::RelayOutcome::ARMED && !info.armed) {
       info.armed = true;
-      reads_.insert({absl::Now() + options_.armed_poll_interval, job.command.meter_id()});
+      const absl::Time poll = absl::Now() + options_.armed_poll_interval;
+      if (poll < info.next_read) ScheduleRead(job.command.meter_id(), info, poll);
       cv_.Signal();
     }
   }
@@ -366,21 +388,31 @@ class GatewayImpl final : public Gateway {
       // phase after a restart, and a fleet never reads all at once.
       const int64_t phase = static_cast<int64_t>(absl::Hash<std::string>()(meter_id) %
                                                  static_cast<uint64_t>(interval_us));
-      reads_.insert({now + absl::Microseconds(phase), meter_id});
+      ScheduleRead(meter_id, meters_[meter_id], now + absl::Microseconds(phase));
     }
+  }
+
+  // ScheduleRead moves the meter's one entry in the read schedule to `at`.
+  void ScheduleRead(const std::string& meter_id, MeterInfo& info, absl::Time at)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (info.next_read != absl::InfiniteFuture()) reads_.erase({info.next_read, meter_id});
+    info.next_read = at;
+    reads_.insert({at, meter_id});
   }
 
   bool TakeRead(std::string* meter_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     const absl::Time now = absl::Now();
     while (!reads_.empty() && reads_.begin()->first <= now) {
-      std::string id = reads_.begin()->second;
-      reads_.erase(reads_.begin());
+      const std::string id = reads_.begin()->second;
+      MeterInfo& info = meters_[id];
       // One session per meter: a read waits for a relay command to finish.
       if (!queue_.Reserve(id)) {
-        reads_.insert({now + absl::Seconds(1), std::move(id)});
+        ScheduleRead(id, info, now + absl::Seconds(1));
         continue;
       }
-      *meter_id = std::move(id);
+      reads_.erase(reads_.begin());
+      info.next_read = absl::InfiniteFuture();
+      *meter_id = id;
       return true;
     }
     return false;
@@ -419,7 +451,7 @@ class GatewayImpl final : public Gateway {
       }
       absl::Duration next = options_.read_interval;
       if (info.armed) next = options_.armed_poll_interval;
-      if (next > absl::ZeroDuration()) reads_.insert({now + next, meter_id});
+      if (next > absl::ZeroDuration()) ScheduleRead(meter_id, info, now + next);
       if (static_cast<int>(readings_.size()) >= options_.ingest_batch_size) bg_cv_.SignalAll();
     }
     if (observation) {
@@ -447,7 +479,9 @@ class GatewayImpl final : public Gateway {
     }
   }
 
-  void FlushReadings() {
+  // FlushReadings sends one batch of the readings taken; false if there were
+  // none.
+  bool FlushReadings() {
     std::vector<v1::Reading> batch;
     {
       absl::MutexLock lock(&mu_);
@@ -456,7 +490,7 @@ class GatewayImpl final : public Gateway {
                    std::make_move_iterator(readings_.begin() + n));
       readings_.erase(readings_.begin(), readings_.begin() + n);
     }
-    if (batch.empty()) return;
+    if (batch.empty()) return false;
     v1::IngestReadingsRequest request;
     request.set_batch_id(absl::StrCat(instance_, "-", ++batches_));
     for (v1::Reading& r : batch) *request.add_readings() = std::move(r);
@@ -473,15 +507,16 @@ class GatewayImpl final : public Gateway {
                        << " rejected, " << response.quarantined() << " quarantined of "
                        << request.readings_size();
         }
-        return;
+        return true;
       }
       ++stats_.ingest_errors;
       LOG(WARNING) << "IngestReadings " << request.batch_id() << " failed (attempt " << attempt
                    << "): " << status.error_message();
-      absl::SleepFor(absl::Milliseconds(200) * attempt);
+      if (!Sleep(absl::Milliseconds(200) * attempt)) break;  // stopping: no more waiting
     }
     LOG(ERROR) << "dropped " << request.readings_size() << " readings of batch "
                << request.batch_id() << "; the next reads carry the registers forward";
+    return true;
   }
 
   const GatewayOptions options_;
@@ -501,9 +536,11 @@ class GatewayImpl final : public Gateway {
   // The open stream, for acks written beside the reading thread.
   absl::Mutex stream_mu_;
   RelayStream* stream_ ABSL_GUARDED_BY(stream_mu_) = nullptr;
-  grpc::ClientContext* stream_context_ ABSL_GUARDED_BY(stream_mu_) = nullptr;
-  bool stream_closing_ ABSL_GUARDED_BY(stream_mu_) = false;
   uint64_t ack_sent_ ABSL_GUARDED_BY(stream_mu_) = 0;
+  // Its context, to cancel it; never held across I/O.
+  absl::Mutex context_mu_;
+  grpc::ClientContext* stream_context_ ABSL_GUARDED_BY(context_mu_) = nullptr;
+  bool stream_closing_ ABSL_GUARDED_BY(context_mu_) = false;
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::MeterGatewayService::Stub> gateway_stub_;

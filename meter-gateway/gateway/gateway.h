@@ -63,7 +63,7 @@ struct GatewayOptions {
   absl::Duration ack_interval = absl::Milliseconds(50);
 };
 
-// Counters for /metrics and tests; monotonic, read with relaxed loads.
+// Counters for /metrics; monotonic.
 struct GatewayStats {
   std::atomic<uint64_t> commands_received{0};
   std::atomic<uint64_t> commands_superseded{0};
@@ -97,7 +97,6 @@ class Gateway {
 
   // True while the relay command stream to walletd is open.
   virtual bool connected() const = 0;
-  virtual const GatewayStats& stats() const = 0;
   // RegisterMetrics adds the gateway's counters and gauges to `metrics`,
   // which must outlive the gateway.
   virtual void RegisterMetrics(api::Metrics* metrics) = 0;

@@ -1,5 +1,6 @@
 #include "meter-gateway/gateway/meter_session.h"
 
+#include <limits>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -140,7 +141,13 @@ absl::StatusOr<MeterRead> ReadMeter(const dlms::MeterEndpoint& meter,
   MeterRead read;
   // Wallet energy is whole Wh: finer scalers are truncated, never rounded up.
   int64_t wh = *raw;
-  for (int64_t i = 0; i < *scaler; ++i) wh *= 10;
+  for (int64_t i = 0; i < *scaler; ++i) {
+    if (wh > std::numeric_limits<int64_t>::max() / 10) {
+      return absl::DataLossError(absl::StrCat("energy register overflows: ", value->ToString(),
+                                              " x 10^", *scaler, " Wh"));
+    }
+    wh *= 10;
+  }
   for (int64_t i = 0; i > *scaler; --i) wh /= 10;
   read.register_wh = wh;
   absl::StatusOr<v1::RelayState> relay = ReadRelay(**client);

@@ -94,10 +94,11 @@ std::optional<absl::Time> RelayQueue::NextDue() const {
   return std::get<0>(*ready_.begin());
 }
 
-void AckTracker::Delivered(uint64_t seq) {
-  if (seq <= highest_) return;  // a redelivery: the first delivery still counts
+bool AckTracker::Delivered(uint64_t seq) {
+  if (seq <= highest_) return false;  // a redelivery: the first delivery still counts
   highest_ = seq;
   outstanding_.insert(seq);
+  return true;
 }
 
 void AckTracker::Completed(uint64_t seq) { outstanding_.erase(seq); }

@@ -112,8 +112,9 @@ class RelayQueue {
 
 class AckTracker {
  public:
-  // Delivered records a seq read from the stream (in stream order).
-  void Delivered(uint64_t seq);
+  // Delivered records a seq read from the stream (in stream order); false
+  // for a redelivery of one already seen, which needs no work.
+  bool Delivered(uint64_t seq);
   // Completed records that a delivered seq needs no more work.
   void Completed(uint64_t seq);
   // Acked is the highest seq such that every delivered seq up to it is

@@ -47,6 +47,13 @@ class RelayEndToEndTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<MeterFleet>> fleet = MeterFleet::Start(options);
     ASSERT_TRUE(fleet.ok()) << fleet.status();
     fleet_ = *std::move(fleet);
+    // The stream counts as open before any command arrives (healthz).
+    ASSERT_TRUE(MeterFleet::WaitFor(
+        [&] {
+          absl::StatusOr<double> up = fleet_->GatewayMetric("gateway_stream_connected");
+          return up.ok() && *up == 1;
+        },
+        absl::Seconds(10)));
     monday_ = NextMondayMorning();
     ASSERT_TRUE(fleet_->SetClock(monday_).ok());
   }

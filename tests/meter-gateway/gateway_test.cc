@@ -150,6 +150,23 @@ TEST(AckTrackerTest, AcknowledgesOnlyAContiguousPrefix) {
   EXPECT_EQ(acks.outstanding(), 0u);
 }
 
+TEST(AckTrackerTest, RedeliveryOfARunningCommandIsNotAcknowledged) {
+  // The gateway takes a command only when Delivered says it is new: a
+  // redelivery after a reconnect must not count as done while the first
+  // delivery is still running.
+  AckTracker acks;
+  RelayQueue q(NoJitter());
+  ASSERT_TRUE(acks.Delivered(1));
+  q.Add(Command(1, "A", v1::DISCONNECT), kT0);
+  auto running = q.Take(kT0);
+  ASSERT_TRUE(running.has_value());
+  EXPECT_FALSE(acks.Delivered(1));  // the stream reopened and sent it again
+  EXPECT_EQ(acks.Acked(), 0u);
+  q.Done("A");
+  acks.Completed(1);
+  EXPECT_EQ(acks.Acked(), 1u);
+}
+
 TEST(DirectoryTest, ParsesRowsAndRejectsBadLines) {
   auto d = ParseMeterDirectory(
       "# meter_id,host,port,server_wport,client_wport,password\n"
