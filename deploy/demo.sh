@@ -118,6 +118,7 @@ rm -f "$DEMO/ready"
   --ready_file="$DEMO/ready" "${CONFIG[@]}" 2>>"$DEMO/walletd.log" &
 WALLETD=$!
 for _ in $(seq 100); do [[ -f "$DEMO/ready" ]] && break; sleep 0.1; done
+[[ -f "$DEMO/ready" ]] || { echo "walletd did not restart:"; tail -20 "$DEMO/walletd.log"; exit 1; }
 HTTP_PORT=$(sed -n 's/^http_port=//p' "$DEMO/ready")
 admin get-meter --meter=BSP-0001
 pos recharge --request_id=R-0001 --meter=BSP-0001 --amount=500 >/dev/null && \
@@ -233,7 +234,7 @@ simctl configure --meter=SIM000003 --fault=offline
 admin set-hold --request_id=hold-3 --meter=SIM000003 --hold=keep_disconnected \
   --reason="unsafe wiring reported" >/dev/null
 sleep 2.5
-grep "SIM000003" "$DEMO/meter-gatewayd.log" | grep "will retry" | tail -2 | sed 's/^.*\] //'
+{ grep "SIM000003" "$DEMO/meter-gatewayd.log" | grep "will retry" || true; } | tail -2 | sed 's/^.*\] //'
 echo "the meter comes back:"
 simctl configure --meter=SIM000003 --fault=none
 wait_for 15 relay_is SIM000003 RELAY_DISCONNECTED

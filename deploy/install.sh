@@ -15,8 +15,10 @@ PACKAGES=(
 )
 
 SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+# -n: with no terminal (CI) fail at once instead of waiting for a password.
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo -n"; fi
 
 echo "install: ${PACKAGES[*]}"
 $SUDO apt-get update -q
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
+# Through env: sudo resets the environment.
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"

@@ -60,7 +60,7 @@ class RelayEndToEndTest : public ::testing::Test {
 
   void TearDown() override {
     if (HasFailure() && fleet_ != nullptr) {
-      fleet_->walletd().KeepTempDir();
+      fleet_->KeepLogs();
       ADD_FAILURE() << "logs in " << fleet_->dir() << " and " << fleet_->walletd().temp_dir();
     }
     if (fleet_ != nullptr) EXPECT_TRUE(fleet_->StopGateway().ok());

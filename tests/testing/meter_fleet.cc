@@ -2,7 +2,6 @@
 
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -75,55 +74,18 @@ absl::Status MeterFleet::RegisterMeters() {
     return absl::InternalError(absl::StrCat("meter-sim listed ", meter_ids_.size(), " meters"));
   }
   TopologyOptions topology;
-  topology.meters = 0;
+  topology.meter_ids = meter_ids_;
+  topology.tariff_id = "FLEET";
+  topology.sanctioned_load_w = static_cast<int32_t>(options_.sanctioned_load_w);
   topology.meter_gateway_key = true;
   topology.id_prefix = "fleet-";
+  topology.parallelism = 256;  // many registrations share each group commit
   absl::StatusOr<Topology> made = CreateTestTopology(*admin_, admin_key(), topology);
   if (!made.ok()) return made.status();
   retailer_key_ = made->retailer_keys[0];
-  gateway_key_path_ = dir() + "/gateway.key";
-  if (absl::Status s = WriteFile(gateway_key_path_, made->meter_gateway_key + "\n"); !s.ok()) {
-    return s;
-  }
   gateway_key_ = made->meter_gateway_key;
-  // Many registrations in flight share walletd's group commits.
-  constexpr int kThreads = 32;
-  std::vector<absl::Status> results(kThreads);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([this, t, &results] {
-      for (size_t i = t; i < meter_ids_.size() && results[t].ok(); i += kThreads) {
-        results[t] = RegisterMeter(i);
-      }
-    });
-  }
-  for (std::thread& t : threads) t.join();
-  for (const absl::Status& s : results) {
-    if (!s.ok()) return s;
-  }
-  return absl::OkStatus();
-}
-
-absl::Status MeterFleet::RegisterMeter(size_t i) {
-  {
-    v1::RegisterMeterRequest r;
-    r.set_request_id(absl::StrCat("fleet-register-", i));
-    v1::Meter& m = *r.mutable_meter();
-    m.set_meter_id(meter_ids_[i]);
-    m.set_consumer_id(absl::StrCat("FC", i));
-    m.set_category(v1::DOMESTIC);
-    m.set_circle("Bilaspur");
-    m.set_division("City-1");
-    m.set_subdivision("Sarkanda");
-    m.set_sanctioned_load_w(options_.sanctioned_load_w);
-    m.set_tariff_id("FLEET");
-    r.mutable_consumer()->set_consumer_id(m.consumer_id());
-    r.mutable_consumer()->set_name(absl::StrCat("Consumer ", i));
-    r.mutable_consumer()->set_phone(absl::StrCat("+9198", 10000000 + i));
-    v1::RegisterMeterResponse response;
-    return ToStatus(admin_->RegisterMeter(MakeContext(admin_key()).get(), r, &response),
-                    "RegisterMeter");
-  }
+  gateway_key_path_ = dir() + "/gateway.key";
+  return WriteFile(gateway_key_path_, gateway_key_ + "\n");
 }
 
 absl::Status MeterFleet::StartGateway() {

@@ -94,6 +94,12 @@ class MeterFleet final {
   ChildProcess& sim() { return *sim_; }
   ChildProcess* gateway() { return gateway_.get(); }
   const std::string& dir() const { return dir_.path(); }
+  // KeepLogs leaves the fleet's directory (meter-sim's and meter-gatewayd's
+  // logs) and walletd's in place for a look after a failure.
+  void KeepLogs() {
+    dir_.Keep();
+    walletd_->KeepTempDir();
+  }
   v1::AdminService::Stub& admin() { return *admin_; }
   metersim::v1::MeterSimService::Stub& sim_control() { return *sim_control_; }
   const std::string& admin_key() const { return walletd_->admin_key(); }
@@ -121,7 +127,6 @@ class MeterFleet final {
   explicit MeterFleet(FleetOptions options) : options_(std::move(options)) {}
   absl::Status Setup();
   absl::Status RegisterMeters();
-  absl::Status RegisterMeter(size_t i);
 
   FleetOptions options_;
   TempDir dir_;

@@ -17,9 +17,12 @@ class TempDir {
     path_ = mkdtemp(pattern.data()) ? pattern : "";
   }
   ~TempDir() {
+    if (keep_) return;
     std::error_code ignored;
     std::filesystem::remove_all(path_, ignored);
   }
+  // Keep leaves the directory in place (e.g. the logs of a failed test).
+  void Keep() { keep_ = true; }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 
@@ -27,6 +30,7 @@ class TempDir {
 
  private:
   std::string path_;
+  bool keep_ = false;
 };
 
 }  // namespace wallet::testing

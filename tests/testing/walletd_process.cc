@@ -500,8 +500,11 @@ absl::StatusOr<Topology> CreateTestTopology(AdminService::StubInterface& admin,
   const std::string& prefix = options.id_prefix;
   const std::string key(admin_key);
   Topology topology;
-  for (int i = 0; i < options.meters; ++i) {
-    topology.meter_ids.push_back(absl::StrCat(prefix, "M", i));
+  const int meters = options.meter_ids.empty() ? options.meters
+                                               : static_cast<int>(options.meter_ids.size());
+  for (int i = 0; i < meters; ++i) {
+    topology.meter_ids.push_back(options.meter_ids.empty() ? absl::StrCat(prefix, "M", i)
+                                                           : options.meter_ids[i]);
     topology.consumer_ids.push_back(absl::StrCat(prefix, "C", i));
   }
   for (int i = 0; i < options.retailers; ++i) {
@@ -513,7 +516,7 @@ absl::StatusOr<Topology> CreateTestTopology(AdminService::StubInterface& admin,
     wallet::v1::RegisterMeterRequest request;
     wallet::v1::RegisterMeterResponse response;
   };
-  absl::Status status = RunAsync(options.meters, options.parallelism, [&](int i, CallDone done) {
+  absl::Status status = RunAsync(meters, options.parallelism, [&](int i, CallDone done) {
     auto call = std::make_shared<RegisterCall>();
     ConfigureContext(&call->context, key, options.call_timeout);
     wallet::v1::RegisterMeterRequest& request = call->request;
@@ -549,7 +552,7 @@ absl::StatusOr<Topology> CreateTestTopology(AdminService::StubInterface& admin,
       wallet::v1::AdjustBalanceRequest request;
       wallet::v1::AdjustBalanceResponse response;
     };
-    status = RunAsync(options.meters, options.parallelism, [&](int i, CallDone done) {
+    status = RunAsync(meters, options.parallelism, [&](int i, CallDone done) {
       auto call = std::make_shared<CreditCall>();
       ConfigureContext(&call->context, key, options.call_timeout);
       call->request.set_request_id(absl::StrCat(prefix, "credit-", i));

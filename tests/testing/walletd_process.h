@@ -210,6 +210,9 @@ absl::Status ToStatus(const grpc::Status& status, absl::string_view what);
 struct TopologyOptions {
   // Default: 10.
   int meters = 10;
+  // Meter ids to register instead of "<prefix>M<i>" (then `meters` is
+  // ignored), e.g. a simulated fleet's. Default: none.
+  std::vector<std::string> meter_ids;
   // Default: 1.
   int retailers = 1;
   // Total float each retailer is topped up with, in TopUpFloat calls of at
