@@ -40,6 +40,14 @@ inline bool IsSystemAccount(absl::string_view account) {
   return absl::StartsWith(account, "system:");
 }
 
+// MeterOfAccount sets *meter_id and returns true for a meter wallet
+// ("meter:<id>").
+inline bool MeterOfAccount(absl::string_view account, absl::string_view* meter_id) {
+  if (!absl::StartsWith(account, "meter:")) return false;
+  *meter_id = account.substr(6);
+  return true;
+}
+
 inline std::string MeterAccount(absl::string_view meter_id) {
   return absl::StrCat("meter:", meter_id);
 }

@@ -150,13 +150,9 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
   st.set_carry_energy(carry.energy);
   st.set_carry_duty(carry.duty);
   st.set_month_wh(st.month_wh() + delta_wh);
-  const std::string ref = absl::StrCat("reading-", reading.meter_time_us());
-  if (energy.energy_paise > 0) {
-    Post(txn, v1::ENERGY_CHARGE, account, std::string(kRevenue), energy.energy_paise, ref,
-         absl::StrCat(delta_wh, " Wh"));
-  }
-  if (energy.duty_paise > 0) {
-    Post(txn, v1::ELECTRICITY_DUTY, account, std::string(kDuty), energy.duty_paise, ref, "");
+  if (energy.total_paise() > 0) {
+    PostCharge(txn, v1::ENERGY_CHARGE, m, energy.total_paise(), energy.duty_paise,
+               absl::StrCat("reading-", reading.meter_time_us()), absl::StrCat(delta_wh, " Wh"));
   }
   charged += energy.total_paise();
   // Supply flowing while the policy has the relay open: bypass or forced
@@ -203,13 +199,9 @@ int64_t Ledger::ChargeFixedDays(Txn& txn, MeterEntry& m, absl::Time reading_time
     st.set_carry_duty(carry.duty);
     st.set_carry_fixed(carry.fixed);
     // The day number makes the reference unique: a day is charged once.
-    const std::string ref = absl::StrCat("day-", day);
-    if (fixed.fixed_paise + fixed.rent_paise > 0) {
-      Post(txn, v1::FIXED_CHARGE, account, std::string(kRevenue),
-           fixed.fixed_paise + fixed.rent_paise, ref, "fixed charge and meter rent");
-    }
-    if (fixed.duty_paise > 0) {
-      Post(txn, v1::ELECTRICITY_DUTY, account, std::string(kDuty), fixed.duty_paise, ref, "");
+    if (fixed.total_paise() > 0) {
+      PostCharge(txn, v1::FIXED_CHARGE, m, fixed.total_paise(), fixed.duty_paise,
+                 absl::StrCat("day-", day), "fixed charge and meter rent");
     }
     charged += fixed.total_paise();
   }

@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "glog/logging.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "wallet/accounts.h"
@@ -96,13 +97,6 @@ absl::Status Ledger::LoadState() {
                                       [&](absl::string_view key, absl::string_view value) {
                                         balances_[key] =
                                             static_cast<int64_t>(DecodeBigEndian64(value));
-                                        if (value.size() >= 24) {
-                                          last_recharge_[key] = LastRecharge{
-                                              static_cast<int64_t>(
-                                                  DecodeBigEndian64(value.substr(8))),
-                                              static_cast<int64_t>(
-                                                  DecodeBigEndian64(value.substr(16)))};
-                                        }
                                         return true;
                                       }));
   WALLET_RETURN_IF_ERROR(store_->Scan(
@@ -168,13 +162,36 @@ absl::Status Ledger::LoadState() {
 }
 
 int64_t Ledger::Balance(const std::string& account) const {
+  absl::string_view meter_id;
+  if (MeterOfAccount(account, &meter_id)) {
+    auto it = meters_.find(meter_id);
+    return it == meters_.end() ? 0 : it->second.state.balance_paise();
+  }
   auto it = balances_.find(account);
   return it == balances_.end() ? 0 : it->second;
 }
 
-Transfer Ledger::Post(Txn& txn, v1::TransferType type, const std::string& debit,
-                      const std::string& credit, int64_t amount, const std::string& request_ref,
-                      const std::string& memo) {
+int64_t Ledger::Move(const std::string& account, int64_t delta) {
+  absl::string_view meter_id;
+  if (MeterOfAccount(account, &meter_id)) {
+    MeterEntry* m = FindMeter(meter_id);
+    CHECK(m != nullptr) << "transfer on unregistered " << account;
+    return MoveMeter(*m, delta);
+  }
+  dirty_.insert(account);
+  return balances_[account] += delta;
+}
+
+int64_t Ledger::MoveMeter(MeterEntry& m, int64_t delta) {
+  m.state.set_balance_paise(m.state.balance_paise() + delta);
+  Touch(m);
+  return m.state.balance_paise();
+}
+
+Transfer Ledger::Record(Txn& txn, v1::TransferType type, const std::string& debit,
+                        const std::string& credit, int64_t amount,
+                        const std::string& request_ref, const std::string& memo,
+                        int64_t duty) {
   Transfer transfer;
   transfer.set_seq(next_seq_++);
   transfer.set_time_us(absl::ToUnixMicros(txn.now));
@@ -184,17 +201,32 @@ Transfer Ledger::Post(Txn& txn, v1::TransferType type, const std::string& debit,
   transfer.set_amount_paise(amount);
   transfer.set_request_ref(request_ref);
   transfer.set_memo(memo);
+  transfer.set_duty_paise(duty);
   txn.batch->Put(Table::kJournal, BigEndian64(transfer.seq()), transfer.SerializeAsString());
-  balances_[debit] -= amount;
-  balances_[credit] += amount;
-  PutJournalEntry(txn, transfer, debit, -amount);
-  PutJournalEntry(txn, transfer, credit, amount);
   return transfer;
 }
 
+Transfer Ledger::Post(Txn& txn, v1::TransferType type, const std::string& debit,
+                      const std::string& credit, int64_t amount, const std::string& request_ref,
+                      const std::string& memo) {
+  Transfer transfer = Record(txn, type, debit, credit, amount, request_ref, memo, 0);
+  PutJournalEntry(txn, transfer, debit, -amount, Move(debit, -amount));
+  PutJournalEntry(txn, transfer, credit, amount, Move(credit, amount));
+  return transfer;
+}
+
+void Ledger::PostCharge(Txn& txn, v1::TransferType type, MeterEntry& m, int64_t amount,
+                        int64_t duty, const std::string& request_ref, const std::string& memo) {
+  const std::string account = MeterAccount(m.meter.meter_id());
+  const std::string revenue(kRevenue);
+  Transfer transfer = Record(txn, type, account, revenue, amount, request_ref, memo, duty);
+  PutJournalEntry(txn, transfer, account, -amount, MoveMeter(m, -amount));
+  Move(revenue, amount);
+  group_duty_paise_ += duty;
+}
+
 void Ledger::PutJournalEntry(Txn& txn, const Transfer& transfer, const std::string& account,
-                             int64_t delta) {
-  dirty_.insert(account);
+                             int64_t delta, int64_t balance_after) {
   // System accounts move on nearly every request; their history is the
   // global journal filtered by account (Wallet::GetJournal), not an index
   // that would double the hot path's writes.
@@ -204,7 +236,7 @@ void Ledger::PutJournalEntry(Txn& txn, const Transfer& transfer, const std::stri
   v1::JournalEntry entry;
   entry.mutable_transfer()->set_seq(transfer.seq());
   entry.set_delta_paise(delta);
-  entry.set_balance_after_paise(balances_[account]);
+  entry.set_balance_after_paise(balance_after);
   std::string key = absl::StrCat(account, absl::string_view("\0", 1),
                                  BigEndian64(static_cast<uint64_t>(transfer.time_us())),
                                  BigEndian64(transfer.seq()));
@@ -212,15 +244,14 @@ void Ledger::PutJournalEntry(Txn& txn, const Transfer& transfer, const std::stri
 }
 
 void Ledger::FinishGroup(Txn& txn) {
+  if (group_duty_paise_ > 0) {
+    Post(txn, v1::ELECTRICITY_DUTY, std::string(kRevenue), std::string(kDuty), group_duty_paise_,
+         absl::StrCat("group-", next_seq_), "electricity duty charged in this commit group");
+    group_duty_paise_ = 0;
+  }
   // A balance that moved many times in one group is written once.
   for (const std::string& account : dirty_) {
-    std::string value = EncodeBalance(balances_[account]);
-    auto recharge = last_recharge_.find(account);
-    if (recharge != last_recharge_.end()) {
-      absl::StrAppend(&value, BigEndian64(static_cast<uint64_t>(recharge->second.paise)),
-                      BigEndian64(static_cast<uint64_t>(recharge->second.time_us)));
-    }
-    txn.batch->Put(Table::kAccounts, account, value);
+    txn.batch->Put(Table::kAccounts, account, EncodeBalance(balances_[account]));
   }
   dirty_.clear();
   for (const std::string& meter_id : dirty_meters_) {
@@ -307,11 +338,8 @@ absl::StatusOr<v1::RegisterMeterResponse> Ledger::RegisterMeter(
         entry.state.set_prepaid_since_us(absl::ToUnixMicros(txn.now));
         entry.state.set_charged_day(IstDayNumber(txn.now) - 1);
         entry.state.set_relay(v1::RELAY_CONNECTED);
+        // The wallet (balance zero) is part of the state written here.
         Touch(entry);
-        // Open the wallet at zero so that it is listed before its first transfer.
-        const std::string wallet_account = MeterAccount(meter.meter_id());
-        balances_[wallet_account] = 0;
-        txn.batch->Put(Table::kAccounts, wallet_account, EncodeBalance(0));
         if (req.arrears_paise() > 0) {
           Post(txn, v1::ARREARS_OPENING, ArrearsAccount(meter.meter_id()),
                std::string(kLegacyArrears), req.arrears_paise(), req.request_id(),

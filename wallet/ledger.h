@@ -147,7 +147,7 @@ class Ledger final {
                     const std::string& credit, int64_t amount, const std::string& request_ref,
                     const std::string& memo);
   void PutJournalEntry(Txn& txn, const v1::Transfer& transfer, const std::string& account,
-                       int64_t delta);
+                       int64_t delta, int64_t balance_after);
   absl::Status CheckCredit(const std::string& meter_id, int64_t amount) const;
 
   // What the ledger keeps in memory per meter.
@@ -157,7 +157,20 @@ class Ledger final {
     v1::MeterState state;
     int64_t due_us = 0;  // next policy evaluation, 0 = none
   };
-  MeterEntry* FindMeter(const std::string& meter_id);
+  MeterEntry* FindMeter(absl::string_view meter_id);
+  // Move adds `delta` to an account's balance, marks it for writing and
+  // returns the new balance. Meter wallets are kept in their MeterEntry.
+  int64_t Move(const std::string& account, int64_t delta);
+  int64_t MoveMeter(MeterEntry& m, int64_t delta);
+  // Record writes a transfer to the journal without touching balances.
+  v1::Transfer Record(Txn& txn, v1::TransferType type, const std::string& debit,
+                      const std::string& credit, int64_t amount, const std::string& request_ref,
+                      const std::string& memo, int64_t duty);
+  // PostCharge debits a meter wallet for a charge to system:revenue that
+  // includes `duty` paise of electricity duty; FinishGroup moves the group's
+  // duty on to system:duty.
+  void PostCharge(Txn& txn, v1::TransferType type, MeterEntry& m, int64_t amount, int64_t duty,
+                  const std::string& request_ref, const std::string& memo);
 
   // Recharged records a recharge as the meter's last and applies the policy's
   // consequences: arrears share, alert reset, receipt, restore. Returns the
@@ -184,14 +197,11 @@ class Ledger final {
   LedgerOptions options_;
   uint64_t next_seq_ = 1;
   uint64_t next_order_ = 1;
+  // Balances of every account but the meter wallets (MeterEntry::state).
   absl::flat_hash_map<std::string, int64_t> balances_;
-  // Last recharge of meter wallets, stored after the balance in `accounts`.
-  struct LastRecharge {
-    int64_t paise = 0;
-    int64_t time_us = 0;
-  };
-  absl::flat_hash_map<std::string, LastRecharge> last_recharge_;
-  // Accounts whose balance changed in the current group.
+  // Duty charged in the current group, still in system:revenue.
+  int64_t group_duty_paise_ = 0;
+  // Accounts of balances_ whose balance changed in the current group.
   absl::flat_hash_set<std::string> dirty_;
   absl::flat_hash_map<std::string, MeterEntry> meters_;
   absl::flat_hash_set<std::string> dirty_meters_;

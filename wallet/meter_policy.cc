@@ -34,7 +34,7 @@ int StreamIndex(char stream) { return stream == kStreamChar[kRelayStream] ? 0 : 
 
 }  // namespace
 
-Ledger::MeterEntry* Ledger::FindMeter(const std::string& meter_id) {
+Ledger::MeterEntry* Ledger::FindMeter(absl::string_view meter_id) {
   auto it = meters_.find(meter_id);
   return it == meters_.end() ? nullptr : &it->second;
 }
@@ -63,10 +63,10 @@ std::optional<v1::Transfer> Ledger::Recharged(Txn& txn, MeterEntry& m, int64_t a
                                               const std::string& request_ref) {
   const v1::CategoryPolicy& p = PolicyOf(m);
   const std::string& id = m.meter.meter_id();
-  // Kept with the balance, which is written anyway at the end of the group.
   const std::string account = MeterAccount(id);
-  last_recharge_[account] = LastRecharge{amount, absl::ToUnixMicros(txn.now)};
-  dirty_.insert(account);
+  m.state.set_last_recharge_paise(amount);
+  m.state.set_last_recharge_us(absl::ToUnixMicros(txn.now));
+  Touch(m);
   std::optional<v1::Transfer> recovery;
   const std::string arrears = ArrearsAccount(id);
   const int64_t owed = -Balance(arrears);
@@ -99,8 +99,7 @@ void Ledger::EvaluateAlerts(Txn& txn, MeterEntry& m, int64_t balance) {
   const v1::CategoryPolicy& p = PolicyOf(m);
   v1::MeterState& st = m.state;
   const std::string& id = m.meter.meter_id();
-  auto recharged = last_recharge_.find(MeterAccount(id));
-  const int64_t last_recharge = recharged == last_recharge_.end() ? 0 : recharged->second.paise;
+  const int64_t last_recharge = st.last_recharge_paise();
   // Thresholds crossed by one debit send one SMS (the lowest), not several.
   int32_t crossed = 0;
   int64_t lowest = 0;

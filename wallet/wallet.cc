@@ -455,9 +455,25 @@ absl::StatusOr<std::string> Wallet::ActingRetailer(const Principal& who,
   return absl::PermissionDeniedError("only retailers and admins act on floats");
 }
 
+absl::StatusOr<std::optional<int64_t>> Wallet::StoredAccount(const std::string& account,
+                                                              const Store::Snapshot* at) const {
+  absl::string_view meter_id;
+  if (MeterOfAccount(account, &meter_id)) {
+    WALLET_ASSIGN_OR_RETURN(std::optional<std::string> state,
+                            store_->Get(Table::kMeterState, meter_id, at));
+    if (!state) return std::nullopt;
+    WALLET_ASSIGN_OR_RETURN(v1::MeterState parsed, Parse<v1::MeterState>(*state, "meter state"));
+    return parsed.balance_paise();
+  }
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                          store_->Get(Table::kAccounts, account, at));
+  if (!value) return std::nullopt;
+  return static_cast<int64_t>(DecodeBigEndian64(*value));
+}
+
 absl::StatusOr<int64_t> Wallet::StoredBalance(const std::string& account) const {
-  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> value, store_->Get(Table::kAccounts, account));
-  return value ? static_cast<int64_t>(DecodeBigEndian64(*value)) : 0;
+  WALLET_ASSIGN_OR_RETURN(std::optional<int64_t> balance, StoredAccount(account, nullptr));
+  return balance.value_or(0);
 }
 
 absl::StatusOr<v1::Meter> Wallet::ReadMeter(const std::string& meter_id) const {
@@ -465,11 +481,12 @@ absl::StatusOr<v1::Meter> Wallet::ReadMeter(const std::string& meter_id) const {
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->Get(Table::kMeters, meter_id));
   if (!stored) return absl::NotFoundError(absl::StrCat("meter ", meter_id, " is not registered"));
   WALLET_ASSIGN_OR_RETURN(v1::Meter meter, Parse<v1::Meter>(*stored, "meter"));
-  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> account,
-                          store_->Get(Table::kAccounts, MeterAccount(meter_id)));
-  if (account && account->size() >= 24) {
-    meter.set_last_recharge_paise(static_cast<int64_t>(DecodeBigEndian64(account->substr(8))));
-    meter.set_last_recharge_us(static_cast<int64_t>(DecodeBigEndian64(account->substr(16))));
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> state,
+                          store_->Get(Table::kMeterState, meter_id));
+  if (state) {
+    WALLET_ASSIGN_OR_RETURN(v1::MeterState parsed, Parse<v1::MeterState>(*state, "meter state"));
+    meter.set_last_recharge_paise(parsed.last_recharge_paise());
+    meter.set_last_recharge_us(parsed.last_recharge_us());
   }
   return meter;
 }
@@ -549,10 +566,10 @@ absl::StatusOr<v1::GetJournalResponse> Wallet::GetJournal(const v1::GetJournalRe
   }
   v1::GetJournalResponse response;
   const auto snapshot = store_->TakeSnapshot();
-  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> balance,
-                          store_->Get(Table::kAccounts, req.account(), snapshot.get()));
+  WALLET_ASSIGN_OR_RETURN(std::optional<int64_t> balance,
+                          StoredAccount(req.account(), snapshot.get()));
   if (!balance) return absl::NotFoundError(absl::StrCat("account ", req.account(), " not found"));
-  response.set_balance_paise(static_cast<int64_t>(DecodeBigEndian64(*balance)));
+  response.set_balance_paise(*balance);
   if (IsSystemAccount(req.account())) {
     WALLET_RETURN_IF_ERROR(ReadSystemJournalPage(*store_, *snapshot, req, &response));
     return response;
@@ -589,18 +606,35 @@ absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
       snapshot.get()));
   WALLET_RETURN_IF_ERROR(status);
   int64_t sum = 0;
+  auto check = [&](absl::string_view account, int64_t stored) {
+    sum += stored;
+    auto it = rebuilt.find(account);
+    const int64_t expected = it == rebuilt.end() ? 0 : it->second;
+    if (it != rebuilt.end()) rebuilt.erase(it);
+    if (stored != expected) response.add_mismatched_accounts(std::string(account));
+    response.set_accounts(response.accounts() + 1);
+  };
   WALLET_RETURN_IF_ERROR(store_->Scan(
-      Table::kAccounts, "", "", false, [&](absl::string_view key, absl::string_view value) {
-        const int64_t stored = static_cast<int64_t>(DecodeBigEndian64(value));
-        sum += stored;
-        auto it = rebuilt.find(key);
-        const int64_t expected = it == rebuilt.end() ? 0 : it->second;
-        if (it != rebuilt.end()) rebuilt.erase(it);
-        if (stored != expected) response.add_mismatched_accounts(std::string(key));
-        response.set_accounts(response.accounts() + 1);
+      Table::kAccounts, "", "", false,
+      [&](absl::string_view key, absl::string_view value) {
+        check(key, static_cast<int64_t>(DecodeBigEndian64(value)));
         return true;
       },
       snapshot.get()));
+  // Meter wallets keep their balance in the meter state.
+  WALLET_RETURN_IF_ERROR(store_->Scan(
+      Table::kMeterState, "", "", false,
+      [&](absl::string_view key, absl::string_view value) {
+        auto state = Parse<v1::MeterState>(value, "meter state");
+        if (!state.ok()) {
+          status = state.status();
+          return false;
+        }
+        check(MeterAccount(key), state->balance_paise());
+        return true;
+      },
+      snapshot.get()));
+  WALLET_RETURN_IF_ERROR(status);
   // Accounts the journal moved money through but that have no stored balance.
   for (const auto& [account, balance] : rebuilt) {
     if (balance != 0) response.add_mismatched_accounts(account);

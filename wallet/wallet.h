@@ -133,6 +133,10 @@ class Wallet final {
   void Mutate(ApplyFn apply, Callback<Response> done);
 
   absl::StatusOr<int64_t> StoredBalance(const std::string& account) const;
+  // StoredAccount is the committed balance (as of `at`), nullopt if the
+  // account does not exist.
+  absl::StatusOr<std::optional<int64_t>> StoredAccount(const std::string& account,
+                                                       const Store::Snapshot* at) const;
   absl::StatusOr<v1::Meter> ReadMeter(const std::string& meter_id) const;
   absl::StatusOr<v1::Meter> ReadOwnedMeter(const Principal& who,
                                            const std::string& meter_id) const;

@@ -54,9 +54,10 @@ v1::PolicyConfig Policy(int grace_days = 0) {
   return config;
 }
 
-LedgerOptions Options(int grace_days = 0, int64_t fixed = 0) {
+LedgerOptions Options(int grace_days = 0, int64_t fixed = 0, int32_t duty_bps = 0) {
   LedgerOptions options;
   options.tariffs = FlatTariff(fixed);
+  options.tariffs.mutable_tariffs(0)->set_duty_bps(duty_bps);
   options.policy = Policy(grace_days);
   return options;
 }
@@ -565,6 +566,55 @@ TEST_F(FixedChargePolicyTest, FixedChargesOncePerDay) {
   EXPECT_EQ(same_day.charged_paise(), 1'000 + 500);
   EXPECT_EQ(Read("MF", 2'000, Ist(2, 12)).charged_paise(), 500);  // day 2 already charged
   EXPECT_EQ(Read("MF", 2'000, Ist(4, 12)).charged_paise(), 2'000);  // days 3 and 4
+  h_.ExpectLedgerBalanced();
+}
+
+class DutyPolicyTest : public PolicyTest {
+ protected:
+  // 8 % electricity duty on energy and on the Rs 10 fixed charge of each day.
+  DutyPolicyTest() : PolicyTest(Options(0, /*fixed=*/100, /*duty_bps=*/800)) {}
+
+  int64_t SystemBalance(const std::string& account) {
+    v1::GetJournalRequest req;
+    req.set_account(account);
+    auto journal = h_.wallet().GetJournal(req);
+    EXPECT_TRUE(journal.ok()) << journal.status();
+    return journal.ok() ? journal->balance_paise() : -1;
+  }
+};
+
+TEST_F(DutyPolicyTest, OneChargePerReadingWithItsDutyMovedToTheDutyAccount) {
+  Register("MD");
+  ASSERT_TRUE(h_.Recharge("R1", "md", "MD", 100'000).ok());
+  Read("MD", 0, Ist(2, 10));
+  // Day 2 fixed: 1,000 + 80 duty; 2 kWh: 1,000 + 80 duty.
+  EXPECT_EQ(Read("MD", 2'000, Ist(2, 11)).charged_paise(), 2'160);
+  EXPECT_EQ(SystemBalance("system:duty"), 160);
+  EXPECT_EQ(SystemBalance("system:revenue"), 2'000);
+
+  // The consumer's statement: one line per charge, each naming its duty.
+  v1::GetJournalRequest req;
+  req.set_account("meter:MD");
+  auto journal = h_.wallet().GetJournal(req);
+  ASSERT_TRUE(journal.ok()) << journal.status();
+  ASSERT_EQ(journal->entries_size(), 3);  // energy, fixed, recharge (newest first)
+  const v1::Transfer& energy = journal->entries(0).transfer();
+  EXPECT_EQ(energy.type(), v1::ENERGY_CHARGE);
+  EXPECT_EQ(energy.amount_paise(), 1'080);
+  EXPECT_EQ(energy.duty_paise(), 80);
+  EXPECT_EQ(journal->entries(1).transfer().type(), v1::FIXED_CHARGE);
+  EXPECT_EQ(journal->entries(1).transfer().duty_paise(), 80);
+  EXPECT_EQ(journal->balance_paise(), 100'000 - 2'160);
+  EXPECT_EQ(journal->entries(0).balance_after_paise(), 100'000 - 2'160);
+
+  // The wallet is kept in the meter's state record and comes back with it.
+  h_.Reopen();
+  EXPECT_EQ(h_.MeterBalance("MD"), 100'000 - 2'160);
+  auto balance = h_.wallet().GetBalance(Principal{v1::ROLE_ADMIN, ""}, "MD");
+  ASSERT_TRUE(balance.ok()) << balance.status();
+  EXPECT_EQ(balance->last_recharge_paise(), 100'000);
+  EXPECT_EQ(Read("MD", 3'000, Ist(2, 12)).charged_paise(), 540);
+  EXPECT_EQ(SystemBalance("system:duty"), 200);
   h_.ExpectLedgerBalanced();
 }
 
