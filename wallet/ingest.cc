@@ -88,7 +88,6 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
   }
   MeterEntry& m = *found;
   v1::MeterState& st = m.state;
-  const std::string account = MeterAccount(m.meter.meter_id());
   if (reading.kind() != v1::Reading::NORMAL || !st.has_reading()) {
     // A new base: the first reading, a register reset or a replaced meter.
     if (st.has_reading() && reading.meter_time_us() <= st.register_us()) {
@@ -100,7 +99,7 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
     Touch(m);
     v1::ReadingResult result = Result(v1::ReadingResult::RESET,
                                       reading.kind() == v1::Reading::NORMAL ? "first reading" : "");
-    result.set_balance_paise(Balance(account));
+    result.set_balance_paise(st.balance_paise());
     return result;
   }
   if (reading.meter_time_us() == st.register_us()) {
@@ -178,7 +177,7 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
   v1::ReadingResult result = Result(v1::ReadingResult::DEBITED);
   result.set_energy_wh(delta_wh);
   result.set_charged_paise(charged);
-  result.set_balance_paise(Balance(account));
+  result.set_balance_paise(st.balance_paise());
   return result;
 }
 
@@ -186,7 +185,6 @@ int64_t Ledger::ChargeFixedDays(Txn& txn, MeterEntry& m, absl::Time reading_time
   v1::MeterState& st = m.state;
   const int64_t today = std::min(IstDayNumber(reading_time), IstDayNumber(txn.now));
   int64_t charged = 0;
-  const std::string account = MeterAccount(m.meter.meter_id());
   for (int64_t n = 0; st.charged_day() < today && n < kMaxFixedDaysPerReading; ++n) {
     const int64_t day = st.charged_day() + 1;
     const absl::Time day_start = absl::FromCivil(

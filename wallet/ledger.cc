@@ -254,8 +254,9 @@ void Ledger::FinishGroup(Txn& txn) {
     txn.batch->Put(Table::kAccounts, account, EncodeBalance(balances_[account]));
   }
   dirty_.clear();
-  for (const std::string& meter_id : dirty_meters_) {
-    txn.batch->Put(Table::kMeterState, meter_id, meters_[meter_id].state.SerializeAsString());
+  for (MeterEntry* m : dirty_meters_) {
+    txn.batch->Put(Table::kMeterState, m->meter.meter_id(), m->state.SerializeAsString());
+    m->dirty = false;
   }
   dirty_meters_.clear();
 }

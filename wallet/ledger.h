@@ -19,9 +19,11 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "wallet/policy_config.h"
@@ -156,6 +158,7 @@ class Ledger final {
     std::string phone;
     v1::MeterState state;
     int64_t due_us = 0;  // next policy evaluation, 0 = none
+    bool dirty = false;  // state changed in the current group
   };
   MeterEntry* FindMeter(absl::string_view meter_id);
   // Move adds `delta` to an account's balance, marks it for writing and
@@ -188,7 +191,11 @@ class Ledger final {
   // events), given the time now (0 at load).
   int64_t NextDue(const MeterEntry& m, int64_t now = 0) const;
   void Schedule(MeterEntry& m, int64_t due_us);
-  void Touch(MeterEntry& m) { dirty_meters_.insert(m.meter.meter_id()); }
+  void Touch(MeterEntry& m) {
+    if (m.dirty) return;
+    m.dirty = true;
+    dirty_meters_.push_back(&m);
+  }
   v1::ReadingResult IngestOne(Txn& txn, const v1::Reading& reading);
   int64_t ChargeFixedDays(Txn& txn, MeterEntry& m, absl::Time reading_time);
   const v1::CategoryPolicy& PolicyOf(const MeterEntry& m) const;
@@ -203,8 +210,9 @@ class Ledger final {
   int64_t group_duty_paise_ = 0;
   // Accounts of balances_ whose balance changed in the current group.
   absl::flat_hash_set<std::string> dirty_;
-  absl::flat_hash_map<std::string, MeterEntry> meters_;
-  absl::flat_hash_set<std::string> dirty_meters_;
+  // A node map: dirty_meters_ holds pointers into it across insertions.
+  absl::node_hash_map<std::string, MeterEntry> meters_;
+  std::vector<MeterEntry*> dirty_meters_;
   // (due time, meter id), the scheduler's index.
   std::set<std::pair<int64_t, std::string>> due_;
   TariffBook tariffs_;

@@ -143,10 +143,10 @@ void Ledger::Evaluate(Txn& txn, MeterEntry& m) {
   // Most evaluations (every recharge) change nothing here: Evaluate writes
   // the state only when it changed it, which keeps a record off the recharge
   // path. A meter already marked (Touch) is written anyway: no comparison.
-  const bool marked = dirty_meters_.contains(id);
+  const bool marked = m.dirty;
   const std::string before = marked ? std::string() : st.SerializeAsString();
   const int64_t now = absl::ToUnixMicros(txn.now);
-  const int64_t balance = Balance(MeterAccount(id));
+  const int64_t balance = st.balance_paise();
   const bool exhausted = balance <= -p.emergency_credit_paise();
   if (!exhausted && st.exhausted_us() != 0 && st.last_action() != v1::DISCONNECT) {
     st.set_exhausted_us(0);  // recharged during the notice period
