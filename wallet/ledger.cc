@@ -171,27 +171,31 @@ int64_t Ledger::Balance(const std::string& account) const {
   return it == balances_.end() ? 0 : it->second;
 }
 
-int64_t Ledger::Move(const std::string& account, int64_t delta) {
+void Ledger::ApplyToAccount(Txn& txn, Transfer& transfer, const std::string& account, int64_t delta) {
   absl::string_view meter_id;
   if (MeterOfAccount(account, &meter_id)) {
     MeterEntry* m = FindMeter(meter_id);
     CHECK(m != nullptr) << "transfer on unregistered " << account;
-    return MoveMeter(*m, delta);
+    ApplyToWallet(*m, transfer, delta);
+    return;
   }
   dirty_.insert(account);
-  return balances_[account] += delta;
+  const int64_t balance_after = balances_[account] += delta;
+  PutJournalEntry(txn, transfer, account, delta, balance_after);
 }
 
-int64_t Ledger::MoveMeter(MeterEntry& m, int64_t delta) {
-  m.state.set_balance_paise(m.state.balance_paise() + delta);
+void Ledger::ApplyToWallet(MeterEntry& m, Transfer& transfer, int64_t delta) {
+  v1::MeterState& st = m.state;
+  st.set_balance_paise(st.balance_paise() + delta);
+  transfer.set_wallet_prev_seq(st.last_seq());
+  transfer.set_wallet_balance_after(st.balance_paise());
+  st.set_last_seq(transfer.seq());
   Touch(m);
-  return m.state.balance_paise();
 }
 
-Transfer Ledger::Record(Txn& txn, v1::TransferType type, const std::string& debit,
-                        const std::string& credit, int64_t amount,
-                        const std::string& request_ref, const std::string& memo,
-                        int64_t duty) {
+Transfer Ledger::NewTransfer(Txn& txn, v1::TransferType type, const std::string& debit,
+                             const std::string& credit, int64_t amount,
+                             const std::string& request_ref, const std::string& memo) {
   Transfer transfer;
   transfer.set_seq(next_seq_++);
   transfer.set_time_us(absl::ToUnixMicros(txn.now));
@@ -201,27 +205,32 @@ Transfer Ledger::Record(Txn& txn, v1::TransferType type, const std::string& debi
   transfer.set_amount_paise(amount);
   transfer.set_request_ref(request_ref);
   transfer.set_memo(memo);
-  transfer.set_duty_paise(duty);
-  txn.batch->Put(Table::kJournal, BigEndian64(transfer.seq()), transfer.SerializeAsString());
   return transfer;
+}
+
+void Ledger::PutTransfer(Txn& txn, const Transfer& transfer) {
+  txn.batch->Put(Table::kJournal, BigEndian64(transfer.seq()), transfer.SerializeAsString());
 }
 
 Transfer Ledger::Post(Txn& txn, v1::TransferType type, const std::string& debit,
                       const std::string& credit, int64_t amount, const std::string& request_ref,
                       const std::string& memo) {
-  Transfer transfer = Record(txn, type, debit, credit, amount, request_ref, memo, 0);
-  PutJournalEntry(txn, transfer, debit, -amount, Move(debit, -amount));
-  PutJournalEntry(txn, transfer, credit, amount, Move(credit, amount));
+  Transfer transfer = NewTransfer(txn, type, debit, credit, amount, request_ref, memo);
+  ApplyToAccount(txn, transfer, debit, -amount);
+  ApplyToAccount(txn, transfer, credit, amount);
+  PutTransfer(txn, transfer);
   return transfer;
 }
 
 void Ledger::PostCharge(Txn& txn, v1::TransferType type, MeterEntry& m, int64_t amount,
                         int64_t duty, const std::string& request_ref, const std::string& memo) {
-  const std::string account = MeterAccount(m.meter.meter_id());
-  const std::string revenue(kRevenue);
-  Transfer transfer = Record(txn, type, account, revenue, amount, request_ref, memo, duty);
-  PutJournalEntry(txn, transfer, account, -amount, MoveMeter(m, -amount));
-  Move(revenue, amount);
+  static const std::string* const revenue = new std::string(kRevenue);
+  Transfer transfer = NewTransfer(txn, type, MeterAccount(m.meter.meter_id()), *revenue, amount,
+                                  request_ref, memo);
+  transfer.set_duty_paise(duty);
+  ApplyToWallet(m, transfer, -amount);
+  ApplyToAccount(txn, transfer, *revenue, amount);
+  PutTransfer(txn, transfer);
   group_duty_paise_ += duty;
 }
 
@@ -229,7 +238,8 @@ void Ledger::PutJournalEntry(Txn& txn, const Transfer& transfer, const std::stri
                              int64_t delta, int64_t balance_after) {
   // System accounts move on nearly every request; their history is the
   // global journal filtered by account (Wallet::GetJournal), not an index
-  // that would double the hot path's writes.
+  // that would double the hot path's writes. Meter wallets chain their
+  // transfers instead (Transfer.wallet_prev_seq).
   if (IsSystemAccount(account)) return;
   // The entry refers to the transfer by seq instead of copying it: readers
   // join it back from the journal, and the hot path writes a third as much.

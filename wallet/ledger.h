@@ -161,14 +161,16 @@ class Ledger final {
     bool dirty = false;  // state changed in the current group
   };
   MeterEntry* FindMeter(absl::string_view meter_id);
-  // Move adds `delta` to an account's balance, marks it for writing and
-  // returns the new balance. Meter wallets are kept in their MeterEntry.
-  int64_t Move(const std::string& account, int64_t delta);
-  int64_t MoveMeter(MeterEntry& m, int64_t delta);
-  // Record writes a transfer to the journal without touching balances.
-  v1::Transfer Record(Txn& txn, v1::TransferType type, const std::string& debit,
-                      const std::string& credit, int64_t amount, const std::string& request_ref,
-                      const std::string& memo, int64_t duty);
+  // ApplyToAccount adds `delta` to an account's balance for `transfer` and marks it
+  // for writing. A meter wallet (kept in its MeterEntry) links the transfer
+  // into its chain; other non-system accounts get a journal index entry.
+  void ApplyToAccount(Txn& txn, v1::Transfer& transfer, const std::string& account, int64_t delta);
+  void ApplyToWallet(MeterEntry& m, v1::Transfer& transfer, int64_t delta);
+  // NewTransfer takes the next seq; PutTransfer writes the finished transfer.
+  v1::Transfer NewTransfer(Txn& txn, v1::TransferType type, const std::string& debit,
+                           const std::string& credit, int64_t amount,
+                           const std::string& request_ref, const std::string& memo);
+  void PutTransfer(Txn& txn, const v1::Transfer& transfer);
   // PostCharge debits a meter wallet for a charge to system:revenue that
   // includes `duty` paise of electricity duty; FinishGroup moves the group's
   // duty on to system:duty.

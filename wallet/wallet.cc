@@ -71,11 +71,62 @@ absl::StatusOr<v1::JournalEntry> ReadEntry(const Store& store, absl::string_view
   return entry;
 }
 
+// ReadWalletPage follows a meter wallet's chain of transfers, newest first,
+// from the wallet's newest (or the page token's seq).
+absl::Status ReadWalletPage(const Store& store, absl::string_view account,
+                            absl::string_view meter_id, int32_t page_size,
+                            absl::string_view page_token,
+                            google::protobuf::RepeatedPtrField<v1::JournalEntry>* entries,
+                            std::string* next_token, const Store::Snapshot* at) {
+  uint64_t seq = 0;
+  if (!page_token.empty()) {
+    WALLET_ASSIGN_OR_RETURN(std::string token, DecodePageToken(page_token));
+    if (token.size() != 8) return absl::InvalidArgumentError("page_token is malformed");
+    seq = DecodeBigEndian64(token);
+  } else {
+    WALLET_ASSIGN_OR_RETURN(std::optional<std::string> state,
+                            store.Get(Table::kMeterState, meter_id, at));
+    if (!state) return absl::OkStatus();
+    WALLET_ASSIGN_OR_RETURN(v1::MeterState parsed, Parse<v1::MeterState>(*state, "meter state"));
+    seq = parsed.last_seq();
+  }
+  for (bool first = true; seq != 0 && entries->size() < page_size; first = false) {
+    WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                            store.Get(Table::kJournal, BigEndian64(seq), at));
+    const bool mine = stored.has_value();
+    v1::JournalEntry entry;
+    if (mine) {
+      WALLET_ASSIGN_OR_RETURN(*entry.mutable_transfer(), Parse<v1::Transfer>(*stored, "transfer"));
+    }
+    const v1::Transfer& transfer = entry.transfer();
+    if (!mine || (transfer.debit_account() != account && transfer.credit_account() != account)) {
+      // Only a forged token can lead off the chain.
+      if (first && !page_token.empty()) {
+        return absl::InvalidArgumentError("page_token belongs to another account");
+      }
+      return absl::InternalError(absl::StrCat("broken transfer chain of ", account, " at ", seq));
+    }
+    entry.set_account(std::string(account));
+    entry.set_delta_paise(transfer.debit_account() == account ? -transfer.amount_paise()
+                                                              : transfer.amount_paise());
+    entry.set_balance_after_paise(transfer.wallet_balance_after());
+    seq = transfer.wallet_prev_seq();
+    *entries->Add() = std::move(entry);
+  }
+  if (seq != 0) *next_token = absl::WebSafeBase64Escape(BigEndian64(seq));
+  return absl::OkStatus();
+}
+
 // ReadJournalPage appends entries of `account`, newest first, after `token`.
 absl::Status ReadJournalPage(const Store& store, absl::string_view account, int32_t page_size,
                              absl::string_view page_token,
                              google::protobuf::RepeatedPtrField<v1::JournalEntry>* entries,
-                             std::string* next_token) {
+                             std::string* next_token, const Store::Snapshot* at = nullptr) {
+  absl::string_view meter_id;
+  if (MeterOfAccount(account, &meter_id)) {
+    return ReadWalletPage(store, account, meter_id, page_size, page_token, entries, next_token,
+                          at);
+  }
   std::string after;
   if (!page_token.empty()) {
     WALLET_ASSIGN_OR_RETURN(after, DecodePageToken(page_token));
@@ -577,12 +628,13 @@ absl::StatusOr<v1::GetJournalResponse> Wallet::GetJournal(const v1::GetJournalRe
   WALLET_RETURN_IF_ERROR(ReadJournalPage(*store_, req.account(),
                                          PageSize(req.page_size(), kDefaultJournalPage),
                                          req.page_token(), response.mutable_entries(),
-                                         response.mutable_next_page_token()));
+                                         response.mutable_next_page_token(), snapshot.get()));
   return response;
 }
 
 absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
   absl::flat_hash_map<std::string, int64_t> rebuilt;
+  absl::flat_hash_map<std::string, uint64_t> wallet_heads;  // meter id -> newest seq
   v1::CheckLedgerResponse response;
   absl::Status status;
   uint64_t expected_seq = 1;
@@ -598,8 +650,20 @@ absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
         if (transfer->seq() != expected_seq++ || transfer->amount_paise() <= 0) {
           response.add_mismatched_accounts(absl::StrCat("transfer #", transfer->seq()));
         }
-        rebuilt[transfer->debit_account()] -= transfer->amount_paise();
-        rebuilt[transfer->credit_account()] += transfer->amount_paise();
+        const int64_t debit_after = rebuilt[transfer->debit_account()] -= transfer->amount_paise();
+        const int64_t credit_after =
+            rebuilt[transfer->credit_account()] += transfer->amount_paise();
+        // A meter wallet's history chain must link every one of its transfers.
+        absl::string_view meter_id;
+        const bool debit_wallet = MeterOfAccount(transfer->debit_account(), &meter_id);
+        if (debit_wallet || MeterOfAccount(transfer->credit_account(), &meter_id)) {
+          uint64_t& head = wallet_heads[meter_id];
+          if (transfer->wallet_prev_seq() != head ||
+              transfer->wallet_balance_after() != (debit_wallet ? debit_after : credit_after)) {
+            response.add_mismatched_accounts(absl::StrCat("chain at transfer #", transfer->seq()));
+          }
+          head = transfer->seq();
+        }
         response.set_transfers(response.transfers() + 1);
         return true;
       },
@@ -631,6 +695,10 @@ absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
           return false;
         }
         check(MeterAccount(key), state->balance_paise());
+        auto head = wallet_heads.find(key);
+        if (state->last_seq() != (head == wallet_heads.end() ? 0 : head->second)) {
+          response.add_mismatched_accounts(absl::StrCat("chain head of ", key));
+        }
         return true;
       },
       snapshot.get()));

@@ -255,6 +255,7 @@ TEST_F(LedgerTest, JournalPagesNewestFirstWithoutGapsOrRepeats) {
     ASSERT_TRUE(h_.Recharge("R1", absl::StrCat("p", i), "M1", 100 + i).ok());
   }
   std::vector<int64_t> amounts;
+  std::vector<int64_t> balances_after;
   std::string token;
   int pages = 0;
   do {
@@ -264,16 +265,37 @@ TEST_F(LedgerTest, JournalPagesNewestFirstWithoutGapsOrRepeats) {
     req.set_page_token(token);
     auto page = h_.wallet().ListTransactions(Principal{v1::ROLE_CONSUMER, "C1"}, req);
     ASSERT_TRUE(page.ok()) << page.status();
-    for (const auto& e : page->entries()) amounts.push_back(e.delta_paise());
+    for (const auto& e : page->entries()) {
+      amounts.push_back(e.delta_paise());
+      balances_after.push_back(e.balance_after_paise());
+    }
     token = page->next_page_token();
     ++pages;
   } while (!token.empty());
   EXPECT_EQ(pages, 3);
   ASSERT_EQ(amounts.size(), 25u);
-  for (int i = 0; i < 25; ++i) EXPECT_EQ(amounts[i], 124 - i);
+  EXPECT_EQ(balances_after[0], h_.MeterBalance("M1"));
+  for (int i = 0; i < 25; ++i) {
+    EXPECT_EQ(amounts[i], 124 - i);
+    // Each entry's balance is the next older one's plus its own amount.
+    const int64_t before = i + 1 < 25 ? balances_after[i + 1] : 0;
+    EXPECT_EQ(balances_after[i], before + amounts[i]);
+  }
   v1::ListTransactionsRequest forged;
   forged.set_meter_id("M1");
   forged.set_page_token("!!!");
+  EXPECT_EQ(h_.wallet().ListTransactions(kAdmin, forged).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // A token taken from another meter's history does not open it.
+  ASSERT_TRUE(h_.Recharge("R1", "m2-a", "M2", 500).ok());
+  ASSERT_TRUE(h_.Recharge("R1", "m2-b", "M2", 600).ok());
+  v1::ListTransactionsRequest other;
+  other.set_meter_id("M2");
+  other.set_page_size(1);
+  auto m2 = h_.wallet().ListTransactions(kAdmin, other);
+  ASSERT_TRUE(m2.ok()) << m2.status();
+  ASSERT_FALSE(m2->next_page_token().empty());
+  forged.set_page_token(m2->next_page_token());
   EXPECT_EQ(h_.wallet().ListTransactions(kAdmin, forged).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
