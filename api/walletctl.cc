@@ -654,6 +654,9 @@ std::string TransferSummary(const v1::Transfer& transfer) {
                                      transfer.credit_account(), FormatTime(transfer.time_us()));
   if (!transfer.request_ref().empty()) absl::StrAppend(&text, " ref ", transfer.request_ref());
   if (!transfer.memo().empty()) absl::StrAppend(&text, " (", transfer.memo(), ")");
+  if (transfer.duty_paise() > 0) {
+    absl::StrAppend(&text, " incl. duty ", FormatPaise(transfer.duty_paise()));
+  }
   return text;
 }
 
@@ -765,7 +768,10 @@ void PrintJournal(const Entries& entries) {
                   EnumText(*v1::TransferType_descriptor(), transfer.type()),
                   FormatPaise(entry.delta_paise(), /*plus=*/true),
                   FormatPaise(entry.balance_after_paise()), counterpart, transfer.request_ref(),
-                  transfer.memo()});
+                  transfer.duty_paise() > 0
+                      ? absl::StrCat(transfer.memo(), ", incl. duty ",
+                                     FormatPaise(transfer.duty_paise()))
+                      : transfer.memo()});
   }
   table.Print();
 }

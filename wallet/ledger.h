@@ -198,7 +198,8 @@ class Ledger final {
     m.dirty = true;
     dirty_meters_.push_back(&m);
   }
-  v1::ReadingResult IngestOne(Txn& txn, const v1::Reading& reading);
+  // IngestOne rates one reading; `found` is its meter (nullptr: unknown).
+  v1::ReadingResult IngestOne(Txn& txn, const v1::Reading& reading, MeterEntry* found);
   int64_t ChargeFixedDays(Txn& txn, MeterEntry& m, absl::Time reading_time);
   const v1::CategoryPolicy& PolicyOf(const MeterEntry& m) const;
 
