@@ -74,6 +74,7 @@ absl::StatusOr<v1::IngestReadingsResponse> Ledger::IngestReadings(
               break;
           }
         }
+        SweepDuty(txn, req.batch_id());
         return response;
       });
 }

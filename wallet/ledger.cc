@@ -232,7 +232,7 @@ void Ledger::PostCharge(Txn& txn, v1::TransferType type, MeterEntry& m, int64_t 
   ApplyToWallet(m, transfer, -amount);
   ApplyToAccount(txn, transfer, *revenue, amount);
   PutTransfer(txn, transfer);
-  group_duty_paise_ += duty;
+  pending_duty_paise_ += duty;
 }
 
 void Ledger::PutJournalEntry(Txn& txn, const Transfer& transfer, const std::string& account,
@@ -254,12 +254,15 @@ void Ledger::PutJournalEntry(Txn& txn, const Transfer& transfer, const std::stri
   txn.batch->Put(Table::kAccountJournal, key, entry.SerializeAsString());
 }
 
+void Ledger::SweepDuty(Txn& txn, const std::string& request_ref) {
+  if (pending_duty_paise_ == 0) return;
+  Post(txn, v1::ELECTRICITY_DUTY, std::string(kRevenue), std::string(kDuty), pending_duty_paise_,
+       request_ref, "electricity duty charged by this batch of readings");
+  pending_duty_paise_ = 0;
+}
+
 void Ledger::FinishGroup(Txn& txn) {
-  if (group_duty_paise_ > 0) {
-    Post(txn, v1::ELECTRICITY_DUTY, std::string(kRevenue), std::string(kDuty), group_duty_paise_,
-         absl::StrCat("group-", next_seq_), "electricity duty charged in this commit group");
-    group_duty_paise_ = 0;
-  }
+  DCHECK_EQ(pending_duty_paise_, 0) << "duty charged outside IngestReadings";
   // A balance that moved many times in one group is written once.
   for (const std::string& account : dirty_) {
     txn.batch->Put(Table::kAccounts, account, EncodeBalance(balances_[account]));

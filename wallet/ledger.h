@@ -148,6 +148,7 @@ class Ledger final {
   v1::Transfer Post(Txn& txn, v1::TransferType type, const std::string& debit,
                     const std::string& credit, int64_t amount, const std::string& request_ref,
                     const std::string& memo);
+  void SweepDuty(Txn& txn, const std::string& request_ref);
   void PutJournalEntry(Txn& txn, const v1::Transfer& transfer, const std::string& account,
                        int64_t delta, int64_t balance_after);
   absl::Status CheckCredit(const std::string& meter_id, int64_t amount) const;
@@ -172,8 +173,9 @@ class Ledger final {
                            const std::string& request_ref, const std::string& memo);
   void PutTransfer(Txn& txn, const v1::Transfer& transfer);
   // PostCharge debits a meter wallet for a charge to system:revenue that
-  // includes `duty` paise of electricity duty; FinishGroup moves the group's
-  // duty on to system:duty.
+  // includes `duty` paise of electricity duty; SweepDuty, at the end of the
+  // ingest batch, moves the batch's duty on to system:duty in one transfer
+  // (per batch, not per commit group, so that seqs depend only on requests).
   void PostCharge(Txn& txn, v1::TransferType type, MeterEntry& m, int64_t amount, int64_t duty,
                   const std::string& request_ref, const std::string& memo);
 
@@ -209,8 +211,8 @@ class Ledger final {
   uint64_t next_order_ = 1;
   // Balances of every account but the meter wallets (MeterEntry::state).
   absl::flat_hash_map<std::string, int64_t> balances_;
-  // Duty charged in the current group, still in system:revenue.
-  int64_t group_duty_paise_ = 0;
+  // Duty charged by the current ingest batch, still in system:revenue.
+  int64_t pending_duty_paise_ = 0;
   // Accounts of balances_ whose balance changed in the current group.
   absl::flat_hash_set<std::string> dirty_;
   // A node map: dirty_meters_ holds pointers into it across insertions.

@@ -12,6 +12,7 @@
 #include "rocksdb/perf_level.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
+#include "wallet/status_macros.h"
 
 namespace wallet {
 namespace {
@@ -65,6 +66,11 @@ class UpToNul final : public rocksdb::SliceTransform {
     return memchr(key.data(), '\0', key.size()) != nullptr;
   }
 };
+
+// The layout of the tables, recorded in meta when a store is created.
+// 2: meter wallets live in meter_state and chain their transfers.
+constexpr char kFormatKey[] = "store_format";
+constexpr char kFormat[] = "2";
 
 // Keys up to this long hash as a whole in the hashed memtables.
 constexpr size_t kMaxHashedKey = 160;
@@ -142,8 +148,33 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
   if (!s.ok()) return FromRocks(s, absl::StrCat("opening store at ", options.path));
-  return std::unique_ptr<Store>(
+  auto store = std::unique_ptr<Store>(
       new Store(std::unique_ptr<rocksdb::DB>(raw), std::move(handles), options.sync));
+  WALLET_RETURN_IF_ERROR(store->CheckFormat(options.path));
+  return store;
+}
+
+absl::Status Store::CheckFormat(absl::string_view path) {
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> format, Get(Table::kMeta, kFormatKey));
+  if (format) {
+    if (*format == kFormat) return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat(
+        "store at ", path, " has layout ", *format, "; this walletd reads layout ", kFormat));
+  }
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> journal, LastKey(Table::kJournal));
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> meters, LastKey(Table::kMeters));
+  if (journal || meters) {
+    // Written before layouts were recorded: meter wallets were still rows of
+    // the accounts table. Reading it as the current layout would open every
+    // wallet at zero.
+    return absl::FailedPreconditionError(absl::StrCat(
+        "store at ", path, " was written by an older walletd (layout 1); this walletd reads layout ",
+        kFormat, " and does not migrate it"));
+  }
+  rocksdb::WriteOptions write_options;
+  write_options.sync = sync_;
+  return FromRocks(db_->Put(write_options, Handle(Table::kMeta), kFormatKey, kFormat),
+                   "recording the store layout");
 }
 
 Store::Store(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,

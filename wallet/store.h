@@ -32,11 +32,11 @@ namespace wallet {
 // Table names one column family. Keys and values are documented in store.cc.
 enum class Table : int {
   kMeta = 0,        // default column family: counters, stream cursors, tariffs
-  kAccounts,        // account name -> be64 balance [be64 last recharge, be64 its time_us]
+  kAccounts,        // account name -> be64 balance (meter wallets: in kMeterState)
   kJournal,         // big-endian seq -> Transfer
-  kAccountJournal,  // account \0 be64(time_us) be64(seq) -> JournalEntry
+  kAccountJournal,  // account \0 be64(time_us) be64(seq) -> JournalEntry (not wallets)
   kMeters,          // meter id -> Meter
-  kMeterState,      // meter id -> MeterState (readings and policy)
+  kMeterState,      // meter id -> MeterState (wallet, readings and policy)
   kConsumers,       // consumer id -> Consumer
   kConsumerMeters,  // consumer id \0 meter id -> ""
   kRetailers,       // retailer id -> Retailer
@@ -109,6 +109,9 @@ class Store final {
 
  private:
   friend class Batch;
+  // CheckFormat refuses a store of another layout and records the layout
+  // in a new one.
+  absl::Status CheckFormat(absl::string_view path);
   Store(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
         bool sync);
 

@@ -61,10 +61,11 @@ absl::StatusOr<Message> Parse(absl::string_view bytes, absl::string_view what) {
 
 // ReadEntry parses a stored journal entry and joins its transfer back in.
 absl::StatusOr<v1::JournalEntry> ReadEntry(const Store& store, absl::string_view account,
-                                           absl::string_view value) {
+                                           absl::string_view value,
+                                           const Store::Snapshot* at = nullptr) {
   WALLET_ASSIGN_OR_RETURN(v1::JournalEntry entry, Parse<v1::JournalEntry>(value, "journal entry"));
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> transfer,
-                          store.Get(Table::kJournal, BigEndian64(entry.transfer().seq())));
+                          store.Get(Table::kJournal, BigEndian64(entry.transfer().seq()), at));
   if (!transfer) return absl::InternalError("journal entry without its transfer");
   WALLET_ASSIGN_OR_RETURN(*entry.mutable_transfer(), Parse<v1::Transfer>(*transfer, "transfer"));
   entry.set_account(std::string(account));
@@ -145,7 +146,7 @@ absl::Status ReadJournalPage(const Store& store, absl::string_view account, int3
           more = true;
           return false;
         }
-        auto entry = ReadEntry(store, account, value);
+        auto entry = ReadEntry(store, account, value, at);
         if (!entry.ok()) {
           parse_status = entry.status();
           return false;
@@ -153,7 +154,8 @@ absl::Status ReadJournalPage(const Store& store, absl::string_view account, int3
         *entries->Add() = *std::move(entry);
         last_key = std::string(key);
         return true;
-      }));
+      },
+      at));
   WALLET_RETURN_IF_ERROR(parse_status);
   if (more) *next_token = absl::WebSafeBase64Escape(last_key);
   return absl::OkStatus();
@@ -635,6 +637,7 @@ absl::StatusOr<v1::GetJournalResponse> Wallet::GetJournal(const v1::GetJournalRe
 absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
   absl::flat_hash_map<std::string, int64_t> rebuilt;
   absl::flat_hash_map<std::string, uint64_t> wallet_heads;  // meter id -> newest seq
+  int64_t duty_in_charges = 0;
   v1::CheckLedgerResponse response;
   absl::Status status;
   uint64_t expected_seq = 1;
@@ -647,9 +650,11 @@ absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
           status = transfer.status();
           return false;
         }
-        if (transfer->seq() != expected_seq++ || transfer->amount_paise() <= 0) {
+        if (transfer->seq() != expected_seq++ || transfer->amount_paise() <= 0 ||
+            transfer->duty_paise() < 0 || transfer->duty_paise() > transfer->amount_paise()) {
           response.add_mismatched_accounts(absl::StrCat("transfer #", transfer->seq()));
         }
+        duty_in_charges += transfer->duty_paise();
         const int64_t debit_after = rebuilt[transfer->debit_account()] -= transfer->amount_paise();
         const int64_t credit_after =
             rebuilt[transfer->credit_account()] += transfer->amount_paise();
@@ -669,6 +674,11 @@ absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
       },
       snapshot.get()));
   WALLET_RETURN_IF_ERROR(status);
+  // Every paisa of duty inside a charge has been swept to the duty account.
+  if (rebuilt[kDuty] != duty_in_charges) {
+    response.add_mismatched_accounts(
+        absl::StrCat(kDuty, " (", duty_in_charges, " paise of duty in charges)"));
+  }
   int64_t sum = 0;
   auto check = [&](absl::string_view account, int64_t stored) {
     sum += stored;

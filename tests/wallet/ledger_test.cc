@@ -489,3 +489,36 @@ TEST(LedgerRandomTest, LongRandomMixKeepsTheLedgerExact) {
 
 }  // namespace
 }  // namespace wallet
+
+namespace wallet {
+namespace {
+
+TEST(StoreFormatTest, RefusesAStoreOfAnotherLayout) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/db";
+  {
+    auto store = Store::Open({.path = path});
+    ASSERT_TRUE(store.ok()) << store.status();
+    // A store written by another layout, e.g. meter wallets still in accounts.
+    Batch batch(store->get());
+    batch.Put(Table::kMeta, "store_format", "1");
+    ASSERT_TRUE((*store)->Commit(batch).ok());
+  }
+  auto reopened = Store::Open({.path = path});
+  EXPECT_EQ(reopened.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(reopened.status().message(), ::testing::HasSubstr("layout 1"));
+}
+
+TEST(StoreFormatTest, ANewStoreRecordsItsLayoutAndReopens) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/db";
+  ASSERT_TRUE(Store::Open({.path = path}).ok());
+  auto reopened = Store::Open({.path = path});
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  auto format = (*reopened)->Get(Table::kMeta, "store_format");
+  ASSERT_TRUE(format.ok());
+  EXPECT_EQ(format->value_or(""), "2");
+}
+
+}  // namespace
+}  // namespace wallet
