@@ -339,7 +339,11 @@ absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
   // Only news about the newest command describes the relay now: a late answer
   // to a superseded command must not overwrite it, nor may an observation
   // made while a command is on its way.
-  if (observation ? st.pending_action() != v1::RELAY_ACTION_UNSPECIFIED
+  // Nor may an observation read before the relay was last read: a scheduled
+  // read taken just before a command ran can be reported after its outcome.
+  const bool read_earlier =
+      outcome.observed_us() > 0 && outcome.observed_us() <= st.relay_observed_us();
+  if (observation ? st.pending_action() != v1::RELAY_ACTION_UNSPECIFIED || read_earlier
                   : outcome.command_id() != st.last_command_id()) {
     v1::ReportRelayOutcomeResponse stale;
     stale.set_state(st.relay());

@@ -347,9 +347,23 @@ TEST_F(PolicyTest, RelayObservationsWithoutACommand) {
   ASSERT_TRUE(ignored.ok()) << ignored.status();
   EXPECT_TRUE(NewNotifications().empty());
 
-  ASSERT_TRUE(Report(cut[0], v1::RelayOutcome::CONFIRMED, v1::RELAY_DISCONNECTED).ok());
+  v1::RelayOutcome confirmed;
+  confirmed.set_command_id(cut[0].command_id());
+  confirmed.set_meter_id("M7");
+  confirmed.set_result(v1::RelayOutcome::CONFIRMED);
+  confirmed.set_state(v1::RELAY_DISCONNECTED);
+  confirmed.set_observed_us(2'000);  // the gateway read the relay back at 2,000
+  ASSERT_TRUE(observe(confirmed).ok());
   NewNotifications();
+  // A read taken before the command ran, reported after its outcome, is old
+  // news: no false tamper alert.
+  seen.set_observed_us(1'000);
+  auto late = observe(seen);
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_EQ(late->state(), v1::RELAY_DISCONNECTED);
+  EXPECT_TRUE(NewNotifications().empty());
   // Found closed afterwards: forced reconnection, one alert for the utility.
+  seen.set_observed_us(3'000);
   auto forced = observe(seen);
   ASSERT_TRUE(forced.ok()) << forced.status();
   EXPECT_EQ(forced->state(), v1::RELAY_CONNECTED);
