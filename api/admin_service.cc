@@ -1,9 +1,7 @@
-
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "api/services.h"
-#include "wallet/auth.h"
 #include "glog/logging.h"
+#include "wallet/auth.h"
 #include "wallet/money.h"
 
 namespace api {

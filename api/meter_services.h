@@ -18,8 +18,7 @@ namespace api {
 
 namespace v1 = ::wallet::v1;
 
-// StreamHub wakes every open outbox stream when new items are committed.
-// StreamHub wakes the outbox's readers after commits. WakeAll is called on
+// StreamHub wakes every open outbox stream when new items are committed. WakeAll is called on
 // the wallet's answer thread, which also answers every recharge: it only
 // flags the hub, and the hub's own thread does the reading (one pass for any
 // number of commits that came meanwhile).

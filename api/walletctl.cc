@@ -647,16 +647,21 @@ void MorePages(absl::string_view next_page_token) {
   absl::FPrintF(stderr, "more: --page_token=%s (or --all)\n", next_page_token);
 }
 
+// MemoOf is the transfer's memo with the duty it includes, if any.
+std::string MemoOf(const v1::Transfer& transfer) {
+  if (transfer.duty_paise() <= 0) return transfer.memo();
+  return absl::StrCat(transfer.memo(), transfer.memo().empty() ? "" : ", ", "incl. duty ",
+                      FormatPaise(transfer.duty_paise()));
+}
+
 std::string TransferSummary(const v1::Transfer& transfer) {
   std::string text = absl::StrFormat("#%d %s %s %s -> %s at %s", transfer.seq(),
                                      EnumText(*v1::TransferType_descriptor(), transfer.type()),
                                      FormatPaise(transfer.amount_paise()), transfer.debit_account(),
                                      transfer.credit_account(), FormatTime(transfer.time_us()));
   if (!transfer.request_ref().empty()) absl::StrAppend(&text, " ref ", transfer.request_ref());
-  if (!transfer.memo().empty()) absl::StrAppend(&text, " (", transfer.memo(), ")");
-  if (transfer.duty_paise() > 0) {
-    absl::StrAppend(&text, " incl. duty ", FormatPaise(transfer.duty_paise()));
-  }
+  const std::string memo = MemoOf(transfer);
+  if (!memo.empty()) absl::StrAppend(&text, " (", memo, ")");
   return text;
 }
 
@@ -768,10 +773,7 @@ void PrintJournal(const Entries& entries) {
                   EnumText(*v1::TransferType_descriptor(), transfer.type()),
                   FormatPaise(entry.delta_paise(), /*plus=*/true),
                   FormatPaise(entry.balance_after_paise()), counterpart, transfer.request_ref(),
-                  transfer.duty_paise() > 0
-                      ? absl::StrCat(transfer.memo(), ", incl. duty ",
-                                     FormatPaise(transfer.duty_paise()))
-                      : transfer.memo()});
+                  MemoOf(transfer)});
   }
   table.Print();
 }

@@ -2,7 +2,6 @@
 // charges, duplicates, resets and implausible jumps. Ledger member functions;
 // see ledger.h. Runs on the writer thread only.
 #include <algorithm>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
@@ -48,18 +47,9 @@ absl::StatusOr<v1::IngestReadingsResponse> Ledger::IngestReadings(
       [&]() -> absl::StatusOr<v1::IngestReadingsResponse> {
         v1::IngestReadingsResponse response;
         response.mutable_results()->Reserve(req.readings_size());
-        // All lookups first: independent, their cache misses overlap instead
-        // of each one stalling the rating of its reading.
-        std::vector<MeterEntry*> meters;
-        meters.reserve(req.readings_size());
         for (const v1::Reading& reading : req.readings()) {
-          MeterEntry* m = FindMeter(reading.meter_id());
-          if (m != nullptr) __builtin_prefetch(&m->state);
-          meters.push_back(m);
-        }
-        for (int i = 0; i < req.readings_size(); ++i) {
           v1::ReadingResult& result = *response.add_results();
-          result = IngestOne(txn, req.readings(i), meters[i]);
+          result = IngestOne(txn, reading);
           switch (result.outcome()) {
             case v1::ReadingResult::DEBITED:
               response.set_debited(response.debited() + 1);
@@ -79,10 +69,11 @@ absl::StatusOr<v1::IngestReadingsResponse> Ledger::IngestReadings(
       });
 }
 
-v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading, MeterEntry* found) {
+v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
   if (!ValidateId("meter_id", reading.meter_id()).ok()) {
     return Result(v1::ReadingResult::REJECTED, "meter_id is malformed");
   }
+  MeterEntry* found = FindMeter(reading.meter_id());
   if (found == nullptr) {
     return Result(v1::ReadingResult::REJECTED,
                   absl::StrCat("meter ", reading.meter_id(), " is not registered"));

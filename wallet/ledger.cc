@@ -225,12 +225,12 @@ Transfer Ledger::Post(Txn& txn, v1::TransferType type, const std::string& debit,
 
 void Ledger::PostCharge(Txn& txn, v1::TransferType type, MeterEntry& m, int64_t amount,
                         int64_t duty, const std::string& request_ref, const std::string& memo) {
-  static const std::string* const revenue = new std::string(kRevenue);
-  Transfer transfer = NewTransfer(txn, type, MeterAccount(m.meter.meter_id()), *revenue, amount,
+  const std::string revenue(kRevenue);
+  Transfer transfer = NewTransfer(txn, type, MeterAccount(m.meter.meter_id()), revenue, amount,
                                   request_ref, memo);
   transfer.set_duty_paise(duty);
   ApplyToWallet(m, transfer, -amount);
-  ApplyToAccount(txn, transfer, *revenue, amount);
+  ApplyToAccount(txn, transfer, revenue, amount);
   PutTransfer(txn, transfer);
   pending_duty_paise_ += duty;
 }

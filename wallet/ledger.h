@@ -200,8 +200,7 @@ class Ledger final {
     m.dirty = true;
     dirty_meters_.push_back(&m);
   }
-  // IngestOne rates one reading; `found` is its meter (nullptr: unknown).
-  v1::ReadingResult IngestOne(Txn& txn, const v1::Reading& reading, MeterEntry* found);
+  v1::ReadingResult IngestOne(Txn& txn, const v1::Reading& reading);
   int64_t ChargeFixedDays(Txn& txn, MeterEntry& m, absl::Time reading_time);
   const v1::CategoryPolicy& PolicyOf(const MeterEntry& m) const;
 

@@ -63,10 +63,11 @@ std::optional<v1::Transfer> Ledger::Recharged(Txn& txn, MeterEntry& m, int64_t a
                                               const std::string& request_ref) {
   const v1::CategoryPolicy& p = PolicyOf(m);
   const std::string& id = m.meter.meter_id();
-  const std::string account = MeterAccount(id);
-  m.state.set_last_recharge_paise(amount);
-  m.state.set_last_recharge_us(absl::ToUnixMicros(txn.now));
+  v1::MeterState& st = m.state;
+  st.set_last_recharge_paise(amount);
+  st.set_last_recharge_us(absl::ToUnixMicros(txn.now));
   Touch(m);
+  const std::string account = MeterAccount(id);
   std::optional<v1::Transfer> recovery;
   const std::string arrears = ArrearsAccount(id);
   const int64_t owed = -Balance(arrears);
@@ -78,14 +79,10 @@ std::optional<v1::Transfer> Ledger::Recharged(Txn& txn, MeterEntry& m, int64_t a
                     request_ref, "arrears recovered from recharge");
   }
   // A recharge starts a new alert cycle.
-  v1::MeterState& st = m.state;
-  if (st.alerts_sent() != 0 || st.floor_alert_sent() || st.days_left_alert_sent()) {
-    st.set_alerts_sent(0);
-    st.set_floor_alert_sent(false);
-    st.set_days_left_alert_sent(false);
-    Touch(m);
-  }
-  const int64_t balance = Balance(account);
+  st.set_alerts_sent(0);
+  st.set_floor_alert_sent(false);
+  st.set_days_left_alert_sent(false);
+  const int64_t balance = st.balance_paise();
   Notify(txn, m, v1::Notification::RECHARGE_RECEIPT, amount,
          absl::StrCat("Recharge of ", FormatRupees(amount), " received for meter ", id,
                       share > 0 ? absl::StrCat(", arrears recovered ", FormatRupees(share)) : "",

@@ -26,8 +26,6 @@ constexpr int32_t kMaxPage = 1000;
 constexpr int kMaxRowsScannedPerPage = 200'000;
 constexpr int kMaxStatementEntries = 10'000;
 
-// Indian Standard Time has no daylight saving: a fixed offset is exact.
-
 int32_t PageSize(int32_t requested, int32_t fallback) {
   if (requested <= 0) return fallback;
   return requested > kMaxPage ? kMaxPage : requested;
@@ -59,6 +57,17 @@ absl::StatusOr<Message> Parse(absl::string_view bytes, absl::string_view what) {
   return message;
 }
 
+// ReadMeterState returns a meter's stored state (its wallet, readings and
+// policy) as of `at`, or nullopt if the meter has none.
+absl::StatusOr<std::optional<v1::MeterState>> ReadMeterState(const Store& store,
+                                                             absl::string_view meter_id,
+                                                             const Store::Snapshot* at = nullptr) {
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                          store.Get(Table::kMeterState, meter_id, at));
+  if (!stored) return std::nullopt;
+  return Parse<v1::MeterState>(*stored, "meter state");
+}
+
 // ReadEntry parses a stored journal entry and joins its transfer back in.
 absl::StatusOr<v1::JournalEntry> ReadEntry(const Store& store, absl::string_view account,
                                            absl::string_view value,
@@ -85,11 +94,10 @@ absl::Status ReadWalletPage(const Store& store, absl::string_view account,
     if (token.size() != 8) return absl::InvalidArgumentError("page_token is malformed");
     seq = DecodeBigEndian64(token);
   } else {
-    WALLET_ASSIGN_OR_RETURN(std::optional<std::string> state,
-                            store.Get(Table::kMeterState, meter_id, at));
+    WALLET_ASSIGN_OR_RETURN(std::optional<v1::MeterState> state,
+                            ReadMeterState(store, meter_id, at));
     if (!state) return absl::OkStatus();
-    WALLET_ASSIGN_OR_RETURN(v1::MeterState parsed, Parse<v1::MeterState>(*state, "meter state"));
-    seq = parsed.last_seq();
+    seq = state->last_seq();
   }
   for (bool first = true; seq != 0 && entries->size() < page_size; first = false) {
     WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
@@ -385,10 +393,8 @@ absl::StatusOr<uint64_t> Wallet::OutboxCursor(char stream) const {
 
 absl::StatusOr<v1::MeterState> Wallet::GetMeterState(const std::string& meter_id) const {
   WALLET_RETURN_IF_ERROR(ReadMeter(meter_id).status());
-  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                          store_->Get(Table::kMeterState, meter_id));
-  if (!stored) return v1::MeterState();
-  return Parse<v1::MeterState>(*stored, "meter state");
+  WALLET_ASSIGN_OR_RETURN(std::optional<v1::MeterState> state, ReadMeterState(*store_, meter_id));
+  return state.value_or(v1::MeterState());
 }
 
 absl::StatusOr<Principal> Wallet::Authenticate(absl::string_view api_key) {
@@ -512,11 +518,10 @@ absl::StatusOr<std::optional<int64_t>> Wallet::StoredAccount(const std::string& 
                                                               const Store::Snapshot* at) const {
   absl::string_view meter_id;
   if (MeterOfAccount(account, &meter_id)) {
-    WALLET_ASSIGN_OR_RETURN(std::optional<std::string> state,
-                            store_->Get(Table::kMeterState, meter_id, at));
+    WALLET_ASSIGN_OR_RETURN(std::optional<v1::MeterState> state,
+                            ReadMeterState(*store_, meter_id, at));
     if (!state) return std::nullopt;
-    WALLET_ASSIGN_OR_RETURN(v1::MeterState parsed, Parse<v1::MeterState>(*state, "meter state"));
-    return parsed.balance_paise();
+    return state->balance_paise();
   }
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> value,
                           store_->Get(Table::kAccounts, account, at));
@@ -533,15 +538,7 @@ absl::StatusOr<v1::Meter> Wallet::ReadMeter(const std::string& meter_id) const {
   WALLET_RETURN_IF_ERROR(ValidateId("meter_id", meter_id));
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->Get(Table::kMeters, meter_id));
   if (!stored) return absl::NotFoundError(absl::StrCat("meter ", meter_id, " is not registered"));
-  WALLET_ASSIGN_OR_RETURN(v1::Meter meter, Parse<v1::Meter>(*stored, "meter"));
-  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> state,
-                          store_->Get(Table::kMeterState, meter_id));
-  if (state) {
-    WALLET_ASSIGN_OR_RETURN(v1::MeterState parsed, Parse<v1::MeterState>(*state, "meter state"));
-    meter.set_last_recharge_paise(parsed.last_recharge_paise());
-    meter.set_last_recharge_us(parsed.last_recharge_us());
-  }
-  return meter;
+  return Parse<v1::Meter>(*stored, "meter");
 }
 
 absl::StatusOr<v1::Meter> Wallet::ReadOwnedMeter(const Principal& who,
@@ -553,9 +550,19 @@ absl::StatusOr<v1::Meter> Wallet::ReadOwnedMeter(const Principal& who,
   return meter;
 }
 
+absl::StatusOr<v1::MeterState> Wallet::ReadWallet(v1::Meter* meter) const {
+  WALLET_ASSIGN_OR_RETURN(std::optional<v1::MeterState> state,
+                          ReadMeterState(*store_, meter->meter_id()));
+  if (!state) return v1::MeterState();
+  meter->set_last_recharge_paise(state->last_recharge_paise());
+  meter->set_last_recharge_us(state->last_recharge_us());
+  return *std::move(state);
+}
+
 absl::StatusOr<v1::MeterView> Wallet::ViewOf(v1::Meter meter) const {
   v1::MeterView view;
-  WALLET_ASSIGN_OR_RETURN(int64_t balance, StoredBalance(MeterAccount(meter.meter_id())));
+  WALLET_ASSIGN_OR_RETURN(v1::MeterState wallet, ReadWallet(&meter));
+  const int64_t balance = wallet.balance_paise();
   WALLET_ASSIGN_OR_RETURN(int64_t arrears, StoredBalance(ArrearsAccount(meter.meter_id())));
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> consumer,
                           store_->Get(Table::kConsumers, meter.consumer_id()));
@@ -722,8 +729,9 @@ absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
   return response;
 }
 
-absl::StatusOr<v1::GetBalanceResponse> Wallet::BalanceOf(const v1::Meter& meter) const {
-  WALLET_ASSIGN_OR_RETURN(int64_t balance, StoredBalance(MeterAccount(meter.meter_id())));
+absl::StatusOr<v1::GetBalanceResponse> Wallet::BalanceOf(v1::Meter meter) const {
+  WALLET_ASSIGN_OR_RETURN(v1::MeterState wallet, ReadWallet(&meter));
+  const int64_t balance = wallet.balance_paise();
   WALLET_ASSIGN_OR_RETURN(int64_t arrears, StoredBalance(ArrearsAccount(meter.meter_id())));
   v1::GetBalanceResponse response;
   response.set_meter_id(meter.meter_id());

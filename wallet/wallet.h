@@ -144,7 +144,10 @@ class Wallet final {
                                              const std::string& requested) const;
   absl::StatusOr<v1::Retailer> ReadRetailer(const std::string& retailer_id) const;
   absl::StatusOr<v1::MeterView> ViewOf(v1::Meter meter) const;
-  absl::StatusOr<v1::GetBalanceResponse> BalanceOf(const v1::Meter& meter) const;
+  absl::StatusOr<v1::GetBalanceResponse> BalanceOf(v1::Meter meter) const;
+  // ReadWallet returns the meter's stored state (its wallet) and copies the
+  // last recharge into `meter`: one read for balance and last recharge.
+  absl::StatusOr<v1::MeterState> ReadWallet(v1::Meter* meter) const;
 
   void RunTicker(absl::Duration interval);
 
