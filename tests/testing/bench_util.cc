@@ -48,12 +48,11 @@ MetricSamples ScrapeMetrics(const WalletdProcess& walletd) {
   absl::StatusOr<HttpResponse> response = walletd.HttpGet("/metrics");
   if (!response.ok() || response->status != 200) return samples;
   for (absl::string_view line : absl::StrSplit(response->body, '\n')) {
-    if (line.empty() || line[0] == '#' || absl::StrContains(line, '{')) continue;
-    std::pair<absl::string_view, absl::string_view> sample =
-        absl::StrSplit(line, absl::MaxSplits(' ', 1));
+    const size_t space = line.rfind(' ');
+    if (line.empty() || line[0] == '#' || space == absl::string_view::npos) continue;
     double value = 0;
-    if (absl::SimpleAtod(sample.second, &value)) {
-      samples[std::string(sample.first)] = value;
+    if (absl::SimpleAtod(line.substr(space + 1), &value)) {
+      samples[std::string(line.substr(0, space))] = value;
     }
   }
   return samples;
@@ -78,6 +77,18 @@ std::string DescribeCommits(const MetricSamples& before, const MetricSamples& af
       "%.0f%% of the window in commits",
       commits / seconds, operations / commits, 1e3 * commit_seconds / commits,
       100 * commit_seconds / seconds);
+}
+
+std::string DescribeServerLatency(const MetricSamples& before, const MetricSamples& after,
+                                  absl::string_view method) {
+  const std::string label = absl::StrCat("{method=\"", method, "\"}");
+  const double seconds =
+      MetricDelta(before, after, absl::StrCat("walletd_rpc_latency_seconds_sum", label));
+  const double calls =
+      MetricDelta(before, after, absl::StrCat("walletd_rpc_latency_seconds_count", label));
+  if (calls <= 0 || seconds < 0) return "";
+  return absl::StrFormat("walletd: %.3f ms mean from a call's arrival to its answer",
+                         1e3 * seconds / calls);
 }
 
 std::string DefaultWalletdPath() {

@@ -35,7 +35,8 @@ double SelfCpuSeconds();
 // from /proc/<pid>/stat, or 0 if it cannot be read.
 double ProcessCpuSeconds(pid_t pid);
 
-// The unlabelled samples of a Prometheus text page, by metric name.
+// The samples of a Prometheus text page, by metric name with its labels as
+// printed (e.g. `walletd_rpc_latency_seconds_count{method="AdminService/GetMeter"}`).
 using MetricSamples = std::map<std::string, double>;
 
 // ScrapeMetrics reads walletd's /metrics. Empty if it cannot be read: the
@@ -51,6 +52,13 @@ double MetricDelta(const MetricSamples& before, const MetricSamples& after, absl
 // Empty if the counters are missing or there was no commit.
 std::string DescribeCommits(const MetricSamples& before, const MetricSamples& after,
                             double seconds);
+
+// DescribeServerLatency gives walletd's mean time from a call's arrival to its
+// answer for `method` (e.g. "RetailerService/Recharge") over a window: what
+// the client's round trip spends inside walletd, the rest being transport and
+// client.
+std::string DescribeServerLatency(const MetricSamples& before, const MetricSamples& after,
+                                  absl::string_view method);
 
 // DefaultWalletdPath guesses walletd's path in the build tree from this
 // executable's: <build>/<dir>/<binary> -> <build>/api/walletd. Returns
