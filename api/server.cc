@@ -75,13 +75,13 @@ void WalletServer::RegisterPipelineMetrics() {
                          "Mutations applied by the single writer.",
                          [stats] { return static_cast<double>(stats->operations.load()); });
   metrics_.RegisterValue("walletd_commits_total", "counter",
-                         "Group commits (one fsync of the write-ahead log each).",
+                         "Group commits (one fsynced RocksDB write each).",
                          [stats] { return static_cast<double>(stats->commits.load()); });
   metrics_.RegisterValue(
-      "walletd_commit_seconds_total", "counter", "Time spent in fsyncs of the write-ahead log.",
+      "walletd_commit_seconds_total", "counter", "Time spent in group commits, fsync included.",
       [stats] { return static_cast<double>(stats->commit_micros_total.load()) / 1e6; });
   metrics_.RegisterValue("walletd_largest_group", "gauge",
-                         "Most mutations made durable by one fsync so far.",
+                         "Most mutations committed by one fsync so far.",
                          [stats] { return static_cast<double>(stats->largest_group.load()); });
   metrics_.RegisterValue("walletd_queue_depth", "gauge",
                          "Mutations waiting for the writer.",

@@ -13,11 +13,11 @@ CommitPipeline::CommitPipeline(Store* store, Clock* clock, FinishGroup finish_gr
                                const PipelineOptions& options)
     : store_(store), clock_(clock), finish_group_(std::move(finish_group)), options_(options) {
   answerer_ = std::thread([this] { RunAnswers(); });
-  syncer_ = std::thread([this] { RunSyncs(); });
+  committer_ = std::thread([this] { RunCommits(); });
   writer_ = std::thread([this] { Run(); });
   // Named so that top, perf and gdb show which thread is which.
   pthread_setname_np(writer_.native_handle(), "wallet-writer");
-  pthread_setname_np(syncer_.native_handle(), "wallet-sync");
+  pthread_setname_np(committer_.native_handle(), "wallet-commit");
   pthread_setname_np(answerer_.native_handle(), "wallet-answer");
 }
 
@@ -41,99 +41,85 @@ void CommitPipeline::Stop() {
     absl::MutexLock lock(&mu_);
     writer_finished_ = true;
   }
-  if (syncer_.joinable()) syncer_.join();
+  if (committer_.joinable()) committer_.join();
   {
     absl::MutexLock lock(&answers_mu_);
-    syncer_finished_ = true;
+    committer_finished_ = true;
   }
   if (answerer_.joinable()) answerer_.join();
 }
 
+bool CommitPipeline::WriterHasWork() const {
+  const bool can_hand_off = open_operations_ > 0 && !in_commit_;
+  const bool can_take = !queue_.empty() && open_operations_ < options_.max_group_size;
+  return can_hand_off || can_take || (stopping_ && queue_.empty() && open_operations_ == 0);
+}
+
+bool CommitPipeline::CommitterHasWork() const { return has_next_ || writer_finished_; }
+
 void CommitPipeline::Run() {
   std::vector<Apply> work;
   for (;;) {
+    std::shared_ptr<const Batch> in_commit;
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](CommitPipeline* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
-            return !p->queue_.empty() || p->stopping_;
-          },
-          this));
-      if (queue_.empty()) return;  // stopping, and everything is written
-      const size_t take = std::min(queue_.size(), options_.max_group_size);
+      mu_.Await(absl::Condition(this, &CommitPipeline::WriterHasWork));
+      if (open_operations_ > 0 && !in_commit_) {
+        // The disk is free: hand the open group over, with what it has.
+        mu_.Unlock();
+        Txn txn{open_.batch.get(), last_now_};
+        if (finish_group_) open_.completions.push_back(finish_group_(txn));
+        mu_.Lock();
+        open_.batch->PreviousCommitted();
+        in_commit_ = open_.batch;
+        next_ = std::move(open_);
+        has_next_ = true;
+        open_ = Group();
+        open_operations_ = 0;
+        continue;
+      }
+      if (queue_.empty()) return;  // stopping, and everything is handed over
+      const size_t take = std::min(queue_.size(), options_.max_group_size - open_operations_);
       work.assign(std::make_move_iterator(queue_.begin()),
                   std::make_move_iterator(queue_.begin() + take));
       queue_.erase(queue_.begin(), queue_.begin() + take);
       stats_.queue_depth.store(queue_.size(), std::memory_order_relaxed);
+      open_operations_ += take;
+      in_commit = in_commit_;
     }
-    Group group = ApplyAndWrite(work);
+    ApplyQueued(work, std::move(in_commit));
     work.clear();
-    absl::MutexLock lock(&mu_);
-    written_.push_back(std::move(group));
   }
 }
 
-CommitPipeline::Group CommitPipeline::ApplyAndWrite(std::vector<Apply>& work) {
-  Batch batch(store_);
-  Group group;
+void CommitPipeline::ApplyQueued(std::vector<Apply>& work,
+                                 std::shared_ptr<const Batch> in_commit) {
+  if (!open_.batch) open_.batch = std::make_shared<Batch>(store_, std::move(in_commit));
   // Time never runs backwards inside the ledger, even if the wall clock does.
   last_now_ = std::max(last_now_, clock_->Now());
-  Txn txn{&batch, last_now_};
-  group.completions.reserve(work.size() + 1);
-  for (Apply& apply : work) group.completions.push_back(apply(txn));
-  if (finish_group_) group.completions.push_back(finish_group_(txn));
-  group.operations = work.size();
-  if (!batch.empty()) {
-    absl::Status status = store_->Write(batch);
-    CHECK(status.ok()) << "write failed, in-memory state is ahead of the store: " << status;
-    group.after = store_->TakeLatestSnapshot();
-  }
-  return group;
+  Txn txn{open_.batch.get(), last_now_};
+  for (Apply& apply : work) open_.completions.push_back(apply(txn));
+  open_.operations += work.size();
 }
 
-void CommitPipeline::RunSyncs() {
-  std::vector<Group> groups;
+void CommitPipeline::RunCommits() {
   for (;;) {
+    Group group;
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](CommitPipeline* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
-            return !p->written_.empty() || p->writer_finished_;
-          },
-          this));
-      if (written_.empty()) return;  // writer finished and everything synced
-      groups.swap(written_);
+      mu_.Await(absl::Condition(this, &CommitPipeline::CommitterHasWork));
+      if (!has_next_) return;  // writer finished and everything committed
+      group = std::move(next_);
+      has_next_ = false;
     }
-    Sync(groups);
+    Commit(group);
+    {
+      absl::MutexLock lock(&mu_);
+      in_commit_.reset();
+    }
+    // Answers go out only now that the group is durable, in group order.
     absl::MutexLock lock(&answers_mu_);
-    for (Group& group : groups) answers_.push_back(std::move(group.completions));
-    groups.clear();
-  }
-}
-
-void CommitPipeline::Sync(std::vector<Group>& groups) {
-  // The newest state among the groups: one sync covers every write before it.
-  std::shared_ptr<const Store::Snapshot> after;
-  size_t operations = 0;
-  for (const Group& group : groups) {
-    if (group.after) after = group.after;
-    operations += group.operations;
-  }
-  // Groups that wrote nothing still wait for the sync of those before them:
-  // they may have read (and answer with) what those wrote.
-  if (after) {
-    // Wall time on purpose: this measures the disk, not ledger time.
-    const absl::Time start = absl::Now();
-    absl::Status status = store_->SyncWal();
-    CHECK(status.ok()) << "sync failed, in-memory state is ahead of disk: " << status;
-    store_->PublishDurable(std::move(after));
-    stats_.commits.fetch_add(1, std::memory_order_relaxed);
-    stats_.commit_micros_total.fetch_add(absl::ToInt64Microseconds(absl::Now() - start),
-                                         std::memory_order_relaxed);
-  }
-  stats_.operations.fetch_add(operations, std::memory_order_relaxed);
-  if (operations > stats_.largest_group.load(std::memory_order_relaxed)) {
-    stats_.largest_group.store(operations, std::memory_order_relaxed);
+    answers_.push_back(std::move(group.completions));
   }
 }
 
@@ -144,10 +130,10 @@ void CommitPipeline::RunAnswers() {
       absl::MutexLock lock(&answers_mu_);
       answers_mu_.Await(absl::Condition(
           +[](CommitPipeline* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->answers_mu_) {
-            return !p->answers_.empty() || p->syncer_finished_;
+            return !p->answers_.empty() || p->committer_finished_;
           },
           this));
-      if (answers_.empty()) return;  // syncer finished and all answered
+      if (answers_.empty()) return;  // committer finished and all answered
       ready.swap(answers_);
     }
     for (auto& completions : ready) {
@@ -156,6 +142,22 @@ void CommitPipeline::RunAnswers() {
       }
     }
     ready.clear();
+  }
+}
+
+void CommitPipeline::Commit(Group& group) {
+  if (!group.batch->empty()) {
+    // Wall time on purpose: this measures the disk, not ledger time.
+    const absl::Time start = absl::Now();
+    absl::Status status = store_->Commit(*group.batch);
+    CHECK(status.ok()) << "commit failed, in-memory state is ahead of disk: " << status;
+    stats_.commits.fetch_add(1, std::memory_order_relaxed);
+    stats_.commit_micros_total.fetch_add(absl::ToInt64Microseconds(absl::Now() - start),
+                                         std::memory_order_relaxed);
+  }
+  stats_.operations.fetch_add(group.operations, std::memory_order_relaxed);
+  if (group.operations > stats_.largest_group.load(std::memory_order_relaxed)) {
+    stats_.largest_group.store(group.operations, std::memory_order_relaxed);
   }
 }
 

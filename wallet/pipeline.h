@@ -1,24 +1,18 @@
 // CommitPipeline: the single writer of the wallet.
 //
-// Callers on any thread Submit an operation. One writer thread takes every
-// operation queued so far, applies them in order to the Ledger inside one
-// Batch and writes that batch to the store without waiting for the disk. A
-// sync thread makes the write-ahead log durable with one fsync for every
-// group written since its last one (group commit), publishes the state after
-// them as the one readers see, and only then hands the groups' completions to
-// an answer thread. So a caller hears "done" only after its effects are
-// durable, many callers share one fsync, the writer applies the next groups
-// while the disk works, and rules such as "a float may not go below its
-// limit" are checked by a single thread without races.
+// Callers on any thread Submit an operation; one writer thread takes every
+// operation queued so far and applies them in order to the Ledger inside one
+// Batch; a commit thread writes that batch with one fsync (group commit) and
+// only then runs each operation's completion. So a caller hears "done" only
+// after its effects are durable, many callers share one fsync, and rules such
+// as "a float may not go below its limit" are checked by a single thread
+// without races. While group N is being written, the writer keeps applying
+// whatever arrives to group N+1, whose reads see N's writes through the batch
+// overlay, and hands N+1 over the moment N is on disk; N+1 is answered only
+// after N+1 (and so N) is durable.
 //
-// Every group is one atomic write: a process crash can leave a group that was
-// written but not yet synced in the log (the OS still has it), and recovery
-// then replays whole groups only. Its callers were never answered; a retry
-// finds the stored result.
-//
-// If a write or sync fails the in-memory state is ahead of the disk and cannot
-// be trusted: the process crashes (CHECK) and recovers from the store on
-// restart.
+// If a commit fails the in-memory state is ahead of the disk and cannot be
+// trusted: the process crashes (CHECK) and recovers from the store on restart.
 //
 // Example:
 //   pipeline->Submit([&](Txn& txn) {
@@ -46,7 +40,6 @@ namespace wallet {
 // Counters of the commit pipeline, readable from any thread.
 struct PipelineStats {
   std::atomic<uint64_t> operations{0};
-  // Syncs of the write-ahead log (group commits) and the time they took.
   std::atomic<uint64_t> commits{0};
   std::atomic<uint64_t> commit_micros_total{0};
   std::atomic<uint64_t> largest_group{0};
@@ -54,8 +47,8 @@ struct PipelineStats {
 };
 
 struct PipelineOptions {
-  // Most operations applied and written as one group; bounds how long the
-  // writer holds back a group's write. Default: 2048.
+  // Most operations applied in one group; bounds the latency of one commit.
+  // Default: 2048.
   size_t max_group_size = 2048;
 };
 
@@ -87,19 +80,23 @@ class CommitPipeline final {
   const PipelineStats& stats() const { return stats_; }
 
  private:
-  // A group applied and written by the writer, waiting for its sync.
+  // A group applied by the writer, waiting for or in its commit.
   struct Group {
+    std::shared_ptr<Batch> batch;
     std::vector<Completion> completions;
     size_t operations = 0;
-    // The store right after the group's write; null if it wrote nothing.
-    std::shared_ptr<const Store::Snapshot> after;
   };
 
   void Run();
-  Group ApplyAndWrite(std::vector<Apply>& work);
-  void RunSyncs();
-  void Sync(std::vector<Group>& groups);
+  // ApplyQueued applies `work` to the open group, starting one if needed.
+  void ApplyQueued(std::vector<Apply>& work, std::shared_ptr<const Batch> in_commit);
+  void RunCommits();
+  void Commit(Group& group);
   void RunAnswers();
+
+  // Conditions for Await, evaluated under mu_.
+  bool WriterHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool CommitterHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Store* store_;
   Clock* clock_;
@@ -107,21 +104,27 @@ class CommitPipeline final {
   PipelineOptions options_;
   PipelineStats stats_;
   absl::Time last_now_ = absl::InfinitePast();
+  // The group the writer is filling; only the writer touches it.
+  Group open_;
 
   absl::Mutex mu_;
   std::vector<Apply> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  // Groups written and not yet synced, in order.
-  std::vector<Group> written_ ABSL_GUARDED_BY(mu_);
+  // Mirrors open_.operations for the writer's wait condition.
+  size_t open_operations_ ABSL_GUARDED_BY(mu_) = 0;
+  // The batch being committed; the writer's open batch reads through it.
+  std::shared_ptr<const Batch> in_commit_ ABSL_GUARDED_BY(mu_);
+  Group next_ ABSL_GUARDED_BY(mu_);
+  bool has_next_ ABSL_GUARDED_BY(mu_) = false;
   bool writer_finished_ ABSL_GUARDED_BY(mu_) = false;
   std::thread writer_;
-  std::thread syncer_;
+  std::thread committer_;
 
   // Answers of durable groups, in commit order. They go out on their own
-  // thread: sending replies is gRPC work the next sync need not wait for.
+  // thread: sending replies is gRPC work the commit thread need not wait for.
   absl::Mutex answers_mu_;
   std::vector<std::vector<Completion>> answers_ ABSL_GUARDED_BY(answers_mu_);
-  bool syncer_finished_ ABSL_GUARDED_BY(answers_mu_) = false;
+  bool committer_finished_ ABSL_GUARDED_BY(answers_mu_) = false;
   std::thread answerer_;
 };
 

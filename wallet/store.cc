@@ -182,49 +182,15 @@ Store::Store(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyH
     : db_(std::move(db)), handles_(std::move(handles)), sync_(sync) {}
 
 Store::~Store() {
-  {
-    absl::MutexLock lock(&durable_mu_);
-    durable_.reset();
-  }
   for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
   db_->Close();
 }
 
-std::shared_ptr<const Store::Snapshot> Store::TakeSnapshot() const {
-  {
-    absl::MutexLock lock(&durable_mu_);
-    if (durable_) return durable_;
-  }
-  return TakeLatestSnapshot();
-}
-
-std::shared_ptr<const Store::Snapshot> Store::TakeLatestSnapshot() const {
-  return std::shared_ptr<const Snapshot>(new Snapshot(db_.get()));
-}
-
-void Store::PublishDurable(std::shared_ptr<const Snapshot> state) {
-  absl::MutexLock lock(&durable_mu_);
-  durable_.swap(state);
-  // The one replaced is released outside the lock, when `state` goes.
-}
-
 absl::StatusOr<std::optional<std::string>> Store::Get(Table table, absl::string_view key,
                                                       const Snapshot* at) const {
-  if (at != nullptr) return GetAt(table, key, at->get());
-  const std::shared_ptr<const Snapshot> durable = TakeSnapshot();
-  return GetAt(table, key, durable->get());
-}
-
-absl::StatusOr<std::optional<std::string>> Store::GetLatest(Table table,
-                                                            absl::string_view key) const {
-  return GetAt(table, key, nullptr);
-}
-
-absl::StatusOr<std::optional<std::string>> Store::GetAt(Table table, absl::string_view key,
-                                                        const rocksdb::Snapshot* at) const {
   std::string value;
   rocksdb::ReadOptions read_options;
-  read_options.snapshot = at;
+  if (at != nullptr) read_options.snapshot = at->get();
   rocksdb::Status s =
       db_->Get(read_options, Handle(table), rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::nullopt;
@@ -234,13 +200,8 @@ absl::StatusOr<std::optional<std::string>> Store::GetAt(Table table, absl::strin
 
 absl::Status Store::Scan(Table table, absl::string_view prefix, absl::string_view start,
                          bool reverse, const Visitor& visit, const Snapshot* at) const {
-  std::shared_ptr<const Snapshot> durable;
-  if (at == nullptr) {
-    durable = TakeSnapshot();
-    at = durable.get();
-  }
   rocksdb::ReadOptions read_options;
-  read_options.snapshot = at->get();
+  if (at != nullptr) read_options.snapshot = at->get();
   // Tables with a hashed memtable have a prefix extractor; a scan of one
   // (loading meter states at start) must still see every key.
   read_options.total_order_seek = true;
@@ -277,23 +238,13 @@ absl::StatusOr<std::optional<std::string>> Store::LastKey(Table table) const {
   return it->key().ToString();
 }
 
-absl::Status Store::Write(Batch& batch) {
+absl::Status Store::Commit(Batch& batch) {
   // Per-thread perf counters cost a thread-local lookup per key inserted; we
   // export our own figures instead.
   rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
-  return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch.batch_), "store write");
-}
-
-absl::Status Store::SyncWal() {
-  if (!sync_) return absl::OkStatus();
-  return FromRocks(db_->SyncWAL(), "syncing the write-ahead log");
-}
-
-absl::Status Store::Commit(Batch& batch) {
-  WALLET_RETURN_IF_ERROR(Write(batch));
-  WALLET_RETURN_IF_ERROR(SyncWal());
-  PublishDurable(TakeLatestSnapshot());
-  return absl::OkStatus();
+  rocksdb::WriteOptions write_options;
+  write_options.sync = sync_;
+  return FromRocks(db_->Write(write_options, &batch.batch_), "store commit");
 }
 
 absl::Status Store::Flush() {
@@ -320,7 +271,11 @@ absl::StatusOr<std::optional<std::string>> Batch::Get(Table table, absl::string_
   const std::string overlay_key = OverlayKey(table, key);
   auto it = overlay_.find(overlay_key);
   if (it != overlay_.end()) return it->second;
-  return store_->GetLatest(table, key);
+  if (previous_) {
+    auto before = previous_->overlay_.find(overlay_key);
+    if (before != previous_->overlay_.end()) return before->second;
+  }
+  return store_->Get(table, key);
 }
 
 }  // namespace wallet

@@ -1,16 +1,15 @@
 // Store: the wallet's RocksDB database, one column family per table.
 //
-// Reads see only durable data: the state the writer last published after
-// syncing the write-ahead log (PublishDurable), never a write that a crash
-// could still take back. Writes go through a Batch, which also answers reads
-// of its own pending writes and, beneath them, of everything written so far,
-// so that the single writer sees its own effects before they are durable.
+// Reads see only committed (durable) data. Writes go through a Batch, which
+// also answers reads of its own uncommitted writes, so that a group of
+// operations applied together sees each other's effects before the single
+// commit.
 //
 // Example:
 //   WALLET_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open({.path = dir}));
 //   Batch batch(store.get());
 //   batch.Put(Table::kMeters, "M1", meter.SerializeAsString());
-//   WALLET_RETURN_IF_ERROR(store->Commit(batch));  // write, sync, publish
+//   WALLET_RETURN_IF_ERROR(store->Commit(batch));
 #ifndef WALLET_STORE_H_
 #define WALLET_STORE_H_
 
@@ -24,7 +23,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "rocksdb/db.h"
 #include "absl/container/flat_hash_map.h"
 #include "rocksdb/write_batch.h"
@@ -52,7 +50,7 @@ enum class Table : int {
 struct StoreOptions {
   // Directory of the RocksDB database; created if missing.
   std::string path;
-  // Whether SyncWal (and Commit) fsync the write-ahead log.
+  // Whether Commit fsyncs the write-ahead log before returning.
   // Default: true. Only benchmarks of the non-durable ceiling turn it off.
   bool sync = true;
   // Block cache for reads.
@@ -69,8 +67,8 @@ class Store final {
   static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
   ~Store();
 
-  // Snapshot pins one state for several reads. Release it before the Store
-  // goes away.
+  // Snapshot pins one committed state for several reads. Release it before
+  // the Store goes away.
   class Snapshot final {
    public:
     ~Snapshot() { db_->ReleaseSnapshot(snapshot_); }
@@ -78,43 +76,31 @@ class Store final {
 
    private:
     friend class Store;
-    explicit Snapshot(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {}
+    Snapshot(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {}
     rocksdb::DB* db_;
     const rocksdb::Snapshot* snapshot_;
   };
-  // TakeSnapshot returns the durable state readers see now.
-  std::shared_ptr<const Snapshot> TakeSnapshot() const;
+  std::unique_ptr<Snapshot> TakeSnapshot() const {
+    return std::unique_ptr<Snapshot>(new Snapshot(db_.get()));
+  }
 
-  // Get returns the durable value (as of `at`, if given), or nullopt.
+  // Get returns the committed value (as of `at`, if given), or nullopt.
   // Thread-safe.
   absl::StatusOr<std::optional<std::string>> Get(Table table, absl::string_view key,
                                                  const Snapshot* at = nullptr) const;
 
-  // Scan visits durable keys that start with `prefix`, from `start` (or the
+  // Scan visits committed keys that start with `prefix`, from `start` (or the
   // first/last key of the prefix when empty), forwards or backwards, until
   // `visit` returns false. Thread-safe.
   using Visitor = std::function<bool(absl::string_view key, absl::string_view value)>;
   absl::Status Scan(Table table, absl::string_view prefix, absl::string_view start,
                     bool reverse, const Visitor& visit, const Snapshot* at = nullptr) const;
 
-  // LastKey returns the greatest key of `table` written so far, or nullopt
-  // when empty. For loading at start, before anything is written.
+  // LastKey returns the greatest key of `table`, or nullopt when empty.
   absl::StatusOr<std::optional<std::string>> LastKey(Table table) const;
 
-  // Write writes the batch atomically, without waiting for the disk: it is
-  // not durable until a SyncWal that starts after Write returns. Call from
-  // one thread at a time.
-  absl::Status Write(Batch& batch);
-  // SyncWal makes every completed Write durable (with options.sync).
-  // Thread-safe; may run while Write does.
-  absl::Status SyncWal();
-  // TakeLatestSnapshot pins everything written so far, durable or not: the
-  // writer takes it after a Write to publish once that Write is synced.
-  std::shared_ptr<const Snapshot> TakeLatestSnapshot() const;
-  // PublishDurable makes `state` what readers see. Thread-safe.
-  void PublishDurable(std::shared_ptr<const Snapshot> state);
-  // Commit is Write, SyncWal and PublishDurable of the result: for a single
-  // writer that does not pipeline its writes.
+  // Commit writes the batch atomically; with options.sync it returns only
+  // after the write-ahead log is on disk. Call from one thread at a time.
   absl::Status Commit(Batch& batch);
 
   // Flush writes memtables to SST files (used on clean shutdown so that
@@ -133,19 +119,9 @@ class Store final {
     return handles_[static_cast<int>(table)];
   }
 
-  // GetLatest reads what was written so far, durable or not (the writer's
-  // view, through Batch::Get).
-  absl::StatusOr<std::optional<std::string>> GetLatest(Table table, absl::string_view key) const;
-  absl::StatusOr<std::optional<std::string>> GetAt(Table table, absl::string_view key,
-                                                   const rocksdb::Snapshot* at) const;
-
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   bool sync_;
-  mutable absl::Mutex durable_mu_;
-  // Null until the first PublishDurable: until then (loading at start)
-  // everything in the store is durable, and reads see the latest state.
-  std::shared_ptr<const Snapshot> durable_ ABSL_GUARDED_BY(durable_mu_);
 };
 
 // Batch collects writes for one commit and answers reads through them.
@@ -155,12 +131,18 @@ class Store final {
 // writer thread.
 class Batch final {
  public:
-  explicit Batch(const Store* store) : store_(store) {}
+  // `previous` is the batch still being committed, if any: its writes are
+  // visible to Get until they are on disk.
+  explicit Batch(const Store* store, std::shared_ptr<const Batch> previous = nullptr)
+      : store_(store), previous_(std::move(previous)) {}
 
   void Put(Table table, absl::string_view key, absl::string_view value);
-  // Get returns this batch's pending value for the key, else the one written
-  // so far (durable or not). Only for the indexed tables (checked).
+  // Get returns this batch's pending value for the key, else the committed one.
+  // Only for the indexed tables (checked).
   absl::StatusOr<std::optional<std::string>> Get(Table table, absl::string_view key);
+  // PreviousCommitted says the previous batch is on disk: reads no longer
+  // need it, and dropping it keeps batches from chaining each other alive.
+  void PreviousCommitted() { previous_.reset(); }
   bool empty() const { return batch_.Count() == 0; }
 
  private:
@@ -169,6 +151,7 @@ class Batch final {
   static std::string OverlayKey(Table table, absl::string_view key);
 
   const Store* store_;
+  std::shared_ptr<const Batch> previous_;
   rocksdb::WriteBatch batch_;
   absl::flat_hash_map<std::string, std::string> overlay_;
 };

@@ -520,44 +520,5 @@ TEST(StoreFormatTest, ANewStoreRecordsItsLayoutAndReopens) {
   EXPECT_EQ(format->value_or(""), "2");
 }
 
-TEST(StoreTest, ReadersSeeOnlyWhatWasPublishedAsDurable) {
-  testing::TempDir dir;
-  auto store = Store::Open({.path = dir.path() + "/db"});
-  ASSERT_TRUE(store.ok()) << store.status();
-  Store& s = **store;
-  Batch first(&s);
-  first.Put(Table::kRequests, "r1", "one");
-  ASSERT_TRUE(s.Commit(first).ok());
-
-  // Written, not yet synced: the writer's next batch sees it, readers do not.
-  Batch second(&s);
-  second.Put(Table::kRequests, "r2", "two");
-  ASSERT_TRUE(s.Write(second).ok());
-  const std::shared_ptr<const Store::Snapshot> after_second = s.TakeLatestSnapshot();
-  Batch third(&s);
-  third.Put(Table::kRequests, "r3", "three");
-  ASSERT_TRUE(s.Write(third).ok());
-  Batch writer_view(&s);
-  EXPECT_EQ(writer_view.Get(Table::kRequests, "r2")->value_or(""), "two");
-  EXPECT_EQ(s.Get(Table::kRequests, "r1")->value_or(""), "one");
-  EXPECT_FALSE(s.Get(Table::kRequests, "r2")->has_value());
-  int scanned = 0;
-  ASSERT_TRUE(s.Scan(Table::kRequests, "r", "", false, [&](absl::string_view, absl::string_view) {
-                 ++scanned;
-                 return true;
-               }).ok());
-  EXPECT_EQ(scanned, 1);
-
-  // Synced and published as of the second write: the third stays unseen.
-  ASSERT_TRUE(s.SyncWal().ok());
-  s.PublishDurable(after_second);
-  EXPECT_EQ(s.Get(Table::kRequests, "r2")->value_or(""), "two");
-  EXPECT_FALSE(s.Get(Table::kRequests, "r3")->has_value());
-  const std::shared_ptr<const Store::Snapshot> pinned = s.TakeSnapshot();
-  s.PublishDurable(s.TakeLatestSnapshot());
-  EXPECT_EQ(s.Get(Table::kRequests, "r3")->value_or(""), "three");
-  EXPECT_FALSE(s.Get(Table::kRequests, "r3", pinned.get())->has_value());
-}
-
 }  // namespace
 }  // namespace wallet
