@@ -17,11 +17,11 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "api/daemon_files.h"
+#include "api/lock_checks.h"
 #include "api/server.h"
-#include "wallet/auth.h"
 #include "glog/logging.h"
+#include "wallet/auth.h"
 #include "wallet/clock.h"
 #include "wallet/policy_config.h"
 #include "wallet/tariff.h"
@@ -77,9 +77,7 @@ int Fail(const absl::Status& status) {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("walletd: prepaid energy wallet server");
   absl::ParseCommandLine(argc, argv);
-  // The cycle detector costs about 1 % of the writer's time and guards only
-  // against lock-order bugs that tests would show.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  api::IgnoreLockCycles();
   FLAGS_logtostderr = true;
   google::InitGoogleLogging(argv[0]);
 

@@ -27,6 +27,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "api/lock_checks.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/testing/bench_util.h"
 #include "tests/testing/meter_fleet.h"
@@ -138,9 +139,7 @@ double Percentile(std::vector<double> v, double p) {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  // Debian's Abseil checks every lock for ordering cycles; that costs a benchmark
-  // client CPU it shares with walletd.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  api::IgnoreLockCycles();
   const int meters = absl::GetFlag(FLAGS_meters);
   const int restore_meters = std::min(meters, absl::GetFlag(FLAGS_restore_meters));
 

@@ -14,11 +14,11 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "api/daemon_files.h"
 #include "api/http_server.h"
+#include "api/lock_checks.h"
 #include "api/metrics.h"
 #include "glog/logging.h"
 #include "meter-gateway/gateway/directory.h"
@@ -56,9 +56,7 @@ int Fail(const absl::Status& status) {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("meter-gatewayd: relay commands and readings for DLMS meters");
   absl::ParseCommandLine(argc, argv);
-  // As in walletd: the cycle detector of Debian's Abseil costs CPU on every
-  // lock and guards only against lock-order bugs that tests would show.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  api::IgnoreLockCycles();
   FLAGS_logtostderr = true;
   google::InitGoogleLogging(argv[0]);
 

@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "api/daemon_files.h"
+#include "api/lock_checks.h"
 #include "glog/logging.h"
 #include "meter-gateway/sim/clock.h"
 #include "meter-gateway/sim/simulator.h"
@@ -70,7 +71,7 @@ int Fail(const absl::Status& status) {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("meter-sim: a fleet of simulated DLMS/COSEM meters");
   absl::ParseCommandLine(argc, argv);
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  api::IgnoreLockCycles();
   FLAGS_logtostderr = true;
   google::InitGoogleLogging(argv[0]);
 
