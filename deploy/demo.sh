@@ -148,9 +148,13 @@ for i in 1 2 3; do
     --name="Shop $i" --phone="+91982600030$i" --category=commercial --circle=Bilaspur \
     --division=City-2 --subdivision=Sarkanda --load_w=40000 --tariff=LAB-100 >/dev/null
 done
+# Shop 1 is recharged before the clock moves: a meter left at zero would have
+# run out of credit at registration, and once the grace period is over it may be
+# cut at the first reading, before any recharge.
+pos recharge --request_id=R-SIM-1 --meter=SIM000001 --amount=10
 pos recharge --request_id=R-SIM-20 --meter=SIM000002 --amount=1000 >/dev/null
 pos recharge --request_id=R-SIM-30 --meter=SIM000003 --amount=1000 >/dev/null
-echo "SIM000001, SIM000002, SIM000003 registered; shops 2 and 3 prepaid Rs 1,000 each"
+echo "SIM000001, SIM000002, SIM000003 registered; shop 1 prepaid just Rs 10, shops 2 and 3 Rs 1,000 each"
 grep -E '^#|^SIM00000[123],' "$DEMO/fleet.csv" >"$DEMO/gateway-meters.csv"
 "build/meter-gateway/gateway/meter-gatewayd" --wallet="127.0.0.1:$GRPC_PORT" \
   --api_key_file="$DEMO/gw.key" --meters="$DEMO/gateway-meters.csv" --read_interval=1s \
@@ -176,9 +180,8 @@ relay_is() { admin --json meter-state --meter="$1" | grep -q "\"relay\":\"$2\"";
 sim_is() { simctl get --meter="$1" | grep -q "relay $2 "; }
 sms() { grep "meter=$1:" "$DEMO/data/notifications.log" | tail -n "${2:-1}" | cut -d' ' -f2-; }
 
-say "Shop 1 (SIM000001) draws 36 kW and is recharged with just Rs 10"
+say "Shop 1 (SIM000001), with its Rs 10, starts drawing 36 kW"
 simctl configure --meter=SIM000001 --load_w=36000
-pos recharge --request_id=R-SIM-1 --meter=SIM000001 --amount=10
 echo "... the gateway reads the register every second; walletd rates and debits each reading"
 wait_for 60 notices SIM000001 1
 admin get-meter --meter=SIM000001 | grep -iE 'balance|meter'
