@@ -87,8 +87,8 @@ std::string DescribeServerLatency(const MetricSamples& before, const MetricSampl
   const double calls =
       MetricDelta(before, after, absl::StrCat("walletd_rpc_latency_seconds_count", label));
   if (calls <= 0 || seconds < 0) return "";
-  return absl::StrFormat("walletd: %.3f ms mean from a call's arrival to its answer",
-                         1e3 * seconds / calls);
+  return absl::StrFormat("walletd: %.3f ms mean from a call's arrival to its answer (%s)",
+                         1e3 * seconds / calls, method);
 }
 
 std::string DefaultWalletdPath() {
