@@ -3,6 +3,7 @@
 #include "glog/logging.h"
 #include "wallet/auth.h"
 #include "wallet/money.h"
+#include "wallet/wire.h"
 
 namespace api {
 namespace {
@@ -160,7 +161,7 @@ ServerUnaryReactor* AdminService::SetHold(CallbackServerContext* ctx,
 
 ServerUnaryReactor* AdminService::GetMeterState(CallbackServerContext* ctx,
                                                 const v1::GetMeterRequest* request,
-                                                v1::MeterState* response) {
+                                                v1::MeterPolicyState* response) {
   return calls_->Handle(ctx, get_meter_state_, kAdminOnly, response,
                         [&](const wallet::Principal&, auto done) {
                           done(calls_->wallet()->GetMeterState(request->meter_id()));
@@ -199,18 +200,19 @@ ServerUnaryReactor* AdminService::SetClock(CallbackServerContext* ctx,
               "walletd runs on the system clock; start it with --settable_clock"));
           return;
         }
-        if (request->now_us() <= 0) {
-          done(absl::InvalidArgumentError("now_us is required"));
+        const std::optional<int64_t> micros = wallet::UnixMicros(request->time());
+        if (!micros || *micros <= 0) {
+          done(absl::InvalidArgumentError("time is required: a valid time after 1970"));
           return;
         }
-        const absl::Time now = absl::FromUnixMicros(request->now_us());
+        const absl::Time now = absl::FromUnixMicros(*micros);
         if (!settable_clock_->SetNow(now)) {
           done(absl::FailedPreconditionError("the clock only moves forward"));
           return;
         }
         LOG(INFO) << "clock set to " << absl::FormatTime(now, absl::UTCTimeZone());
         v1::SetClockResponse r;
-        r.set_now_us(request->now_us());
+        *r.mutable_time() = request->time();
         done(std::move(r));
       });
 }

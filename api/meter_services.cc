@@ -5,9 +5,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "wallet/wire.h"
 
 namespace api {
 namespace {
+
+using wallet::store::v1::OutboxItem;
 
 const Roles kMeterGateway = {v1::ROLE_METER_GATEWAY};
 // Until a dedicated notifier role exists, admins and the meter gateway may
@@ -15,11 +18,11 @@ const Roles kMeterGateway = {v1::ROLE_METER_GATEWAY};
 const Roles kNotifier = {v1::ROLE_METER_GATEWAY, v1::ROLE_ADMIN};
 constexpr int kReadAhead = 256;
 
-const v1::RelayCommand& ItemOf(const v1::OutboxItem& item, const v1::RelayCommand*) {
-  return item.relay();
+v1::RelayCommand ItemOf(const OutboxItem& item, const v1::RelayCommand*) {
+  return wallet::ToWire(item.relay());
 }
-const v1::Notification& ItemOf(const v1::OutboxItem& item, const v1::Notification*) {
-  return item.notification();
+v1::Notification ItemOf(const OutboxItem& item, const v1::Notification*) {
+  return wallet::ToWire(item.notification());
 }
 
 // OutboxStream delivers one outbox stream to one receiver: items after the
@@ -109,13 +112,13 @@ class OutboxStream final : public grpc::ServerBidiReactor<v1::StreamAck, Item>,
     absl::MutexLock lock(&mu_);
     if (!started_ || writing_ || finished_ || closing_) return;
     if (pending_.empty()) {
-      absl::StatusOr<std::vector<v1::OutboxItem>> items =
+      absl::StatusOr<std::vector<OutboxItem>> items =
           wallet_->ReadOutbox(stream_, sent_, kReadAhead);
       if (!items.ok()) {
         FinishLocked(ToGrpc(items.status(), "stream"));
         return;
       }
-      for (const v1::OutboxItem& item : *items) {
+      for (const OutboxItem& item : *items) {
         pending_.push_back(ItemOf(item, static_cast<const Item*>(nullptr)));
       }
       if (pending_.empty()) return;  // the hub wakes us on the next commit
@@ -230,13 +233,13 @@ void NotificationLogSink::AckLocked() {
 void NotificationLogSink::Wake() {
   absl::MutexLock lock(&mu_);
   for (;;) {
-    absl::StatusOr<std::vector<v1::OutboxItem>> items = wallet_->ReadOutbox('n', cursor_, 1000);
+    absl::StatusOr<std::vector<OutboxItem>> items = wallet_->ReadOutbox('n', cursor_, 1000);
     if (!items.ok()) {
       LOG(ERROR) << "notification sink: " << items.status();
       return;
     }
-    for (const v1::OutboxItem& item : *items) {
-      const v1::Notification& n = item.notification();
+    for (const OutboxItem& item : *items) {
+      const wallet::store::v1::NotificationRecord& n = item.notification();
       std::fprintf(file_, "%s %s to=%s meter=%s: %s\n", n.notification_id().c_str(),
                    v1::Notification::Kind_Name(n.kind()).c_str(),
                    n.phone().empty() ? "utility" : n.phone().c_str(), n.meter_id().c_str(),

@@ -47,7 +47,7 @@ class AdminService final : public v1::AdminService::CallbackService {
                               v1::SetHoldResponse* response) override;
   ServerUnaryReactor* GetMeterState(CallbackServerContext* ctx,
                                     const v1::GetMeterRequest* request,
-                                    v1::MeterState* response) override;
+                                    v1::MeterPolicyState* response) override;
   ServerUnaryReactor* PutTariff(CallbackServerContext* ctx, const v1::PutTariffRequest* request,
                                 v1::PutTariffResponse* response) override;
   ServerUnaryReactor* ListTariffs(CallbackServerContext* ctx,

@@ -50,6 +50,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "wallet/money.h"
 #include "wallet/v1/admin.grpc.pb.h"
@@ -143,6 +144,7 @@ using MeterGatewayStub = v1::MeterGatewayService::Stub;
 using NotificationStub = v1::NotificationService::Stub;
 using PaymentStub = v1::PaymentGatewayService::Stub;
 using RetailerStub = v1::RetailerService::Stub;
+using google::protobuf::util::TimeUtil;
 
 // CommandFlags lists every command flag, for Args::Finish's check that no
 // flag was set that the command does not read. Add new command flags here.
@@ -564,9 +566,11 @@ std::string FormatPaise(int64_t paise, bool plus = false) {
   return absl::StrCat(plus && paise > 0 ? "+" : "", wallet::FormatRupees(paise));
 }
 
-std::string FormatTime(int64_t micros) {
-  if (micros == 0) return "-";
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S IST", absl::FromUnixMicros(micros), Ist());
+// FormatTime renders a time in IST; "-" when it is unset ("never").
+std::string FormatTime(const google::protobuf::Timestamp& time) {
+  if (time.seconds() == 0 && time.nanos() == 0) return "-";
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S IST",
+                          absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(time)), Ist());
 }
 
 std::string FormatBps(int32_t bps) {
@@ -658,16 +662,16 @@ std::string TransferSummary(const v1::Transfer& transfer) {
   std::string text = absl::StrFormat("#%d %s %s %s -> %s at %s", transfer.seq(),
                                      EnumText(*v1::TransferType_descriptor(), transfer.type()),
                                      FormatPaise(transfer.amount_paise()), transfer.debit_account(),
-                                     transfer.credit_account(), FormatTime(transfer.time_us()));
+                                     transfer.credit_account(), FormatTime(transfer.create_time()));
   if (!transfer.request_ref().empty()) absl::StrAppend(&text, " ref ", transfer.request_ref());
   const std::string memo = MemoOf(transfer);
   if (!memo.empty()) absl::StrAppend(&text, " (", memo, ")");
   return text;
 }
 
-std::string LastRecharge(int64_t paise, int64_t micros) {
-  if (micros == 0) return "-";
-  return absl::StrCat(FormatPaise(paise), " at ", FormatTime(micros));
+std::string LastRecharge(int64_t paise, const google::protobuf::Timestamp& time) {
+  if (time.seconds() == 0 && time.nanos() == 0) return "-";
+  return absl::StrCat(FormatPaise(paise), " at ", FormatTime(time));
 }
 
 Fields MeterFields(const v1::Meter& meter, const v1::Consumer& consumer) {
@@ -682,8 +686,8 @@ Fields MeterFields(const v1::Meter& meter, const v1::Consumer& consumer) {
                                 OrDash(meter.subdivision()))},
       {"sanctioned load", absl::StrCat(meter.sanctioned_load_w(), " W")},
       {"tariff", OrDash(meter.tariff_id())},
-      {"registered", FormatTime(meter.registered_us())},
-      {"last recharge", LastRecharge(meter.last_recharge_paise(), meter.last_recharge_us())},
+      {"registered", FormatTime(meter.register_time())},
+      {"last recharge", LastRecharge(meter.last_recharge_paise(), meter.last_recharge_time())},
   };
 }
 
@@ -693,20 +697,20 @@ Fields RetailerFields(const v1::Retailer& retailer) {
       {"name", retailer.name()},
       {"commission", FormatBps(retailer.commission_bps())},
       {"float limit", FormatPaise(retailer.float_limit_paise())},
-      {"created", FormatTime(retailer.created_us())},
+      {"created", FormatTime(retailer.create_time())},
   };
 }
 
-Fields OrderFields(const v1::RechargeOrder& order) {
+Fields OrderFields(const v1::Order& order) {
   return {
       {"order", order.order_id()},
       {"meter", order.meter_id()},
       {"consumer", order.consumer_id()},
       {"amount", FormatPaise(order.amount_paise())},
       {"state", EnumText(*v1::OrderState_descriptor(), order.state(), "ORDER_")},
-      {"created", FormatTime(order.created_us())},
+      {"created", FormatTime(order.create_time())},
       {"payment", OrDash(order.payment_id())},
-      {"paid", FormatTime(order.paid_us())},
+      {"paid", FormatTime(order.pay_time())},
   };
 }
 
@@ -726,16 +730,16 @@ std::string ActionText(v1::RelayAction action) {
   return EnumText(*v1::RelayAction_descriptor(), action);
 }
 
-Fields MeterStateFields(const v1::MeterState& state) {
+Fields MeterStateFields(const v1::MeterPolicyState& state) {
   std::string pending = "-";
   if (!state.pending_command_id().empty()) {
     pending =
         absl::StrCat(ActionText(state.pending_action()), " (", state.pending_command_id(), ")");
   }
   std::string month = FormatKwh(state.month_wh());
-  if (state.month_key() != 0) {
-    absl::StrAppend(
-        &month, absl::StrFormat(" in %04d-%02d", state.month_key() / 100, state.month_key() % 100));
+  if (state.month() != 0) {
+    absl::StrAppend(&month,
+                    absl::StrFormat(" in %04d-%02d", state.month() / 100, state.month() % 100));
   }
   return {
       {"relay", RelayStateText(state.relay())},
@@ -743,13 +747,13 @@ Fields MeterStateFields(const v1::MeterState& state) {
       {"last action", ActionText(state.last_action())},
       {"hold", EnumText(*v1::Hold_descriptor(), state.hold(), "HOLD_")},
       {"register", state.has_reading() ? absl::StrCat(state.register_wh(), " Wh at meter time ",
-                                                      FormatTime(state.register_us()))
+                                                      FormatTime(state.read_time()))
                                        : std::string("- (no reading yet)")},
       {"month", month},
-      {"exhausted since", FormatTime(state.exhausted_us())},
+      {"exhausted since", FormatTime(state.exhaust_time())},
       {"notices sent", absl::StrCat(state.notices_sent())},
-      {"prepaid since", FormatTime(state.prepaid_since_us())},
-      {"quarantined", absl::StrCat(state.quarantined(), " readings")},
+      {"prepaid since", FormatTime(state.prepaid_start_time())},
+      {"quarantined", absl::StrCat(state.quarantined_readings(), " readings")},
       {"daily spend", absl::StrCat(FormatPaise(state.daily_spend_paise()), " (recent average)")},
   };
 }
@@ -769,7 +773,7 @@ void PrintJournal(const Entries& entries) {
     const std::string& counterpart = entry.account() == transfer.debit_account()
                                          ? transfer.credit_account()
                                          : transfer.debit_account();
-    table.AddRow({absl::StrCat(transfer.seq()), FormatTime(transfer.time_us()),
+    table.AddRow({absl::StrCat(transfer.seq()), FormatTime(transfer.create_time()),
                   EnumText(*v1::TransferType_descriptor(), transfer.type()),
                   FormatPaise(entry.delta_paise(), /*plus=*/true),
                   FormatPaise(entry.balance_after_paise()), counterpart, transfer.request_ref(),
@@ -883,7 +887,8 @@ Fields BalanceFields(const v1::GetBalanceResponse& balance) {
       {"meter", balance.meter_id()},
       {"balance", FormatPaise(balance.balance_paise())},
       {"status", EnumText(*v1::MeterStatus_descriptor(), balance.status())},
-      {"last recharge", LastRecharge(balance.last_recharge_paise(), balance.last_recharge_us())},
+      {"last recharge",
+       LastRecharge(balance.last_recharge_paise(), balance.last_recharge_time())},
       {"arrears", FormatPaise(balance.arrears_paise())}};
 }
 
@@ -899,8 +904,8 @@ void PrintMyMeters(const v1::ListMyMetersResponse& response) {
   for (const v1::GetBalanceResponse& meter : response.meters()) {
     table.AddRow({meter.meter_id(), FormatPaise(meter.balance_paise()),
                   EnumText(*v1::MeterStatus_descriptor(), meter.status()),
-                  meter.last_recharge_us() == 0 ? "-" : FormatPaise(meter.last_recharge_paise()),
-                  FormatTime(meter.last_recharge_us()), FormatPaise(meter.arrears_paise())});
+                  meter.has_last_recharge_time() ? FormatPaise(meter.last_recharge_paise()) : "-",
+                  FormatTime(meter.last_recharge_time()), FormatPaise(meter.arrears_paise())});
   }
   table.Print();
 }
@@ -921,7 +926,7 @@ void PrintPaymentConfirmed(const v1::ConfirmPaymentResponse& response) {
   PrintFields(fields);
 }
 
-void PrintMeterState(const v1::MeterState& state) { PrintFields(MeterStateFields(state)); }
+void PrintMeterState(const v1::MeterPolicyState& state) { PrintFields(MeterStateFields(state)); }
 
 void PrintHoldSet(const v1::SetHoldResponse& response) {
   PrintFields(MeterStateFields(response.state()));
@@ -929,8 +934,9 @@ void PrintHoldSet(const v1::SetHoldResponse& response) {
 
 void PrintClockSet(const v1::SetClockResponse& response) {
   std::printf("walletd's clock is now %s IST\n",
-              absl::FormatTime("%Y-%m-%d %H:%M:%S (%a)", absl::FromUnixMicros(response.now_us()),
-                               Ist())
+              absl::FormatTime(
+                  "%Y-%m-%d %H:%M:%S (%a)",
+                  absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(response.time())), Ist())
                   .c_str());
 }
 
@@ -1340,7 +1346,7 @@ absl::Status GetMeterState(Args& args, const Session& session) {
 
 absl::Status SetClock(Args& args, const Session& session) {
   v1::SetClockRequest request;
-  request.set_now_us(args.MeterTimeUs());
+  *request.mutable_time() = TimeUtil::MicrosecondsToTimestamp(args.MeterTimeUs());
   return session.Run(args, &AdminStub::SetClock, request, PrintClockSet);
 }
 
@@ -1407,7 +1413,7 @@ absl::Status Ingest(Args& args, const Session& session) {
   v1::Reading& reading = *request.add_readings();
   reading.set_meter_id(args.Required(FLAGS_meter));
   reading.set_register_wh(args.RegisterWh());
-  reading.set_meter_time_us(args.MeterTimeUs());
+  *reading.mutable_meter_time() = TimeUtil::MicrosecondsToTimestamp(args.MeterTimeUs());
   reading.set_kind(args.ReadingKind());
   absl::StatusOr<v1::IngestReadingsResponse> response =
       session.Call(args, &IngestStub::IngestReadings, request);

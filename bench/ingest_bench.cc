@@ -49,6 +49,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "api/lock_checks.h"
+#include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/testing/bench_util.h"
 #include "tests/testing/walletd_process.h"
@@ -99,6 +100,7 @@ using ::wallet::v1::IngestReadingsRequest;
 using ::wallet::v1::IngestReadingsResponse;
 using ::wallet::v1::MeterIngestService;
 using ::wallet::v1::ReadingResult;
+using google::protobuf::util::TimeUtil;
 using Clock = std::chrono::steady_clock;
 
 constexpr int kOutcomes = ReadingResult::Outcome_ARRAYSIZE;
@@ -196,7 +198,8 @@ class Client final {
       v1::Reading& reading = *request_.add_readings();
       reading.set_meter_id(topology_.meter_ids[meters_[k]]);
       reading.set_register_wh(register_wh_[k]);
-      reading.set_meter_time_us(base_time_us_ + readings_sent_[k] * interval_us);
+      *reading.mutable_meter_time() =
+          TimeUtil::MicrosecondsToTimestamp(base_time_us_ + readings_sent_[k] * interval_us);
       ++readings_sent_[k];
     }
 
@@ -252,7 +255,8 @@ class Client final {
       }
       if (result.outcome() != expected && stats->first_unexpected.empty()) {
         stats->first_unexpected = absl::StrCat(
-            request_.readings(i).meter_id(), " at ", request_.readings(i).meter_time_us(), ": ",
+            request_.readings(i).meter_id(), " at ",
+            TimeUtil::ToString(request_.readings(i).meter_time()), ": ",
             ReadingResult::Outcome_Name(result.outcome()), " ", result.reason(), " (expected ",
             ReadingResult::Outcome_Name(expected), ")");
       }

@@ -28,6 +28,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "api/lock_checks.h"
+#include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/testing/bench_util.h"
 #include "tests/testing/meter_fleet.h"
@@ -43,6 +44,7 @@ namespace {
 using namespace wallet::testing;  // NOLINT: a benchmark's main file
 namespace v1 = ::wallet::v1;
 namespace sim = ::metersim::v1;
+using google::protobuf::util::TimeUtil;
 
 constexpr char kBenchPolicy[] = R"(
 utility: "relay bench"
@@ -71,7 +73,9 @@ class RelayWatch {
       sim::RelayEvent e;
       while (reader_->Read(&e)) {
         absl::MutexLock lock(&mu_);
-        if (e.control_state() == 1) closed_us_[e.meter_id()] = e.monotonic_us();
+        if (e.control_state() == 1) {
+          closed_us_[e.meter_id()] = TimeUtil::DurationToMicroseconds(e.monotonic_time());
+        }
       }
     });
   }
@@ -119,7 +123,8 @@ absl::Status CutForNonPayment(MeterFleet& fleet, int count) {
         v1::Reading& reading = *r.add_readings();
         reading.set_meter_id(fleet.meter_id(i));
         reading.set_register_wh(0);
-        reading.set_meter_time_us(now_us - (2 - step) * 1'000'000);
+        *reading.mutable_meter_time() =
+            TimeUtil::MicrosecondsToTimestamp(now_us - (2 - step) * 1'000'000);
       }
       v1::IngestReadingsResponse response;
       grpc::Status s = ingest->IngestReadings(MakeContext(fleet.gateway_key()).get(), r, &response);

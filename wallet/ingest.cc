@@ -10,6 +10,7 @@
 #include "wallet/money.h"
 #include "wallet/status_macros.h"
 #include "wallet/validate.h"
+#include "wallet/wire.h"
 
 namespace wallet {
 namespace {
@@ -78,41 +79,43 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
     return Result(v1::ReadingResult::REJECTED,
                   absl::StrCat("meter ", reading.meter_id(), " is not registered"));
   }
-  if (reading.register_wh() < 0 || reading.meter_time_us() <= 0 ||
+  // An invalid Timestamp counts as none.
+  const int64_t meter_time_us = UnixMicros(reading.meter_time()).value_or(0);
+  if (reading.register_wh() < 0 || meter_time_us <= 0 ||
       !v1::Reading::Kind_IsValid(reading.kind())) {
-    return Result(v1::ReadingResult::REJECTED, "register_wh, meter_time_us or kind out of range");
+    return Result(v1::ReadingResult::REJECTED, "register_wh, meter_time or kind out of range");
   }
   // A meter whose clock runs ahead would otherwise be charged for days not
   // yet lived and block its correct readings as out of order.
-  if (reading.meter_time_us() > absl::ToUnixMicros(txn.now) + kMaxClockAheadUs) {
-    return Result(v1::ReadingResult::REJECTED, "meter_time_us is in the future (meter clock ahead)");
+  if (meter_time_us > absl::ToUnixMicros(txn.now) + kMaxClockAheadUs) {
+    return Result(v1::ReadingResult::REJECTED, "meter_time is in the future (meter clock ahead)");
   }
   MeterEntry& m = *found;
-  v1::MeterState& st = m.state;
+  store::v1::MeterState& st = m.state;
   if (reading.kind() != v1::Reading::NORMAL || !st.has_reading()) {
     // A new base: the first reading, a register reset or a replaced meter.
-    if (st.has_reading() && reading.meter_time_us() <= st.register_us()) {
+    if (st.has_reading() && meter_time_us <= st.register_us()) {
       return Result(v1::ReadingResult::OUT_OF_ORDER, "reset older than the last reading");
     }
     st.set_has_reading(true);
     st.set_register_wh(reading.register_wh());
-    st.set_register_us(reading.meter_time_us());
+    st.set_register_us(meter_time_us);
     Touch(m);
     v1::ReadingResult result = Result(v1::ReadingResult::RESET,
                                       reading.kind() == v1::Reading::NORMAL ? "first reading" : "");
     result.set_balance_paise(st.balance_paise());
     return result;
   }
-  if (reading.meter_time_us() == st.register_us()) {
+  if (meter_time_us == st.register_us()) {
     return Result(v1::ReadingResult::DUPLICATE);
   }
-  if (reading.meter_time_us() < st.register_us()) {
+  if (meter_time_us < st.register_us()) {
     return Result(v1::ReadingResult::OUT_OF_ORDER, "older than the last reading");
   }
   const int64_t delta_wh = reading.register_wh() - st.register_wh();
   const absl::Time interval_start = absl::FromUnixMicros(st.register_us());
-  const absl::Time reading_time = absl::FromUnixMicros(reading.meter_time_us());
-  const int64_t elapsed_us = reading.meter_time_us() - st.register_us();
+  const absl::Time reading_time = absl::FromUnixMicros(meter_time_us);
+  const int64_t elapsed_us = meter_time_us - st.register_us();
   // Sanctioned load (W) x hours x margin, plus 1 Wh of rounding slack.
   const int64_t plausible_wh =
       static_cast<int64_t>(static_cast<__int128>(m.meter.sanctioned_load_w()) * elapsed_us *
@@ -121,7 +124,7 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
     // Not debited. The base moves on so that the next readings rate normally;
     // the jump is reported for the utility to investigate.
     st.set_register_wh(reading.register_wh());
-    st.set_register_us(reading.meter_time_us());
+    st.set_register_us(meter_time_us);
     st.set_quarantined(st.quarantined() + 1);
     Touch(m);
     const std::string reason =
@@ -152,7 +155,7 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
   st.set_month_wh(st.month_wh() + delta_wh);
   if (energy.total_paise() > 0) {
     PostCharge(txn, v1::ENERGY_CHARGE, m, energy.total_paise(), energy.duty_paise,
-               absl::StrCat("reading-", reading.meter_time_us()), absl::StrCat(delta_wh, " Wh"));
+               absl::StrCat("reading-", meter_time_us), absl::StrCat(delta_wh, " Wh"));
   }
   charged += energy.total_paise();
   // Supply flowing while the policy has the relay open: bypass or forced
@@ -173,7 +176,7 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
                                ? per_day
                                : (st.daily_spend_paise() * 7 + per_day) / 8);
   st.set_register_wh(reading.register_wh());
-  st.set_register_us(reading.meter_time_us());
+  st.set_register_us(meter_time_us);
   Evaluate(txn, m);
   v1::ReadingResult result = Result(v1::ReadingResult::DEBITED);
   result.set_energy_wh(delta_wh);
@@ -183,7 +186,7 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
 }
 
 int64_t Ledger::ChargeFixedDays(Txn& txn, MeterEntry& m, absl::Time reading_time) {
-  v1::MeterState& st = m.state;
+  store::v1::MeterState& st = m.state;
   const int64_t today = std::min(IstDayNumber(reading_time), IstDayNumber(txn.now));
   int64_t charged = 0;
   for (int64_t n = 0; st.charged_day() < today && n < kMaxFixedDaysPerReading; ++n) {

@@ -13,13 +13,13 @@
 #include "wallet/auth.h"
 #include "wallet/money.h"
 #include "wallet/status_macros.h"
-#include "wallet/v1/records.pb.h"
 #include "wallet/validate.h"
+#include "wallet/wire.h"
 
 namespace wallet {
 namespace {
 
-using v1::Transfer;
+using store::v1::TransferRecord;
 
 constexpr size_t kMaxNameBytes = 128;
 constexpr size_t kMaxReasonBytes = 256;
@@ -102,7 +102,7 @@ absl::Status Ledger::LoadState() {
                                       }));
   WALLET_RETURN_IF_ERROR(store_->Scan(
       Table::kMeters, "", "", false, [&](absl::string_view key, absl::string_view value) {
-        v1::Meter meter;
+        store::v1::MeterRecord meter;
         if (!meter.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
           parse_error = absl::InternalError(absl::StrCat("corrupt meter record ", key));
           return false;
@@ -124,7 +124,7 @@ absl::Status Ledger::LoadState() {
   absl::flat_hash_map<std::string, std::string> phones;
   WALLET_RETURN_IF_ERROR(store_->Scan(
       Table::kConsumers, "", "", false, [&](absl::string_view key, absl::string_view value) {
-        v1::Consumer consumer;
+        store::v1::ConsumerRecord consumer;
         consumer.ParseFromArray(value.data(), static_cast<int>(value.size()));
         phones[key] = consumer.phone();
         consumers_.insert(std::string(key));
@@ -152,7 +152,7 @@ absl::Status Ledger::LoadState() {
   WALLET_RETURN_IF_ERROR(tariff_error);
   WALLET_RETURN_IF_ERROR(store_->Scan(
       Table::kRetailers, "", "", false, [&](absl::string_view key, absl::string_view value) {
-        v1::Retailer& retailer = retailers_[key];
+        store::v1::RetailerRecord& retailer = retailers_[key];
         if (!retailer.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
           parse_error = absl::InternalError(absl::StrCat("corrupt retailer record ", key));
           return false;
@@ -172,7 +172,8 @@ int64_t Ledger::Balance(const std::string& account) const {
   return it == balances_.end() ? 0 : it->second;
 }
 
-void Ledger::ApplyToAccount(Txn& txn, Transfer& transfer, const std::string& account, int64_t delta) {
+void Ledger::ApplyToAccount(Txn& txn, TransferRecord& transfer, const std::string& account,
+                            int64_t delta) {
   absl::string_view meter_id;
   if (MeterOfAccount(account, &meter_id)) {
     MeterEntry* m = FindMeter(meter_id);
@@ -185,8 +186,8 @@ void Ledger::ApplyToAccount(Txn& txn, Transfer& transfer, const std::string& acc
   PutJournalEntry(txn, transfer, account, delta, balance_after);
 }
 
-void Ledger::ApplyToWallet(MeterEntry& m, Transfer& transfer, int64_t delta) {
-  v1::MeterState& st = m.state;
+void Ledger::ApplyToWallet(MeterEntry& m, TransferRecord& transfer, int64_t delta) {
+  store::v1::MeterState& st = m.state;
   st.set_balance_paise(st.balance_paise() + delta);
   transfer.set_wallet_prev_seq(st.last_seq());
   transfer.set_wallet_balance_after(st.balance_paise());
@@ -194,10 +195,10 @@ void Ledger::ApplyToWallet(MeterEntry& m, Transfer& transfer, int64_t delta) {
   Touch(m);
 }
 
-Transfer Ledger::NewTransfer(Txn& txn, v1::TransferType type, const std::string& debit,
-                             const std::string& credit, int64_t amount,
-                             const std::string& request_ref, const std::string& memo) {
-  Transfer transfer;
+TransferRecord Ledger::NewTransfer(Txn& txn, v1::TransferType type, const std::string& debit,
+                                   const std::string& credit, int64_t amount,
+                                   const std::string& request_ref, const std::string& memo) {
+  TransferRecord transfer;
   transfer.set_seq(next_seq_++);
   transfer.set_time_us(absl::ToUnixMicros(txn.now));
   transfer.set_type(type);
@@ -209,14 +210,14 @@ Transfer Ledger::NewTransfer(Txn& txn, v1::TransferType type, const std::string&
   return transfer;
 }
 
-void Ledger::PutTransfer(Txn& txn, const Transfer& transfer) {
+void Ledger::PutTransfer(Txn& txn, const TransferRecord& transfer) {
   txn.batch->Put(Table::kJournal, BigEndian64(transfer.seq()), transfer.SerializeAsString());
 }
 
-Transfer Ledger::Post(Txn& txn, v1::TransferType type, const std::string& debit,
-                      const std::string& credit, int64_t amount, const std::string& request_ref,
-                      const std::string& memo) {
-  Transfer transfer = NewTransfer(txn, type, debit, credit, amount, request_ref, memo);
+TransferRecord Ledger::Post(Txn& txn, v1::TransferType type, const std::string& debit,
+                            const std::string& credit, int64_t amount,
+                            const std::string& request_ref, const std::string& memo) {
+  TransferRecord transfer = NewTransfer(txn, type, debit, credit, amount, request_ref, memo);
   ApplyToAccount(txn, transfer, debit, -amount);
   ApplyToAccount(txn, transfer, credit, amount);
   PutTransfer(txn, transfer);
@@ -226,8 +227,8 @@ Transfer Ledger::Post(Txn& txn, v1::TransferType type, const std::string& debit,
 void Ledger::PostCharge(Txn& txn, v1::TransferType type, MeterEntry& m, int64_t amount,
                         int64_t duty, const std::string& request_ref, const std::string& memo) {
   const std::string revenue(kRevenue);
-  Transfer transfer = NewTransfer(txn, type, MeterAccount(m.meter.meter_id()), revenue, amount,
-                                  request_ref, memo);
+  TransferRecord transfer = NewTransfer(txn, type, MeterAccount(m.meter.meter_id()), revenue,
+                                        amount, request_ref, memo);
   transfer.set_duty_paise(duty);
   ApplyToWallet(m, transfer, -amount);
   ApplyToAccount(txn, transfer, revenue, amount);
@@ -235,16 +236,16 @@ void Ledger::PostCharge(Txn& txn, v1::TransferType type, MeterEntry& m, int64_t 
   pending_duty_paise_ += duty;
 }
 
-void Ledger::PutJournalEntry(Txn& txn, const Transfer& transfer, const std::string& account,
+void Ledger::PutJournalEntry(Txn& txn, const TransferRecord& transfer, const std::string& account,
                              int64_t delta, int64_t balance_after) {
   // System accounts move on nearly every request; their history is the
   // global journal filtered by account (Wallet::GetJournal), not an index
   // that would double the hot path's writes. Meter wallets chain their
-  // transfers instead (Transfer.wallet_prev_seq).
+  // transfers instead (TransferRecord.wallet_prev_seq).
   if (IsSystemAccount(account)) return;
   // The entry refers to the transfer by seq instead of copying it: readers
   // join it back from the journal, and the hot path writes a third as much.
-  v1::JournalEntry entry;
+  store::v1::JournalEntryRecord entry;
   entry.mutable_transfer()->set_seq(transfer.seq());
   entry.set_delta_paise(delta);
   entry.set_balance_after_paise(balance_after);
@@ -327,16 +328,12 @@ absl::StatusOr<v1::RegisterMeterResponse> Ledger::RegisterMeter(
               absl::StrCat("meter ", in.meter_id(), " is already registered"));
         }
 
-        v1::RegisterMeterResponse response;
-        v1::Meter& meter = *response.mutable_meter();
-        meter = in;
+        store::v1::MeterRecord meter = RecordOf(in);
         meter.set_registered_us(absl::ToUnixMicros(txn.now));
-        meter.clear_last_recharge_paise();
-        meter.clear_last_recharge_us();
         if (meter.tariff_id().empty()) meter.set_tariff_id("default");
-        v1::Consumer& consumer = *response.mutable_consumer();
+        store::v1::ConsumerRecord consumer;
         if (new_consumer) {
-          consumer = req.consumer();
+          consumer = RecordOf(req.consumer());
           consumer.set_consumer_id(in.consumer_id());
           txn.batch->Put(Table::kConsumers, consumer.consumer_id(), consumer.SerializeAsString());
           consumers_.insert(consumer.consumer_id());
@@ -365,6 +362,9 @@ absl::StatusOr<v1::RegisterMeterResponse> Ledger::RegisterMeter(
                std::string(kLegacyArrears), req.arrears_paise(), req.request_id(),
                "legacy arrears at conversion to prepaid");
         }
+        v1::RegisterMeterResponse response;
+        *response.mutable_meter() = ToWire(std::move(meter), entry.state);
+        *response.mutable_consumer() = ToWire(std::move(consumer));
         return response;
       });
 }
@@ -397,11 +397,11 @@ absl::StatusOr<v1::AdjustBalanceResponse> Ledger::AdjustBalance(
         }
         v1::AdjustBalanceResponse response;
         const std::string adjustments(kAdjustments);
-        *response.mutable_transfer() =
+        *response.mutable_transfer() = ToWire(
             credit ? Post(txn, v1::ADJUSTMENT_CREDIT, adjustments, account, req.amount_paise(),
                           req.request_id(), req.reason())
                    : Post(txn, v1::ADJUSTMENT_DEBIT, account, adjustments, req.amount_paise(),
-                          req.request_id(), req.reason());
+                          req.request_id(), req.reason()));
         response.set_balance_paise(Balance(account));
         Evaluate(txn, *FindMeter(req.meter_id()));
         return response;
@@ -430,9 +430,7 @@ absl::StatusOr<v1::CreateRetailerResponse> Ledger::CreateRetailer(
           return absl::AlreadyExistsError(
               absl::StrCat("retailer ", in.retailer_id(), " already exists"));
         }
-        v1::CreateRetailerResponse response;
-        v1::Retailer& retailer = *response.mutable_retailer();
-        retailer = in;
+        store::v1::RetailerRecord retailer = RecordOf(in);
         if (retailer.commission_bps() < 0) {
           retailer.set_commission_bps(options_.default_commission_bps);
         }
@@ -442,6 +440,8 @@ absl::StatusOr<v1::CreateRetailerResponse> Ledger::CreateRetailer(
         const std::string account = RetailerAccount(retailer.retailer_id());
         balances_[account] = 0;
         txn.batch->Put(Table::kAccounts, account, EncodeBalance(0));
+        v1::CreateRetailerResponse response;
+        *response.mutable_retailer() = ToWire(std::move(retailer));
         return response;
       });
 }
@@ -465,8 +465,8 @@ absl::StatusOr<v1::TopUpFloatResponse> Ledger::TopUpFloat(Txn& txn,
         }
         v1::TopUpFloatResponse response;
         *response.mutable_transfer() =
-            Post(txn, v1::FLOAT_TOPUP, std::string(kFloatDeposits), account, req.amount_paise(),
-                 req.request_id(), req.reference());
+            ToWire(Post(txn, v1::FLOAT_TOPUP, std::string(kFloatDeposits), account,
+                        req.amount_paise(), req.request_id(), req.reference()));
         response.set_float_balance_paise(Balance(account));
         return response;
       });
@@ -506,7 +506,7 @@ absl::StatusOr<v1::IssueApiKeyResponse> Ledger::IssueApiKey(Txn& txn,
           default:
             return absl::InvalidArgumentError("role is required");
         }
-        v1::ApiKeyRecord record;
+        store::v1::ApiKeyRecord record;
         record.set_role(req.role());
         record.set_subject_id(req.subject_id());
         record.set_label(req.label());
@@ -525,7 +525,7 @@ absl::Status Ledger::EnsureApiKey(Txn& txn, const std::string& key_hash, v1::Rol
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> existing,
                           txn.batch->Get(Table::kApiKeys, key_hash));
   if (existing) return absl::OkStatus();
-  v1::ApiKeyRecord record;
+  store::v1::ApiKeyRecord record;
   record.set_role(role);
   record.set_label(label);
   record.set_created_us(absl::ToUnixMicros(txn.now));
@@ -549,8 +549,7 @@ absl::StatusOr<v1::StartRechargeResponse> Ledger::StartRecharge(
         if (!who.is_admin() && meter->second.meter.consumer_id() != who.subject_id) {
           return absl::PermissionDeniedError("this meter belongs to another consumer");
         }
-        v1::StartRechargeResponse response;
-        v1::RechargeOrder& order = *response.mutable_order();
+        store::v1::OrderRecord order;
         order.set_order_id(absl::StrFormat("ord-%010d", next_order_));
         order.set_meter_id(req.meter_id());
         order.set_consumer_id(meter->second.meter.consumer_id());
@@ -560,6 +559,8 @@ absl::StatusOr<v1::StartRechargeResponse> Ledger::StartRecharge(
         ++next_order_;
         txn.batch->Put(Table::kMeta, kNextOrderKey, BigEndian64(next_order_));
         txn.batch->Put(Table::kOrders, order.order_id(), order.SerializeAsString());
+        v1::StartRechargeResponse response;
+        *response.mutable_order() = ToWire(std::move(order));
         return response;
       });
 }
@@ -576,8 +577,7 @@ absl::StatusOr<v1::ConfirmPaymentResponse> Ledger::ConfirmPayment(
         WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
                                 txn.batch->Get(Table::kOrders, req.order_id()));
         if (!stored) return absl::NotFoundError(absl::StrCat("order ", req.order_id(), " not found"));
-        v1::ConfirmPaymentResponse response;
-        v1::RechargeOrder& order = *response.mutable_order();
+        store::v1::OrderRecord order;
         if (!order.ParseFromString(*stored)) {
           return absl::InternalError(absl::StrCat("corrupt order ", req.order_id()));
         }
@@ -591,18 +591,20 @@ absl::StatusOr<v1::ConfirmPaymentResponse> Ledger::ConfirmPayment(
         }
         WALLET_RETURN_IF_ERROR(CheckCredit(order.meter_id(), order.amount_paise()));
         const std::string account = MeterAccount(order.meter_id());
+        v1::ConfirmPaymentResponse response;
         *response.mutable_transfer() =
-            Post(txn, v1::PAYMENT_RECHARGE, std::string(kPaymentClearing), account,
-                 order.amount_paise(), req.payment_id(), order.order_id());
+            ToWire(Post(txn, v1::PAYMENT_RECHARGE, std::string(kPaymentClearing), account,
+                        order.amount_paise(), req.payment_id(), order.order_id()));
         if (auto arrears = Recharged(txn, *FindMeter(order.meter_id()), order.amount_paise(),
                                      req.payment_id())) {
-          *response.mutable_arrears_recovery() = *std::move(arrears);
+          *response.mutable_arrears_recovery() = ToWire(*std::move(arrears));
         }
         order.set_state(v1::ORDER_PAID);
         order.set_payment_id(req.payment_id());
         order.set_paid_us(absl::ToUnixMicros(txn.now));
         order.set_transfer_seq(response.transfer().seq());
         txn.batch->Put(Table::kOrders, order.order_id(), order.SerializeAsString());
+        *response.mutable_order() = ToWire(std::move(order));
         response.set_balance_paise(Balance(account));
         return response;
       });
@@ -638,18 +640,19 @@ absl::StatusOr<v1::RetailerRechargeResponse> Ledger::RetailerRecharge(
         WALLET_RETURN_IF_ERROR(CheckCredit(req.meter_id(), req.amount_paise()));
         const std::string meter_account = MeterAccount(req.meter_id());
         v1::RetailerRechargeResponse response;
-        *response.mutable_recharge() = Post(txn, v1::RETAILER_RECHARGE, float_account,
-                                            meter_account, req.amount_paise(), req.request_id(), "");
+        *response.mutable_recharge() =
+            ToWire(Post(txn, v1::RETAILER_RECHARGE, float_account, meter_account,
+                        req.amount_paise(), req.request_id(), ""));
         const int64_t commission =
             PercentOfBps(req.amount_paise(), retailer->second.commission_bps());
         if (commission > 0) {
           *response.mutable_commission() =
-              Post(txn, v1::RETAILER_COMMISSION, std::string(kCommission), float_account,
-                   commission, req.request_id(), "");
+              ToWire(Post(txn, v1::RETAILER_COMMISSION, std::string(kCommission), float_account,
+                          commission, req.request_id(), ""));
         }
         if (auto arrears =
                 Recharged(txn, *FindMeter(req.meter_id()), req.amount_paise(), req.request_id())) {
-          *response.mutable_arrears_recovery() = *std::move(arrears);
+          *response.mutable_arrears_recovery() = ToWire(*std::move(arrears));
         }
         response.set_float_balance_paise(Balance(float_account));
         response.set_meter_balance_paise(Balance(meter_account));

@@ -30,10 +30,10 @@
 #include "wallet/status_macros.h"
 #include "wallet/principal.h"
 #include "wallet/store.h"
+#include "wallet/store/v1/records.pb.h"
 #include "wallet/tariff.h"
 #include "wallet/v1/meter.pb.h"
 #include "wallet/v1/policy.pb.h"
-#include "wallet/v1/records.pb.h"
 #include "wallet/v1/tariff.pb.h"
 #include "wallet/v1/admin.pb.h"
 #include "wallet/v1/consumer.pb.h"
@@ -145,19 +145,19 @@ class Ledger final {
 
   // Post records one transfer and updates both balances. Callers have
   // validated everything; Post cannot fail.
-  v1::Transfer Post(Txn& txn, v1::TransferType type, const std::string& debit,
-                    const std::string& credit, int64_t amount, const std::string& request_ref,
-                    const std::string& memo);
+  store::v1::TransferRecord Post(Txn& txn, v1::TransferType type, const std::string& debit,
+                                 const std::string& credit, int64_t amount,
+                                 const std::string& request_ref, const std::string& memo);
   void SweepDuty(Txn& txn, const std::string& request_ref);
-  void PutJournalEntry(Txn& txn, const v1::Transfer& transfer, const std::string& account,
-                       int64_t delta, int64_t balance_after);
+  void PutJournalEntry(Txn& txn, const store::v1::TransferRecord& transfer,
+                       const std::string& account, int64_t delta, int64_t balance_after);
   absl::Status CheckCredit(const std::string& meter_id, int64_t amount) const;
 
   // What the ledger keeps in memory per meter.
   struct MeterEntry {
-    v1::Meter meter;
+    store::v1::MeterRecord meter;
     std::string phone;
-    v1::MeterState state;
+    store::v1::MeterState state;
     int64_t due_us = 0;  // next policy evaluation, 0 = none
     bool dirty = false;  // state changed in the current group
   };
@@ -165,13 +165,15 @@ class Ledger final {
   // ApplyToAccount adds `delta` to an account's balance for `transfer` and marks it
   // for writing. A meter wallet (kept in its MeterEntry) links the transfer
   // into its chain; other non-system accounts get a journal index entry.
-  void ApplyToAccount(Txn& txn, v1::Transfer& transfer, const std::string& account, int64_t delta);
-  void ApplyToWallet(MeterEntry& m, v1::Transfer& transfer, int64_t delta);
+  void ApplyToAccount(Txn& txn, store::v1::TransferRecord& transfer, const std::string& account,
+                      int64_t delta);
+  void ApplyToWallet(MeterEntry& m, store::v1::TransferRecord& transfer, int64_t delta);
   // NewTransfer takes the next seq; PutTransfer writes the finished transfer.
-  v1::Transfer NewTransfer(Txn& txn, v1::TransferType type, const std::string& debit,
-                           const std::string& credit, int64_t amount,
-                           const std::string& request_ref, const std::string& memo);
-  void PutTransfer(Txn& txn, const v1::Transfer& transfer);
+  store::v1::TransferRecord NewTransfer(Txn& txn, v1::TransferType type,
+                                        const std::string& debit, const std::string& credit,
+                                        int64_t amount, const std::string& request_ref,
+                                        const std::string& memo);
+  void PutTransfer(Txn& txn, const store::v1::TransferRecord& transfer);
   // PostCharge debits a meter wallet for a charge to system:revenue that
   // includes `duty` paise of electricity duty; SweepDuty, at the end of the
   // ingest batch, moves the batch's duty on to system:duty in one transfer
@@ -182,8 +184,8 @@ class Ledger final {
   // Recharged records a recharge as the meter's last and applies the policy's
   // consequences: arrears share, alert reset, receipt, restore. Returns the
   // arrears transfer, if any.
-  std::optional<v1::Transfer> Recharged(Txn& txn, MeterEntry& m, int64_t amount,
-                                        const std::string& request_ref);
+  std::optional<store::v1::TransferRecord> Recharged(Txn& txn, MeterEntry& m, int64_t amount,
+                                                     const std::string& request_ref);
   // Evaluate applies the balance policy to one meter now: alerts, notices,
   // relay decisions, and its next due time.
   void Evaluate(Txn& txn, MeterEntry& m);
@@ -226,7 +228,7 @@ class Ledger final {
   // Set when the current group wrote to the outbox (streams wake up).
   bool outbox_written_ = false;
   absl::flat_hash_set<std::string> consumers_;
-  absl::flat_hash_map<std::string, v1::Retailer> retailers_;
+  absl::flat_hash_map<std::string, store::v1::RetailerRecord> retailers_;
 };
 
 // RequestFingerprint is the SHA-256 of a request's deterministic
@@ -244,7 +246,7 @@ absl::StatusOr<Response> Ledger::Idempotent(Txn& txn, const std::string& key, co
   const std::string fingerprint = RequestFingerprint(req);
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> seen, txn.batch->Get(Table::kRequests, key));
   if (seen) {
-    v1::IdempotencyRecord record;
+    store::v1::IdempotencyRecord record;
     Response response;
     if (!record.ParseFromString(*seen) || !response.ParseFromString(record.response())) {
       return absl::InternalError(absl::StrCat("corrupt idempotency record ", key));
@@ -256,7 +258,7 @@ absl::StatusOr<Response> Ledger::Idempotent(Txn& txn, const std::string& key, co
     return response;
   }
   WALLET_ASSIGN_OR_RETURN(Response response, apply());
-  v1::IdempotencyRecord record;
+  store::v1::IdempotencyRecord record;
   record.set_request(fingerprint);
   record.set_response(ResponseBytes(response));
   txn.batch->Put(Table::kRequests, key, record.SerializeAsString());

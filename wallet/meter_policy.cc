@@ -9,6 +9,7 @@
 #include "wallet/money.h"
 #include "wallet/status_macros.h"
 #include "wallet/validate.h"
+#include "wallet/wire.h"
 
 namespace wallet {
 namespace {
@@ -59,16 +60,17 @@ absl::Status Ledger::LoadOutbox() {
   return absl::OkStatus();
 }
 
-std::optional<v1::Transfer> Ledger::Recharged(Txn& txn, MeterEntry& m, int64_t amount,
-                                              const std::string& request_ref) {
+std::optional<store::v1::TransferRecord> Ledger::Recharged(Txn& txn, MeterEntry& m,
+                                                           int64_t amount,
+                                                           const std::string& request_ref) {
   const v1::CategoryPolicy& p = PolicyOf(m);
   const std::string& id = m.meter.meter_id();
-  v1::MeterState& st = m.state;
+  store::v1::MeterState& st = m.state;
   st.set_last_recharge_paise(amount);
   st.set_last_recharge_us(absl::ToUnixMicros(txn.now));
   Touch(m);
   const std::string account = MeterAccount(id);
-  std::optional<v1::Transfer> recovery;
+  std::optional<store::v1::TransferRecord> recovery;
   const std::string arrears = ArrearsAccount(id);
   const int64_t owed = -Balance(arrears);
   int64_t share = PercentOfBps(amount, p.arrears_share_bps());
@@ -94,7 +96,7 @@ std::optional<v1::Transfer> Ledger::Recharged(Txn& txn, MeterEntry& m, int64_t a
 
 void Ledger::EvaluateAlerts(Txn& txn, MeterEntry& m, int64_t balance) {
   const v1::CategoryPolicy& p = PolicyOf(m);
-  v1::MeterState& st = m.state;
+  store::v1::MeterState& st = m.state;
   const std::string& id = m.meter.meter_id();
   const int64_t last_recharge = st.last_recharge_paise();
   // Thresholds crossed by one debit send one SMS (the lowest), not several.
@@ -135,7 +137,7 @@ void Ledger::EvaluateAlerts(Txn& txn, MeterEntry& m, int64_t balance) {
 
 void Ledger::Evaluate(Txn& txn, MeterEntry& m) {
   const v1::CategoryPolicy& p = PolicyOf(m);
-  v1::MeterState& st = m.state;
+  store::v1::MeterState& st = m.state;
   const std::string& id = m.meter.meter_id();
   // Most evaluations (every recharge) change nothing here: Evaluate writes
   // the state only when it changed it, which keeps a record off the recharge
@@ -215,7 +217,7 @@ void Ledger::Evaluate(Txn& txn, MeterEntry& m) {
 }
 
 int64_t Ledger::NextDue(const MeterEntry& m, int64_t now) const {
-  const v1::MeterState& st = m.state;
+  const store::v1::MeterState& st = m.state;
   int64_t due = 0;
   auto consider = [&due](int64_t t) {
     if (t > 0 && (due == 0 || t < due)) due = t;
@@ -259,14 +261,14 @@ void Ledger::Tick(Txn& txn) {
 
 void Ledger::OrderRelay(Txn& txn, MeterEntry& m, v1::RelayAction action,
                         const std::string& reason) {
-  v1::MeterState& st = m.state;
+  store::v1::MeterState& st = m.state;
   // Never a second identical command while one is pending, nor a command
   // for the state the policy already ordered.
   if (st.pending_action() == action) return;
   if (st.pending_action() == v1::RELAY_ACTION_UNSPECIFIED && st.last_action() == action) return;
   const uint64_t seq = next_outbox_seq_[kRelayStream]++;
-  v1::OutboxItem item;
-  v1::RelayCommand& command = *item.mutable_relay();
+  store::v1::OutboxItem item;
+  store::v1::RelayCommandRecord& command = *item.mutable_relay();
   command.set_seq(seq);
   command.set_command_id(absl::StrCat("rc-", seq));
   command.set_meter_id(m.meter.meter_id());
@@ -287,8 +289,8 @@ void Ledger::OrderRelay(Txn& txn, MeterEntry& m, v1::RelayAction action,
 void Ledger::Notify(Txn& txn, MeterEntry& m, v1::Notification::Kind kind, int64_t amount,
                     const std::string& text, int32_t notice_day, int64_t arrears) {
   const uint64_t seq = next_outbox_seq_[kNotificationStream]++;
-  v1::OutboxItem item;
-  v1::Notification& n = *item.mutable_notification();
+  store::v1::OutboxItem item;
+  store::v1::NotificationRecord& n = *item.mutable_notification();
   n.set_seq(seq);
   n.set_notification_id(absl::StrCat("nt-", seq));
   n.set_kind(kind);
@@ -320,6 +322,8 @@ absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
       !v1::RelayState_IsValid(outcome.state())) {
     return absl::InvalidArgumentError("result and state must be set to known values");
   }
+  WALLET_ASSIGN_OR_RETURN(const int64_t observed_us,
+                          TimeField("observe_time", outcome.observe_time()));
   if (observation && (outcome.result() != v1::RelayOutcome::CONFIRMED ||
                       outcome.state() == v1::RELAY_UNKNOWN)) {
     return absl::InvalidArgumentError(
@@ -329,7 +333,7 @@ absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
   if (m == nullptr) {
     return absl::NotFoundError(absl::StrCat("meter ", outcome.meter_id(), " is not registered"));
   }
-  v1::MeterState& st = m->state;
+  store::v1::MeterState& st = m->state;
   const std::string& id = m->meter.meter_id();
   const bool current = outcome.command_id() == st.pending_command_id() &&
                        st.pending_action() != v1::RELAY_ACTION_UNSPECIFIED;
@@ -338,8 +342,7 @@ absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
   // made while a command is on its way.
   // Nor may an observation read before the relay was last read: a scheduled
   // read taken just before a command ran can be reported after its outcome.
-  const bool read_earlier =
-      outcome.observed_us() > 0 && outcome.observed_us() <= st.relay_observed_us();
+  const bool read_earlier = observed_us > 0 && observed_us <= st.relay_observed_us();
   if (observation ? st.pending_action() != v1::RELAY_ACTION_UNSPECIFIED || read_earlier
                   : outcome.command_id() != st.last_command_id()) {
     v1::ReportRelayOutcomeResponse stale;
@@ -347,7 +350,7 @@ absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
     return stale;
   }
   const v1::RelayState before = st.relay();
-  if (outcome.observed_us() > 0) st.set_relay_observed_us(outcome.observed_us());
+  if (observed_us > 0) st.set_relay_observed_us(observed_us);
   const bool failed = outcome.result() == v1::RelayOutcome::FAILED ||
                       outcome.result() == v1::RelayOutcome::OFFLINE;
   if (outcome.state() != v1::RELAY_UNKNOWN) st.set_relay(outcome.state());
@@ -424,7 +427,7 @@ absl::StatusOr<v1::SetHoldResponse> Ledger::SetHold(Txn& txn, const v1::SetHoldR
         Touch(*m);
         Evaluate(txn, *m);
         v1::SetHoldResponse response;
-        *response.mutable_state() = m->state;
+        *response.mutable_state() = ToWire(m->meter.meter_id(), m->state);
         return response;
       });
 }

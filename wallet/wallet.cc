@@ -12,8 +12,8 @@
 #include "wallet/auth.h"
 #include "wallet/status_macros.h"
 #include "wallet/tariff.h"
-#include "wallet/v1/records.pb.h"
 #include "wallet/validate.h"
+#include "wallet/wire.h"
 
 namespace wallet {
 namespace {
@@ -59,25 +59,30 @@ absl::StatusOr<Message> Parse(absl::string_view bytes, absl::string_view what) {
 
 // ReadMeterState returns a meter's stored state (its wallet, readings and
 // policy) as of `at`, or nullopt if the meter has none.
-absl::StatusOr<std::optional<v1::MeterState>> ReadMeterState(const Store& store,
-                                                             absl::string_view meter_id,
-                                                             const Store::Snapshot* at = nullptr) {
+absl::StatusOr<std::optional<store::v1::MeterState>> ReadMeterState(
+    const Store& store, absl::string_view meter_id, const Store::Snapshot* at = nullptr) {
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
                           store.Get(Table::kMeterState, meter_id, at));
   if (!stored) return std::nullopt;
-  return Parse<v1::MeterState>(*stored, "meter state");
+  return Parse<store::v1::MeterState>(*stored, "meter state");
 }
 
 // ReadEntry parses a stored journal entry and joins its transfer back in.
 absl::StatusOr<v1::JournalEntry> ReadEntry(const Store& store, absl::string_view account,
                                            absl::string_view value,
                                            const Store::Snapshot* at = nullptr) {
-  WALLET_ASSIGN_OR_RETURN(v1::JournalEntry entry, Parse<v1::JournalEntry>(value, "journal entry"));
+  WALLET_ASSIGN_OR_RETURN(store::v1::JournalEntryRecord stored,
+                          Parse<store::v1::JournalEntryRecord>(value, "journal entry"));
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> transfer,
-                          store.Get(Table::kJournal, BigEndian64(entry.transfer().seq()), at));
+                          store.Get(Table::kJournal, BigEndian64(stored.transfer().seq()), at));
   if (!transfer) return absl::InternalError("journal entry without its transfer");
-  WALLET_ASSIGN_OR_RETURN(*entry.mutable_transfer(), Parse<v1::Transfer>(*transfer, "transfer"));
+  WALLET_ASSIGN_OR_RETURN(store::v1::TransferRecord record,
+                          Parse<store::v1::TransferRecord>(*transfer, "transfer"));
+  v1::JournalEntry entry;
+  *entry.mutable_transfer() = ToWire(std::move(record));
   entry.set_account(std::string(account));
+  entry.set_delta_paise(stored.delta_paise());
+  entry.set_balance_after_paise(stored.balance_after_paise());
   return entry;
 }
 
@@ -94,7 +99,7 @@ absl::Status ReadWalletPage(const Store& store, absl::string_view account,
     if (token.size() != 8) return absl::InvalidArgumentError("page_token is malformed");
     seq = DecodeBigEndian64(token);
   } else {
-    WALLET_ASSIGN_OR_RETURN(std::optional<v1::MeterState> state,
+    WALLET_ASSIGN_OR_RETURN(std::optional<store::v1::MeterState> state,
                             ReadMeterState(store, meter_id, at));
     if (!state) return absl::OkStatus();
     seq = state->last_seq();
@@ -103,11 +108,10 @@ absl::Status ReadWalletPage(const Store& store, absl::string_view account,
     WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
                             store.Get(Table::kJournal, BigEndian64(seq), at));
     const bool mine = stored.has_value();
-    v1::JournalEntry entry;
+    store::v1::TransferRecord transfer;
     if (mine) {
-      WALLET_ASSIGN_OR_RETURN(*entry.mutable_transfer(), Parse<v1::Transfer>(*stored, "transfer"));
+      WALLET_ASSIGN_OR_RETURN(transfer, Parse<store::v1::TransferRecord>(*stored, "transfer"));
     }
-    const v1::Transfer& transfer = entry.transfer();
     if (!mine || (transfer.debit_account() != account && transfer.credit_account() != account)) {
       // Only a forged token can lead off the chain.
       if (first && !page_token.empty()) {
@@ -115,12 +119,13 @@ absl::Status ReadWalletPage(const Store& store, absl::string_view account,
       }
       return absl::InternalError(absl::StrCat("broken transfer chain of ", account, " at ", seq));
     }
+    v1::JournalEntry& entry = *entries->Add();
     entry.set_account(std::string(account));
     entry.set_delta_paise(transfer.debit_account() == account ? -transfer.amount_paise()
                                                               : transfer.amount_paise());
     entry.set_balance_after_paise(transfer.wallet_balance_after());
     seq = transfer.wallet_prev_seq();
-    *entries->Add() = std::move(entry);
+    *entry.mutable_transfer() = ToWire(std::move(transfer));
   }
   if (seq != 0) *next_token = absl::WebSafeBase64Escape(BigEndian64(seq));
   return absl::OkStatus();
@@ -198,7 +203,7 @@ absl::Status ReadSystemJournalPage(const Store& store, const Store::Snapshot& sn
           return false;
         }
         last_seq = DecodeBigEndian64(key);
-        auto transfer = Parse<v1::Transfer>(value, "transfer");
+        auto transfer = Parse<store::v1::TransferRecord>(value, "transfer");
         if (!transfer.ok()) {
           status = transfer.status();
           return false;
@@ -210,7 +215,7 @@ absl::Status ReadSystemJournalPage(const Store& store, const Store::Snapshot& sn
         entry->set_delta_paise(debit ? -transfer->amount_paise() : transfer->amount_paise());
         entry->set_balance_after_paise(running);
         running -= entry->delta_paise();
-        *entry->mutable_transfer() = *std::move(transfer);
+        *entry->mutable_transfer() = ToWire(*std::move(transfer));
         return true;
       },
       &snapshot));
@@ -222,7 +227,7 @@ absl::Status ReadSystemJournalPage(const Store& store, const Store::Snapshot& sn
   return absl::OkStatus();
 }
 
-bool MatchesFilter(const v1::Meter& meter, const v1::ListMetersRequest& req) {
+bool MatchesFilter(const store::v1::MeterRecord& meter, const v1::ListMetersRequest& req) {
   return (req.category() == v1::CATEGORY_UNSPECIFIED || meter.category() == req.category()) &&
          (req.circle().empty() || meter.circle() == req.circle()) &&
          (req.division().empty() || meter.division() == req.division()) &&
@@ -365,15 +370,16 @@ void Wallet::SetOutboxListener(std::function<void()> listener) {
   outbox_listener_ = std::move(listener);
 }
 
-absl::StatusOr<std::vector<v1::OutboxItem>> Wallet::ReadOutbox(char stream, uint64_t after_seq,
-                                                               int max) const {
-  std::vector<v1::OutboxItem> items;
+absl::StatusOr<std::vector<store::v1::OutboxItem>> Wallet::ReadOutbox(char stream,
+                                                                      uint64_t after_seq,
+                                                                      int max) const {
+  std::vector<store::v1::OutboxItem> items;
   const std::string prefix(1, stream);
   absl::Status status;
   WALLET_RETURN_IF_ERROR(store_->Scan(
       Table::kOutbox, prefix, absl::StrCat(prefix, BigEndian64(after_seq + 1)), false,
       [&](absl::string_view, absl::string_view value) {
-        auto item = Parse<v1::OutboxItem>(value, "outbox item");
+        auto item = Parse<store::v1::OutboxItem>(value, "outbox item");
         if (!item.ok()) {
           status = item.status();
           return false;
@@ -391,10 +397,10 @@ absl::StatusOr<uint64_t> Wallet::OutboxCursor(char stream) const {
   return cursor ? DecodeBigEndian64(*cursor) : 0;
 }
 
-absl::StatusOr<v1::MeterState> Wallet::GetMeterState(const std::string& meter_id) const {
+absl::StatusOr<v1::MeterPolicyState> Wallet::GetMeterState(const std::string& meter_id) const {
   WALLET_RETURN_IF_ERROR(ReadMeter(meter_id).status());
-  WALLET_ASSIGN_OR_RETURN(std::optional<v1::MeterState> state, ReadMeterState(*store_, meter_id));
-  return state.value_or(v1::MeterState());
+  WALLET_ASSIGN_OR_RETURN(store::v1::MeterState state, ReadWallet(meter_id));
+  return ToWire(meter_id, state);
 }
 
 absl::StatusOr<Principal> Wallet::Authenticate(absl::string_view api_key) {
@@ -407,7 +413,8 @@ absl::StatusOr<Principal> Wallet::Authenticate(absl::string_view api_key) {
   }
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->Get(Table::kApiKeys, hash));
   if (!stored) return absl::UnauthenticatedError("unknown API key");
-  WALLET_ASSIGN_OR_RETURN(v1::ApiKeyRecord record, Parse<v1::ApiKeyRecord>(*stored, "API key"));
+  WALLET_ASSIGN_OR_RETURN(store::v1::ApiKeyRecord record,
+                          Parse<store::v1::ApiKeyRecord>(*stored, "API key"));
   Principal principal{record.role(), record.subject_id()};
   absl::MutexLock lock(&keys_mu_);
   key_cache_[hash] = principal;
@@ -518,7 +525,7 @@ absl::StatusOr<std::optional<int64_t>> Wallet::StoredAccount(const std::string& 
                                                               const Store::Snapshot* at) const {
   absl::string_view meter_id;
   if (MeterOfAccount(account, &meter_id)) {
-    WALLET_ASSIGN_OR_RETURN(std::optional<v1::MeterState> state,
+    WALLET_ASSIGN_OR_RETURN(std::optional<store::v1::MeterState> state,
                             ReadMeterState(*store_, meter_id, at));
     if (!state) return std::nullopt;
     return state->balance_paise();
@@ -534,49 +541,47 @@ absl::StatusOr<int64_t> Wallet::StoredBalance(const std::string& account) const 
   return balance.value_or(0);
 }
 
-absl::StatusOr<v1::Meter> Wallet::ReadMeter(const std::string& meter_id) const {
+absl::StatusOr<store::v1::MeterRecord> Wallet::ReadMeter(const std::string& meter_id) const {
   WALLET_RETURN_IF_ERROR(ValidateId("meter_id", meter_id));
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->Get(Table::kMeters, meter_id));
   if (!stored) return absl::NotFoundError(absl::StrCat("meter ", meter_id, " is not registered"));
-  return Parse<v1::Meter>(*stored, "meter");
+  return Parse<store::v1::MeterRecord>(*stored, "meter");
 }
 
-absl::StatusOr<v1::Meter> Wallet::ReadOwnedMeter(const Principal& who,
-                                                 const std::string& meter_id) const {
-  WALLET_ASSIGN_OR_RETURN(v1::Meter meter, ReadMeter(meter_id));
+absl::StatusOr<store::v1::MeterRecord> Wallet::ReadOwnedMeter(const Principal& who,
+                                                              const std::string& meter_id) const {
+  WALLET_ASSIGN_OR_RETURN(store::v1::MeterRecord meter, ReadMeter(meter_id));
   if (!who.is_admin() && meter.consumer_id() != who.subject_id) {
     return absl::PermissionDeniedError("this meter belongs to another consumer");
   }
   return meter;
 }
 
-absl::StatusOr<v1::MeterState> Wallet::ReadWallet(v1::Meter* meter) const {
-  WALLET_ASSIGN_OR_RETURN(std::optional<v1::MeterState> state,
-                          ReadMeterState(*store_, meter->meter_id()));
-  if (!state) return v1::MeterState();
-  meter->set_last_recharge_paise(state->last_recharge_paise());
-  meter->set_last_recharge_us(state->last_recharge_us());
-  return *std::move(state);
+absl::StatusOr<store::v1::MeterState> Wallet::ReadWallet(const std::string& meter_id) const {
+  WALLET_ASSIGN_OR_RETURN(std::optional<store::v1::MeterState> state,
+                          ReadMeterState(*store_, meter_id));
+  return state.value_or(store::v1::MeterState());
 }
 
-absl::StatusOr<v1::MeterView> Wallet::ViewOf(v1::Meter meter) const {
+absl::StatusOr<v1::MeterView> Wallet::ViewOf(store::v1::MeterRecord meter) const {
   v1::MeterView view;
-  WALLET_ASSIGN_OR_RETURN(v1::MeterState wallet, ReadWallet(&meter));
-  const int64_t balance = wallet.balance_paise();
+  WALLET_ASSIGN_OR_RETURN(store::v1::MeterState wallet, ReadWallet(meter.meter_id()));
   WALLET_ASSIGN_OR_RETURN(int64_t arrears, StoredBalance(ArrearsAccount(meter.meter_id())));
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> consumer,
                           store_->Get(Table::kConsumers, meter.consumer_id()));
   if (consumer) {
-    WALLET_ASSIGN_OR_RETURN(*view.mutable_consumer(), Parse<v1::Consumer>(*consumer, "consumer"));
+    WALLET_ASSIGN_OR_RETURN(store::v1::ConsumerRecord record,
+                            Parse<store::v1::ConsumerRecord>(*consumer, "consumer"));
+    *view.mutable_consumer() = ToWire(std::move(record));
   }
-  view.set_balance_paise(balance);
+  view.set_balance_paise(wallet.balance_paise());
   view.set_arrears_paise(-arrears);
-  *view.mutable_meter() = std::move(meter);
+  *view.mutable_meter() = ToWire(std::move(meter), wallet);
   return view;
 }
 
 absl::StatusOr<v1::MeterView> Wallet::GetMeter(const std::string& meter_id) const {
-  WALLET_ASSIGN_OR_RETURN(v1::Meter meter, ReadMeter(meter_id));
+  WALLET_ASSIGN_OR_RETURN(store::v1::MeterRecord meter, ReadMeter(meter_id));
   return ViewOf(std::move(meter));
 }
 
@@ -652,7 +657,7 @@ absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
   const auto snapshot = store_->TakeSnapshot();
   WALLET_RETURN_IF_ERROR(store_->Scan(
       Table::kJournal, "", "", false, [&](absl::string_view, absl::string_view value) {
-        auto transfer = Parse<v1::Transfer>(value, "transfer");
+        auto transfer = Parse<store::v1::TransferRecord>(value, "transfer");
         if (!transfer.ok()) {
           status = transfer.status();
           return false;
@@ -706,7 +711,7 @@ absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
   WALLET_RETURN_IF_ERROR(store_->Scan(
       Table::kMeterState, "", "", false,
       [&](absl::string_view key, absl::string_view value) {
-        auto state = Parse<v1::MeterState>(value, "meter state");
+        auto state = Parse<store::v1::MeterState>(value, "meter state");
         if (!state.ok()) {
           status = state.status();
           return false;
@@ -729,15 +734,18 @@ absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
   return response;
 }
 
-absl::StatusOr<v1::GetBalanceResponse> Wallet::BalanceOf(v1::Meter meter) const {
-  WALLET_ASSIGN_OR_RETURN(v1::MeterState wallet, ReadWallet(&meter));
+absl::StatusOr<v1::GetBalanceResponse> Wallet::BalanceOf(
+    const store::v1::MeterRecord& meter) const {
+  WALLET_ASSIGN_OR_RETURN(store::v1::MeterState wallet, ReadWallet(meter.meter_id()));
   const int64_t balance = wallet.balance_paise();
   WALLET_ASSIGN_OR_RETURN(int64_t arrears, StoredBalance(ArrearsAccount(meter.meter_id())));
   v1::GetBalanceResponse response;
   response.set_meter_id(meter.meter_id());
   response.set_balance_paise(balance);
-  response.set_last_recharge_paise(meter.last_recharge_paise());
-  response.set_last_recharge_us(meter.last_recharge_us());
+  response.set_last_recharge_paise(wallet.last_recharge_paise());
+  if (wallet.last_recharge_us() != 0) {
+    SetTimestamp(wallet.last_recharge_us(), response.mutable_last_recharge_time());
+  }
   response.set_status(balance > 0 ? v1::ACTIVE : v1::CREDIT_EXHAUSTED);
   response.set_arrears_paise(-arrears);
   return response;
@@ -745,7 +753,7 @@ absl::StatusOr<v1::GetBalanceResponse> Wallet::BalanceOf(v1::Meter meter) const 
 
 absl::StatusOr<v1::GetBalanceResponse> Wallet::GetBalance(const Principal& who,
                                                           const std::string& meter_id) const {
-  WALLET_ASSIGN_OR_RETURN(v1::Meter meter, ReadOwnedMeter(who, meter_id));
+  WALLET_ASSIGN_OR_RETURN(store::v1::MeterRecord meter, ReadOwnedMeter(who, meter_id));
   return BalanceOf(meter);
 }
 
@@ -762,7 +770,7 @@ absl::StatusOr<v1::ListMyMetersResponse> Wallet::ListMyMeters(const Principal& w
                                       }));
   v1::ListMyMetersResponse response;
   for (const std::string& id : meter_ids) {
-    WALLET_ASSIGN_OR_RETURN(v1::Meter meter, ReadMeter(id));
+    WALLET_ASSIGN_OR_RETURN(store::v1::MeterRecord meter, ReadMeter(id));
     WALLET_ASSIGN_OR_RETURN(*response.add_meters(), BalanceOf(meter));
   }
   return response;
@@ -779,18 +787,20 @@ absl::StatusOr<v1::ListTransactionsResponse> Wallet::ListTransactions(
   return response;
 }
 
-absl::StatusOr<v1::Retailer> Wallet::ReadRetailer(const std::string& retailer_id) const {
+absl::StatusOr<store::v1::RetailerRecord> Wallet::ReadRetailer(
+    const std::string& retailer_id) const {
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
                           store_->Get(Table::kRetailers, retailer_id));
   if (!stored) return absl::NotFoundError(absl::StrCat("retailer ", retailer_id, " not found"));
-  return Parse<v1::Retailer>(*stored, "retailer");
+  return Parse<store::v1::RetailerRecord>(*stored, "retailer");
 }
 
 absl::StatusOr<v1::GetFloatResponse> Wallet::GetFloat(const Principal& who,
                                                       const std::string& retailer_id) const {
   WALLET_ASSIGN_OR_RETURN(std::string id, ActingRetailer(who, retailer_id));
   v1::GetFloatResponse response;
-  WALLET_ASSIGN_OR_RETURN(*response.mutable_retailer(), ReadRetailer(id));
+  WALLET_ASSIGN_OR_RETURN(store::v1::RetailerRecord retailer, ReadRetailer(id));
+  *response.mutable_retailer() = ToWire(std::move(retailer));
   WALLET_ASSIGN_OR_RETURN(int64_t balance, StoredBalance(RetailerAccount(id)));
   response.set_balance_paise(balance);
   response.set_available_paise(balance - response.retailer().float_limit_paise());
@@ -817,7 +827,7 @@ absl::StatusOr<v1::GetStatementResponse> Wallet::GetStatement(
       Table::kAccountJournal, JournalPrefix(account), JournalKeyAt(account, start), true,
       [&](absl::string_view key, absl::string_view value) {
         if (key >= JournalKeyAt(account, start)) return true;
-        auto entry = Parse<v1::JournalEntry>(value, "journal entry");
+        auto entry = Parse<store::v1::JournalEntryRecord>(value, "journal entry");
         if (!entry.ok()) {
           status = entry.status();
         } else {

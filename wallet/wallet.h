@@ -106,16 +106,17 @@ class Wallet final {
   void PutTariff(v1::PutTariffRequest req, Callback<v1::PutTariffResponse> done);
   // ListTariffs returns the tariff file's versions and those added since.
   absl::StatusOr<v1::TariffBook> ListTariffs() const;
-  absl::StatusOr<v1::MeterState> GetMeterState(const std::string& meter_id) const;
+  absl::StatusOr<v1::MeterPolicyState> GetMeterState(const std::string& meter_id) const;
   // Tick runs the policy scheduler once at the clock's time and waits until
   // its decisions are durable.
   absl::Status Tick();
 
   // The outbox streams: 'r' relay commands, 'n' notifications. ReadOutbox
-  // returns committed items after `after_seq`, at most `max`; OutboxCursor the
+  // returns committed items after `after_seq`, at most `max`, as stored
+  // (ToWire in wallet/wire.h gives what receivers are sent); OutboxCursor the
   // last acknowledged seq; AckOutbox records an acknowledgement durably.
-  absl::StatusOr<std::vector<v1::OutboxItem>> ReadOutbox(char stream, uint64_t after_seq,
-                                                         int max) const;
+  absl::StatusOr<std::vector<store::v1::OutboxItem>> ReadOutbox(char stream, uint64_t after_seq,
+                                                                int max) const;
   absl::StatusOr<uint64_t> OutboxCursor(char stream) const;
   void AckOutbox(char stream, uint64_t seq, Callback<bool> done);
   // SetOutboxListener installs a function called (on the commit path, so it
@@ -137,17 +138,17 @@ class Wallet final {
   // account does not exist.
   absl::StatusOr<std::optional<int64_t>> StoredAccount(const std::string& account,
                                                        const Store::Snapshot* at) const;
-  absl::StatusOr<v1::Meter> ReadMeter(const std::string& meter_id) const;
-  absl::StatusOr<v1::Meter> ReadOwnedMeter(const Principal& who,
-                                           const std::string& meter_id) const;
+  absl::StatusOr<store::v1::MeterRecord> ReadMeter(const std::string& meter_id) const;
+  absl::StatusOr<store::v1::MeterRecord> ReadOwnedMeter(const Principal& who,
+                                                        const std::string& meter_id) const;
   absl::StatusOr<std::string> ActingRetailer(const Principal& who,
                                              const std::string& requested) const;
-  absl::StatusOr<v1::Retailer> ReadRetailer(const std::string& retailer_id) const;
-  absl::StatusOr<v1::MeterView> ViewOf(v1::Meter meter) const;
-  absl::StatusOr<v1::GetBalanceResponse> BalanceOf(v1::Meter meter) const;
-  // ReadWallet returns the meter's stored state (its wallet) and copies the
-  // last recharge into `meter`: one read for balance and last recharge.
-  absl::StatusOr<v1::MeterState> ReadWallet(v1::Meter* meter) const;
+  absl::StatusOr<store::v1::RetailerRecord> ReadRetailer(const std::string& retailer_id) const;
+  absl::StatusOr<v1::MeterView> ViewOf(store::v1::MeterRecord meter) const;
+  absl::StatusOr<v1::GetBalanceResponse> BalanceOf(const store::v1::MeterRecord& meter) const;
+  // ReadWallet returns the meter's stored state: its wallet (balance and last
+  // recharge), readings and policy state; an empty one if none is stored.
+  absl::StatusOr<store::v1::MeterState> ReadWallet(const std::string& meter_id) const;
 
   void RunTicker(absl::Duration interval);
 

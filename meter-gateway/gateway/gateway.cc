@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "glog/logging.h"
+#include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "meter-gateway/gateway/meter_session.h"
 #include "wallet/v1/meter.grpc.pb.h"
@@ -19,6 +20,7 @@ namespace {
 
 namespace v1 = ::wallet::v1;
 
+using google::protobuf::util::TimeUtil;
 using RelayStream = grpc::ClientReaderWriter<v1::StreamAck, v1::RelayCommand>;
 
 // What the gateway knows of one meter between sessions.
@@ -433,7 +435,7 @@ class GatewayImpl final : public Gateway {
         v1::Reading& reading = readings_.emplace_back();
         reading.set_meter_id(meter_id);
         reading.set_register_wh(read->register_wh);
-        reading.set_meter_time_us(absl::ToUnixMicros(now));
+        *reading.mutable_meter_time() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
         // A command on its way will report the relay itself.
         if (read->has_relay && read->relay != info.relay && !queue_.Busy(meter_id)) {
           observation.emplace();
@@ -441,7 +443,8 @@ class GatewayImpl final : public Gateway {
           observation->set_result(v1::RelayOutcome::CONFIRMED);
           observation->set_state(read->relay);
           observation->set_reason("read by the gateway's schedule");
-          observation->set_observed_us(absl::ToUnixMicros(now));
+          *observation->mutable_observe_time() =
+              TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
           info.relay = read->relay;
         }
         if (info.armed && read->relay != v1::RELAY_ARMED) info.armed = false;

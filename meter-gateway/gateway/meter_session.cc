@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/util/time_util.h"
 
 namespace meter_gateway {
 namespace {
@@ -12,6 +13,7 @@ namespace {
 namespace v1 = ::wallet::v1;
 using dlms::AttributeDescriptor;
 using dlms::Data;
+using google::protobuf::util::TimeUtil;
 
 const AttributeDescriptor kControlStateAttr{dlms::kDisconnectControlClass,
                                             dlms::kDisconnectControlObis, dlms::kControlState};
@@ -30,7 +32,8 @@ RelayAttempt Judge(const v1::RelayCommand& command, v1::RelayOutcome::Result res
   attempt.outcome.set_result(result);
   attempt.outcome.set_state(state);
   attempt.outcome.set_reason(std::move(reason));
-  attempt.outcome.set_observed_us(absl::ToUnixMicros(absl::Now()));
+  *attempt.outcome.mutable_observe_time() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
   attempt.retryable = retryable;
   return attempt;
 }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "google/protobuf/util/time_util.h"
 #include "meter-gateway/sim/address.h"
 
 namespace meter_sim {
@@ -101,7 +102,8 @@ void Fleet::SetStateLocked(int index, int32_t state, const char* cause, char tra
     event.set_meter_id(meter_id);
     event.set_control_state(state);
     event.set_output_state(OutputStateOf(state));
-    event.set_monotonic_us(now_us);
+    *event.mutable_monotonic_time() =
+        google::protobuf::util::TimeUtil::MicrosecondsToDuration(now_us);
     event.set_cause(cause);
     sink_->OnRelayEvent(event);
   }

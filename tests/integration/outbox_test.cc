@@ -31,6 +31,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/testing/walletd_process.h"
@@ -42,6 +43,7 @@ namespace wallet::testing {
 namespace {
 
 using ::google::protobuf::util::MessageDifferencer;
+using ::google::protobuf::util::TimeUtil;
 using ::testing::IsEmpty;
 using ::wallet::v1::AdminService;
 using ::wallet::v1::IngestReadingsRequest;
@@ -301,7 +303,7 @@ class OutboxTest : public ::testing::Test {
         v1::Reading& reading = *request.add_readings();
         reading.set_meter_id(topology_.meter_ids[m]);
         reading.set_register_wh(register_wh);
-        reading.set_meter_time_us(time_us);
+        *reading.mutable_meter_time() = TimeUtil::MicrosecondsToTimestamp(time_us);
       };
       add(5'000'000, base_us);
       // 100 kWh in 16 h (at most 120 kWh plausible): about Rs 420 with duty.
@@ -392,7 +394,7 @@ TEST_F(OutboxTest, NotificationsResumeAfterTheLastDurableAckAcrossRestarts) {
     EXPECT_EQ(n.phone().empty(), n.kind() == Notification::QUARANTINED_READING)
         << n.ShortDebugString();
     EXPECT_FALSE(n.text().empty());
-    EXPECT_GT(n.time_us(), 0);
+    EXPECT_GT(TimeUtil::TimestampToMicroseconds(n.create_time()), 0);
   }
   EXPECT_EQ(kinds[Notification::RECHARGE_RECEIPT], kMeters);
   EXPECT_EQ(kinds[Notification::QUARANTINED_READING], kMeters);
@@ -625,7 +627,7 @@ TEST_F(OutboxTest, RelayCommandsFromHoldsResumeAcrossRestartsAndOutcomesUpdateTh
   auto meter_state = [&](const std::string& meter_id) {
     v1::GetMeterRequest request;
     request.set_meter_id(meter_id);
-    v1::MeterState state;
+    v1::MeterPolicyState state;
     grpc::Status status =
         admin_->GetMeterState(MakeContext(walletd_->admin_key()).get(), request, &state);
     EXPECT_TRUE(status.ok()) << status.error_message();
@@ -633,7 +635,7 @@ TEST_F(OutboxTest, RelayCommandsFromHoldsResumeAcrossRestartsAndOutcomesUpdateTh
   };
 
   // A keep-disconnected hold orders a disconnect at once.
-  const v1::MeterState held = set_hold(meter, v1::HOLD_KEEP_DISCONNECTED, "hold-1");
+  const v1::MeterPolicyState held = set_hold(meter, v1::HOLD_KEEP_DISCONNECTED, "hold-1");
   EXPECT_EQ(held.pending_action(), v1::DISCONNECT);
   ASSERT_FALSE(held.pending_command_id().empty());
 
@@ -649,7 +651,7 @@ TEST_F(OutboxTest, RelayCommandsFromHoldsResumeAcrossRestartsAndOutcomesUpdateTh
     EXPECT_EQ(disconnect.action(), v1::DISCONNECT);
     EXPECT_THAT(disconnect.reason(), ::testing::HasSubstr("hold"));
     EXPECT_TRUE(disconnect.supersedes_command_id().empty());
-    EXPECT_GT(disconnect.issued_us(), 0);
+    EXPECT_GT(TimeUtil::TimestampToMicroseconds(disconnect.issue_time()), 0);
     EXPECT_TRUE(reader.Close().ok());  // not acknowledged
   }
 
@@ -674,7 +676,7 @@ TEST_F(OutboxTest, RelayCommandsFromHoldsResumeAcrossRestartsAndOutcomesUpdateTh
   // The gateway executed it.
   EXPECT_EQ(report(disconnect, RelayOutcome::CONFIRMED, v1::RELAY_DISCONNECTED),
             v1::RELAY_DISCONNECTED);
-  v1::MeterState state = meter_state(meter);
+  v1::MeterPolicyState state = meter_state(meter);
   EXPECT_EQ(state.relay(), v1::RELAY_DISCONNECTED);
   EXPECT_EQ(state.pending_action(), v1::RELAY_ACTION_UNSPECIFIED);
   EXPECT_EQ(state.last_action(), v1::DISCONNECT);

@@ -75,11 +75,11 @@ class RelayEndToEndTest : public ::testing::Test {
     return m.ok() ? m->register_wh() : -1;
   }
   v1::RelayState WalletRelay(const std::string& meter) {
-    absl::StatusOr<v1::MeterState> s = fleet_->WalletState(meter);
+    absl::StatusOr<v1::MeterPolicyState> s = fleet_->WalletState(meter);
     return s.ok() ? s->relay() : v1::RELAY_UNKNOWN;
   }
   int NoticesSent(const std::string& meter) {
-    absl::StatusOr<v1::MeterState> s = fleet_->WalletState(meter);
+    absl::StatusOr<v1::MeterPolicyState> s = fleet_->WalletState(meter);
     return s.ok() ? s->notices_sent() : -1;
   }
   bool Logged(const std::string& kind, const std::string& meter) {

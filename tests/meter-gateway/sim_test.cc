@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "glog/logging.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "meter-gateway/dlms/apdu.h"
@@ -36,6 +37,7 @@
 namespace meter_sim {
 namespace {
 
+using ::google::protobuf::util::TimeUtil;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -244,7 +246,7 @@ TEST_P(FleetRelayTable, RemoteAndButtonFromEveryState) {
         EXPECT_EQ(events[0].meter_id(), id);
         EXPECT_EQ(events[0].control_state(), want);
         EXPECT_EQ(events[0].output_state(), want == kConnected);
-        EXPECT_EQ(events[0].monotonic_us(), clock_.NowMicros());
+        EXPECT_EQ(TimeUtil::DurationToMicroseconds(events[0].monotonic_time()), clock_.NowMicros());
         EXPECT_EQ(events[0].cause(), action == 0   ? "remote_disconnect"
                                      : action == 1 ? "remote_reconnect"
                                                    : "button");
@@ -644,7 +646,7 @@ TEST_F(SimServerTest, DisconnectAndReconnectReachWatchRelay) {
   EXPECT_EQ(event.control_state(), 0);
   EXPECT_FALSE(event.output_state());
   EXPECT_EQ(event.cause(), "remote_disconnect");
-  EXPECT_EQ(event.monotonic_us(), clock_.NowMicros());
+  EXPECT_EQ(TimeUtil::DurationToMicroseconds(event.monotonic_time()), clock_.NowMicros());
 
   // Disconnecting again changes nothing and still succeeds.
   ASSERT_TRUE(client->Action(kDisconnect, Data::Integer(0)).ok());

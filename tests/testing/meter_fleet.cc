@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "google/protobuf/util/time_util.h"
 #include "grpcpp/create_channel.h"
 
 namespace wallet::testing {
@@ -134,15 +135,16 @@ absl::Status MeterFleet::SetHold(const std::string& meter_id, v1::Hold hold) {
 
 absl::Status MeterFleet::SetClock(absl::Time t) {
   v1::SetClockRequest r;
-  r.set_now_us(absl::ToUnixMicros(t));
+  *r.mutable_time() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
   v1::SetClockResponse response;
   return ToStatus(admin_->SetClock(MakeContext(admin_key()).get(), r, &response), "SetClock");
 }
 
-absl::StatusOr<v1::MeterState> MeterFleet::WalletState(const std::string& meter_id) {
+absl::StatusOr<v1::MeterPolicyState> MeterFleet::WalletState(const std::string& meter_id) {
   v1::GetMeterRequest r;
   r.set_meter_id(meter_id);
-  v1::MeterState state;
+  v1::MeterPolicyState state;
   grpc::Status s = admin_->GetMeterState(MakeContext(admin_key()).get(), r, &state);
   if (!s.ok()) return ToStatus(s, "GetMeterState");
   return state;

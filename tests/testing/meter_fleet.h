@@ -112,7 +112,7 @@ class MeterFleet final {
   absl::Status SetHold(const std::string& meter_id, v1::Hold hold);
   // SetClock moves walletd's clock.
   absl::Status SetClock(absl::Time t);
-  absl::StatusOr<v1::MeterState> WalletState(const std::string& meter_id);
+  absl::StatusOr<v1::MeterPolicyState> WalletState(const std::string& meter_id);
   absl::StatusOr<metersim::v1::Meter> SimMeter(const std::string& meter_id);
   absl::StatusOr<metersim::v1::Meter> Configure(const metersim::v1::ConfigureMeterRequest& r);
   // Notifications written so far to walletd's notification log.

@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/wallet_harness.h"
+#include "wallet/wire.h"
 
 namespace wallet {
 namespace {
@@ -43,7 +44,8 @@ TEST_F(LedgerTest, RetailerRechargeMovesAmountAndCommissionInOneSet) {
   auto view = h_.wallet().GetMeter("M1");
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view->meter().last_recharge_paise(), 50'000);
-  EXPECT_EQ(view->meter().last_recharge_us(), absl::ToUnixMicros(h_.clock().Now()));
+  EXPECT_EQ(UnixMicros(view->meter().last_recharge_time()),
+            absl::ToUnixMicros(h_.clock().Now()));
   h_.ExpectLedgerBalanced();
 }
 

@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/wallet_harness.h"
+#include "wallet/wire.h"
 
 namespace wallet {
 namespace {
@@ -94,7 +95,7 @@ class PolicyTest : public ::testing::Test {
     v1::Reading r;
     r.set_meter_id(meter);
     r.set_register_wh(register_wh);
-    r.set_meter_time_us(absl::ToUnixMicros(at));
+    SetTimestamp(absl::ToUnixMicros(at), r.mutable_meter_time());
     r.set_kind(kind);
     auto response = Ingest({r});
     EXPECT_TRUE(response.ok()) << response.status();
@@ -107,7 +108,7 @@ class PolicyTest : public ::testing::Test {
     EXPECT_TRUE(items.ok());
     std::vector<v1::Notification> out;
     for (const auto& item : *items) {
-      out.push_back(item.notification());
+      out.push_back(ToWire(item.notification()));
       notified_ = item.notification().seq();
     }
     return out;
@@ -117,7 +118,7 @@ class PolicyTest : public ::testing::Test {
     EXPECT_TRUE(items.ok());
     std::vector<v1::RelayCommand> out;
     for (const auto& item : *items) {
-      out.push_back(item.relay());
+      out.push_back(ToWire(item.relay()));
       commanded_ = item.relay().seq();
     }
     return out;
@@ -258,7 +259,7 @@ TEST_F(PolicyTest, OneMeterFromRechargeThroughCutoffToRestore) {
   auto state = h_.wallet().GetMeterState("M1");
   ASSERT_TRUE(state.ok());
   EXPECT_EQ(state->relay(), v1::RELAY_CONNECTED);
-  EXPECT_EQ(state->exhausted_us(), 0);
+  EXPECT_FALSE(state->has_exhaust_time());
   h_.ExpectLedgerBalanced();
 }
 
@@ -284,7 +285,7 @@ TEST_F(PolicyTest, RechargeDuringNoticeCancelsIt) {
   EXPECT_TRUE(NewCommands().empty());
   auto state = h_.wallet().GetMeterState("M3");
   ASSERT_TRUE(state.ok());
-  EXPECT_EQ(state->exhausted_us(), 0);
+  EXPECT_FALSE(state->has_exhaust_time());
 }
 
 TEST_F(PolicyTest, AdminHoldsOverrideThePolicy) {
@@ -327,6 +328,55 @@ TEST_F(PolicyTest, AdminHoldsOverrideThePolicy) {
   EXPECT_THAT(told.back().text(), ::testing::Not(::testing::HasSubstr("non-payment")));
 }
 
+// SetHold and GetMeterState answer with the policy's view of the meter (its
+// readings, notice and relay), times as timestamps, and nothing internal.
+TEST_F(PolicyTest, SetHoldAndGetMeterStateShowThePolicyState) {
+  Register("M9");
+  ASSERT_TRUE(h_.Recharge("R1", "m9", "M9", 100'000).ok());
+  Read("M9", 0, Ist(2, 11));
+  EXPECT_EQ(Read("M9", 2'000, Ist(2, 12)).charged_paise(), 1'000);
+  auto held = Hold("M9", v1::HOLD_KEEP_DISCONNECTED);
+  ASSERT_TRUE(held.ok()) << held.status();
+  auto cut = NewCommands();
+  ASSERT_EQ(cut.size(), 1u);
+  const v1::MeterPolicyState& state = held->state();
+  EXPECT_EQ(state.meter_id(), "M9");
+  EXPECT_EQ(state.balance_paise(), 99'000);
+  EXPECT_EQ(state.last_recharge_paise(), 100'000);
+  EXPECT_EQ(UnixMicros(state.last_recharge_time()), absl::ToUnixMicros(Ist(2, 10)));
+  EXPECT_TRUE(state.has_reading());
+  EXPECT_EQ(state.register_wh(), 2'000);
+  EXPECT_EQ(UnixMicros(state.read_time()), absl::ToUnixMicros(Ist(2, 12)));
+  EXPECT_EQ(state.month(), 202611);
+  EXPECT_EQ(state.month_wh(), 2'000);
+  EXPECT_GT(state.daily_spend_paise(), 0);
+  EXPECT_EQ(state.quarantined_readings(), 0);
+  EXPECT_FALSE(state.has_exhaust_time());
+  EXPECT_EQ(state.notices_sent(), 0);
+  EXPECT_EQ(UnixMicros(state.prepaid_start_time()), absl::ToUnixMicros(Ist(2, 10)));
+  EXPECT_EQ(state.hold(), v1::HOLD_KEEP_DISCONNECTED);
+  EXPECT_FALSE(state.cut_for_nonpayment());
+  EXPECT_EQ(state.relay(), v1::RELAY_CONNECTED);
+  EXPECT_EQ(state.pending_action(), v1::DISCONNECT);
+  EXPECT_EQ(state.pending_command_id(), cut[0].command_id());
+  EXPECT_EQ(state.last_action(), v1::DISCONNECT);
+  EXPECT_EQ(state.last_command_id(), cut[0].command_id());
+  EXPECT_FALSE(state.has_relay_retry_time());
+  EXPECT_FALSE(state.tamper_alerted());
+  auto read = h_.wallet().GetMeterState("M9");
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->SerializeAsString(), state.SerializeAsString());
+  // The meter was unreachable: the command is ordered again later.
+  ASSERT_TRUE(Report(cut[0], v1::RelayOutcome::OFFLINE, v1::RELAY_OFFLINE).ok());
+  read = h_.wallet().GetMeterState("M9");
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->relay(), v1::RELAY_OFFLINE);
+  EXPECT_EQ(read->pending_action(), v1::RELAY_ACTION_UNSPECIFIED);
+  EXPECT_TRUE(read->pending_command_id().empty());
+  EXPECT_EQ(UnixMicros(read->relay_retry_time()),
+            absl::ToUnixMicros(h_.clock().Now() + absl::Minutes(15)));
+}
+
 TEST_F(PolicyTest, RelayObservationsWithoutACommand) {
   Register("M7");
   ASSERT_TRUE(h_.Recharge("R1", "m7", "M7", 100'000).ok());
@@ -352,18 +402,19 @@ TEST_F(PolicyTest, RelayObservationsWithoutACommand) {
   confirmed.set_meter_id("M7");
   confirmed.set_result(v1::RelayOutcome::CONFIRMED);
   confirmed.set_state(v1::RELAY_DISCONNECTED);
-  confirmed.set_observed_us(2'000);  // the gateway read the relay back at 2,000
+  // The gateway read the relay back at 2,000.
+  SetTimestamp(2'000, confirmed.mutable_observe_time());
   ASSERT_TRUE(observe(confirmed).ok());
   NewNotifications();
   // A read taken before the command ran, reported after its outcome, is old
   // news: no false tamper alert.
-  seen.set_observed_us(1'000);
+  SetTimestamp(1'000, seen.mutable_observe_time());
   auto late = observe(seen);
   ASSERT_TRUE(late.ok()) << late.status();
   EXPECT_EQ(late->state(), v1::RELAY_DISCONNECTED);
   EXPECT_TRUE(NewNotifications().empty());
   // Found closed afterwards: forced reconnection, one alert for the utility.
-  seen.set_observed_us(3'000);
+  SetTimestamp(3'000, seen.mutable_observe_time());
   auto forced = observe(seen);
   ASSERT_TRUE(forced.ok()) << forced.status();
   EXPECT_EQ(forced->state(), v1::RELAY_CONNECTED);
@@ -396,7 +447,8 @@ TEST_F(PolicyTest, EnergyMeteredBeforeTheCutIsNoBypass) {
   confirmed.set_meter_id("M8");
   confirmed.set_result(v1::RelayOutcome::CONFIRMED);
   confirmed.set_state(v1::RELAY_DISCONNECTED);
-  confirmed.set_observed_us(absl::ToUnixMicros(Ist(2, 12)));  // read open at 12:00
+  // Read open at 12:00.
+  SetTimestamp(absl::ToUnixMicros(Ist(2, 12)), confirmed.mutable_observe_time());
   ASSERT_TRUE(Wait<v1::ReportRelayOutcomeResponse>([&](auto done) {
                 h_.wallet().ReportRelayOutcome(confirmed, done);
               }).ok());
@@ -460,7 +512,7 @@ TEST_F(PolicyTest, ReadingsOutOfOrderResetsAndImplausibleJumps) {
   v1::Reading ahead;
   ahead.set_meter_id("M7");
   ahead.set_register_wh(3'000);
-  ahead.set_meter_time_us(absl::ToUnixMicros(Ist(2, 16) + absl::Hours(30)));
+  SetTimestamp(absl::ToUnixMicros(Ist(2, 16) + absl::Hours(30)), ahead.mutable_meter_time());
   auto future = Ingest({ahead});
   ASSERT_TRUE(future.ok());
   EXPECT_EQ(future->results(0).outcome(), v1::ReadingResult::REJECTED);
@@ -478,7 +530,7 @@ TEST_F(PolicyTest, BatchIsIdempotentAndBadItemsDoNotStopTheRest) {
     v1::Reading* r = req.add_readings();
     r->set_meter_id(meter);
     r->set_register_wh(wh);
-    r->set_meter_time_us(absl::ToUnixMicros(t));
+    SetTimestamp(absl::ToUnixMicros(t), r->mutable_meter_time());
   };
   add("M8", 2'000, Ist(2, 11));
   add("GHOST", 1, Ist(2, 11));
@@ -538,7 +590,7 @@ TEST_F(PolicyTest, MeterStateAndScheduleSurviveRestart) {
   ASSERT_TRUE(state.ok());
   EXPECT_TRUE(state->has_reading());
   EXPECT_EQ(state->notices_sent(), 1);
-  EXPECT_EQ(state->exhausted_us(), absl::ToUnixMicros(Ist(2, 19)));
+  EXPECT_EQ(UnixMicros(state->exhaust_time()), absl::ToUnixMicros(Ist(2, 19)));
   // The next reading is rated from the stored register, not taken as a first.
   EXPECT_EQ(Read("MR", 201'000, Ist(2, 20)).outcome(), v1::ReadingResult::DEBITED);
   // The due-time index is rebuilt: notices and the cut still come on time.
