@@ -63,6 +63,16 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
     if (!http.ok()) return http.status();
     server->http_ = *std::move(http);
   }
+  // The health service answers for "" by itself; each service is named too,
+  // so that a client or a load balancer checks the one it calls. Shutdown
+  // turns them all NOT_SERVING.
+  for (const char* service :
+       {v1::AdminService::service_full_name(), v1::ConsumerService::service_full_name(),
+        v1::PaymentGatewayService::service_full_name(), v1::RetailerService::service_full_name(),
+        v1::MeterIngestService::service_full_name(), v1::MeterGatewayService::service_full_name(),
+        v1::NotificationService::service_full_name()}) {
+    server->server_->GetHealthCheckService()->SetServingStatus(service, true);
+  }
   server->serving_ = true;
   LOG(INFO) << "walletd serving gRPC on port " << server->grpc_port_ << ", HTTP on port "
             << server->http_port();

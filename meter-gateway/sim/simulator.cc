@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
 #include "meter-gateway/dlms/apdu.h"
 #include "meter-gateway/sim/address.h"
 
@@ -23,6 +24,7 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Start(const SimulatorOptio
   sim->fleet_->set_dlms_port(sim->dlms_->port());
 
   sim->service_ = std::make_unique<ControlService>(sim->fleet_.get(), &sim->hub_);
+  grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.control_listen, grpc::InsecureServerCredentials(),
@@ -33,6 +35,10 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Start(const SimulatorOptio
     return absl::UnavailableError(
         absl::StrCat("cannot listen for gRPC on ", options.control_listen));
   }
+  // The standard health service answers for "" by itself; the control
+  // service is named too, for clients that check the service they call.
+  sim->server_->GetHealthCheckService()->SetServingStatus(
+      metersim::v1::MeterSimService::service_full_name(), true);
   LOG(INFO) << "meter-sim serving " << sim->fleet_->size() << " meters (" 
             << MeterId(options.fleet.id_prefix, 0) << " at " << MeterAddress(0) << " ... "
             << MeterId(options.fleet.id_prefix, sim->fleet_->size() - 1) << " at "
@@ -45,6 +51,7 @@ Simulator::~Simulator() { Shutdown(); }
 
 void Simulator::Shutdown() {
   if (server_ != nullptr) {
+    server_->GetHealthCheckService()->Shutdown();  // NOT_SERVING from now on
     // WatchRelay streams never end by themselves: cancel everything now.
     server_->Shutdown(std::chrono::system_clock::now());
     server_->Wait();

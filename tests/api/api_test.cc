@@ -5,6 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "api/server.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
@@ -38,11 +42,51 @@ std::string HttpGet(int port, const std::string& path) {
   return response;
 }
 
+// GatedClock is a fixed clock that can hold every caller of Now() until
+// released. The wallet's writer asks for the time when it takes up queued
+// operations, so holding it keeps those calls in flight.
+class GatedClock final : public wallet::Clock {
+ public:
+  explicit GatedClock(absl::Time now) : now_(now) {}
+  absl::Time Now() override {
+    absl::MutexLock lock(&mu_);
+    ++waiting_;
+    mu_.Await(absl::Condition(this, &GatedClock::Open));
+    --waiting_;
+    return now_;
+  }
+  void Hold() {
+    absl::MutexLock lock(&mu_);
+    held_ = true;
+  }
+  void Release() {
+    absl::MutexLock lock(&mu_);
+    held_ = false;
+  }
+  // WaitForCaller waits until someone is held in Now(); false after `timeout`.
+  bool WaitForCaller(absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(this, &GatedClock::Waiting), timeout);
+  }
+
+ private:
+  bool Open() const ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !held_; }
+  bool Waiting() const ABSL_SHARED_LOCKS_REQUIRED(mu_) { return waiting_ > 0; }
+
+  absl::Mutex mu_;
+  const absl::Time now_;
+  bool held_ ABSL_GUARDED_BY(mu_) = false;
+  int waiting_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     wallet::WalletOptions options;
     options.data_dir = dir_.path() + "/db";
+    // No scheduler ticks: the writer asks the clock for the time only for
+    // the calls a test makes.
+    options.tick_interval = absl::ZeroDuration();
     auto opened = wallet::Wallet::Open(options, &clock_);
     ASSERT_TRUE(opened.ok()) << opened.status();
     wallet_ = *std::move(opened);
@@ -96,7 +140,7 @@ class ApiTest : public ::testing::Test {
   }
 
   wallet::testing::TempDir dir_;
-  wallet::FakeClock clock_{absl::FromUnixSeconds(1'793'000'000)};
+  GatedClock clock_{absl::FromUnixSeconds(1'793'000'000)};
   std::unique_ptr<wallet::Wallet> wallet_;
   std::unique_ptr<WalletServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -252,6 +296,69 @@ TEST_F(ApiTest, HealthAndMetricsAreServed) {
       << metrics;
   EXPECT_NE(metrics.find("walletd_commits_total"), std::string::npos);
   EXPECT_NE(HttpGet(server_->http_port(), "/nope").find("404"), std::string::npos);
+}
+
+// Every wallet.v1 service is known to the standard health service by name,
+// SERVING while walletd serves and NOT_SERVING from the start of a shutdown,
+// while the calls in flight finish.
+TEST_F(ApiTest, HealthIsReportedForEveryService) {
+  const std::vector<std::string> services = {
+      "",
+      "wallet.v1.AdminService",
+      "wallet.v1.ConsumerService",
+      "wallet.v1.PaymentGatewayService",
+      "wallet.v1.RetailerService",
+      "wallet.v1.MeterIngestService",
+      "wallet.v1.MeterGatewayService",
+      "wallet.v1.NotificationService",
+  };
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  auto check = [&](const std::string& service, grpc::health::v1::HealthCheckResponse* response) {
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return health->Check(&ctx, request, response);
+  };
+  for (const std::string& service : services) {
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::Status status = check(service, &response);
+    ASSERT_TRUE(status.ok()) << "'" << service << "': " << status.error_message();
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << service;
+  }
+  grpc::health::v1::HealthCheckResponse unknown;
+  EXPECT_EQ(check("wallet.v1.NoSuchService", &unknown).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  // Keep one call in flight, so that the shutdown waits for it.
+  clock_.Hold();
+  std::thread in_flight([&] {
+    v1::AdjustBalanceRequest adjust;
+    adjust.set_request_id("adj-during-shutdown");
+    adjust.set_meter_id("M1");
+    adjust.set_amount_paise(100);
+    adjust.set_direction(v1::AdjustBalanceRequest::CREDIT);
+    adjust.set_reason("test");
+    v1::AdjustBalanceResponse adjusted;
+    grpc::Status status =
+        Call(kAdminKey, &v1::AdminService::Stub::AdjustBalance, admin_.get(), adjust, &adjusted);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  });
+  ASSERT_TRUE(clock_.WaitForCaller(absl::Seconds(60)));
+  std::thread stop([&] { server_->Shutdown(absl::Seconds(120)); });
+  for (const std::string& service : services) {
+    grpc::health::v1::HealthCheckResponse response;
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    while (check(service, &response).ok() &&
+           response.status() == grpc::health::v1::HealthCheckResponse::SERVING &&
+           absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING) << service;
+  }
+  clock_.Release();
+  in_flight.join();
+  stop.join();
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "glog/logging.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "meter-gateway/dlms/apdu.h"
@@ -562,6 +563,28 @@ class SimServerTest : public ::testing::Test {
   std::unique_ptr<Simulator> sim_;
   std::unique_ptr<v1::MeterSimService::Stub> control_;
 };
+
+TEST_F(SimServerTest, HealthIsReportedForTheControlService) {
+  auto health = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", sim_->control_port()),
+                          grpc::InsecureChannelCredentials()));
+  auto check = [&](const std::string& service, grpc::health::v1::HealthCheckResponse* response) {
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return health->Check(&context, request, response);
+  };
+  for (const std::string service : {"", "metersim.v1.MeterSimService"}) {
+    grpc::health::v1::HealthCheckResponse response;
+    const grpc::Status status = check(service, &response);
+    ASSERT_TRUE(status.ok()) << "'" << service << "': " << status.error_message();
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << service;
+  }
+  grpc::health::v1::HealthCheckResponse unknown;
+  EXPECT_EQ(check("metersim.v1.NoSuchService", &unknown).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
 
 TEST_F(SimServerTest, AssociatesWithTheRightPasswordOnly) {
   std::unique_ptr<dlms::Client> client = Connect(0);
