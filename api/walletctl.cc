@@ -882,11 +882,55 @@ void PrintStatement(const v1::GetStatementResponse& response) {
   PrintJournal(response.entries());
 }
 
+// SupplyText says whether supply is on, cut or waiting for the button, and
+// which relay command is on its way.
+std::string SupplyText(const v1::GetBalanceResponse& balance) {
+  std::string text;
+  switch (balance.supply()) {
+    case v1::SUPPLY_ON:
+      text = "on";
+      break;
+    case v1::SUPPLY_CUT:
+      text = "cut";
+      break;
+    case v1::SUPPLY_ARMED:
+      text = "armed: press the button on the meter";
+      break;
+    default:
+      text = "unknown (the meter did not answer)";
+  }
+  if (balance.supply_command() != v1::RELAY_ACTION_UNSPECIFIED) {
+    absl::StrAppend(&text, ", ", ActionText(balance.supply_command()), " in progress");
+  }
+  return text;
+}
+
+std::string EmergencyCreditText(const v1::GetBalanceResponse& balance) {
+  if (balance.emergency_credit_paise() == 0) return "none";
+  return absl::StrCat(FormatPaise(balance.emergency_credit_left_paise()), " of ",
+                      FormatPaise(balance.emergency_credit_paise()), " left",
+                      balance.emergency_credit_in_use() ? ", in use" : "");
+}
+
+std::string NoticeText(const v1::GetBalanceResponse& balance) {
+  if (balance.status() != v1::NOTICE) return "-";
+  return absl::StrCat("day ", balance.notice_day(), " of ", balance.notice_days(),
+                      "; supply may be cut from ",
+                      balance.has_earliest_cut_time() ? FormatTime(balance.earliest_cut_time())
+                                                      : std::string("no date found"));
+}
+
 Fields BalanceFields(const v1::GetBalanceResponse& balance) {
   return {
       {"meter", balance.meter_id()},
       {"balance", FormatPaise(balance.balance_paise())},
       {"status", EnumText(*v1::MeterStatus_descriptor(), balance.status())},
+      {"emergency credit", EmergencyCreditText(balance)},
+      {"supply", SupplyText(balance)},
+      {"notice", NoticeText(balance)},
+      {"days left", balance.has_days_left() ? absl::StrCat("about ", balance.days_left(),
+                                                           " at recent use")
+                                            : std::string("-")},
       {"last recharge",
        LastRecharge(balance.last_recharge_paise(), balance.last_recharge_time())},
       {"arrears", FormatPaise(balance.arrears_paise())}};
@@ -898,12 +942,16 @@ void PrintMyMeters(const v1::ListMyMetersResponse& response) {
   Table table({{"METER"},
                {"BALANCE", true},
                {"STATUS"},
+               {"SUPPLY"},
                {"LAST RECHARGE", true},
                {"AT"},
                {"ARREARS", true}});
   for (const v1::GetBalanceResponse& meter : response.meters()) {
     table.AddRow({meter.meter_id(), FormatPaise(meter.balance_paise()),
                   EnumText(*v1::MeterStatus_descriptor(), meter.status()),
+                  meter.supply() == v1::SUPPLY_STATE_UNSPECIFIED
+                      ? std::string("unknown")
+                      : EnumText(*v1::SupplyState_descriptor(), meter.supply(), "SUPPLY_"),
                   meter.has_last_recharge_time() ? FormatPaise(meter.last_recharge_paise()) : "-",
                   FormatTime(meter.last_recharge_time()), FormatPaise(meter.arrears_paise())});
   }

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "wallet/accounts.h"
 #include "wallet/ledger.h"
+#include "wallet/meter_status.h"
 #include "wallet/money.h"
 #include "wallet/status_macros.h"
 #include "wallet/validate.h"
@@ -205,8 +206,7 @@ void Ledger::Evaluate(Txn& txn, MeterEntry& m) {
           OrderRelay(txn, m, v1::RECONNECT, "recharged");
         }
       } else if (exhausted && st.notices_sent() >= p.notice_days() &&
-                 now >= st.exhausted_us() + p.notice_days() * kDayUs &&
-                 now >= st.prepaid_since_us() + p.grace_days() * kDayUs &&
+                 now >= CutoffEligibleUs(st.exhausted_us(), st.prepaid_since_us(), p) &&
                  calendar_->CutoffAllowed(txn.now)) {
         OrderRelay(txn, m, v1::DISCONNECT, "credit exhausted, notice served");
         st.set_cut_for_nonpayment(true);
@@ -231,8 +231,8 @@ int64_t Ledger::NextDue(const MeterEntry& m, int64_t now) const {
   if (st.notices_sent() < p.notice_days()) {
     consider(st.exhausted_us() + st.notices_sent() * kDayUs);
   }
-  const int64_t eligible = std::max({st.exhausted_us() + p.notice_days() * kDayUs,
-                                     st.prepaid_since_us() + p.grace_days() * kDayUs, now + 1});
+  const int64_t eligible =
+      std::max(CutoffEligibleUs(st.exhausted_us(), st.prepaid_since_us(), p), now + 1);
   const absl::Time allowed = calendar_->NextCutoffAllowed(absl::FromUnixMicros(eligible));
   if (allowed != absl::InfiniteFuture()) consider(absl::ToUnixMicros(allowed));
   return due;

@@ -10,6 +10,7 @@
 #include "glog/logging.h"
 #include "wallet/accounts.h"
 #include "wallet/auth.h"
+#include "wallet/meter_status.h"
 #include "wallet/status_macros.h"
 #include "wallet/tariff.h"
 #include "wallet/validate.h"
@@ -227,6 +228,11 @@ absl::Status ReadSystemJournalPage(const Store& store, const Store::Snapshot& sn
   return absl::OkStatus();
 }
 
+v1::PolicyConfig WithPolicyDefaults(v1::PolicyConfig policy) {
+  ApplyPolicyDefaults(&policy);
+  return policy;
+}
+
 bool MatchesFilter(const store::v1::MeterRecord& meter, const v1::ListMetersRequest& req) {
   return (req.category() == v1::CATEGORY_UNSPECIFIED || meter.category() == req.category()) &&
          (req.circle().empty() || meter.circle() == req.circle()) &&
@@ -250,7 +256,12 @@ absl::StatusOr<std::unique_ptr<Wallet>> Wallet::Open(const WalletOptions& option
 
 Wallet::Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, Clock* clock,
                const WalletOptions& options)
-    : store_(std::move(store)), ledger_(std::move(ledger)), file_tariffs_(options.ledger.tariffs) {
+    : store_(std::move(store)),
+      ledger_(std::move(ledger)),
+      file_tariffs_(options.ledger.tariffs),
+      clock_(clock),
+      policy_(WithPolicyDefaults(options.ledger.policy)),
+      calendar_(policy_.calendar()) {
   pipeline_ = std::make_unique<CommitPipeline>(
       store_.get(), clock,
       [this](Txn& txn) -> CommitPipeline::Completion {
@@ -737,16 +748,10 @@ absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
 absl::StatusOr<v1::GetBalanceResponse> Wallet::BalanceOf(
     const store::v1::MeterRecord& meter) const {
   WALLET_ASSIGN_OR_RETURN(store::v1::MeterState wallet, ReadWallet(meter.meter_id()));
-  const int64_t balance = wallet.balance_paise();
   WALLET_ASSIGN_OR_RETURN(int64_t arrears, StoredBalance(ArrearsAccount(meter.meter_id())));
-  v1::GetBalanceResponse response;
-  response.set_meter_id(meter.meter_id());
-  response.set_balance_paise(balance);
-  response.set_last_recharge_paise(wallet.last_recharge_paise());
-  if (wallet.last_recharge_us() != 0) {
-    SetTimestamp(wallet.last_recharge_us(), response.mutable_last_recharge_time());
-  }
-  response.set_status(balance > 0 ? v1::ACTIVE : v1::CREDIT_EXHAUSTED);
+  v1::GetBalanceResponse response =
+      MeterStatusOf(meter.meter_id(), wallet, PolicyFor(policy_, meter.category()), calendar_,
+                    clock_->Now());
   response.set_arrears_paise(-arrears);
   return response;
 }

@@ -83,7 +83,8 @@ class Wallet final {
                         Callback<v1::RetailerRechargeResponse> done);
 
   // Reads. NotFound for unknown ids, PermissionDenied for other consumers'
-  // meters or other retailers' floats.
+  // meters or other retailers' floats. GetBalance and ListMyMeters give the
+  // consumer's status of a meter at the clock's time (wallet/meter_status.h).
   absl::StatusOr<v1::MeterView> GetMeter(const std::string& meter_id) const;
   absl::StatusOr<v1::ListMetersResponse> ListMeters(const v1::ListMetersRequest& req) const;
   absl::StatusOr<v1::GetJournalResponse> GetJournal(const v1::GetJournalRequest& req) const;
@@ -155,6 +156,11 @@ class Wallet final {
   std::unique_ptr<Store> store_;
   std::unique_ptr<Ledger> ledger_;
   const v1::TariffBook file_tariffs_;
+  Clock* clock_;
+  // The prepaid policy (defaults applied) and its calendar, for the status
+  // readers compute from committed meter state (wallet/meter_status.h).
+  const v1::PolicyConfig policy_;
+  const CutoffCalendar calendar_;
   std::unique_ptr<CommitPipeline> pipeline_;
 
   absl::Mutex listener_mu_;

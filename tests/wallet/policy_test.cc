@@ -618,6 +618,92 @@ TEST_F(GracePolicyTest, NoCutDuringTheGracePeriodAfterConversion) {
   EXPECT_EQ(cut[0].action(), v1::DISCONNECT);
 }
 
+class EmergencyCreditPolicyTest : public PolicyTest {
+ protected:
+  static LedgerOptions WithEmergencyCredit() {
+    LedgerOptions options = Options();
+    options.policy.mutable_defaults()->set_emergency_credit_paise(30'000);  // Rs 300
+    return options;
+  }
+  EmergencyCreditPolicyTest() : PolicyTest(WithEmergencyCredit()) {}
+
+  v1::GetBalanceResponse Status(const std::string& meter) {
+    auto status = h_.wallet().GetBalance(Principal{v1::ROLE_CONSUMER, "C-" + meter}, meter);
+    EXPECT_TRUE(status.ok()) << status.status();
+    return status.ok() ? *status : v1::GetBalanceResponse();
+  }
+};
+
+// What a consumer app shows through a whole cycle, and that the earliest cut
+// time it shows is when the policy cuts.
+TEST_F(EmergencyCreditPolicyTest, ConsumerStatusFromNewMeterThroughCutToRestore) {
+  Register("ME");
+  v1::GetBalanceResponse status = Status("ME");
+  EXPECT_EQ(status.status(), v1::ON_EMERGENCY_CREDIT);  // not exhausted: Rs 300 to go
+  EXPECT_EQ(status.balance_paise(), 0);
+  EXPECT_EQ(status.emergency_credit_paise(), 30'000);
+  EXPECT_EQ(status.emergency_credit_left_paise(), 30'000);
+  EXPECT_TRUE(status.emergency_credit_in_use());
+  EXPECT_EQ(status.supply(), v1::SUPPLY_ON);
+  EXPECT_EQ(status.notice_day(), 0);
+  EXPECT_EQ(status.notice_days(), 3);
+  EXPECT_FALSE(status.has_earliest_cut_time());
+  EXPECT_FALSE(status.has_days_left());
+
+  // 60 kWh at Rs 5 overnight uses up the emergency credit on Tuesday 06:00.
+  Read("ME", 0, Ist(2, 10));
+  EXPECT_EQ(Read("ME", 60'000, Ist(3, 6)).balance_paise(), -30'000);
+  status = Status("ME");
+  EXPECT_EQ(status.status(), v1::NOTICE);
+  EXPECT_EQ(status.emergency_credit_left_paise(), 0);
+  EXPECT_FALSE(status.emergency_credit_in_use());
+  EXPECT_EQ(status.notice_day(), 1);
+  // Three days on is Friday 06:00, inside the night window: Friday 08:00.
+  EXPECT_EQ(UnixMicros(status.earliest_cut_time()), absl::ToUnixMicros(Ist(6, 8)));
+  ASSERT_TRUE(status.has_days_left());
+  EXPECT_EQ(status.days_left(), 0);
+  TickAt(Ist(4, 6));
+  EXPECT_EQ(Status("ME").notice_day(), 2);
+  TickAt(Ist(5, 6));
+  EXPECT_EQ(Status("ME").notice_day(), 3);
+  TickAt(Ist(6, 7, 59));
+  EXPECT_TRUE(NewCommands().empty());
+  TickAt(Ist(6, 8));
+  auto cut = NewCommands();
+  ASSERT_EQ(cut.size(), 1u);
+  status = Status("ME");
+  EXPECT_EQ(status.status(), v1::DISCONNECTED);
+  EXPECT_EQ(status.supply(), v1::SUPPLY_ON);  // not yet
+  EXPECT_EQ(status.supply_command(), v1::DISCONNECT);
+  EXPECT_FALSE(status.has_earliest_cut_time());
+  ASSERT_TRUE(Report(cut[0], v1::RelayOutcome::CONFIRMED, v1::RELAY_DISCONNECTED).ok());
+  status = Status("ME");
+  EXPECT_EQ(status.status(), v1::DISCONNECTED);
+  EXPECT_EQ(status.supply(), v1::SUPPLY_CUT);
+  EXPECT_EQ(status.supply_command(), v1::RELAY_ACTION_UNSPECIFIED);
+
+  // Rs 1,000 repays the emergency credit and the Rs 350 fee: restore ordered.
+  ASSERT_TRUE(h_.Recharge("R1", "me-1", "ME", 100'000).ok());
+  auto restore = NewCommands();
+  ASSERT_EQ(restore.size(), 1u);
+  status = Status("ME");
+  EXPECT_EQ(status.status(), v1::ACTIVE);
+  EXPECT_EQ(status.balance_paise(), -30'000 + 100'000 - 35'000);
+  EXPECT_EQ(status.emergency_credit_left_paise(), 30'000);
+  EXPECT_EQ(status.supply(), v1::SUPPLY_CUT);
+  EXPECT_EQ(status.supply_command(), v1::RECONNECT);
+  EXPECT_EQ(status.last_recharge_paise(), 100'000);
+  EXPECT_EQ(UnixMicros(status.last_recharge_time()), absl::ToUnixMicros(Ist(6, 8)));
+  // The meter is armed: the consumer presses its button.
+  ASSERT_TRUE(Report(restore[0], v1::RelayOutcome::ARMED, v1::RELAY_ARMED).ok());
+  status = Status("ME");
+  EXPECT_EQ(status.supply(), v1::SUPPLY_ARMED);
+  EXPECT_EQ(status.supply_command(), v1::RELAY_ACTION_UNSPECIFIED);
+  // 35,000 + 30,000 paise of credit at about Rs 360 a day.
+  ASSERT_TRUE(status.has_days_left());
+  EXPECT_EQ(status.days_left(), 1);
+}
+
 class FixedChargePolicyTest : public PolicyTest {
  protected:
   // Rs 1 per kW per day on a 10 kW sanctioned load: Rs 10 a day.

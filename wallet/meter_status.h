@@ -1,0 +1,49 @@
+// Meter status: what a consumer app shows for one meter (the balance, how
+// much emergency credit is left, whether supply is on, cut or waiting for the
+// button, which notice day it is and the earliest time supply may be cut,
+// how many days the credit lasts) and when the policy may cut supply at the
+// earliest.
+//
+// Pure functions of a meter's stored state, its category's policy, the
+// cutoff calendar and the time now: readers call them on committed state,
+// apart from the ledger's writer, and the ledger's scheduler uses the same
+// cutoff rule.
+//
+// Example:
+//   const v1::CategoryPolicy& policy = PolicyFor(config, meter.category());
+//   v1::GetBalanceResponse status =
+//       MeterStatusOf(meter.meter_id(), state, policy, calendar, clock->Now());
+#ifndef WALLET_METER_STATUS_H_
+#define WALLET_METER_STATUS_H_
+
+#include <cstdint>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "wallet/policy_config.h"
+#include "wallet/store/v1/records.pb.h"
+#include "wallet/v1/consumer.pb.h"
+#include "wallet/v1/policy.pb.h"
+
+namespace wallet {
+
+// CutoffEligibleUs is the first instant (Unix microseconds) at which the
+// policy may cut a meter whose credit ran out at `exhausted_us`: after its
+// notice days have passed and after the grace period that began at
+// `prepaid_since_us`. The calendar (friendly hours) applies on top.
+int64_t CutoffEligibleUs(int64_t exhausted_us, int64_t prepaid_since_us,
+                         const v1::CategoryPolicy& policy);
+
+// MeterStatusOf returns the consumer's view of a meter: every field of
+// GetBalanceResponse but arrears_paise (another account; the caller adds it).
+// `policy` is the meter's category policy, `now` the wallet's time. A meter
+// whose credit is exhausted but that the policy has not yet looked at (no
+// exhausted time stored) counts as exhausted from `now`.
+v1::GetBalanceResponse MeterStatusOf(absl::string_view meter_id,
+                                     const store::v1::MeterState& state,
+                                     const v1::CategoryPolicy& policy,
+                                     const CutoffCalendar& calendar, absl::Time now);
+
+}  // namespace wallet
+
+#endif  // WALLET_METER_STATUS_H_
