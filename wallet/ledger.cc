@@ -543,11 +543,12 @@ absl::StatusOr<v1::StartRechargeResponse> Ledger::StartRecharge(
         WALLET_RETURN_IF_ERROR(
             ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
         auto meter = meters_.find(req.meter_id());
-        if (meter == meters_.end()) {
-          return absl::NotFoundError(absl::StrCat("meter ", req.meter_id(), " is not registered"));
+        const bool found = meter != meters_.end();
+        if (!who.is_admin() && (!found || meter->second.meter.consumer_id() != who.subject_id)) {
+          return NotYourMeter(req.meter_id());
         }
-        if (!who.is_admin() && meter->second.meter.consumer_id() != who.subject_id) {
-          return absl::PermissionDeniedError("this meter belongs to another consumer");
+        if (!found) {
+          return absl::NotFoundError(absl::StrCat("meter ", req.meter_id(), " is not registered"));
         }
         store::v1::OrderRecord order;
         order.set_order_id(absl::StrFormat("ord-%010d", next_order_));

@@ -4,6 +4,9 @@
 
 #include <string>
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "wallet/v1/common.pb.h"
 
 namespace wallet {
@@ -15,6 +18,13 @@ struct Principal {
 
   bool is_admin() const { return role == wallet::v1::ROLE_ADMIN; }
 };
+
+// NotYourMeter is the answer to a consumer asking about a meter that is not
+// theirs, registered to someone else or not registered at all: the same
+// NotFound for both, so that meter ids cannot be probed.
+inline absl::Status NotYourMeter(absl::string_view meter_id) {
+  return absl::NotFoundError(absl::StrCat("meter ", meter_id, " not found"));
+}
 
 }  // namespace wallet
 

@@ -561,9 +561,10 @@ absl::StatusOr<store::v1::MeterRecord> Wallet::ReadMeter(const std::string& mete
 
 absl::StatusOr<store::v1::MeterRecord> Wallet::ReadOwnedMeter(const Principal& who,
                                                               const std::string& meter_id) const {
-  WALLET_ASSIGN_OR_RETURN(store::v1::MeterRecord meter, ReadMeter(meter_id));
-  if (!who.is_admin() && meter.consumer_id() != who.subject_id) {
-    return absl::PermissionDeniedError("this meter belongs to another consumer");
+  absl::StatusOr<store::v1::MeterRecord> meter = ReadMeter(meter_id);
+  if (who.is_admin()) return meter;
+  if (absl::IsNotFound(meter.status()) || (meter.ok() && meter->consumer_id() != who.subject_id)) {
+    return NotYourMeter(meter_id);
   }
   return meter;
 }

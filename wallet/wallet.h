@@ -74,7 +74,8 @@ class Wallet final {
   void IssueApiKey(v1::IssueApiKeyRequest req, std::string api_key,
                    Callback<v1::IssueApiKeyResponse> done);
 
-  // Consumer, payment-gateway and retailer mutations.
+  // Consumer, payment-gateway and retailer mutations. StartRecharge answers a
+  // consumer's order for a meter not theirs as for an unknown one.
   void StartRecharge(Principal who, v1::StartRechargeRequest req,
                      Callback<v1::StartRechargeResponse> done);
   void ConfirmPayment(v1::ConfirmPaymentRequest req, Callback<v1::ConfirmPaymentResponse> done);
@@ -82,9 +83,11 @@ class Wallet final {
   void RetailerRecharge(Principal who, v1::RetailerRechargeRequest req,
                         Callback<v1::RetailerRechargeResponse> done);
 
-  // Reads. NotFound for unknown ids, PermissionDenied for other consumers'
-  // meters or other retailers' floats. GetBalance and ListMyMeters give the
-  // consumer's status of a meter at the clock's time (wallet/meter_status.h).
+  // Reads. NotFound for unknown ids, PermissionDenied for other retailers'
+  // floats. A consumer gets the same NotFound for another consumer's meter as
+  // for an unknown one (NotYourMeter), so that meter ids cannot be probed.
+  // GetBalance and ListMyMeters give the consumer's status of a meter at the
+  // clock's time (wallet/meter_status.h).
   absl::StatusOr<v1::MeterView> GetMeter(const std::string& meter_id) const;
   absl::StatusOr<v1::ListMetersResponse> ListMeters(const v1::ListMetersRequest& req) const;
   absl::StatusOr<v1::GetJournalResponse> GetJournal(const v1::GetJournalRequest& req) const;

@@ -5,10 +5,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <functional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/str_replace.h"
 #include "api/server.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
@@ -181,7 +184,7 @@ TEST_F(ApiTest, RolesAndOwnershipAreEnforced) {
   theirs.set_meter_id("M2");
   EXPECT_EQ(Call(consumer_key_, &v1::ConsumerService::Stub::GetBalance, consumer_.get(), theirs,
                  &balance).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+            grpc::StatusCode::NOT_FOUND);
   // A consumer can never confirm its own payment.
   v1::ConfirmPaymentRequest confirm;
   confirm.set_payment_id("pay-self");
@@ -296,6 +299,57 @@ TEST_F(ApiTest, HealthAndMetricsAreServed) {
       << metrics;
   EXPECT_NE(metrics.find("walletd_commits_total"), std::string::npos);
   EXPECT_NE(HttpGet(server_->http_port(), "/nope").find("404"), std::string::npos);
+}
+
+// A consumer asking about another consumer's meter gets exactly the answer
+// it gets for a meter that does not exist, from every call a consumer key
+// reaches; an admin key still tells them apart.
+TEST_F(ApiTest, ConsumerCannotTellForeignMetersFromUnknownOnes) {
+  // The answer with the meter id taken out.
+  auto answer = [](const grpc::Status& status, const std::string& meter_id) {
+    return std::make_pair(status.error_code(),
+                          absl::StrReplaceAll(status.error_message(), {{meter_id, "<id>"}}));
+  };
+  auto balance = [&](const std::string& key, const std::string& meter_id) {
+    v1::GetBalanceRequest request;
+    request.set_meter_id(meter_id);
+    v1::GetBalanceResponse response;
+    return answer(Call(key, &v1::ConsumerService::Stub::GetBalance, consumer_.get(), request,
+                       &response),
+                  meter_id);
+  };
+  auto history = [&](const std::string& key, const std::string& meter_id) {
+    v1::ListTransactionsRequest request;
+    request.set_meter_id(meter_id);
+    v1::ListTransactionsResponse response;
+    return answer(Call(key, &v1::ConsumerService::Stub::ListTransactions, consumer_.get(),
+                       request, &response),
+                  meter_id);
+  };
+  auto order = [&](const std::string& key, const std::string& meter_id) {
+    v1::StartRechargeRequest request;
+    request.set_request_id("probe-" + meter_id);
+    request.set_meter_id(meter_id);
+    request.set_amount_paise(10'000);
+    v1::StartRechargeResponse response;
+    return answer(Call(key, &v1::ConsumerService::Stub::StartRecharge, consumer_.get(), request,
+                       &response),
+                  meter_id);
+  };
+  using Probe = std::function<std::pair<grpc::StatusCode, std::string>(const std::string&,
+                                                                      const std::string&)>;
+  for (const auto& [name, probe] : std::vector<std::pair<std::string, Probe>>{
+           {"GetBalance", balance}, {"ListTransactions", history}, {"StartRecharge", order}}) {
+    const auto foreign = probe(consumer_key_, "M2");
+    const auto unknown = probe(consumer_key_, "NOPE");
+    EXPECT_EQ(foreign.first, grpc::StatusCode::NOT_FOUND) << name;
+    EXPECT_EQ(foreign, unknown) << name << ": '" << foreign.second << "' vs '" << unknown.second
+                                << "'";
+    EXPECT_EQ(probe(consumer_key_, "M1").first, grpc::StatusCode::OK) << name;
+  }
+  // Admins still get the full answer.
+  EXPECT_EQ(balance(kAdminKey, "M2").first, grpc::StatusCode::OK);
+  EXPECT_EQ(balance(kAdminKey, "NOPE").first, grpc::StatusCode::NOT_FOUND);
 }
 
 // Every wallet.v1 service is known to the standard health service by name,
