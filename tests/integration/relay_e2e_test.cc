@@ -46,9 +46,12 @@ class RelayEndToEndTest : public ::testing::Test {
     options.gatewayd = METER_GATEWAYD_PATH;
     options.meters = 8;
     options.sim_args = {"--load_w=0"};
+    // Every simulated meter here answers, or (offline) hangs up, at once: the
+    // DLMS timeouts only bound a failure, so a busy machine does not turn a
+    // slow answer into a retry.
     options.gateway_args = {"--read_interval=1s", "--armed_poll_interval=300ms",
                             "--retry_initial=200ms", "--retry_max=1s", "--max_attempts=40",
-                            "--connect_timeout=500ms", "--response_timeout=1s"};
+                            "--connect_timeout=10s", "--response_timeout=10s"};
     absl::StatusOr<std::unique_ptr<MeterFleet>> fleet = MeterFleet::Start(options);
     ASSERT_TRUE(fleet.ok()) << fleet.status();
     fleet_ = *std::move(fleet);
