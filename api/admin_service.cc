@@ -211,6 +211,13 @@ ServerUnaryReactor* AdminService::SetClock(CallbackServerContext* ctx,
           return;
         }
         LOG(INFO) << "clock set to " << absl::FormatTime(now, absl::UTCTimeZone());
+        // One scheduler pass at the new time before answering: what was due
+        // by then (notices, cuts) is decided and durable when the caller
+        // looks, instead of up to a tick interval later.
+        if (absl::Status ticked = calls_->wallet()->Tick(); !ticked.ok()) {
+          done(ticked);
+          return;
+        }
         v1::SetClockResponse r;
         *r.mutable_time() = request->time();
         done(std::move(r));

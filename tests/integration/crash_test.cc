@@ -31,6 +31,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/testing/wait.h"
 #include "tests/testing/walletd_process.h"
 #include "wallet/v1/admin.grpc.pb.h"
 #include "wallet/v1/retailer.grpc.pb.h"
@@ -47,11 +48,13 @@ using ::wallet::v1::RetailerService;
 constexpr int kMeters = 20;
 constexpr int kClients = 16;
 constexpr int kChannels = 4;
-// Long enough for thousands of group commits, short enough for a quick suite.
-constexpr absl::Duration kLoadBeforeStop = absl::Milliseconds(1500);
-// The clients keep sending after the stop, so some requests are in flight at
-// the moment of death and some fail against a dead server.
-constexpr absl::Duration kLoadAfterStop = absl::Milliseconds(300);
+// Recharges acknowledged before the stop: hundreds of group commits, few
+// enough for a quick suite. Counted, not timed, so that a slow machine only
+// makes the test take longer.
+constexpr int kAckedBeforeStop = 3'000;
+// How long the load may take to reach kAckedBeforeStop before the test gives
+// up: only a bound on a failure.
+constexpr absl::Duration kLoadDeadline = absl::Seconds(120);
 // Rs 10.00 to 10.99: every request's amount differs a little so that a lost
 // or doubled recharge cannot hide in the sums.
 constexpr int64_t kBaseAmountPaise = 1000;
@@ -115,7 +118,7 @@ class CrashTest : public ::testing::Test {
     TopologyOptions topology;
     topology.meters = kMeters;
     topology.retailers = 1;
-    // 90,000 recharges of at most Rs 11 fit: several times what 2 s bring.
+    // 90,000 recharges of at most Rs 11 fit: many times what one test sends.
     topology.float_paise_per_retailer = 100'000'000;
     topology.commission_bps = 100;
     absl::StatusOr<Topology> created =
@@ -139,22 +142,26 @@ class CrashTest : public ::testing::Test {
 
   const std::string& RetailerKey() const { return topology_.retailer_keys[0]; }
 
-  // Runs kClients closed-loop clients until `stop` has run and
-  // kLoadAfterStop has passed, then returns every attempt. `stop` runs
-  // kLoadBeforeStop after the start, while the clients keep going.
+  // Runs kClients closed-loop clients, runs `stop` once kAckedBeforeStop
+  // recharges were acknowledged, while the clients keep going, and returns
+  // every attempt. Each client keeps sending until a call it began after
+  // `stop` returned has failed: some requests are in flight at the moment of
+  // death and some fail against a dead server.
   std::vector<Attempt> RunLoadAndStop(const std::function<void()>& stop) {
     std::vector<std::unique_ptr<RetailerService::Stub>> stubs;
     for (int c = 0; c < kChannels; ++c) {
       stubs.push_back(RetailerService::NewStub(walletd_->NewChannel()));
     }
-    std::atomic<bool> done{false};
+    std::atomic<int> acked{0};
+    std::atomic<bool> stopped{false};
     std::vector<std::vector<Attempt>> per_client(kClients);
     std::vector<std::thread> clients;
     for (int c = 0; c < kClients; ++c) {
       clients.emplace_back([&, c] {
         RetailerService::Stub& stub = *stubs[c % kChannels];
         uint64_t random = 0x9E3779B97F4A7C15ull * (c + 1);
-        for (int k = 0; !done.load(std::memory_order_relaxed); ++k) {
+        for (int k = 0;; ++k) {
+          const bool after_stop = stopped.load();
           random ^= random << 13;
           random ^= random >> 7;
           random ^= random << 17;
@@ -170,17 +177,22 @@ class CrashTest : public ::testing::Test {
           attempt.code = status.error_code();
           if (!attempt.acked) attempt.response.Clear();
           per_client[c].push_back(std::move(attempt));
-          if (!status.ok()) {
-            // A dead server fails calls at once; do not spin.
+          if (status.ok()) {
+            acked.fetch_add(1);
+          } else if (after_stop) {
+            return;
+          } else {
+            // A stopping server fails calls at once; do not spin.
             absl::SleepFor(absl::Milliseconds(5));
           }
         }
       });
     }
-    absl::SleepFor(kLoadBeforeStop);
+    EXPECT_TRUE(WaitUntil([&] { return acked.load() >= kAckedBeforeStop; },
+                          absl::StrCat(kAckedBeforeStop, " acknowledged recharges"),
+                          kLoadDeadline));
     stop();
-    absl::SleepFor(kLoadAfterStop);
-    done = true;
+    stopped = true;
     for (std::thread& client : clients) client.join();
 
     std::vector<Attempt> attempts;

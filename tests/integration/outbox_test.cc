@@ -12,6 +12,11 @@
 // from admin holds. The policy's 30-day grace period means that no cutoff
 // happens on the real clock; the cutoff walk itself is tested on a fake clock
 // in tests/wallet/policy_test.cc.
+//
+// Streams deliver in seq order, so "everything up to here has arrived" and
+// "nothing else came" are shown by a marker: an item made afterwards (a
+// quarantine report or a hold's relay command) that must be the next one to
+// arrive. No test sleeps to see that nothing happens.
 #include <algorithm>
 #include <cstdint>
 #include <functional>
@@ -34,6 +39,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/testing/wait.h"
 #include "tests/testing/walletd_process.h"
 #include "wallet/v1/admin.grpc.pb.h"
 #include "wallet/v1/meter.grpc.pb.h"
@@ -64,8 +70,6 @@ constexpr int64_t kHourUs = int64_t{3600} * 1'000'000;
 constexpr int64_t kRechargePaise = 50'000;
 // 5 kW sanctioned: at most 7.5 kWh per hour is plausible (150 %).
 constexpr int32_t kSanctionedLoadW = 5000;
-// How long a stream must stay silent to count as drained.
-constexpr absl::Duration kQuiet = absl::Milliseconds(400);
 
 // OutboxReader is the receiving end of one outbox stream (notifications or
 // relay commands): it sends the opening StreamAck, then collects every item
@@ -104,32 +108,33 @@ class OutboxReader final {
     return stream_->Write(ack);
   }
 
-  // WaitFor returns the items received so far once there are `count` of them,
+  // WaitUntil returns the items received so far once `done(items)` holds,
   // the stream has ended, or `timeout` has passed.
-  std::vector<Item> WaitFor(size_t count, absl::Duration timeout = absl::Seconds(10)) {
+  std::vector<Item> WaitUntil(const std::function<bool(const std::vector<Item>&)>& done,
+                              absl::Duration timeout = kGenerousDeadline) {
     struct Want {
       OutboxReader* self;
-      size_t count;
+      const std::function<bool(const std::vector<Item>&)>* done;
     };
-    Want want{this, count};
+    Want want{this, &done};
     mu_.LockWhenWithTimeout(
         absl::Condition(
-            +[](Want* w) { return w->self->ended_ || w->self->items_.size() >= w->count; }, &want),
+            +[](Want* w) { return w->self->ended_ || (*w->done)(w->self->items_); }, &want),
         timeout);
     std::vector<Item> items = items_;
     mu_.Unlock();
     return items;
   }
 
-  // WaitQuiet returns the items received once none has arrived for `quiet`.
-  std::vector<Item> WaitQuiet(absl::Duration quiet = kQuiet) {
-    size_t seen = Size();
-    for (;;) {
-      absl::SleepFor(quiet);
-      const size_t now = Size();
-      if (now == seen) break;
-      seen = now;
-    }
+  // WaitFor returns the items received so far once there are `count` of them,
+  // the stream has ended, or `timeout` has passed.
+  std::vector<Item> WaitFor(size_t count, absl::Duration timeout = kGenerousDeadline) {
+    return WaitUntil([count](const std::vector<Item>& items) { return items.size() >= count; },
+                     timeout);
+  }
+
+  // Items returns the items received so far.
+  std::vector<Item> Items() {
     absl::MutexLock lock(&mu_);
     return items_;
   }
@@ -148,11 +153,6 @@ class OutboxReader final {
   }
 
  private:
-  size_t Size() {
-    absl::MutexLock lock(&mu_);
-    return items_.size();
-  }
-
   void ReadAll() {
     Item item;
     while (stream_->Read(&item)) {
@@ -185,6 +185,16 @@ std::vector<uint64_t> Range(uint64_t first, uint64_t last) {
   std::vector<uint64_t> seqs;
   for (uint64_t seq = first; seq <= last; ++seq) seqs.push_back(seq);
   return seqs;
+}
+
+// QuarantineAfter matches item lists holding a quarantine report newer than
+// `seq`: the marker that closes a round.
+std::function<bool(const std::vector<Notification>&)> QuarantineAfter(uint64_t seq) {
+  return [seq](const std::vector<Notification>& items) {
+    return std::any_of(items.begin(), items.end(), [seq](const Notification& n) {
+      return n.seq() > seq && n.kind() == Notification::QUARANTINED_READING;
+    });
+  };
 }
 
 class OutboxTest : public ::testing::Test {
@@ -289,8 +299,9 @@ class OutboxTest : public ::testing::Test {
 
   // GenerateFirstRound makes, for every meter: a recharge (a receipt), a base
   // reading, a reading that takes the balance below 30 % of the recharge
-  // (one or more low-balance alerts) and an implausible reading (a
-  // quarantine report).
+  // (one or more low-balance alerts) and then, in a batch of its own, an
+  // implausible reading (a quarantine report). The last meter's report is
+  // the round's newest item.
   void GenerateFirstRound() {
     for (int m = 0; m < kMeters; ++m) {
       ASSERT_NO_FATAL_FAILURE(Recharge(m, kRechargePaise, absl::StrCat("first-", m)));
@@ -308,39 +319,51 @@ class OutboxTest : public ::testing::Test {
       add(5'000'000, base_us);
       // 100 kWh in 16 h (at most 120 kWh plausible): about Rs 420 with duty.
       add(5'100'000, base_us + 16 * kHourUs);
-      // 100 kWh in one hour: quarantined.
-      add(5'200'000, base_us + 17 * kHourUs);
+      register_wh_[m] = 5'100'000;
+      reading_us_[m] = base_us + 16 * kHourUs;
     }
     const IngestReadingsResponse response = Ingest(request);
-    ASSERT_EQ(response.results_size(), 3 * kMeters);
+    ASSERT_EQ(response.results_size(), 2 * kMeters);
     for (int m = 0; m < kMeters; ++m) {
-      EXPECT_EQ(response.results(3 * m).outcome(), ReadingResult::RESET);
-      EXPECT_EQ(response.results(3 * m + 1).outcome(), ReadingResult::DEBITED)
-          << response.results(3 * m + 1).reason();
-      EXPECT_LT(response.results(3 * m + 1).balance_paise(), kRechargePaise * 3 / 10);
-      EXPECT_EQ(response.results(3 * m + 2).outcome(), ReadingResult::QUARANTINED);
+      EXPECT_EQ(response.results(2 * m).outcome(), ReadingResult::RESET);
+      EXPECT_EQ(response.results(2 * m + 1).outcome(), ReadingResult::DEBITED)
+          << response.results(2 * m + 1).reason();
+      EXPECT_LT(response.results(2 * m + 1).balance_paise(), kRechargePaise * 3 / 10);
+    }
+    for (int m = 0; m < kMeters; ++m) {
+      ASSERT_NO_FATAL_FAILURE(Quarantine(m, absl::StrCat("first-quarantine-", m)));
     }
   }
 
+  // Quarantine ingests, as batch `batch_id`, a reading of `meter` 100 kWh
+  // above its last one a minute later (at most 125 Wh is plausible), which
+  // makes exactly one notification: a quarantine report.
+  void Quarantine(int meter, const std::string& batch_id) {
+    register_wh_[meter] += 100'000;
+    reading_us_[meter] += 60'000'000;
+    IngestReadingsRequest request;
+    request.set_batch_id(batch_id);
+    v1::Reading& reading = *request.add_readings();
+    reading.set_meter_id(topology_.meter_ids[meter]);
+    reading.set_register_wh(register_wh_[meter]);
+    reading.set_meter_time_us(reading_us_[meter]);
+    const IngestReadingsResponse response = Ingest(request);
+    ASSERT_EQ(response.results_size(), 1);
+    EXPECT_EQ(response.results(0).outcome(), ReadingResult::QUARANTINED)
+        << response.results(0).reason();
+  }
+
   // WaitForCursor waits until a fresh stream resumes right after `seq`, i.e.
-  // until the acknowledgement of `seq` is durable; `last` is the newest seq.
+  // until the acknowledgement of `seq` is durable. An item newer than `seq`
+  // must exist: the fresh stream's first item shows where it resumed.
   template <typename Item>
-  bool WaitForCursor(const typename OutboxReader<Item>::Opener& open, uint64_t seq, uint64_t last) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (absl::Now() < deadline) {
+  bool WaitForCursor(const typename OutboxReader<Item>::Opener& open, uint64_t seq) {
+    return PollUntil([&] {
       OutboxReader<Item> probe(open, gateway_key());
-      bool resumed = false;
-      if (seq == last) {
-        resumed = probe.WaitQuiet(absl::Milliseconds(200)).empty();
-      } else {
-        std::vector<Item> items = probe.WaitFor(1);
-        resumed = !items.empty() && items[0].seq() == seq + 1;
-      }
-      if (!probe.Close().ok()) return false;
-      if (resumed) return true;
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return false;
+      std::vector<Item> items = probe.WaitFor(1);
+      const bool resumed = !items.empty() && items[0].seq() == seq + 1;
+      return probe.Close().ok() && resumed;
+    });
   }
 
   // ExpectAsGenerated checks each item against the first delivery of its
@@ -373,14 +396,23 @@ class OutboxTest : public ::testing::Test {
   Topology topology_;
   // Every notification by seq, as first delivered.
   absl::flat_hash_map<uint64_t, Notification> generated_;
+  // Each meter's newest reading, for the next one.
+  int64_t register_wh_[kMeters] = {};
+  int64_t reading_us_[kMeters] = {};
 };
 
 TEST_F(OutboxTest, NotificationsResumeAfterTheLastDurableAckAcrossRestarts) {
   ASSERT_NO_FATAL_FAILURE(GenerateFirstRound());
+  const std::string& last_meter = topology_.meter_ids[kMeters - 1];
 
-  // A first receiver that acknowledges nothing sees the whole history.
+  // A first receiver that acknowledges nothing sees the whole history, which
+  // ends with the last meter's quarantine report.
   NotificationReader first(NotificationOpener(), gateway_key());
-  const std::vector<Notification> history = first.WaitQuiet();
+  const std::vector<Notification> history =
+      first.WaitUntil([&](const std::vector<Notification>& items) {
+        return !items.empty() && items.back().kind() == Notification::QUARANTINED_READING &&
+               items.back().meter_id() == last_meter;
+      });
   ASSERT_TRUE(first.Close().ok());
   ASSERT_GE(history.size(), 3u * kMeters);
   EXPECT_EQ(SeqsOf(history), Range(1, history.size())) << "in order, no gaps";
@@ -412,7 +444,7 @@ TEST_F(OutboxTest, NotificationsResumeAfterTheLastDurableAckAcrossRestarts) {
   const uint64_t first_ack = history[2].seq();
   ASSERT_TRUE(second.Ack(first_ack));
   EXPECT_TRUE(second.Close().ok());
-  ASSERT_TRUE(WaitForCursor<Notification>(NotificationOpener(), first_ack, last_of_history));
+  ASSERT_TRUE(WaitForCursor<Notification>(NotificationOpener(), first_ack));
 
   // Clean restart: delivery resumes exactly after the acknowledged seq.
   ASSERT_NO_FATAL_FAILURE(Restart(/*kill=*/false));
@@ -421,24 +453,30 @@ TEST_F(OutboxTest, NotificationsResumeAfterTheLastDurableAckAcrossRestarts) {
   EXPECT_EQ(SeqsOf(items), Range(first_ack + 1, last_of_history));
   ExpectAsGenerated(items);
 
-  // New notifications reach the open stream without a reconnect.
+  // New notifications reach the open stream without a reconnect. A recharge
+  // starts a new alert cycle, so a days-left alert may follow its receipt
+  // (in the same commit); a quarantine report made afterwards closes the
+  // round.
   for (int m = 0; m < kMeters; ++m) {
     ASSERT_NO_FATAL_FAILURE(Recharge(m, kRechargePaise, absl::StrCat("second-", m)));
   }
-  third.WaitFor(history.size() - 3 + kMeters);
-  // A recharge starts a new alert cycle, so a days-left alert may follow
-  // its receipt at once: wait for the stream to settle.
-  items = third.WaitQuiet();
-  ASSERT_GE(items.size(), history.size() - 3 + kMeters);
+  ASSERT_NO_FATAL_FAILURE(Quarantine(0, "second-round-marker"));
+  items = third.WaitUntil(QuarantineAfter(last_of_history));
+  ASSERT_GE(items.size(), history.size() - 3 + kMeters + 1);
   const uint64_t last = items.back().seq();
   ASSERT_EQ(SeqsOf(items), Range(first_ack + 1, last));
-  std::vector<Notification> live(items.begin() + (history.size() - 3), items.end());
+  EXPECT_EQ(items.back().kind(), Notification::QUARANTINED_READING);
+  EXPECT_EQ(items.back().meter_id(), topology_.meter_ids[0]);
+  std::vector<Notification> live(items.begin() + (history.size() - 3), items.end() - 1);
   int receipts = 0;
   for (const Notification& n : live) {
     receipts += n.kind() == Notification::RECHARGE_RECEIPT;
     EXPECT_THAT(n.kind(),
                 ::testing::AnyOf(Notification::RECHARGE_RECEIPT, Notification::LOW_BALANCE))
         << n.ShortDebugString();
+  }
+  live.push_back(items.back());
+  for (const Notification& n : live) {
     EXPECT_TRUE(ids.insert(n.notification_id()).second) << "reused id " << n.notification_id();
   }
   EXPECT_EQ(receipts, kMeters);
@@ -448,7 +486,7 @@ TEST_F(OutboxTest, NotificationsResumeAfterTheLastDurableAckAcrossRestarts) {
   // with the stream still open.
   const uint64_t second_ack = last_of_history + 1;
   ASSERT_TRUE(third.Ack(second_ack));
-  ASSERT_TRUE(WaitForCursor<Notification>(NotificationOpener(), second_ack, last));
+  ASSERT_TRUE(WaitForCursor<Notification>(NotificationOpener(), second_ack));
   ASSERT_NO_FATAL_FAILURE(Restart(/*kill=*/true));
   EXPECT_FALSE(third.Finish().ok()) << "the stream dies with the server";
 
@@ -456,43 +494,56 @@ TEST_F(OutboxTest, NotificationsResumeAfterTheLastDurableAckAcrossRestarts) {
   items = fourth.WaitFor(last - second_ack);
   EXPECT_EQ(SeqsOf(items), Range(second_ack + 1, last));
   ExpectAsGenerated(items);
-  EXPECT_EQ(fourth.WaitQuiet().size(), items.size()) << "nothing after the last item";
+  // Nothing after the last item: a marker made now is the very next one.
+  ASSERT_NO_FATAL_FAILURE(Quarantine(0, "after-crash-marker"));
+  items = fourth.WaitUntil(QuarantineAfter(last));
+  ASSERT_EQ(SeqsOf(items), Range(second_ack + 1, last + 1)) << "nothing after the last item";
+  Remember({items.back()});
+  uint64_t newest = last + 1;
 
   // Acknowledge everything and crash at once: the ack may not be durable,
   // so the items after the previous durable ack may come again, but only
-  // those, and unchanged.
-  ASSERT_TRUE(fourth.Ack(last));
+  // those, and unchanged. A marker made after the restart ends what comes.
+  ASSERT_TRUE(fourth.Ack(newest));
   ASSERT_TRUE(walletd_->Kill().ok());
   EXPECT_FALSE(fourth.Finish().ok());
   ASSERT_NO_FATAL_FAILURE(Restart(/*kill=*/true));
   NotificationReader fifth(NotificationOpener(), gateway_key());
-  items = fifth.WaitQuiet();
+  ASSERT_NO_FATAL_FAILURE(Quarantine(0, "after-second-crash-marker"));
+  items = fifth.WaitUntil(QuarantineAfter(newest));
+  ASSERT_FALSE(items.empty());
+  EXPECT_EQ(items.back().seq(), newest + 1) << "the marker follows the last item";
+  Remember({items.back()});
+  items.pop_back();
   if (!items.empty()) {
-    EXPECT_EQ(SeqsOf(items), Range(items.front().seq(), last));
+    EXPECT_EQ(SeqsOf(items), Range(items.front().seq(), newest));
     EXPECT_GT(items.front().seq(), second_ack);
     ExpectAsGenerated(items);
   }
+  ++newest;
 
   // Everything ever generated was delivered; after de-duplication by id each
   // notification is there once, always under the same seq.
-  EXPECT_EQ(generated_.size(), last);
+  EXPECT_EQ(generated_.size(), newest);
   absl::flat_hash_map<std::string, uint64_t> seq_by_id;
   for (const auto& [seq, n] : generated_) {
     EXPECT_TRUE(seq_by_id.emplace(n.notification_id(), seq).second) << n.notification_id();
   }
-  EXPECT_EQ(seq_by_id.size(), last);
+  EXPECT_EQ(seq_by_id.size(), newest);
 
-  // With everything acknowledged, a new receiver has nothing to do.
-  ASSERT_TRUE(fifth.Ack(last));
+  // With everything acknowledged, a new receiver has nothing old to do: it
+  // starts with the next item made.
+  ASSERT_TRUE(fifth.Ack(newest));
   EXPECT_TRUE(fifth.Close().ok());
-  EXPECT_TRUE(WaitForCursor<Notification>(NotificationOpener(), last, last));
+  ASSERT_NO_FATAL_FAILURE(Quarantine(0, "final-marker"));
+  EXPECT_TRUE(WaitForCursor<Notification>(NotificationOpener(), newest));
 }
 
 TEST_F(OutboxTest, AcksBeyondWhatWasSentAndWrongKeysAreRefused) {
   ASSERT_NO_FATAL_FAILURE(Recharge(0, kRechargePaise, "only"));
 
   {
-    NotificationReader reader(NotificationOpener(), gateway_key(), 0, absl::Seconds(10));
+    NotificationReader reader(NotificationOpener(), gateway_key(), 0, kGenerousDeadline);
     std::vector<Notification> items = reader.WaitFor(1);
     ASSERT_EQ(items.size(), 1u);
     ASSERT_TRUE(reader.Ack(items[0].seq() + 1000));
@@ -506,10 +557,12 @@ TEST_F(OutboxTest, AcksBeyondWhatWasSentAndWrongKeysAreRefused) {
     EXPECT_TRUE(reader.Close().ok());
   }
   {
-    RelayReader reader(RelayOpener(), gateway_key(), 0, absl::Seconds(10));
-    EXPECT_THAT(reader.WaitQuiet(absl::Milliseconds(200)), IsEmpty());
-    ASSERT_TRUE(reader.Ack(1));  // no relay command exists yet
+    // No relay command exists yet: acknowledging seq 1 is refused (which
+    // shows there is none), and nothing came.
+    RelayReader reader(RelayOpener(), gateway_key(), 0, kGenerousDeadline);
+    ASSERT_TRUE(reader.Ack(1));
     EXPECT_EQ(reader.Finish().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(reader.Items(), IsEmpty());
   }
 
   struct Case {
@@ -531,10 +584,10 @@ TEST_F(OutboxTest, AcksBeyondWhatWasSentAndWrongKeysAreRefused) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     if (c.notifications != absl::StatusCode::kOk) {
-      NotificationReader reader(NotificationOpener(), c.key, 0, absl::Seconds(10));
+      NotificationReader reader(NotificationOpener(), c.key, 0, kGenerousDeadline);
       EXPECT_EQ(reader.Finish().code(), c.notifications);
     }
-    RelayReader relay(RelayOpener(), c.key, 0, absl::Seconds(10));
+    RelayReader relay(RelayOpener(), c.key, 0, kGenerousDeadline);
     EXPECT_EQ(relay.Finish().code(), c.relay);
   }
 
@@ -567,7 +620,7 @@ TEST_F(OutboxTest, AckAnsweredAfterTheStreamEndedIsHarmless) {
   for (int round = 0; round < 500; ++round) {
     SCOPED_TRACE(round);
     grpc::ClientContext context;
-    ConfigureContext(&context, gateway_key(), absl::Seconds(10));
+    ConfigureContext(&context, gateway_key(), kGenerousDeadline);
     std::unique_ptr<grpc::ClientReaderWriter<StreamAck, Notification>> stream =
         notifications_->StreamNotifications(&context);
     StreamAck resume;
@@ -656,22 +709,32 @@ TEST_F(OutboxTest, RelayCommandsFromHoldsResumeAcrossRestartsAndOutcomesUpdateTh
   }
 
   // Unacknowledged: after a clean restart the same command comes again.
+  // (Nothing else can come first: the next command made would be seq 2.)
   ASSERT_NO_FATAL_FAILURE(Restart(/*kill=*/false));
   {
     RelayReader reader(RelayOpener(), gateway_key());
-    std::vector<RelayCommand> commands = reader.WaitQuiet();
+    std::vector<RelayCommand> commands = reader.WaitFor(1);
     ASSERT_EQ(commands.size(), 1u);
     EXPECT_TRUE(MessageDifferencer::Equals(commands[0], disconnect))
         << commands[0].ShortDebugString();
     ASSERT_TRUE(reader.Ack(disconnect.seq()));
     EXPECT_TRUE(reader.Close().ok());
   }
-  ASSERT_TRUE(WaitForCursor<RelayCommand>(RelayOpener(), disconnect.seq(), disconnect.seq()));
+  // A marker: a hold on a third meter makes command 2, where a stream
+  // resumes once the acknowledgement of command 1 is durable.
+  const std::string& marker_meter = topology_.meter_ids[2];
+  set_hold(marker_meter, v1::HOLD_KEEP_DISCONNECTED, "hold-marker");
+  ASSERT_TRUE(WaitForCursor<RelayCommand>(RelayOpener(), disconnect.seq()));
 
-  // Acknowledged and durable: never again, not even after a crash.
+  // Acknowledged and durable: never again, not even after a crash. A new
+  // receiver starts at the marker.
   ASSERT_NO_FATAL_FAILURE(Restart(/*kill=*/true));
   RelayReader reader(RelayOpener(), gateway_key());
-  EXPECT_THAT(reader.WaitQuiet(), IsEmpty());
+  std::vector<RelayCommand> commands = reader.WaitFor(1);
+  ASSERT_EQ(commands.size(), 1u);
+  EXPECT_EQ(commands[0].seq(), 2u);
+  EXPECT_EQ(commands[0].meter_id(), marker_meter);
+  EXPECT_EQ(commands[0].action(), v1::DISCONNECT);
 
   // The gateway executed it.
   EXPECT_EQ(report(disconnect, RelayOutcome::CONFIRMED, v1::RELAY_DISCONNECTED),
@@ -684,19 +747,21 @@ TEST_F(OutboxTest, RelayCommandsFromHoldsResumeAcrossRestartsAndOutcomesUpdateTh
   {
     // The consumer is told.
     NotificationReader notifications(NotificationOpener(), gateway_key());
-    std::vector<Notification> items = notifications.WaitQuiet();
-    EXPECT_TRUE(std::any_of(items.begin(), items.end(), [&](const Notification& n) {
-      return n.kind() == Notification::DISCONNECTED && n.meter_id() == meter;
-    })) << "no DISCONNECTED notification";
+    auto told = [&](const std::vector<Notification>& items) {
+      return std::any_of(items.begin(), items.end(), [&](const Notification& n) {
+        return n.kind() == Notification::DISCONNECTED && n.meter_id() == meter;
+      });
+    };
+    EXPECT_TRUE(told(notifications.WaitUntil(told))) << "no DISCONNECTED notification";
     EXPECT_TRUE(notifications.Close().ok());
   }
 
   // Lifting the hold orders a reconnect, which reaches the open stream.
   set_hold(meter, v1::HOLD_NONE, "hold-2");
-  std::vector<RelayCommand> commands = reader.WaitFor(1);
-  ASSERT_EQ(commands.size(), 1u);
-  const RelayCommand reconnect = commands[0];
-  EXPECT_EQ(reconnect.seq(), 2u);
+  commands = reader.WaitFor(2);
+  ASSERT_EQ(commands.size(), 2u);
+  const RelayCommand reconnect = commands[1];
+  EXPECT_EQ(reconnect.seq(), 3u);
   EXPECT_EQ(reconnect.meter_id(), meter);
   EXPECT_EQ(reconnect.action(), v1::RECONNECT);
   EXPECT_NE(reconnect.command_id(), disconnect.command_id());
@@ -709,16 +774,16 @@ TEST_F(OutboxTest, RelayCommandsFromHoldsResumeAcrossRestartsAndOutcomesUpdateTh
   // supersedes the pending disconnect.
   set_hold(other, v1::HOLD_KEEP_DISCONNECTED, "hold-3");
   set_hold(other, v1::HOLD_NONE, "hold-4");
-  commands = reader.WaitFor(3);
-  ASSERT_EQ(commands.size(), 3u);
-  EXPECT_EQ(commands[1].seq(), 3u);
-  EXPECT_EQ(commands[1].meter_id(), other);
-  EXPECT_EQ(commands[1].action(), v1::DISCONNECT);
+  commands = reader.WaitFor(4);
+  ASSERT_EQ(commands.size(), 4u);
   EXPECT_EQ(commands[2].seq(), 4u);
   EXPECT_EQ(commands[2].meter_id(), other);
-  EXPECT_EQ(commands[2].action(), v1::RECONNECT);
-  EXPECT_EQ(commands[2].supersedes_command_id(), commands[1].command_id());
-  EXPECT_EQ(meter_state(other).pending_command_id(), commands[2].command_id());
+  EXPECT_EQ(commands[2].action(), v1::DISCONNECT);
+  EXPECT_EQ(commands[3].seq(), 5u);
+  EXPECT_EQ(commands[3].meter_id(), other);
+  EXPECT_EQ(commands[3].action(), v1::RECONNECT);
+  EXPECT_EQ(commands[3].supersedes_command_id(), commands[2].command_id());
+  EXPECT_EQ(meter_state(other).pending_command_id(), commands[3].command_id());
 
   // Outcomes for unknown meters or without a result are refused.
   RelayOutcome bad;
@@ -735,7 +800,7 @@ TEST_F(OutboxTest, RelayCommandsFromHoldsResumeAcrossRestartsAndOutcomesUpdateTh
       gateway_->ReportRelayOutcome(MakeContext(gateway_key()).get(), bad, &response).error_code(),
       grpc::StatusCode::INVALID_ARGUMENT);
 
-  ASSERT_TRUE(reader.Ack(4));
+  ASSERT_TRUE(reader.Ack(5));
   EXPECT_TRUE(reader.Close().ok());
 }
 

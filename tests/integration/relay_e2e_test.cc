@@ -2,9 +2,13 @@
 // (on a settable clock), meter-gatewayd and meter-sim. Credit runs out on a
 // simulated meter drawing load, notices are served over three days, the cut
 // waits for the morning, the relay opens and the energy stops; a recharge
-// closes it within a second. A mode-1 meter is armed and closed by its
-// button, an offline meter is retried until it answers, and a bypassed or
-// forced meter raises a tamper alert.
+// closes it again (how fast is relay_bench's figure, not this test's). A
+// mode-1 meter is armed and closed by its button, an offline meter is retried
+// until it answers, and a bypassed or forced meter raises a tamper alert.
+//
+// Every wait is for a condition with a generous deadline: the processes share
+// a busy machine. SetClock answers after walletd's scheduler has run at the
+// new time, so the policy's decision at that time can be read back at once.
 #include <memory>
 #include <string>
 
@@ -15,6 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/meter_fleet.h"
+#include "tests/testing/wait.h"
 
 namespace wallet::testing {
 namespace {
@@ -41,19 +46,22 @@ class RelayEndToEndTest : public ::testing::Test {
     options.gatewayd = METER_GATEWAYD_PATH;
     options.meters = 8;
     options.sim_args = {"--load_w=0"};
+    // Every simulated meter here answers, or (offline) hangs up, at once: the
+    // DLMS timeouts only bound a failure, so a busy machine does not turn a
+    // slow answer into a retry.
     options.gateway_args = {"--read_interval=1s", "--armed_poll_interval=300ms",
                             "--retry_initial=200ms", "--retry_max=1s", "--max_attempts=40",
-                            "--connect_timeout=500ms", "--response_timeout=1s"};
+                            "--connect_timeout=10s", "--response_timeout=10s"};
     absl::StatusOr<std::unique_ptr<MeterFleet>> fleet = MeterFleet::Start(options);
     ASSERT_TRUE(fleet.ok()) << fleet.status();
     fleet_ = *std::move(fleet);
     // The stream counts as open before any command arrives (healthz).
-    ASSERT_TRUE(MeterFleet::WaitFor(
+    ASSERT_TRUE(WaitUntil(
         [&] {
           absl::StatusOr<double> up = fleet_->GatewayMetric("gateway_stream_connected");
           return up.ok() && *up == 1;
         },
-        absl::Seconds(10)));
+        "the gateway's relay command stream"));
     monday_ = NextMondayMorning();
     ASSERT_TRUE(fleet_->SetClock(monday_).ok());
   }
@@ -63,7 +71,9 @@ class RelayEndToEndTest : public ::testing::Test {
       fleet_->KeepLogs();
       ADD_FAILURE() << "logs in " << fleet_->dir() << " and " << fleet_->walletd().temp_dir();
     }
-    if (fleet_ != nullptr) EXPECT_TRUE(fleet_->StopGateway().ok());
+    if (fleet_ != nullptr) {
+      EXPECT_TRUE(fleet_->StopGateway().ok());
+    }
   }
 
   int SimState(const std::string& meter) {
@@ -81,6 +91,12 @@ class RelayEndToEndTest : public ::testing::Test {
   int NoticesSent(const std::string& meter) {
     absl::StatusOr<v1::MeterPolicyState> s = fleet_->WalletState(meter);
     return s.ok() ? s->notices_sent() : -1;
+  }
+  // CutOrdered: whether walletd's policy has ordered the meter's relay open.
+  bool CutOrdered(const std::string& meter) {
+    absl::StatusOr<v1::MeterState> s = fleet_->WalletState(meter);
+    EXPECT_TRUE(s.ok()) << s.status();
+    return s.ok() && s->last_action() == v1::DISCONNECT;
   }
   bool Logged(const std::string& kind, const std::string& meter) {
     const std::string log = fleet_->NotificationLog();
@@ -102,8 +118,8 @@ class RelayEndToEndTest : public ::testing::Test {
   void CutByHold(const std::string& meter) {
     ASSERT_TRUE(fleet_->Recharge(meter, 10'000).ok());
     ASSERT_TRUE(fleet_->SetHold(meter, v1::HOLD_KEEP_DISCONNECTED).ok());
-    ASSERT_TRUE(MeterFleet::WaitFor([&] { return WalletRelay(meter) == v1::RELAY_DISCONNECTED; },
-                                    absl::Seconds(10)));
+    ASSERT_TRUE(WaitUntil([&] { return WalletRelay(meter) == v1::RELAY_DISCONNECTED; },
+                          "the hold's cut confirmed"));
     EXPECT_EQ(SimState(meter), 0);
   }
 
@@ -111,46 +127,57 @@ class RelayEndToEndTest : public ::testing::Test {
   absl::Time monday_;
 };
 
-TEST_F(RelayEndToEndTest, CreditRunsOutNoticeCutThenRechargeRestoresWithinASecond) {
+TEST_F(RelayEndToEndTest, CreditRunsOutNoticeCutThenRechargeRestores) {
   const std::string m = fleet_->meter_id(0);
+  // A meter with credit to spare: it shows below that energy flows while m's
+  // relay is open. (Without credit it would be cut with m on Friday.)
+  const std::string control = fleet_->meter_id(5);
+  ASSERT_TRUE(fleet_->Recharge(control, 100'000).ok());  // Rs 1,000
   // 36 kW at Rs 100/kWh: Rs 1 a second.
   Configure(m, [](auto& r) { r.set_load_w(36'000); });
   ASSERT_TRUE(fleet_->Recharge(m, 1'000).ok());  // Rs 10
-  ASSERT_TRUE(MeterFleet::WaitFor([&] { return NoticesSent(m) == 1; }, absl::Seconds(40)))
-      << "credit never ran out";
+  ASSERT_TRUE(WaitUntil([&] { return NoticesSent(m) == 1; }, "credit to run out (notice 1)",
+                        absl::Seconds(90)));
   EXPECT_TRUE(Logged("LOW_BALANCE", m));
   EXPECT_TRUE(Logged("NOTICE", m));
 
+  // SetClock answers after the scheduler's pass at the new time: each day's
+  // notice is there at once.
   ASSERT_TRUE(fleet_->SetClock(monday_ + absl::Hours(24) + absl::Minutes(5)).ok());
-  ASSERT_TRUE(MeterFleet::WaitFor([&] { return NoticesSent(m) == 2; }, absl::Seconds(5)));
+  EXPECT_EQ(NoticesSent(m), 2) << "SetClock answered before the scheduler ran at the new time";
   ASSERT_TRUE(fleet_->SetClock(monday_ + absl::Hours(48) + absl::Minutes(5)).ok());
-  ASSERT_TRUE(MeterFleet::WaitFor([&] { return NoticesSent(m) == 3; }, absl::Seconds(5)));
+  EXPECT_EQ(NoticesSent(m), 3);
+  EXPECT_FALSE(CutOrdered(m)) << "cut ordered before the notice period ended";
   EXPECT_EQ(SimState(m), 1) << "cut before the notice period ended";
 
-  // Thursday 19:00: notice served, but evening: no cut.
+  // Thursday 19:00: notice served, but evening: the scheduler's pass at
+  // 19:00 leaves the relay alone.
   ASSERT_TRUE(fleet_->SetClock(monday_ + absl::Hours(72 + 9)).ok());
-  absl::SleepFor(absl::Milliseconds(2500));
+  EXPECT_FALSE(CutOrdered(m)) << "cut ordered in the evening";
   EXPECT_EQ(SimState(m), 1) << "cut in the evening";
   // Friday 08:00: the first allowed moment.
   ASSERT_TRUE(fleet_->SetClock(monday_ + absl::Hours(96 - 2)).ok());
-  ASSERT_TRUE(MeterFleet::WaitFor([&] { return SimState(m) == 0; }, absl::Seconds(10)));
-  ASSERT_TRUE(MeterFleet::WaitFor([&] { return WalletRelay(m) == v1::RELAY_DISCONNECTED; },
-                                  absl::Seconds(5)));
-  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_TRUE(CutOrdered(m)) << "no cut ordered on Friday morning";
+  ASSERT_TRUE(WaitUntil([&] { return SimState(m) == 0; }, "the relay to open"));
+  ASSERT_TRUE(WaitUntil([&] { return WalletRelay(m) == v1::RELAY_DISCONNECTED; },
+                        "walletd to record the cut"));
+  // The energy stops: while the control meter, with the same load and a
+  // closed relay, draws 20 Wh more, the cut meter's register does not move.
+  Configure(control, [](auto& r) { r.set_load_w(36'000); });
   const int64_t stopped_at = SimRegister(m);
-  absl::SleepFor(absl::Milliseconds(1500));
+  const int64_t control_from = SimRegister(control);
+  ASSERT_TRUE(WaitUntil([&] { return SimRegister(control) >= control_from + 20; },
+                        "20 Wh through the control meter"));
   EXPECT_EQ(SimRegister(m), stopped_at) << "energy flows through an open relay";
-  ASSERT_TRUE(MeterFleet::WaitFor([&] { return Logged("DISCONNECTED", m); }, absl::Seconds(3)));
+  ASSERT_TRUE(WaitUntil([&] { return Logged("DISCONNECTED", m); }, "the DISCONNECTED SMS"));
 
-  const absl::Time paid = absl::Now();
   ASSERT_TRUE(fleet_->Recharge(m, 50'000).ok());  // Rs 500: arrears of use and the fee
-  ASSERT_TRUE(MeterFleet::WaitFor([&] { return SimState(m) == 1; }, absl::Seconds(5)));
-  EXPECT_LT(absl::Now() - paid, absl::Seconds(1)) << "restore took too long";
-  ASSERT_TRUE(MeterFleet::WaitFor([&] { return WalletRelay(m) == v1::RELAY_CONNECTED; },
-                                  absl::Seconds(5)));
-  EXPECT_TRUE(MeterFleet::WaitFor([&] { return Logged("RECONNECTED", m); }, absl::Seconds(3)));
-  EXPECT_TRUE(MeterFleet::WaitFor([&] { return SimRegister(m) > stopped_at; }, absl::Seconds(3)))
-      << "energy does not flow again after the restore";
+  ASSERT_TRUE(WaitUntil([&] { return SimState(m) == 1; }, "the relay to close after the recharge"));
+  ASSERT_TRUE(WaitUntil([&] { return WalletRelay(m) == v1::RELAY_CONNECTED; },
+                        "walletd to record the restore"));
+  EXPECT_TRUE(WaitUntil([&] { return Logged("RECONNECTED", m); }, "the RECONNECTED SMS"));
+  EXPECT_TRUE(WaitUntil([&] { return SimRegister(m) > stopped_at; },
+                        "energy to flow again after the restore"));
 }
 
 TEST_F(RelayEndToEndTest, ModeOneMeterIsArmedThenClosedByItsButton) {
@@ -158,8 +185,7 @@ TEST_F(RelayEndToEndTest, ModeOneMeterIsArmedThenClosedByItsButton) {
   Configure(m, [](auto& r) { r.set_control_mode(1); });
   CutByHold(m);
   ASSERT_TRUE(fleet_->SetHold(m, v1::HOLD_NONE).ok());
-  ASSERT_TRUE(MeterFleet::WaitFor([&] { return WalletRelay(m) == v1::RELAY_ARMED; },
-                                  absl::Seconds(10)));
+  ASSERT_TRUE(WaitUntil([&] { return WalletRelay(m) == v1::RELAY_ARMED; }, "the relay armed"));
   EXPECT_EQ(SimState(m), 2);
   absl::StatusOr<double> armed = fleet_->GatewayMetric("gateway_relay_armed_total");
   ASSERT_TRUE(armed.ok()) << armed.status();
@@ -171,8 +197,8 @@ TEST_F(RelayEndToEndTest, ModeOneMeterIsArmedThenClosedByItsButton) {
   grpc::ClientContext context;
   ASSERT_TRUE(fleet_->sim_control().PressButton(&context, press, &after).ok());
   EXPECT_EQ(after.control_state(), 1);
-  EXPECT_TRUE(MeterFleet::WaitFor([&] { return WalletRelay(m) == v1::RELAY_CONNECTED; },
-                                  absl::Seconds(5)));
+  EXPECT_TRUE(WaitUntil([&] { return WalletRelay(m) == v1::RELAY_CONNECTED; },
+                        "walletd to see the button's reconnection"));
 }
 
 TEST_F(RelayEndToEndTest, OfflineMeterIsRetriedUntilItAnswers) {
@@ -180,17 +206,17 @@ TEST_F(RelayEndToEndTest, OfflineMeterIsRetriedUntilItAnswers) {
   ASSERT_TRUE(fleet_->Recharge(m, 10'000).ok());
   Configure(m, [](auto& r) { r.set_fault(sim::FAULT_OFFLINE); });
   ASSERT_TRUE(fleet_->SetHold(m, v1::HOLD_KEEP_DISCONNECTED).ok());
-  ASSERT_TRUE(MeterFleet::WaitFor(
+  ASSERT_TRUE(WaitUntil(
       [&] {
         absl::StatusOr<double> retries = fleet_->GatewayMetric("gateway_relay_retries_total");
         return retries.ok() && *retries >= 2;
       },
-      absl::Seconds(10)));
+      "two retries of the offline meter"));
   EXPECT_EQ(SimState(m), 1);
   Configure(m, [](auto& r) { r.set_fault(sim::FAULT_NONE); });
-  ASSERT_TRUE(MeterFleet::WaitFor([&] { return SimState(m) == 0; }, absl::Seconds(10)));
-  EXPECT_TRUE(MeterFleet::WaitFor([&] { return WalletRelay(m) == v1::RELAY_DISCONNECTED; },
-                                  absl::Seconds(5)));
+  ASSERT_TRUE(WaitUntil([&] { return SimState(m) == 0; }, "the relay to open once online"));
+  EXPECT_TRUE(WaitUntil([&] { return WalletRelay(m) == v1::RELAY_DISCONNECTED; },
+                        "walletd to record the cut"));
 }
 
 TEST_F(RelayEndToEndTest, BypassAndForcedReconnectionRaiseTamperAlerts) {
@@ -200,15 +226,15 @@ TEST_F(RelayEndToEndTest, BypassAndForcedReconnectionRaiseTamperAlerts) {
     r.set_fault(sim::FAULT_BYPASS);
     r.set_load_w(2'000);
   });
-  EXPECT_TRUE(MeterFleet::WaitFor([&] { return Logged("TAMPER_ALERT", bypassed); },
-                                  absl::Seconds(10)));
+  EXPECT_TRUE(WaitUntil([&] { return Logged("TAMPER_ALERT", bypassed); },
+                        "the bypassed meter's tamper alert"));
   EXPECT_EQ(SimState(bypassed), 0);
 
   const std::string forced = fleet_->meter_id(4);
   CutByHold(forced);
   Configure(forced, [](auto& r) { r.set_control_state(1); });  // closed by hand
-  EXPECT_TRUE(MeterFleet::WaitFor([&] { return Logged("TAMPER_ALERT", forced); },
-                                  absl::Seconds(10)));
+  EXPECT_TRUE(WaitUntil([&] { return Logged("TAMPER_ALERT", forced); },
+                        "the forced meter's tamper alert"));
   EXPECT_EQ(WalletRelay(forced), v1::RELAY_CONNECTED);
 }
 

@@ -13,4 +13,4 @@ target_link_libraries(relay_e2e_test PRIVATE wallet_testing GTest::gmock GTest::
 add_dependencies(relay_e2e_test walletd meter-gatewayd meter-sim)
 target_compile_definitions(relay_e2e_test PRIVATE WALLETD_PATH="$<TARGET_FILE:walletd>"
   METER_SIM_PATH="$<TARGET_FILE:meter-sim>" METER_GATEWAYD_PATH="$<TARGET_FILE:meter-gatewayd>")
-gtest_discover_tests(relay_e2e_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 180)
+gtest_discover_tests(relay_e2e_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)

@@ -34,6 +34,7 @@
 #include "meter-gateway/sim/relay.h"
 #include "meter-gateway/sim/simulator.h"
 #include "metersim/v1/sim.grpc.pb.h"
+#include "tests/testing/wait.h"
 
 namespace meter_sim {
 namespace {
@@ -41,6 +42,8 @@ namespace {
 using ::google::protobuf::util::TimeUtil;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::wallet::testing::kGenerousDeadline;
+using ::wallet::testing::WaitUntil;
 
 // --- The pure state machine: every mode x trigger x state. ---
 
@@ -432,6 +435,24 @@ const MethodDescriptor kDisconnect{dlms::kDisconnectControlClass, dlms::kDisconn
 const MethodDescriptor kReconnect{dlms::kDisconnectControlClass, dlms::kDisconnectControlObis,
                                   dlms::kRemoteReconnect};
 
+// Patient: client options for meters that answer (or refuse). The deadlines
+// only bound a failure; the machine running the tests may be busy.
+dlms::ClientOptions Patient() {
+  dlms::ClientOptions options;
+  options.connect_timeout = kGenerousDeadline;
+  options.response_timeout = kGenerousDeadline;
+  return options;
+}
+
+// Impatient: for a meter that never answers, so that the timeout the test
+// expects comes soon. Load can only make it come later, never make a silent
+// meter answer.
+dlms::ClientOptions Impatient() {
+  dlms::ClientOptions options = Patient();
+  options.response_timeout = absl::Milliseconds(400);
+  return options;
+}
+
 // A raw TCP connection for what the client never sends: broken frames,
 // requests without association.
 class RawConnection {
@@ -451,8 +472,9 @@ class RawConnection {
               static_cast<ssize_t>(bytes.size()));
   }
   // Next returns the next frame; nullopt when the server closed the
-  // connection or nothing came within `timeout`.
-  std::optional<dlms::WrapperFrame> Next(absl::Duration timeout = absl::Seconds(3)) {
+  // connection or nothing came within `timeout` (only a bound on a failure:
+  // a closing or answering server returns at once).
+  std::optional<dlms::WrapperFrame> Next(absl::Duration timeout = kGenerousDeadline) {
     const absl::Time give_up = absl::Now() + timeout;
     while (true) {
       absl::StatusOr<std::optional<dlms::WrapperFrame>> frame = reader_.Next();
@@ -512,16 +534,9 @@ class SimServerTest : public ::testing::Test {
     return endpoint;
   }
 
-  static dlms::ClientOptions Quick() {
-    dlms::ClientOptions options;
-    options.connect_timeout = absl::Seconds(2);
-    options.response_timeout = absl::Milliseconds(400);
-    return options;
-  }
-
   std::unique_ptr<dlms::Client> Connect(int meter) {
     absl::StatusOr<std::unique_ptr<dlms::Client>> client =
-        dlms::Client::Connect(Endpoint(meter), dlms::ClientOptions{});
+        dlms::Client::Connect(Endpoint(meter), Patient());
     EXPECT_TRUE(client.ok()) << client.status();
     return client.ok() ? *std::move(client) : nullptr;
   }
@@ -592,20 +607,20 @@ TEST_F(SimServerTest, AssociatesWithTheRightPasswordOnly) {
   EXPECT_TRUE(client->Release().ok());
 
   absl::StatusOr<std::unique_ptr<dlms::Client>> wrong =
-      dlms::Client::Connect(Endpoint(0, "wrong"), Quick());
+      dlms::Client::Connect(Endpoint(0, "wrong"), Patient());
   EXPECT_EQ(wrong.status().code(), absl::StatusCode::kPermissionDenied) << wrong.status();
 
   absl::StatusOr<std::unique_ptr<dlms::Client>> no_password =
-      dlms::Client::Connect(Endpoint(0, ""), Quick());
+      dlms::Client::Connect(Endpoint(0, ""), Patient());
   EXPECT_EQ(no_password.status().code(), absl::StatusCode::kPermissionDenied);
 
   absl::StatusOr<std::unique_ptr<dlms::Client>> other_sap =
-      dlms::Client::Connect(Endpoint(0, "12345678", 0x30), Quick());
+      dlms::Client::Connect(Endpoint(0, "12345678", 0x30), Patient());
   EXPECT_EQ(other_sap.status().code(), absl::StatusCode::kPermissionDenied);
 
   // The public client reads but may not operate the relay.
   absl::StatusOr<std::unique_ptr<dlms::Client>> public_client =
-      dlms::Client::Connect(Endpoint(0, "", dlms::kPublicClientSap), Quick());
+      dlms::Client::Connect(Endpoint(0, "", dlms::kPublicClientSap), Patient());
   ASSERT_TRUE(public_client.ok()) << public_client.status();
   EXPECT_TRUE((*public_client)->Get(kRegisterValue).ok());
   EXPECT_EQ((*public_client)->Action(kDisconnect, Data::Integer(0)).status().code(),
@@ -731,7 +746,7 @@ TEST_F(SimServerTest, RefuseFaultAndModeZeroDenyRelayOperations) {
 TEST_F(SimServerTest, OfflineMeterIsUnavailable) {
   Configure([](v1::ConfigureMeterRequest& r) { r.set_fault(v1::FAULT_OFFLINE); });
   absl::StatusOr<std::unique_ptr<dlms::Client>> client =
-      dlms::Client::Connect(Endpoint(0), Quick());
+      dlms::Client::Connect(Endpoint(0), Patient());
   EXPECT_EQ(client.status().code(), absl::StatusCode::kUnavailable) << client.status();
   // Back online, it answers again.
   Configure([](v1::ConfigureMeterRequest& r) { r.set_fault(v1::FAULT_NONE); });
@@ -742,7 +757,7 @@ TEST_F(SimServerTest, DroppingMeterTimesOut) {
   Configure([](v1::ConfigureMeterRequest& r) { r.set_fault(v1::FAULT_DROP); });
   const absl::Time start = absl::Now();
   absl::StatusOr<std::unique_ptr<dlms::Client>> client =
-      dlms::Client::Connect(Endpoint(0), Quick());
+      dlms::Client::Connect(Endpoint(0), Impatient());
   EXPECT_EQ(client.status().code(), absl::StatusCode::kDeadlineExceeded) << client.status();
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(350));
 }
@@ -752,28 +767,22 @@ TEST_F(SimServerTest, DelayedMeterAnswersLateButAnswers) {
     r.set_fault(v1::FAULT_DELAY);
     r.set_delay_ms(300);
   });
-  dlms::ClientOptions options;
-  options.response_timeout = absl::Seconds(3);
+  // Each answer waits at least the delay (a lower bound: a busy machine only
+  // adds to it).
   const absl::Time start = absl::Now();
   absl::StatusOr<std::unique_ptr<dlms::Client>> client =
-      dlms::Client::Connect(Endpoint(0), options);
+      dlms::Client::Connect(Endpoint(0), Patient());
   ASSERT_TRUE(client.ok()) << client.status();
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(300));
   const absl::Time get_start = absl::Now();
   EXPECT_TRUE((*client)->Get(kRegisterValue).ok());
   EXPECT_GE(absl::Now() - get_start, absl::Milliseconds(300));
-  // Too short a timeout for the delay: DeadlineExceeded. (Wide margins both
-  // ways: the machine running the tests may be busy.)
-  dlms::ClientOptions impatient_options;
-  impatient_options.response_timeout = absl::Milliseconds(1200);
+  // A timeout shorter than the delay: DeadlineExceeded. The delay is the
+  // longest there is, so no amount of load lets the answer come in time.
+  Configure([](v1::ConfigureMeterRequest& r) { r.set_delay_ms(kMaxDelayMs); });
   absl::StatusOr<std::unique_ptr<dlms::Client>> impatient =
-      dlms::Client::Connect(Endpoint(0), impatient_options);
-  EXPECT_TRUE(impatient.ok()) << "1200 ms is enough for one 300 ms answer";
-  Configure([](v1::ConfigureMeterRequest& r) { r.set_delay_ms(4000); });
-  if (impatient.ok()) {
-    EXPECT_EQ((*impatient)->Get(kRegisterValue).status().code(),
-              absl::StatusCode::kDeadlineExceeded);
-  }
+      dlms::Client::Connect(Endpoint(0), Impatient());
+  EXPECT_EQ(impatient.status().code(), absl::StatusCode::kDeadlineExceeded) << impatient.status();
 }
 
 TEST_F(SimServerTest, MalformedInputDropsOnlyThatSession) {
@@ -881,7 +890,7 @@ TEST_F(SimServerTest, EachAddressReachesItsMeter) {
   for (const std::string& host : {MeterAddress(kMeters), std::string("127.0.0.1")}) {
     dlms::MeterEndpoint endpoint = Endpoint(0);
     endpoint.host = host;
-    EXPECT_EQ(dlms::Client::Connect(endpoint, Quick()).status().code(),
+    EXPECT_EQ(dlms::Client::Connect(endpoint, Patient()).status().code(),
               absl::StatusCode::kUnavailable)
         << host;
   }
@@ -932,25 +941,23 @@ TEST_F(SimServerTest, SlowWatcherIsClosedWithoutSlowingTheMeters) {
                                                     : RelayTrigger::kLocalReconnect);
   }
   FLAGS_minloglevel = old_level;
-  for (int i = 0; i < 500 && sim_->hub().watchers() > 0; ++i) absl::SleepFor(absl::Milliseconds(10));
-  EXPECT_EQ(sim_->hub().watchers(), 0) << "after " << changes << " changes";
+  EXPECT_TRUE(WaitUntil([&] { return sim_->hub().watchers() == 0; }, "the watcher to be closed"))
+      << "after " << changes << " changes";
   v1::RelayEvent event;
   while (watch->Read(&event)) {
   }
   EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
-TEST(SimulatorStart, TenThousandMetersStartFast) {
+// How fast is relay_bench's business (its meter-sim start figure).
+TEST(SimulatorStart, TenThousandMetersStartAndAreListed) {
   SystemMonotonicClock clock;
   SimulatorOptions options;
   options.fleet.meters = 10000;
   options.dlms.port = 0;
-  const absl::Time start = absl::Now();
   absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Start(options, &clock);
   ASSERT_TRUE(sim.ok()) << sim.status();
   const std::string directory = (*sim)->DirectoryCsv();
-  const absl::Duration took = absl::Now() - start;
-  EXPECT_LT(took, absl::Seconds(2));
   const std::vector<absl::string_view> lines = absl::StrSplit(directory, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 10001u);
   EXPECT_EQ(lines[0], "# meter_id,host,port,server_wport,client_wport,password");
@@ -960,13 +967,11 @@ TEST(SimulatorStart, TenThousandMetersStartFast) {
   // The last meter answers.
   dlms::MeterEndpoint endpoint{"127.16.40.250", static_cast<uint16_t>((*sim)->dlms_port()), 1,
                                0x20, "12345678"};
-  absl::StatusOr<std::unique_ptr<dlms::Client>> client =
-      dlms::Client::Connect(endpoint, dlms::ClientOptions{});
+  absl::StatusOr<std::unique_ptr<dlms::Client>> client = dlms::Client::Connect(endpoint, Patient());
   ASSERT_TRUE(client.ok()) << client.status();
-  LOG(INFO) << "10,000 meters started in " << took;
 }
 
-TEST(SimulatorStart, ManySessionsPerSecond) {
+TEST(SimulatorStart, ManySessionsInParallel) {
   SystemMonotonicClock clock;
   SimulatorOptions options;
   options.fleet.meters = 10000;
@@ -977,7 +982,6 @@ TEST(SimulatorStart, ManySessionsPerSecond) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 500;
   std::atomic<int> failures{0};
-  const absl::Time start = absl::Now();
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -987,7 +991,7 @@ TEST(SimulatorStart, ManySessionsPerSecond) {
                                      static_cast<uint16_t>((*sim)->dlms_port()), 1, 0x20,
                                      "12345678"};
         absl::StatusOr<std::unique_ptr<dlms::Client>> client =
-            dlms::Client::Connect(endpoint, dlms::ClientOptions{});
+            dlms::Client::Connect(endpoint, Patient());
         if (!client.ok() || !(*client)->Get(kRegisterValue).ok() || !(*client)->Release().ok()) {
           failures.fetch_add(1);
         }
@@ -995,11 +999,8 @@ TEST(SimulatorStart, ManySessionsPerSecond) {
     });
   }
   for (std::thread& thread : threads) thread.join();
-  const absl::Duration took = absl::Now() - start;
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ((*sim)->fleet().Summary().sessions(), uint64_t{kThreads * kPerThread});
-  LOG(INFO) << kThreads * kPerThread << " sessions in " << took << ": "
-            << kThreads * kPerThread / absl::ToDoubleSeconds(took) << " sessions/s";
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/create_channel.h"
+#include "tests/testing/wait.h"
 
 namespace wallet::testing {
 namespace {
@@ -52,8 +53,10 @@ absl::Status MeterFleet::Setup() {
   sim.args.insert(sim.args.end(), options_.sim_args.begin(), options_.sim_args.end());
   sim.log_path = dir() + "/meter-sim.log";
   sim.ready_path = dir() + "/meter-sim.ready";
+  const absl::Time sim_launched = absl::Now();
   absl::StatusOr<std::unique_ptr<ChildProcess>> sim_started = ChildProcess::Start(sim);
   if (!sim_started.ok()) return sim_started.status();
+  sim_start_time_ = absl::Now() - sim_launched;
   sim_ = *std::move(sim_started);
   absl::StatusOr<int> control_port = sim_->ReadyInt("control_port");
   if (!control_port.ok()) return control_port.status();
@@ -192,12 +195,7 @@ absl::StatusOr<double> MeterFleet::GatewayMetric(const std::string& name) {
 }
 
 bool MeterFleet::WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!done()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return true;
+  return PollUntil(done, timeout);
 }
 
 }  // namespace wallet::testing

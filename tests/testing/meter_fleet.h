@@ -94,6 +94,9 @@ class MeterFleet final {
   ChildProcess& sim() { return *sim_; }
   ChildProcess* gateway() { return gateway_.get(); }
   const std::string& dir() const { return dir_.path(); }
+  // How long meter-sim took from launch to ready (every meter created, its
+  // listeners up): a figure for relay_bench.
+  absl::Duration sim_start_time() const { return sim_start_time_; }
   // KeepLogs leaves the fleet's directory (meter-sim's and meter-gatewayd's
   // logs) and walletd's in place for a look after a failure.
   void KeepLogs() {
@@ -120,7 +123,8 @@ class MeterFleet final {
   // GatewayMetric reads one counter or gauge from meter-gatewayd's /metrics.
   absl::StatusOr<double> GatewayMetric(const std::string& name);
 
-  // WaitFor polls `done` every 20 ms until it is true or `timeout` passes.
+  // WaitFor polls `done` every 20 ms until it is true or `timeout` passes
+  // (PollUntil, tests/testing/wait.h; tests use WaitUntil there).
   static bool WaitFor(const std::function<bool()>& done, absl::Duration timeout);
 
  private:
@@ -137,6 +141,7 @@ class MeterFleet final {
   std::unique_ptr<v1::RetailerService::Stub> retailer_;
   std::unique_ptr<metersim::v1::MeterSimService::Stub> sim_control_;
   std::vector<std::string> meter_ids_;
+  absl::Duration sim_start_time_;
   std::string retailer_key_;
   std::string gateway_key_;
   std::string gateway_key_path_;
