@@ -346,7 +346,7 @@ class OutboxTest : public ::testing::Test {
     v1::Reading& reading = *request.add_readings();
     reading.set_meter_id(topology_.meter_ids[meter]);
     reading.set_register_wh(register_wh_[meter]);
-    reading.set_meter_time_us(reading_us_[meter]);
+    *reading.mutable_meter_time() = TimeUtil::MicrosecondsToTimestamp(reading_us_[meter]);
     const IngestReadingsResponse response = Ingest(request);
     ASSERT_EQ(response.results_size(), 1);
     EXPECT_EQ(response.results(0).outcome(), ReadingResult::QUARANTINED)

@@ -94,7 +94,7 @@ class RelayEndToEndTest : public ::testing::Test {
   }
   // CutOrdered: whether walletd's policy has ordered the meter's relay open.
   bool CutOrdered(const std::string& meter) {
-    absl::StatusOr<v1::MeterState> s = fleet_->WalletState(meter);
+    absl::StatusOr<v1::MeterPolicyState> s = fleet_->WalletState(meter);
     EXPECT_TRUE(s.ok()) << s.status();
     return s.ok() && s->last_action() == v1::DISCONNECT;
   }
