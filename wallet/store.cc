@@ -156,6 +156,7 @@ struct Store::Instance {
   bool read_only = false;
 
   ~Instance() {
+    if (db == nullptr) return;  // the open failed
     for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle);
     // After a failed write Close reports the error it saw; nothing is left
     // to do about it (the write-ahead log is replayed on the next open).

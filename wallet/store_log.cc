@@ -47,7 +47,9 @@ void StoreLog::Write(rocksdb::InfoLogLevel level, const char* format, va_list ap
   va_end(copy);
   if (n < 0) return;
   const absl::string_view text(message, std::min<size_t>(n, sizeof(message) - 1));
-  if (level >= rocksdb::InfoLogLevel::WARN_LEVEL) {
+  // RocksDB's warnings repeat what walletd logs about the same event (a
+  // failed write, a failed reopen); its errors are rare and worth a look.
+  if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL) {
     LOG(WARNING) << "rocksdb: " << text;
   }
   if (fd_ < 0) return;

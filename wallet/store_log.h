@@ -4,8 +4,8 @@
 // failed write, and Debian's librocksdb keeps its assertions: on a full disk
 // any RocksDB log line would abort walletd. StoreLog writes each line with one
 // unbuffered write(2) and drops the lines it cannot write, so a full disk
-// costs log lines, never the process. Warnings and errors also go to walletd's
-// own log (glog), where an operator looks first.
+// costs log lines, never the process. Errors also go to walletd's own log
+// (glog), where an operator looks first.
 //
 // Example:
 //   rocksdb::DBOptions options;
@@ -27,8 +27,8 @@ class StoreLog final : public rocksdb::Logger {
  public:
   // Open starts a new <dir>/LOG, renaming the previous one to
   // LOG.old.<microseconds> as RocksDB does (RocksDB deletes the oldest beyond
-  // keep_log_file_num). Never fails: without a file, lines still reach glog
-  // from WARN up.
+  // keep_log_file_num). Never fails: without a file, errors still reach
+  // glog.
   static std::shared_ptr<StoreLog> Open(const std::string& dir);
   ~StoreLog() override;
 
