@@ -43,16 +43,23 @@ void StoreLog::Write(rocksdb::InfoLogLevel level, const char* format, va_list ap
   char message[1024];
   va_list copy;
   va_copy(copy, ap);
-  const int n = vsnprintf(message, sizeof(message), format, copy);
+  const int length = vsnprintf(message, sizeof(message), format, copy);
   va_end(copy);
-  if (n < 0) return;
-  const absl::string_view text(message, std::min<size_t>(n, sizeof(message) - 1));
+  if (length < 0) return;
+  const absl::string_view text(message, std::min<size_t>(length, sizeof(message) - 1));
   // RocksDB's warnings repeat what walletd logs about the same event (a
   // failed write, a failed reopen); its errors are rare and worth a look.
   if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL) {
     LOG(WARNING) << "rocksdb: " << text;
   }
   if (fd_ < 0) return;
+  // Every open writes a few hundred lines of options; a store that fails to
+  // reopen for days must not fill the disk with them.
+  if (level < rocksdb::InfoLogLevel::WARN_LEVEL &&
+      written_.load(std::memory_order_relaxed) > kMaxInfoBytes) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   static constexpr const char* kLevels[] = {"", "", "[WARN] ", "[ERROR] ", "[FATAL] ", ""};
   const std::string line =
       absl::StrCat(absl::FormatTime("%Y/%m/%d-%H:%M:%E6S ", absl::Now(), absl::LocalTimeZone()),
@@ -60,7 +67,9 @@ void StoreLog::Write(rocksdb::InfoLogLevel level, const char* format, va_list ap
   // One write per line: a failed or short write loses at most this line, and
   // nothing is retried on a file that failed (which is what aborts RocksDB's
   // own logger).
-  if (write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+  const ssize_t written = write(fd_, line.data(), line.size());
+  if (written > 0) written_.fetch_add(static_cast<uint64_t>(written), std::memory_order_relaxed);
+  if (written != static_cast<ssize_t>(line.size())) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
   }
 }

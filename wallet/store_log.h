@@ -43,7 +43,11 @@ class StoreLog final : public rocksdb::Logger {
   explicit StoreLog(int fd) : rocksdb::Logger(rocksdb::InfoLogLevel::INFO_LEVEL), fd_(fd) {}
   void Write(rocksdb::InfoLogLevel level, const char* format, va_list ap);
 
+  // Past this size of file, informational lines are dropped (warnings and
+  // errors are still written).
+  static constexpr uint64_t kMaxInfoBytes = uint64_t{64} << 20;
   const int fd_;  // -1 when the file could not be opened
+  std::atomic<uint64_t> written_{0};
   std::atomic<uint64_t> dropped_{0};
 };
 

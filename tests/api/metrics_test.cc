@@ -19,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/fault_fs.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/wait.h"
 #include "tests/testing/wallet_harness.h"
 #include "tests/testing/walletd_process.h"
 
@@ -29,18 +30,9 @@ using ::testing::HasSubstr;
 using wallet::testing::FaultFs;
 using wallet::testing::MeterRequest;
 using wallet::testing::Wait;
+using wallet::testing::WaitUntil;
 
 constexpr char kAdminKey[] = "wk_admin_key_for_metrics_01";
-
-// WaitFor polls `condition` until it holds; false after a generous deadline.
-bool WaitFor(const std::function<bool()>& condition) {
-  const absl::Time give_up = absl::Now() + absl::Seconds(60);
-  while (!condition()) {
-    if (absl::Now() > give_up) return false;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return true;
-}
 
 // Value returns the sample of `series` (name and labels) in a scrape.
 std::optional<double> Value(const std::string& metrics, absl::string_view series) {
@@ -145,7 +137,7 @@ TEST_F(MetricsTest, IdleWalletdCountsSchedulerTicksApartFromOperations) {
   const double operations = Metric("walletd_operations_total");
   const double ticks = Metric("walletd_scheduler_ticks_total");
   // Idle: the scheduler wakes, and nothing is asked of the wallet.
-  ASSERT_TRUE(WaitFor([&] { return Metric("walletd_scheduler_ticks_total") >= ticks + 5; }));
+  ASSERT_TRUE(WaitUntil([&] { return Metric("walletd_scheduler_ticks_total") >= ticks + 5; }));
   EXPECT_EQ(Metric("walletd_operations_total"), operations);
   ASSERT_TRUE(Register("M2").ok());
   EXPECT_EQ(Metric("walletd_operations_total"), operations + 1);
@@ -207,7 +199,7 @@ TEST_F(MetricsTest, RefusedWritesShowOnHealthzMetricsAndCalls) {
   ASSERT_TRUE(Register("M1").ok());
   fs_->SetFreeBytes(1 << 20);
   absl::StatusOr<wallet::testing::HttpResponse> health;
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(WaitUntil([&] {
     health = wallet::testing::HttpGetLocal(server_->http_port(), "/healthz");
     return health.ok() && health->status == 503;
   }));
@@ -235,7 +227,7 @@ TEST_F(MetricsTest, RefusedWritesShowOnHealthzMetricsAndCalls) {
   EXPECT_TRUE(call(&v1::AdminService::Stub::GetMeter, get, &view).ok()) << "reads go on";
 
   fs_->SetFreeBytes(uint64_t{1} << 30);
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(WaitUntil([&] {
     health = wallet::testing::HttpGetLocal(server_->http_port(), "/healthz");
     return health.ok() && health->status == 200;
   }));
@@ -253,7 +245,7 @@ TEST_F(MetricsTest, LogSinkNeverAcknowledgesWhatItCouldNotWrite) {
   ASSERT_TRUE(Recharge("r1", "M1").ok());
   // Failed, retried after its back-off and failed again: it has had its
   // chance to acknowledge in between.
-  ASSERT_TRUE(WaitFor([&] { return Metric("walletd_notification_log_errors_total") >= 2; }));
+  ASSERT_TRUE(WaitUntil([&] { return Metric("walletd_notification_log_errors_total") >= 2; }));
   EXPECT_EQ(Metric("walletd_outbox_acknowledged_total{stream=\"notifications\"}"), 0);
   EXPECT_EQ(Metric("walletd_outbox_backlog{stream=\"notifications\"}"),
             Metric("walletd_outbox_committed_total{stream=\"notifications\"}"));
@@ -267,7 +259,7 @@ TEST_F(MetricsTest, LogSinkWritesEachNotificationOnceAcrossRestarts) {
   ASSERT_TRUE(Register("M1").ok());
   CreateFundedRetailer();
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(Recharge(absl::StrCat("a", i), "M1").ok());
-  ASSERT_TRUE(WaitFor([&] { return Metric("walletd_outbox_backlog{stream=\"notifications\"}") == 0; }));
+  ASSERT_TRUE(WaitUntil([&] { return Metric("walletd_outbox_backlog{stream=\"notifications\"}") == 0; }));
   const auto first = wallet_->GetOutboxStats('n');
   ASSERT_TRUE(first.ok());
 
@@ -283,7 +275,7 @@ TEST_F(MetricsTest, LogSinkWritesEachNotificationOnceAcrossRestarts) {
         << "nt-" << seq + 2 << " RECHARGE_REC";
   }
   StartServer(server_options);
-  ASSERT_TRUE(WaitFor([&] { return Metric("walletd_outbox_backlog{stream=\"notifications\"}") == 0; }));
+  ASSERT_TRUE(WaitUntil([&] { return Metric("walletd_outbox_backlog{stream=\"notifications\"}") == 0; }));
   const std::string text = Lines(log);
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(text.back(), '\n') << "no line is left cut";

@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/fault_fs.h"
+#include "tests/testing/wait.h"
 #include "tests/testing/wallet_harness.h"
 
 namespace wallet {
@@ -22,17 +23,8 @@ namespace {
 using ::testing::HasSubstr;
 using testing::FaultFs;
 using testing::MeterRequest;
+using testing::WaitUntil;
 using testing::WalletHarness;
-
-// WaitFor polls `condition` until it holds; false after a generous deadline.
-bool WaitFor(const std::function<bool()>& condition) {
-  const absl::Time give_up = absl::Now() + absl::Seconds(60);
-  while (!condition()) {
-    if (absl::Now() > give_up) return false;
-    absl::SleepFor(absl::Milliseconds(2));
-  }
-  return true;
-}
 
 // What a restart must find again.
 struct Digest {
@@ -128,7 +120,7 @@ TEST_P(FailedCommitTest, NothingFailedIsAcknowledgedAndRecoveryMatchesARestart) 
   ExpectRefusedForAFullDisk(h_.Recharge("R1", "while-full", "M1", 100).status());
 
   fs_->SetFault(FaultFs::Fault::kNone);
-  ASSERT_TRUE(WaitFor([&] { return h_.wallet().write_health().writable; }))
+  ASSERT_TRUE(WaitUntil([&] { return h_.wallet().write_health().writable; }))
       << h_.wallet().write_health().reason;
   // A write after the recovery finds the ledger consistent with the store:
   // a ledger still holding the failed group would break the wallet's chain.
@@ -180,9 +172,9 @@ TEST_F(DurabilityTest, GroupAppliedOnTopOfAFailedCommitIsRefusedNotAnswered) {
   // memory, B finds the float spent by A.
   fs_->HoldSyncs();
   std::future<Result> a = recharge("A");
-  ASSERT_TRUE(WaitFor([&] { return fs_->syncs_waiting() > 0; }));
+  ASSERT_TRUE(WaitUntil([&] { return fs_->syncs_waiting() > 0; }));
   std::future<Result> b = recharge("B");
-  ASSERT_TRUE(WaitFor([&] { return h_.wallet().pipeline_stats().queue_depth.load() == 0; }));
+  ASSERT_TRUE(WaitUntil([&] { return h_.wallet().pipeline_stats().queue_depth.load() == 0; }));
   fs_->SetFault(FaultFs::Fault::kSync);
   fs_->ReleaseSyncs();
   ExpectRefusedForAFullDisk(Answer(a).status());
@@ -190,7 +182,7 @@ TEST_F(DurabilityTest, GroupAppliedOnTopOfAFailedCommitIsRefusedNotAnswered) {
   ExpectRefusedForAFullDisk(Answer(b).status());
 
   fs_->SetFault(FaultFs::Fault::kNone);
-  ASSERT_TRUE(WaitFor([&] { return h_.wallet().write_health().writable; }));
+  ASSERT_TRUE(WaitUntil([&] { return h_.wallet().write_health().writable; }));
   // A reached the write-ahead log before its sync failed: a restart finds
   // it, and so does the recovered wallet. A retry of A gets A's answer; B
   // is then refused for the float it really lacks.
@@ -210,7 +202,7 @@ TEST_F(DurabilityTest, FreeSpaceBelowTheReserveRefusesWritesBeforeAnyFails) {
   h_.Reopen();
   ASSERT_TRUE(h_.Recharge("R1", "before", "M1", 100).ok());
   fs_->SetFreeBytes(10 << 20);
-  ASSERT_TRUE(WaitFor([&] { return !h_.wallet().write_health().writable; }));
+  ASSERT_TRUE(WaitUntil([&] { return !h_.wallet().write_health().writable; }));
   const absl::Status refused = h_.Recharge("R1", "low", "M1", 100).status();
   EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(std::string(refused.message()), HasSubstr("nearly full"));
@@ -219,7 +211,7 @@ TEST_F(DurabilityTest, FreeSpaceBelowTheReserveRefusesWritesBeforeAnyFails) {
   EXPECT_EQ(h_.MeterBalance("M1"), 100);
 
   fs_->SetFreeBytes(uint64_t{1} << 30);
-  ASSERT_TRUE(WaitFor([&] { return h_.wallet().write_health().writable; }));
+  ASSERT_TRUE(WaitUntil([&] { return h_.wallet().write_health().writable; }));
   EXPECT_TRUE(h_.Recharge("R1", "low", "M1", 100).ok());
   EXPECT_EQ(h_.MeterBalance("M1"), 200);
 }
@@ -235,7 +227,7 @@ TEST_F(DurabilityTest, StartsReadOnlyOnAFullDiskAndRecoversWhenSpaceIsFreed) {
   EXPECT_FALSE(h_.wallet().Tick().ok());
 
   fs_->SetFault(FaultFs::Fault::kNone);
-  ASSERT_TRUE(WaitFor([&] { return h_.wallet().write_health().writable; }));
+  ASSERT_TRUE(WaitUntil([&] { return h_.wallet().write_health().writable; }));
   EXPECT_TRUE(h_.Recharge("R1", "full", "M1", 100).ok());
   EXPECT_EQ(h_.MeterBalance("M1"), 600);
   h_.ExpectLedgerBalanced();
