@@ -276,9 +276,11 @@ absl::StatusOr<std::unique_ptr<NotificationLogSink>> NotificationLogSink::Start(
     // written again; acknowledged once a sync has made them durable.
     LOG(INFO) << "notification log " << path << " already holds notifications " << *cursor + 1
               << " to " << last_seq;
+    absl::MutexLock lock(&sink->mu_);
     sink->written_seq_ = last_seq;
   }
   hub->Add(sink.get());
+  sink->Wake();  // catch up
   sink->thread_ = std::thread([raw = sink.get()] { raw->Run(); });
   return sink;
 }
@@ -291,9 +293,8 @@ NotificationLogSink::NotificationLogSink(wallet::Wallet* wallet, StreamHub* hub,
       fd_(fd),
       written_seq_(cursor),
       written_length_(length),
-      synced_length_(length),
       synced_seq_(cursor),
-      durable_seq_(cursor),
+      synced_length_(length),
       acked_(cursor) {}
 
 NotificationLogSink::~NotificationLogSink() {
@@ -308,80 +309,59 @@ NotificationLogSink::~NotificationLogSink() {
 
 void NotificationLogSink::Wake() {
   absl::MutexLock lock(&mu_);
-  wake_ = true;
+  WriteLocked();
 }
 
 void NotificationLogSink::Run() {
+  absl::MutexLock lock(&mu_);
   for (;;) {
-    bool stop;
-    bool ack_due;
-    {
-      absl::MutexLock lock(&mu_);
-      absl::Time deadline = failing_ ? retry_at_ : absl::InfiniteFuture();
-      if (!ack_in_flight_ && written_seq_ > acked_) {
-        deadline = std::min(deadline, last_ack_ + kAckInterval);
-      }
-      mu_.AwaitWithDeadline(absl::Condition(this, &NotificationLogSink::Woken), deadline);
-      stop = stop_;
-      wake_ = false;
-      // Wall time on purpose: this paces disk work, it is not ledger time.
-      ack_due = !ack_in_flight_ && absl::Now() >= last_ack_ + kAckInterval;
+    absl::Time deadline = failing_ ? retry_at_ : absl::InfiniteFuture();
+    if (!ack_in_flight_ && written_seq_ > acked_) {
+      deadline = std::min(deadline, last_ack_ + kAckInterval);
     }
-    Deliver(/*sync=*/ack_due || stop);
-    uint64_t durable;
-    {
-      absl::MutexLock lock(&mu_);
-      durable = durable_seq_;
+    mu_.AwaitWithDeadline(absl::Condition(this, &NotificationLogSink::Kicked), deadline);
+    kick_ = false;
+    const bool stop = stop_;
+    // Wall time on purpose: this paces disk work, it is not ledger time.
+    const absl::Time now = absl::Now();
+    if (stop || (failing_ && now >= retry_at_)) WriteLocked();
+    const bool ack_due = !ack_in_flight_ && written_seq_ > acked_ && now >= last_ack_ + kAckInterval;
+    if ((ack_due || stop) && SyncLocked() && synced_seq_ > acked_ && !ack_in_flight_) {
+      const uint64_t seq = synced_seq_;
+      mu_.Unlock();
+      Ack(seq);
+      mu_.Lock();
     }
-    if (ack_due || stop) Ack(durable);
     if (stop) {
-      absl::MutexLock lock(&mu_);
-      mu_.AwaitWithTimeout(absl::Condition(
-                               +[](bool* in_flight) { return !*in_flight; }, &ack_in_flight_),
-                           absl::Seconds(10));
+      mu_.AwaitWithTimeout(
+          absl::Condition(+[](bool* in_flight) { return !*in_flight; }, &ack_in_flight_),
+          absl::Seconds(10));
       return;
     }
   }
 }
 
-bool NotificationLogSink::Deliver(bool sync) {
-  if (failing_ && absl::Now() < retry_at_) return false;
+void NotificationLogSink::WriteLocked() {
+  if (failing_ && absl::Now() < retry_at_) return;
+  const uint64_t unacknowledged_before = written_seq_ - acked_;
   constexpr int kBatch = 1000;
   for (;;) {
     absl::StatusOr<std::vector<v1::OutboxItem>> items =
         wallet_->ReadOutbox('n', written_seq_, kBatch);
     if (!items.ok()) {
       LOG_EVERY_N(ERROR, 100) << "notification sink: " << items.status();
-      return false;
+      return;
     }
     if (items->empty()) break;
     std::string text;
     for (const v1::OutboxItem& item : *items) absl::StrAppend(&text, LineOf(item.notification()));
-    absl::Status appended = Append(text);
+    absl::Status appended = AppendLocked(text);
     if (!appended.ok()) {
-      Failed(appended);
-      return false;
+      FailedLocked(appended);
+      return;
     }
     written_seq_ = items->back().notification().seq();
     if (static_cast<int>(items->size()) < kBatch) break;
-  }
-  if (sync && written_seq_ > synced_seq_) {
-    if (fdatasync(fd_) != 0) {
-      const absl::Status failed = ErrnoError("cannot sync", path_);
-      // What the failed sync covered may never reach the disk: cut it and
-      // write it again.
-      if (ftruncate(fd_, static_cast<off_t>(synced_length_)) != 0) {
-        PLOG(ERROR) << "cannot cut " << path_ << " back to " << synced_length_ << " bytes";
-      }
-      written_length_ = synced_length_;
-      written_seq_ = synced_seq_;
-      Failed(failed);
-      return false;
-    }
-    synced_length_ = written_length_;
-    synced_seq_ = written_seq_;
-    absl::MutexLock lock(&mu_);
-    durable_seq_ = synced_seq_;
   }
   if (failing_) {
     failing_ = false;
@@ -389,10 +369,36 @@ bool NotificationLogSink::Deliver(bool sync) {
     LOG(WARNING) << "notification log " << path_ << " is written again, up to notification "
                  << written_seq_;
   }
-  return true;
+  // The sink's thread sleeps while nothing waits for an ack.
+  if (unacknowledged_before == 0 && written_seq_ > acked_) kick_ = true;
 }
 
-absl::Status NotificationLogSink::Append(const std::string& text) {
+bool NotificationLogSink::SyncLocked() {
+  if (written_seq_ <= synced_seq_) return true;
+  const uint64_t seq = written_seq_;
+  const uint64_t length = written_length_;
+  // Appends may go on meanwhile; they are synced next time.
+  mu_.Unlock();
+  const bool synced = fdatasync(fd_) == 0;
+  const absl::Status failed = synced ? absl::OkStatus() : ErrnoError("cannot sync", path_);
+  mu_.Lock();
+  if (synced) {
+    synced_seq_ = std::max(synced_seq_, seq);
+    synced_length_ = std::max(synced_length_, length);
+    return true;
+  }
+  // What the failed sync covered may never reach the disk: cut it, and write
+  // it again.
+  if (ftruncate(fd_, static_cast<off_t>(synced_length_)) != 0) {
+    PLOG(ERROR) << "cannot cut " << path_ << " back to " << synced_length_ << " bytes";
+  }
+  written_length_ = synced_length_;
+  written_seq_ = synced_seq_;
+  FailedLocked(failed);
+  return false;
+}
+
+absl::Status NotificationLogSink::AppendLocked(const std::string& text) {
   size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = write(fd_, text.data() + done, text.size() - done);
@@ -413,11 +419,11 @@ absl::Status NotificationLogSink::Append(const std::string& text) {
   return absl::OkStatus();
 }
 
-void NotificationLogSink::Failed(const absl::Status& status) {
+void NotificationLogSink::FailedLocked(const absl::Status& status) {
   write_errors_.fetch_add(1, std::memory_order_relaxed);
   if (!failing_) {
-    LOG(ERROR) << "notification log: " << status.message()
-               << "; notifications after " << synced_seq_
+    LOG(ERROR) << "notification log: " << status.message() << "; notifications after "
+               << written_seq_
                << " stay in the outbox, unacknowledged, and are written once the file can be "
                   "written again (retrying with back-off)";
   } else {
@@ -425,24 +431,23 @@ void NotificationLogSink::Failed(const absl::Status& status) {
   }
   failing_ = true;
   retry_at_ = absl::Now() + retry_backoff_;
+  kick_ = true;  // the sink's thread runs the retry
 }
 
 void NotificationLogSink::Ack(uint64_t seq) {
   {
     absl::MutexLock lock(&mu_);
-    if (ack_in_flight_ || seq <= acked_) return;
     ack_in_flight_ = true;
     last_ack_ = absl::Now();
   }
-  // Answered on the wallet's answer thread, or here at once if refused.
   wallet_->AckOutbox('n', seq, [this, seq](absl::StatusOr<bool> acked) {
     if (!acked.ok()) {
       LOG_EVERY_N(WARNING, 300) << "notification sink ack: " << acked.status();
     }
     absl::MutexLock lock(&mu_);
     ack_in_flight_ = false;
-    wake_ = true;  // another ack may be due
     if (acked.ok()) acked_ = std::max(acked_, seq);
+    kick_ = true;  // another ack may be due
   });
 }
 

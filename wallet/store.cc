@@ -287,6 +287,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
 
 void Store::Publish(std::shared_ptr<Instance> instance) {
   absl::MutexLock lock(&mu_);
+  active_.store(instance.get(), std::memory_order_release);
   instance_.swap(instance);
 }
 
@@ -327,7 +328,10 @@ absl::Status Store::Reopen() {
   Publish(fresh);
   WaitForSoleOwner(bridge);
   bridge.reset();
-  return FromRocks(fresh->db->EnableAutoCompaction(fresh->handles), "enabling compactions");
+  WALLET_RETURN_IF_ERROR(
+      FromRocks(fresh->db->EnableAutoCompaction(fresh->handles), "enabling compactions"));
+  // A store first opened read-only has its layout recorded now.
+  return CheckFormat();
 }
 
 absl::StatusOr<uint64_t> Store::FreeBytes() const {
@@ -366,12 +370,18 @@ absl::Status Store::CheckFormat() {
 
 absl::StatusOr<std::optional<std::string>> Store::Get(Table table, absl::string_view key,
                                                       const Snapshot* at) const {
+  if (at != nullptr) return GetFrom(*at->instance_, table, key, at->get());
+  return GetFrom(*Current(), table, key, nullptr);
+}
+
+absl::StatusOr<std::optional<std::string>> Store::GetFrom(const Instance& db, Table table,
+                                                          absl::string_view key,
+                                                          const rocksdb::Snapshot* at) const {
   std::string value;
   rocksdb::ReadOptions read_options;
-  std::shared_ptr<const Instance> db = at != nullptr ? at->instance_ : Current();
-  if (at != nullptr) read_options.snapshot = at->get();
-  rocksdb::Status s = db->db->Get(read_options, db->handle(table),
-                                  rocksdb::Slice(key.data(), key.size()), &value);
+  read_options.snapshot = at;
+  rocksdb::Status s = db.db->Get(read_options, db.handle(table),
+                                 rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::nullopt;
   if (!s.ok()) return FromRocks(s, "store read");
   return value;
@@ -424,7 +434,7 @@ absl::Status Store::Commit(Batch& batch) {
   // Per-thread perf counters cost a thread-local lookup per key inserted; we
   // export our own figures instead.
   rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
-  std::shared_ptr<Instance> db = Current();
+  const Instance* db = active_.load(std::memory_order_acquire);
   if (db->read_only) return absl::UnavailableError("store commit: the store is open read-only");
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.sync;
@@ -461,7 +471,7 @@ absl::StatusOr<std::optional<std::string>> Batch::Get(Table table, absl::string_
     auto before = previous_->overlay_.find(overlay_key);
     if (before != previous_->overlay_.end()) return before->second;
   }
-  return store_->Get(table, key);
+  return store_->GetFrom(*store_->active_.load(std::memory_order_acquire), table, key, nullptr);
 }
 
 }  // namespace wallet

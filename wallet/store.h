@@ -13,6 +13,7 @@
 #ifndef WALLET_STORE_H_
 #define WALLET_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -153,7 +154,12 @@ class Store final {
                                                          bool auto_compactions) const;
   // Publish makes `instance` the one readers and Commit use.
   void Publish(std::shared_ptr<Instance> instance);
+  // Current is the instance for a reader, held for the length of its read.
   std::shared_ptr<Instance> Current() const;
+  // GetFrom reads one key from `db`.
+  absl::StatusOr<std::optional<std::string>> GetFrom(const Instance& db, Table table,
+                                                     absl::string_view key,
+                                                     const rocksdb::Snapshot* at) const;
   // CheckFormat refuses a store of another layout and records the layout
   // in a new one.
   absl::Status CheckFormat();
@@ -169,6 +175,9 @@ class Store final {
   std::vector<std::unique_ptr<TableHandle>> tables_;
   mutable absl::Mutex mu_;
   std::shared_ptr<Instance> instance_ ABSL_GUARDED_BY(mu_);
+  // The same instance for Commit and Batch reads, on the writer's hot path:
+  // Reopen never runs while they do, so they need no reference.
+  std::atomic<const Instance*> active_{nullptr};
 };
 
 // Batch collects writes for one commit and answers reads through them.
