@@ -112,9 +112,9 @@ class CommitPipeline final {
   // Thread-safe.
   void Fail(const absl::Status& status);
 
-  // Recover, once the pipeline has failed, waits until nothing applied is
-  // still being committed or answered, runs `rebuild` (which may then replace
-  // the state the operations use: no operation runs meanwhile), and takes
+  // Recover, once the pipeline has failed, waits until no applied group is
+  // still open or being committed, runs `rebuild` (which may then replace the
+  // state the operations use: no operation runs meanwhile), and takes
   // operations again if it returns OK. Returns `rebuild`'s error, or OK at
   // once if the pipeline has not failed. Call from one thread at a time, not
   // from the pipeline's threads.
