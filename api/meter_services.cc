@@ -1,9 +1,17 @@
 #include "api/meter_services.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <deque>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "glog/logging.h"
 #include "wallet/wire.h"
 
@@ -194,62 +202,256 @@ void StreamHub::Run() {
   }
 }
 
+namespace {
+
+// LineOf formats a notification as one line of the log.
+std::string LineOf(const wallet::store::v1::NotificationRecord& n) {
+  return absl::StrCat(n.notification_id(), " ", v1::Notification::Kind_Name(n.kind()),
+                      " to=", n.phone().empty() ? "utility" : n.phone(), " meter=", n.meter_id(),
+                      ": ", absl::StrReplaceAll(n.text(), {{"\n", " "}, {"\r", " "}}), "\n");
+}
+
+// SeqOfLine reads the seq back from a line's notification id ("nt-<seq>"):
+// 0 if it has none.
+uint64_t SeqOfLine(absl::string_view line) {
+  const absl::string_view id = line.substr(0, line.find(' '));
+  uint64_t seq = 0;
+  const size_t dash = id.rfind('-');
+  if (dash == absl::string_view::npos || !absl::SimpleAtoi(id.substr(dash + 1), &seq)) return 0;
+  return seq;
+}
+
+absl::Status ErrnoError(absl::string_view what, const std::string& path) {
+  return absl::UnavailableError(absl::StrCat(what, " ", path, ": ", strerror(errno)));
+}
+
+// TrimTail cuts a line left unfinished in the log (a crash in the middle of
+// a write) and returns the log's length and the seq of its last line.
+absl::Status TrimTail(int fd, const std::string& path, uint64_t* length, uint64_t* last_seq) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return ErrnoError("cannot stat", path);
+  *length = static_cast<uint64_t>(st.st_size);
+  *last_seq = 0;
+  if (*length == 0) return absl::OkStatus();
+  constexpr uint64_t kTail = 64 << 10;  // far longer than any line
+  std::string tail(std::min(*length, kTail), '\0');
+  const uint64_t tail_start = *length - tail.size();
+  if (pread(fd, tail.data(), tail.size(), static_cast<off_t>(tail_start)) !=
+      static_cast<ssize_t>(tail.size())) {
+    return ErrnoError("cannot read", path);
+  }
+  const size_t end = tail.rfind('\n');
+  if (end == std::string::npos) {
+    if (tail_start > 0) return absl::OkStatus();  // no line ends here: leave it be
+    tail.clear();
+  } else {
+    tail.resize(end + 1);
+  }
+  if (tail_start + tail.size() != *length) {
+    LOG(WARNING) << "notification log " << path << ": removing an unfinished last line";
+    *length = tail_start + tail.size();
+    if (ftruncate(fd, static_cast<off_t>(*length)) != 0) return ErrnoError("cannot cut", path);
+  }
+  if (tail.empty()) return absl::OkStatus();
+  tail.pop_back();
+  *last_seq = SeqOfLine(absl::string_view(tail).substr(tail.rfind('\n') + 1));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<NotificationLogSink>> NotificationLogSink::Start(
     wallet::Wallet* wallet, StreamHub* hub, const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "a");
-  if (file == nullptr) return absl::UnavailableError(absl::StrCat("cannot append to ", path));
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoError("cannot append to", path);
   absl::StatusOr<uint64_t> cursor = wallet->OutboxCursor('n');
-  if (!cursor.ok()) {
-    std::fclose(file);
-    return cursor.status();
+  uint64_t length = 0;
+  uint64_t last_seq = 0;
+  absl::Status tail = cursor.ok() ? TrimTail(fd, path, &length, &last_seq) : cursor.status();
+  if (!tail.ok()) {
+    close(fd);
+    return tail;
   }
-  std::unique_ptr<NotificationLogSink> sink(new NotificationLogSink(wallet, hub, file, *cursor));
-  {
+  std::unique_ptr<NotificationLogSink> sink(
+      new NotificationLogSink(wallet, hub, path, fd, *cursor, length));
+  if (last_seq > *cursor) {
+    // Written before a stop but not acknowledged: in the file already, so not
+    // written again; acknowledged once a sync has made them durable.
+    LOG(INFO) << "notification log " << path << " already holds notifications " << *cursor + 1
+              << " to " << last_seq;
     absl::MutexLock lock(&sink->mu_);
-    sink->acked_ = *cursor;
+    sink->written_seq_ = last_seq;
   }
   hub->Add(sink.get());
-  sink->Wake();
+  sink->Wake();  // catch up
+  sink->thread_ = std::thread([raw = sink.get()] { raw->Run(); });
   return sink;
 }
 
+NotificationLogSink::NotificationLogSink(wallet::Wallet* wallet, StreamHub* hub, std::string path,
+                                         int fd, uint64_t cursor, uint64_t length)
+    : wallet_(wallet),
+      hub_(hub),
+      path_(std::move(path)),
+      fd_(fd),
+      written_seq_(cursor),
+      written_length_(length),
+      synced_seq_(cursor),
+      synced_length_(length),
+      acked_(cursor) {}
+
 NotificationLogSink::~NotificationLogSink() {
   hub_->Remove(this);
-  absl::MutexLock lock(&mu_);
-  AckLocked();
-  std::fclose(file_);
-}
-
-void NotificationLogSink::AckLocked() {
-  if (cursor_ <= acked_) return;
-  acked_ = cursor_;
-  // Wall time on purpose: this paces disk work, it is not ledger time.
-  last_ack_ = absl::Now();
-  wallet_->AckOutbox('n', cursor_, [](absl::StatusOr<bool> acked) {
-    if (!acked.ok()) LOG(ERROR) << "notification sink ack: " << acked.status();
-  });
+  {
+    absl::MutexLock lock(&mu_);
+    stop_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+  close(fd_);
 }
 
 void NotificationLogSink::Wake() {
   absl::MutexLock lock(&mu_);
+  WriteLocked();
+}
+
+void NotificationLogSink::Run() {
+  absl::MutexLock lock(&mu_);
   for (;;) {
-    absl::StatusOr<std::vector<OutboxItem>> items = wallet_->ReadOutbox('n', cursor_, 1000);
-    if (!items.ok()) {
-      LOG(ERROR) << "notification sink: " << items.status();
+    absl::Time deadline = failing_ ? retry_at_ : absl::InfiniteFuture();
+    if (!ack_in_flight_ && written_seq_ > acked_) {
+      deadline = std::min(deadline, last_ack_ + kAckInterval);
+    }
+    mu_.AwaitWithDeadline(absl::Condition(this, &NotificationLogSink::Kicked), deadline);
+    kick_ = false;
+    const bool stop = stop_;
+    // Wall time on purpose: this paces disk work, it is not ledger time.
+    const absl::Time now = absl::Now();
+    if (stop || (failing_ && now >= retry_at_)) WriteLocked();
+    const bool ack_due = !ack_in_flight_ && written_seq_ > acked_ && now >= last_ack_ + kAckInterval;
+    if ((ack_due || stop) && SyncLocked() && synced_seq_ > acked_ && !ack_in_flight_) {
+      const uint64_t seq = synced_seq_;
+      mu_.Unlock();
+      Ack(seq);
+      mu_.Lock();
+    }
+    if (stop) {
+      mu_.AwaitWithTimeout(
+          absl::Condition(+[](bool* in_flight) { return !*in_flight; }, &ack_in_flight_),
+          absl::Seconds(10));
       return;
     }
-    for (const OutboxItem& item : *items) {
-      const wallet::store::v1::NotificationRecord& n = item.notification();
-      std::fprintf(file_, "%s %s to=%s meter=%s: %s\n", n.notification_id().c_str(),
-                   v1::Notification::Kind_Name(n.kind()).c_str(),
-                   n.phone().empty() ? "utility" : n.phone().c_str(), n.meter_id().c_str(),
-                   n.text().c_str());
-      cursor_ = n.seq();
-    }
-    std::fflush(file_);
-    if (absl::Now() - last_ack_ >= kAckInterval) AckLocked();
-    if (items->size() < 1000) return;  // caught up
   }
+}
+
+void NotificationLogSink::WriteLocked() {
+  if (failing_ && absl::Now() < retry_at_) return;
+  const uint64_t unacknowledged_before = written_seq_ - acked_;
+  constexpr int kBatch = 1000;
+  for (;;) {
+    absl::StatusOr<std::vector<OutboxItem>> items =
+        wallet_->ReadOutbox('n', written_seq_, kBatch);
+    if (!items.ok()) {
+      LOG_EVERY_N(ERROR, 100) << "notification sink: " << items.status();
+      return;
+    }
+    if (items->empty()) break;
+    std::string text;
+    for (const OutboxItem& item : *items) absl::StrAppend(&text, LineOf(item.notification()));
+    absl::Status appended = AppendLocked(text);
+    if (!appended.ok()) {
+      FailedLocked(appended);
+      return;
+    }
+    written_seq_ = items->back().notification().seq();
+    if (static_cast<int>(items->size()) < kBatch) break;
+  }
+  if (failing_) {
+    failing_ = false;
+    retry_backoff_ = kRetryInitial;
+    LOG(WARNING) << "notification log " << path_ << " is written again, up to notification "
+                 << written_seq_;
+  }
+  // The sink's thread sleeps while nothing waits for an ack.
+  if (unacknowledged_before == 0 && written_seq_ > acked_) kick_ = true;
+}
+
+bool NotificationLogSink::SyncLocked() {
+  if (written_seq_ <= synced_seq_) return true;
+  const uint64_t seq = written_seq_;
+  const uint64_t length = written_length_;
+  // Appends may go on meanwhile; they are synced next time.
+  mu_.Unlock();
+  const bool synced = fdatasync(fd_) == 0;
+  const absl::Status failed = synced ? absl::OkStatus() : ErrnoError("cannot sync", path_);
+  mu_.Lock();
+  if (synced) {
+    synced_seq_ = std::max(synced_seq_, seq);
+    synced_length_ = std::max(synced_length_, length);
+    return true;
+  }
+  // What the failed sync covered may never reach the disk: cut it, and write
+  // it again.
+  if (ftruncate(fd_, static_cast<off_t>(synced_length_)) != 0) {
+    PLOG(ERROR) << "cannot cut " << path_ << " back to " << synced_length_ << " bytes";
+  }
+  written_length_ = synced_length_;
+  written_seq_ = synced_seq_;
+  FailedLocked(failed);
+  return false;
+}
+
+absl::Status NotificationLogSink::AppendLocked(const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = write(fd_, text.data() + done, text.size() - done);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      const absl::Status failed = ErrnoError("cannot write", path_);
+      // Never leave a cut line: back to the end of the last whole one.
+      if (ftruncate(fd_, static_cast<off_t>(written_length_)) != 0) {
+        PLOG(ERROR) << "cannot cut " << path_ << " back to " << written_length_ << " bytes";
+      }
+      return failed;
+    }
+  }
+  written_length_ += text.size();
+  return absl::OkStatus();
+}
+
+void NotificationLogSink::FailedLocked(const absl::Status& status) {
+  write_errors_.fetch_add(1, std::memory_order_relaxed);
+  if (!failing_) {
+    LOG(ERROR) << "notification log: " << status.message() << "; notifications after "
+               << written_seq_
+               << " stay in the outbox, unacknowledged, and are written once the file can be "
+                  "written again (retrying with back-off)";
+  } else {
+    retry_backoff_ = std::min(retry_backoff_ * 2, kRetryMax);
+  }
+  failing_ = true;
+  retry_at_ = absl::Now() + retry_backoff_;
+  kick_ = true;  // the sink's thread runs the retry
+}
+
+void NotificationLogSink::Ack(uint64_t seq) {
+  {
+    absl::MutexLock lock(&mu_);
+    ack_in_flight_ = true;
+    last_ack_ = absl::Now();
+  }
+  wallet_->AckOutbox('n', seq, [this, seq](absl::StatusOr<bool> acked) {
+    if (!acked.ok()) {
+      LOG_EVERY_N(WARNING, 300) << "notification sink ack: " << acked.status();
+    }
+    absl::MutexLock lock(&mu_);
+    ack_in_flight_ = false;
+    if (acked.ok()) acked_ = std::max(acked_, seq);
+    kick_ = true;  // another ack may be due
+  });
 }
 
 MeterIngestService::MeterIngestService(Calls* calls)

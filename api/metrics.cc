@@ -12,6 +12,26 @@ constexpr const char* kCodeNames[] = {
     "ABORTED",   "OUT_OF_RANGE",       "UNIMPLEMENTED",  "INTERNAL",            "UNAVAILABLE",
     "DATA_LOSS", "UNAUTHENTICATED"};
 
+// AppendHistogram renders one histogram series: cumulative buckets, sum and
+// count. `labels` is empty or ends with a comma (`method="X",`).
+void AppendHistogram(std::string* out, const std::string& name, const std::string& labels,
+                     const int64_t* bounds_us, size_t bounds, const std::vector<uint64_t>& counts,
+                     double sum) {
+  uint64_t cumulative = 0;
+  for (size_t b = 0; b < counts.size(); ++b) {
+    cumulative += counts[b];
+    const std::string le = b < bounds ? absl::StrFormat("%g", bounds_us[b] / 1e6) : "+Inf";
+    absl::StrAppend(out, name, "_bucket{", labels, "le=\"", le, "\"} ", cumulative, "\n");
+  }
+  const std::string series =
+      labels.empty() ? "" : absl::StrCat("{", labels.substr(0, labels.size() - 1), "}");
+  absl::StrAppend(out, name, "_sum", series, " ", absl::StrFormat("%.6f", sum), "\n", name,
+                  "_count", series, " ", cumulative, "\n");
+}
+
+// Family is a value's name without its labels.
+absl::string_view Family(absl::string_view name) { return name.substr(0, name.find('{')); }
+
 }  // namespace
 
 Metrics::Method* Metrics::RegisterMethod(const std::string& name) {
@@ -25,6 +45,13 @@ void Metrics::RegisterValue(const std::string& name, const std::string& type,
                             const std::string& help, std::function<double()> read) {
   absl::MutexLock lock(&mu_);
   gauges_.push_back(Gauge{name, type, help, std::move(read)});
+}
+
+void Metrics::RegisterHistogram(const std::string& name, const std::string& help,
+                                std::vector<int64_t> bounds_us,
+                                std::function<HistogramValues()> read) {
+  absl::MutexLock lock(&mu_);
+  histograms_.push_back(Histogram{name, help, std::move(bounds_us), std::move(read)});
 }
 
 void Metrics::Record(Method* method, int code, absl::Duration latency) {
@@ -58,27 +85,30 @@ std::string Metrics::Render() const {
   absl::StrAppend(&out, "# HELP walletd_rpc_latency_seconds RPC latency from arrival to answer.\n",
                   "# TYPE walletd_rpc_latency_seconds histogram\n");
   for (const Method& m : methods_) {
-    uint64_t cumulative = 0;
-    for (size_t b = 0; b < m.buckets.size(); ++b) {
-      cumulative += m.buckets[b].load(std::memory_order_relaxed);
-      const std::string le =
-          b < kBucketsUs.size() ? absl::StrFormat("%g", kBucketsUs[b] / 1e6) : "+Inf";
-      absl::StrAppend(&out, "walletd_rpc_latency_seconds_bucket{method=\"", m.name, "\",le=\"", le,
-                      "\"} ", cumulative, "\n");
-    }
-    absl::StrAppend(&out, "walletd_rpc_latency_seconds_sum{method=\"", m.name, "\"} ",
-                    absl::StrFormat("%.6f", m.latency_us_sum.load(std::memory_order_relaxed) / 1e6),
-                    "\n", "walletd_rpc_latency_seconds_count{method=\"", m.name, "\"} ",
-                    cumulative, "\n");
+    std::vector<uint64_t> counts;
+    for (const auto& bucket : m.buckets) counts.push_back(bucket.load(std::memory_order_relaxed));
+    AppendHistogram(&out, "walletd_rpc_latency_seconds", absl::StrCat("method=\"", m.name, "\","),
+                    kBucketsUs.data(), kBucketsUs.size(), counts,
+                    m.latency_us_sum.load(std::memory_order_relaxed) / 1e6);
   }
   RenderValues(&out);
   return out;
 }
 
 void Metrics::RenderValues(std::string* out) const {
+  absl::string_view family;
   for (const Gauge& g : gauges_) {
-    absl::StrAppend(out, "# HELP ", g.name, " ", g.help, "\n# TYPE ", g.name, " ", g.type, "\n", g.name,
-                    " ", absl::StrFormat("%.17g", g.read()), "\n");
+    if (Family(g.name) != family) {
+      family = Family(g.name);
+      absl::StrAppend(out, "# HELP ", family, " ", g.help, "\n# TYPE ", family, " ", g.type, "\n");
+    }
+    absl::StrAppend(out, g.name, " ", absl::StrFormat("%.17g", g.read()), "\n");
+  }
+  for (const Histogram& h : histograms_) {
+    const HistogramValues values = h.read();
+    absl::StrAppend(out, "# HELP ", h.name, " ", h.help, "\n# TYPE ", h.name, " histogram\n");
+    AppendHistogram(out, h.name, "", h.bounds_us.data(), h.bounds_us.size(), values.counts,
+                    values.sum);
   }
 }
 

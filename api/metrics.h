@@ -1,8 +1,8 @@
 // Metrics: counters, latency histograms and gauges rendered in the Prometheus
 // text exposition format for GET /metrics.
 //
-// Register every method and gauge before serving; recording is lock-free and
-// safe from any thread.
+// Register every method, value and histogram before serving; recording is
+// lock-free and safe from any thread.
 #ifndef API_METRICS_H_
 #define API_METRICS_H_
 
@@ -12,6 +12,7 @@
 #include <deque>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -35,9 +36,22 @@ class Metrics final {
   // valid for the life of Metrics.
   Method* RegisterMethod(const std::string& name);
   // RegisterValue adds a value read at every scrape; `type` is "gauge" or
-  // "counter".
+  // "counter". `name` may carry labels (`walletd_outbox_backlog{stream="relay"}`):
+  // values of one family are registered one after another and share the
+  // first one's help.
   void RegisterValue(const std::string& name, const std::string& type, const std::string& help,
                      std::function<double()> read);
+
+  // A histogram's figures as read at a scrape: a count per bucket (one per
+  // upper bound, then one above them all) and the sum of the values.
+  struct HistogramValues {
+    std::vector<uint64_t> counts;
+    double sum = 0;
+  };
+  // RegisterHistogram adds a histogram of seconds whose buckets end at
+  // `bounds_us` (microseconds, ascending), read at every scrape.
+  void RegisterHistogram(const std::string& name, const std::string& help,
+                         std::vector<int64_t> bounds_us, std::function<HistogramValues()> read);
 
   static void Record(Method* method, int code, absl::Duration latency);
 
@@ -51,11 +65,18 @@ class Metrics final {
     std::string help;
     std::function<double()> read;
   };
+  struct Histogram {
+    std::string name;
+    std::string help;
+    std::vector<int64_t> bounds_us;
+    std::function<HistogramValues()> read;
+  };
   void RenderValues(std::string* out) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   std::deque<Method> methods_ ABSL_GUARDED_BY(mu_);
   std::deque<Gauge> gauges_ ABSL_GUARDED_BY(mu_);
+  std::deque<Histogram> histograms_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace api

@@ -1,5 +1,7 @@
 #include "api/server.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -46,6 +48,12 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
     if (!sink.ok()) return sink.status();
     server->sink_ = *std::move(sink);
     server->notifications_.SetLogSinkActive(true);
+    NotificationLogSink* raw = server->sink_.get();
+    server->metrics_.RegisterValue(
+        "walletd_notification_log_errors_total", "counter",
+        "Failed writes and syncs of the notification log; the notifications stay in the outbox "
+        "and are written again.",
+        [raw] { return static_cast<double>(raw->write_errors()); });
   }
   if (!options.http_listen.empty()) {
     WalletServer* self = server.get();
@@ -54,10 +62,7 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
       return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
                           self->metrics_.Render()};
     };
-    routes["/healthz"] = [self] {
-      return self->serving_ ? HttpResponse{200, "text/plain; charset=utf-8", "ok\n"}
-                            : HttpResponse{503, "text/plain; charset=utf-8", "shutting down\n"};
-    };
+    routes["/healthz"] = [self] { return self->Health(); };
     absl::StatusOr<std::unique_ptr<HttpServer>> http =
         HttpServer::Start(options.http_listen, std::move(routes));
     if (!http.ok()) return http.status();
@@ -79,25 +84,112 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   return server;
 }
 
+HttpResponse WalletServer::Health() const {
+  if (!serving_) return HttpResponse{503, "text/plain; charset=utf-8", "shutting down\n"};
+  const wallet::WriteHealth health = wallet_->write_health();
+  if (!health.writable) {
+    return HttpResponse{503, "text/plain; charset=utf-8",
+                        absl::StrCat("not accepting writes (reads are served): ", health.reason,
+                                     "; writes resume by themselves once space is freed\n")};
+  }
+  return HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
+}
+
 void WalletServer::RegisterPipelineMetrics() {
   const wallet::PipelineStats* stats = &wallet_->pipeline_stats();
-  metrics_.RegisterValue("walletd_operations_total", "counter",
-                         "Mutations applied by the single writer.",
-                         [stats] { return static_cast<double>(stats->operations.load()); });
-  metrics_.RegisterValue("walletd_commits_total", "counter",
-                         "Group commits (one fsynced RocksDB write each).",
-                         [stats] { return static_cast<double>(stats->commits.load()); });
-  metrics_.RegisterValue(
-      "walletd_commit_seconds_total", "counter", "Time spent in group commits, fsync included.",
-      [stats] { return static_cast<double>(stats->commit_micros_total.load()) / 1e6; });
+  auto counter = [this](const std::string& name, const std::string& help,
+                        const std::atomic<uint64_t>& value) {
+    metrics_.RegisterValue(name, "counter", help,
+                           [&value] { return static_cast<double>(value.load()); });
+  };
+  counter("walletd_operations_total",
+          "Requests that change the wallet, applied by the single writer and answered after "
+          "their group commit (those refused by validation included; scheduler ticks are "
+          "counted in walletd_scheduler_ticks_total).",
+          stats->operations);
+  counter("walletd_scheduler_ticks_total",
+          "Policy scheduler wake-ups applied by the single writer (about one a second).",
+          stats->ticks);
+  counter("walletd_commits_total",
+          "Group commits written to RocksDB (each one write, fsynced with its WAL).",
+          stats->commits);
+  metrics_.RegisterHistogram(
+      "walletd_commit_seconds", "Duration of each group commit: the RocksDB write and its fsync.",
+      std::vector<int64_t>(wallet::kCommitBucketsUs.begin(), wallet::kCommitBucketsUs.end()),
+      [stats] {
+        Metrics::HistogramValues values;
+        // The count comes from the buckets, so that it always matches them.
+        for (const auto& bucket : stats->commit_buckets) values.counts.push_back(bucket.load());
+        values.sum = static_cast<double>(stats->commit_micros_total.load()) / 1e6;
+        return values;
+      });
+  counter("walletd_write_errors_total",
+          "Group commits that failed (disk full, I/O error); walletd then refuses writes until "
+          "it has reopened the store.",
+          stats->commit_errors);
   metrics_.RegisterValue("walletd_largest_group", "gauge",
-                         "Most mutations committed by one fsync so far.",
+                         "Most requests committed by one group commit so far.",
                          [stats] { return static_cast<double>(stats->largest_group.load()); });
   metrics_.RegisterValue("walletd_queue_depth", "gauge",
-                         "Mutations waiting for the writer.",
+                         "Operations waiting for the writer.",
                          [stats] { return static_cast<double>(stats->queue_depth.load()); });
-  metrics_.RegisterValue("walletd_up", "gauge", "1 while serving.",
+  metrics_.RegisterValue("walletd_up", "gauge", "1 while serving, 0 while shutting down.",
                          [this] { return serving_ ? 1.0 : 0.0; });
+  metrics_.RegisterValue(
+      "walletd_writable", "gauge",
+      "1 while changes are accepted; 0 while they are refused because the data disk is full or "
+      "failed a write (see /healthz).",
+      [this] { return wallet_->write_health().writable ? 1.0 : 0.0; });
+  metrics_.RegisterValue(
+      "walletd_disk_free_bytes", "gauge",
+      "Free space of the data directory's file system at the last check (once a second).",
+      [this] { return static_cast<double>(wallet_->write_health().free_bytes); });
+  RegisterOutboxMetrics();
+}
+
+void WalletServer::RegisterOutboxMetrics() {
+  struct Stream {
+    char id;
+    const char* label;
+  };
+  static constexpr Stream kStreams[] = {{'r', "relay"}, {'n', "notifications"}};
+  // Each figure is read from the store at the scrape; a failed read shows as
+  // NaN rather than as a plausible number.
+  auto value = [this](const std::string& family, const char* label, const std::string& type,
+                      const std::string& help, char stream,
+                      double (*pick)(const wallet::OutboxStats&)) {
+    metrics_.RegisterValue(absl::StrCat(family, "{stream=\"", label, "\"}"), type, help,
+                           [this, stream, pick] {
+                             absl::StatusOr<wallet::OutboxStats> stats =
+                                 wallet_->GetOutboxStats(stream);
+                             return stats.ok() ? pick(*stats) : std::nan("");
+                           });
+  };
+  for (const Stream& s : kStreams) {
+    value("walletd_outbox_committed_total", s.label, "counter",
+          "Outbox items committed, by stream (relay commands, notifications).", s.id,
+          [](const wallet::OutboxStats& st) { return static_cast<double>(st.committed); });
+  }
+  for (const Stream& s : kStreams) {
+    value("walletd_outbox_acknowledged_total", s.label, "counter",
+          "Outbox items acknowledged by the stream's receiver (the durable cursor).", s.id,
+          [](const wallet::OutboxStats& st) { return static_cast<double>(st.acknowledged); });
+  }
+  for (const Stream& s : kStreams) {
+    value("walletd_outbox_backlog", s.label, "gauge",
+          "Outbox items committed but not yet acknowledged by the stream's receiver.", s.id,
+          [](const wallet::OutboxStats& st) {
+            return static_cast<double>(st.committed - st.acknowledged);
+          });
+  }
+  for (const Stream& s : kStreams) {
+    value("walletd_outbox_lag_seconds", s.label, "gauge",
+          "Age of the oldest outbox item not yet acknowledged, on walletd's clock; 0 when none "
+          "waits.",
+          s.id, [](const wallet::OutboxStats& st) {
+            return absl::ToDoubleSeconds(st.oldest_unacknowledged_age);
+          });
+  }
 }
 
 void WalletServer::Shutdown(absl::Duration grace) {
@@ -115,8 +207,9 @@ void WalletServer::Shutdown(absl::Duration grace) {
   }
   server_->Shutdown(std::chrono::system_clock::now());
   server_->Wait();
-  sink_.reset();
+  // The HTTP server first: /metrics reads the sink.
   http_.reset();
+  sink_.reset();
 }
 
 WalletServer::~WalletServer() {

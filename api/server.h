@@ -56,6 +56,10 @@ class WalletServer final {
  private:
   WalletServer(wallet::Wallet* wallet, wallet::SettableClock* settable_clock);
   void RegisterPipelineMetrics();
+  void RegisterOutboxMetrics();
+  // Health answers GET /healthz: 503 with the cause while shutting down or
+  // refusing writes.
+  HttpResponse Health() const;
 
   wallet::Wallet* wallet_;
   Metrics metrics_;

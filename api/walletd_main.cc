@@ -12,11 +12,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "api/daemon_files.h"
 #include "api/lock_checks.h"
 #include "api/server.h"
@@ -47,6 +50,10 @@ ABSL_FLAG(std::string, tariffs, "", "tariff book (text-format wallet.v1.TariffBo
           "see deploy/config/tariffs.textproto");
 ABSL_FLAG(std::string, policy, "", "prepaid policy (text-format wallet.v1.PolicyConfig); "
           "see deploy/config/policy.textproto");
+ABSL_FLAG(int64_t, min_free_disk_mb, 256,
+          "refuse changes (UNAVAILABLE) while the data directory's file system has less free "
+          "space than this many MiB, so that walletd stops cleanly before RocksDB runs out; "
+          "writes resume by themselves once there is an eighth more; 0 turns the check off");
 ABSL_FLAG(std::string, notification_log, "",
           "append notifications (SMS stand-in) here; default <data_dir>/notifications.log; "
           "'none' leaves the stream to an external sender");
@@ -64,6 +71,28 @@ absl::StatusOr<std::string> AdminKey(const std::string& path) {
   if (!written.ok()) return written;
   LOG(INFO) << "wrote a new admin API key to " << path;
   return key;
+}
+
+// EnsureAdminKey registers the bootstrap key unless the store knows it. While
+// writes are refused (a full disk) walletd still starts, serving reads, and a
+// thread registers the key once writes resume.
+absl::Status EnsureAdminKey(wallet::Wallet* wallet, const std::string& key,
+                            absl::Notification* stop, std::thread* retry) {
+  absl::StatusOr<wallet::Principal> known = wallet->Authenticate(key);
+  if (known.ok() && known->is_admin()) return absl::OkStatus();
+  absl::Status ensured = wallet->EnsureApiKey(key, wallet::v1::ROLE_ADMIN, "bootstrap admin key");
+  if (ensured.code() != absl::StatusCode::kUnavailable) return ensured;
+  LOG(WARNING) << "the bootstrap admin key will be registered once writes resume: "
+               << ensured.message();
+  *retry = std::thread([wallet, key, stop] {
+    while (!stop->WaitForNotificationWithTimeout(absl::Seconds(1))) {
+      if (wallet->EnsureApiKey(key, wallet::v1::ROLE_ADMIN, "bootstrap admin key").ok()) {
+        LOG(INFO) << "registered the bootstrap admin key";
+        return;
+      }
+    }
+  });
+  return absl::OkStatus();
 }
 
 int Fail(const absl::Status& status) {
@@ -101,6 +130,10 @@ int main(int argc, char** argv) {
   options.data_dir = data_dir + "/db";
   options.ledger.max_amount_paise = absl::GetFlag(FLAGS_max_amount_paise);
   options.ledger.default_commission_bps = absl::GetFlag(FLAGS_default_commission_bps);
+  if (absl::GetFlag(FLAGS_min_free_disk_mb) < 0) {
+    return Fail(absl::InvalidArgumentError("--min_free_disk_mb must not be negative"));
+  }
+  options.min_free_bytes = static_cast<uint64_t>(absl::GetFlag(FLAGS_min_free_disk_mb)) << 20;
   if (const std::string path = absl::GetFlag(FLAGS_tariffs); !path.empty()) {
     absl::StatusOr<wallet::v1::TariffBook> tariffs = wallet::LoadTariffFile(path);
     if (!tariffs.ok()) return Fail(tariffs.status());
@@ -115,8 +148,13 @@ int main(int argc, char** argv) {
   if (!wallet.ok()) return Fail(wallet.status());
   absl::StatusOr<std::string> admin_key = AdminKey(key_file);
   if (!admin_key.ok()) return Fail(admin_key.status());
-  absl::Status ensured =
-      (*wallet)->EnsureApiKey(*admin_key, wallet::v1::ROLE_ADMIN, "bootstrap admin key");
+  absl::Notification stop_key_retry;
+  std::thread key_retry;
+  absl::Cleanup stop_retrying = [&] {
+    stop_key_retry.Notify();
+    if (key_retry.joinable()) key_retry.join();
+  };
+  absl::Status ensured = EnsureAdminKey(wallet->get(), *admin_key, &stop_key_retry, &key_retry);
   if (!ensured.ok()) return Fail(ensured);
 
   api::ServerOptions server_options;
@@ -151,6 +189,7 @@ int main(int argc, char** argv) {
   LOG(INFO) << "received " << strsignal(signal_number);
   (*server)->Shutdown(absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
   server->reset();
+  std::move(stop_retrying).Invoke();
   wallet->reset();  // drains the writer and flushes the store
   LOG(INFO) << "walletd stopped cleanly";
   return 0;

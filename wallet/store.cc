@@ -4,15 +4,19 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "glog/logging.h"
 #include "rocksdb/cache.h"
+#include "rocksdb/comparator.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/listener.h"
 #include "rocksdb/memtablerep.h"
 #include "rocksdb/options.h"
 #include "rocksdb/perf_level.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "wallet/status_macros.h"
+#include "wallet/store_log.h"
 
 namespace wallet {
 namespace {
@@ -38,6 +42,44 @@ static_assert(sizeof(kTableNames) / sizeof(kTableNames[0]) ==
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();
   return absl::InternalError(absl::StrCat(what, ": ", s.ToString()));
+}
+
+// WriteError classifies a failed write or open: the wallet stops taking
+// writes on a full disk or an I/O error and recovers once the store can be
+// written again; anything else is a broken invariant.
+absl::Status WriteError(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  const std::string message = absl::StrCat(what, ": ", s.ToString());
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(message);
+  if (s.IsIOError()) return absl::UnavailableError(message);
+  return absl::InternalError(message);
+}
+
+// NoAutoRecovery turns off RocksDB's own recovery from a full disk. Once
+// space is freed it would flush the memtables one column family at a time;
+// stopped half way (the disk filling again, a crash), a restart would then
+// replay a failed batch still in the write-ahead log into the tables not yet
+// flushed and not into the others. Store::Reopen recovers instead.
+class NoAutoRecovery final : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status bg_error,
+                            bool* auto_recovery) override {
+    bg_error.PermitUncheckedError();
+    *auto_recovery = false;
+  }
+};
+
+// How long Reopen waits for readers to let go of an instance it closes.
+constexpr absl::Duration kReaderGrace = absl::Seconds(10);
+
+// WaitForSoleOwner waits (bounded) until `instance` has no other holder, so
+// that dropping it closes the database here rather than on a reader's thread.
+template <typename T>
+void WaitForSoleOwner(const std::shared_ptr<T>& instance) {
+  const absl::Time give_up = absl::Now() + kReaderGrace;
+  while (instance.use_count() > 1 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
 }
 
 rocksdb::ColumnFamilyOptions TableOptions(const std::shared_ptr<rocksdb::Cache>& cache) {
@@ -108,7 +150,63 @@ uint64_t DecodeBigEndian64(absl::string_view bytes) {
   return v;
 }
 
-absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+struct Store::Instance {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  bool read_only = false;
+
+  ~Instance() {
+    if (db == nullptr) return;  // the open failed
+    for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle);
+    // After a failed write Close reports the error it saw; nothing is left
+    // to do about it (the write-ahead log is replayed on the next open).
+    db->Close().PermitUncheckedError();
+  }
+  rocksdb::ColumnFamilyHandle* handle(Table table) const {
+    return handles[static_cast<int>(table)];
+  }
+};
+
+// A column family named by id only. A write batch records nothing else of a
+// handle, and ids do not change when the database is reopened.
+class Store::TableHandle final : public rocksdb::ColumnFamilyHandle {
+ public:
+  TableHandle(std::string name, uint32_t id) : name_(std::move(name)), id_(id) {}
+  const std::string& GetName() const override { return name_; }
+  uint32_t GetID() const override { return id_; }
+  rocksdb::Status GetDescriptor(rocksdb::ColumnFamilyDescriptor*) override {
+    return rocksdb::Status::NotSupported("a table handle names a column family only");
+  }
+  const rocksdb::Comparator* GetComparator() const override {
+    return rocksdb::BytewiseComparator();
+  }
+
+ private:
+  const std::string name_;
+  const uint32_t id_;
+};
+
+Store::Snapshot::Snapshot(std::shared_ptr<const Instance> instance)
+    : instance_(std::move(instance)), snapshot_(instance_->db->GetSnapshot()) {}
+
+Store::Snapshot::~Snapshot() { instance_->db->ReleaseSnapshot(snapshot_); }
+
+std::unique_ptr<Store::Snapshot> Store::TakeSnapshot() const {
+  return std::unique_ptr<Snapshot>(new Snapshot(Current()));
+}
+
+Store::Store(const StoreOptions& options)
+    : options_(options),
+      log_(StoreLog::Open(options.path)),
+      cache_(rocksdb::NewLRUCache(options.block_cache_bytes)) {}
+
+Store::~Store() {
+  absl::MutexLock lock(&mu_);
+  instance_.reset();
+}
+
+absl::StatusOr<std::shared_ptr<Store::Instance>> Store::OpenInstance(bool read_only,
+                                                                     bool auto_compactions) const {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
@@ -118,10 +216,15 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   // One thread writes; without concurrent memtable writes RocksDB can use the
   // insert hints set below.
   db_options.allow_concurrent_memtable_write = false;
-  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  db_options.info_log = log_;
+  if (options_.env) db_options.env = options_.env.get();
+  // The wallet recovers from write errors itself (Reopen), never RocksDB.
+  db_options.listeners.push_back(std::make_shared<NoAutoRecovery>());
+  db_options.max_bgerror_resume_count = 0;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const char* name : kTableNames) {
-    descriptors.emplace_back(name, TableOptions(cache));
+    descriptors.emplace_back(name, TableOptions(cache_));
+    descriptors.back().options.disable_auto_compactions = !auto_compactions;
   }
   // Journal keys only grow, and each account's journal keys grow: an insert
   // hint per prefix makes those memtable inserts nearly free instead of a
@@ -144,22 +247,107 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   rocksdb::ColumnFamilyOptions& requests = descriptors[static_cast<int>(Table::kRequests)].options;
   requests.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(kMaxHashedKey));
   requests.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 20));
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  auto instance = std::make_shared<Instance>();
+  instance->read_only = read_only;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
-  if (!s.ok()) return FromRocks(s, absl::StrCat("opening store at ", options.path));
-  auto store = std::unique_ptr<Store>(
-      new Store(std::unique_ptr<rocksdb::DB>(raw), std::move(handles), options.sync));
-  WALLET_RETURN_IF_ERROR(store->CheckFormat(options.path));
+  const rocksdb::Status s =
+      read_only ? rocksdb::DB::OpenForReadOnly(db_options, options_.path, descriptors,
+                                               &instance->handles, &raw)
+                : rocksdb::DB::Open(db_options, options_.path, descriptors, &instance->handles,
+                                    &raw);
+  if (!s.ok()) {
+    const std::string what = absl::StrCat("opening store at ", options_.path,
+                                          read_only ? " read-only" : "");
+    if (s.IsNoSpace()) return absl::ResourceExhaustedError(absl::StrCat(what, ": ", s.ToString()));
+    return FromRocks(s, what);
+  }
+  instance->db.reset(raw);
+  return instance;
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  std::unique_ptr<Store> store(new Store(options));
+  absl::StatusOr<std::shared_ptr<Instance>> instance = store->OpenInstance(false, true);
+  if (!instance.ok() && instance.status().code() == absl::StatusCode::kResourceExhausted) {
+    // Serve reads of what is there rather than not at all.
+    absl::StatusOr<std::shared_ptr<Instance>> read_only = store->OpenInstance(true, false);
+    if (!read_only.ok()) return instance.status();
+    LOG(ERROR) << "store at " << options.path << " opened READ-ONLY: " << instance.status();
+    instance = std::move(read_only);
+  }
+  if (!instance.ok()) return instance.status();
+  for (size_t i = 0; i < (*instance)->handles.size(); ++i) {
+    store->tables_.push_back(
+        std::make_unique<TableHandle>(kTableNames[i], (*instance)->handles[i]->GetID()));
+  }
+  store->Publish(*std::move(instance));
+  WALLET_RETURN_IF_ERROR(store->CheckFormat());
   return store;
 }
 
-absl::Status Store::CheckFormat(absl::string_view path) {
+void Store::Publish(std::shared_ptr<Instance> instance) {
+  absl::MutexLock lock(&mu_);
+  active_.store(instance.get(), std::memory_order_release);
+  instance_.swap(instance);
+}
+
+std::shared_ptr<Store::Instance> Store::Current() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return instance_;
+}
+
+rocksdb::ColumnFamilyHandle* Store::Handle(Table table) const {
+  return tables_[static_cast<int>(table)].get();
+}
+
+bool Store::writable() const { return !Current()->read_only; }
+
+absl::Status Store::Reopen() {
+  {
+    std::shared_ptr<Instance> failed = Current();
+    if (!failed->read_only) {
+      // Readers move to a read-only instance of the same files while the
+      // failed one is closed. Paused, the failed instance changes no file
+      // (no flush, compaction or file deletion) under the read-only one.
+      failed->db->PauseBackgroundWork().PermitUncheckedError();
+      WALLET_ASSIGN_OR_RETURN(std::shared_ptr<Instance> bridge, OpenInstance(true, false));
+      Publish(std::move(bridge));
+      WaitForSoleOwner(failed);
+    }
+  }  // closes the failed instance, and so releases RocksDB's lock
+  // Compactions would delete files the read-only instance may still read:
+  // they start once it is closed.
+  WALLET_ASSIGN_OR_RETURN(std::shared_ptr<Instance> fresh, OpenInstance(false, false));
+  for (size_t i = 0; i < tables_.size(); ++i) {
+    if (fresh->handles[i]->GetID() != tables_[i]->GetID()) {
+      return absl::InternalError(absl::StrCat("column family ", kTableNames[i],
+                                              " changed its id on reopen"));
+    }
+  }
+  std::shared_ptr<Instance> bridge = Current();
+  Publish(fresh);
+  WaitForSoleOwner(bridge);
+  bridge.reset();
+  WALLET_RETURN_IF_ERROR(
+      FromRocks(fresh->db->EnableAutoCompaction(fresh->handles), "enabling compactions"));
+  // A store first opened read-only has its layout recorded now.
+  return CheckFormat();
+}
+
+absl::StatusOr<uint64_t> Store::FreeBytes() const {
+  rocksdb::Env* env = options_.env ? options_.env.get() : rocksdb::Env::Default();
+  uint64_t free = 0;
+  WALLET_RETURN_IF_ERROR(FromRocks(env->GetFreeSpace(options_.path, &free), "free space"));
+  return free;
+}
+
+absl::Status Store::CheckFormat() {
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> format, Get(Table::kMeta, kFormatKey));
   if (format) {
     if (*format == kFormat) return absl::OkStatus();
-    return absl::FailedPreconditionError(absl::StrCat(
-        "store at ", path, " has layout ", *format, "; this walletd reads layout ", kFormat));
+    return absl::FailedPreconditionError(absl::StrCat("store at ", options_.path, " has layout ",
+                                                      *format, "; this walletd reads layout ",
+                                                      kFormat));
   }
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> journal, LastKey(Table::kJournal));
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> meters, LastKey(Table::kMeters));
@@ -168,31 +356,32 @@ absl::Status Store::CheckFormat(absl::string_view path) {
     // the accounts table. Reading it as the current layout would open every
     // wallet at zero.
     return absl::FailedPreconditionError(absl::StrCat(
-        "store at ", path, " was written by an older walletd (layout 1); this walletd reads layout ",
-        kFormat, " and does not migrate it"));
+        "store at ", options_.path,
+        " was written by an older walletd (layout 1); this walletd reads layout ", kFormat,
+        " and does not migrate it"));
   }
+  std::shared_ptr<Instance> db = Current();
+  if (db->read_only) return absl::OkStatus();  // recorded once it is writable
   rocksdb::WriteOptions write_options;
-  write_options.sync = sync_;
-  return FromRocks(db_->Put(write_options, Handle(Table::kMeta), kFormatKey, kFormat),
-                   "recording the store layout");
-}
-
-Store::Store(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
-             bool sync)
-    : db_(std::move(db)), handles_(std::move(handles)), sync_(sync) {}
-
-Store::~Store() {
-  for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
-  db_->Close();
+  write_options.sync = options_.sync;
+  return WriteError(db->db->Put(write_options, db->handle(Table::kMeta), kFormatKey, kFormat),
+                    "recording the store layout");
 }
 
 absl::StatusOr<std::optional<std::string>> Store::Get(Table table, absl::string_view key,
                                                       const Snapshot* at) const {
+  if (at != nullptr) return GetFrom(*at->instance_, table, key, at->get());
+  return GetFrom(*Current(), table, key, nullptr);
+}
+
+absl::StatusOr<std::optional<std::string>> Store::GetFrom(const Instance& db, Table table,
+                                                          absl::string_view key,
+                                                          const rocksdb::Snapshot* at) const {
   std::string value;
   rocksdb::ReadOptions read_options;
-  if (at != nullptr) read_options.snapshot = at->get();
-  rocksdb::Status s =
-      db_->Get(read_options, Handle(table), rocksdb::Slice(key.data(), key.size()), &value);
+  read_options.snapshot = at;
+  rocksdb::Status s = db.db->Get(read_options, db.handle(table),
+                                 rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::nullopt;
   if (!s.ok()) return FromRocks(s, "store read");
   return value;
@@ -201,6 +390,7 @@ absl::StatusOr<std::optional<std::string>> Store::Get(Table table, absl::string_
 absl::Status Store::Scan(Table table, absl::string_view prefix, absl::string_view start,
                          bool reverse, const Visitor& visit, const Snapshot* at) const {
   rocksdb::ReadOptions read_options;
+  std::shared_ptr<const Instance> db = at != nullptr ? at->instance_ : Current();
   if (at != nullptr) read_options.snapshot = at->get();
   // Tables with a hashed memtable have a prefix extractor; a scan of one
   // (loading meter states at start) must still see every key.
@@ -210,7 +400,7 @@ absl::Status Store::Scan(Table table, absl::string_view prefix, absl::string_vie
   rocksdb::Slice lower(prefix.data(), prefix.size());
   if (!end.empty()) read_options.iterate_upper_bound = &upper;
   read_options.iterate_lower_bound = &lower;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, Handle(table)));
+  std::unique_ptr<rocksdb::Iterator> it(db->db->NewIterator(read_options, db->handle(table)));
   if (reverse) {
     if (!start.empty()) {
       it->SeekForPrev(rocksdb::Slice(start.data(), start.size()));
@@ -231,7 +421,9 @@ absl::Status Store::Scan(Table table, absl::string_view prefix, absl::string_vie
 }
 
 absl::StatusOr<std::optional<std::string>> Store::LastKey(Table table) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Handle(table)));
+  std::shared_ptr<const Instance> db = Current();
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->db->NewIterator(rocksdb::ReadOptions(), db->handle(table)));
   it->SeekToLast();
   if (!it->status().ok()) return FromRocks(it->status(), "store seek");
   if (!it->Valid()) return std::nullopt;
@@ -242,13 +434,17 @@ absl::Status Store::Commit(Batch& batch) {
   // Per-thread perf counters cost a thread-local lookup per key inserted; we
   // export our own figures instead.
   rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+  const Instance* db = active_.load(std::memory_order_acquire);
+  if (db->read_only) return absl::UnavailableError("store commit: the store is open read-only");
   rocksdb::WriteOptions write_options;
-  write_options.sync = sync_;
-  return FromRocks(db_->Write(write_options, &batch.batch_), "store commit");
+  write_options.sync = options_.sync;
+  return WriteError(db->db->Write(write_options, &batch.batch_), "store commit");
 }
 
 absl::Status Store::Flush() {
-  return FromRocks(db_->Flush(rocksdb::FlushOptions(), handles_), "store flush");
+  std::shared_ptr<Instance> db = Current();
+  if (db->read_only) return absl::FailedPreconditionError("the store is open read-only");
+  return FromRocks(db->db->Flush(rocksdb::FlushOptions(), db->handles), "store flush");
 }
 
 bool Batch::Indexed(Table table) {
@@ -275,7 +471,7 @@ absl::StatusOr<std::optional<std::string>> Batch::Get(Table table, absl::string_
     auto before = previous_->overlay_.find(overlay_key);
     if (before != previous_->overlay_.end()) return before->second;
   }
-  return store_->Get(table, key);
+  return store_->GetFrom(*store_->active_.load(std::memory_order_acquire), table, key, nullptr);
 }
 
 }  // namespace wallet

@@ -13,6 +13,7 @@
 #ifndef WALLET_STORE_H_
 #define WALLET_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -23,7 +24,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "rocksdb/cache.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
 #include "absl/container/flat_hash_map.h"
 #include "rocksdb/write_batch.h"
 
@@ -56,33 +60,43 @@ struct StoreOptions {
   // Block cache for reads.
   // Default: 256 MiB.
   size_t block_cache_bytes = 256 << 20;
+  // The environment (file system) RocksDB works through; tests inject write
+  // errors with it.
+  // Default: null, the operating system's.
+  std::shared_ptr<rocksdb::Env> env = nullptr;
 };
 
 class Batch;
 
 class Store final {
+ private:
+  struct Instance;  // one open RocksDB database, shared by its readers
+
  public:
-  // Open opens or creates the database. Returns Internal on RocksDB errors
-  // (corruption, lock held by another process, ...).
+  // Open opens or creates the database. If RocksDB cannot write what opening
+  // needs because the disk is full, it opens the existing database read-only
+  // instead: reads work, writable() is false and Commit fails until Reopen
+  // succeeds. Errors: ResourceExhausted when the disk is full and there is no
+  // database to read; FailedPrecondition for a store of another layout;
+  // Internal on other RocksDB errors (corruption, lock held by another
+  // process, ...).
   static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
   ~Store();
 
-  // Snapshot pins one committed state for several reads. Release it before
-  // the Store goes away.
+  // Snapshot pins one committed state for several reads (of the database
+  // instance open when it was taken). Release it before the Store goes away.
   class Snapshot final {
    public:
-    ~Snapshot() { db_->ReleaseSnapshot(snapshot_); }
+    ~Snapshot();
     const rocksdb::Snapshot* get() const { return snapshot_; }
 
    private:
     friend class Store;
-    Snapshot(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {}
-    rocksdb::DB* db_;
+    explicit Snapshot(std::shared_ptr<const Instance> instance);
+    std::shared_ptr<const Instance> instance_;  // keeps the database open
     const rocksdb::Snapshot* snapshot_;
   };
-  std::unique_ptr<Snapshot> TakeSnapshot() const {
-    return std::unique_ptr<Snapshot>(new Snapshot(db_.get()));
-  }
+  std::unique_ptr<Snapshot> TakeSnapshot() const;
 
   // Get returns the committed value (as of `at`, if given), or nullopt.
   // Thread-safe.
@@ -101,27 +115,69 @@ class Store final {
 
   // Commit writes the batch atomically; with options.sync it returns only
   // after the write-ahead log is on disk. Call from one thread at a time.
+  // Errors: ResourceExhausted when the disk is full, Unavailable on other I/O
+  // errors and while the store is read-only, Internal otherwise. After a
+  // failed Commit RocksDB refuses every write until Reopen: the failed batch
+  // may be partly or wholly in the write-ahead log, and only a reopen (which
+  // replays the log as a restart would) tells which.
   absl::Status Commit(Batch& batch);
 
+  // Reopen closes the database and opens it read-write again, as a restart
+  // would: RocksDB replays its write-ahead log, so what the store holds
+  // afterwards is exactly what a restart would recover. Readers keep working
+  // throughout (on a read-only instance while the read-write one is closed).
+  // Call only while no Commit runs and no Batch is in use. Errors as Commit's;
+  // also Unavailable while readers still hold the old instance. The store is
+  // then read-only and Reopen may be called again.
+  absl::Status Reopen();
+
+  // writable is false while the store is open read-only. Thread-safe.
+  bool writable() const;
+
+  // FreeBytes returns the space left on the file system of the database (for
+  // the user walletd runs as). Thread-safe.
+  absl::StatusOr<uint64_t> FreeBytes() const;
+
   // Flush writes memtables to SST files (used on clean shutdown so that
-  // restart replays little WAL).
+  // restart replays little WAL). FailedPrecondition while read-only.
   absl::Status Flush();
+
+  const std::string& path() const { return options_.path; }
 
  private:
   friend class Batch;
+  class TableHandle;
+
+  explicit Store(const StoreOptions& options);
+  // OpenInstance opens the database read-write or read-only.
+  absl::StatusOr<std::shared_ptr<Instance>> OpenInstance(bool read_only,
+                                                         bool auto_compactions) const;
+  // Publish makes `instance` the one readers and Commit use.
+  void Publish(std::shared_ptr<Instance> instance);
+  // Current is the instance for a reader, held for the length of its read.
+  std::shared_ptr<Instance> Current() const;
+  // GetFrom reads one key from `db`.
+  absl::StatusOr<std::optional<std::string>> GetFrom(const Instance& db, Table table,
+                                                     absl::string_view key,
+                                                     const rocksdb::Snapshot* at) const;
   // CheckFormat refuses a store of another layout and records the layout
   // in a new one.
-  absl::Status CheckFormat(absl::string_view path);
-  Store(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
-        bool sync);
+  absl::Status CheckFormat();
 
-  rocksdb::ColumnFamilyHandle* Handle(Table table) const {
-    return handles_[static_cast<int>(table)];
-  }
+  // Write batches name column families through these: their ids stay the
+  // same across reopens, the real handles do not.
+  rocksdb::ColumnFamilyHandle* Handle(Table table) const;
 
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  bool sync_;
+  const StoreOptions options_;
+  std::shared_ptr<rocksdb::Logger> log_;
+  // Shared by the instances a reopen goes through.
+  std::shared_ptr<rocksdb::Cache> cache_;
+  std::vector<std::unique_ptr<TableHandle>> tables_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<Instance> instance_ ABSL_GUARDED_BY(mu_);
+  // The same instance for Commit and Batch reads, on the writer's hot path:
+  // Reopen never runs while they do, so they need no reference.
+  std::atomic<const Instance*> active_{nullptr};
 };
 
 // Batch collects writes for one commit and answers reads through them.

@@ -20,6 +20,10 @@ namespace wallet {
 namespace {
 
 constexpr int32_t kDefaultJournalPage = 50;
+// Logged after the cause whenever writes stop.
+constexpr char kStoppedAdvice[] =
+    ". walletd answers every change UNAVAILABLE and keeps serving reads; writes resume by "
+    "themselves once space is freed";
 constexpr int32_t kDefaultMeterPage = 100;
 constexpr int32_t kMaxPage = 1000;
 // A filtered meter listing stops after this many rows and hands back a token,
@@ -247,6 +251,7 @@ absl::StatusOr<std::unique_ptr<Wallet>> Wallet::Open(const WalletOptions& option
   StoreOptions store_options;
   store_options.path = options.data_dir;
   store_options.sync = options.sync;
+  store_options.env = options.env;
   WALLET_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(store_options));
   WALLET_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger,
                           Ledger::Load(store.get(), options.ledger));
@@ -258,27 +263,49 @@ Wallet::Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, Clo
                const WalletOptions& options)
     : store_(std::move(store)),
       ledger_(std::move(ledger)),
-      file_tariffs_(options.ledger.tariffs),
       clock_(clock),
+      options_(options),
+      file_tariffs_(options.ledger.tariffs),
       policy_(WithPolicyDefaults(options.ledger.policy)),
-      calendar_(policy_.calendar()) {
+      calendar_(policy_.calendar()),
+      recovery_backoff_(options.disk_check_interval) {
   pipeline_ = std::make_unique<CommitPipeline>(
       store_.get(), clock,
       [this](Txn& txn) -> CommitPipeline::Completion {
         ledger_->FinishGroup(txn);
         if (!ledger_->TakeOutboxWritten()) return nullptr;
-        return [this] {
+        return [this](const absl::Status& committed) {
+          if (!committed.ok()) return;
           absl::MutexLock lock(&listener_mu_);
           if (outbox_listener_) outbox_listener_();
         };
       },
+      [this](const absl::Status& error) { return CommitFailed(error, "a commit failed"); },
       options.pipeline);
+  absl::StatusOr<uint64_t> free = store_->FreeBytes();
+  if (free.ok()) free_bytes_ = *free;
+  if (!store_->writable()) {
+    pipeline_->Fail(CommitFailed(absl::ResourceExhaustedError("the disk is full"),
+                                 "the store was opened read-only"));
+  }
+  if (options.disk_check_interval > absl::ZeroDuration()) {
+    monitor_ = std::thread([this, interval = options.disk_check_interval] {
+      RunDiskMonitor(interval);
+    });
+  }
   if (options.tick_interval > absl::ZeroDuration()) {
     ticker_ = std::thread([this, interval = options.tick_interval] { RunTicker(interval); });
   }
 }
 
 Wallet::~Wallet() {
+  if (monitor_.joinable()) {
+    {
+      absl::MutexLock lock(&monitor_mu_);
+      monitor_stop_ = true;
+    }
+    monitor_.join();
+  }
   if (ticker_.joinable()) {
     {
       absl::MutexLock lock(&ticker_mu_);
@@ -287,16 +314,32 @@ Wallet::~Wallet() {
     ticker_.join();
   }
   pipeline_->Stop();
+  // A store that failed a write refuses to flush; its write-ahead log is
+  // replayed on the next start instead.
+  if (pipeline_->failed() || !store_->writable()) return;
   absl::Status flushed = store_->Flush();
   if (!flushed.ok()) LOG(WARNING) << "flush on close failed: " << flushed;
 }
 
 template <typename Response, typename ApplyFn>
 void Wallet::Mutate(ApplyFn apply, Callback<Response> done) {
+  if (!writable_.load(std::memory_order_relaxed)) {
+    done(Refusal());
+    return;
+  }
   const bool queued = pipeline_->Submit(
-      [apply = std::move(apply), done](Txn& txn) mutable -> CommitPipeline::Completion {
-        auto result = std::make_shared<absl::StatusOr<Response>>(apply(txn));
-        return [result, done = std::move(done)] { done(std::move(*result)); };
+      [apply = std::move(apply), done](Txn* txn) mutable -> CommitPipeline::Completion {
+        if (txn == nullptr) {
+          return [done = std::move(done)](const absl::Status& refused) { done(refused); };
+        }
+        auto result = std::make_shared<absl::StatusOr<Response>>(apply(*txn));
+        return [result, done = std::move(done)](const absl::Status& committed) {
+          if (!committed.ok()) {
+            done(committed);
+          } else {
+            done(std::move(*result));
+          }
+        };
       });
   if (!queued) done(absl::UnavailableError("the wallet is shutting down"));
 }
@@ -304,22 +347,169 @@ void Wallet::Mutate(ApplyFn apply, Callback<Response> done) {
 void Wallet::RunTicker(absl::Duration interval) {
   absl::MutexLock lock(&ticker_mu_);
   while (!ticker_mu_.AwaitWithTimeout(absl::Condition(&ticker_stop_), interval)) {
-    pipeline_->Submit([this](Txn& txn) -> CommitPipeline::Completion {
-      ledger_->Tick(txn);
-      return nullptr;
-    });
+    // A tick writes (outbox items, due times): none while writes are refused.
+    // Meters that fall due meanwhile are still due at the next tick.
+    if (!writable_.load(std::memory_order_relaxed)) continue;
+    pipeline_->Submit(
+        [this](Txn* txn) -> CommitPipeline::Completion {
+          if (txn != nullptr) ledger_->Tick(*txn);
+          return nullptr;
+        },
+        CommitPipeline::Kind::kTick);
   }
 }
 
 absl::Status Wallet::Tick() {
-  std::promise<absl::Status> promise;
-  Mutate<bool>(
-      [this](Txn& txn) -> absl::StatusOr<bool> {
-        ledger_->Tick(txn);
-        return true;
+  if (!writable_.load(std::memory_order_relaxed)) return Refusal();
+  auto promise = std::make_shared<std::promise<absl::Status>>();
+  std::future<absl::Status> ticked = promise->get_future();
+  const bool queued = pipeline_->Submit(
+      [this, promise](Txn* txn) -> CommitPipeline::Completion {
+        if (txn != nullptr) ledger_->Tick(*txn);
+        return [promise](const absl::Status& committed) { promise->set_value(committed); };
       },
-      [&promise](absl::StatusOr<bool> r) { promise.set_value(r.status()); });
-  return promise.get_future().get();
+      CommitPipeline::Kind::kTick);
+  if (!queued) return absl::UnavailableError("the wallet is shutting down");
+  return ticked.get();
+}
+
+WriteHealth Wallet::write_health() const {
+  WriteHealth health;
+  health.free_bytes = free_bytes_.load(std::memory_order_relaxed);
+  absl::MutexLock lock(&health_mu_);
+  health.writable = !write_failed_ && !low_space_;
+  health.reason = write_failed_ ? failure_reason_ : low_space_reason_;
+  return health;
+}
+
+absl::Status Wallet::Refusal() const {
+  absl::MutexLock lock(&health_mu_);
+  if (refusal_.ok()) return absl::UnavailableError("walletd is not accepting changes; retry");
+  return refusal_;
+}
+
+std::string Wallet::DiskFigures(uint64_t free_bytes) const {
+  return absl::StrCat(store_->path(), " has ", free_bytes >> 20, " MiB free (reserve ",
+                      options_.min_free_bytes >> 20, " MiB)");
+}
+
+void Wallet::UpdateWriteStateLocked() {
+  const bool writable = !write_failed_ && !low_space_;
+  if (writable) {
+    refusal_ = absl::OkStatus();
+  } else {
+    // Clients learn what happened and what to expect, not where the files are.
+    const char* what = !write_failed_ ? "its data disk is nearly full (below the free-space reserve)"
+                       : disk_full_   ? "its data disk is full"
+                                      : "it cannot write to its data disk (I/O error)";
+    refusal_ = absl::UnavailableError(
+        absl::StrCat("walletd is not accepting changes: ", what,
+                     "; writes resume by themselves once space is freed or the disk can be "
+                     "written again; reads still work"));
+  }
+  writable_.store(writable, std::memory_order_relaxed);
+}
+
+absl::Status Wallet::CommitFailed(const absl::Status& error, const std::string& what) {
+  absl::MutexLock lock(&health_mu_);
+  write_failed_ = true;
+  disk_full_ = error.code() == absl::StatusCode::kResourceExhausted;
+  failure_reason_ = absl::StrCat(what, " (", error.message(), "); ",
+                                 DiskFigures(free_bytes_.load(std::memory_order_relaxed)));
+  LOG(ERROR) << "WRITES STOPPED: " << failure_reason_ << kStoppedAdvice;
+  UpdateWriteStateLocked();
+  return refusal_;
+}
+
+void Wallet::SetLowSpace(uint64_t free_bytes) {
+  const uint64_t reserve = options_.min_free_bytes;
+  absl::MutexLock lock(&health_mu_);
+  // Resuming only an eighth above the reserve keeps a disk hovering at the
+  // reserve from stopping and resuming writes every few seconds.
+  const bool low = free_bytes < reserve || (low_space_ && free_bytes < reserve + reserve / 8);
+  if (low) {
+    low_space_reason_ = absl::StrCat(DiskFigures(free_bytes),
+                                     ", below the free-space reserve (--min_free_disk_mb)");
+  }
+  if (low == low_space_) return;
+  low_space_ = low;
+  if (!write_failed_) {
+    if (low) {
+      LOG(ERROR) << "WRITES STOPPED: " << low_space_reason_ << kStoppedAdvice;
+    } else {
+      LOG(WARNING) << "WRITES RESUMED: free space is back: " << DiskFigures(free_bytes);
+    }
+  }
+  if (!low) low_space_reason_.clear();
+  UpdateWriteStateLocked();
+}
+
+void Wallet::Recovered(uint64_t free_bytes) {
+  absl::MutexLock lock(&health_mu_);
+  write_failed_ = false;
+  failure_reason_.clear();
+  if (low_space_) {
+    LOG(WARNING) << "store reopened and ledger reloaded, but writes stay stopped: "
+                 << low_space_reason_;
+  } else {
+    LOG(WARNING) << "WRITES RESUMED: the store was reopened and the ledger reloaded from it; "
+                 << DiskFigures(free_bytes);
+  }
+  UpdateWriteStateLocked();
+}
+
+void Wallet::RunDiskMonitor(absl::Duration interval) {
+  absl::MutexLock lock(&monitor_mu_);
+  while (!monitor_mu_.AwaitWithTimeout(absl::Condition(&monitor_stop_), interval)) {
+    monitor_mu_.Unlock();
+    CheckDisk(interval);
+    monitor_mu_.Lock();
+  }
+}
+
+void Wallet::CheckDisk(absl::Duration interval) {
+  absl::StatusOr<uint64_t> measured = store_->FreeBytes();
+  if (!measured.ok()) {
+    LOG_EVERY_N(WARNING, 600) << "cannot read the free space of " << store_->path() << ": "
+                              << measured.status();
+    return;
+  }
+  const uint64_t free = *measured;
+  free_bytes_.store(free, std::memory_order_relaxed);
+  SetLowSpace(free);
+  if (!pipeline_->failed() || free < options_.min_free_bytes) return;
+  // Each attempt reopens the store; while they fail and no space comes back,
+  // they come further apart.
+  const absl::Time now = absl::Now();  // paces retries; not ledger time
+  const bool more_space = free >= free_at_failed_recovery_ + (uint64_t{1} << 20);
+  if (now < next_recovery_ && !more_space) return;
+  absl::Status recovered = pipeline_->Recover([this] { return Rebuild(); });
+  if (!recovered.ok()) {
+    recovery_backoff_ = std::min(recovery_backoff_ * 2, interval * 32);
+    next_recovery_ = now + recovery_backoff_;
+    free_at_failed_recovery_ = free;
+    if (now - last_recovery_log_ >= absl::Minutes(1)) {
+      last_recovery_log_ = now;
+      LOG(WARNING) << "writes still stopped: reopening the store failed: " << recovered << "; "
+                   << DiskFigures(free) << "; retrying";
+    }
+    return;
+  }
+  recovery_backoff_ = interval;
+  next_recovery_ = absl::InfinitePast();
+  free_at_failed_recovery_ = 0;
+  Recovered(free);
+}
+
+absl::Status Wallet::Rebuild() {
+  WALLET_RETURN_IF_ERROR(store_->Reopen());
+  WALLET_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger,
+                          Ledger::Load(store_.get(), options_.ledger));
+  ledger_ = std::move(ledger);
+  // A key issued in a failed group is known only if the reopened store has it.
+  absl::MutexLock lock(&keys_mu_);
+  key_cache_.clear();
+  return absl::OkStatus();
 }
 
 void Wallet::IngestReadings(v1::IngestReadingsRequest req,
@@ -406,6 +596,35 @@ absl::StatusOr<uint64_t> Wallet::OutboxCursor(char stream) const {
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> cursor,
                           store_->Get(Table::kMeta, absl::StrCat("cursor/", std::string(1, stream))));
   return cursor ? DecodeBigEndian64(*cursor) : 0;
+}
+
+absl::StatusOr<OutboxStats> Wallet::GetOutboxStats(char stream) const {
+  OutboxStats stats;
+  const std::string prefix(1, stream);
+  // One snapshot: a commit between the reads is not a gap.
+  const auto snapshot = store_->TakeSnapshot();
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> cursor,
+                          store_->Get(Table::kMeta, absl::StrCat("cursor/", prefix), snapshot.get()));
+  if (cursor) stats.acknowledged = DecodeBigEndian64(*cursor);
+  WALLET_RETURN_IF_ERROR(store_->Scan(
+      Table::kOutbox, prefix, "", /*reverse=*/true,
+      [&](absl::string_view key, absl::string_view) {
+        stats.committed = DecodeBigEndian64(key.substr(1));
+        return false;
+      },
+      snapshot.get()));
+  if (stats.committed <= stats.acknowledged) return stats;
+  WALLET_ASSIGN_OR_RETURN(
+      std::optional<std::string> oldest,
+      store_->Get(Table::kOutbox, absl::StrCat(prefix, BigEndian64(stats.acknowledged + 1)),
+                  snapshot.get()));
+  if (!oldest) return absl::InternalError(absl::StrCat("outbox '", prefix, "' has a gap"));
+  WALLET_ASSIGN_OR_RETURN(store::v1::OutboxItem item, Parse<store::v1::OutboxItem>(*oldest, "outbox item"));
+  const int64_t made_us =
+      item.has_relay() ? item.relay().issued_us() : item.notification().time_us();
+  stats.oldest_unacknowledged_age =
+      std::max(absl::ZeroDuration(), clock_->Now() - absl::FromUnixMicros(made_us));
+  return stats;
 }
 
 absl::StatusOr<v1::MeterPolicyState> Wallet::GetMeterState(const std::string& meter_id) const {

@@ -9,12 +9,23 @@
 // Authorisation of ownership (a consumer's own meters, a retailer's own float)
 // is enforced here; which role may call which operation is the server's job.
 //
+// Writes stop, and reads go on, while the store cannot be written: after a
+// failed commit (a full disk, an I/O error), while the data directory's free
+// space is below WalletOptions::min_free_bytes, and after a start on a full
+// disk (the store is then open read-only). Mutations are then answered
+// Unavailable with the cause, and write_health() says why. A background
+// thread checks the disk and resumes writes by itself once it can: after a
+// failed commit it reopens the store (which replays RocksDB's write-ahead log
+// exactly as a restart would) and rebuilds the in-memory ledger from it, so
+// nothing is acknowledged that a restart would not find.
+//
 // Example:
 //   WALLET_ASSIGN_OR_RETURN(auto wallet, Wallet::Open({.data_dir = dir}, &clock));
 //   wallet->TopUpFloat(request, [](absl::StatusOr<v1::TopUpFloatResponse> r) { ... });
 #ifndef WALLET_WALLET_H_
 #define WALLET_WALLET_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -43,6 +54,44 @@ struct WalletOptions {
   // window, next notice day). Zero disables the timer; call Tick() instead.
   // Default: 1 second.
   absl::Duration tick_interval = absl::Seconds(1);
+  // Writes are refused while the data directory's file system has less free
+  // space than this, so that walletd stops cleanly before RocksDB runs out
+  // (flushing memtables and compacting need room too). Writes resume once
+  // free space is back above the reserve plus an eighth. Zero turns the check
+  // off: writes then stop only when a write fails.
+  // Default: 256 MiB.
+  uint64_t min_free_bytes = uint64_t{256} << 20;
+  // How often free space is checked and, while writes are stopped, recovery
+  // is tried (backing off to 32 times this while attempts fail and free space
+  // does not grow). Zero disables the check and automatic recovery.
+  // Default: 1 second.
+  absl::Duration disk_check_interval = absl::Seconds(1);
+  // The environment (file system) the store works through; tests inject
+  // write errors and free-space figures with it.
+  // Default: null, the operating system's.
+  std::shared_ptr<rocksdb::Env> env = nullptr;
+};
+
+// WriteHealth says whether the wallet takes writes, and why not.
+struct WriteHealth {
+  bool writable = true;
+  // For operators (paths, free space, the store's error); empty while
+  // writable.
+  std::string reason;
+  // Free space of the data directory's file system at the last check.
+  uint64_t free_bytes = 0;
+};
+
+// OutboxStats describes one outbox stream.
+struct OutboxStats {
+  // Items ever committed to the stream, and acknowledged by its receiver
+  // (seqs run from 1 without gaps, so these are the newest seq and the
+  // durable cursor).
+  uint64_t committed = 0;
+  uint64_t acknowledged = 0;
+  // Age of the oldest item not yet acknowledged, on the wallet's clock;
+  // zero when everything is acknowledged.
+  absl::Duration oldest_unacknowledged_age;
 };
 
 template <typename T>
@@ -126,8 +175,13 @@ class Wallet final {
   // SetOutboxListener installs a function called (on the commit path, so it
   // must be quick) whenever committed outbox items appear.
   void SetOutboxListener(std::function<void()> listener);
+  // GetOutboxStats reads a stream's figures from the store.
+  absl::StatusOr<OutboxStats> GetOutboxStats(char stream) const;
 
   const PipelineStats& pipeline_stats() const { return pipeline_->stats(); }
+
+  // write_health says whether writes are taken and why not. Thread-safe.
+  WriteHealth write_health() const;
 
  private:
   Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, Clock* clock,
@@ -156,15 +210,59 @@ class Wallet final {
 
   void RunTicker(absl::Duration interval);
 
+  // Refusal is the error a refused mutation gets.
+  absl::Status Refusal() const;
+  // CommitFailed is the pipeline's hook for a failed commit: writes stop
+  // until Rebuild. Returns the error callers get.
+  absl::Status CommitFailed(const absl::Status& error, const std::string& what);
+  // SetLowSpace stops or resumes writes for the free-space reserve.
+  void SetLowSpace(uint64_t free_bytes);
+  // Recovered clears a failure once Rebuild has succeeded.
+  void Recovered(uint64_t free_bytes);
+  // UpdateWriteStateLocked publishes writable_ and the refusal from the
+  // flags below.
+  void UpdateWriteStateLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(health_mu_);
+  // RunDiskMonitor checks free space and recovers from failed writes, every
+  // `interval` until the wallet closes.
+  void RunDiskMonitor(absl::Duration interval);
+  void CheckDisk(absl::Duration interval);
+  // Rebuild reopens the store and reloads the ledger from it; called through
+  // CommitPipeline::Recover, while no operation runs.
+  absl::Status Rebuild();
+  std::string DiskFigures(uint64_t free_bytes) const;
+
   std::unique_ptr<Store> store_;
   std::unique_ptr<Ledger> ledger_;
-  const v1::TariffBook file_tariffs_;
   Clock* clock_;
+  const WalletOptions options_;
+  const v1::TariffBook file_tariffs_;
   // The prepaid policy (defaults applied) and its calendar, for the status
   // readers compute from committed meter state (wallet/meter_status.h).
   const v1::PolicyConfig policy_;
   const CutoffCalendar calendar_;
   std::unique_ptr<CommitPipeline> pipeline_;
+
+  // Read without a lock on every mutation; health_mu_ orders its changes.
+  std::atomic<bool> writable_{true};
+  std::atomic<uint64_t> free_bytes_{0};
+  mutable absl::Mutex health_mu_;
+  // A write failed (or the store opened read-only): only Rebuild clears it.
+  bool write_failed_ ABSL_GUARDED_BY(health_mu_) = false;
+  bool disk_full_ ABSL_GUARDED_BY(health_mu_) = false;
+  std::string failure_reason_ ABSL_GUARDED_BY(health_mu_);
+  // Free space is below the reserve.
+  bool low_space_ ABSL_GUARDED_BY(health_mu_) = false;
+  std::string low_space_reason_ ABSL_GUARDED_BY(health_mu_);
+  absl::Status refusal_ ABSL_GUARDED_BY(health_mu_);
+  // The disk monitor's own state (its thread only).
+  absl::Duration recovery_backoff_;
+  absl::Time next_recovery_ = absl::InfinitePast();
+  uint64_t free_at_failed_recovery_ = 0;
+  absl::Time last_recovery_log_ = absl::InfinitePast();
+
+  absl::Mutex monitor_mu_;
+  bool monitor_stop_ ABSL_GUARDED_BY(monitor_mu_) = false;
+  std::thread monitor_;
 
   absl::Mutex listener_mu_;
   std::function<void()> outbox_listener_ ABSL_GUARDED_BY(listener_mu_);

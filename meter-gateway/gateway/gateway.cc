@@ -98,7 +98,9 @@ class GatewayImpl final : public Gateway {
     };
     counter("gateway_commands_received_total", "relay commands taken from walletd",
             stats_.commands_received);
-    counter("gateway_commands_superseded_total", "commands replaced by a newer one unrun",
+    counter("gateway_commands_superseded_total",
+            "commands replaced by a newer one for the same meter (not run, or run and their "
+            "outcome not reported)",
             stats_.commands_superseded);
     counter("gateway_relay_attempts_total", "DLMS relay sessions tried", stats_.attempts);
     counter("gateway_relay_retries_total", "relay attempts scheduled again", stats_.retries);
@@ -112,12 +114,17 @@ class GatewayImpl final : public Gateway {
     counter("gateway_reads_ok_total", "scheduled meter reads that succeeded", stats_.reads_ok);
     counter("gateway_reads_failed_total", "scheduled meter reads that failed",
             stats_.reads_failed);
-    counter("gateway_readings_sent_total", "readings accepted by walletd", stats_.readings_sent);
+    counter("gateway_readings_sent_total",
+            "readings in IngestReadings batches walletd answered (those it rejected or "
+            "quarantined included)",
+            stats_.readings_sent);
     counter("gateway_ingest_batches_total", "IngestReadings calls that succeeded",
             stats_.ingest_batches);
-    counter("gateway_ingest_errors_total", "IngestReadings calls that failed",
+    counter("gateway_ingest_errors_total", "IngestReadings attempts that failed (each retry counts)",
             stats_.ingest_errors);
-    counter("gateway_stream_reconnects_total", "relay stream reopened", stats_.stream_reconnects);
+    counter("gateway_stream_reconnects_total",
+            "times the relay stream ended and was opened again (failed attempts included)",
+            stats_.stream_reconnects);
     metrics->RegisterValue("gateway_relay_waiting", "gauge", "relay commands waiting", [this] {
       absl::MutexLock lock(&mu_);
       return static_cast<double>(queue_.waiting());

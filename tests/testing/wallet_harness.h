@@ -65,6 +65,8 @@ class WalletHarness {
 
   Wallet& wallet() { return *wallet_; }
   FakeClock& clock() { return clock_; }
+  // options are what Reopen opens the wallet with; change them, then Reopen.
+  WalletOptions& options() { return options_; }
 
   absl::StatusOr<v1::RegisterMeterResponse> Register(const v1::RegisterMeterRequest& req) {
     return Wait<v1::RegisterMeterResponse>([&](auto done) { wallet_->RegisterMeter(req, done); });
