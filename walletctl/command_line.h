@@ -48,7 +48,6 @@ inline constexpr FlagSpec kJson = BoolFlag("json", "Same as --output=json.");
 inline constexpr FlagSpec kTimeoutMs =
     IntFlag("timeout_ms", "N", "Deadline of each call, in milliseconds.", 1, 3'600'000)
         .WithDefault("10000");
-inline constexpr FlagSpec kHelp = BoolFlag("help", "Print help and exit.");
 
 // GlobalFlags lists the flags every command takes.
 const std::vector<FlagUse>& GlobalFlags();

@@ -24,8 +24,10 @@ using RetailerStub = v1::RetailerService::Stub;
 constexpr char kAdminKey[] = "admin";
 constexpr char kRetailerKey[] = "retailer, or admin with --retailer";
 
+// -1, as leaving it out, asks for walletd's default.
 constexpr FlagSpec kCommissionBps =
-    IntFlag("commission_bps", "BPS", "Commission on each recharge in basis points (100 = 1 %).", 0,
+    IntFlag("commission_bps", "BPS",
+            "Commission on each recharge in basis points (100 = 1 %); -1: walletd's default.", -1,
             10'000)
         .WithDefault("walletd's --default_commission_bps");
 constexpr FlagSpec kFloatLimit =

@@ -1,14 +1,12 @@
 // Tariffs, for the utility (admin key): the tariff book walletd rates
 // readings by, and new tariff versions.
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "google/protobuf/text_format.h"
+#include "wallet/textproto.h"
 #include "wallet/v1/admin.grpc.pb.h"
 #include "wallet/v1/tariff.pb.h"
 #include "walletctl/command.h"
@@ -118,23 +116,19 @@ Report TariffBookReport(const v1::TariffBook& book) {
 // ---------------------------------------------------------------------------
 // Commands
 
-// ReadTariffFile parses the tariff in `path`: a Tariff's fields, or a
-// TariffBook holding exactly one tariff. A usage error if it cannot be read
-// or parsed.
+// ReadTariffFile parses the tariff in `path`, as walletd reads its tariff
+// file: a Tariff's fields, or a TariffBook holding exactly one tariff. A
+// usage error, naming the line, if it cannot be read or parsed.
 absl::StatusOr<v1::Tariff> ReadTariffFile(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  if (!file) return UsageError(absl::StrCat("cannot read tariff file ", path));
   v1::Tariff tariff;
-  if (google::protobuf::TextFormat::ParseFromString(text.str(), &tariff)) return tariff;
+  const absl::Status as_tariff = wallet::ReadTextProtoFile(path, &tariff);
+  if (as_tariff.ok()) return tariff;
   v1::TariffBook book;
-  if (google::protobuf::TextFormat::ParseFromString(text.str(), &book) &&
-      book.tariffs_size() == 1) {
+  if (as_tariff.code() == absl::StatusCode::kInvalidArgument &&
+      wallet::ReadTextProtoFile(path, &book).ok() && book.tariffs_size() == 1) {
     return book.tariffs(0);
   }
-  return UsageError(absl::StrCat(
-      path, " is not one wallet.v1.Tariff in text format (tariff_id: \"X\" version: 1 ...)"));
+  return UsageError(absl::StrCat("--file: ", as_tariff.message()));
 }
 
 absl::Status ListTariffs(const Args& args, Context& context) {

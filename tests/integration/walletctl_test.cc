@@ -281,6 +281,28 @@ TEST_F(WalletctlTest, CsvOutputParsesAsRows) {
               ::testing::Contains(ElementsAre("result", "OK")));
 }
 
+TEST_F(WalletctlTest, PutTariffReadsATextFileAndTariffsListsIt) {
+  const std::string path = absl::StrCat(walletd_->temp_dir(), "/flat.textproto");
+  std::ofstream(path) << "tariff_id: \"CTL-FLAT\" version: 1 effective_from: \"2024-04-01\"\n"
+                         "category: DOMESTIC slabs { paise_per_kwh: 500 } duty_bps: 500\n";
+  EXPECT_THAT(MustSucceed(admin_key_file_, {"put-tariff", absl::StrCat("--file=", path)}),
+              ContainsRegex("energy: +Rs 5\\.00 flat\n"));
+
+  const std::vector<std::vector<std::string>> book =
+      ParseCsv(MustSucceed(admin_key_file_, {"tariffs", "--output=csv"}));
+  ASSERT_FALSE(book.empty());
+  EXPECT_THAT(book[0], ElementsAre("tariff", "version", "from", "category", "energy_per_kwh",
+                                   "time_of_day", "fixed_per_kw_day", "rent_per_day", "duty_bps"));
+  EXPECT_THAT(book, ::testing::Contains(ElementsAre("CTL-FLAT", "1", "2024-04-01", "domestic",
+                                                    "Rs 5.00 flat", "-", "0.00", "0.00", "500")));
+
+  // A file that does not parse is a usage error naming the line; nothing is sent.
+  std::ofstream(path) << "tariff_id: \"CTL-BAD\"\nslabz { paise_per_kwh: 1 }\n";
+  const ProcessResult bad = Admin({"put-tariff", absl::StrCat("--file=", path)});
+  EXPECT_EQ(bad.exit_code, kUsage) << Describe(bad);
+  EXPECT_THAT(bad.err, HasSubstr(absl::StrCat("error: --file: ", path, ":2:")));
+}
+
 TEST_F(WalletctlTest, RefusalsExitOneWithTheGrpcCode) {
   RegisterMeter("CTL-M7", "CTL-C7", "0");
   const std::string pos = FundedRetailer("CTL-R3");

@@ -80,6 +80,19 @@ TEST(Commands, RegisterMeterRequiresWhatWalletdRequires) {
               testing::ElementsAre(HasSubstr("--load_w: \"0\" is not a whole number from 1")));
 }
 
+TEST(Commands, CreateRetailerTakesMinusOneForTheDefaultCommission) {
+  EXPECT_THAT(
+      ParseCommandLine({"create-retailer", "--retailer=R1", "--name=Shop", "--commission_bps=-1"},
+                       Commands())
+          .problems,
+      IsEmpty());
+  EXPECT_THAT(
+      ParseCommandLine(
+          {"create-retailer", "--retailer=R1", "--name=Shop", "--commission_bps=10001"}, Commands())
+          .problems,
+      testing::ElementsAre(HasSubstr("from -1 to 10000")));
+}
+
 TEST(Help, MarksRequiredFlagsAndShowsDefaults) {
   const std::string help = CommandHelp(*FindCommand(Commands(), "register-meter"));
   EXPECT_THAT(help, ContainsRegex("--phone=NUM +Consumer's mobile number[^-]*Required\\."));
