@@ -40,7 +40,7 @@ for _ in $(seq 100); do [[ -f "$DEMO/ready" ]] && break; sleep 0.1; done
 GRPC_PORT=$(sed -n 's/^grpc_port=//p' "$DEMO/ready")
 HTTP_PORT=$(sed -n 's/^http_port=//p' "$DEMO/ready")
 
-ctl() { "$BIN/walletctl" --server="127.0.0.1:$GRPC_PORT" "$@"; }
+ctl() { build/walletctl/walletctl --server="127.0.0.1:$GRPC_PORT" "$@"; }
 admin() { ctl --api_key_file="$DEMO/data/admin.key" "$@"; }
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 expect_fail() { if "$@" 2>&1; then echo "!! expected an error"; exit 1; fi; }
@@ -70,6 +70,8 @@ say "The retailer recharges Ramesh's meter with Rs 500 (receipt R-0001)"
 pos recharge --request_id=R-0001 --meter=BSP-0001 --amount=500
 say "The POS terminal lost the answer and retries receipt R-0001: same result, credited once"
 pos recharge --request_id=R-0001 --meter=BSP-0001 --amount=500
+say "Gupta Traders pays Rs 2,000 at the counter: 20 % of it recovers their legacy arrears"
+pos recharge --request_id=R-0004 --meter=BSP-0003 --amount=2000
 say "Reusing receipt R-0001 for another amount is refused"
 expect_fail pos recharge --request_id=R-0001 --meter=BSP-0001 --amount=900
 say "Bad input gets a clear error and changes nothing"

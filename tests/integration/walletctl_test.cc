@@ -1,0 +1,334 @@
+// The real walletctl binary against a real walletd child process (example
+// tariff book and policy: 20 % of each recharge recovers legacy arrears):
+// help and usage errors with their exit codes, a register / recharge /
+// balance round trip whose readable output shows the arrears recovered, the
+// payment path, JSON and CSV output that parse, and the server's refusals
+// with exit 1.
+#include <fstream>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "tests/testing/run_process.h"
+#include "tests/testing/walletd_process.h"
+#include "wallet/v1/admin.pb.h"
+#include "wallet/v1/consumer.pb.h"
+
+namespace wallet::testing {
+namespace {
+
+using ::testing::ContainsRegex;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+// Exit codes of walletctl.
+constexpr int kOk = 0;
+constexpr int kFailed = 1;
+constexpr int kUsage = 2;
+
+// Generous: the machine is shared and slow.
+constexpr absl::Duration kRunTimeout = absl::Seconds(60);
+
+std::string Describe(const ProcessResult& result) {
+  return absl::StrCat("exit ", result.exit_code, "\nstdout:\n", result.out, "\nstderr:\n",
+                      result.err);
+}
+
+// ParseCsv splits RFC 4180 text into rows of cells.
+std::vector<std::vector<std::string>> ParseCsv(absl::string_view text) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string cell;
+  bool quoted = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        cell += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cell += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      row.push_back(std::move(cell));
+      cell.clear();
+    } else if (c == '\n') {
+      row.push_back(std::move(cell));
+      cell.clear();
+      rows.push_back(std::move(row));
+      row.clear();
+    } else {
+      cell += c;
+    }
+  }
+  return rows;
+}
+
+class WalletctlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WalletdOptions options;
+    options.binary = WALLETD_PATH;
+    options.extra_args = {
+        absl::StrCat("--tariffs=", WALLET_SOURCE_DIR, "/deploy/config/tariffs.textproto"),
+        absl::StrCat("--policy=", WALLET_SOURCE_DIR, "/deploy/config/policy.textproto"),
+        "--notification_log=none",
+    };
+    absl::StatusOr<std::unique_ptr<WalletdProcess>> started = WalletdProcess::Start(options);
+    ASSERT_TRUE(started.ok()) << started.status();
+    walletd_ = *std::move(started);
+    admin_key_file_ = absl::StrCat(walletd_->data_dir(), "/admin.key");
+  }
+
+  void TearDown() override {
+    if (HasFailure() && walletd_ != nullptr) {
+      walletd_->KeepTempDir();
+      ADD_FAILURE() << "walletd log: " << walletd_->log_path() << "\n" << walletd_->LogTail();
+    }
+  }
+
+  // Walletctl runs walletctl with `args` against walletd, as the holder of
+  // `key_file`, with none of walletctl's environment variables set.
+  ProcessResult Walletctl(const std::string& key_file, const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {WALLETCTL_PATH, absl::StrCat("--server=", walletd_->target())};
+    if (!key_file.empty()) argv.push_back(absl::StrCat("--api_key_file=", key_file));
+    argv.insert(argv.end(), args.begin(), args.end());
+    absl::StatusOr<ProcessResult> result =
+        RunProcess(argv, {{"WALLETCTL_API_KEY", ""}, {"WALLETCTL_API_KEY_FILE", ""}}, kRunTimeout);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *std::move(result) : ProcessResult();
+  }
+
+  ProcessResult Admin(const std::vector<std::string>& args) {
+    return Walletctl(admin_key_file_, args);
+  }
+
+  // MustSucceed runs walletctl and expects exit 0.
+  std::string MustSucceed(const std::string& key_file, const std::vector<std::string>& args) {
+    const ProcessResult result = Walletctl(key_file, args);
+    EXPECT_EQ(result.exit_code, kOk) << Describe(result);
+    return result.out;
+  }
+
+  // IssueKey issues a key with walletctl and saves it as walletctl prints it.
+  std::string IssueKey(const std::string& role, const std::string& subject) {
+    const std::string path = absl::StrCat(walletd_->temp_dir(), "/", role, "-", subject, ".key");
+    std::vector<std::string> args = {"issue-key", absl::StrCat("--role=", role)};
+    if (!subject.empty()) args.push_back(absl::StrCat("--subject=", subject));
+    std::ofstream(path) << MustSucceed(admin_key_file_, args);
+    return path;
+  }
+
+  // RegisterMeter registers a domestic meter on DOM-LT1 with `arrears`.
+  void RegisterMeter(const std::string& meter, const std::string& consumer,
+                     const std::string& arrears) {
+    const std::string out = MustSucceed(
+        admin_key_file_,
+        {"register-meter", absl::StrCat("--meter=", meter), absl::StrCat("--consumer=", consumer),
+         "--name=Ramesh Sahu", "--phone=+919826000101", "--category=domestic", "--load_w=3000",
+         "--tariff=DOM-LT1", absl::StrCat("--arrears=", arrears),
+         absl::StrCat("--request_id=reg-", meter)});
+    EXPECT_THAT(out, ContainsRegex(absl::StrCat("meter: +", meter, "\n")));
+    EXPECT_THAT(out, ContainsRegex("sanctioned load: +3000 W\n"));
+  }
+
+  // FundedRetailer creates a retailer with a Rs 10,000 float and returns its
+  // key file.
+  std::string FundedRetailer(const std::string& retailer) {
+    MustSucceed(admin_key_file_, {"create-retailer", absl::StrCat("--retailer=", retailer),
+                                  "--name=Sharma Mobile Point", "--commission_bps=150"});
+    MustSucceed(admin_key_file_, {"topup-float", absl::StrCat("--retailer=", retailer),
+                                  "--amount=10000", "--reference=SLIP-5521"});
+    return IssueKey("retailer", retailer);
+  }
+
+  std::unique_ptr<WalletdProcess> walletd_;
+  std::string admin_key_file_;
+};
+
+TEST_F(WalletctlTest, HelpExitsZeroInEveryForm) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--help"}, {"help"}, {"help", "recharge"}, {"recharge", "--help"}}) {
+    const ProcessResult result = Walletctl("", args);
+    EXPECT_EQ(result.exit_code, kOk) << Describe(result);
+    EXPECT_THAT(result.out, StartsWith("walletctl")) << args[0];
+    EXPECT_THAT(result.err, IsEmpty());
+  }
+  EXPECT_THAT(Walletctl("", {"help", "register-meter"}).out,
+              ContainsRegex("--load_w=W +Sanctioned load in watts\\. Required\\."));
+}
+
+TEST_F(WalletctlTest, MisspeltFlagExitsTwoWithASuggestionAndSendsNothing) {
+  RegisterMeter("CTL-M0", "CTL-C0", "0");
+  const ProcessResult result =
+      Admin({"adjust", "--metr=CTL-M0", "--direction=credit", "--amount=5", "--reason=test"});
+  EXPECT_EQ(result.exit_code, kUsage) << Describe(result);
+  EXPECT_THAT(result.err, HasSubstr("error: unknown flag --metr; did you mean --meter?\n"));
+  EXPECT_THAT(result.err, HasSubstr("usage: walletctl adjust --meter=ID"));
+  EXPECT_THAT(result.out, IsEmpty());
+  // Nothing reached walletd: the wallet is as registered.
+  EXPECT_THAT(MustSucceed(admin_key_file_, {"get-meter", "--meter=CTL-M0"}),
+              ContainsRegex("balance: +Rs 0\\.00\n"));
+
+  const ProcessResult unknown = Admin({"recharg", "--meter=CTL-M0"});
+  EXPECT_EQ(unknown.exit_code, kUsage) << Describe(unknown);
+  EXPECT_THAT(unknown.err, HasSubstr("did you mean \"recharge\"?"));
+}
+
+TEST_F(WalletctlTest, RechargeShowsTheArrearsRecoveredAndTheBalanceFollows) {
+  RegisterMeter("CTL-M1", "CTL-C1", "250");
+  const std::string pos = FundedRetailer("CTL-R1");
+
+  const std::string recharged =
+      MustSucceed(pos, {"recharge", "--meter=CTL-M1", "--amount=500", "--request_id=R-0001"});
+  // 20 % of Rs 500 recovers arrears; the meter keeps Rs 400.
+  EXPECT_THAT(recharged, ContainsRegex("arrears recovered: +Rs 100\\.00 \\(transfer #[0-9]+\\)\n"));
+  EXPECT_THAT(recharged, ContainsRegex("meter balance: +Rs 400\\.00\n"));
+  EXPECT_THAT(recharged, ContainsRegex("commission: +#[0-9]+ retailer_commission Rs 7\\.50"));
+  EXPECT_THAT(recharged, ContainsRegex("float balance: +Rs 9,507\\.50\n"));
+  // A retry with the receipt id answers the same and credits nothing more.
+  EXPECT_EQ(MustSucceed(pos, {"recharge", "--meter=CTL-M1", "--amount=500", "--request_id=R-0001"}),
+            recharged);
+
+  const std::string balance = MustSucceed(admin_key_file_, {"balance", "--meter=CTL-M1"});
+  EXPECT_THAT(balance, ContainsRegex("balance: +Rs 400\\.00\n"));
+  EXPECT_THAT(balance, ContainsRegex("arrears: +Rs 150\\.00\n"));
+  EXPECT_THAT(balance, ContainsRegex("last recharge: +Rs 500\\.00 at [0-9-]+ [0-9:]+ IST\n"));
+
+  // A recharge without arrears left to recover says so.
+  RegisterMeter("CTL-M2", "CTL-C2", "0");
+  EXPECT_THAT(MustSucceed(pos, {"recharge", "--meter=CTL-M2", "--amount=100"}),
+              ContainsRegex("arrears recovered: +none\n"));
+}
+
+TEST_F(WalletctlTest, ConfirmedPaymentShowsTheArrearsRecovered) {
+  RegisterMeter("CTL-M3", "CTL-C3", "1000");
+  const std::string consumer = IssueKey("consumer", "CTL-C3");
+  const std::string gateway = IssueKey("payment_gateway", "");
+
+  const std::string json =
+      MustSucceed(consumer, {"--output=json", "start-recharge", "--meter=CTL-M3", "--amount=300"});
+  v1::StartRechargeResponse started;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &started).ok()) << json;
+  EXPECT_EQ(started.order().amount_paise(), 30000);
+  EXPECT_EQ(started.order().state(), v1::ORDER_PENDING);
+
+  const std::string confirmed = MustSucceed(
+      gateway, {"confirm-payment", "--payment_id=pay_Q7x1",
+                absl::StrCat("--order_id=", started.order().order_id()), "--amount_paise=30000"});
+  EXPECT_THAT(confirmed, ContainsRegex("state: +paid\n"));
+  EXPECT_THAT(confirmed, ContainsRegex("arrears recovered: +Rs 60\\.00 \\(transfer #[0-9]+\\)\n"));
+  EXPECT_THAT(confirmed, ContainsRegex("balance: +Rs 240\\.00\n"));
+  EXPECT_THAT(MustSucceed(consumer, {"balance", "--meter=CTL-M3"}),
+              ContainsRegex("arrears: +Rs 940\\.00\n"));
+}
+
+TEST_F(WalletctlTest, JsonOutputParsesAsTheResponse) {
+  RegisterMeter("CTL-M4", "CTL-C4", "12.34");
+  for (const char* flag : {"--json", "--output=json"}) {
+    const std::string json = MustSucceed(admin_key_file_, {flag, "get-meter", "--meter=CTL-M4"});
+    v1::MeterView view;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &view).ok()) << json;
+    EXPECT_EQ(view.meter().meter_id(), "CTL-M4");
+    EXPECT_EQ(view.consumer().name(), "Ramesh Sahu");
+    EXPECT_EQ(view.arrears_paise(), 1234);
+    EXPECT_THAT(json, HasSubstr("\"balance_paise\":\"0\""));
+  }
+}
+
+TEST_F(WalletctlTest, CsvOutputParsesAsRows) {
+  RegisterMeter("CTL-M5", "CTL-C5", "1234.5");
+  RegisterMeter("CTL-M6", "CTL-C6", "0");
+  const std::string pos = FundedRetailer("CTL-R2");
+  MustSucceed(pos, {"recharge", "--meter=CTL-M6", "--amount=350.50"});
+
+  const std::vector<std::vector<std::string>> meters =
+      ParseCsv(MustSucceed(admin_key_file_, {"list-meters", "--output=csv", "--all"}));
+  ASSERT_EQ(meters.size(), 3u);
+  EXPECT_THAT(meters[0], ElementsAre("meter", "consumer", "name", "category",
+                                     "circle_division_subdivision", "balance", "arrears"));
+  EXPECT_THAT(meters[1],
+              ElementsAre("CTL-M5", "CTL-C5", "Ramesh Sahu", "domestic", "//", "0.00", "1234.50"));
+  EXPECT_THAT(meters[2],
+              ElementsAre("CTL-M6", "CTL-C6", "Ramesh Sahu", "domestic", "//", "350.50", "0.00"));
+
+  const std::vector<std::vector<std::string>> history =
+      ParseCsv(MustSucceed(admin_key_file_, {"history", "--meter=CTL-M6", "--output=csv"}));
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_THAT(history[0], ElementsAre("seq", "time", "type", "change", "balance", "counterpart",
+                                      "ref", "memo"));
+  EXPECT_EQ(history[1][2], "retailer_recharge");
+  EXPECT_EQ(history[1][3], "350.50");
+  EXPECT_EQ(history[1][5], "retailer:CTL-R2");
+  EXPECT_THAT(history[1][1], ContainsRegex("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\+05:30$"));
+
+  // A response without a list is field,value lines.
+  EXPECT_THAT(ParseCsv(MustSucceed(admin_key_file_, {"--output=csv", "check-ledger"})),
+              ::testing::Contains(ElementsAre("result", "OK")));
+}
+
+TEST_F(WalletctlTest, PutTariffReadsATextFileAndTariffsListsIt) {
+  const std::string path = absl::StrCat(walletd_->temp_dir(), "/flat.textproto");
+  std::ofstream(path) << "tariff_id: \"CTL-FLAT\" version: 1 effective_from: \"2024-04-01\"\n"
+                         "category: DOMESTIC slabs { paise_per_kwh: 500 } duty_bps: 500\n";
+  EXPECT_THAT(MustSucceed(admin_key_file_, {"put-tariff", absl::StrCat("--file=", path)}),
+              ContainsRegex("energy: +Rs 5\\.00 flat\n"));
+
+  const std::vector<std::vector<std::string>> book =
+      ParseCsv(MustSucceed(admin_key_file_, {"tariffs", "--output=csv"}));
+  ASSERT_FALSE(book.empty());
+  EXPECT_THAT(book[0], ElementsAre("tariff", "version", "from", "category", "energy_per_kwh",
+                                   "time_of_day", "fixed_per_kw_day", "rent_per_day", "duty_bps"));
+  EXPECT_THAT(book, ::testing::Contains(ElementsAre("CTL-FLAT", "1", "2024-04-01", "domestic",
+                                                    "Rs 5.00 flat", "-", "0.00", "0.00", "500")));
+
+  // A file that does not parse is a usage error naming the line; nothing is sent.
+  std::ofstream(path) << "tariff_id: \"CTL-BAD\"\nslabz { paise_per_kwh: 1 }\n";
+  const ProcessResult bad = Admin({"put-tariff", absl::StrCat("--file=", path)});
+  EXPECT_EQ(bad.exit_code, kUsage) << Describe(bad);
+  EXPECT_THAT(bad.err, HasSubstr(absl::StrCat("error: --file: ", path, ":2:")));
+}
+
+TEST_F(WalletctlTest, RefusalsExitOneWithTheGrpcCode) {
+  RegisterMeter("CTL-M7", "CTL-C7", "0");
+  const std::string pos = FundedRetailer("CTL-R3");
+  const ProcessResult unknown = Walletctl(pos, {"recharge", "--meter=NO-SUCH", "--amount=5"});
+  EXPECT_EQ(unknown.exit_code, kFailed) << Describe(unknown);
+  EXPECT_THAT(unknown.err, HasSubstr("error: NOT_FOUND: "));
+  EXPECT_THAT(unknown.out, IsEmpty());
+
+  const ProcessResult too_much = Walletctl(pos, {"recharge", "--meter=CTL-M7", "--amount=50000"});
+  EXPECT_EQ(too_much.exit_code, kFailed) << Describe(too_much);
+  EXPECT_THAT(too_much.err, HasSubstr("error: FAILED_PRECONDITION: "));
+
+  const ProcessResult no_key = Walletctl("", {"float"});
+  EXPECT_EQ(no_key.exit_code, kFailed) << Describe(no_key);
+  EXPECT_THAT(no_key.err, HasSubstr("error: UNAUTHENTICATED: "));
+}
+
+TEST_F(WalletctlTest, TakesTheKeyFileFromTheEnvironment) {
+  absl::StatusOr<ProcessResult> result = RunProcess(
+      {WALLETCTL_PATH, absl::StrCat("--server=", walletd_->target()), "check-ledger"},
+      {{"WALLETCTL_API_KEY", ""}, {"WALLETCTL_API_KEY_FILE", admin_key_file_}}, kRunTimeout);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->exit_code, kOk) << Describe(*result);
+  EXPECT_THAT(result->out, ContainsRegex("result: +OK\n"));
+  EXPECT_THAT(result->err, Not(HasSubstr("error")));
+}
+
+}  // namespace
+}  // namespace wallet::testing

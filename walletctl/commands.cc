@@ -1,0 +1,20 @@
+#include "walletctl/commands.h"
+
+namespace walletctl {
+
+const std::vector<CommandGroup>& Commands() {
+  // One line per group, in the order `walletctl help` shows them.
+  static const auto* const groups = new std::vector<CommandGroup>{
+      MeterCommands(),     // meters and consumers
+      RetailerCommands(),  // retailers and floats
+      LedgerCommands(),    // ledger and journals
+      TariffCommands(),    // tariffs
+      ConsumerCommands(),  // consumer
+      PaymentCommands(),   // payment gateway
+      GatewayCommands(),   // meter gateway and streams
+      OpsCommands(),       // operations
+  };
+  return *groups;
+}
+
+}  // namespace walletctl

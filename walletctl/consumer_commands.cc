@@ -1,0 +1,178 @@
+// The consumer's calls, as the mobile app makes them (consumer key, or admin
+// key for any meter): balance and status, transactions, and an online
+// recharge order.
+#include "absl/strings/str_cat.h"
+#include "wallet/v1/consumer.grpc.pb.h"
+#include "walletctl/command.h"
+#include "walletctl/commands.h"
+#include "walletctl/common_flags.h"
+#include "walletctl/context.h"
+#include "walletctl/format.h"
+#include "walletctl/report_parts.h"
+#include "walletctl/values.h"
+
+namespace walletctl {
+namespace {
+
+namespace v1 = ::wallet::v1;
+using ConsumerStub = v1::ConsumerService::Stub;
+
+constexpr char kConsumerKey[] = "consumer, or admin";
+
+constexpr FlagSpec kMyMeter = kMeter.WithDefault("every meter of the key's consumer");
+
+// ---------------------------------------------------------------------------
+// Reports
+
+// SupplyText says whether supply is on, cut or waiting for the button, and
+// which relay command is on its way.
+std::string SupplyText(const v1::GetBalanceResponse& balance) {
+  std::string text;
+  switch (balance.supply()) {
+    case v1::SUPPLY_ON:
+      text = "on";
+      break;
+    case v1::SUPPLY_CUT:
+      text = "cut";
+      break;
+    case v1::SUPPLY_ARMED:
+      text = "armed: press the button on the meter";
+      break;
+    default:
+      text = "unknown (the meter did not answer)";
+  }
+  if (balance.supply_command() != v1::RELAY_ACTION_UNSPECIFIED) {
+    absl::StrAppend(&text, ", ", ActionText(balance.supply_command()), " in progress");
+  }
+  return text;
+}
+
+std::string EmergencyCreditText(const v1::GetBalanceResponse& balance) {
+  if (balance.emergency_credit_paise() == 0) return "none";
+  return absl::StrCat(FormatPaise(balance.emergency_credit_left_paise()), " of ",
+                      FormatPaise(balance.emergency_credit_paise()), " left",
+                      balance.emergency_credit_in_use() ? ", in use" : "");
+}
+
+std::string NoticeText(const v1::GetBalanceResponse& balance) {
+  if (balance.status() != v1::NOTICE) return "-";
+  return absl::StrCat("day ", balance.notice_day(), " of ", balance.notice_days(),
+                      "; supply may be cut from ",
+                      balance.has_earliest_cut_time() ? FormatTimestamp(balance.earliest_cut_time())
+                                                      : std::string("no date found"));
+}
+
+std::string StatusText(const v1::GetBalanceResponse& balance) {
+  return EnumText(*v1::MeterStatus_descriptor(), balance.status());
+}
+
+std::string LastRechargeText(const v1::GetBalanceResponse& balance) {
+  if (!balance.has_last_recharge_time()) return "-";
+  return absl::StrCat(FormatPaise(balance.last_recharge_paise()), " at ",
+                      FormatTimestamp(balance.last_recharge_time()));
+}
+
+Report BalanceReport(const v1::GetBalanceResponse& balance) {
+  Report report;
+  report.Add("meter", PlainValue(balance.meter_id()))
+      .Add("balance", MoneyValue(balance.balance_paise()))
+      .Add("status", PlainValue(StatusText(balance)))
+      .Add("emergency credit", PlainValue(EmergencyCreditText(balance)))
+      .Add("supply", PlainValue(SupplyText(balance)))
+      .Add("notice", PlainValue(NoticeText(balance)))
+      .Add("days left",
+           PlainValue(balance.has_days_left()
+                          ? absl::StrCat("about ", balance.days_left(), " at recent use")
+                          : std::string("-")))
+      .Add("last recharge", PlainValue(LastRechargeText(balance)))
+      .Add("arrears", MoneyValue(balance.arrears_paise()));
+  return report;
+}
+
+Report MyMetersReport(const v1::ListMyMetersResponse& response) {
+  Report report;
+  Table& table = report.SetTable({{"METER"},
+                                  {"BALANCE", Align::kRight},
+                                  {"STATUS"},
+                                  {"SUPPLY"},
+                                  {"LAST RECHARGE", Align::kRight},
+                                  {"AT"},
+                                  {"ARREARS", Align::kRight}});
+  for (const v1::GetBalanceResponse& meter : response.meters()) {
+    table.AddRow(
+        {PlainValue(meter.meter_id()), MoneyValue(meter.balance_paise()),
+         PlainValue(StatusText(meter)),
+         PlainValue(meter.supply() == v1::SUPPLY_STATE_UNSPECIFIED
+                        ? std::string("unknown")
+                        : EnumText(*v1::SupplyState_descriptor(), meter.supply(), "SUPPLY_")),
+         meter.has_last_recharge_time() ? MoneyValue(meter.last_recharge_paise()) : Value{"-", ""},
+         TimeValue(meter.last_recharge_time()), MoneyValue(meter.arrears_paise())});
+  }
+  return report;
+}
+
+Report HistoryReport(const v1::ListTransactionsResponse& response) {
+  Report report;
+  AddJournalTable(response.entries(), report);
+  return report;
+}
+
+Report OrderReport(const v1::StartRechargeResponse& response) {
+  Report report;
+  AddOrderFields(response.order(), report);
+  return report;
+}
+
+// ---------------------------------------------------------------------------
+// Commands
+
+absl::Status Balance(const Args& args, Context& context) {
+  if (!args.Has(kMeter)) {
+    return context.Run(&ConsumerStub::ListMyMeters, v1::ListMyMetersRequest(), MyMetersReport);
+  }
+  v1::GetBalanceRequest request;
+  request.set_meter_id(args.Text(kMeter));
+  return context.Run(&ConsumerStub::GetBalance, request, BalanceReport);
+}
+
+absl::Status History(const Args& args, Context& context) {
+  v1::ListTransactionsRequest request;
+  request.set_meter_id(args.Text(kMeter));
+  return context.RunList(
+      &ConsumerStub::ListTransactions, request, PagingOf(args),
+      [](v1::ListTransactionsResponse& response) { return response.mutable_entries(); },
+      HistoryReport);
+}
+
+absl::Status StartRecharge(const Args& args, Context& context) {
+  v1::StartRechargeRequest request;
+  request.set_request_id(context.IdempotencyKey(kRequestId));
+  request.set_meter_id(args.Text(kMeter));
+  request.set_amount_paise(Amount(args));
+  return context.Run(&ConsumerStub::StartRecharge, request, OrderReport);
+}
+
+}  // namespace
+
+CommandGroup ConsumerCommands() {
+  return {"Consumer",
+          {
+              {"balance",
+               "Show a meter's balance, status and supply, or all of my meters without --meter.",
+               kConsumerKey,
+               {Optional(kMyMeter)},
+               Balance},
+              {"history",
+               "Show a meter wallet's transactions, newest first.",
+               kConsumerKey,
+               {Required(kMeter), Optional(kPageSize), Optional(kPageToken), Optional(kAll)},
+               History},
+              {"start-recharge",
+               "Create a pending recharge order to pay online.",
+               kConsumerKey,
+               {Required(kMeter), AmountUse(), Optional(kRequestId)},
+               StartRecharge},
+          }};
+}
+
+}  // namespace walletctl

@@ -1,0 +1,55 @@
+#include "walletctl/context.h"
+
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "walletctl/values.h"
+
+namespace walletctl {
+namespace {
+
+std::string NewIdempotencyKey() {
+  std::random_device random;
+  return absl::StrCat("ctl-", absl::FormatTime("%Y%m%dT%H%M%SZ", absl::Now(), absl::UTCTimeZone()),
+                      "-", absl::Hex(random(), absl::kZeroPad8));
+}
+
+}  // namespace
+
+std::string Context::IdempotencyKey(const FlagSpec& flag) {
+  if (args_.Has(flag)) return args_.Text(flag);
+  std::string id = NewIdempotencyKey();
+  generated_.emplace_back(flag.name, id);
+  return id;
+}
+
+absl::Time Context::TimeOrNow(const FlagSpec& flag) {
+  if (std::optional<absl::Time> time = args_.Time(flag)) return *time;
+  const absl::Time now = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
+  defaulted_.push_back(absl::StrCat("--", flag.name, "=", FormatIstTime(now)));
+  return now;
+}
+
+void Context::AnnounceGeneratedKeys() {
+  // On standard error, so that --output=json stays parseable, and only for a
+  // call really sent.
+  for (const auto& [flag, id] : generated_) {
+    std::string retry = absl::StrCat("--", flag, "=", id);
+    for (const std::string& setting : defaulted_) absl::StrAppend(&retry, " ", setting);
+    Note(absl::StrFormat("%s: %s (pass %s to retry safely)",
+                         absl::StrReplaceAll(flag, {{"_", " "}}), id, retry));
+  }
+  generated_.clear();
+}
+
+void Context::MorePages(absl::string_view next_page_token) {
+  if (next_page_token.empty()) return;
+  Note(absl::StrCat("more: --page_token=", next_page_token, " (or --all)"));
+}
+
+void Context::Note(absl::string_view line) { absl::FPrintF(err_, "%s\n", line); }
+
+}  // namespace walletctl
