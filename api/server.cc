@@ -9,7 +9,7 @@
 
 namespace api {
 
-WalletServer::WalletServer(wallet::Wallet* wallet, wallet::SettableClock* settable_clock)
+WalletServer::WalletServer(wallet::Wallet* wallet, base::SettableClock* settable_clock)
     : wallet_(wallet),
       calls_(wallet, &metrics_),
       admin_(&calls_, settable_clock),
@@ -57,14 +57,14 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   }
   if (!options.http_listen.empty()) {
     WalletServer* self = server.get();
-    std::map<std::string, HttpServer::Handler> routes;
+    std::map<std::string, base::HttpServer::Handler> routes;
     routes["/metrics"] = [self] {
-      return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+      return base::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
                           self->metrics_.Render()};
     };
     routes["/healthz"] = [self] { return self->Health(); };
-    absl::StatusOr<std::unique_ptr<HttpServer>> http =
-        HttpServer::Start(options.http_listen, std::move(routes));
+    absl::StatusOr<std::unique_ptr<base::HttpServer>> http =
+        base::HttpServer::Start(options.http_listen, std::move(routes));
     if (!http.ok()) return http.status();
     server->http_ = *std::move(http);
   }
@@ -84,15 +84,15 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   return server;
 }
 
-HttpResponse WalletServer::Health() const {
-  if (!serving_) return HttpResponse{503, "text/plain; charset=utf-8", "shutting down\n"};
+base::HttpResponse WalletServer::Health() const {
+  if (!serving_) return base::HttpResponse{503, "text/plain; charset=utf-8", "shutting down\n"};
   const wallet::WriteHealth health = wallet_->write_health();
   if (!health.writable) {
-    return HttpResponse{503, "text/plain; charset=utf-8",
+    return base::HttpResponse{503, "text/plain; charset=utf-8",
                         absl::StrCat("not accepting writes (reads are served): ", health.reason,
                                      "; writes resume by themselves once space is freed\n")};
   }
-  return HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
+  return base::HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
 }
 
 void WalletServer::RegisterPipelineMetrics() {

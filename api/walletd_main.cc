@@ -20,12 +20,12 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "api/daemon_files.h"
-#include "api/lock_checks.h"
 #include "api/server.h"
+#include "base/clock.h"
+#include "base/daemon_files.h"
+#include "base/lock_checks.h"
 #include "glog/logging.h"
 #include "wallet/auth.h"
-#include "wallet/clock.h"
 #include "wallet/policy_config.h"
 #include "wallet/tariff.h"
 #include "wallet/wallet.h"
@@ -63,11 +63,11 @@ namespace {
 // AdminKey reads the bootstrap key, creating a random one on first start
 // (only when there is no file: an unreadable one is an error, not replaced).
 absl::StatusOr<std::string> AdminKey(const std::string& path) {
-  absl::StatusOr<std::string> key = api::ReadApiKeyFile(path, 16);
+  absl::StatusOr<std::string> key = base::ReadApiKeyFile(path, 16);
   if (key.status().code() != absl::StatusCode::kNotFound) return key;
   key = wallet::NewApiKey();
   if (!key.ok()) return key;
-  absl::Status written = api::WriteFileAtomically(path, *key + "\n", 0600);
+  absl::Status written = base::WriteFileAtomically(path, *key + "\n", 0600);
   if (!written.ok()) return written;
   LOG(INFO) << "wrote a new admin API key to " << path;
   return key;
@@ -106,7 +106,7 @@ int Fail(const absl::Status& status) {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("walletd: prepaid energy wallet server");
   absl::ParseCommandLine(argc, argv);
-  api::IgnoreLockCycles();
+  base::IgnoreLockCycles();
   FLAGS_logtostderr = true;
   google::InitGoogleLogging(argv[0]);
 
@@ -122,10 +122,10 @@ int main(int argc, char** argv) {
   std::string key_file = absl::GetFlag(FLAGS_admin_key_file);
   if (key_file.empty()) key_file = data_dir + "/admin.key";
 
-  wallet::SystemClock system_clock;
-  wallet::SettableClock settable_clock;
+  base::SystemClock system_clock;
+  base::SettableClock settable_clock;
   const bool settable = absl::GetFlag(FLAGS_settable_clock);
-  wallet::Clock& clock = settable ? static_cast<wallet::Clock&>(settable_clock) : system_clock;
+  base::Clock& clock = settable ? static_cast<base::Clock&>(settable_clock) : system_clock;
   wallet::WalletOptions options;
   options.data_dir = data_dir + "/db";
   options.ledger.max_amount_paise = absl::GetFlag(FLAGS_max_amount_paise);
@@ -176,7 +176,7 @@ int main(int argc, char** argv) {
 
   const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
   if (!ready_file.empty()) {
-    absl::Status ready = api::WriteFileAtomically(
+    absl::Status ready = base::WriteFileAtomically(
         ready_file,
         absl::StrCat("grpc_port=", (*server)->grpc_port(), "\nhttp_port=", (*server)->http_port(),
                      "\n"),

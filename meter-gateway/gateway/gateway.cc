@@ -91,7 +91,7 @@ class GatewayImpl final : public Gateway {
 
   bool connected() const override { return connected_.load(); }
 
-  void RegisterMetrics(api::Metrics* metrics) override {
+  void RegisterMetrics(base::Metrics* metrics) override {
     auto counter = [&](const std::string& name, const std::string& help,
                        const std::atomic<uint64_t>& v) {
       metrics->RegisterValue(name, "counter", help, [&v] { return static_cast<double>(v.load()); });

@@ -30,7 +30,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "api/metrics.h"
+#include "base/metrics.h"
 #include "meter-gateway/dlms/client.h"
 #include "meter-gateway/gateway/directory.h"
 #include "meter-gateway/gateway/relay_queue.h"
@@ -99,7 +99,7 @@ class Gateway {
   virtual bool connected() const = 0;
   // RegisterMetrics adds the gateway's counters and gauges to `metrics`,
   // which must outlive the gateway.
-  virtual void RegisterMetrics(api::Metrics* metrics) = 0;
+  virtual void RegisterMetrics(base::Metrics* metrics) = 0;
 };
 
 }  // namespace meter_gateway

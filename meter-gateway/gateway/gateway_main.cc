@@ -16,10 +16,10 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "api/daemon_files.h"
-#include "api/http_server.h"
-#include "api/lock_checks.h"
-#include "api/metrics.h"
+#include "base/daemon_files.h"
+#include "base/http_server.h"
+#include "base/lock_checks.h"
+#include "base/metrics.h"
 #include "glog/logging.h"
 #include "meter-gateway/gateway/directory.h"
 #include "meter-gateway/gateway/gateway.h"
@@ -56,7 +56,7 @@ int Fail(const absl::Status& status) {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("meter-gatewayd: relay commands and readings for DLMS meters");
   absl::ParseCommandLine(argc, argv);
-  api::IgnoreLockCycles();
+  base::IgnoreLockCycles();
   FLAGS_logtostderr = true;
   google::InitGoogleLogging(argv[0]);
 
@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
 
   meter_gateway::GatewayOptions options;
   options.wallet_address = absl::GetFlag(FLAGS_wallet);
-  absl::StatusOr<std::string> key = api::ReadApiKeyFile(absl::GetFlag(FLAGS_api_key_file));
+  absl::StatusOr<std::string> key = base::ReadApiKeyFile(absl::GetFlag(FLAGS_api_key_file));
   if (!key.ok()) return Fail(key.status());
   options.api_key = *key;
   absl::StatusOr<meter_gateway::MeterDirectory> directory =
@@ -90,28 +90,28 @@ int main(int argc, char** argv) {
       meter_gateway::Gateway::Start(options);
   if (!gateway.ok()) return Fail(gateway.status());
 
-  api::Metrics metrics;
+  base::Metrics metrics;
   (*gateway)->RegisterMetrics(&metrics);
-  std::unique_ptr<api::HttpServer> http;
+  std::unique_ptr<base::HttpServer> http;
   if (const std::string address = absl::GetFlag(FLAGS_http_listen); !address.empty()) {
     meter_gateway::Gateway* g = gateway->get();
-    std::map<std::string, api::HttpServer::Handler> routes;
+    std::map<std::string, base::HttpServer::Handler> routes;
     routes["/metrics"] = [&metrics] {
-      return api::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics.Render()};
+      return base::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics.Render()};
     };
     routes["/healthz"] = [g] {
-      return g->connected() ? api::HttpResponse{200, "text/plain; charset=utf-8", "ok\n"}
-                            : api::HttpResponse{503, "text/plain; charset=utf-8",
+      return g->connected() ? base::HttpResponse{200, "text/plain; charset=utf-8", "ok\n"}
+                            : base::HttpResponse{503, "text/plain; charset=utf-8",
                                                 "relay stream to walletd is down\n"};
     };
-    absl::StatusOr<std::unique_ptr<api::HttpServer>> started =
-        api::HttpServer::Start(address, std::move(routes));
+    absl::StatusOr<std::unique_ptr<base::HttpServer>> started =
+        base::HttpServer::Start(address, std::move(routes));
     if (!started.ok()) return Fail(started.status());
     http = *std::move(started);
   }
   if (const std::string ready = absl::GetFlag(FLAGS_ready_file); !ready.empty()) {
     absl::Status written =
-        api::WriteFileAtomically(ready, absl::StrCat("http_port=", http ? http->port() : 0, "\n"), 0644);
+        base::WriteFileAtomically(ready, absl::StrCat("http_port=", http ? http->port() : 0, "\n"), 0644);
     if (!written.ok()) return Fail(written);
   }
 

@@ -20,8 +20,8 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "api/daemon_files.h"
-#include "api/lock_checks.h"
+#include "base/daemon_files.h"
+#include "base/lock_checks.h"
 #include "glog/logging.h"
 #include "meter-gateway/sim/clock.h"
 #include "meter-gateway/sim/simulator.h"
@@ -71,7 +71,7 @@ int Fail(const absl::Status& status) {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("meter-sim: a fleet of simulated DLMS/COSEM meters");
   absl::ParseCommandLine(argc, argv);
-  api::IgnoreLockCycles();
+  base::IgnoreLockCycles();
   FLAGS_logtostderr = true;
   google::InitGoogleLogging(argv[0]);
 
@@ -104,12 +104,12 @@ int main(int argc, char** argv) {
   if (!sim.ok()) return Fail(sim.status());
 
   if (const std::string path = absl::GetFlag(FLAGS_directory_out); !path.empty()) {
-    absl::Status written = api::WriteFileAtomically(path, (*sim)->DirectoryCsv(), 0644);
+    absl::Status written = base::WriteFileAtomically(path, (*sim)->DirectoryCsv(), 0644);
     if (!written.ok()) return Fail(written);
     LOG(INFO) << "wrote the directory of " << (*sim)->fleet().size() << " meters to " << path;
   }
   if (const std::string path = absl::GetFlag(FLAGS_ready_file); !path.empty()) {
-    absl::Status ready = api::WriteFileAtomically(
+    absl::Status ready = base::WriteFileAtomically(
         path,
         absl::StrCat("dlms_port=", (*sim)->dlms_port(), "\ncontrol_port=", (*sim)->control_port(),
                      "\n"),
