@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "base/monitoring_endpoint.h"
 #include "glog/logging.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -57,14 +58,8 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   }
   if (!options.http_listen.empty()) {
     WalletServer* self = server.get();
-    std::map<std::string, base::HttpServer::Handler> routes;
-    routes["/metrics"] = [self] {
-      return base::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                          self->metrics_.Render()};
-    };
-    routes["/healthz"] = [self] { return self->Health(); };
-    absl::StatusOr<std::unique_ptr<base::HttpServer>> http =
-        base::HttpServer::Start(options.http_listen, std::move(routes));
+    absl::StatusOr<std::unique_ptr<base::HttpServer>> http = base::StartMonitoringEndpoint(
+        options.http_listen, &server->metrics_, [self] { return self->Health(); });
     if (!http.ok()) return http.status();
     server->http_ = *std::move(http);
   }
@@ -84,15 +79,15 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   return server;
 }
 
-base::HttpResponse WalletServer::Health() const {
-  if (!serving_) return base::HttpResponse{503, "text/plain; charset=utf-8", "shutting down\n"};
+absl::Status WalletServer::Health() const {
+  if (!serving_) return absl::UnavailableError("shutting down");
   const wallet::WriteHealth health = wallet_->write_health();
   if (!health.writable) {
-    return base::HttpResponse{503, "text/plain; charset=utf-8",
-                        absl::StrCat("not accepting writes (reads are served): ", health.reason,
-                                     "; writes resume by themselves once space is freed\n")};
+    return absl::UnavailableError(absl::StrCat("not accepting writes (reads are served): ",
+                                               health.reason,
+                                               "; writes resume by themselves once space is freed"));
   }
-  return base::HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
+  return absl::OkStatus();
 }
 
 void WalletServer::RegisterPipelineMetrics() {

@@ -57,9 +57,9 @@ class WalletServer final {
   WalletServer(wallet::Wallet* wallet, base::SettableClock* settable_clock);
   void RegisterPipelineMetrics();
   void RegisterOutboxMetrics();
-  // Health answers GET /healthz: 503 with the cause while shutting down or
-  // refusing writes.
-  base::HttpResponse Health() const;
+  // Health answers GET /healthz: Unavailable with the cause while shutting
+  // down or refusing writes.
+  absl::Status Health() const;
 
   wallet::Wallet* wallet_;
   Metrics metrics_{"walletd_rpc"};
