@@ -51,6 +51,12 @@ void Metrics::RegisterValue(const std::string& name, const std::string& type,
   gauges_.push_back(Gauge{name, type, help, std::move(read)});
 }
 
+void Metrics::RegisterCounter(const std::string& name, const std::string& help,
+                              const std::atomic<uint64_t>* value) {
+  RegisterValue(name, "counter", help,
+                [value] { return static_cast<double>(value->load(std::memory_order_relaxed)); });
+}
+
 void Metrics::RegisterHistogram(const std::string& name, const std::string& help,
                                 std::vector<int64_t> bounds_us,
                                 std::function<HistogramValues()> read) {

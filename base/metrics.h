@@ -79,6 +79,11 @@ class Metrics final {
   void RegisterValue(const std::string& name, const std::string& type, const std::string& help,
                      std::function<double()> read);
 
+  // RegisterCounter adds a counter read from `value` at every scrape;
+  // `value` must outlive every later Render.
+  void RegisterCounter(const std::string& name, const std::string& help,
+                       const std::atomic<uint64_t>* value);
+
   // A histogram's figures as read at a scrape: a count per bucket (one per
   // upper bound, then one above them all) and the sum of the values.
   struct HistogramValues {
