@@ -21,7 +21,7 @@ wallet::Callback<Response> Logged(wallet::Callback<Response> done, Describe desc
 
 }  // namespace
 
-AdminService::AdminService(Calls* calls, wallet::SettableClock* settable_clock)
+AdminService::AdminService(Calls* calls, base::SettableClock* settable_clock)
     : calls_(calls),
       settable_clock_(settable_clock),
       register_meter_(calls->Method("AdminService/RegisterMeter")),

@@ -19,7 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
-#include "api/metrics.h"
+#include "base/metrics.h"
 #include "grpcpp/grpcpp.h"
 #include "wallet/wallet.h"
 
@@ -29,6 +29,11 @@ namespace api {
 inline constexpr char kApiKeyHeader[] = "x-api-key";
 
 using Roles = std::vector<wallet::v1::Role>;
+
+// walletd's services count their calls in the shared metrics registry
+// (base/metrics.h); every service names its methods' counters as
+// Metrics::Method.
+using Metrics = ::base::Metrics;
 
 // ToGrpc converts a status for the wire. Internal errors are logged, and their
 // text is not sent to the client.

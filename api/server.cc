@@ -3,13 +3,14 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "base/monitoring_endpoint.h"
 #include "glog/logging.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 
 namespace api {
 
-WalletServer::WalletServer(wallet::Wallet* wallet, wallet::SettableClock* settable_clock)
+WalletServer::WalletServer(wallet::Wallet* wallet, base::SettableClock* settable_clock)
     : wallet_(wallet),
       calls_(wallet, &metrics_),
       admin_(&calls_, settable_clock),
@@ -57,14 +58,8 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   }
   if (!options.http_listen.empty()) {
     WalletServer* self = server.get();
-    std::map<std::string, HttpServer::Handler> routes;
-    routes["/metrics"] = [self] {
-      return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                          self->metrics_.Render()};
-    };
-    routes["/healthz"] = [self] { return self->Health(); };
-    absl::StatusOr<std::unique_ptr<HttpServer>> http =
-        HttpServer::Start(options.http_listen, std::move(routes));
+    absl::StatusOr<std::unique_ptr<base::HttpServer>> http = base::StartMonitoringEndpoint(
+        options.http_listen, &server->metrics_, [self] { return self->Health(); });
     if (!http.ok()) return http.status();
     server->http_ = *std::move(http);
   }
@@ -84,15 +79,15 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   return server;
 }
 
-HttpResponse WalletServer::Health() const {
-  if (!serving_) return HttpResponse{503, "text/plain; charset=utf-8", "shutting down\n"};
+absl::Status WalletServer::Health() const {
+  if (!serving_) return absl::UnavailableError("shutting down");
   const wallet::WriteHealth health = wallet_->write_health();
   if (!health.writable) {
-    return HttpResponse{503, "text/plain; charset=utf-8",
-                        absl::StrCat("not accepting writes (reads are served): ", health.reason,
-                                     "; writes resume by themselves once space is freed\n")};
+    return absl::UnavailableError(absl::StrCat("not accepting writes (reads are served): ",
+                                               health.reason,
+                                               "; writes resume by themselves once space is freed"));
   }
-  return HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
+  return absl::OkStatus();
 }
 
 void WalletServer::RegisterPipelineMetrics() {

@@ -8,10 +8,10 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "api/call.h"
-#include "api/http_server.h"
 #include "api/meter_services.h"
-#include "api/metrics.h"
 #include "api/services.h"
+#include "base/http_server.h"
+#include "base/metrics.h"
 #include "grpcpp/grpcpp.h"
 #include "wallet/wallet.h"
 
@@ -32,7 +32,7 @@ struct ServerOptions {
   // Tests and demos only: the clock walletd runs on, which AdminService.SetClock
   // moves forward. Null disables SetClock.
   // Default: null.
-  wallet::SettableClock* settable_clock = nullptr;
+  base::SettableClock* settable_clock = nullptr;
 };
 
 class WalletServer final {
@@ -54,15 +54,15 @@ class WalletServer final {
   void Shutdown(absl::Duration grace);
 
  private:
-  WalletServer(wallet::Wallet* wallet, wallet::SettableClock* settable_clock);
+  WalletServer(wallet::Wallet* wallet, base::SettableClock* settable_clock);
   void RegisterPipelineMetrics();
   void RegisterOutboxMetrics();
-  // Health answers GET /healthz: 503 with the cause while shutting down or
-  // refusing writes.
-  HttpResponse Health() const;
+  // Health answers GET /healthz: Unavailable with the cause while shutting
+  // down or refusing writes.
+  absl::Status Health() const;
 
   wallet::Wallet* wallet_;
-  Metrics metrics_;
+  Metrics metrics_{"walletd_rpc"};
   Calls calls_;
   AdminService admin_;
   ConsumerService consumer_;
@@ -73,7 +73,7 @@ class WalletServer final {
   MeterGatewayService gateway_;
   NotificationService notifications_;
   std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<base::HttpServer> http_;
   std::unique_ptr<NotificationLogSink> sink_;
   int grpc_port_ = 0;
   std::atomic<bool> serving_{false};

@@ -4,7 +4,7 @@
 #define API_SERVICES_H_
 
 #include "api/call.h"
-#include "wallet/clock.h"
+#include "base/clock.h"
 #include "wallet/v1/admin.grpc.pb.h"
 #include "wallet/v1/consumer.grpc.pb.h"
 #include "wallet/v1/payment.grpc.pb.h"
@@ -18,7 +18,7 @@ using grpc::ServerUnaryReactor;
 
 class AdminService final : public v1::AdminService::CallbackService {
  public:
-  AdminService(Calls* calls, wallet::SettableClock* settable_clock);
+  AdminService(Calls* calls, base::SettableClock* settable_clock);
 
   ServerUnaryReactor* RegisterMeter(CallbackServerContext* ctx,
                                     const v1::RegisterMeterRequest* request,
@@ -58,7 +58,7 @@ class AdminService final : public v1::AdminService::CallbackService {
 
  private:
   Calls* calls_;
-  wallet::SettableClock* settable_clock_;
+  base::SettableClock* settable_clock_;
   Metrics::Method* register_meter_;
   Metrics::Method* get_meter_;
   Metrics::Method* list_meters_;

@@ -6,26 +6,21 @@
 // 0600) unless the file exists; the key in that file is always accepted as an
 // admin key. SIGTERM or SIGINT: stop taking calls, finish those in flight,
 // commit everything acknowledged, exit 0.
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <thread>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "api/daemon_files.h"
-#include "api/lock_checks.h"
 #include "api/server.h"
+#include "base/clock.h"
+#include "base/daemon.h"
+#include "base/daemon_files.h"
 #include "glog/logging.h"
 #include "wallet/auth.h"
-#include "wallet/clock.h"
 #include "wallet/policy_config.h"
 #include "wallet/tariff.h"
 #include "wallet/wallet.h"
@@ -63,11 +58,11 @@ namespace {
 // AdminKey reads the bootstrap key, creating a random one on first start
 // (only when there is no file: an unreadable one is an error, not replaced).
 absl::StatusOr<std::string> AdminKey(const std::string& path) {
-  absl::StatusOr<std::string> key = api::ReadApiKeyFile(path, 16);
+  absl::StatusOr<std::string> key = base::ReadApiKeyFile(path, 16);
   if (key.status().code() != absl::StatusCode::kNotFound) return key;
   key = wallet::NewApiKey();
   if (!key.ok()) return key;
-  absl::Status written = api::WriteFileAtomically(path, *key + "\n", 0600);
+  absl::Status written = base::WriteFileAtomically(path, *key + "\n", 0600);
   if (!written.ok()) return written;
   LOG(INFO) << "wrote a new admin API key to " << path;
   return key;
@@ -95,59 +90,44 @@ absl::Status EnsureAdminKey(wallet::Wallet* wallet, const std::string& key,
   return absl::OkStatus();
 }
 
-int Fail(const absl::Status& status) {
-  LOG(ERROR) << "walletd: " << status;
-  std::fprintf(stderr, "walletd: %s\n", status.ToString().c_str());
-  return 1;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("walletd: prepaid energy wallet server");
   absl::ParseCommandLine(argc, argv);
-  api::IgnoreLockCycles();
-  FLAGS_logtostderr = true;
-  google::InitGoogleLogging(argv[0]);
-
-  // Block the stop signals in every thread; main waits for them below.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  base::Daemon daemon("walletd", argv[0]);
 
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
   mkdir(data_dir.c_str(), 0700);
   std::string key_file = absl::GetFlag(FLAGS_admin_key_file);
   if (key_file.empty()) key_file = data_dir + "/admin.key";
 
-  wallet::SystemClock system_clock;
-  wallet::SettableClock settable_clock;
+  base::SystemClock system_clock;
+  base::SettableClock settable_clock;
   const bool settable = absl::GetFlag(FLAGS_settable_clock);
-  wallet::Clock& clock = settable ? static_cast<wallet::Clock&>(settable_clock) : system_clock;
+  base::Clock& clock = settable ? static_cast<base::Clock&>(settable_clock) : system_clock;
   wallet::WalletOptions options;
   options.data_dir = data_dir + "/db";
   options.ledger.max_amount_paise = absl::GetFlag(FLAGS_max_amount_paise);
   options.ledger.default_commission_bps = absl::GetFlag(FLAGS_default_commission_bps);
   if (absl::GetFlag(FLAGS_min_free_disk_mb) < 0) {
-    return Fail(absl::InvalidArgumentError("--min_free_disk_mb must not be negative"));
+    return daemon.Fail(absl::InvalidArgumentError("--min_free_disk_mb must not be negative"));
   }
   options.min_free_bytes = static_cast<uint64_t>(absl::GetFlag(FLAGS_min_free_disk_mb)) << 20;
   if (const std::string path = absl::GetFlag(FLAGS_tariffs); !path.empty()) {
     absl::StatusOr<wallet::v1::TariffBook> tariffs = wallet::LoadTariffFile(path);
-    if (!tariffs.ok()) return Fail(tariffs.status());
+    if (!tariffs.ok()) return daemon.Fail(tariffs.status());
     options.ledger.tariffs = *std::move(tariffs);
   }
   if (const std::string path = absl::GetFlag(FLAGS_policy); !path.empty()) {
     absl::StatusOr<wallet::v1::PolicyConfig> policy = wallet::LoadPolicyFile(path);
-    if (!policy.ok()) return Fail(policy.status());
+    if (!policy.ok()) return daemon.Fail(policy.status());
     options.ledger.policy = *std::move(policy);
   }
   absl::StatusOr<std::unique_ptr<wallet::Wallet>> wallet = wallet::Wallet::Open(options, &clock);
-  if (!wallet.ok()) return Fail(wallet.status());
+  if (!wallet.ok()) return daemon.Fail(wallet.status());
   absl::StatusOr<std::string> admin_key = AdminKey(key_file);
-  if (!admin_key.ok()) return Fail(admin_key.status());
+  if (!admin_key.ok()) return daemon.Fail(admin_key.status());
   absl::Notification stop_key_retry;
   std::thread key_retry;
   absl::Cleanup stop_retrying = [&] {
@@ -155,7 +135,7 @@ int main(int argc, char** argv) {
     if (key_retry.joinable()) key_retry.join();
   };
   absl::Status ensured = EnsureAdminKey(wallet->get(), *admin_key, &stop_key_retry, &key_retry);
-  if (!ensured.ok()) return Fail(ensured);
+  if (!ensured.ok()) return daemon.Fail(ensured);
 
   api::ServerOptions server_options;
   server_options.listen = absl::GetFlag(FLAGS_listen);
@@ -172,21 +152,14 @@ int main(int argc, char** argv) {
   }
   absl::StatusOr<std::unique_ptr<api::WalletServer>> server =
       api::WalletServer::Start(wallet->get(), server_options);
-  if (!server.ok()) return Fail(server.status());
+  if (!server.ok()) return daemon.Fail(server.status());
 
-  const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
-  if (!ready_file.empty()) {
-    absl::Status ready = api::WriteFileAtomically(
-        ready_file,
-        absl::StrCat("grpc_port=", (*server)->grpc_port(), "\nhttp_port=", (*server)->http_port(),
-                     "\n"),
-        0644);
-    if (!ready.ok()) return Fail(ready);
-  }
+  absl::Status ready = daemon.WriteReadyFile(
+      absl::GetFlag(FLAGS_ready_file),
+      {{"grpc_port", (*server)->grpc_port()}, {"http_port", (*server)->http_port()}});
+  if (!ready.ok()) return daemon.Fail(ready);
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  LOG(INFO) << "received " << strsignal(signal_number);
+  daemon.WaitForStopSignal();
   (*server)->Shutdown(absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
   server->reset();
   std::move(stop_retrying).Invoke();

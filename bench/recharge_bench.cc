@@ -43,7 +43,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "api/lock_checks.h"
+#include "base/lock_checks.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/testing/bench_util.h"
@@ -751,6 +751,6 @@ int Main() {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  api::IgnoreLockCycles();
+  base::IgnoreLockCycles();
   return wallet::bench::Main();
 }

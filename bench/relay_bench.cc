@@ -28,7 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "api/lock_checks.h"
+#include "base/lock_checks.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/testing/bench_util.h"
@@ -145,7 +145,7 @@ double Percentile(std::vector<double> v, double p) {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  api::IgnoreLockCycles();
+  base::IgnoreLockCycles();
   const int meters = absl::GetFlag(FLAGS_meters);
   const int restore_meters = std::min(meters, absl::GetFlag(FLAGS_restore_meters));
 

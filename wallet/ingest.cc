@@ -5,10 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "base/status_macros.h"
 #include "wallet/accounts.h"
 #include "wallet/ledger.h"
 #include "wallet/money.h"
-#include "wallet/status_macros.h"
 #include "wallet/validate.h"
 #include "wallet/wire.h"
 

@@ -4,11 +4,11 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "wallet/accounts.h"
 #include "wallet/ledger.h"
 #include "wallet/meter_status.h"
 #include "wallet/money.h"
-#include "wallet/status_macros.h"
 #include "wallet/validate.h"
 #include "wallet/wire.h"
 

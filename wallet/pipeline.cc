@@ -9,7 +9,7 @@
 
 namespace wallet {
 
-CommitPipeline::CommitPipeline(Store* store, Clock* clock, FinishGroup finish_group,
+CommitPipeline::CommitPipeline(Store* store, base::Clock* clock, FinishGroup finish_group,
                                CommitFailed commit_failed, const PipelineOptions& options)
     : store_(store),
       clock_(clock),

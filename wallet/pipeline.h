@@ -37,7 +37,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "wallet/clock.h"
+#include "base/clock.h"
 #include "wallet/ledger.h"
 #include "wallet/store.h"
 
@@ -95,7 +95,7 @@ class CommitPipeline final {
   enum class Kind { kRequest, kTick };
 
   // The pipeline does not own its arguments; they must outlive it.
-  CommitPipeline(Store* store, Clock* clock, FinishGroup finish_group,
+  CommitPipeline(Store* store, base::Clock* clock, FinishGroup finish_group,
                  CommitFailed commit_failed, const PipelineOptions& options);
   // Stops after draining everything submitted.
   ~CommitPipeline();
@@ -159,7 +159,7 @@ class CommitPipeline final {
   bool Quiet() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Store* store_;
-  Clock* clock_;
+  base::Clock* clock_;
   FinishGroup finish_group_;
   CommitFailed commit_failed_;
   PipelineOptions options_;

@@ -11,8 +11,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "base/status_macros.h"
 #include "glog/logging.h"
-#include "wallet/status_macros.h"
 #include "wallet/tariff.h"
 #include "wallet/textproto.h"
 

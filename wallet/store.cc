@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "base/status_macros.h"
 #include "glog/logging.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/comparator.h"
@@ -15,7 +16,6 @@
 #include "rocksdb/perf_level.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
-#include "wallet/status_macros.h"
 #include "wallet/store_log.h"
 
 namespace wallet {

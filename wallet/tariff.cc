@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "base/status_macros.h"
 #include "glog/logging.h"
-#include "wallet/status_macros.h"
 #include "wallet/textproto.h"
 
 namespace wallet {

@@ -4,14 +4,14 @@
 #include <utility>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "base/status_macros.h"
 #include "glog/logging.h"
 #include "wallet/accounts.h"
 #include "wallet/auth.h"
 #include "wallet/meter_status.h"
-#include "wallet/status_macros.h"
 #include "wallet/tariff.h"
 #include "wallet/validate.h"
 #include "wallet/wire.h"
@@ -247,7 +247,7 @@ bool MatchesFilter(const store::v1::MeterRecord& meter, const v1::ListMetersRequ
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Wallet>> Wallet::Open(const WalletOptions& options, Clock* clock) {
+absl::StatusOr<std::unique_ptr<Wallet>> Wallet::Open(const WalletOptions& options, base::Clock* clock) {
   StoreOptions store_options;
   store_options.path = options.data_dir;
   store_options.sync = options.sync;
@@ -259,7 +259,7 @@ absl::StatusOr<std::unique_ptr<Wallet>> Wallet::Open(const WalletOptions& option
       new Wallet(std::move(store), std::move(ledger), clock, options));
 }
 
-Wallet::Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, Clock* clock,
+Wallet::Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, base::Clock* clock,
                const WalletOptions& options)
     : store_(std::move(store)),
       ledger_(std::move(ledger)),

@@ -35,7 +35,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "wallet/clock.h"
+#include "base/clock.h"
 #include "wallet/ledger.h"
 #include "wallet/pipeline.h"
 #include "wallet/principal.h"
@@ -102,7 +102,7 @@ class Wallet final {
   // Open loads the store into memory and starts the writer. `clock` must
   // outlive the wallet.
   static absl::StatusOr<std::unique_ptr<Wallet>> Open(const WalletOptions& options,
-                                                      Clock* clock);
+                                                      base::Clock* clock);
   // Drains and commits pending operations, then closes the store.
   ~Wallet();
 
@@ -184,7 +184,7 @@ class Wallet final {
   WriteHealth write_health() const;
 
  private:
-  Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, Clock* clock,
+  Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, base::Clock* clock,
          const WalletOptions& options);
 
   // Mutate runs `apply` on the writer and hands its result to `done` once durable.
@@ -233,7 +233,7 @@ class Wallet final {
 
   std::unique_ptr<Store> store_;
   std::unique_ptr<Ledger> ledger_;
-  Clock* clock_;
+  base::Clock* clock_;
   const WalletOptions options_;
   const v1::TariffBook file_tariffs_;
   // The prepaid policy (defaults applied) and its calendar, for the status

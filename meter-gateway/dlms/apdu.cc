@@ -9,7 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "wallet/status_macros.h"
+#include "base/status_macros.h"
 
 namespace dlms {
 namespace {

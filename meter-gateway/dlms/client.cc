@@ -18,7 +18,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "wallet/status_macros.h"
+#include "base/status_macros.h"
 
 namespace dlms {
 namespace {

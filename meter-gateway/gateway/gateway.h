@@ -1,16 +1,26 @@
 // Gateway: carries walletd's relay commands to the meters and the meters'
-// readings back to walletd.
+// readings back to walletd. It is the composition of four parts, each in its
+// own file:
 //
-//   walletd --StreamRelayCommands--> RelayQueue --workers--> DLMS session
-//   walletd <--ReportRelayOutcome--------------------------- outcome
-//   walletd <--IngestReadings (batches)--- scheduled reads <-- meters
+//   WalletConnection   (wallet_connection.h) the connection to walletd, with
+//                      the one retry policy every call follows;
+//   RelayCommandPath   (relay_commands.h) the relay command stream, the
+//                      per-meter queue, DLMS execution, outcome reports and
+//                      acknowledgements;
+//   ReadScheduler      (read_scheduler.h) scheduled register reads, armed
+//                      meters polled, relay changes observed;
+//   IngestBatcher      (ingest_batcher.h) readings batched to walletd.
 //
-// At most one session per meter runs at a time and at most `concurrency` in
-// all; relay commands go before scheduled reads. A command is acknowledged on
-// the stream only once its outcome is reported, so a gateway that dies
-// re-executes (harmlessly: the relay methods are idempotent) what it had not
-// reported, and loses nothing. The gateway reaches the wallet only through
-// walletd's gRPC API.
+//   walletd --StreamRelayCommands--> RelayCommandPath --workers--> DLMS session
+//   walletd <--ReportRelayOutcome------------------------------------ outcome
+//   walletd <--IngestReadings-- IngestBatcher <-- ReadScheduler <-- meters
+//
+// The gateway's workers run both kinds of session: at most one per meter at
+// a time and at most `concurrency` in all, relay commands before scheduled
+// reads. A command is acknowledged on the stream only once its outcome is
+// reported, so a gateway that dies re-executes (harmlessly: the relay
+// methods are idempotent) what it had not reported, and loses nothing. The
+// gateway reaches the wallet only through walletd's gRPC API.
 //
 // Example:
 //   GatewayOptions options;
@@ -23,17 +33,16 @@
 #ifndef METER_GATEWAY_GATEWAY_GATEWAY_H_
 #define METER_GATEWAY_GATEWAY_GATEWAY_H_
 
-#include <atomic>
-#include <cstdint>
+#include <cstddef>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "api/metrics.h"
+#include "base/metrics.h"
 #include "meter-gateway/dlms/client.h"
 #include "meter-gateway/gateway/directory.h"
-#include "meter-gateway/gateway/relay_queue.h"
+#include "meter-gateway/gateway/retry_policy.h"
 
 namespace meter_gateway {
 
@@ -46,6 +55,10 @@ struct GatewayOptions {
   MeterDirectory directory;
   // Sessions with meters at once. Default: 64.
   int concurrency = 64;
+  // How a relay command that failed in a retryable way (the meter offline,
+  // a timeout) is tried again on its meter; max_attempts must be at least
+  // 1. Calls to walletd follow WalletConnectionOptions' policy.
+  // Default: RetryPolicy's (250 ms doubling to 30 s, 8 attempts).
   RetryPolicy retry;
   dlms::ClientOptions dlms;
   // Each meter's energy register (and relay) is read once per interval, the
@@ -59,27 +72,11 @@ struct GatewayOptions {
   // its batch. Default: 1000 and 1 s.
   int ingest_batch_size = 1000;
   absl::Duration ingest_flush_interval = absl::Seconds(1);
+  // Readings held while walletd is away; beyond this the oldest are dropped
+  // (the next reads carry the registers forward). Default: 100,000.
+  size_t ingest_max_pending = 100'000;
   // How often the stream position is acknowledged. Default: 50 ms.
   absl::Duration ack_interval = absl::Milliseconds(50);
-};
-
-// Counters for /metrics; monotonic.
-struct GatewayStats {
-  std::atomic<uint64_t> commands_received{0};
-  std::atomic<uint64_t> commands_superseded{0};
-  std::atomic<uint64_t> attempts{0};
-  std::atomic<uint64_t> retries{0};
-  std::atomic<uint64_t> confirmed{0};
-  std::atomic<uint64_t> armed{0};
-  std::atomic<uint64_t> failed{0};
-  std::atomic<uint64_t> offline{0};
-  std::atomic<uint64_t> observations{0};
-  std::atomic<uint64_t> reads_ok{0};
-  std::atomic<uint64_t> reads_failed{0};
-  std::atomic<uint64_t> readings_sent{0};
-  std::atomic<uint64_t> ingest_batches{0};
-  std::atomic<uint64_t> ingest_errors{0};
-  std::atomic<uint64_t> stream_reconnects{0};
 };
 
 class Gateway {
@@ -97,9 +94,9 @@ class Gateway {
 
   // True while the relay command stream to walletd is open.
   virtual bool connected() const = 0;
-  // RegisterMetrics adds the gateway's counters and gauges to `metrics`,
-  // which must outlive the gateway.
-  virtual void RegisterMetrics(api::Metrics* metrics) = 0;
+  // RegisterMetrics adds the gateway's counters and gauges to `metrics`; the
+  // gateway must outlive every later Render.
+  virtual void RegisterMetrics(base::Metrics* metrics) = 0;
 };
 
 }  // namespace meter_gateway

@@ -7,19 +7,13 @@
 // The API key needs the METER_GATEWAY role (walletctl issue-key). SIGTERM or
 // SIGINT: take no new work, finish and report the sessions running,
 // acknowledge them, send the readings taken, exit 0.
-#include <signal.h>
-#include <unistd.h>
-
-#include <cstdio>
-
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/strings/str_cat.h"
-#include "api/daemon_files.h"
-#include "api/http_server.h"
-#include "api/lock_checks.h"
-#include "api/metrics.h"
+#include "base/daemon.h"
+#include "base/daemon_files.h"
+#include "base/metrics.h"
+#include "base/monitoring_endpoint.h"
 #include "glog/logging.h"
 #include "meter-gateway/gateway/directory.h"
 #include "meter-gateway/gateway/gateway.h"
@@ -43,38 +37,19 @@ ABSL_FLAG(std::string, http_listen, "127.0.0.1:9465",
           "address for GET /metrics and /healthz; port 0 picks one; empty disables");
 ABSL_FLAG(std::string, ready_file, "", "if set, written once running: http_port=N");
 
-namespace {
-
-int Fail(const absl::Status& status) {
-  LOG(ERROR) << "meter-gatewayd: " << status;
-  std::fprintf(stderr, "meter-gatewayd: %s\n", status.ToString().c_str());
-  return 1;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("meter-gatewayd: relay commands and readings for DLMS meters");
   absl::ParseCommandLine(argc, argv);
-  api::IgnoreLockCycles();
-  FLAGS_logtostderr = true;
-  google::InitGoogleLogging(argv[0]);
-
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);  // a meter that hangs up must not kill the gateway
+  base::Daemon daemon("meter-gatewayd", argv[0]);
 
   meter_gateway::GatewayOptions options;
   options.wallet_address = absl::GetFlag(FLAGS_wallet);
-  absl::StatusOr<std::string> key = api::ReadApiKeyFile(absl::GetFlag(FLAGS_api_key_file));
-  if (!key.ok()) return Fail(key.status());
+  absl::StatusOr<std::string> key = base::ReadApiKeyFile(absl::GetFlag(FLAGS_api_key_file));
+  if (!key.ok()) return daemon.Fail(key.status());
   options.api_key = *key;
   absl::StatusOr<meter_gateway::MeterDirectory> directory =
       meter_gateway::LoadMeterDirectory(absl::GetFlag(FLAGS_meters));
-  if (!directory.ok()) return Fail(directory.status());
+  if (!directory.ok()) return daemon.Fail(directory.status());
   options.directory = *std::move(directory);
   options.concurrency = absl::GetFlag(FLAGS_concurrency);
   options.read_interval = absl::GetFlag(FLAGS_read_interval);
@@ -88,36 +63,26 @@ int main(int argc, char** argv) {
 
   absl::StatusOr<std::unique_ptr<meter_gateway::Gateway>> gateway =
       meter_gateway::Gateway::Start(options);
-  if (!gateway.ok()) return Fail(gateway.status());
+  if (!gateway.ok()) return daemon.Fail(gateway.status());
 
-  api::Metrics metrics;
+  base::Metrics metrics;
   (*gateway)->RegisterMetrics(&metrics);
-  std::unique_ptr<api::HttpServer> http;
+  std::unique_ptr<base::HttpServer> http;
   if (const std::string address = absl::GetFlag(FLAGS_http_listen); !address.empty()) {
     meter_gateway::Gateway* g = gateway->get();
-    std::map<std::string, api::HttpServer::Handler> routes;
-    routes["/metrics"] = [&metrics] {
-      return api::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics.Render()};
-    };
-    routes["/healthz"] = [g] {
-      return g->connected() ? api::HttpResponse{200, "text/plain; charset=utf-8", "ok\n"}
-                            : api::HttpResponse{503, "text/plain; charset=utf-8",
-                                                "relay stream to walletd is down\n"};
-    };
-    absl::StatusOr<std::unique_ptr<api::HttpServer>> started =
-        api::HttpServer::Start(address, std::move(routes));
-    if (!started.ok()) return Fail(started.status());
+    absl::StatusOr<std::unique_ptr<base::HttpServer>> started =
+        base::StartMonitoringEndpoint(address, &metrics, [g] {
+          return g->connected() ? absl::OkStatus()
+                                : absl::UnavailableError("relay stream to walletd is down");
+        });
+    if (!started.ok()) return daemon.Fail(started.status());
     http = *std::move(started);
   }
-  if (const std::string ready = absl::GetFlag(FLAGS_ready_file); !ready.empty()) {
-    absl::Status written =
-        api::WriteFileAtomically(ready, absl::StrCat("http_port=", http ? http->port() : 0, "\n"), 0644);
-    if (!written.ok()) return Fail(written);
-  }
+  absl::Status ready =
+      daemon.WriteReadyFile(absl::GetFlag(FLAGS_ready_file), {{"http_port", http ? http->port() : 0}});
+  if (!ready.ok()) return daemon.Fail(ready);
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  LOG(INFO) << "signal " << signal_number << ": stopping";
+  daemon.WaitForStopSignal();
   (*gateway)->Stop();
   http.reset();
   return 0;

@@ -1,11 +1,8 @@
 #include "meter-gateway/gateway/relay_queue.h"
 
-#include <algorithm>
-#include <cmath>
-
 namespace meter_gateway {
 
-RelayQueue::RelayQueue(RetryPolicy policy, uint64_t seed) : policy_(policy), random_(seed) {}
+RelayQueue::RelayQueue(RetryPolicy policy, uint64_t seed) : backoff_(policy, seed) {}
 
 std::vector<uint64_t> RelayQueue::Add(const wallet::v1::RelayCommand& command, absl::Time now) {
   Slot& slot = meters_[command.meter_id()];
@@ -46,16 +43,8 @@ bool RelayQueue::Superseded(const RelayJob& job) const {
   return it != meters_.end() && it->second.latest_seq > job.command.seq();
 }
 
-absl::Duration RelayQueue::BackoffFor(int attempt) {
-  const double base = absl::ToDoubleSeconds(policy_.initial_backoff) *
-                      std::pow(policy_.multiplier, std::max(0, attempt - 1));
-  const double capped = std::min(base, absl::ToDoubleSeconds(policy_.max_backoff));
-  std::uniform_real_distribution<double> spread(1.0 - policy_.jitter, 1.0 + policy_.jitter);
-  return absl::Seconds(capped * spread(random_));
-}
-
 bool RelayQueue::Retry(const RelayJob& job, absl::Time now) {
-  if (job.attempt >= policy_.max_attempts || Superseded(job)) {
+  if (backoff_.Exhausted(job.attempt) || Superseded(job)) {
     Done(job.command.meter_id());
     return false;
   }

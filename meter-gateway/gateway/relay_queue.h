@@ -1,6 +1,6 @@
 // RelayQueue and AckTracker: the gateway's deterministic core. No threads,
-// no sockets, no clock of their own: the gateway calls them under its mutex
-// with the time, so that tests can drive them step by step.
+// no sockets, no clock of their own: the relay command path calls them under
+// its mutex with the time, so that tests can drive them step by step.
 //
 // RelayQueue keeps at most one command per meter running and at most one
 // waiting: a newer command for a meter replaces a waiting older one (the
@@ -15,7 +15,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <random>
 #include <set>
 #include <string>
 #include <tuple>
@@ -23,25 +22,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
+#include "meter-gateway/gateway/retry_policy.h"
 #include "wallet/v1/meter.pb.h"
 
 namespace meter_gateway {
-
-struct RetryPolicy {
-  // Default: 250 ms.
-  absl::Duration initial_backoff = absl::Milliseconds(250);
-  // Default: 30 s.
-  absl::Duration max_backoff = absl::Seconds(30);
-  // Default: 2.
-  double multiplier = 2.0;
-  // Each delay is drawn uniformly from delay * [1 - jitter, 1 + jitter], so
-  // that meters that failed together (a feeder outage) do not retry in step.
-  // Default: 0.2.
-  double jitter = 0.2;
-  // Attempts in all, the first included; then the failure is final.
-  // Default: 8.
-  int max_attempts = 8;
-};
 
 struct RelayJob {
   wallet::v1::RelayCommand command;
@@ -50,6 +34,8 @@ struct RelayJob {
 
 class RelayQueue {
  public:
+  // `policy` paces the attempts of each command (max_attempts 0: no limit);
+  // `seed` seeds its jitter.
   explicit RelayQueue(RetryPolicy policy, uint64_t seed = 1);
 
   // Add takes a command from walletd's stream and returns the stream seqs
@@ -89,7 +75,7 @@ class RelayQueue {
   size_t running() const { return running_; }
 
   // BackoffFor is the delay before attempt `attempt + 1`.
-  absl::Duration BackoffFor(int attempt);
+  absl::Duration BackoffFor(int attempt) { return backoff_.Delay(attempt); }
 
  private:
   struct Slot {
@@ -103,8 +89,7 @@ class RelayQueue {
 
   void MakeReady(const std::string& meter_id, Slot& slot);
 
-  RetryPolicy policy_;
-  std::mt19937_64 random_;
+  Backoff backoff_;
   absl::flat_hash_map<std::string, Slot> meters_;
   std::set<ReadyKey> ready_;  // waiting jobs of meters with nothing running
   size_t running_ = 0;

@@ -7,21 +7,14 @@
 // Meter i answers DLMS on 127.(16 + i/62500).(1 + (i/250)%250).(1 + i%250),
 // port --dlms_port (see meter-gateway/sim/address.h); the control service is
 // metersim.v1.MeterSimService. SIGTERM or SIGINT: close everything, exit 0.
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/resource.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <cstring>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "api/daemon_files.h"
-#include "api/lock_checks.h"
+#include "base/daemon.h"
+#include "base/daemon_files.h"
 #include "glog/logging.h"
 #include "meter-gateway/sim/clock.h"
 #include "meter-gateway/sim/simulator.h"
@@ -60,27 +53,12 @@ void RaiseFileLimit() {
   LOG(INFO) << "descriptor limit " << before << " -> " << limit.rlim_cur;
 }
 
-int Fail(const absl::Status& status) {
-  LOG(ERROR) << "meter-sim: " << status;
-  std::fprintf(stderr, "meter-sim: %s\n", status.ToString().c_str());
-  return 1;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("meter-sim: a fleet of simulated DLMS/COSEM meters");
   absl::ParseCommandLine(argc, argv);
-  api::IgnoreLockCycles();
-  FLAGS_logtostderr = true;
-  google::InitGoogleLogging(argv[0]);
-
-  // Block the stop signals in every thread; main waits for them below.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  base::Daemon daemon("meter-sim", argv[0]);
   RaiseFileLimit();
 
   meter_sim::SimulatorOptions options;
@@ -95,31 +73,25 @@ int main(int argc, char** argv) {
   options.dlms.idle_timeout = absl::GetFlag(FLAGS_idle_timeout);
   options.control_listen = absl::GetFlag(FLAGS_control_listen);
   if (options.dlms.idle_timeout <= absl::ZeroDuration()) {
-    return Fail(absl::InvalidArgumentError("--idle_timeout must be positive"));
+    return daemon.Fail(absl::InvalidArgumentError("--idle_timeout must be positive"));
   }
 
   meter_sim::SystemMonotonicClock clock;
   absl::StatusOr<std::unique_ptr<meter_sim::Simulator>> sim =
       meter_sim::Simulator::Start(options, &clock);
-  if (!sim.ok()) return Fail(sim.status());
+  if (!sim.ok()) return daemon.Fail(sim.status());
 
   if (const std::string path = absl::GetFlag(FLAGS_directory_out); !path.empty()) {
-    absl::Status written = api::WriteFileAtomically(path, (*sim)->DirectoryCsv(), 0644);
-    if (!written.ok()) return Fail(written);
+    absl::Status written = base::WriteFileAtomically(path, (*sim)->DirectoryCsv(), 0644);
+    if (!written.ok()) return daemon.Fail(written);
     LOG(INFO) << "wrote the directory of " << (*sim)->fleet().size() << " meters to " << path;
   }
-  if (const std::string path = absl::GetFlag(FLAGS_ready_file); !path.empty()) {
-    absl::Status ready = api::WriteFileAtomically(
-        path,
-        absl::StrCat("dlms_port=", (*sim)->dlms_port(), "\ncontrol_port=", (*sim)->control_port(),
-                     "\n"),
-        0644);
-    if (!ready.ok()) return Fail(ready);
-  }
+  absl::Status ready = daemon.WriteReadyFile(
+      absl::GetFlag(FLAGS_ready_file),
+      {{"dlms_port", (*sim)->dlms_port()}, {"control_port", (*sim)->control_port()}});
+  if (!ready.ok()) return daemon.Fail(ready);
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  LOG(INFO) << "received " << strsignal(signal_number);
+  daemon.WaitForStopSignal();
   (*sim)->Shutdown();
   const metersim::v1::FleetSummary summary = (*sim)->fleet().Summary();
   sim->reset();

@@ -48,7 +48,7 @@ std::string HttpGet(int port, const std::string& path) {
 // GatedClock is a fixed clock that can hold every caller of Now() until
 // released. The wallet's writer asks for the time when it takes up queued
 // operations, so holding it keeps those calls in flight.
-class GatedClock final : public wallet::Clock {
+class GatedClock final : public base::Clock {
  public:
   explicit GatedClock(absl::Time now) : now_(now) {}
   absl::Time Now() override {

@@ -124,7 +124,7 @@ class MetricsTest : public ::testing::Test {
   // Declared first: the wallet works through it until it is closed.
   std::shared_ptr<FaultFs> fs_ = FaultFs::Create();
   wallet::testing::TempDir dir_;
-  wallet::FakeClock clock_{absl::FromUnixSeconds(1'793'000'000)};
+  base::FakeClock clock_{absl::FromUnixSeconds(1'793'000'000)};
   std::unique_ptr<wallet::Wallet> wallet_;
   std::unique_ptr<WalletServer> server_;
 };

@@ -1,6 +1,10 @@
 # Tests of meter-gateway/gateway: the deterministic core (queue, acks,
-# directory) and session judgement.
-add_executable(gateway_test meter-gateway/gateway_test.cc)
+# directory), session judgement, the retry policy, and each part (connection,
+# relay command path, read scheduler, ingest batcher) against fakes of its
+# neighbours (gateway_fakes.h) on a fake clock.
+add_executable(gateway_test meter-gateway/gateway_test.cc meter-gateway/retry_policy_test.cc
+  meter-gateway/wallet_connection_test.cc meter-gateway/relay_commands_test.cc
+  meter-gateway/read_scheduler_test.cc meter-gateway/ingest_batcher_test.cc)
 target_compile_options(gateway_test PRIVATE ${WALLET_WARNINGS})
 target_link_libraries(gateway_test PRIVATE meter_gateway GTest::gmock GTest::gtest_main)
 gtest_discover_tests(gateway_test DISCOVERY_TIMEOUT 60)

@@ -9,6 +9,7 @@
 #include "meter-gateway/gateway/directory.h"
 #include "meter-gateway/gateway/meter_session.h"
 #include "meter-gateway/gateway/relay_queue.h"
+#include "tests/meter-gateway/gateway_fakes.h"
 
 namespace meter_gateway {
 namespace {
@@ -16,17 +17,9 @@ namespace {
 namespace v1 = ::wallet::v1;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using testing::Command;
 
 const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
-
-v1::RelayCommand Command(uint64_t seq, const std::string& meter, v1::RelayAction action) {
-  v1::RelayCommand c;
-  c.set_seq(seq);
-  c.set_command_id(absl::StrCat("cmd-", seq));
-  c.set_meter_id(meter);
-  c.set_action(action);
-  return c;
-}
 
 RetryPolicy NoJitter() {
   RetryPolicy p;

@@ -64,7 +64,7 @@ class WalletHarness {
   }
 
   Wallet& wallet() { return *wallet_; }
-  FakeClock& clock() { return clock_; }
+  base::FakeClock& clock() { return clock_; }
   // options are what Reopen opens the wallet with; change them, then Reopen.
   WalletOptions& options() { return options_; }
 
@@ -158,7 +158,7 @@ class WalletHarness {
 
  private:
   TempDir dir_;
-  FakeClock clock_;
+  base::FakeClock clock_;
   WalletOptions options_;
   std::unique_ptr<Wallet> wallet_;
 };

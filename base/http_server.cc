@@ -1,4 +1,4 @@
-#include "api/http_server.h"
+#include "base/http_server.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -10,7 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
-namespace api {
+namespace base {
 namespace {
 
 MHD_Result Answer(void* cls, MHD_Connection* connection, const char* url, const char* method,
@@ -84,4 +84,4 @@ HttpResponse HttpServer::Route(const std::string& method, const std::string& pat
   return it->second();
 }
 
-}  // namespace api
+}  // namespace base

@@ -1,9 +1,11 @@
-#include "api/metrics.h"
+#include "base/metrics.h"
+
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace api {
+namespace base {
 namespace {
 
 constexpr const char* kCodeNames[] = {
@@ -34,6 +36,8 @@ absl::string_view Family(absl::string_view name) { return name.substr(0, name.fi
 
 }  // namespace
 
+Metrics::Metrics(std::string rpc_family) : rpc_family_(std::move(rpc_family)) {}
+
 Metrics::Method* Metrics::RegisterMethod(const std::string& name) {
   absl::MutexLock lock(&mu_);
   methods_.emplace_back();
@@ -45,6 +49,12 @@ void Metrics::RegisterValue(const std::string& name, const std::string& type,
                             const std::string& help, std::function<double()> read) {
   absl::MutexLock lock(&mu_);
   gauges_.push_back(Gauge{name, type, help, std::move(read)});
+}
+
+void Metrics::RegisterCounter(const std::string& name, const std::string& help,
+                              const std::atomic<uint64_t>* value) {
+  RegisterValue(name, "counter", help,
+                [value] { return static_cast<double>(value->load(std::memory_order_relaxed)); });
 }
 
 void Metrics::RegisterHistogram(const std::string& name, const std::string& help,
@@ -67,32 +77,33 @@ void Metrics::Record(Method* method, int code, absl::Duration latency) {
 std::string Metrics::Render() const {
   absl::MutexLock lock(&mu_);
   std::string out;
-  // A server without RPC methods (meter-gatewayd) has only its own values.
-  if (methods_.empty()) {
-    RenderValues(&out);
-    return out;
-  }
-  absl::StrAppend(&out, "# HELP walletd_rpc_total RPCs finished, by method and status code.\n",
-                  "# TYPE walletd_rpc_total counter\n");
+  if (!methods_.empty()) RenderMethods(&out);
+  RenderValues(&out);
+  return out;
+}
+
+void Metrics::RenderMethods(std::string* out) const {
+  const std::string total = absl::StrCat(rpc_family_, "_total");
+  absl::StrAppend(out, "# HELP ", total, " RPCs finished, by method and status code.\n",
+                  "# TYPE ", total, " counter\n");
   for (const Method& m : methods_) {
     for (size_t code = 0; code < m.by_code.size(); ++code) {
       const uint64_t n = m.by_code[code].load(std::memory_order_relaxed);
       if (n == 0) continue;
-      absl::StrAppend(&out, "walletd_rpc_total{method=\"", m.name, "\",code=\"", kCodeNames[code],
-                      "\"} ", n, "\n");
+      absl::StrAppend(out, total, "{method=\"", m.name, "\",code=\"", kCodeNames[code], "\"} ", n,
+                      "\n");
     }
   }
-  absl::StrAppend(&out, "# HELP walletd_rpc_latency_seconds RPC latency from arrival to answer.\n",
-                  "# TYPE walletd_rpc_latency_seconds histogram\n");
+  const std::string latency = absl::StrCat(rpc_family_, "_latency_seconds");
+  absl::StrAppend(out, "# HELP ", latency, " RPC latency from arrival to answer.\n", "# TYPE ",
+                  latency, " histogram\n");
   for (const Method& m : methods_) {
     std::vector<uint64_t> counts;
     for (const auto& bucket : m.buckets) counts.push_back(bucket.load(std::memory_order_relaxed));
-    AppendHistogram(&out, "walletd_rpc_latency_seconds", absl::StrCat("method=\"", m.name, "\","),
-                    kBucketsUs.data(), kBucketsUs.size(), counts,
+    AppendHistogram(out, latency, absl::StrCat("method=\"", m.name, "\","), kBucketsUs.data(),
+                    kBucketsUs.size(), counts,
                     m.latency_us_sum.load(std::memory_order_relaxed) / 1e6);
   }
-  RenderValues(&out);
-  return out;
 }
 
 void Metrics::RenderValues(std::string* out) const {
@@ -112,4 +123,4 @@ void Metrics::RenderValues(std::string* out) const {
   }
 }
 
-}  // namespace api
+}  // namespace base

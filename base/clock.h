@@ -1,13 +1,30 @@
-// Clock: the only way domain code learns the time, so that tests and replay
-// can drive it (DESIGN.md principle 5).
-#ifndef WALLET_CLOCK_H_
-#define WALLET_CLOCK_H_
+// Clock: the only way code here learns the time of day, so that tests, demos
+// and replays can drive it. Code that reads absl::Now() directly cannot be
+// tested without waiting.
+//
+// Three clocks implement it:
+//   SystemClock    the real wall clock (servers in production);
+//   SettableClock  the wall clock plus an offset that can only grow (walletd
+//                  --settable_clock, for demos and end-to-end tests that move
+//                  time by days while timers keep running);
+//   FakeClock      a clock that moves only when told to (unit tests).
+//
+// Every method of every clock here is thread-safe. A clock is not owned by
+// the code that reads it: whoever creates it keeps it alive for as long as
+// that code runs.
+//
+// Example:
+//   base::FakeClock clock(absl::FromUnixSeconds(1'800'000'000));
+//   auto wallet = wallet::Wallet::Open(options, &clock);
+//   clock.Advance(absl::Hours(24));
+#ifndef BASE_CLOCK_H_
+#define BASE_CLOCK_H_
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
-namespace wallet {
+namespace base {
 
 class Clock {
  public:
@@ -30,10 +47,12 @@ class FakeClock final : public Clock {
     absl::MutexLock lock(&mu_);
     return now_;
   }
+  // Advance moves the clock by `d`.
   void Advance(absl::Duration d) {
     absl::MutexLock lock(&mu_);
     now_ += d;
   }
+  // Set moves the clock to `t`.
   void Set(absl::Time t) {
     absl::MutexLock lock(&mu_);
     now_ = t;
@@ -44,9 +63,9 @@ class FakeClock final : public Clock {
   absl::Time now_ ABSL_GUARDED_BY(mu_);
 };
 
-// SettableClock follows the wall clock from an offset that can only grow:
-// walletd runs on it with --settable_clock so that tests and demos can move
-// time forward by days while timers and streams keep running. Thread-safe.
+// SettableClock follows the wall clock from an offset that can only grow, so
+// that time can be moved forward by days while timers and streams keep
+// running. Thread-safe.
 class SettableClock final : public Clock {
  public:
   absl::Time Now() override {
@@ -68,6 +87,6 @@ class SettableClock final : public Clock {
   absl::Duration offset_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace wallet
+}  // namespace base
 
-#endif  // WALLET_CLOCK_H_
+#endif  // BASE_CLOCK_H_

@@ -1,8 +1,9 @@
-#include "api/daemon_files.h"
+#include "base/daemon_files.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <sstream>
@@ -10,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
-namespace api {
+namespace base {
 
 absl::Status WriteFileAtomically(const std::string& path, const std::string& text, mode_t mode) {
   const std::string tmp = absl::StrCat(path, ".tmp");
@@ -47,4 +48,4 @@ absl::StatusOr<std::string> ReadApiKeyFile(const std::string& path, size_t min_l
   return key;
 }
 
-}  // namespace api
+}  // namespace base

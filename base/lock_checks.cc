@@ -1,9 +1,9 @@
-#include "api/lock_checks.h"
+#include "base/lock_checks.h"
 
 #include "absl/synchronization/mutex.h"
 
-namespace api {
+namespace base {
 
 void IgnoreLockCycles() { absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore); }
 
-}  // namespace api
+}  // namespace base
