@@ -1,6 +1,7 @@
 #include "wallet/ledger.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -25,9 +26,6 @@ constexpr size_t kMaxNameBytes = 128;
 constexpr size_t kMaxReasonBytes = 256;
 constexpr int32_t kMaxCommissionBps = 1000;  // 10 %
 constexpr int64_t kMaxSanctionedLoadW = 10'000'000;
-// Ceiling for arrears and float limits: Rs 100 crore keeps every sum far from
-// int64 overflow.
-constexpr int64_t kMaxLedgerAmount = 100'000'000'000;
 constexpr absl::string_view kNextOrderKey = "next_order";
 
 std::string DeterministicBytes(const google::protobuf::MessageLite& message) {
@@ -162,7 +160,7 @@ absl::Status Ledger::LoadState() {
   return parse_error;
 }
 
-int64_t Ledger::Balance(const std::string& account) const {
+int64_t Ledger::Balance(absl::string_view account) const {
   absl::string_view meter_id;
   if (MeterOfAccount(account, &meter_id)) {
     auto it = meters_.find(meter_id);
@@ -182,12 +180,19 @@ void Ledger::ApplyToAccount(Txn& txn, TransferRecord& transfer, const std::strin
     return;
   }
   dirty_.insert(account);
-  const int64_t balance_after = balances_[account] += delta;
-  PutJournalEntry(txn, transfer, account, delta, balance_after);
+  int64_t& balance = balances_[account];
+  CHECK(!AddOverflows(balance, delta))
+      << "transfer #" << transfer.seq() << " would overflow " << account << " (" << balance
+      << " + " << delta << "): an operation posted without CheckRange";
+  balance += delta;
+  PutJournalEntry(txn, transfer, account, delta, balance);
 }
 
 void Ledger::ApplyToWallet(MeterEntry& m, TransferRecord& transfer, int64_t delta) {
   store::v1::MeterState& st = m.state;
+  CHECK(!AddOverflows(st.balance_paise(), delta))
+      << "transfer #" << transfer.seq() << " would overflow meter:" << m.meter.meter_id()
+      << ": an operation posted without CheckRange";
   st.set_balance_paise(st.balance_paise() + delta);
   transfer.set_wallet_prev_seq(st.last_seq());
   transfer.set_wallet_balance_after(st.balance_paise());
@@ -281,9 +286,28 @@ void Ledger::FinishGroup(Txn& txn) {
   dirty_meters_.clear();
 }
 
-absl::Status Ledger::CheckCredit(const std::string& meter_id, int64_t amount) const {
-  if (AddOverflows(Balance(MeterAccount(meter_id)), amount)) {
-    return absl::FailedPreconditionError("the meter balance would overflow");
+absl::Status Ledger::CheckRange(std::initializer_list<Move> moves) const {
+  for (auto it = moves.begin(); it != moves.end(); ++it) {
+    // Each account once, at its first move that moves anything.
+    bool seen = it->delta == 0;
+    for (auto before = moves.begin(); before != it && !seen; ++before) {
+      seen = before->delta != 0 && before->account == it->account;
+    }
+    if (seen) continue;
+    // Posted in any order, the balance stays between these two.
+    const __int128 balance = Balance(it->account);
+    __int128 lowest = balance;
+    __int128 highest = balance;
+    for (auto move = it; move != moves.end(); ++move) {
+      if (move->account != it->account) continue;
+      (move->delta < 0 ? lowest : highest) += move->delta;
+    }
+    if (lowest < std::numeric_limits<int64_t>::min() ||
+        highest > std::numeric_limits<int64_t>::max()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the balance of ", it->account, " (", FormatRupees(Balance(it->account)),
+                       ") would leave the range the ledger can hold; nothing was changed"));
+    }
   }
   return absl::OkStatus();
 }
@@ -327,6 +351,8 @@ absl::StatusOr<v1::RegisterMeterResponse> Ledger::RegisterMeter(
           return absl::AlreadyExistsError(
               absl::StrCat("meter ", in.meter_id(), " is already registered"));
         }
+        WALLET_RETURN_IF_ERROR(CheckRange({{ArrearsAccount(in.meter_id()), -req.arrears_paise()},
+                                           {kLegacyArrears, req.arrears_paise()}}));
 
         store::v1::MeterRecord meter = RecordOf(in);
         meter.set_registered_us(absl::ToUnixMicros(txn.now));
@@ -388,12 +414,18 @@ absl::StatusOr<v1::AdjustBalanceResponse> Ledger::AdjustBalance(
           return absl::NotFoundError(absl::StrCat("meter ", req.meter_id(), " is not registered"));
         }
         const std::string account = MeterAccount(req.meter_id());
+        const int64_t amount = req.amount_paise();
         if (credit) {
-          WALLET_RETURN_IF_ERROR(CheckCredit(req.meter_id(), req.amount_paise()));
-        } else if (Balance(account) < req.amount_paise()) {
+          // A credit may restore a cut meter, which pays the reconnection fee.
+          const int64_t fee = ReconnectionFeeBound(*FindMeter(req.meter_id()));
+          WALLET_RETURN_IF_ERROR(CheckRange(
+              {{kAdjustments, -amount}, {account, amount}, {account, -fee}, {kFees, fee}}));
+        } else if (Balance(account) < amount) {
           return absl::FailedPreconditionError(absl::StrCat(
-              "a debit of ", FormatRupees(req.amount_paise()), " would take meter ",
-              req.meter_id(), " below zero (balance ", FormatRupees(Balance(account)), ")"));
+              "a debit of ", FormatRupees(amount), " would take meter ", req.meter_id(),
+              " below zero (balance ", FormatRupees(Balance(account)), ")"));
+        } else {
+          WALLET_RETURN_IF_ERROR(CheckRange({{account, -amount}, {kAdjustments, amount}}));
         }
         v1::AdjustBalanceResponse response;
         const std::string adjustments(kAdjustments);
@@ -460,9 +492,8 @@ absl::StatusOr<v1::TopUpFloatResponse> Ledger::TopUpFloat(Txn& txn,
           return absl::NotFoundError(absl::StrCat("retailer ", req.retailer_id(), " not found"));
         }
         const std::string account = RetailerAccount(req.retailer_id());
-        if (AddOverflows(Balance(account), req.amount_paise())) {
-          return absl::FailedPreconditionError("the float balance would overflow");
-        }
+        WALLET_RETURN_IF_ERROR(
+            CheckRange({{kFloatDeposits, -req.amount_paise()}, {account, req.amount_paise()}}));
         v1::TopUpFloatResponse response;
         *response.mutable_transfer() =
             ToWire(Post(txn, v1::FLOAT_TOPUP, std::string(kFloatDeposits), account,
@@ -590,8 +621,17 @@ absl::StatusOr<v1::ConfirmPaymentResponse> Ledger::ConfirmPayment(
           return absl::InvalidArgumentError(absl::StrCat(
               "amount ", req.amount_paise(), " differs from the order's ", order.amount_paise()));
         }
-        WALLET_RETURN_IF_ERROR(CheckCredit(order.meter_id(), order.amount_paise()));
         const std::string account = MeterAccount(order.meter_id());
+        const MeterEntry& m = *FindMeter(order.meter_id());
+        const int64_t amount = order.amount_paise();
+        const int64_t share = ArrearsShare(m, amount);
+        const int64_t fee = ReconnectionFeeBound(m);
+        WALLET_RETURN_IF_ERROR(CheckRange({{kPaymentClearing, -amount},
+                                           {account, amount},
+                                           {account, -share},
+                                           {ArrearsAccount(order.meter_id()), share},
+                                           {account, -fee},
+                                           {kFees, fee}}));
         v1::ConfirmPaymentResponse response;
         *response.mutable_transfer() =
             ToWire(Post(txn, v1::PAYMENT_RECHARGE, std::string(kPaymentClearing), account,
@@ -632,20 +672,33 @@ absl::StatusOr<v1::RetailerRechargeResponse> Ledger::RetailerRecharge(
           return absl::NotFoundError(absl::StrCat("meter ", req.meter_id(), " is not registered"));
         }
         const std::string float_account = RetailerAccount(retailer_id);
-        const int64_t available = Balance(float_account) - retailer->second.float_limit_paise();
+        // 128 bits: a float near the top of int64 minus a negative limit.
+        const __int128 available =
+            static_cast<__int128>(Balance(float_account)) - retailer->second.float_limit_paise();
         if (available < req.amount_paise()) {
           return absl::FailedPreconditionError(
-              absl::StrCat("insufficient float: ", FormatRupees(available), " available, ",
+              absl::StrCat("insufficient float: ", FormatRupees(static_cast<int64_t>(available)),
+                           " available, ",
                            FormatRupees(req.amount_paise()), " requested"));
         }
-        WALLET_RETURN_IF_ERROR(CheckCredit(req.meter_id(), req.amount_paise()));
         const std::string meter_account = MeterAccount(req.meter_id());
+        const MeterEntry& m = *FindMeter(req.meter_id());
+        const int64_t amount = req.amount_paise();
+        const int64_t commission = PercentOfBps(amount, retailer->second.commission_bps());
+        const int64_t share = ArrearsShare(m, amount);
+        const int64_t fee = ReconnectionFeeBound(m);
+        WALLET_RETURN_IF_ERROR(CheckRange({{float_account, -amount},
+                                           {float_account, commission},
+                                           {kCommission, -commission},
+                                           {meter_account, amount},
+                                           {meter_account, -share},
+                                           {ArrearsAccount(req.meter_id()), share},
+                                           {meter_account, -fee},
+                                           {kFees, fee}}));
         v1::RetailerRechargeResponse response;
         *response.mutable_recharge() =
-            ToWire(Post(txn, v1::RETAILER_RECHARGE, float_account, meter_account,
-                        req.amount_paise(), req.request_id(), ""));
-        const int64_t commission =
-            PercentOfBps(req.amount_paise(), retailer->second.commission_bps());
+            ToWire(Post(txn, v1::RETAILER_RECHARGE, float_account, meter_account, amount,
+                        req.request_id(), ""));
         if (commission > 0) {
           *response.mutable_commission() =
               ToWire(Post(txn, v1::RETAILER_COMMISSION, std::string(kCommission), float_account,

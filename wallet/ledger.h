@@ -14,6 +14,7 @@
 #define WALLET_LEDGER_H_
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <set>
@@ -42,8 +43,15 @@
 
 namespace wallet {
 
+// Ceiling for single amounts a deployment may configure or a request may
+// carry: arrears at registration, float limits, and --max_amount_paise.
+// Rs 100 crore; every balance change is still overflow-checked.
+inline constexpr int64_t kMaxLedgerAmount = 100'000'000'000;
+
 struct LedgerOptions {
-  // Largest single recharge, adjustment or top-up.
+  // Largest single recharge, adjustment or top-up. walletd refuses to start
+  // above kMaxLedgerAmount; the ledger itself takes any positive value (unit
+  // tests drive balances to the edge of int64 with it).
   // Default: Rs 1,00,000.
   int64_t max_amount_paise = 10'000'000;
   // Commission for retailers created without one.
@@ -130,7 +138,7 @@ class Ledger final {
   void FinishGroup(Txn& txn);
 
   // Balance returns the in-memory (possibly not yet committed) balance.
-  int64_t Balance(const std::string& account) const;
+  int64_t Balance(absl::string_view account) const;
 
  private:
   Ledger(const Store* store, const LedgerOptions& options);
@@ -143,15 +151,27 @@ class Ledger final {
   absl::StatusOr<Response> Idempotent(Txn& txn, const std::string& key, const Request& req,
                                       Apply apply);
 
+  // Move is one change an operation may make to an account's balance.
+  struct Move {
+    absl::string_view account;
+    int64_t delta;
+  };
+  // CheckRange refuses (FailedPrecondition naming the account) when the moves
+  // could take a balance out of int64, in whatever order they are posted:
+  // each account's credits and its debits are added up apart. Operations call
+  // it with every account they may touch and the most they may move, before
+  // their first Post.
+  absl::Status CheckRange(std::initializer_list<Move> moves) const;
+
   // Post records one transfer and updates both balances. Callers have
-  // validated everything; Post cannot fail.
+  // validated everything, balances included (CheckRange); Post cannot fail
+  // and CHECK-fails if a balance would overflow.
   store::v1::TransferRecord Post(Txn& txn, v1::TransferType type, const std::string& debit,
                                  const std::string& credit, int64_t amount,
                                  const std::string& request_ref, const std::string& memo);
   void SweepDuty(Txn& txn, const std::string& request_ref);
   void PutJournalEntry(Txn& txn, const store::v1::TransferRecord& transfer,
                        const std::string& account, int64_t delta, int64_t balance_after);
-  absl::Status CheckCredit(const std::string& meter_id, int64_t amount) const;
 
   // What the ledger keeps in memory per meter.
   struct MeterEntry {
@@ -162,6 +182,11 @@ class Ledger final {
     bool dirty = false;  // state changed in the current group
   };
   MeterEntry* FindMeter(absl::string_view meter_id);
+  // ReconnectionFeeBound is the most a recharge of `m` may pay as
+  // reconnection fee (Evaluate's restore).
+  int64_t ReconnectionFeeBound(const MeterEntry& m) const;
+  // ArrearsShare is what a recharge of `amount` recovers of m's arrears.
+  int64_t ArrearsShare(const MeterEntry& m, int64_t amount) const;
   // ApplyToAccount adds `delta` to an account's balance for `transfer` and marks it
   // for writing. A meter wallet (kept in its MeterEntry) links the transfer
   // into its chain; other non-system accounts get a journal index entry.
@@ -203,7 +228,6 @@ class Ledger final {
     dirty_meters_.push_back(&m);
   }
   v1::ReadingResult IngestOne(Txn& txn, const v1::Reading& reading);
-  int64_t ChargeFixedDays(Txn& txn, MeterEntry& m, absl::Time reading_time);
   const v1::CategoryPolicy& PolicyOf(const MeterEntry& m) const;
 
   const Store* store_;

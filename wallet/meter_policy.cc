@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "glog/logging.h"
 #include "wallet/accounts.h"
 #include "wallet/ledger.h"
 #include "wallet/meter_status.h"
@@ -61,10 +62,22 @@ absl::Status Ledger::LoadOutbox() {
   return absl::OkStatus();
 }
 
+int64_t Ledger::ArrearsShare(const MeterEntry& m, int64_t amount) const {
+  const v1::CategoryPolicy& p = PolicyOf(m);
+  int64_t share = PercentOfBps(amount, p.arrears_share_bps());
+  if (share == 0) return 0;
+  if (p.arrears_cap_paise() > 0) share = std::min(share, p.arrears_cap_paise());
+  // Arrears balances are never positive: what is owed is their negation.
+  return std::max<int64_t>(0, std::min(share, -Balance(ArrearsAccount(m.meter.meter_id()))));
+}
+
+int64_t Ledger::ReconnectionFeeBound(const MeterEntry& m) const {
+  return m.state.last_action() == v1::DISCONNECT ? PolicyOf(m).reconnection_fee_paise() : 0;
+}
+
 std::optional<store::v1::TransferRecord> Ledger::Recharged(Txn& txn, MeterEntry& m,
                                                            int64_t amount,
                                                            const std::string& request_ref) {
-  const v1::CategoryPolicy& p = PolicyOf(m);
   const std::string& id = m.meter.meter_id();
   store::v1::MeterState& st = m.state;
   st.set_last_recharge_paise(amount);
@@ -72,14 +85,10 @@ std::optional<store::v1::TransferRecord> Ledger::Recharged(Txn& txn, MeterEntry&
   Touch(m);
   const std::string account = MeterAccount(id);
   std::optional<store::v1::TransferRecord> recovery;
-  const std::string arrears = ArrearsAccount(id);
-  const int64_t owed = -Balance(arrears);
-  int64_t share = PercentOfBps(amount, p.arrears_share_bps());
-  if (p.arrears_cap_paise() > 0) share = std::min(share, p.arrears_cap_paise());
-  share = std::min(share, owed);
+  const int64_t share = ArrearsShare(m, amount);
   if (share > 0) {
-    recovery = Post(txn, v1::ARREARS_RECOVERY, account, arrears, share,
-                    request_ref, "arrears recovered from recharge");
+    recovery = Post(txn, v1::ARREARS_RECOVERY, account, ArrearsAccount(id), share, request_ref,
+                    "arrears recovered from recharge");
   }
   // A recharge starts a new alert cycle.
   st.set_alerts_sent(0);
@@ -192,12 +201,20 @@ void Ledger::Evaluate(Txn& txn, MeterEntry& m) {
         // Restore: the fee is due only if a cut for non-payment happened.
         const bool cut = st.relay() == v1::RELAY_DISCONNECTED && st.cut_for_nonpayment();
         const int64_t fee = cut ? p.reconnection_fee_paise() : 0;
+        const __int128 after_fee = static_cast<__int128>(balance) - fee;
+        const std::string account = MeterAccount(id);
         // Restored only if, after the fee, the balance reaches the threshold
         // and credit is no longer exhausted: no flapping at the boundary.
-        if (balance - fee >= p.restore_threshold_paise() &&
-            balance - fee > -p.emergency_credit_paise()) {
+        // Recharges check the fee's range before they post; a policy
+        // evaluation on its own (a tick, a relay report) cannot fail, so a
+        // fee out of range leaves the meter as it is rather than post it.
+        const absl::Status fee_fits = CheckRange({{account, -fee}, {kFees, fee}});
+        if (!fee_fits.ok()) {
+          LOG(ERROR) << "meter " << id << " not restored: " << fee_fits.message();
+        } else if (after_fee >= p.restore_threshold_paise() &&
+                   after_fee > -p.emergency_credit_paise()) {
           if (fee > 0) {
-            Post(txn, v1::RECONNECTION_FEE, MeterAccount(id), std::string(kFees), fee,
+            Post(txn, v1::RECONNECTION_FEE, account, std::string(kFees), fee,
                  absl::StrCat("reconnect-", st.pending_command_id(), "-", now), "reconnection fee");
           }
           st.set_exhausted_us(0);

@@ -1,6 +1,8 @@
 #include "wallet/wallet.h"
 
+#include <algorithm>
 #include <future>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -226,6 +228,24 @@ absl::Status ReadSystemJournalPage(const Store& store, const Store::Snapshot& sn
         absl::StrCat(BigEndian64(last_seq), BigEndian64(static_cast<uint64_t>(running)))));
   }
   return absl::OkStatus();
+}
+
+bool FitsInt64(__int128 v) {
+  return v >= std::numeric_limits<int64_t>::min() && v <= std::numeric_limits<int64_t>::max();
+}
+
+// FormatWide prints a 128-bit integer in decimal (absl::StrCat has no
+// overload for the compiler's __int128).
+std::string FormatWide(__int128 v) {
+  if (FitsInt64(v)) return absl::StrCat(static_cast<int64_t>(v));
+  const bool negative = v < 0;
+  unsigned __int128 magnitude =
+      negative ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
+  std::string digits;
+  for (; magnitude != 0; magnitude /= 10) {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+  }
+  return negative ? "-" + digits : digits;
 }
 
 v1::PolicyConfig WithPolicyDefaults(v1::PolicyConfig policy) {
@@ -659,9 +679,12 @@ absl::StatusOr<v1::GetJournalResponse> Wallet::GetJournal(const v1::GetJournalRe
 }
 
 absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
-  absl::flat_hash_map<std::string, int64_t> rebuilt;
+  // Sums in 128 bits: no sum of int64 balances can wrap, so a balance that
+  // left int64 (or a sum that is not zero) cannot hide behind a wrap-around.
+  using Wide = __int128;
+  absl::flat_hash_map<std::string, Wide> rebuilt;
   absl::flat_hash_map<std::string, uint64_t> wallet_heads;  // meter id -> newest seq
-  int64_t duty_in_charges = 0;
+  Wide duty_in_charges = 0;
   v1::CheckLedgerResponse response;
   absl::Status status;
   uint64_t expected_seq = 1;
@@ -679,9 +702,8 @@ absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
           response.add_mismatched_accounts(absl::StrCat("transfer #", transfer->seq()));
         }
         duty_in_charges += transfer->duty_paise();
-        const int64_t debit_after = rebuilt[transfer->debit_account()] -= transfer->amount_paise();
-        const int64_t credit_after =
-            rebuilt[transfer->credit_account()] += transfer->amount_paise();
+        const Wide debit_after = rebuilt[transfer->debit_account()] -= transfer->amount_paise();
+        const Wide credit_after = rebuilt[transfer->credit_account()] += transfer->amount_paise();
         // A meter wallet's history chain must link every one of its transfers.
         absl::string_view meter_id;
         const bool debit_wallet = MeterOfAccount(transfer->debit_account(), &meter_id);
@@ -700,15 +722,16 @@ absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
   WALLET_RETURN_IF_ERROR(status);
   // Every paisa of duty inside a charge has been swept to the duty account.
   if (rebuilt[kDuty] != duty_in_charges) {
-    response.add_mismatched_accounts(
-        absl::StrCat(kDuty, " (", duty_in_charges, " paise of duty in charges)"));
+    response.add_mismatched_accounts(absl::StrCat(
+        kDuty, " (", FormatWide(duty_in_charges), " paise of duty in charges)"));
   }
-  int64_t sum = 0;
+  Wide sum = 0;
   auto check = [&](absl::string_view account, int64_t stored) {
     sum += stored;
     auto it = rebuilt.find(account);
-    const int64_t expected = it == rebuilt.end() ? 0 : it->second;
+    const Wide expected = it == rebuilt.end() ? 0 : it->second;
     if (it != rebuilt.end()) rebuilt.erase(it);
+    if (!FitsInt64(expected)) response.add_out_of_range_accounts(std::string(account));
     if (stored != expected) response.add_mismatched_accounts(std::string(account));
     response.set_accounts(response.accounts() + 1);
   };
@@ -739,10 +762,15 @@ absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
   WALLET_RETURN_IF_ERROR(status);
   // Accounts the journal moved money through but that have no stored balance.
   for (const auto& [account, balance] : rebuilt) {
+    if (!FitsInt64(balance)) response.add_out_of_range_accounts(account);
     if (balance != 0) response.add_mismatched_accounts(account);
   }
-  response.set_sum_paise(sum);
-  response.set_ok(sum == 0 && response.mismatched_accounts().empty());
+  // The sum of int64 balances; one that does not fit is reported at the
+  // nearest int64 (it is not zero either way).
+  response.set_sum_paise(static_cast<int64_t>(std::clamp<Wide>(
+      sum, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max())));
+  response.set_ok(sum == 0 && response.mismatched_accounts().empty() &&
+                  response.out_of_range_accounts().empty());
   return response;
 }
 
@@ -809,7 +837,11 @@ absl::StatusOr<v1::GetFloatResponse> Wallet::GetFloat(const Principal& who,
   *response.mutable_retailer() = ToWire(std::move(retailer));
   WALLET_ASSIGN_OR_RETURN(int64_t balance, StoredBalance(RetailerAccount(id)));
   response.set_balance_paise(balance);
-  response.set_available_paise(balance - response.retailer().float_limit_paise());
+  // A float near the top of int64 minus a negative limit: saturate.
+  const __int128 available =
+      static_cast<__int128>(balance) - response.retailer().float_limit_paise();
+  response.set_available_paise(static_cast<int64_t>(
+      std::min<__int128>(available, std::numeric_limits<int64_t>::max())));
   return response;
 }
 
