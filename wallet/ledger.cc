@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "glog/logging.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -81,7 +83,41 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Load(const Store* store,
   WALLET_RETURN_IF_ERROR(ValidatePolicyConfig(ledger->options_.policy));
   ledger->calendar_ = std::make_unique<CutoffCalendar>(options.policy.calendar());
   WALLET_RETURN_IF_ERROR(ledger->LoadState());
+  WALLET_RETURN_IF_ERROR(ledger->CheckTariffsInUse());
   return ledger;
+}
+
+absl::Status Ledger::CheckTariffsInUse() const {
+  std::map<std::string, int64_t> missing;  // tariff id -> meters on it
+  for (const auto& [id, m] : meters_) {
+    if (!tariffs_.Contains(m.meter.tariff_id())) ++missing[m.meter.tariff_id()];
+  }
+  if (missing.empty()) return absl::OkStatus();
+  std::vector<std::string> named;
+  for (const auto& [tariff, meters] : missing) {
+    named.push_back(absl::StrCat("tariff \"", tariff, "\" (used by ", meters,
+                                 meters == 1 ? " meter)" : " meters)"));
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "meters are on tariffs that are neither in the tariff file nor added by PutTariff, so "
+      "their readings could not be billed: ",
+      absl::StrJoin(named, ", "),
+      ". Put them back in the --tariffs file; the meters can then be moved to another tariff "
+      "with UpdateMeter"));
+}
+
+absl::Status Ledger::CheckTariff(absl::string_view tariff_id, absl::Time now) const {
+  const v1::Tariff* first = tariffs_.First(tariff_id);
+  if (first == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "tariff ", tariff_id, " not found: add it to the tariff file or with PutTariff first"));
+  }
+  if (tariffs_.InForce(tariff_id, now) == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "tariff ", tariff_id, " is not in force yet (its first version takes effect on ",
+        first->effective_from(), "): readings before then could not be billed"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Ledger::LoadState() {
@@ -335,9 +371,7 @@ absl::StatusOr<v1::RegisterMeterResponse> Ledger::RegisterMeter(
           return absl::InvalidArgumentError(absl::StrCat(
               "meter.sanctioned_load_w must be between 1 and ", kMaxSanctionedLoadW));
         }
-        if (!in.tariff_id().empty()) {
-          WALLET_RETURN_IF_ERROR(ValidateId("meter.tariff_id", in.tariff_id()));
-        }
+        WALLET_RETURN_IF_ERROR(ValidateId("meter.tariff_id", in.tariff_id()));
         if (req.arrears_paise() < 0 || req.arrears_paise() > kMaxLedgerAmount) {
           return absl::InvalidArgumentError(
               absl::StrCat("arrears_paise must be between 0 and ", kMaxLedgerAmount));
@@ -351,12 +385,12 @@ absl::StatusOr<v1::RegisterMeterResponse> Ledger::RegisterMeter(
           return absl::AlreadyExistsError(
               absl::StrCat("meter ", in.meter_id(), " is already registered"));
         }
+        WALLET_RETURN_IF_ERROR(CheckTariff(in.tariff_id(), txn.now));
         WALLET_RETURN_IF_ERROR(CheckRange({{ArrearsAccount(in.meter_id()), -req.arrears_paise()},
                                            {kLegacyArrears, req.arrears_paise()}}));
 
         store::v1::MeterRecord meter = RecordOf(in);
         meter.set_registered_us(absl::ToUnixMicros(txn.now));
-        if (meter.tariff_id().empty()) meter.set_tariff_id("default");
         store::v1::ConsumerRecord consumer;
         if (new_consumer) {
           consumer = RecordOf(req.consumer());

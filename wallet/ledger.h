@@ -144,6 +144,13 @@ class Ledger final {
   Ledger(const Store* store, const LedgerOptions& options);
   absl::Status LoadState();
   absl::Status LoadOutbox();
+  // CheckTariffsInUse refuses a tariff book that lacks a tariff some meters
+  // are on: their readings would all be rejected, never billed.
+  absl::Status CheckTariffsInUse() const;
+  // CheckTariff accepts a tariff a meter may be put on at `now`: NotFound if
+  // the book has no such tariff, FailedPrecondition if none of its versions
+  // is in force yet (readings until then could not be billed).
+  absl::Status CheckTariff(absl::string_view tariff_id, absl::Time now) const;
 
   // Idempotent runs `apply` unless `key` was seen: then it returns the stored
   // response, or AlreadyExists when the stored request differs from `req`.

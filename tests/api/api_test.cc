@@ -87,6 +87,7 @@ class ApiTest : public ::testing::Test {
   void SetUp() override {
     wallet::WalletOptions options;
     options.data_dir = dir_.path() + "/db";
+    options.ledger = wallet::testing::TestLedgerOptions();
     // No scheduler ticks: the writer asks the clock for the time only for
     // the calls a test makes.
     options.tick_interval = absl::ZeroDuration();
