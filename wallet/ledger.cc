@@ -10,10 +10,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "glog/logging.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "wallet/accounts.h"
 #include "wallet/auth.h"
+#include "wallet/journal_pages.h"
 #include "wallet/money.h"
 #include "wallet/status_macros.h"
 #include "wallet/validate.h"
@@ -30,28 +29,7 @@ constexpr int32_t kMaxCommissionBps = 1000;  // 10 %
 constexpr int64_t kMaxSanctionedLoadW = 10'000'000;
 constexpr absl::string_view kNextOrderKey = "next_order";
 
-std::string DeterministicBytes(const google::protobuf::MessageLite& message) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    message.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
-
 }  // namespace
-
-std::string RequestFingerprint(const google::protobuf::MessageLite& message) {
-  // A digest, not the request: ingest batches are large, and equal digests of
-  // deterministic serialisations mean equal requests.
-  return Sha256(DeterministicBytes(message));
-}
-
-std::string ResponseBytes(const google::protobuf::MessageLite& message) {
-  return DeterministicBytes(message);
-}
 
 std::string RequestKey(absl::string_view op, absl::string_view scope,
                        absl::string_view request_id) {
@@ -305,9 +283,16 @@ void Ledger::SweepDuty(Txn& txn, const std::string& request_ref) {
 
 void Ledger::FinishGroup(Txn& txn) {
   DCHECK_EQ(pending_duty_paise_, 0) << "duty charged outside IngestReadings";
-  // A balance that moved many times in one group is written once.
+  // A balance that moved many times in one group is written once. A system
+  // account's is also written as of the group's last transfer: its history
+  // pages, read out of the global journal, start from the nearest such mark
+  // (SystemBalanceKey) instead of adding up the journal from the newest.
   for (const std::string& account : dirty_) {
-    txn.batch->Put(Table::kAccounts, account, EncodeBalance(balances_[account]));
+    const std::string balance = EncodeBalance(balances_[account]);
+    txn.batch->Put(Table::kAccounts, account, balance);
+    if (IsSystemAccount(account)) {
+      txn.batch->Put(Table::kSystemBalances, SystemBalanceKey(account, next_seq_ - 1), balance);
+    }
   }
   dirty_.clear();
   // In key order: the store inserts neighbours cheaply (see store.cc).

@@ -27,6 +27,7 @@
 #include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "wallet/message_bytes.h"
 #include "wallet/policy_config.h"
 #include "wallet/status_macros.h"
 #include "wallet/principal.h"
@@ -262,10 +263,6 @@ class Ledger final {
   absl::flat_hash_map<std::string, store::v1::RetailerRecord> retailers_;
 };
 
-// RequestFingerprint is the SHA-256 of a request's deterministic
-// serialisation; ResponseBytes its deterministic serialisation.
-std::string RequestFingerprint(const google::protobuf::MessageLite& message);
-std::string ResponseBytes(const google::protobuf::MessageLite& message);
 // RequestKey scopes a client request id to the operation and the caller, so
 // that two retailers may both use receipt "1".
 std::string RequestKey(absl::string_view op, absl::string_view scope,
@@ -291,7 +288,7 @@ absl::StatusOr<Response> Ledger::Idempotent(Txn& txn, const std::string& key, co
   WALLET_ASSIGN_OR_RETURN(Response response, apply());
   store::v1::IdempotencyRecord record;
   record.set_request(fingerprint);
-  record.set_response(ResponseBytes(response));
+  record.set_response(DeterministicBytes(response));
   txn.batch->Put(Table::kRequests, key, record.SerializeAsString());
   return response;
 }

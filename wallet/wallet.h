@@ -26,8 +26,10 @@
 #include "absl/synchronization/mutex.h"
 #include "wallet/clock.h"
 #include "wallet/ledger.h"
+#include "wallet/page_token.h"
 #include "wallet/pipeline.h"
 #include "wallet/principal.h"
+#include "wallet/random.h"
 #include "wallet/store.h"
 
 namespace wallet {
@@ -43,6 +45,10 @@ struct WalletOptions {
   // window, next notice day). Zero disables the timer; call Tick() instead.
   // Default: 1 second.
   absl::Duration tick_interval = absl::Seconds(1);
+  // Randomness for order ids and the page-token key (created once, kept in
+  // the store). Not owned; must outlive the wallet.
+  // Default: null, the system's (SystemRandom).
+  Random* random = nullptr;
 };
 
 template <typename T>
@@ -131,6 +137,7 @@ class Wallet final {
 
  private:
   Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, Clock* clock,
+         std::unique_ptr<Random> own_random, Random* random, std::string page_key,
          const WalletOptions& options);
 
   // Mutate runs `apply` on the writer and hands its result to `done` once durable.
@@ -158,6 +165,11 @@ class Wallet final {
 
   std::unique_ptr<Store> store_;
   std::unique_ptr<Ledger> ledger_;
+  // The system's randomness when WalletOptions.random is null.
+  const std::unique_ptr<Random> own_random_;
+  Random* const random_;
+  // Page tokens of every listing, under the store's key.
+  const PageTokens tokens_;
   const v1::TariffBook file_tariffs_;
   Clock* clock_;
   // The prepaid policy (defaults applied) and its calendar, for the status

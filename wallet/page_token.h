@@ -1,0 +1,71 @@
+// Page tokens of the listing calls (ListMeters, GetJournal, ListTransactions,
+// ListOrders, ListChanges): opaque to clients, authenticated, bound to the
+// call and its filters, and never trusted for a figure.
+//
+// A token is the position where the next page starts (a key or a seq) and a
+// 128-bit HMAC-SHA256 tag over the position, the call's name and the digest
+// of the request's filters (wallet/store/v1/page_token.proto), under a key
+// the store keeps. So a client cannot make or alter a token, and a token from
+// another call, another account or another filter does not open: each is
+// INVALID_ARGUMENT, as are "abc", "-1" and any other malformed token. Balances
+// shown on a page are read from the store, never from a token.
+//
+// Example:
+//   PageTokens tokens(key);
+//   WALLET_ASSIGN_OR_RETURN(std::string after,
+//                           tokens.Open("ListMeters", PageFilter(req), req.page_token()));
+//   ...
+//   response.set_next_page_token(tokens.Issue("ListMeters", PageFilter(req), last_id));
+//
+// Thread safety: const methods may be called concurrently.
+#ifndef WALLET_PAGE_TOKEN_H_
+#define WALLET_PAGE_TOKEN_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message_lite.h"
+
+namespace wallet {
+
+class PageTokens final {
+ public:
+  // Length of the secret key, in bytes.
+  static constexpr size_t kKeyBytes = 32;
+
+  // `key`: kKeyBytes of secret randomness, kept by the store.
+  explicit PageTokens(std::string key) : key_(std::move(key)) {}
+
+  // Issue returns the token that continues listing `call` with `filter` (the
+  // request with its paging fields cleared, see PageFilter) at `position`.
+  std::string Issue(absl::string_view call, const google::protobuf::MessageLite& filter,
+                    absl::string_view position) const;
+
+  // Open returns the position of `token`, issued for the same call and
+  // filter. InvalidArgument if the token is malformed, altered, made up, or
+  // issued for another call or filter.
+  absl::StatusOr<std::string> Open(absl::string_view call,
+                                   const google::protobuf::MessageLite& filter,
+                                   absl::string_view token) const;
+
+ private:
+  std::string Tag(absl::string_view call, const google::protobuf::MessageLite& filter,
+                  absl::string_view position) const;
+
+  const std::string key_;
+};
+
+// PageFilter returns `request` without its paging fields (page_token,
+// page_size): what a listing's tokens are bound to. A client may change the
+// page size between pages, nothing else.
+template <typename Request>
+Request PageFilter(Request request) {
+  request.clear_page_token();
+  request.clear_page_size();
+  return request;
+}
+
+}  // namespace wallet
+
+#endif  // WALLET_PAGE_TOKEN_H_

@@ -1,0 +1,55 @@
+// Random: where the wallet core gets randomness (order ids, the page-token
+// key). It is injected like the clock, so that tests and replay can fix it
+// (DESIGN.md principle 5): the ledger itself never draws a random number,
+// callers draw and pass the result in.
+//
+// Example:
+//   SystemRandom random;
+//   WALLET_ASSIGN_OR_RETURN(std::string id, RandomId(random, "ord_", 16));
+#ifndef WALLET_RANDOM_H_
+#define WALLET_RANDOM_H_
+
+#include <cstdint>
+#include <random>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+
+namespace wallet {
+
+class Random {
+ public:
+  virtual ~Random() = default;
+  // Bytes returns `n` random bytes; Internal if there is no randomness to
+  // be had. Thread-safe.
+  virtual absl::StatusOr<std::string> Bytes(size_t n) = 0;
+};
+
+// SystemRandom draws from the operating system through OpenSSL's RAND_bytes.
+class SystemRandom final : public Random {
+ public:
+  absl::StatusOr<std::string> Bytes(size_t n) override;
+};
+
+// SeededRandom is a deterministic stream for tests: the same seed gives the
+// same bytes. Not for production: its output can be predicted. Thread-safe.
+class SeededRandom final : public Random {
+ public:
+  explicit SeededRandom(uint64_t seed) : engine_(seed) {}
+  absl::StatusOr<std::string> Bytes(size_t n) override;
+
+ private:
+  absl::Mutex mu_;
+  std::mt19937_64 engine_ ABSL_GUARDED_BY(mu_);
+};
+
+// RandomId returns `prefix` and `bytes` random bytes in lowercase base32
+// (RFC 4648 alphabet, no padding): 16 bytes give 26 characters, ids that
+// cannot be guessed and that ValidateId accepts. Errors as Random::Bytes.
+absl::StatusOr<std::string> RandomId(Random& random, absl::string_view prefix, size_t bytes);
+
+}  // namespace wallet
+
+#endif  // WALLET_RANDOM_H_
