@@ -90,6 +90,13 @@ class ConsumerService final : public v1::ConsumerService::CallbackService {
   ServerUnaryReactor* StartRecharge(CallbackServerContext* ctx,
                                     const v1::StartRechargeRequest* request,
                                     v1::StartRechargeResponse* response) override;
+  ServerUnaryReactor* GetOrder(CallbackServerContext* ctx, const v1::GetOrderRequest* request,
+                               v1::Order* response) override;
+  ServerUnaryReactor* ListOrders(CallbackServerContext* ctx, const v1::ListOrdersRequest* request,
+                                 v1::ListOrdersResponse* response) override;
+  ServerUnaryReactor* CancelOrder(CallbackServerContext* ctx,
+                                  const v1::CancelOrderRequest* request,
+                                  v1::CancelOrderResponse* response) override;
 
  private:
   Calls* calls_;
@@ -97,6 +104,9 @@ class ConsumerService final : public v1::ConsumerService::CallbackService {
   Metrics::Method* get_balance_;
   Metrics::Method* list_transactions_;
   Metrics::Method* start_recharge_;
+  Metrics::Method* get_order_;
+  Metrics::Method* list_orders_;
+  Metrics::Method* cancel_order_;
 };
 
 class PaymentGatewayService final : public v1::PaymentGatewayService::CallbackService {

@@ -40,6 +40,9 @@ ABSL_FLAG(std::string, ready_file, "",
 ABSL_FLAG(int64_t, max_amount_paise, 10'000'000,
           "largest single recharge, adjustment or float top-up, in paise; "
           "1 to 100000000000 (Rs 100 crore)");
+ABSL_FLAG(absl::Duration, order_lifetime, absl::Minutes(30),
+          "how long a recharge order waits for its payment (1m to 168h); a payment confirmed "
+          "later is refused for the gateway to refund");
 ABSL_FLAG(int32_t, default_commission_bps, 100,
           "retailer commission in basis points when a retailer is created without one");
 ABSL_FLAG(bool, settable_clock, false,
@@ -110,6 +113,13 @@ int main(int argc, char** argv) {
         "), the largest single amount the ledger accepts")));
   }
   options.ledger.default_commission_bps = absl::GetFlag(FLAGS_default_commission_bps);
+  options.ledger.order_lifetime = absl::GetFlag(FLAGS_order_lifetime);
+  if (options.ledger.order_lifetime < absl::Minutes(1) ||
+      options.ledger.order_lifetime > absl::Hours(24 * 7)) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--order_lifetime=", absl::FormatDuration(options.ledger.order_lifetime),
+                     " is out of range: it must be 1m to 168h")));
+  }
   if (const std::string path = absl::GetFlag(FLAGS_tariffs); !path.empty()) {
     absl::StatusOr<wallet::v1::TariffBook> tariffs = wallet::LoadTariffFile(path);
     if (!tariffs.ok()) return Fail(tariffs.status());

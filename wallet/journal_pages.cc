@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "wallet/accounts.h"
+#include "wallet/paging.h"
 #include "wallet/record_io.h"
 #include "wallet/status_macros.h"
 #include "wallet/wire.h"
@@ -77,29 +78,14 @@ absl::Status ReadIndexedPage(const Store& store, const Store::Snapshot* at,
                              std::string* next_position) {
   const std::string prefix = KeyPrefix(account);
   if (!position.empty() && !absl::StartsWith(position, prefix)) return MalformedPosition();
-  std::string last_key;
-  bool more = false;
-  absl::Status status;
-  WALLET_RETURN_IF_ERROR(store.Scan(
-      Table::kAccountJournal, prefix, position, /*reverse=*/true,
-      [&](absl::string_view key, absl::string_view value) {
-        if (!position.empty() && key >= position) return true;  // the last page's own row
-        if (entries->size() >= page_size) {
-          more = true;
-          return false;
-        }
-        auto entry = ReadEntry(store, account, value, at);
-        if (!entry.ok()) {
-          status = entry.status();
-          return false;
-        }
-        *entries->Add() = *std::move(entry);
-        last_key = std::string(key);
-        return true;
-      },
-      at));
-  WALLET_RETURN_IF_ERROR(status);
-  if (more) *next_position = std::move(last_key);
+  WALLET_ASSIGN_OR_RETURN(
+      *next_position,
+      ScanPage(store, Table::kAccountJournal, prefix, position, /*reverse=*/true, page_size,
+               page_size, [&](absl::string_view, absl::string_view value) -> absl::StatusOr<bool> {
+                 WALLET_ASSIGN_OR_RETURN(*entries->Add(), ReadEntry(store, account, value, at));
+                 return true;
+               },
+               at));
   return absl::OkStatus();
 }
 

@@ -12,7 +12,7 @@
 //
 // A page starts at a position (a seq or an index key) that an earlier page
 // handed out; callers wrap positions in authenticated page tokens
-// (wallet/page_token.h) and check them before they get here.
+// (wallet/paging.h) and check them before they get here.
 #ifndef WALLET_JOURNAL_PAGES_H_
 #define WALLET_JOURNAL_PAGES_H_
 

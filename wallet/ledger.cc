@@ -14,6 +14,7 @@
 #include "wallet/auth.h"
 #include "wallet/journal_pages.h"
 #include "wallet/money.h"
+#include "wallet/orders.h"
 #include "wallet/status_macros.h"
 #include "wallet/validate.h"
 #include "wallet/wire.h"
@@ -27,7 +28,6 @@ constexpr size_t kMaxNameBytes = 128;
 constexpr size_t kMaxReasonBytes = 256;
 constexpr int32_t kMaxCommissionBps = 1000;  // 10 %
 constexpr int64_t kMaxSanctionedLoadW = 10'000'000;
-constexpr absl::string_view kNextOrderKey = "next_order";
 
 }  // namespace
 
@@ -39,10 +39,6 @@ std::string RequestKey(absl::string_view op, absl::string_view scope,
 namespace {
 
 std::string EncodeBalance(int64_t balance) { return BigEndian64(static_cast<uint64_t>(balance)); }
-
-std::string Scope(const Principal& who) {
-  return who.is_admin() ? std::string("admin") : absl::StrCat("consumer:", who.subject_id);
-}
 
 absl::Status ValidateOptionalText(absl::string_view field, absl::string_view text) {
   return ValidateText(field, text, kMaxNameBytes);
@@ -581,93 +577,6 @@ absl::Status Ledger::EnsureApiKey(Txn& txn, const std::string& key_hash, v1::Rol
   record.set_created_us(absl::ToUnixMicros(txn.now));
   txn.batch->Put(Table::kApiKeys, key_hash, record.SerializeAsString());
   return absl::OkStatus();
-}
-
-absl::StatusOr<v1::StartRechargeResponse> Ledger::StartRecharge(
-    Txn& txn, const Principal& who, const v1::StartRechargeRequest& req) {
-  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
-  return Idempotent<v1::StartRechargeResponse>(
-      txn, RequestKey("StartRecharge", Scope(who), req.request_id()), req,
-      [&]() -> absl::StatusOr<v1::StartRechargeResponse> {
-        WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
-        WALLET_RETURN_IF_ERROR(
-            ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
-        auto meter = meters_.find(req.meter_id());
-        const bool found = meter != meters_.end();
-        if (!who.is_admin() && (!found || meter->second.meter.consumer_id() != who.subject_id)) {
-          return NotYourMeter(req.meter_id());
-        }
-        if (!found) {
-          return absl::NotFoundError(absl::StrCat("meter ", req.meter_id(), " is not registered"));
-        }
-        store::v1::OrderRecord order;
-        order.set_order_id(absl::StrFormat("ord-%010d", next_order_));
-        order.set_meter_id(req.meter_id());
-        order.set_consumer_id(meter->second.meter.consumer_id());
-        order.set_amount_paise(req.amount_paise());
-        order.set_state(v1::ORDER_PENDING);
-        order.set_created_us(absl::ToUnixMicros(txn.now));
-        ++next_order_;
-        txn.batch->Put(Table::kMeta, kNextOrderKey, BigEndian64(next_order_));
-        txn.batch->Put(Table::kOrders, order.order_id(), order.SerializeAsString());
-        v1::StartRechargeResponse response;
-        *response.mutable_order() = ToWire(std::move(order));
-        return response;
-      });
-}
-
-absl::StatusOr<v1::ConfirmPaymentResponse> Ledger::ConfirmPayment(
-    Txn& txn, const v1::ConfirmPaymentRequest& req) {
-  WALLET_RETURN_IF_ERROR(ValidateId("payment_id", req.payment_id()));
-  return Idempotent<v1::ConfirmPaymentResponse>(
-      txn, RequestKey("ConfirmPayment", "gateway", req.payment_id()), req,
-      [&]() -> absl::StatusOr<v1::ConfirmPaymentResponse> {
-        WALLET_RETURN_IF_ERROR(ValidateId("order_id", req.order_id()));
-        WALLET_RETURN_IF_ERROR(
-            ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
-        WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                                txn.batch->Get(Table::kOrders, req.order_id()));
-        if (!stored) return absl::NotFoundError(absl::StrCat("order ", req.order_id(), " not found"));
-        store::v1::OrderRecord order;
-        if (!order.ParseFromString(*stored)) {
-          return absl::InternalError(absl::StrCat("corrupt order ", req.order_id()));
-        }
-        if (order.state() == v1::ORDER_PAID) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "order ", order.order_id(), " was already paid by payment ", order.payment_id()));
-        }
-        if (order.amount_paise() != req.amount_paise()) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "amount ", req.amount_paise(), " differs from the order's ", order.amount_paise()));
-        }
-        const std::string account = MeterAccount(order.meter_id());
-        const MeterEntry& m = *FindMeter(order.meter_id());
-        const int64_t amount = order.amount_paise();
-        const int64_t share = ArrearsShare(m, amount);
-        const int64_t fee = ReconnectionFeeBound(m);
-        WALLET_RETURN_IF_ERROR(CheckRange({{kPaymentClearing, -amount},
-                                           {account, amount},
-                                           {account, -share},
-                                           {ArrearsAccount(order.meter_id()), share},
-                                           {account, -fee},
-                                           {kFees, fee}}));
-        v1::ConfirmPaymentResponse response;
-        *response.mutable_transfer() =
-            ToWire(Post(txn, v1::PAYMENT_RECHARGE, std::string(kPaymentClearing), account,
-                        order.amount_paise(), req.payment_id(), order.order_id()));
-        if (auto arrears = Recharged(txn, *FindMeter(order.meter_id()), order.amount_paise(),
-                                     req.payment_id())) {
-          *response.mutable_arrears_recovery() = ToWire(*std::move(arrears));
-        }
-        order.set_state(v1::ORDER_PAID);
-        order.set_payment_id(req.payment_id());
-        order.set_paid_us(absl::ToUnixMicros(txn.now));
-        order.set_transfer_seq(response.transfer().seq());
-        txn.batch->Put(Table::kOrders, order.order_id(), order.SerializeAsString());
-        *response.mutable_order() = ToWire(std::move(order));
-        response.set_balance_paise(Balance(account));
-        return response;
-      });
 }
 
 absl::StatusOr<v1::RetailerRechargeResponse> Ledger::RetailerRecharge(

@@ -68,6 +68,10 @@ struct LedgerOptions {
   // margin (in percent); it is quarantined, not debited.
   // Default: 150.
   int32_t plausible_load_percent = 150;
+  // How long a recharge order waits for its payment: a payment confirmed
+  // later is refused (the gateway refunds it).
+  // Default: 30 minutes.
+  absl::Duration order_lifetime = absl::Minutes(30);
 };
 
 // Txn is one group of operations committed together.
@@ -100,11 +104,18 @@ class Ledger final {
   absl::Status EnsureApiKey(Txn& txn, const std::string& key_hash, v1::Role role,
                             const std::string& label);
 
-  // Consumer and payment-gateway operations.
+  // Recharge orders (wallet/orders.cc). StartRecharge creates the order
+  // `order_id`, a fresh random id the caller chose (Aborted in the
+  // never-seen case that it is taken). ConfirmPayment and CancelOrder are
+  // FailedPrecondition for an order that is not pending; a consumer's
+  // CancelOrder of another's order is NotFound, as for an unknown one.
   absl::StatusOr<v1::StartRechargeResponse> StartRecharge(Txn& txn, const Principal& who,
-                                                          const v1::StartRechargeRequest& req);
+                                                          const v1::StartRechargeRequest& req,
+                                                          const std::string& order_id);
   absl::StatusOr<v1::ConfirmPaymentResponse> ConfirmPayment(
       Txn& txn, const v1::ConfirmPaymentRequest& req);
+  absl::StatusOr<v1::CancelOrderResponse> CancelOrder(Txn& txn, const Principal& who,
+                                                      const v1::CancelOrderRequest& req);
 
   // Retailer operation; `retailer_id` is the acting retailer, already
   // authorised by the caller.
@@ -152,6 +163,13 @@ class Ledger final {
   // the book has no such tariff, FailedPrecondition if none of its versions
   // is in force yet (readings until then could not be billed).
   absl::Status CheckTariff(absl::string_view tariff_id, absl::Time now) const;
+
+  // Cancel marks a pending order cancelled for `reason` and stores it.
+  void Cancel(Txn& txn, store::v1::OrderRecord& order, absl::string_view reason);
+  // PendingOrdersOf returns the meter's orders still pending at txn.now, as
+  // committed (orders of the group being applied are not indexed yet).
+  absl::StatusOr<std::vector<store::v1::OrderRecord>> PendingOrdersOf(Txn& txn,
+                                                                     absl::string_view meter_id);
 
   // Idempotent runs `apply` unless `key` was seen: then it returns the stored
   // response, or AlreadyExists when the stored request differs from `req`.

@@ -32,6 +32,7 @@ const char* const kTableNames[] = {
     "api_keys",
     "outbox",
     "system_balances",
+    "order_index",
 };
 static_assert(sizeof(kTableNames) / sizeof(kTableNames[0]) ==
               static_cast<size_t>(Table::kCount));

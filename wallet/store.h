@@ -45,6 +45,7 @@ enum class Table : int {
   kApiKeys,         // hex sha256(key) -> ApiKeyRecord
   kOutbox,          // stream byte ('r' relay, 'n' notification) be64(seq) -> OutboxItem
   kSystemBalances,  // system account \0 be64(seq) -> be64 balance after seq (one per group)
+  kOrderIndex,      // 'c' consumer id or 'm' meter id, \0 be64(order seq) -> order id
   kCount,
 };
 

@@ -14,7 +14,8 @@
 #include "wallet/auth.h"
 #include "wallet/journal_pages.h"
 #include "wallet/meter_status.h"
-#include "wallet/page_token.h"
+#include "wallet/orders.h"
+#include "wallet/paging.h"
 #include "wallet/record_io.h"
 #include "wallet/status_macros.h"
 #include "wallet/tariff.h"
@@ -26,16 +27,10 @@ namespace {
 
 constexpr int32_t kDefaultJournalPage = 50;
 constexpr int32_t kDefaultMeterPage = 100;
-constexpr int32_t kMaxPage = 1000;
 // A filtered meter listing stops after this many rows and hands back a token,
 // so one call never walks a whole utility.
 constexpr int kMaxRowsScannedPerPage = 200'000;
 constexpr int kMaxStatementEntries = 10'000;
-
-int32_t PageSize(int32_t requested, int32_t fallback) {
-  if (requested <= 0) return fallback;
-  return requested > kMaxPage ? kMaxPage : requested;
-}
 
 // Where the store keeps the secret key of page tokens.
 constexpr absl::string_view kPageTokenKey = "page_token_key";
@@ -97,6 +92,7 @@ Wallet::Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, Clo
       tokens_(std::move(page_key)),
       file_tariffs_(options.ledger.tariffs),
       clock_(clock),
+      order_lifetime_(options.ledger.order_lifetime),
       policy_(WithPolicyDefaults(options.ledger.policy)),
       calendar_(policy_.calendar()) {
   pipeline_ = std::make_unique<CommitPipeline>(
@@ -325,9 +321,25 @@ void Wallet::IssueApiKey(v1::IssueApiKeyRequest req, std::string api_key,
 
 void Wallet::StartRecharge(Principal who, v1::StartRechargeRequest req,
                            Callback<v1::StartRechargeResponse> done) {
+  // Chosen here, not in the ledger: the ledger's state follows from its
+  // inputs, and the id is one (a replay keeps the first id).
+  absl::StatusOr<std::string> order_id = RandomId(*random_, kOrderIdPrefix, kOrderIdBytes);
+  if (!order_id.ok()) {
+    done(order_id.status());
+    return;
+  }
   Mutate<v1::StartRechargeResponse>(
+      [this, who = std::move(who), req = std::move(req), id = *std::move(order_id)](Txn& txn) {
+        return ledger_->StartRecharge(txn, who, req, id);
+      },
+      std::move(done));
+}
+
+void Wallet::CancelOrder(Principal who, v1::CancelOrderRequest req,
+                         Callback<v1::CancelOrderResponse> done) {
+  Mutate<v1::CancelOrderResponse>(
       [this, who = std::move(who), req = std::move(req)](Txn& txn) {
-        return ledger_->StartRecharge(txn, who, req);
+        return ledger_->CancelOrder(txn, who, req);
       },
       std::move(done));
 }
@@ -443,38 +455,21 @@ absl::StatusOr<v1::ListMetersResponse> Wallet::ListMeters(const v1::ListMetersRe
   if (req.min_arrears_paise() < 0) {
     return absl::InvalidArgumentError("min_arrears_paise must not be negative");
   }
-  const int32_t page_size = PageSize(req.page_size(), kDefaultMeterPage);
   v1::ListMetersResponse response;
-  std::string last_id;
-  int scanned = 0;
-  bool more = false;
-  absl::Status status;
-  WALLET_RETURN_IF_ERROR(store_->Scan(
-      Table::kMeters, "", after, false,
-      [&](absl::string_view key, absl::string_view value) {
-        if (key == after) return true;
-        if (response.meters_size() >= page_size || ++scanned > kMaxRowsScannedPerPage) {
-          more = true;
-          return false;
-        }
-        last_id = std::string(key);
-        auto meter = ParseRecord<store::v1::MeterRecord>(value, "meter");
-        if (!meter.ok()) {
-          status = meter.status();
-          return false;
-        }
-        if (!MatchesFilter(*meter, req)) return true;
-        auto view = ViewOf(*std::move(meter));
-        if (!view.ok()) {
-          status = view.status();
-          return false;
-        }
-        if (view->arrears_paise() < req.min_arrears_paise()) return true;
-        *response.add_meters() = *std::move(view);
-        return true;
-      }));
-  WALLET_RETURN_IF_ERROR(status);
-  if (more) response.set_next_page_token(tokens_.Issue("ListMeters", filter, last_id));
+  WALLET_ASSIGN_OR_RETURN(
+      std::string next,
+      ScanPage(*store_, Table::kMeters, "", after, /*reverse=*/false,
+               PageSize(req.page_size(), kDefaultMeterPage), kMaxRowsScannedPerPage,
+               [&](absl::string_view, absl::string_view value) -> absl::StatusOr<bool> {
+                 WALLET_ASSIGN_OR_RETURN(store::v1::MeterRecord meter,
+                                         ParseRecord<store::v1::MeterRecord>(value, "meter"));
+                 if (!MatchesFilter(meter, req)) return false;
+                 WALLET_ASSIGN_OR_RETURN(v1::MeterView view, ViewOf(std::move(meter)));
+                 if (view.arrears_paise() < req.min_arrears_paise()) return false;
+                 *response.add_meters() = std::move(view);
+                 return true;
+               }));
+  if (!next.empty()) response.set_next_page_token(tokens_.Issue("ListMeters", filter, next));
   return response;
 }
 

@@ -26,7 +26,7 @@
 #include "absl/synchronization/mutex.h"
 #include "wallet/clock.h"
 #include "wallet/ledger.h"
-#include "wallet/page_token.h"
+#include "wallet/paging.h"
 #include "wallet/pipeline.h"
 #include "wallet/principal.h"
 #include "wallet/random.h"
@@ -81,9 +81,14 @@ class Wallet final {
                    Callback<v1::IssueApiKeyResponse> done);
 
   // Consumer, payment-gateway and retailer mutations. StartRecharge answers a
-  // consumer's order for a meter not theirs as for an unknown one.
+  // consumer's order for a meter not theirs as for an unknown one, and gives
+  // the order a random id (wallet/orders.h). CancelOrder cancels a pending
+  // order: NotFound for another consumer's, FailedPrecondition for one that
+  // is paid, cancelled or expired.
   void StartRecharge(Principal who, v1::StartRechargeRequest req,
                      Callback<v1::StartRechargeResponse> done);
+  void CancelOrder(Principal who, v1::CancelOrderRequest req,
+                   Callback<v1::CancelOrderResponse> done);
   void ConfirmPayment(v1::ConfirmPaymentRequest req, Callback<v1::ConfirmPaymentResponse> done);
   // `who` is a retailer (acting on its own float) or an admin naming one.
   void RetailerRecharge(Principal who, v1::RetailerRechargeRequest req,
@@ -107,6 +112,14 @@ class Wallet final {
                                                 const std::string& retailer_id) const;
   absl::StatusOr<v1::GetStatementResponse> GetStatement(
       const Principal& who, const v1::GetStatementRequest& req) const;
+  // Orders as of the clock's time (a pending order past its expiry reads as
+  // EXPIRED). A consumer sees only its own: GetOrder of another's is
+  // NotFound, as for an unknown order; ListOrders with another's
+  // consumer_id PermissionDenied, with another's meter NotFound. An admin's
+  // ListOrders names a meter or a consumer (InvalidArgument with neither).
+  absl::StatusOr<v1::Order> GetOrder(const Principal& who, const std::string& order_id) const;
+  absl::StatusOr<v1::ListOrdersResponse> ListOrders(const Principal& who,
+                                                    const v1::ListOrdersRequest& req) const;
 
   // Meter gateway and policy operations.
   void IngestReadings(v1::IngestReadingsRequest req, Callback<v1::IngestReadingsResponse> done);
@@ -172,6 +185,7 @@ class Wallet final {
   const PageTokens tokens_;
   const v1::TariffBook file_tariffs_;
   Clock* clock_;
+  const absl::Duration order_lifetime_;
   // The prepaid policy (defaults applied) and its calendar, for the status
   // readers compute from committed meter state (wallet/meter_status.h).
   const v1::PolicyConfig policy_;

@@ -66,11 +66,13 @@ inline v1::RegisterMeterRequest MeterRequest(const std::string& meter_id,
 
 class WalletHarness {
  public:
-  explicit WalletHarness(LedgerOptions ledger = TestLedgerOptions())
+  // `random` (not owned) stands in for the system's randomness when given.
+  explicit WalletHarness(LedgerOptions ledger = TestLedgerOptions(), Random* random = nullptr)
       : clock_(absl::FromCivil(absl::CivilSecond(2026, 11, 2, 10, 0, 0),
                                absl::FixedTimeZone(19800))) {
     options_.data_dir = dir_.path() + "/db";
     options_.ledger = ledger;
+    options_.random = random;
     // Tests move the fake clock and call Tick() themselves.
     options_.tick_interval = absl::ZeroDuration();
     Reopen();

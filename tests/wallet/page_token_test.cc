@@ -9,7 +9,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/wallet_harness.h"
 #include "wallet/journal_pages.h"
-#include "wallet/page_token.h"
+#include "wallet/paging.h"
 
 namespace wallet {
 namespace {

@@ -1,6 +1,7 @@
-// Page tokens of the listing calls (ListMeters, GetJournal, ListTransactions,
-// ListOrders, ListChanges): opaque to clients, authenticated, bound to the
-// call and its filters, and never trusted for a figure.
+// Paging of the listing calls (ListMeters, GetJournal, ListTransactions,
+// ListOrders, ListChanges): page sizes, page scans and page tokens. Tokens
+// are opaque to clients, authenticated, bound to the call and its filters,
+// and never trusted for a figure.
 //
 // A token is the position where the next page starts (a key or a seq) and a
 // 128-bit HMAC-SHA256 tag over the position, the call's name and the digest
@@ -18,14 +19,17 @@
 //   response.set_next_page_token(tokens.Issue("ListMeters", PageFilter(req), last_id));
 //
 // Thread safety: const methods may be called concurrently.
-#ifndef WALLET_PAGE_TOKEN_H_
-#define WALLET_PAGE_TOKEN_H_
+#ifndef WALLET_PAGING_H_
+#define WALLET_PAGING_H_
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message_lite.h"
+#include "wallet/store.h"
 
 namespace wallet {
 
@@ -66,6 +70,27 @@ Request PageFilter(Request request) {
   return request;
 }
 
+// Largest page any listing returns.
+inline constexpr int32_t kMaxPageSize = 1000;
+
+// PageSize is the page size a listing uses: `requested`, at most
+// kMaxPageSize, or `fallback` when not positive.
+int32_t PageSize(int32_t requested, int32_t fallback);
+
+// ScanPage visits the rows of `table` under `prefix` that follow `after` (a
+// key an earlier page ended on; empty: from the start), forwards or
+// backwards, and hands each to `take`, which returns whether it kept the row
+// for the page (or an error, which ends the scan and is returned). It stops
+// once `page_size` rows were kept or `max_scanned` rows visited, and then
+// returns the last key visited, where the next page follows; "" when the
+// rows ran out.
+using PageRowFn = std::function<absl::StatusOr<bool>(absl::string_view key,
+                                                     absl::string_view value)>;
+absl::StatusOr<std::string> ScanPage(const Store& store, Table table, absl::string_view prefix,
+                                     absl::string_view after, bool reverse, int32_t page_size,
+                                     int max_scanned, const PageRowFn& take,
+                                     const Store::Snapshot* at = nullptr);
+
 }  // namespace wallet
 
-#endif  // WALLET_PAGE_TOKEN_H_
+#endif  // WALLET_PAGING_H_

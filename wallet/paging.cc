@@ -1,10 +1,11 @@
-#include "wallet/page_token.h"
+#include "wallet/paging.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "wallet/auth.h"
 #include "wallet/message_bytes.h"
+#include "wallet/status_macros.h"
 #include "wallet/store/v1/page_token.pb.h"
 
 namespace wallet {
@@ -45,6 +46,44 @@ absl::StatusOr<std::string> PageTokens::Open(absl::string_view call,
         " for this request's filters: pass next_page_token back unchanged, with the same filters"));
   }
   return position;
+}
+
+int32_t PageSize(int32_t requested, int32_t fallback) {
+  if (requested <= 0) return fallback;
+  return requested > kMaxPageSize ? kMaxPageSize : requested;
+}
+
+absl::StatusOr<std::string> ScanPage(const Store& store, Table table, absl::string_view prefix,
+                                     absl::string_view after, bool reverse, int32_t page_size,
+                                     int max_scanned, const PageRowFn& take,
+                                     const Store::Snapshot* at) {
+  std::string last_key;
+  int kept = 0;
+  int scanned = 0;
+  bool more = false;
+  absl::Status status;
+  WALLET_RETURN_IF_ERROR(store.Scan(
+      table, prefix, after, reverse,
+      [&](absl::string_view key, absl::string_view value) {
+        // The row the last page ended on.
+        if (!after.empty() && (reverse ? key >= after : key <= after)) return true;
+        if (kept >= page_size || scanned >= max_scanned) {
+          more = true;
+          return false;
+        }
+        ++scanned;
+        last_key = std::string(key);
+        absl::StatusOr<bool> taken = take(key, value);
+        if (!taken.ok()) {
+          status = taken.status();
+          return false;
+        }
+        if (*taken) ++kept;
+        return true;
+      },
+      at));
+  WALLET_RETURN_IF_ERROR(status);
+  return more ? last_key : std::string();
 }
 
 }  // namespace wallet
