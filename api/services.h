@@ -23,6 +23,17 @@ class AdminService final : public v1::AdminService::CallbackService {
   ServerUnaryReactor* RegisterMeter(CallbackServerContext* ctx,
                                     const v1::RegisterMeterRequest* request,
                                     v1::RegisterMeterResponse* response) override;
+  ServerUnaryReactor* UpdateConsumer(CallbackServerContext* ctx,
+                                     const v1::UpdateConsumerRequest* request,
+                                     v1::UpdateConsumerResponse* response) override;
+  ServerUnaryReactor* UpdateMeter(CallbackServerContext* ctx,
+                                  const v1::UpdateMeterRequest* request,
+                                  v1::UpdateMeterResponse* response) override;
+  ServerUnaryReactor* MoveMeter(CallbackServerContext* ctx, const v1::MoveMeterRequest* request,
+                                v1::MoveMeterResponse* response) override;
+  ServerUnaryReactor* ListChanges(CallbackServerContext* ctx,
+                                  const v1::ListChangesRequest* request,
+                                  v1::ListChangesResponse* response) override;
   ServerUnaryReactor* GetMeter(CallbackServerContext* ctx, const v1::GetMeterRequest* request,
                                v1::MeterView* response) override;
   ServerUnaryReactor* ListMeters(CallbackServerContext* ctx, const v1::ListMetersRequest* request,
@@ -60,6 +71,10 @@ class AdminService final : public v1::AdminService::CallbackService {
   Calls* calls_;
   wallet::SettableClock* settable_clock_;
   Metrics::Method* register_meter_;
+  Metrics::Method* update_consumer_;
+  Metrics::Method* update_meter_;
+  Metrics::Method* move_meter_;
+  Metrics::Method* list_changes_;
   Metrics::Method* get_meter_;
   Metrics::Method* list_meters_;
   Metrics::Method* adjust_balance_;

@@ -15,6 +15,7 @@
 #include "wallet/journal_pages.h"
 #include "wallet/money.h"
 #include "wallet/orders.h"
+#include "wallet/registry_changes.h"
 #include "wallet/status_macros.h"
 #include "wallet/validate.h"
 #include "wallet/wire.h"
@@ -24,10 +25,7 @@ namespace {
 
 using store::v1::TransferRecord;
 
-constexpr size_t kMaxNameBytes = 128;
-constexpr size_t kMaxReasonBytes = 256;
 constexpr int32_t kMaxCommissionBps = 1000;  // 10 %
-constexpr int64_t kMaxSanctionedLoadW = 10'000'000;
 
 }  // namespace
 
@@ -39,10 +37,6 @@ std::string RequestKey(absl::string_view op, absl::string_view scope,
 namespace {
 
 std::string EncodeBalance(int64_t balance) { return BigEndian64(static_cast<uint64_t>(balance)); }
-
-absl::Status ValidateOptionalText(absl::string_view field, absl::string_view text) {
-  return ValidateText(field, text, kMaxNameBytes);
-}
 
 }  // namespace
 
@@ -100,6 +94,9 @@ absl::Status Ledger::LoadState() {
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> next_order,
                           store_->Get(Table::kMeta, kNextOrderKey));
   if (next_order) next_order_ = DecodeBigEndian64(*next_order);
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> next_change,
+                          store_->Get(Table::kMeta, "next_change"));
+  if (next_change) next_change_ = DecodeBigEndian64(*next_change);
 
   absl::Status parse_error;
   WALLET_RETURN_IF_ERROR(store_->Scan(Table::kAccounts, "", "", false,
@@ -129,17 +126,19 @@ absl::Status Ledger::LoadState() {
         return true;
       }));
   WALLET_RETURN_IF_ERROR(parse_error);
-  absl::flat_hash_map<std::string, std::string> phones;
   WALLET_RETURN_IF_ERROR(store_->Scan(
       Table::kConsumers, "", "", false, [&](absl::string_view key, absl::string_view value) {
         store::v1::ConsumerRecord consumer;
-        consumer.ParseFromArray(value.data(), static_cast<int>(value.size()));
-        phones[key] = consumer.phone();
-        consumers_.insert(std::string(key));
+        if (!consumer.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          parse_error = absl::InternalError(absl::StrCat("corrupt consumer record ", key));
+          return false;
+        }
+        consumers_[key].phone = consumer.phone();
         return true;
       }));
+  WALLET_RETURN_IF_ERROR(parse_error);
   for (auto& [id, m] : meters_) {
-    m.phone = phones[m.meter.consumer_id()];
+    m.consumer = &consumers_[m.meter.consumer_id()];
     Schedule(m, NextDue(m));
   }
   WALLET_RETURN_IF_ERROR(LoadOutbox());
@@ -342,16 +341,12 @@ absl::StatusOr<v1::RegisterMeterResponse> Ledger::RegisterMeter(
             req.consumer().consumer_id() != in.consumer_id()) {
           return absl::InvalidArgumentError("consumer.consumer_id differs from meter.consumer_id");
         }
-        if (!v1::Category_IsValid(in.category()) || in.category() == v1::CATEGORY_UNSPECIFIED) {
-          return absl::InvalidArgumentError("meter.category is required");
-        }
-        WALLET_RETURN_IF_ERROR(ValidateOptionalText("meter.circle", in.circle()));
-        WALLET_RETURN_IF_ERROR(ValidateOptionalText("meter.division", in.division()));
-        WALLET_RETURN_IF_ERROR(ValidateOptionalText("meter.subdivision", in.subdivision()));
-        if (in.sanctioned_load_w() <= 0 || in.sanctioned_load_w() > kMaxSanctionedLoadW) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "meter.sanctioned_load_w must be between 1 and ", kMaxSanctionedLoadW));
-        }
+        WALLET_RETURN_IF_ERROR(ValidateCategory("meter.category", in.category()));
+        WALLET_RETURN_IF_ERROR(ValidateName("meter.circle", in.circle()));
+        WALLET_RETURN_IF_ERROR(ValidateName("meter.division", in.division()));
+        WALLET_RETURN_IF_ERROR(ValidateName("meter.subdivision", in.subdivision()));
+        WALLET_RETURN_IF_ERROR(
+            ValidateSanctionedLoad("meter.sanctioned_load_w", in.sanctioned_load_w()));
         WALLET_RETURN_IF_ERROR(ValidateId("meter.tariff_id", in.tariff_id()));
         if (req.arrears_paise() < 0 || req.arrears_paise() > kMaxLedgerAmount) {
           return absl::InvalidArgumentError(
@@ -359,12 +354,16 @@ absl::StatusOr<v1::RegisterMeterResponse> Ledger::RegisterMeter(
         }
         const bool new_consumer = !consumers_.contains(in.consumer_id());
         if (new_consumer) {
-          WALLET_RETURN_IF_ERROR(ValidatePhone("consumer.phone", req.consumer().phone()));
-          WALLET_RETURN_IF_ERROR(ValidateOptionalText("consumer.name", req.consumer().name()));
+          WALLET_RETURN_IF_ERROR(ValidateNewConsumer(req.consumer()));
         }
         if (meters_.contains(in.meter_id())) {
           return absl::AlreadyExistsError(
               absl::StrCat("meter ", in.meter_id(), " is already registered"));
+        }
+        store::v1::ConsumerRecord consumer;
+        if (!new_consumer) {
+          WALLET_ASSIGN_OR_RETURN(consumer, StoredConsumer(txn, in.consumer_id()));
+          WALLET_RETURN_IF_ERROR(SameConsumerDetails(consumer, req.consumer()));
         }
         WALLET_RETURN_IF_ERROR(CheckTariff(in.tariff_id(), txn.now));
         WALLET_RETURN_IF_ERROR(CheckRange({{ArrearsAccount(in.meter_id()), -req.arrears_paise()},
@@ -372,25 +371,17 @@ absl::StatusOr<v1::RegisterMeterResponse> Ledger::RegisterMeter(
 
         store::v1::MeterRecord meter = RecordOf(in);
         meter.set_registered_us(absl::ToUnixMicros(txn.now));
-        store::v1::ConsumerRecord consumer;
         if (new_consumer) {
           consumer = RecordOf(req.consumer());
           consumer.set_consumer_id(in.consumer_id());
-          txn.batch->Put(Table::kConsumers, consumer.consumer_id(), consumer.SerializeAsString());
-          consumers_.insert(consumer.consumer_id());
-        } else {
-          WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                                  txn.batch->Get(Table::kConsumers, in.consumer_id()));
-          if (stored) consumer.ParseFromString(*stored);
+          PutConsumer(txn, consumer);
         }
         txn.batch->Put(Table::kMeters, meter.meter_id(), meter.SerializeAsString());
         txn.batch->Put(Table::kConsumerMeters,
-                       absl::StrCat(meter.consumer_id(), absl::string_view("\0", 1),
-                                    meter.meter_id()),
-                       "");
+                       ConsumerMeterKey(meter.consumer_id(), meter.meter_id()), "");
         MeterEntry& entry = meters_[meter.meter_id()];
         entry.meter = meter;
-        entry.phone = consumer.phone();
+        entry.consumer = &consumers_[meter.consumer_id()];
         // Prepaid from now: the grace period and the daily fixed charges
         // (from today) start at registration.
         entry.state.set_prepaid_since_us(absl::ToUnixMicros(txn.now));
@@ -419,8 +410,7 @@ absl::StatusOr<v1::AdjustBalanceResponse> Ledger::AdjustBalance(
         WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
         WALLET_RETURN_IF_ERROR(
             ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
-        if (req.reason().empty()) return absl::InvalidArgumentError("reason is required");
-        WALLET_RETURN_IF_ERROR(ValidateText("reason", req.reason(), kMaxReasonBytes));
+        WALLET_RETURN_IF_ERROR(ValidateReason("reason", req.reason()));
         const bool credit = req.direction() == v1::AdjustBalanceRequest::CREDIT;
         if (!credit && req.direction() != v1::AdjustBalanceRequest::DEBIT) {
           return absl::InvalidArgumentError("direction must be CREDIT or DEBIT");
@@ -464,7 +454,7 @@ absl::StatusOr<v1::CreateRetailerResponse> Ledger::CreateRetailer(
         const v1::Retailer& in = req.retailer();
         WALLET_RETURN_IF_ERROR(ValidateId("retailer.retailer_id", in.retailer_id()));
         if (in.name().empty()) return absl::InvalidArgumentError("retailer.name is required");
-        WALLET_RETURN_IF_ERROR(ValidateOptionalText("retailer.name", in.name()));
+        WALLET_RETURN_IF_ERROR(ValidateName("retailer.name", in.name()));
         if (in.commission_bps() > kMaxCommissionBps) {
           return absl::InvalidArgumentError(
               absl::StrCat("retailer.commission_bps must be at most ", kMaxCommissionBps));
@@ -502,7 +492,7 @@ absl::StatusOr<v1::TopUpFloatResponse> Ledger::TopUpFloat(Txn& txn,
         WALLET_RETURN_IF_ERROR(ValidateId("retailer_id", req.retailer_id()));
         WALLET_RETURN_IF_ERROR(
             ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
-        WALLET_RETURN_IF_ERROR(ValidateOptionalText("reference", req.reference()));
+        WALLET_RETURN_IF_ERROR(ValidateName("reference", req.reference()));
         if (!retailers_.contains(req.retailer_id())) {
           return absl::NotFoundError(absl::StrCat("retailer ", req.retailer_id(), " not found"));
         }
@@ -526,7 +516,7 @@ absl::StatusOr<v1::IssueApiKeyResponse> Ledger::IssueApiKey(Txn& txn,
   return Idempotent<v1::IssueApiKeyResponse>(
       txn, RequestKey("IssueApiKey", "admin", req.request_id()), req,
       [&]() -> absl::StatusOr<v1::IssueApiKeyResponse> {
-        WALLET_RETURN_IF_ERROR(ValidateOptionalText("label", req.label()));
+        WALLET_RETURN_IF_ERROR(ValidateName("label", req.label()));
         switch (req.role()) {
           case v1::ROLE_RETAILER:
             WALLET_RETURN_IF_ERROR(ValidateId("subject_id", req.subject_id()));

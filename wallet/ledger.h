@@ -104,6 +104,21 @@ class Ledger final {
   absl::Status EnsureApiKey(Txn& txn, const std::string& key_hash, v1::Role role,
                             const std::string& label);
 
+  // Changes of registered consumers and meters (wallet/registry_changes.cc)
+  // by the admin `who`, each recorded with the admin key's id and label, the
+  // time, the reason and every field before and after. Validated as at
+  // registration. Errors: InvalidArgument (bad fields, none given, no
+  // reason), NotFound (meter, consumer, tariff), FailedPrecondition (tariff
+  // not in force; other details for an existing consumer: UpdateConsumer),
+  // AlreadyExists (request id reused). A request that changes nothing is OK
+  // with `unchanged` and records nothing.
+  absl::StatusOr<v1::UpdateConsumerResponse> UpdateConsumer(
+      Txn& txn, const Principal& who, const v1::UpdateConsumerRequest& req);
+  absl::StatusOr<v1::UpdateMeterResponse> UpdateMeter(Txn& txn, const Principal& who,
+                                                      const v1::UpdateMeterRequest& req);
+  absl::StatusOr<v1::MoveMeterResponse> MoveMeter(Txn& txn, const Principal& who,
+                                                  const v1::MoveMeterRequest& req);
+
   // Recharge orders (wallet/orders.cc). StartRecharge creates the order
   // `order_id`, a fresh random id the caller chose (Aborted in the
   // never-seen case that it is taken). ConfirmPayment and CancelOrder are
@@ -164,6 +179,21 @@ class Ledger final {
   // is in force yet (readings until then could not be billed).
   absl::Status CheckTariff(absl::string_view tariff_id, absl::Time now) const;
 
+  // Consumers (wallet/registry_changes.cc). ValidateNewConsumer checks the
+  // details of a consumer to create (phone required); SameConsumerDetails
+  // refuses (FailedPrecondition) details given for an existing consumer that
+  // differ from the stored ones; PutConsumer stores a consumer and its phone
+  // in memory.
+  static absl::Status ValidateNewConsumer(const v1::Consumer& consumer);
+  static absl::Status SameConsumerDetails(const store::v1::ConsumerRecord& stored,
+                                          const v1::Consumer& given);
+  absl::StatusOr<store::v1::ConsumerRecord> StoredConsumer(Txn& txn, absl::string_view id);
+  void PutConsumer(Txn& txn, const store::v1::ConsumerRecord& consumer);
+  // RecordChange gives `change` its seq, time and the admin key of `who`,
+  // stores it under each of `subjects` (ChangeKey) and returns it as sent.
+  v1::Change RecordChange(Txn& txn, const Principal& who, store::v1::ChangeRecord change,
+                          std::initializer_list<std::string> subjects);
+
   // Cancel marks a pending order cancelled for `reason` and stores it.
   void Cancel(Txn& txn, store::v1::OrderRecord& order, absl::string_view reason);
   // PendingOrdersOf returns the meter's orders still pending at txn.now, as
@@ -199,15 +229,23 @@ class Ledger final {
   void PutJournalEntry(Txn& txn, const store::v1::TransferRecord& transfer,
                        const std::string& account, int64_t delta, int64_t balance_after);
 
+  // What the ledger keeps in memory per consumer: where notifications go.
+  struct ConsumerEntry {
+    std::string phone;
+  };
   // What the ledger keeps in memory per meter.
   struct MeterEntry {
     store::v1::MeterRecord meter;
-    std::string phone;
+    // The meter's owner, in consumers_ (a node map: the pointer is stable).
+    // A phone change is seen by every meter of the consumer at once.
+    ConsumerEntry* consumer = nullptr;
     store::v1::MeterState state;
     int64_t due_us = 0;  // next policy evaluation, 0 = none
     bool dirty = false;  // state changed in the current group
   };
   MeterEntry* FindMeter(absl::string_view meter_id);
+  // RegisteredMeter is FindMeter for a request: NotFound for an unknown id.
+  absl::StatusOr<MeterEntry*> RegisteredMeter(absl::string_view meter_id);
   // ReconnectionFeeBound is the most a recharge of `m` may pay as
   // reconnection fee (Evaluate's restore).
   int64_t ReconnectionFeeBound(const MeterEntry& m) const;
@@ -277,7 +315,9 @@ class Ledger final {
   uint64_t outbox_cursor_[2] = {0, 0};
   // Set when the current group wrote to the outbox (streams wake up).
   bool outbox_written_ = false;
-  absl::flat_hash_set<std::string> consumers_;
+  absl::node_hash_map<std::string, ConsumerEntry> consumers_;
+  // The next recorded change's seq (registry_changes.cc).
+  uint64_t next_change_ = 1;
   absl::flat_hash_map<std::string, store::v1::RetailerRecord> retailers_;
 };
 

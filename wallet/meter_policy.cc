@@ -42,6 +42,14 @@ Ledger::MeterEntry* Ledger::FindMeter(absl::string_view meter_id) {
   return it == meters_.end() ? nullptr : &it->second;
 }
 
+absl::StatusOr<Ledger::MeterEntry*> Ledger::RegisteredMeter(absl::string_view meter_id) {
+  MeterEntry* m = FindMeter(meter_id);
+  if (m == nullptr) {
+    return absl::NotFoundError(absl::StrCat("meter ", meter_id, " is not registered"));
+  }
+  return m;
+}
+
 const v1::CategoryPolicy& Ledger::PolicyOf(const MeterEntry& m) const {
   return PolicyFor(options_.policy, m.meter.category());
 }
@@ -315,7 +323,7 @@ void Ledger::Notify(Txn& txn, MeterEntry& m, v1::Notification::Kind kind, int64_
   n.set_consumer_id(m.meter.consumer_id());
   // Tamper alerts and quarantined readings go to the utility, not the consumer.
   if (kind != v1::Notification::TAMPER_ALERT && kind != v1::Notification::QUARANTINED_READING) {
-    n.set_phone(m.phone);
+    n.set_phone(m.consumer->phone);
   }
   n.set_balance_paise(Balance(MeterAccount(m.meter.meter_id())));
   n.set_amount_paise(amount);
@@ -346,10 +354,7 @@ absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
     return absl::InvalidArgumentError(
         "a report without command_id is an observation: result CONFIRMED and the state read");
   }
-  MeterEntry* m = FindMeter(outcome.meter_id());
-  if (m == nullptr) {
-    return absl::NotFoundError(absl::StrCat("meter ", outcome.meter_id(), " is not registered"));
-  }
+  WALLET_ASSIGN_OR_RETURN(MeterEntry * m, RegisteredMeter(outcome.meter_id()));
   store::v1::MeterState& st = m->state;
   const std::string& id = m->meter.meter_id();
   const bool current = outcome.command_id() == st.pending_command_id() &&
@@ -427,12 +432,8 @@ absl::StatusOr<v1::SetHoldResponse> Ledger::SetHold(Txn& txn, const v1::SetHoldR
       [&]() -> absl::StatusOr<v1::SetHoldResponse> {
         WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
         if (!v1::Hold_IsValid(req.hold())) return absl::InvalidArgumentError("unknown hold");
-        if (req.reason().empty()) return absl::InvalidArgumentError("reason is required");
-        WALLET_RETURN_IF_ERROR(ValidateText("reason", req.reason(), 256));
-        MeterEntry* m = FindMeter(req.meter_id());
-        if (m == nullptr) {
-          return absl::NotFoundError(absl::StrCat("meter ", req.meter_id(), " is not registered"));
-        }
+        WALLET_RETURN_IF_ERROR(ValidateReason("reason", req.reason()));
+        WALLET_ASSIGN_OR_RETURN(MeterEntry * m, RegisteredMeter(req.meter_id()));
         // Lifting a hold restarts the notice period: the consumer gets every
         // notice before a cut, however long the hold lasted.
         if (req.hold() == v1::HOLD_NONE && m->state.hold() != v1::HOLD_NONE &&

@@ -3,6 +3,7 @@
 #define WALLET_PRINCIPAL_H_
 
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -12,9 +13,20 @@
 namespace wallet {
 
 struct Principal {
-  wallet::v1::Role role = wallet::v1::ROLE_UNSPECIFIED;
+  Principal(wallet::v1::Role role = wallet::v1::ROLE_UNSPECIFIED, std::string subject_id = "",
+            std::string key_id = "", std::string key_label = "")
+      : role(role),
+        subject_id(std::move(subject_id)),
+        key_id(std::move(key_id)),
+        key_label(std::move(key_label)) {}
+
+  wallet::v1::Role role;
   // Consumer id or retailer id; empty for admin and gateways.
   std::string subject_id;
+  // Which key: the first 16 hex digits of its SHA-256 (never the key), and
+  // the label it was issued with. Recorded with the changes an admin makes.
+  std::string key_id;
+  std::string key_label;
 
   bool is_admin() const { return role == wallet::v1::ROLE_ADMIN; }
 };

@@ -33,6 +33,7 @@ const char* const kTableNames[] = {
     "outbox",
     "system_balances",
     "order_index",
+    "changes",
 };
 static_assert(sizeof(kTableNames) / sizeof(kTableNames[0]) ==
               static_cast<size_t>(Table::kCount));

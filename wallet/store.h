@@ -46,6 +46,7 @@ enum class Table : int {
   kOutbox,          // stream byte ('r' relay, 'n' notification) be64(seq) -> OutboxItem
   kSystemBalances,  // system account \0 be64(seq) -> be64 balance after seq (one per group)
   kOrderIndex,      // 'c' consumer id or 'm' meter id, \0 be64(order seq) -> order id
+  kChanges,         // 'c' consumer id or 'm' meter id, \0 be64(change seq) -> ChangeRecord
   kCount,
 };
 

@@ -259,7 +259,7 @@ absl::StatusOr<Principal> Wallet::Authenticate(absl::string_view api_key) {
   if (!stored) return absl::UnauthenticatedError("unknown API key");
   WALLET_ASSIGN_OR_RETURN(store::v1::ApiKeyRecord record,
                           ParseRecord<store::v1::ApiKeyRecord>(*stored, "API key"));
-  Principal principal{record.role(), record.subject_id()};
+  Principal principal{record.role(), record.subject_id(), hash.substr(0, 16), record.label()};
   absl::MutexLock lock(&keys_mu_);
   key_cache_[hash] = principal;
   return principal;
@@ -281,6 +281,33 @@ absl::Status Wallet::EnsureApiKey(absl::string_view api_key, v1::Role role,
 void Wallet::RegisterMeter(v1::RegisterMeterRequest req, Callback<v1::RegisterMeterResponse> done) {
   Mutate<v1::RegisterMeterResponse>(
       [this, req = std::move(req)](Txn& txn) { return ledger_->RegisterMeter(txn, req); },
+      std::move(done));
+}
+
+void Wallet::UpdateConsumer(Principal who, v1::UpdateConsumerRequest req,
+                            Callback<v1::UpdateConsumerResponse> done) {
+  Mutate<v1::UpdateConsumerResponse>(
+      [this, who = std::move(who), req = std::move(req)](Txn& txn) {
+        return ledger_->UpdateConsumer(txn, who, req);
+      },
+      std::move(done));
+}
+
+void Wallet::UpdateMeter(Principal who, v1::UpdateMeterRequest req,
+                         Callback<v1::UpdateMeterResponse> done) {
+  Mutate<v1::UpdateMeterResponse>(
+      [this, who = std::move(who), req = std::move(req)](Txn& txn) {
+        return ledger_->UpdateMeter(txn, who, req);
+      },
+      std::move(done));
+}
+
+void Wallet::MoveMeter(Principal who, v1::MoveMeterRequest req,
+                       Callback<v1::MoveMeterResponse> done) {
+  Mutate<v1::MoveMeterResponse>(
+      [this, who = std::move(who), req = std::move(req)](Txn& txn) {
+        return ledger_->MoveMeter(txn, who, req);
+      },
       std::move(done));
 }
 

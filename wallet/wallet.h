@@ -75,6 +75,13 @@ class Wallet final {
   void AdjustBalance(v1::AdjustBalanceRequest req, Callback<v1::AdjustBalanceResponse> done);
   void CreateRetailer(v1::CreateRetailerRequest req, Callback<v1::CreateRetailerResponse> done);
   void TopUpFloat(v1::TopUpFloatRequest req, Callback<v1::TopUpFloatResponse> done);
+  // Changes of registered consumers and meters by the admin `who`, recorded
+  // with its key (Ledger::UpdateConsumer and the others say how they fail).
+  void UpdateConsumer(Principal who, v1::UpdateConsumerRequest req,
+                      Callback<v1::UpdateConsumerResponse> done);
+  void UpdateMeter(Principal who, v1::UpdateMeterRequest req,
+                   Callback<v1::UpdateMeterResponse> done);
+  void MoveMeter(Principal who, v1::MoveMeterRequest req, Callback<v1::MoveMeterResponse> done);
   // IssueApiKey stores the hash of `api_key` (a fresh random key chosen by the
   // caller) and answers with it; replays answer without the key.
   void IssueApiKey(v1::IssueApiKeyRequest req, std::string api_key,
@@ -103,6 +110,10 @@ class Wallet final {
   absl::StatusOr<v1::ListMetersResponse> ListMeters(const v1::ListMetersRequest& req) const;
   absl::StatusOr<v1::GetJournalResponse> GetJournal(const v1::GetJournalRequest& req) const;
   absl::StatusOr<v1::CheckLedgerResponse> CheckLedger() const;
+  // ListChanges lists the recorded changes of one meter or one consumer,
+  // newest first: InvalidArgument unless exactly one is named, NotFound for
+  // an unknown one.
+  absl::StatusOr<v1::ListChangesResponse> ListChanges(const v1::ListChangesRequest& req) const;
   absl::StatusOr<v1::GetBalanceResponse> GetBalance(const Principal& who,
                                                     const std::string& meter_id) const;
   absl::StatusOr<v1::ListMyMetersResponse> ListMyMeters(const Principal& who) const;

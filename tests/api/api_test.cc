@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wallet_harness.h"
+#include "wallet/auth.h"
 
 namespace api {
 namespace {
@@ -535,6 +536,74 @@ TEST_F(ApiTest, MalformedPageTokensAreInvalidArgument) {
   EXPECT_EQ(page.meters(0).meter().meter_id(), "M2");
   next.set_circle("Raipur");  // another filter
   EXPECT_EQ(Call(kAdminKey, &v1::AdminService::Stub::ListMeters, admin_.get(), next, &page)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// The admin update calls over gRPC: only an admin key may make them, each
+// change is recorded with that key's id (never the key) and label, and
+// ListChanges reads them back.
+TEST_F(ApiTest, AdminUpdatesAreRecordedWithTheAdminsKey) {
+  v1::UpdateConsumerRequest consumer;
+  consumer.set_request_id("upd-1");
+  consumer.set_consumer_id("C1");
+  consumer.set_phone("+917000000001");
+  consumer.set_reason("consumer's request");
+  v1::UpdateConsumerResponse updated;
+  EXPECT_EQ(Call(consumer_key_, &v1::AdminService::Stub::UpdateConsumer, admin_.get(), consumer,
+                 &updated).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::UpdateConsumer, admin_.get(), consumer,
+                   &updated).ok());
+  EXPECT_EQ(updated.consumer().phone(), "+917000000001");
+  const std::string key_id = wallet::HashApiKey(kAdminKey).substr(0, 16);
+  EXPECT_EQ(updated.change().admin_key_id(), key_id);
+  EXPECT_EQ(updated.change().admin_key_label(), "test");
+
+  v1::UpdateMeterRequest meter;
+  meter.set_request_id("upd-2");
+  meter.set_meter_id("M1");
+  meter.set_tariff_id("NO-SUCH");
+  meter.set_reason("tariff order");
+  v1::UpdateMeterResponse meter_updated;
+  EXPECT_EQ(Call(kAdminKey, &v1::AdminService::Stub::UpdateMeter, admin_.get(), meter,
+                 &meter_updated).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  meter.clear_tariff_id();
+  meter.set_sanctioned_load_w(5000);
+  ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::UpdateMeter, admin_.get(), meter,
+                   &meter_updated).ok());
+  EXPECT_EQ(meter_updated.meter().sanctioned_load_w(), 5000);
+
+  v1::MoveMeterRequest move;
+  move.set_request_id("move-1");
+  move.set_meter_id("M1");
+  move.mutable_consumer()->set_consumer_id("C2");
+  move.set_reason("premises sold");
+  v1::MoveMeterResponse moved;
+  ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::MoveMeter, admin_.get(), move, &moved).ok());
+  EXPECT_EQ(moved.meter().consumer_id(), "C2");
+  // C1's key no longer reaches the meter.
+  v1::GetBalanceRequest balance;
+  balance.set_meter_id("M1");
+  v1::GetBalanceResponse balance_response;
+  EXPECT_EQ(Call(consumer_key_, &v1::ConsumerService::Stub::GetBalance, consumer_.get(), balance,
+                 &balance_response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  v1::ListChangesRequest list;
+  list.set_meter_id("M1");
+  v1::ListChangesResponse changes;
+  EXPECT_EQ(Call(consumer_key_, &v1::AdminService::Stub::ListChanges, admin_.get(), list,
+                 &changes).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(
+      Call(kAdminKey, &v1::AdminService::Stub::ListChanges, admin_.get(), list, &changes).ok());
+  ASSERT_EQ(changes.changes_size(), 2);
+  EXPECT_EQ(changes.changes(0).kind(), v1::Change::METER_MOVED);
+  EXPECT_EQ(changes.changes(1).kind(), v1::Change::METER_UPDATED);
+  list.set_page_token("-1");
+  EXPECT_EQ(Call(kAdminKey, &v1::AdminService::Stub::ListChanges, admin_.get(), list, &changes)
                 .error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 }
