@@ -51,27 +51,39 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Load(const Store* store,
   WALLET_RETURN_IF_ERROR(ValidatePolicyConfig(ledger->options_.policy));
   ledger->calendar_ = std::make_unique<CutoffCalendar>(options.policy.calendar());
   WALLET_RETURN_IF_ERROR(ledger->LoadState());
-  WALLET_RETURN_IF_ERROR(ledger->CheckTariffsInUse());
   return ledger;
 }
 
-absl::Status Ledger::CheckTariffsInUse() const {
-  std::map<std::string, int64_t> missing;  // tariff id -> meters on it
+absl::Status Ledger::CheckTariffsInUse(absl::Time now) const {
+  // Tariff id -> meters on it, for the tariffs that cannot bill them now.
+  std::map<std::string, int64_t> missing;
+  std::map<std::string, int64_t> not_in_force;
   for (const auto& [id, m] : meters_) {
-    if (!tariffs_.Contains(m.meter.tariff_id())) ++missing[m.meter.tariff_id()];
+    const std::string& tariff = m.meter.tariff_id();
+    if (!tariffs_.Contains(tariff)) {
+      ++missing[tariff];
+    } else if (tariffs_.InForce(tariff, now) == nullptr) {
+      ++not_in_force[tariff];
+    }
   }
-  if (missing.empty()) return absl::OkStatus();
-  std::vector<std::string> named;
+  if (missing.empty() && not_in_force.empty()) return absl::OkStatus();
+  auto name = [](const std::string& tariff, int64_t meters) {
+    return absl::StrCat("tariff \"", tariff, "\" (used by ", meters,
+                        meters == 1 ? " meter)" : " meters)");
+  };
+  std::vector<std::string> problems;
   for (const auto& [tariff, meters] : missing) {
-    named.push_back(absl::StrCat("tariff \"", tariff, "\" (used by ", meters,
-                                 meters == 1 ? " meter)" : " meters)"));
+    problems.push_back(absl::StrCat(name(tariff, meters),
+                                    " is neither in the tariff file nor added by PutTariff"));
+  }
+  for (const auto& [tariff, meters] : not_in_force) {
+    problems.push_back(absl::StrCat(name(tariff, meters), " has no version in force before ",
+                                    tariffs_.First(tariff)->effective_from()));
   }
   return absl::FailedPreconditionError(absl::StrCat(
-      "meters are on tariffs that are neither in the tariff file nor added by PutTariff, so "
-      "their readings could not be billed: ",
-      absl::StrJoin(named, ", "),
-      ". Put them back in the --tariffs file; the meters can then be moved to another tariff "
-      "with UpdateMeter"));
+      "meters are on tariffs that cannot bill their readings: ", absl::StrJoin(problems, "; "),
+      ". Put the tariffs back in the --tariffs file, with a version in force today; the meters "
+      "can then be moved to another tariff with UpdateMeter"));
 }
 
 absl::Status Ledger::CheckTariff(absl::string_view tariff_id, absl::Time now) const {

@@ -164,6 +164,13 @@ class Ledger final {
   // once per group, after its last operation and before the commit.
   void FinishGroup(Txn& txn);
 
+  // CheckTariffsInUse is FailedPrecondition, naming each tariff and how many
+  // meters are on it, when the tariff book (the file and the versions added
+  // by PutTariff) lacks a tariff that meters are on or has no version of it
+  // in force at `now`: their readings would be rejected, never billed.
+  // walletd refuses to start then.
+  absl::Status CheckTariffsInUse(absl::Time now) const;
+
   // Balance returns the in-memory (possibly not yet committed) balance.
   int64_t Balance(absl::string_view account) const;
 
@@ -171,9 +178,6 @@ class Ledger final {
   Ledger(const Store* store, const LedgerOptions& options);
   absl::Status LoadState();
   absl::Status LoadOutbox();
-  // CheckTariffsInUse refuses a tariff book that lacks a tariff some meters
-  // are on: their readings would all be rejected, never billed.
-  absl::Status CheckTariffsInUse() const;
   // CheckTariff accepts a tariff a meter may be put on at `now`: NotFound if
   // the book has no such tariff, FailedPrecondition if none of its versions
   // is in force yet (readings until then could not be billed).

@@ -70,6 +70,7 @@ absl::StatusOr<std::unique_ptr<Wallet>> Wallet::Open(const WalletOptions& option
   WALLET_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(store_options));
   WALLET_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger,
                           Ledger::Load(store.get(), options.ledger));
+  WALLET_RETURN_IF_ERROR(ledger->CheckTariffsInUse(clock->Now()));
   std::unique_ptr<Random> own_random;
   Random* random = options.random;
   if (random == nullptr) {

@@ -57,7 +57,9 @@ using Callback = std::function<void(absl::StatusOr<T>)>;
 class Wallet final {
  public:
   // Open loads the store into memory and starts the writer. `clock` must
-  // outlive the wallet.
+  // outlive the wallet. FailedPrecondition when meters are on a tariff the
+  // tariff book lacks or has no version of in force now
+  // (Ledger::CheckTariffsInUse); Internal on store errors.
   static absl::StatusOr<std::unique_ptr<Wallet>> Open(const WalletOptions& options,
                                                       Clock* clock);
   // Drains and commits pending operations, then closes the store.

@@ -18,10 +18,9 @@ using ::testing::HasSubstr;
 using ::wallet::v1::AdminService;
 
 // A tariff entry of the text-format tariff book.
-std::string TariffEntry(const std::string& id) {
-  return absl::StrCat("tariffs { tariff_id: \"", id,
-                      "\" version: 1 effective_from: \"2024-04-01\" category: DOMESTIC "
-                      "slabs { paise_per_kwh: 400 } }\n");
+std::string TariffEntry(const std::string& id, const std::string& effective_from = "2024-04-01") {
+  return absl::StrCat("tariffs { tariff_id: \"", id, "\" version: 1 effective_from: \"",
+                      effective_from, "\" category: DOMESTIC slabs { paise_per_kwh: 400 } }\n");
 }
 
 void WriteTariffFile(const std::string& path, const std::string& text) {
@@ -100,6 +99,14 @@ TEST(StartupTest, RestartWithoutATariffInUseIsRefused) {
   EXPECT_THAT(std::string(restarted.message()), HasSubstr("tariff \"T-GONE\" (used by 2 meters)"));
   EXPECT_THAT(std::string(restarted.message()), HasSubstr("--tariffs file"));
   EXPECT_THAT(std::string(restarted.message()), ::testing::Not(HasSubstr("\"T-API\" (used")));
+
+  // Nor may the file keep only a version that is not in force yet.
+  WriteTariffFile(tariffs, TariffEntry("T-KEEP") + TariffEntry("T-GONE", "2030-04-01"));
+  restarted = walletd.Restart();
+  EXPECT_EQ(restarted.code(), absl::StatusCode::kFailedPrecondition) << restarted;
+  EXPECT_THAT(std::string(restarted.message()),
+              HasSubstr("tariff \"T-GONE\" (used by 2 meters) has no version in force before "
+                        "2030-04-01"));
 
   // With the tariff back, walletd starts and the meters are all there.
   WriteTariffFile(tariffs, TariffEntry("T-KEEP") + TariffEntry("T-GONE"));
