@@ -108,8 +108,9 @@ int main(int argc, char** argv) {
   if (options.ledger.max_amount_paise < 1 ||
       options.ledger.max_amount_paise > wallet::kMaxLedgerAmount) {
     return Fail(absl::InvalidArgumentError(absl::StrCat(
-        "--max_amount_paise=", options.ledger.max_amount_paise, " is out of range: it must be 1 to ",
-        wallet::kMaxLedgerAmount, " paise (", wallet::FormatRupees(wallet::kMaxLedgerAmount),
+        "--max_amount_paise=", options.ledger.max_amount_paise,
+        " is out of range: it must be 1 to ", wallet::kMaxLedgerAmount, " paise (",
+        wallet::FormatRupees(wallet::kMaxLedgerAmount),
         "), the largest single amount the ledger accepts")));
   }
   options.ledger.default_commission_bps = absl::GetFlag(FLAGS_default_commission_bps);

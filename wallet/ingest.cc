@@ -204,8 +204,9 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
   // balance out of range rejects this reading alone.
   absl::Status in_range =
       AddOverflows(st.balance_paise(), -charges.total)
-          ? absl::FailedPreconditionError(absl::StrCat("the balance of meter ", m.meter.meter_id(),
-                                                       " would leave the range the ledger can hold"))
+          ? absl::FailedPreconditionError(
+                absl::StrCat("the balance of meter ", m.meter.meter_id(),
+                             " would leave the range the ledger can hold"))
           : CheckRange({{kRevenue, charges.total}, {kDuty, pending_duty_paise_ + charges.duty}});
   if (!in_range.ok()) {
     return Result(v1::ReadingResult::REJECTED,

@@ -189,7 +189,8 @@ absl::Status ReadSystemPage(const Store& store, const Store::Snapshot* at,
 }  // namespace
 
 std::string JournalKeyAt(absl::string_view account, absl::Time t) {
-  return absl::StrCat(KeyPrefix(account), BigEndian64(static_cast<uint64_t>(absl::ToUnixMicros(t))));
+  return absl::StrCat(KeyPrefix(account),
+                      BigEndian64(static_cast<uint64_t>(absl::ToUnixMicros(t))));
 }
 
 std::string SystemBalanceKey(absl::string_view account, uint64_t seq) {

@@ -31,7 +31,9 @@ absl::Status OrderNotFound(absl::string_view order_id) {
   return absl::NotFoundError(absl::StrCat("order ", order_id, " not found"));
 }
 
-std::string Rfc3339(absl::Time t) { return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone()); }
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
+}
 
 // NotPending explains why an order that is not pending at `now` can be
 // neither paid nor cancelled.
@@ -107,7 +109,8 @@ absl::StatusOr<v1::StartRechargeResponse> Ledger::StartRecharge(
         WALLET_RETURN_IF_ERROR(ValidateId("order_id", order_id));
         WALLET_ASSIGN_OR_RETURN(std::optional<std::string> taken,
                                 txn.batch->Get(Table::kOrders, order_id));
-        // 128 random bits: never in practice, but never a second order either.
+        // 80 random bits within a millisecond: never in practice, but never a
+        // second order under one id either.
         if (taken) return absl::AbortedError("order id already taken; retry the request");
         OrderRecord order;
         order.set_order_id(order_id);
@@ -151,8 +154,8 @@ absl::StatusOr<v1::ConfirmPaymentResponse> Ledger::ConfirmPayment(
         // yet (made in the same commit group) is refused here.
         if (m.meter.consumer_id() != order.consumer_id()) {
           return absl::FailedPreconditionError(
-              absl::StrCat("meter ", order.meter_id(), " has moved to another consumer since order ",
-                           order.order_id(), " was made", kRefund));
+              absl::StrCat("meter ", order.meter_id(), " has moved to another consumer since ",
+                           "order ", order.order_id(), " was made", kRefund));
         }
         if (order.amount_paise() != req.amount_paise()) {
           return absl::InvalidArgumentError(absl::StrCat(
@@ -206,7 +209,8 @@ absl::StatusOr<v1::CancelOrderResponse> Ledger::CancelOrder(Txn& txn, const Prin
           return NotPending(order, state, options_.order_lifetime,
                             ": only a pending order can be cancelled");
         }
-        Cancel(txn, order, who.is_admin() ? "cancelled by the utility" : "cancelled by the consumer");
+        Cancel(txn, order,
+               who.is_admin() ? "cancelled by the utility" : "cancelled by the consumer");
         v1::CancelOrderResponse response;
         *response.mutable_order() = OrderAt(std::move(order), txn.now, options_.order_lifetime);
         return response;
@@ -266,7 +270,9 @@ absl::StatusOr<v1::ListOrdersResponse> Wallet::ListOrders(const Principal& who,
       return absl::PermissionDeniedError("a consumer key lists only its own orders");
     }
     filter.set_consumer_id(who.subject_id);
-    if (!req.meter_id().empty()) WALLET_RETURN_IF_ERROR(ReadOwnedMeter(who, req.meter_id()).status());
+    if (!req.meter_id().empty()) {
+      WALLET_RETURN_IF_ERROR(ReadOwnedMeter(who, req.meter_id()).status());
+    }
   } else {
     if (req.meter_id().empty() && req.consumer_id().empty()) {
       return absl::InvalidArgumentError("give meter_id or consumer_id");

@@ -23,9 +23,9 @@ namespace wallet {
 // index.
 inline constexpr absl::string_view kNextOrderKey = "next_order";
 
-// Order ids are "ord_" and 16 random bytes in base32 (wallet/random.h).
+// Order ids are "ord_" and a TimeOrderedId (wallet/random.h): the creation
+// time and 80 random bits.
 inline constexpr absl::string_view kOrderIdPrefix = "ord_";
-inline constexpr size_t kOrderIdBytes = 16;
 
 // OrderIndexPrefix is the prefix of the order index keys (Table::kOrderIndex)
 // of one consumer (`by` 'c') or meter ('m'); OrderIndexKey adds the order's

@@ -23,8 +23,9 @@ struct Principal {
   wallet::v1::Role role;
   // Consumer id or retailer id; empty for admin and gateways.
   std::string subject_id;
-  // Which key: the first 16 hex digits of its SHA-256 (never the key), and
-  // the label it was issued with. Recorded with the changes an admin makes.
+  // Which admin key: the first 16 hex digits of its SHA-256 (never the key),
+  // and the label it was issued with, recorded with the changes an admin
+  // makes. Empty for the other roles.
   std::string key_id;
   std::string key_label;
 

@@ -2,6 +2,8 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "wallet/status_macros.h"
@@ -23,10 +25,15 @@ absl::StatusOr<std::string> SeededRandom::Bytes(size_t n) {
   return out;
 }
 
-absl::StatusOr<std::string> RandomId(Random& random, absl::string_view prefix, size_t bytes) {
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
-  WALLET_ASSIGN_OR_RETURN(std::string raw, random.Bytes(bytes));
-  std::string id(prefix);
+namespace {
+
+// Base32 appends `raw` to `out` in lowercase base32 with Crockford's
+// alphabet (digits, then letters without i, l, o, u), most significant bits
+// first and without padding: the alphabet is in ASCII order, so encodings of
+// equally long byte strings sort as the bytes do.
+void Base32(absl::string_view raw, std::string* out) {
+  static constexpr char kAlphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
+  std::string& id = *out;
   uint32_t buffer = 0;
   int bits = 0;
   for (unsigned char c : raw) {
@@ -38,6 +45,21 @@ absl::StatusOr<std::string> RandomId(Random& random, absl::string_view prefix, s
     }
   }
   if (bits > 0) id.push_back(kAlphabet[(buffer << (5 - bits)) & 31]);
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> TimeOrderedId(Random& random, absl::Time now,
+                                          absl::string_view prefix) {
+  constexpr size_t kTimeBytes = 6;
+  constexpr size_t kRandomBytes = 10;
+  WALLET_ASSIGN_OR_RETURN(std::string random_bytes, random.Bytes(kRandomBytes));
+  const uint64_t millis = static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixMillis(now)));
+  std::string raw;
+  for (int i = kTimeBytes - 1; i >= 0; --i) raw.push_back(static_cast<char>(millis >> (8 * i)));
+  raw += random_bytes;
+  std::string id(prefix);
+  Base32(raw, &id);
   return id;
 }
 

@@ -5,7 +5,7 @@
 //
 // Example:
 //   SystemRandom random;
-//   WALLET_ASSIGN_OR_RETURN(std::string id, RandomId(random, "ord_", 16));
+//   WALLET_ASSIGN_OR_RETURN(std::string id, TimeOrderedId(random, clock.Now(), "ord_"));
 #ifndef WALLET_RANDOM_H_
 #define WALLET_RANDOM_H_
 
@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace wallet {
 
@@ -45,10 +46,16 @@ class SeededRandom final : public Random {
   std::mt19937_64 engine_ ABSL_GUARDED_BY(mu_);
 };
 
-// RandomId returns `prefix` and `bytes` random bytes in lowercase base32
-// (RFC 4648 alphabet, no padding): 16 bytes give 26 characters, ids that
-// cannot be guessed and that ValidateId accepts. Errors as Random::Bytes.
-absl::StatusOr<std::string> RandomId(Random& random, absl::string_view prefix, size_t bytes);
+// TimeOrderedId returns `prefix` and 16 bytes in lowercase base32 with
+// Crockford's alphabet (digits and letters but i, l, o and u; 26 characters
+// that ValidateId accepts): the milliseconds of `now` since the epoch in 48
+// bits, then 80 random bits. Ids made later sort after earlier ones (within a
+// millisecond by chance), so that a table keyed by them grows at its end as
+// one keyed by a counter does, which keeps its inserts and lookups cheap; yet
+// no id can be guessed from another, not even from one made in the same
+// millisecond: 2^80 candidates. Errors as Random::Bytes.
+absl::StatusOr<std::string> TimeOrderedId(Random& random, absl::Time now,
+                                          absl::string_view prefix);
 
 }  // namespace wallet
 

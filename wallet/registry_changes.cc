@@ -191,14 +191,17 @@ absl::StatusOr<v1::UpdateMeterResponse> Ledger::UpdateMeter(Txn& txn, const Prin
               "nothing to change: give category, circle, division, subdivision, "
               "sanctioned_load_w or tariff_id");
         }
-        if (req.has_category()) WALLET_RETURN_IF_ERROR(ValidateCategory("category", req.category()));
+        if (req.has_category()) {
+          WALLET_RETURN_IF_ERROR(ValidateCategory("category", req.category()));
+        }
         if (req.has_circle()) WALLET_RETURN_IF_ERROR(ValidateName("circle", req.circle()));
         if (req.has_division()) WALLET_RETURN_IF_ERROR(ValidateName("division", req.division()));
         if (req.has_subdivision()) {
           WALLET_RETURN_IF_ERROR(ValidateName("subdivision", req.subdivision()));
         }
         if (req.has_sanctioned_load_w()) {
-          WALLET_RETURN_IF_ERROR(ValidateSanctionedLoad("sanctioned_load_w", req.sanctioned_load_w()));
+          WALLET_RETURN_IF_ERROR(
+              ValidateSanctionedLoad("sanctioned_load_w", req.sanctioned_load_w()));
         }
         if (req.has_tariff_id()) WALLET_RETURN_IF_ERROR(ValidateId("tariff_id", req.tariff_id()));
         WALLET_RETURN_IF_ERROR(ValidateReason("reason", req.reason()));

@@ -136,6 +136,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
       .options.memtable_insert_with_hint_prefix_extractor.reset(new UpToNul());
   descriptors[static_cast<int>(Table::kSystemBalances)]
       .options.memtable_insert_with_hint_prefix_extractor.reset(new UpToNul());
+  // Order ids begin with their creation time, and each consumer's and meter's
+  // order index keys grow: hinted inserts, as for the journals.
+  descriptors[static_cast<int>(Table::kOrders)]
+      .options.memtable_insert_with_hint_prefix_extractor.reset(
+          rocksdb::NewFixedPrefixTransform(0));
+  descriptors[static_cast<int>(Table::kOrderIndex)]
+      .options.memtable_insert_with_hint_prefix_extractor.reset(new UpToNul());
   // Meter states are written in key order at the end of each group
   // (Ledger::FinishGroup): with one hint, each insert starts from its
   // neighbour's position instead of searching from the top.

@@ -260,7 +260,13 @@ absl::StatusOr<Principal> Wallet::Authenticate(absl::string_view api_key) {
   if (!stored) return absl::UnauthenticatedError("unknown API key");
   WALLET_ASSIGN_OR_RETURN(store::v1::ApiKeyRecord record,
                           ParseRecord<store::v1::ApiKeyRecord>(*stored, "API key"));
-  Principal principal{record.role(), record.subject_id(), hash.substr(0, 16), record.label()};
+  Principal principal{record.role(), record.subject_id()};
+  // Only admins' changes are recorded with their key; the other roles' calls
+  // (the hot paths) copy no more than they need.
+  if (principal.is_admin()) {
+    principal.key_id = hash.substr(0, 16);
+    principal.key_label = record.label();
+  }
   absl::MutexLock lock(&keys_mu_);
   key_cache_[hash] = principal;
   return principal;
@@ -351,7 +357,7 @@ void Wallet::StartRecharge(Principal who, v1::StartRechargeRequest req,
                            Callback<v1::StartRechargeResponse> done) {
   // Chosen here, not in the ledger: the ledger's state follows from its
   // inputs, and the id is one (a replay keeps the first id).
-  absl::StatusOr<std::string> order_id = RandomId(*random_, kOrderIdPrefix, kOrderIdBytes);
+  absl::StatusOr<std::string> order_id = TimeOrderedId(*random_, clock_->Now(), kOrderIdPrefix);
   if (!order_id.ok()) {
     done(order_id.status());
     return;

@@ -222,31 +222,45 @@ TEST(OrderLifetimeTest, TheConfiguredLifetimeApplies) {
             absl::StatusCode::kFailedPrecondition);
 }
 
-// Order ids come from the injected randomness: 128 random bits, not a
-// counter, so neither the next order's id nor another's can be worked out.
+// Order ids come from the injected clock and randomness: the creation time
+// and 80 random bits, not a counter, so neither the next order's id nor
+// another's can be worked out, not even among orders of the same moment.
 TEST_F(OrdersTest, OrderIdsAreRandomNotSequential) {
   SeededRandom same_stream(kSeed);
   // The new store's page-token key came first out of the stream.
   ASSERT_TRUE(same_stream.Bytes(PageTokens::kKeyBytes).ok());
   std::vector<std::string> ids;
-  for (int i = 0; i < 20; ++i) {
+  for (int i = 0; i < 20; ++i) {  // all in the same millisecond
     const std::string id = Order(kC1, absl::StrCat("o", i), "M1", 100);
-    auto expected = RandomId(same_stream, kOrderIdPrefix, kOrderIdBytes);
+    auto expected = TimeOrderedId(same_stream, h_.clock().Now(), kOrderIdPrefix);
     ASSERT_TRUE(expected.ok());
     EXPECT_EQ(id, *expected);
     ASSERT_EQ(id.size(), 4u + 26u) << id;
     EXPECT_TRUE(absl::StartsWith(id, "ord_")) << id;
     for (char c : id.substr(4)) {
-      EXPECT_TRUE((c >= 'a' && c <= 'z') || (c >= '2' && c <= '7')) << id;
+      EXPECT_NE(absl::string_view("0123456789abcdefghjkmnpqrstvwxyz").find(c),
+                absl::string_view::npos)
+          << id;
+    }
+    if (!ids.empty()) {
+      // The same time, then 80 bits that share nothing with the last id's.
+      EXPECT_EQ(id.substr(0, 4 + 9), ids.back().substr(0, 4 + 9));
+      EXPECT_NE(id.substr(4 + 10), ids.back().substr(4 + 10));
     }
     ids.push_back(id);
   }
-  std::sort(ids.begin(), ids.end());
-  EXPECT_EQ(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<std::string> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  EXPECT_NE(sorted, ids) << "ids of one moment should not come out in order";
+  // A later order's id sorts after every earlier one.
+  h_.clock().Advance(absl::Milliseconds(1));
+  const std::string later = Order(kC1, "later", "M1", 100);
+  EXPECT_GT(later, sorted.back());
   // A retried request keeps its first id; it draws no new one into use.
   auto replay = h_.StartRecharge(kC1, "o0", "M1", 100);
   ASSERT_TRUE(replay.ok());
-  EXPECT_NE(std::find(ids.begin(), ids.end(), replay->order().order_id()), ids.end());
+  EXPECT_EQ(replay->order().order_id(), ids[0]);
 }
 
 }  // namespace
