@@ -1,4 +1,8 @@
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "api/services.h"
 #include "glog/logging.h"
 #include "wallet/auth.h"
@@ -19,12 +23,28 @@ wallet::Callback<Response> Logged(wallet::Callback<Response> done, Describe desc
   };
 }
 
+// DescribeChange is the log line of an update: which fields changed (not
+// their values: a phone is personal data) and which admin key changed them.
+std::string DescribeChange(absl::string_view what, absl::string_view id, bool unchanged,
+                           const v1::Change& change) {
+  if (unchanged) return absl::StrCat(what, " ", id, ": update changed nothing");
+  std::vector<std::string> fields;
+  for (const v1::FieldChange& field : change.fields()) fields.push_back(field.field());
+  return absl::StrCat(what, " ", id, " changed (", absl::StrJoin(fields, ", "), ") by admin key ",
+                      change.admin_key_id(), " '", change.admin_key_label(), "', change #",
+                      change.seq());
+}
+
 }  // namespace
 
 AdminService::AdminService(Calls* calls, base::SettableClock* settable_clock)
     : calls_(calls),
       settable_clock_(settable_clock),
       register_meter_(calls->Method("AdminService/RegisterMeter")),
+      update_consumer_(calls->Method("AdminService/UpdateConsumer")),
+      update_meter_(calls->Method("AdminService/UpdateMeter")),
+      move_meter_(calls->Method("AdminService/MoveMeter")),
+      list_changes_(calls->Method("AdminService/ListChanges")),
       get_meter_(calls->Method("AdminService/GetMeter")),
       list_meters_(calls->Method("AdminService/ListMeters")),
       adjust_balance_(calls->Method("AdminService/AdjustBalance")),
@@ -49,6 +69,54 @@ ServerUnaryReactor* AdminService::RegisterMeter(CallbackServerContext* ctx,
                                 return absl::StrCat("meter registered: ", r.meter().meter_id(),
                                                     " consumer ", r.meter().consumer_id());
                               }));
+                        });
+}
+
+ServerUnaryReactor* AdminService::UpdateConsumer(CallbackServerContext* ctx,
+                                                 const v1::UpdateConsumerRequest* request,
+                                                 v1::UpdateConsumerResponse* response) {
+  return calls_->Handle(ctx, update_consumer_, kAdminOnly, response,
+                        [&](const wallet::Principal& who, auto done) {
+                          calls_->wallet()->UpdateConsumer(
+                              who, *request, Logged(std::move(done), [](const auto& r) {
+                                return DescribeChange("consumer", r.consumer().consumer_id(),
+                                                      r.unchanged(), r.change());
+                              }));
+                        });
+}
+
+ServerUnaryReactor* AdminService::UpdateMeter(CallbackServerContext* ctx,
+                                              const v1::UpdateMeterRequest* request,
+                                              v1::UpdateMeterResponse* response) {
+  return calls_->Handle(ctx, update_meter_, kAdminOnly, response,
+                        [&](const wallet::Principal& who, auto done) {
+                          calls_->wallet()->UpdateMeter(
+                              who, *request, Logged(std::move(done), [](const auto& r) {
+                                return DescribeChange("meter", r.meter().meter_id(),
+                                                      r.unchanged(), r.change());
+                              }));
+                        });
+}
+
+ServerUnaryReactor* AdminService::MoveMeter(CallbackServerContext* ctx,
+                                            const v1::MoveMeterRequest* request,
+                                            v1::MoveMeterResponse* response) {
+  return calls_->Handle(ctx, move_meter_, kAdminOnly, response,
+                        [&](const wallet::Principal& who, auto done) {
+                          calls_->wallet()->MoveMeter(
+                              who, *request, Logged(std::move(done), [](const auto& r) {
+                                return DescribeChange("meter", r.meter().meter_id(),
+                                                      r.unchanged(), r.change());
+                              }));
+                        });
+}
+
+ServerUnaryReactor* AdminService::ListChanges(CallbackServerContext* ctx,
+                                              const v1::ListChangesRequest* request,
+                                              v1::ListChangesResponse* response) {
+  return calls_->Handle(ctx, list_changes_, kAdminOnly, response,
+                        [&](const wallet::Principal&, auto done) {
+                          done(calls_->wallet()->ListChanges(*request));
                         });
 }
 

@@ -23,6 +23,17 @@ class AdminService final : public v1::AdminService::CallbackService {
   ServerUnaryReactor* RegisterMeter(CallbackServerContext* ctx,
                                     const v1::RegisterMeterRequest* request,
                                     v1::RegisterMeterResponse* response) override;
+  ServerUnaryReactor* UpdateConsumer(CallbackServerContext* ctx,
+                                     const v1::UpdateConsumerRequest* request,
+                                     v1::UpdateConsumerResponse* response) override;
+  ServerUnaryReactor* UpdateMeter(CallbackServerContext* ctx,
+                                  const v1::UpdateMeterRequest* request,
+                                  v1::UpdateMeterResponse* response) override;
+  ServerUnaryReactor* MoveMeter(CallbackServerContext* ctx, const v1::MoveMeterRequest* request,
+                                v1::MoveMeterResponse* response) override;
+  ServerUnaryReactor* ListChanges(CallbackServerContext* ctx,
+                                  const v1::ListChangesRequest* request,
+                                  v1::ListChangesResponse* response) override;
   ServerUnaryReactor* GetMeter(CallbackServerContext* ctx, const v1::GetMeterRequest* request,
                                v1::MeterView* response) override;
   ServerUnaryReactor* ListMeters(CallbackServerContext* ctx, const v1::ListMetersRequest* request,
@@ -60,6 +71,10 @@ class AdminService final : public v1::AdminService::CallbackService {
   Calls* calls_;
   base::SettableClock* settable_clock_;
   Metrics::Method* register_meter_;
+  Metrics::Method* update_consumer_;
+  Metrics::Method* update_meter_;
+  Metrics::Method* move_meter_;
+  Metrics::Method* list_changes_;
   Metrics::Method* get_meter_;
   Metrics::Method* list_meters_;
   Metrics::Method* adjust_balance_;
@@ -90,6 +105,13 @@ class ConsumerService final : public v1::ConsumerService::CallbackService {
   ServerUnaryReactor* StartRecharge(CallbackServerContext* ctx,
                                     const v1::StartRechargeRequest* request,
                                     v1::StartRechargeResponse* response) override;
+  ServerUnaryReactor* GetOrder(CallbackServerContext* ctx, const v1::GetOrderRequest* request,
+                               v1::Order* response) override;
+  ServerUnaryReactor* ListOrders(CallbackServerContext* ctx, const v1::ListOrdersRequest* request,
+                                 v1::ListOrdersResponse* response) override;
+  ServerUnaryReactor* CancelOrder(CallbackServerContext* ctx,
+                                  const v1::CancelOrderRequest* request,
+                                  v1::CancelOrderResponse* response) override;
 
  private:
   Calls* calls_;
@@ -97,6 +119,9 @@ class ConsumerService final : public v1::ConsumerService::CallbackService {
   Metrics::Method* get_balance_;
   Metrics::Method* list_transactions_;
   Metrics::Method* start_recharge_;
+  Metrics::Method* get_order_;
+  Metrics::Method* list_orders_;
+  Metrics::Method* cancel_order_;
 };
 
 class PaymentGatewayService final : public v1::PaymentGatewayService::CallbackService {

@@ -21,6 +21,7 @@
 #include "base/daemon_files.h"
 #include "glog/logging.h"
 #include "wallet/auth.h"
+#include "wallet/money.h"
 #include "wallet/policy_config.h"
 #include "wallet/tariff.h"
 #include "wallet/wallet.h"
@@ -35,7 +36,11 @@ ABSL_FLAG(std::string, admin_key_file, "",
 ABSL_FLAG(std::string, ready_file, "",
           "if set, written once serving: grpc_port=N and http_port=M lines");
 ABSL_FLAG(int64_t, max_amount_paise, 10'000'000,
-          "largest single recharge, adjustment or float top-up, in paise");
+          "largest single recharge, adjustment or float top-up, in paise; "
+          "1 to 100000000000 (Rs 100 crore)");
+ABSL_FLAG(absl::Duration, order_lifetime, absl::Minutes(30),
+          "how long a recharge order waits for its payment (1m to 168h); a payment confirmed "
+          "later is refused for the gateway to refund");
 ABSL_FLAG(int32_t, default_commission_bps, 100,
           "retailer commission in basis points when a retailer is created without one");
 ABSL_FLAG(bool, settable_clock, false,
@@ -109,11 +114,26 @@ int main(int argc, char** argv) {
   wallet::WalletOptions options;
   options.data_dir = data_dir + "/db";
   options.ledger.max_amount_paise = absl::GetFlag(FLAGS_max_amount_paise);
+  if (options.ledger.max_amount_paise < 1 ||
+      options.ledger.max_amount_paise > wallet::kMaxLedgerAmount) {
+    return daemon.Fail(absl::InvalidArgumentError(absl::StrCat(
+        "--max_amount_paise=", options.ledger.max_amount_paise,
+        " is out of range: it must be 1 to ", wallet::kMaxLedgerAmount, " paise (",
+        wallet::FormatRupees(wallet::kMaxLedgerAmount),
+        "), the largest single amount the ledger accepts")));
+  }
   options.ledger.default_commission_bps = absl::GetFlag(FLAGS_default_commission_bps);
   if (absl::GetFlag(FLAGS_min_free_disk_mb) < 0) {
     return daemon.Fail(absl::InvalidArgumentError("--min_free_disk_mb must not be negative"));
   }
   options.min_free_bytes = static_cast<uint64_t>(absl::GetFlag(FLAGS_min_free_disk_mb)) << 20;
+  options.ledger.order_lifetime = absl::GetFlag(FLAGS_order_lifetime);
+  if (options.ledger.order_lifetime < absl::Minutes(1) ||
+      options.ledger.order_lifetime > absl::Hours(24 * 7)) {
+    return daemon.Fail(absl::InvalidArgumentError(
+        absl::StrCat("--order_lifetime=", absl::FormatDuration(options.ledger.order_lifetime),
+                     " is out of range: it must be 1m to 168h")));
+  }
   if (const std::string path = absl::GetFlag(FLAGS_tariffs); !path.empty()) {
     absl::StatusOr<wallet::v1::TariffBook> tariffs = wallet::LoadTariffFile(path);
     if (!tariffs.ok()) return daemon.Fail(tariffs.status());

@@ -20,6 +20,13 @@ absl::StatusOr<std::string> NewApiKey();
 // Sha256 returns the raw 32-byte SHA-256 of `bytes` (request fingerprints).
 std::string Sha256(absl::string_view bytes);
 
+// HmacSha256 returns the raw 32-byte HMAC-SHA256 of `data` under `key`.
+std::string HmacSha256(absl::string_view key, absl::string_view data);
+
+// EqualInConstantTime compares two byte strings in time that depends only on
+// their lengths (tags, so that a forger learns nothing from timing).
+bool EqualInConstantTime(absl::string_view a, absl::string_view b);
+
 }  // namespace wallet
 
 #endif  // WALLET_AUTH_H_

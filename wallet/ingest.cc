@@ -3,6 +3,8 @@
 // see ledger.h. Runs on the writer thread only.
 #include <algorithm>
 
+#include "absl/container/inlined_vector.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "base/status_macros.h"
@@ -25,6 +27,60 @@ constexpr int64_t kMaxClockAheadUs = 15 * 60 * int64_t{1'000'000};
 int32_t MonthKey(absl::Time t) {
   const absl::CivilDay day = absl::ToCivilDay(t, IstTimeZone());
   return static_cast<int32_t>(day.year() * 100 + day.month());
+}
+
+// One IST day of fixed charges and meter rent.
+struct DayCharge {
+  int64_t day;  // IST day number
+  DailyCharge charge;
+};
+
+// What one reading costs, rated before anything is posted.
+struct ReadingCharges {
+  // Fixed charges of the days since the last one charged (usually none or
+  // one), and the last day charged after them.
+  absl::InlinedVector<DayCharge, 2> days;
+  int64_t charged_day = 0;
+  EnergyCharge energy;
+  // The month's consumption before this reading, and the month it counts in.
+  int32_t month_key = 0;
+  int64_t month_wh_before = 0;
+  RatingCarry carry;       // after the reading
+  int64_t total = 0;       // everything debited, duty included
+  int64_t duty = 0;        // the duty in `total`
+};
+
+// RateReading prices a reading of `delta_wh` over [interval_start,
+// reading_time] under `tariff` (in force at interval_start), with the fixed
+// charges owed for the days before it, from copies of the meter's carry.
+// Every amount is bounded by validation (tariff rates, sanctioned load,
+// kMaxFixedDaysPerReading, plausible readings) far below int64's range.
+ReadingCharges RateReading(const TariffBook& tariffs, const store::v1::MeterRecord& meter,
+                           const store::v1::MeterState& st, const v1::Tariff& tariff,
+                           int64_t delta_wh, absl::Time interval_start, absl::Time reading_time,
+                           absl::Time now) {
+  ReadingCharges out;
+  out.carry = RatingCarry{st.carry_energy(), st.carry_duty(), st.carry_fixed()};
+  const int64_t today = std::min(IstDayNumber(reading_time), IstDayNumber(now));
+  out.charged_day = st.charged_day();
+  for (int64_t n = 0; out.charged_day < today && n < kMaxFixedDaysPerReading; ++n) {
+    const int64_t day = ++out.charged_day;
+    const absl::Time day_start =
+        absl::FromCivil(absl::CivilDay(1970, 1, 1) + day, IstTimeZone());
+    const v1::Tariff* in_force = tariffs.InForce(meter.tariff_id(), day_start);
+    if (in_force == nullptr) continue;
+    const DailyCharge fixed = RateDay(*in_force, meter.sanctioned_load_w(), &out.carry);
+    if (fixed.total_paise() == 0) continue;
+    out.days.push_back({day, fixed});
+    out.total += fixed.total_paise();
+    out.duty += fixed.duty_paise;
+  }
+  out.month_key = MonthKey(interval_start);
+  out.month_wh_before = st.month_key() == out.month_key ? st.month_wh() : 0;
+  out.energy = RateEnergy(tariff, out.month_wh_before, delta_wh, interval_start, &out.carry);
+  out.total += out.energy.total_paise();
+  out.duty += out.energy.duty_paise;
+  return out;
 }
 
 v1::ReadingResult Result(v1::ReadingResult::Outcome outcome, const std::string& reason = "") {
@@ -142,22 +198,37 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
     return Result(v1::ReadingResult::REJECTED,
                   absl::StrCat("no tariff ", m.meter.tariff_id(), " in force"));
   }
-  int64_t charged = ChargeFixedDays(txn, m, reading_time);
-  const int32_t month = MonthKey(interval_start);
-  if (st.month_key() != month) {
-    st.set_month_key(month);
-    st.set_month_wh(0);
+  const ReadingCharges charges =
+      RateReading(tariffs_, m.meter, st, *tariff, delta_wh, interval_start, reading_time, txn.now);
+  // Rated on copies: nothing has changed yet, so a charge that would take a
+  // balance out of range rejects this reading alone.
+  absl::Status in_range =
+      AddOverflows(st.balance_paise(), -charges.total)
+          ? absl::FailedPreconditionError(
+                absl::StrCat("the balance of meter ", m.meter.meter_id(),
+                             " would leave the range the ledger can hold"))
+          : CheckRange({{kRevenue, charges.total}, {kDuty, pending_duty_paise_ + charges.duty}});
+  if (!in_range.ok()) {
+    return Result(v1::ReadingResult::REJECTED,
+                  absl::StrCat("not charged: ", in_range.message()));
   }
-  RatingCarry carry{st.carry_energy(), st.carry_duty(), st.carry_fixed()};
-  const EnergyCharge energy = RateEnergy(*tariff, st.month_wh(), delta_wh, interval_start, &carry);
-  st.set_carry_energy(carry.energy);
-  st.set_carry_duty(carry.duty);
-  st.set_month_wh(st.month_wh() + delta_wh);
+  for (const DayCharge& day : charges.days) {
+    // The day number makes the reference unique: a day is charged once.
+    PostCharge(txn, v1::FIXED_CHARGE, m, day.charge.total_paise(), day.charge.duty_paise,
+               absl::StrCat("day-", day.day), "fixed charge and meter rent");
+  }
+  st.set_charged_day(charges.charged_day);
+  st.set_month_key(charges.month_key);
+  st.set_month_wh(charges.month_wh_before + delta_wh);
+  st.set_carry_energy(charges.carry.energy);
+  st.set_carry_duty(charges.carry.duty);
+  st.set_carry_fixed(charges.carry.fixed);
+  Touch(m);
+  const EnergyCharge& energy = charges.energy;
   if (energy.total_paise() > 0) {
     PostCharge(txn, v1::ENERGY_CHARGE, m, energy.total_paise(), energy.duty_paise,
                absl::StrCat("reading-", meter_time_us), absl::StrCat(delta_wh, " Wh"));
   }
-  charged += energy.total_paise();
   // Supply flowing while the policy has the relay open: bypass or forced
   // reconnection.
   // Only energy over an interval that began after the relay was read open
@@ -180,35 +251,9 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
   Evaluate(txn, m);
   v1::ReadingResult result = Result(v1::ReadingResult::DEBITED);
   result.set_energy_wh(delta_wh);
-  result.set_charged_paise(charged);
+  result.set_charged_paise(charges.total);
   result.set_balance_paise(st.balance_paise());
   return result;
-}
-
-int64_t Ledger::ChargeFixedDays(Txn& txn, MeterEntry& m, absl::Time reading_time) {
-  store::v1::MeterState& st = m.state;
-  const int64_t today = std::min(IstDayNumber(reading_time), IstDayNumber(txn.now));
-  int64_t charged = 0;
-  for (int64_t n = 0; st.charged_day() < today && n < kMaxFixedDaysPerReading; ++n) {
-    const int64_t day = st.charged_day() + 1;
-    const absl::Time day_start = absl::FromCivil(
-        absl::CivilDay(1970, 1, 1) + day, IstTimeZone());
-    const v1::Tariff* tariff = tariffs_.InForce(m.meter.tariff_id(), day_start);
-    st.set_charged_day(day);
-    if (tariff == nullptr) continue;
-    RatingCarry carry{st.carry_energy(), st.carry_duty(), st.carry_fixed()};
-    const DailyCharge fixed = RateDay(*tariff, m.meter.sanctioned_load_w(), &carry);
-    st.set_carry_duty(carry.duty);
-    st.set_carry_fixed(carry.fixed);
-    // The day number makes the reference unique: a day is charged once.
-    if (fixed.total_paise() > 0) {
-      PostCharge(txn, v1::FIXED_CHARGE, m, fixed.total_paise(), fixed.duty_paise,
-                 absl::StrCat("day-", day), "fixed charge and meter rent");
-    }
-    charged += fixed.total_paise();
-  }
-  Touch(m);
-  return charged;
 }
 
 }  // namespace wallet

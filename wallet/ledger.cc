@@ -1,18 +1,22 @@
 #include "wallet/ledger.h"
 
 #include <algorithm>
+#include <limits>
+#include <map>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
+#include "absl/strings/str_join.h"
 #include "glog/logging.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "wallet/accounts.h"
 #include "wallet/auth.h"
+#include "wallet/journal_pages.h"
 #include "wallet/money.h"
+#include "wallet/orders.h"
+#include "wallet/registry_changes.h"
 #include "wallet/validate.h"
 #include "wallet/wire.h"
 
@@ -21,37 +25,9 @@ namespace {
 
 using store::v1::TransferRecord;
 
-constexpr size_t kMaxNameBytes = 128;
-constexpr size_t kMaxReasonBytes = 256;
 constexpr int32_t kMaxCommissionBps = 1000;  // 10 %
-constexpr int64_t kMaxSanctionedLoadW = 10'000'000;
-// Ceiling for arrears and float limits: Rs 100 crore keeps every sum far from
-// int64 overflow.
-constexpr int64_t kMaxLedgerAmount = 100'000'000'000;
-constexpr absl::string_view kNextOrderKey = "next_order";
-
-std::string DeterministicBytes(const google::protobuf::MessageLite& message) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    message.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
 
 }  // namespace
-
-std::string RequestFingerprint(const google::protobuf::MessageLite& message) {
-  // A digest, not the request: ingest batches are large, and equal digests of
-  // deterministic serialisations mean equal requests.
-  return Sha256(DeterministicBytes(message));
-}
-
-std::string ResponseBytes(const google::protobuf::MessageLite& message) {
-  return DeterministicBytes(message);
-}
 
 std::string RequestKey(absl::string_view op, absl::string_view scope,
                        absl::string_view request_id) {
@@ -61,14 +37,6 @@ std::string RequestKey(absl::string_view op, absl::string_view scope,
 namespace {
 
 std::string EncodeBalance(int64_t balance) { return BigEndian64(static_cast<uint64_t>(balance)); }
-
-std::string Scope(const Principal& who) {
-  return who.is_admin() ? std::string("admin") : absl::StrCat("consumer:", who.subject_id);
-}
-
-absl::Status ValidateOptionalText(absl::string_view field, absl::string_view text) {
-  return ValidateText(field, text, kMaxNameBytes);
-}
 
 }  // namespace
 
@@ -86,12 +54,61 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Load(const Store* store,
   return ledger;
 }
 
+absl::Status Ledger::CheckTariffsInUse(absl::Time now) const {
+  // Tariff id -> meters on it, for the tariffs that cannot bill them now.
+  std::map<std::string, int64_t> missing;
+  std::map<std::string, int64_t> not_in_force;
+  for (const auto& [id, m] : meters_) {
+    const std::string& tariff = m.meter.tariff_id();
+    if (!tariffs_.Contains(tariff)) {
+      ++missing[tariff];
+    } else if (tariffs_.InForce(tariff, now) == nullptr) {
+      ++not_in_force[tariff];
+    }
+  }
+  if (missing.empty() && not_in_force.empty()) return absl::OkStatus();
+  auto name = [](const std::string& tariff, int64_t meters) {
+    return absl::StrCat("tariff \"", tariff, "\" (used by ", meters,
+                        meters == 1 ? " meter)" : " meters)");
+  };
+  std::vector<std::string> problems;
+  for (const auto& [tariff, meters] : missing) {
+    problems.push_back(absl::StrCat(name(tariff, meters),
+                                    " is neither in the tariff file nor added by PutTariff"));
+  }
+  for (const auto& [tariff, meters] : not_in_force) {
+    problems.push_back(absl::StrCat(name(tariff, meters), " has no version in force before ",
+                                    tariffs_.First(tariff)->effective_from()));
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "meters are on tariffs that cannot bill their readings: ", absl::StrJoin(problems, "; "),
+      ". Put the tariffs back in the --tariffs file, with a version in force today; the meters "
+      "can then be moved to another tariff with UpdateMeter"));
+}
+
+absl::Status Ledger::CheckTariff(absl::string_view tariff_id, absl::Time now) const {
+  const v1::Tariff* first = tariffs_.First(tariff_id);
+  if (first == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "tariff ", tariff_id, " not found: add it to the tariff file or with PutTariff first"));
+  }
+  if (tariffs_.InForce(tariff_id, now) == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "tariff ", tariff_id, " is not in force yet (its first version takes effect on ",
+        first->effective_from(), "): readings before then could not be billed"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Ledger::LoadState() {
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> last_seq, store_->LastKey(Table::kJournal));
   if (last_seq) next_seq_ = DecodeBigEndian64(*last_seq) + 1;
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> next_order,
                           store_->Get(Table::kMeta, kNextOrderKey));
   if (next_order) next_order_ = DecodeBigEndian64(*next_order);
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> next_change,
+                          store_->Get(Table::kMeta, "next_change"));
+  if (next_change) next_change_ = DecodeBigEndian64(*next_change);
 
   absl::Status parse_error;
   WALLET_RETURN_IF_ERROR(store_->Scan(Table::kAccounts, "", "", false,
@@ -121,17 +138,19 @@ absl::Status Ledger::LoadState() {
         return true;
       }));
   WALLET_RETURN_IF_ERROR(parse_error);
-  absl::flat_hash_map<std::string, std::string> phones;
   WALLET_RETURN_IF_ERROR(store_->Scan(
       Table::kConsumers, "", "", false, [&](absl::string_view key, absl::string_view value) {
         store::v1::ConsumerRecord consumer;
-        consumer.ParseFromArray(value.data(), static_cast<int>(value.size()));
-        phones[key] = consumer.phone();
-        consumers_.insert(std::string(key));
+        if (!consumer.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          parse_error = absl::InternalError(absl::StrCat("corrupt consumer record ", key));
+          return false;
+        }
+        consumers_[key].phone = consumer.phone();
         return true;
       }));
+  WALLET_RETURN_IF_ERROR(parse_error);
   for (auto& [id, m] : meters_) {
-    m.phone = phones[m.meter.consumer_id()];
+    m.consumer = &consumers_[m.meter.consumer_id()];
     Schedule(m, NextDue(m));
   }
   WALLET_RETURN_IF_ERROR(LoadOutbox());
@@ -162,7 +181,7 @@ absl::Status Ledger::LoadState() {
   return parse_error;
 }
 
-int64_t Ledger::Balance(const std::string& account) const {
+int64_t Ledger::Balance(absl::string_view account) const {
   absl::string_view meter_id;
   if (MeterOfAccount(account, &meter_id)) {
     auto it = meters_.find(meter_id);
@@ -182,12 +201,19 @@ void Ledger::ApplyToAccount(Txn& txn, TransferRecord& transfer, const std::strin
     return;
   }
   dirty_.insert(account);
-  const int64_t balance_after = balances_[account] += delta;
-  PutJournalEntry(txn, transfer, account, delta, balance_after);
+  int64_t& balance = balances_[account];
+  CHECK(!AddOverflows(balance, delta))
+      << "transfer #" << transfer.seq() << " would overflow " << account << " (" << balance
+      << " + " << delta << "): an operation posted without CheckRange";
+  balance += delta;
+  PutJournalEntry(txn, transfer, account, delta, balance);
 }
 
 void Ledger::ApplyToWallet(MeterEntry& m, TransferRecord& transfer, int64_t delta) {
   store::v1::MeterState& st = m.state;
+  CHECK(!AddOverflows(st.balance_paise(), delta))
+      << "transfer #" << transfer.seq() << " would overflow meter:" << m.meter.meter_id()
+      << ": an operation posted without CheckRange";
   st.set_balance_paise(st.balance_paise() + delta);
   transfer.set_wallet_prev_seq(st.last_seq());
   transfer.set_wallet_balance_after(st.balance_paise());
@@ -264,9 +290,16 @@ void Ledger::SweepDuty(Txn& txn, const std::string& request_ref) {
 
 void Ledger::FinishGroup(Txn& txn) {
   DCHECK_EQ(pending_duty_paise_, 0) << "duty charged outside IngestReadings";
-  // A balance that moved many times in one group is written once.
+  // A balance that moved many times in one group is written once. A system
+  // account's is also written as of the group's last transfer: its history
+  // pages, read out of the global journal, start from the nearest such mark
+  // (SystemBalanceKey) instead of adding up the journal from the newest.
   for (const std::string& account : dirty_) {
-    txn.batch->Put(Table::kAccounts, account, EncodeBalance(balances_[account]));
+    const std::string balance = EncodeBalance(balances_[account]);
+    txn.batch->Put(Table::kAccounts, account, balance);
+    if (IsSystemAccount(account)) {
+      txn.batch->Put(Table::kSystemBalances, SystemBalanceKey(account, next_seq_ - 1), balance);
+    }
   }
   dirty_.clear();
   // In key order: the store inserts neighbours cheaply (see store.cc).
@@ -281,9 +314,28 @@ void Ledger::FinishGroup(Txn& txn) {
   dirty_meters_.clear();
 }
 
-absl::Status Ledger::CheckCredit(const std::string& meter_id, int64_t amount) const {
-  if (AddOverflows(Balance(MeterAccount(meter_id)), amount)) {
-    return absl::FailedPreconditionError("the meter balance would overflow");
+absl::Status Ledger::CheckRange(std::initializer_list<Move> moves) const {
+  for (auto it = moves.begin(); it != moves.end(); ++it) {
+    // Each account once, at its first move that moves anything.
+    bool seen = it->delta == 0;
+    for (auto before = moves.begin(); before != it && !seen; ++before) {
+      seen = before->delta != 0 && before->account == it->account;
+    }
+    if (seen) continue;
+    // Posted in any order, the balance stays between these two.
+    const __int128 balance = Balance(it->account);
+    __int128 lowest = balance;
+    __int128 highest = balance;
+    for (auto move = it; move != moves.end(); ++move) {
+      if (move->account != it->account) continue;
+      (move->delta < 0 ? lowest : highest) += move->delta;
+    }
+    if (lowest < std::numeric_limits<int64_t>::min() ||
+        highest > std::numeric_limits<int64_t>::max()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the balance of ", it->account, " (", FormatRupees(Balance(it->account)),
+                       ") would leave the range the ledger can hold; nothing was changed"));
+    }
   }
   return absl::OkStatus();
 }
@@ -301,55 +353,47 @@ absl::StatusOr<v1::RegisterMeterResponse> Ledger::RegisterMeter(
             req.consumer().consumer_id() != in.consumer_id()) {
           return absl::InvalidArgumentError("consumer.consumer_id differs from meter.consumer_id");
         }
-        if (!v1::Category_IsValid(in.category()) || in.category() == v1::CATEGORY_UNSPECIFIED) {
-          return absl::InvalidArgumentError("meter.category is required");
-        }
-        WALLET_RETURN_IF_ERROR(ValidateOptionalText("meter.circle", in.circle()));
-        WALLET_RETURN_IF_ERROR(ValidateOptionalText("meter.division", in.division()));
-        WALLET_RETURN_IF_ERROR(ValidateOptionalText("meter.subdivision", in.subdivision()));
-        if (in.sanctioned_load_w() <= 0 || in.sanctioned_load_w() > kMaxSanctionedLoadW) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "meter.sanctioned_load_w must be between 1 and ", kMaxSanctionedLoadW));
-        }
-        if (!in.tariff_id().empty()) {
-          WALLET_RETURN_IF_ERROR(ValidateId("meter.tariff_id", in.tariff_id()));
-        }
+        WALLET_RETURN_IF_ERROR(ValidateCategory("meter.category", in.category()));
+        WALLET_RETURN_IF_ERROR(ValidateName("meter.circle", in.circle()));
+        WALLET_RETURN_IF_ERROR(ValidateName("meter.division", in.division()));
+        WALLET_RETURN_IF_ERROR(ValidateName("meter.subdivision", in.subdivision()));
+        WALLET_RETURN_IF_ERROR(
+            ValidateSanctionedLoad("meter.sanctioned_load_w", in.sanctioned_load_w()));
+        WALLET_RETURN_IF_ERROR(ValidateId("meter.tariff_id", in.tariff_id()));
         if (req.arrears_paise() < 0 || req.arrears_paise() > kMaxLedgerAmount) {
           return absl::InvalidArgumentError(
               absl::StrCat("arrears_paise must be between 0 and ", kMaxLedgerAmount));
         }
         const bool new_consumer = !consumers_.contains(in.consumer_id());
         if (new_consumer) {
-          WALLET_RETURN_IF_ERROR(ValidatePhone("consumer.phone", req.consumer().phone()));
-          WALLET_RETURN_IF_ERROR(ValidateOptionalText("consumer.name", req.consumer().name()));
+          WALLET_RETURN_IF_ERROR(ValidateNewConsumer(req.consumer()));
         }
         if (meters_.contains(in.meter_id())) {
           return absl::AlreadyExistsError(
               absl::StrCat("meter ", in.meter_id(), " is already registered"));
         }
+        store::v1::ConsumerRecord consumer;
+        if (!new_consumer) {
+          WALLET_ASSIGN_OR_RETURN(consumer, StoredConsumer(txn, in.consumer_id()));
+          WALLET_RETURN_IF_ERROR(SameConsumerDetails(consumer, req.consumer()));
+        }
+        WALLET_RETURN_IF_ERROR(CheckTariff(in.tariff_id(), txn.now));
+        WALLET_RETURN_IF_ERROR(CheckRange({{ArrearsAccount(in.meter_id()), -req.arrears_paise()},
+                                           {kLegacyArrears, req.arrears_paise()}}));
 
         store::v1::MeterRecord meter = RecordOf(in);
         meter.set_registered_us(absl::ToUnixMicros(txn.now));
-        if (meter.tariff_id().empty()) meter.set_tariff_id("default");
-        store::v1::ConsumerRecord consumer;
         if (new_consumer) {
           consumer = RecordOf(req.consumer());
           consumer.set_consumer_id(in.consumer_id());
-          txn.batch->Put(Table::kConsumers, consumer.consumer_id(), consumer.SerializeAsString());
-          consumers_.insert(consumer.consumer_id());
-        } else {
-          WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                                  txn.batch->Get(Table::kConsumers, in.consumer_id()));
-          if (stored) consumer.ParseFromString(*stored);
+          PutConsumer(txn, consumer);
         }
         txn.batch->Put(Table::kMeters, meter.meter_id(), meter.SerializeAsString());
         txn.batch->Put(Table::kConsumerMeters,
-                       absl::StrCat(meter.consumer_id(), absl::string_view("\0", 1),
-                                    meter.meter_id()),
-                       "");
+                       ConsumerMeterKey(meter.consumer_id(), meter.meter_id()), "");
         MeterEntry& entry = meters_[meter.meter_id()];
         entry.meter = meter;
-        entry.phone = consumer.phone();
+        entry.consumer = &consumers_[meter.consumer_id()];
         // Prepaid from now: the grace period and the daily fixed charges
         // (from today) start at registration.
         entry.state.set_prepaid_since_us(absl::ToUnixMicros(txn.now));
@@ -378,8 +422,7 @@ absl::StatusOr<v1::AdjustBalanceResponse> Ledger::AdjustBalance(
         WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
         WALLET_RETURN_IF_ERROR(
             ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
-        if (req.reason().empty()) return absl::InvalidArgumentError("reason is required");
-        WALLET_RETURN_IF_ERROR(ValidateText("reason", req.reason(), kMaxReasonBytes));
+        WALLET_RETURN_IF_ERROR(ValidateReason("reason", req.reason()));
         const bool credit = req.direction() == v1::AdjustBalanceRequest::CREDIT;
         if (!credit && req.direction() != v1::AdjustBalanceRequest::DEBIT) {
           return absl::InvalidArgumentError("direction must be CREDIT or DEBIT");
@@ -388,12 +431,18 @@ absl::StatusOr<v1::AdjustBalanceResponse> Ledger::AdjustBalance(
           return absl::NotFoundError(absl::StrCat("meter ", req.meter_id(), " is not registered"));
         }
         const std::string account = MeterAccount(req.meter_id());
+        const int64_t amount = req.amount_paise();
         if (credit) {
-          WALLET_RETURN_IF_ERROR(CheckCredit(req.meter_id(), req.amount_paise()));
-        } else if (Balance(account) < req.amount_paise()) {
+          // A credit may restore a cut meter, which pays the reconnection fee.
+          const int64_t fee = ReconnectionFeeBound(*FindMeter(req.meter_id()));
+          WALLET_RETURN_IF_ERROR(CheckRange(
+              {{kAdjustments, -amount}, {account, amount}, {account, -fee}, {kFees, fee}}));
+        } else if (Balance(account) < amount) {
           return absl::FailedPreconditionError(absl::StrCat(
-              "a debit of ", FormatRupees(req.amount_paise()), " would take meter ",
-              req.meter_id(), " below zero (balance ", FormatRupees(Balance(account)), ")"));
+              "a debit of ", FormatRupees(amount), " would take meter ", req.meter_id(),
+              " below zero (balance ", FormatRupees(Balance(account)), ")"));
+        } else {
+          WALLET_RETURN_IF_ERROR(CheckRange({{account, -amount}, {kAdjustments, amount}}));
         }
         v1::AdjustBalanceResponse response;
         const std::string adjustments(kAdjustments);
@@ -417,7 +466,7 @@ absl::StatusOr<v1::CreateRetailerResponse> Ledger::CreateRetailer(
         const v1::Retailer& in = req.retailer();
         WALLET_RETURN_IF_ERROR(ValidateId("retailer.retailer_id", in.retailer_id()));
         if (in.name().empty()) return absl::InvalidArgumentError("retailer.name is required");
-        WALLET_RETURN_IF_ERROR(ValidateOptionalText("retailer.name", in.name()));
+        WALLET_RETURN_IF_ERROR(ValidateName("retailer.name", in.name()));
         if (in.commission_bps() > kMaxCommissionBps) {
           return absl::InvalidArgumentError(
               absl::StrCat("retailer.commission_bps must be at most ", kMaxCommissionBps));
@@ -455,14 +504,13 @@ absl::StatusOr<v1::TopUpFloatResponse> Ledger::TopUpFloat(Txn& txn,
         WALLET_RETURN_IF_ERROR(ValidateId("retailer_id", req.retailer_id()));
         WALLET_RETURN_IF_ERROR(
             ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
-        WALLET_RETURN_IF_ERROR(ValidateOptionalText("reference", req.reference()));
+        WALLET_RETURN_IF_ERROR(ValidateName("reference", req.reference()));
         if (!retailers_.contains(req.retailer_id())) {
           return absl::NotFoundError(absl::StrCat("retailer ", req.retailer_id(), " not found"));
         }
         const std::string account = RetailerAccount(req.retailer_id());
-        if (AddOverflows(Balance(account), req.amount_paise())) {
-          return absl::FailedPreconditionError("the float balance would overflow");
-        }
+        WALLET_RETURN_IF_ERROR(
+            CheckRange({{kFloatDeposits, -req.amount_paise()}, {account, req.amount_paise()}}));
         v1::TopUpFloatResponse response;
         *response.mutable_transfer() =
             ToWire(Post(txn, v1::FLOAT_TOPUP, std::string(kFloatDeposits), account,
@@ -480,7 +528,7 @@ absl::StatusOr<v1::IssueApiKeyResponse> Ledger::IssueApiKey(Txn& txn,
   return Idempotent<v1::IssueApiKeyResponse>(
       txn, RequestKey("IssueApiKey", "admin", req.request_id()), req,
       [&]() -> absl::StatusOr<v1::IssueApiKeyResponse> {
-        WALLET_RETURN_IF_ERROR(ValidateOptionalText("label", req.label()));
+        WALLET_RETURN_IF_ERROR(ValidateName("label", req.label()));
         switch (req.role()) {
           case v1::ROLE_RETAILER:
             WALLET_RETURN_IF_ERROR(ValidateId("subject_id", req.subject_id()));
@@ -533,84 +581,6 @@ absl::Status Ledger::EnsureApiKey(Txn& txn, const std::string& key_hash, v1::Rol
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::StartRechargeResponse> Ledger::StartRecharge(
-    Txn& txn, const Principal& who, const v1::StartRechargeRequest& req) {
-  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
-  return Idempotent<v1::StartRechargeResponse>(
-      txn, RequestKey("StartRecharge", Scope(who), req.request_id()), req,
-      [&]() -> absl::StatusOr<v1::StartRechargeResponse> {
-        WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
-        WALLET_RETURN_IF_ERROR(
-            ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
-        auto meter = meters_.find(req.meter_id());
-        const bool found = meter != meters_.end();
-        if (!who.is_admin() && (!found || meter->second.meter.consumer_id() != who.subject_id)) {
-          return NotYourMeter(req.meter_id());
-        }
-        if (!found) {
-          return absl::NotFoundError(absl::StrCat("meter ", req.meter_id(), " is not registered"));
-        }
-        store::v1::OrderRecord order;
-        order.set_order_id(absl::StrFormat("ord-%010d", next_order_));
-        order.set_meter_id(req.meter_id());
-        order.set_consumer_id(meter->second.meter.consumer_id());
-        order.set_amount_paise(req.amount_paise());
-        order.set_state(v1::ORDER_PENDING);
-        order.set_created_us(absl::ToUnixMicros(txn.now));
-        ++next_order_;
-        txn.batch->Put(Table::kMeta, kNextOrderKey, BigEndian64(next_order_));
-        txn.batch->Put(Table::kOrders, order.order_id(), order.SerializeAsString());
-        v1::StartRechargeResponse response;
-        *response.mutable_order() = ToWire(std::move(order));
-        return response;
-      });
-}
-
-absl::StatusOr<v1::ConfirmPaymentResponse> Ledger::ConfirmPayment(
-    Txn& txn, const v1::ConfirmPaymentRequest& req) {
-  WALLET_RETURN_IF_ERROR(ValidateId("payment_id", req.payment_id()));
-  return Idempotent<v1::ConfirmPaymentResponse>(
-      txn, RequestKey("ConfirmPayment", "gateway", req.payment_id()), req,
-      [&]() -> absl::StatusOr<v1::ConfirmPaymentResponse> {
-        WALLET_RETURN_IF_ERROR(ValidateId("order_id", req.order_id()));
-        WALLET_RETURN_IF_ERROR(
-            ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
-        WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                                txn.batch->Get(Table::kOrders, req.order_id()));
-        if (!stored) return absl::NotFoundError(absl::StrCat("order ", req.order_id(), " not found"));
-        store::v1::OrderRecord order;
-        if (!order.ParseFromString(*stored)) {
-          return absl::InternalError(absl::StrCat("corrupt order ", req.order_id()));
-        }
-        if (order.state() == v1::ORDER_PAID) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "order ", order.order_id(), " was already paid by payment ", order.payment_id()));
-        }
-        if (order.amount_paise() != req.amount_paise()) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "amount ", req.amount_paise(), " differs from the order's ", order.amount_paise()));
-        }
-        WALLET_RETURN_IF_ERROR(CheckCredit(order.meter_id(), order.amount_paise()));
-        const std::string account = MeterAccount(order.meter_id());
-        v1::ConfirmPaymentResponse response;
-        *response.mutable_transfer() =
-            ToWire(Post(txn, v1::PAYMENT_RECHARGE, std::string(kPaymentClearing), account,
-                        order.amount_paise(), req.payment_id(), order.order_id()));
-        if (auto arrears = Recharged(txn, *FindMeter(order.meter_id()), order.amount_paise(),
-                                     req.payment_id())) {
-          *response.mutable_arrears_recovery() = ToWire(*std::move(arrears));
-        }
-        order.set_state(v1::ORDER_PAID);
-        order.set_payment_id(req.payment_id());
-        order.set_paid_us(absl::ToUnixMicros(txn.now));
-        order.set_transfer_seq(response.transfer().seq());
-        txn.batch->Put(Table::kOrders, order.order_id(), order.SerializeAsString());
-        *response.mutable_order() = ToWire(std::move(order));
-        response.set_balance_paise(Balance(account));
-        return response;
-      });
-}
-
 absl::StatusOr<v1::RetailerRechargeResponse> Ledger::RetailerRecharge(
     Txn& txn, const std::string& retailer_id, const v1::RetailerRechargeRequest& req) {
   WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
@@ -632,20 +602,33 @@ absl::StatusOr<v1::RetailerRechargeResponse> Ledger::RetailerRecharge(
           return absl::NotFoundError(absl::StrCat("meter ", req.meter_id(), " is not registered"));
         }
         const std::string float_account = RetailerAccount(retailer_id);
-        const int64_t available = Balance(float_account) - retailer->second.float_limit_paise();
+        // 128 bits: a float near the top of int64 minus a negative limit.
+        const __int128 available =
+            static_cast<__int128>(Balance(float_account)) - retailer->second.float_limit_paise();
         if (available < req.amount_paise()) {
           return absl::FailedPreconditionError(
-              absl::StrCat("insufficient float: ", FormatRupees(available), " available, ",
+              absl::StrCat("insufficient float: ", FormatRupees(static_cast<int64_t>(available)),
+                           " available, ",
                            FormatRupees(req.amount_paise()), " requested"));
         }
-        WALLET_RETURN_IF_ERROR(CheckCredit(req.meter_id(), req.amount_paise()));
         const std::string meter_account = MeterAccount(req.meter_id());
+        const MeterEntry& m = *FindMeter(req.meter_id());
+        const int64_t amount = req.amount_paise();
+        const int64_t commission = PercentOfBps(amount, retailer->second.commission_bps());
+        const int64_t share = ArrearsShare(m, amount);
+        const int64_t fee = ReconnectionFeeBound(m);
+        WALLET_RETURN_IF_ERROR(CheckRange({{float_account, -amount},
+                                           {float_account, commission},
+                                           {kCommission, -commission},
+                                           {meter_account, amount},
+                                           {meter_account, -share},
+                                           {ArrearsAccount(req.meter_id()), share},
+                                           {meter_account, -fee},
+                                           {kFees, fee}}));
         v1::RetailerRechargeResponse response;
         *response.mutable_recharge() =
-            ToWire(Post(txn, v1::RETAILER_RECHARGE, float_account, meter_account,
-                        req.amount_paise(), req.request_id(), ""));
-        const int64_t commission =
-            PercentOfBps(req.amount_paise(), retailer->second.commission_bps());
+            ToWire(Post(txn, v1::RETAILER_RECHARGE, float_account, meter_account, amount,
+                        req.request_id(), ""));
         if (commission > 0) {
           *response.mutable_commission() =
               ToWire(Post(txn, v1::RETAILER_COMMISSION, std::string(kCommission), float_account,

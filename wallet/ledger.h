@@ -14,6 +14,7 @@
 #define WALLET_LEDGER_H_
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <set>
@@ -27,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "base/status_macros.h"
+#include "wallet/message_bytes.h"
 #include "wallet/policy_config.h"
 #include "wallet/principal.h"
 #include "wallet/store.h"
@@ -42,8 +44,15 @@
 
 namespace wallet {
 
+// Ceiling for single amounts a deployment may configure or a request may
+// carry: arrears at registration, float limits, and --max_amount_paise.
+// Rs 100 crore; every balance change is still overflow-checked.
+inline constexpr int64_t kMaxLedgerAmount = 100'000'000'000;
+
 struct LedgerOptions {
-  // Largest single recharge, adjustment or top-up.
+  // Largest single recharge, adjustment or top-up. walletd refuses to start
+  // above kMaxLedgerAmount; the ledger itself takes any positive value (unit
+  // tests drive balances to the edge of int64 with it).
   // Default: Rs 1,00,000.
   int64_t max_amount_paise = 10'000'000;
   // Commission for retailers created without one.
@@ -59,6 +68,10 @@ struct LedgerOptions {
   // margin (in percent); it is quarantined, not debited.
   // Default: 150.
   int32_t plausible_load_percent = 150;
+  // How long a recharge order waits for its payment: a payment confirmed
+  // later is refused (the gateway refunds it).
+  // Default: 30 minutes.
+  absl::Duration order_lifetime = absl::Minutes(30);
 };
 
 // Txn is one group of operations committed together.
@@ -91,11 +104,33 @@ class Ledger final {
   absl::Status EnsureApiKey(Txn& txn, const std::string& key_hash, v1::Role role,
                             const std::string& label);
 
-  // Consumer and payment-gateway operations.
+  // Changes of registered consumers and meters (wallet/registry_changes.cc)
+  // by the admin `who`, each recorded with the admin key's id and label, the
+  // time, the reason and every field before and after. Validated as at
+  // registration. Errors: InvalidArgument (bad fields, none given, no
+  // reason), NotFound (meter, consumer, tariff), FailedPrecondition (tariff
+  // not in force; other details for an existing consumer: UpdateConsumer),
+  // AlreadyExists (request id reused). A request that changes nothing is OK
+  // with `unchanged` and records nothing.
+  absl::StatusOr<v1::UpdateConsumerResponse> UpdateConsumer(
+      Txn& txn, const Principal& who, const v1::UpdateConsumerRequest& req);
+  absl::StatusOr<v1::UpdateMeterResponse> UpdateMeter(Txn& txn, const Principal& who,
+                                                      const v1::UpdateMeterRequest& req);
+  absl::StatusOr<v1::MoveMeterResponse> MoveMeter(Txn& txn, const Principal& who,
+                                                  const v1::MoveMeterRequest& req);
+
+  // Recharge orders (wallet/orders.cc). StartRecharge creates the order
+  // `order_id`, a fresh random id the caller chose (Aborted in the
+  // never-seen case that it is taken). ConfirmPayment and CancelOrder are
+  // FailedPrecondition for an order that is not pending; a consumer's
+  // CancelOrder of another's order is NotFound, as for an unknown one.
   absl::StatusOr<v1::StartRechargeResponse> StartRecharge(Txn& txn, const Principal& who,
-                                                          const v1::StartRechargeRequest& req);
+                                                          const v1::StartRechargeRequest& req,
+                                                          const std::string& order_id);
   absl::StatusOr<v1::ConfirmPaymentResponse> ConfirmPayment(
       Txn& txn, const v1::ConfirmPaymentRequest& req);
+  absl::StatusOr<v1::CancelOrderResponse> CancelOrder(Txn& txn, const Principal& who,
+                                                      const v1::CancelOrderRequest& req);
 
   // Retailer operation; `retailer_id` is the acting retailer, already
   // authorised by the caller.
@@ -129,13 +164,46 @@ class Ledger final {
   // once per group, after its last operation and before the commit.
   void FinishGroup(Txn& txn);
 
+  // CheckTariffsInUse is FailedPrecondition, naming each tariff and how many
+  // meters are on it, when the tariff book (the file and the versions added
+  // by PutTariff) lacks a tariff that meters are on or has no version of it
+  // in force at `now`: their readings would be rejected, never billed.
+  // walletd refuses to start then.
+  absl::Status CheckTariffsInUse(absl::Time now) const;
+
   // Balance returns the in-memory (possibly not yet committed) balance.
-  int64_t Balance(const std::string& account) const;
+  int64_t Balance(absl::string_view account) const;
 
  private:
   Ledger(const Store* store, const LedgerOptions& options);
   absl::Status LoadState();
   absl::Status LoadOutbox();
+  // CheckTariff accepts a tariff a meter may be put on at `now`: NotFound if
+  // the book has no such tariff, FailedPrecondition if none of its versions
+  // is in force yet (readings until then could not be billed).
+  absl::Status CheckTariff(absl::string_view tariff_id, absl::Time now) const;
+
+  // Consumers (wallet/registry_changes.cc). ValidateNewConsumer checks the
+  // details of a consumer to create (phone required); SameConsumerDetails
+  // refuses (FailedPrecondition) details given for an existing consumer that
+  // differ from the stored ones; PutConsumer stores a consumer and its phone
+  // in memory.
+  static absl::Status ValidateNewConsumer(const v1::Consumer& consumer);
+  static absl::Status SameConsumerDetails(const store::v1::ConsumerRecord& stored,
+                                          const v1::Consumer& given);
+  absl::StatusOr<store::v1::ConsumerRecord> StoredConsumer(Txn& txn, absl::string_view id);
+  void PutConsumer(Txn& txn, const store::v1::ConsumerRecord& consumer);
+  // RecordChange gives `change` its seq, time and the admin key of `who`,
+  // stores it under each of `subjects` (ChangeKey) and returns it as sent.
+  v1::Change RecordChange(Txn& txn, const Principal& who, store::v1::ChangeRecord change,
+                          std::initializer_list<std::string> subjects);
+
+  // Cancel marks a pending order cancelled for `reason` and stores it.
+  void Cancel(Txn& txn, store::v1::OrderRecord& order, absl::string_view reason);
+  // PendingOrdersOf returns the meter's orders still pending at txn.now, as
+  // committed (orders of the group being applied are not indexed yet).
+  absl::StatusOr<std::vector<store::v1::OrderRecord>> PendingOrdersOf(Txn& txn,
+                                                                     absl::string_view meter_id);
 
   // Idempotent runs `apply` unless `key` was seen: then it returns the stored
   // response, or AlreadyExists when the stored request differs from `req`.
@@ -143,25 +211,50 @@ class Ledger final {
   absl::StatusOr<Response> Idempotent(Txn& txn, const std::string& key, const Request& req,
                                       Apply apply);
 
+  // Move is one change an operation may make to an account's balance.
+  struct Move {
+    absl::string_view account;
+    int64_t delta;
+  };
+  // CheckRange refuses (FailedPrecondition naming the account) when the moves
+  // could take a balance out of int64, in whatever order they are posted:
+  // each account's credits and its debits are added up apart. Operations call
+  // it with every account they may touch and the most they may move, before
+  // their first Post.
+  absl::Status CheckRange(std::initializer_list<Move> moves) const;
+
   // Post records one transfer and updates both balances. Callers have
-  // validated everything; Post cannot fail.
+  // validated everything, balances included (CheckRange); Post cannot fail
+  // and CHECK-fails if a balance would overflow.
   store::v1::TransferRecord Post(Txn& txn, v1::TransferType type, const std::string& debit,
                                  const std::string& credit, int64_t amount,
                                  const std::string& request_ref, const std::string& memo);
   void SweepDuty(Txn& txn, const std::string& request_ref);
   void PutJournalEntry(Txn& txn, const store::v1::TransferRecord& transfer,
                        const std::string& account, int64_t delta, int64_t balance_after);
-  absl::Status CheckCredit(const std::string& meter_id, int64_t amount) const;
 
+  // What the ledger keeps in memory per consumer: where notifications go.
+  struct ConsumerEntry {
+    std::string phone;
+  };
   // What the ledger keeps in memory per meter.
   struct MeterEntry {
     store::v1::MeterRecord meter;
-    std::string phone;
+    // The meter's owner, in consumers_ (a node map: the pointer is stable).
+    // A phone change is seen by every meter of the consumer at once.
+    ConsumerEntry* consumer = nullptr;
     store::v1::MeterState state;
     int64_t due_us = 0;  // next policy evaluation, 0 = none
     bool dirty = false;  // state changed in the current group
   };
   MeterEntry* FindMeter(absl::string_view meter_id);
+  // RegisteredMeter is FindMeter for a request: NotFound for an unknown id.
+  absl::StatusOr<MeterEntry*> RegisteredMeter(absl::string_view meter_id);
+  // ReconnectionFeeBound is the most a recharge of `m` may pay as
+  // reconnection fee (Evaluate's restore).
+  int64_t ReconnectionFeeBound(const MeterEntry& m) const;
+  // ArrearsShare is what a recharge of `amount` recovers of m's arrears.
+  int64_t ArrearsShare(const MeterEntry& m, int64_t amount) const;
   // ApplyToAccount adds `delta` to an account's balance for `transfer` and marks it
   // for writing. A meter wallet (kept in its MeterEntry) links the transfer
   // into its chain; other non-system accounts get a journal index entry.
@@ -203,7 +296,6 @@ class Ledger final {
     dirty_meters_.push_back(&m);
   }
   v1::ReadingResult IngestOne(Txn& txn, const v1::Reading& reading);
-  int64_t ChargeFixedDays(Txn& txn, MeterEntry& m, absl::Time reading_time);
   const v1::CategoryPolicy& PolicyOf(const MeterEntry& m) const;
 
   const Store* store_;
@@ -227,14 +319,12 @@ class Ledger final {
   uint64_t outbox_cursor_[2] = {0, 0};
   // Set when the current group wrote to the outbox (streams wake up).
   bool outbox_written_ = false;
-  absl::flat_hash_set<std::string> consumers_;
+  absl::node_hash_map<std::string, ConsumerEntry> consumers_;
+  // The next recorded change's seq (registry_changes.cc).
+  uint64_t next_change_ = 1;
   absl::flat_hash_map<std::string, store::v1::RetailerRecord> retailers_;
 };
 
-// RequestFingerprint is the SHA-256 of a request's deterministic
-// serialisation; ResponseBytes its deterministic serialisation.
-std::string RequestFingerprint(const google::protobuf::MessageLite& message);
-std::string ResponseBytes(const google::protobuf::MessageLite& message);
 // RequestKey scopes a client request id to the operation and the caller, so
 // that two retailers may both use receipt "1".
 std::string RequestKey(absl::string_view op, absl::string_view scope,
@@ -260,7 +350,7 @@ absl::StatusOr<Response> Ledger::Idempotent(Txn& txn, const std::string& key, co
   WALLET_ASSIGN_OR_RETURN(Response response, apply());
   store::v1::IdempotencyRecord record;
   record.set_request(fingerprint);
-  record.set_response(ResponseBytes(response));
+  record.set_response(DeterministicBytes(response));
   txn.batch->Put(Table::kRequests, key, record.SerializeAsString());
   return response;
 }

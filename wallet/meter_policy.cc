@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "glog/logging.h"
 #include "wallet/accounts.h"
 #include "wallet/ledger.h"
 #include "wallet/meter_status.h"
@@ -41,6 +42,14 @@ Ledger::MeterEntry* Ledger::FindMeter(absl::string_view meter_id) {
   return it == meters_.end() ? nullptr : &it->second;
 }
 
+absl::StatusOr<Ledger::MeterEntry*> Ledger::RegisteredMeter(absl::string_view meter_id) {
+  MeterEntry* m = FindMeter(meter_id);
+  if (m == nullptr) {
+    return absl::NotFoundError(absl::StrCat("meter ", meter_id, " is not registered"));
+  }
+  return m;
+}
+
 const v1::CategoryPolicy& Ledger::PolicyOf(const MeterEntry& m) const {
   return PolicyFor(options_.policy, m.meter.category());
 }
@@ -61,10 +70,22 @@ absl::Status Ledger::LoadOutbox() {
   return absl::OkStatus();
 }
 
+int64_t Ledger::ArrearsShare(const MeterEntry& m, int64_t amount) const {
+  const v1::CategoryPolicy& p = PolicyOf(m);
+  int64_t share = PercentOfBps(amount, p.arrears_share_bps());
+  if (share == 0) return 0;
+  if (p.arrears_cap_paise() > 0) share = std::min(share, p.arrears_cap_paise());
+  // Arrears balances are never positive: what is owed is their negation.
+  return std::max<int64_t>(0, std::min(share, -Balance(ArrearsAccount(m.meter.meter_id()))));
+}
+
+int64_t Ledger::ReconnectionFeeBound(const MeterEntry& m) const {
+  return m.state.last_action() == v1::DISCONNECT ? PolicyOf(m).reconnection_fee_paise() : 0;
+}
+
 std::optional<store::v1::TransferRecord> Ledger::Recharged(Txn& txn, MeterEntry& m,
                                                            int64_t amount,
                                                            const std::string& request_ref) {
-  const v1::CategoryPolicy& p = PolicyOf(m);
   const std::string& id = m.meter.meter_id();
   store::v1::MeterState& st = m.state;
   st.set_last_recharge_paise(amount);
@@ -72,14 +93,10 @@ std::optional<store::v1::TransferRecord> Ledger::Recharged(Txn& txn, MeterEntry&
   Touch(m);
   const std::string account = MeterAccount(id);
   std::optional<store::v1::TransferRecord> recovery;
-  const std::string arrears = ArrearsAccount(id);
-  const int64_t owed = -Balance(arrears);
-  int64_t share = PercentOfBps(amount, p.arrears_share_bps());
-  if (p.arrears_cap_paise() > 0) share = std::min(share, p.arrears_cap_paise());
-  share = std::min(share, owed);
+  const int64_t share = ArrearsShare(m, amount);
   if (share > 0) {
-    recovery = Post(txn, v1::ARREARS_RECOVERY, account, arrears, share,
-                    request_ref, "arrears recovered from recharge");
+    recovery = Post(txn, v1::ARREARS_RECOVERY, account, ArrearsAccount(id), share, request_ref,
+                    "arrears recovered from recharge");
   }
   // A recharge starts a new alert cycle.
   st.set_alerts_sent(0);
@@ -192,12 +209,20 @@ void Ledger::Evaluate(Txn& txn, MeterEntry& m) {
         // Restore: the fee is due only if a cut for non-payment happened.
         const bool cut = st.relay() == v1::RELAY_DISCONNECTED && st.cut_for_nonpayment();
         const int64_t fee = cut ? p.reconnection_fee_paise() : 0;
+        const __int128 after_fee = static_cast<__int128>(balance) - fee;
+        const std::string account = MeterAccount(id);
         // Restored only if, after the fee, the balance reaches the threshold
         // and credit is no longer exhausted: no flapping at the boundary.
-        if (balance - fee >= p.restore_threshold_paise() &&
-            balance - fee > -p.emergency_credit_paise()) {
+        // Recharges check the fee's range before they post; a policy
+        // evaluation on its own (a tick, a relay report) cannot fail, so a
+        // fee out of range leaves the meter as it is rather than post it.
+        const absl::Status fee_fits = CheckRange({{account, -fee}, {kFees, fee}});
+        if (!fee_fits.ok()) {
+          LOG(ERROR) << "meter " << id << " not restored: " << fee_fits.message();
+        } else if (after_fee >= p.restore_threshold_paise() &&
+                   after_fee > -p.emergency_credit_paise()) {
           if (fee > 0) {
-            Post(txn, v1::RECONNECTION_FEE, MeterAccount(id), std::string(kFees), fee,
+            Post(txn, v1::RECONNECTION_FEE, account, std::string(kFees), fee,
                  absl::StrCat("reconnect-", st.pending_command_id(), "-", now), "reconnection fee");
           }
           st.set_exhausted_us(0);
@@ -298,7 +323,7 @@ void Ledger::Notify(Txn& txn, MeterEntry& m, v1::Notification::Kind kind, int64_
   n.set_consumer_id(m.meter.consumer_id());
   // Tamper alerts and quarantined readings go to the utility, not the consumer.
   if (kind != v1::Notification::TAMPER_ALERT && kind != v1::Notification::QUARANTINED_READING) {
-    n.set_phone(m.phone);
+    n.set_phone(m.consumer->phone);
   }
   n.set_balance_paise(Balance(MeterAccount(m.meter.meter_id())));
   n.set_amount_paise(amount);
@@ -329,10 +354,7 @@ absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
     return absl::InvalidArgumentError(
         "a report without command_id is an observation: result CONFIRMED and the state read");
   }
-  MeterEntry* m = FindMeter(outcome.meter_id());
-  if (m == nullptr) {
-    return absl::NotFoundError(absl::StrCat("meter ", outcome.meter_id(), " is not registered"));
-  }
+  WALLET_ASSIGN_OR_RETURN(MeterEntry * m, RegisteredMeter(outcome.meter_id()));
   store::v1::MeterState& st = m->state;
   const std::string& id = m->meter.meter_id();
   const bool current = outcome.command_id() == st.pending_command_id() &&
@@ -410,12 +432,8 @@ absl::StatusOr<v1::SetHoldResponse> Ledger::SetHold(Txn& txn, const v1::SetHoldR
       [&]() -> absl::StatusOr<v1::SetHoldResponse> {
         WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
         if (!v1::Hold_IsValid(req.hold())) return absl::InvalidArgumentError("unknown hold");
-        if (req.reason().empty()) return absl::InvalidArgumentError("reason is required");
-        WALLET_RETURN_IF_ERROR(ValidateText("reason", req.reason(), 256));
-        MeterEntry* m = FindMeter(req.meter_id());
-        if (m == nullptr) {
-          return absl::NotFoundError(absl::StrCat("meter ", req.meter_id(), " is not registered"));
-        }
+        WALLET_RETURN_IF_ERROR(ValidateReason("reason", req.reason()));
+        WALLET_ASSIGN_OR_RETURN(MeterEntry * m, RegisteredMeter(req.meter_id()));
         // Lifting a hold restarts the notice period: the consumer gets every
         // notice before a cut, however long the hold lasted.
         if (req.hold() == v1::HOLD_NONE && m->state.hold() != v1::HOLD_NONE &&

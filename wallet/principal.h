@@ -3,6 +3,7 @@
 #define WALLET_PRINCIPAL_H_
 
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -12,12 +13,30 @@
 namespace wallet {
 
 struct Principal {
-  wallet::v1::Role role = wallet::v1::ROLE_UNSPECIFIED;
+  Principal(wallet::v1::Role role = wallet::v1::ROLE_UNSPECIFIED, std::string subject_id = "",
+            std::string key_id = "", std::string key_label = "")
+      : role(role),
+        subject_id(std::move(subject_id)),
+        key_id(std::move(key_id)),
+        key_label(std::move(key_label)) {}
+
+  wallet::v1::Role role;
   // Consumer id or retailer id; empty for admin and gateways.
   std::string subject_id;
+  // Which admin key: the first 16 hex digits of its SHA-256 (never the key),
+  // and the label it was issued with, recorded with the changes an admin
+  // makes. Empty for the other roles.
+  std::string key_id;
+  std::string key_label;
 
   bool is_admin() const { return role == wallet::v1::ROLE_ADMIN; }
 };
+
+// RequestScope is where the request ids of a consumer's (or an admin's)
+// calls live: two consumers may both use request id "1".
+inline std::string RequestScope(const Principal& who) {
+  return who.is_admin() ? std::string("admin") : absl::StrCat("consumer:", who.subject_id);
+}
 
 // NotYourMeter is the answer to a consumer asking about a meter that is not
 // theirs, registered to someone else or not registered at all: the same

@@ -35,6 +35,9 @@ const char* const kTableNames[] = {
     "requests",
     "api_keys",
     "outbox",
+    "system_balances",
+    "order_index",
+    "changes",
 };
 static_assert(sizeof(kTableNames) / sizeof(kTableNames[0]) ==
               static_cast<size_t>(Table::kCount));
@@ -233,6 +236,15 @@ absl::StatusOr<std::shared_ptr<Store::Instance>> Store::OpenInstance(bool read_o
       .options.memtable_insert_with_hint_prefix_extractor.reset(
           rocksdb::NewFixedPrefixTransform(0));
   descriptors[static_cast<int>(Table::kAccountJournal)]
+      .options.memtable_insert_with_hint_prefix_extractor.reset(new UpToNul());
+  descriptors[static_cast<int>(Table::kSystemBalances)]
+      .options.memtable_insert_with_hint_prefix_extractor.reset(new UpToNul());
+  // Order ids begin with their creation time, and each consumer's and meter's
+  // order index keys grow: hinted inserts, as for the journals.
+  descriptors[static_cast<int>(Table::kOrders)]
+      .options.memtable_insert_with_hint_prefix_extractor.reset(
+          rocksdb::NewFixedPrefixTransform(0));
+  descriptors[static_cast<int>(Table::kOrderIndex)]
       .options.memtable_insert_with_hint_prefix_extractor.reset(new UpToNul());
   // Meter states are written in key order at the end of each group
   // (Ledger::FinishGroup): with one hint, each insert starts from its
@@ -460,6 +472,11 @@ void Batch::Put(Table table, absl::string_view key, absl::string_view value) {
   batch_.Put(store_->Handle(table), rocksdb::Slice(key.data(), key.size()),
              rocksdb::Slice(value.data(), value.size()));
   if (Indexed(table)) overlay_[OverlayKey(table, key)] = std::string(value);
+}
+
+void Batch::Delete(Table table, absl::string_view key) {
+  CHECK(!Indexed(table)) << "Batch::Delete on an indexed table";
+  batch_.Delete(store_->Handle(table), rocksdb::Slice(key.data(), key.size()));
 }
 
 absl::StatusOr<std::optional<std::string>> Batch::Get(Table table, absl::string_view key) {

@@ -48,6 +48,9 @@ enum class Table : int {
   kRequests,        // idempotency key -> IdempotencyRecord
   kApiKeys,         // hex sha256(key) -> ApiKeyRecord
   kOutbox,          // stream byte ('r' relay, 'n' notification) be64(seq) -> OutboxItem
+  kSystemBalances,  // system account \0 be64(seq) -> be64 balance after seq (one per group)
+  kOrderIndex,      // 'c' consumer id or 'm' meter id, \0 be64(order seq) -> order id
+  kChanges,         // 'c' consumer id or 'm' meter id, \0 be64(change seq) -> ChangeRecord
   kCount,
 };
 
@@ -193,6 +196,9 @@ class Batch final {
       : store_(store), previous_(std::move(previous)) {}
 
   void Put(Table table, absl::string_view key, absl::string_view value);
+  // Delete removes a key. Only for tables that are not indexed (checked):
+  // their reads within a group come from the ledger's memory, not the batch.
+  void Delete(Table table, absl::string_view key);
   // Get returns this batch's pending value for the key, else the committed one.
   // Only for the indexed tables (checked).
   absl::StatusOr<std::optional<std::string>> Get(Table table, absl::string_view key);

@@ -259,6 +259,12 @@ bool TariffBook::Contains(absl::string_view tariff_id) const {
   return versions_.find(tariff_id) != versions_.end();
 }
 
+const v1::Tariff* TariffBook::First(absl::string_view tariff_id) const {
+  auto it = versions_.find(tariff_id);
+  if (it == versions_.end() || it->second.empty()) return nullptr;
+  return &it->second.begin()->second;
+}
+
 v1::TariffBook TariffBook::ToProto() const {
   v1::TariffBook proto;
   for (const auto& [id, by_date] : versions_) {

@@ -126,6 +126,10 @@ class TariffBook final {
   // Contains reports whether any version of `tariff_id` exists.
   bool Contains(absl::string_view tariff_id) const;
 
+  // First returns the version of `tariff_id` that takes effect first, or
+  // nullptr when the id is unknown.
+  const v1::Tariff* First(absl::string_view tariff_id) const;
+
   // ToProto returns every version, ordered by tariff_id and then by
   // effective_from, so that equal books serialise identically.
   v1::TariffBook ToProto() const;

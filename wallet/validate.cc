@@ -1,6 +1,7 @@
 #include "wallet/validate.h"
 
 #include "absl/strings/str_cat.h"
+#include "wallet/v1/common.pb.h"
 
 namespace wallet {
 namespace {
@@ -59,6 +60,30 @@ absl::Status ValidatePhone(absl::string_view field, absl::string_view phone) {
   if (!ok) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, " must be 10 to 15 digits with an optional leading +"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateName(absl::string_view field, absl::string_view name) {
+  return ValidateText(field, name, kMaxNameBytes);
+}
+
+absl::Status ValidateReason(absl::string_view field, absl::string_view reason) {
+  if (reason.empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
+  return ValidateText(field, reason, kMaxReasonBytes);
+}
+
+absl::Status ValidateCategory(absl::string_view field, int category) {
+  if (!v1::Category_IsValid(category) || category == v1::CATEGORY_UNSPECIFIED) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSanctionedLoad(absl::string_view field, int64_t watts) {
+  if (watts <= 0 || watts > kMaxSanctionedLoadW) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " must be between 1 and ", kMaxSanctionedLoadW));
   }
   return absl::OkStatus();
 }

@@ -12,6 +12,12 @@ namespace wallet {
 
 // Longest id accepted anywhere (meter, consumer, retailer, request, payment).
 inline constexpr size_t kMaxIdLength = 64;
+// Longest name, place (circle, division, subdivision), label or reference.
+inline constexpr size_t kMaxNameBytes = 128;
+// Longest reason of an adjustment, a hold or a change.
+inline constexpr size_t kMaxReasonBytes = 256;
+// Largest sanctioned load of a meter: 10 MW.
+inline constexpr int64_t kMaxSanctionedLoadW = 10'000'000;
 
 // ValidateId accepts 1..64 characters from [A-Za-z0-9._:-].
 absl::Status ValidateId(absl::string_view field, absl::string_view id);
@@ -24,6 +30,18 @@ absl::Status ValidateText(absl::string_view field, absl::string_view text, size_
 
 // ValidatePhone accepts an optional '+' and 10..15 digits.
 absl::Status ValidatePhone(absl::string_view field, absl::string_view phone);
+
+// ValidateName accepts text of at most kMaxNameBytes (empty too).
+absl::Status ValidateName(absl::string_view field, absl::string_view name);
+
+// ValidateReason accepts 1..kMaxReasonBytes of text.
+absl::Status ValidateReason(absl::string_view field, absl::string_view reason);
+
+// ValidateCategory accepts a known category other than unspecified.
+absl::Status ValidateCategory(absl::string_view field, int category);
+
+// ValidateSanctionedLoad accepts 1..kMaxSanctionedLoadW watts.
+absl::Status ValidateSanctionedLoad(absl::string_view field, int64_t watts);
 
 }  // namespace wallet
 

@@ -1,6 +1,8 @@
 #include "wallet/wallet.h"
 
+#include <algorithm>
 #include <future>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -11,7 +13,11 @@
 #include "glog/logging.h"
 #include "wallet/accounts.h"
 #include "wallet/auth.h"
+#include "wallet/journal_pages.h"
 #include "wallet/meter_status.h"
+#include "wallet/orders.h"
+#include "wallet/paging.h"
+#include "wallet/record_io.h"
 #include "wallet/tariff.h"
 #include "wallet/validate.h"
 #include "wallet/wire.h"
@@ -25,211 +31,31 @@ constexpr char kStoppedAdvice[] =
     ". walletd answers every change UNAVAILABLE and keeps serving reads; writes resume by "
     "themselves once space is freed";
 constexpr int32_t kDefaultMeterPage = 100;
-constexpr int32_t kMaxPage = 1000;
 // A filtered meter listing stops after this many rows and hands back a token,
 // so one call never walks a whole utility.
 constexpr int kMaxRowsScannedPerPage = 200'000;
 constexpr int kMaxStatementEntries = 10'000;
 
-int32_t PageSize(int32_t requested, int32_t fallback) {
-  if (requested <= 0) return fallback;
-  return requested > kMaxPage ? kMaxPage : requested;
-}
+// Where the store keeps the secret key of page tokens.
+constexpr absl::string_view kPageTokenKey = "page_token_key";
 
-std::string JournalPrefix(absl::string_view account) {
-  return absl::StrCat(account, absl::string_view("\0", 1));
-}
-
-std::string JournalKeyAt(absl::string_view account, absl::Time t) {
-  return absl::StrCat(JournalPrefix(account),
-                      BigEndian64(static_cast<uint64_t>(absl::ToUnixMicros(t))));
-}
-
-absl::StatusOr<std::string> DecodePageToken(absl::string_view token) {
-  std::string key;
-  if (!absl::WebSafeBase64Unescape(token, &key)) {
-    return absl::InvalidArgumentError("page_token is malformed");
+// PageTokenKey returns the store's page-token key, creating it from `random`
+// when the store has none yet (a new store, or one from before tokens were
+// authenticated): tokens stay valid across restarts.
+absl::StatusOr<std::string> PageTokenKey(Store& store, Random& random) {
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> key, store.Get(Table::kMeta, kPageTokenKey));
+  if (key && key->size() == PageTokens::kKeyBytes) return *std::move(key);
+  WALLET_ASSIGN_OR_RETURN(std::string created, random.Bytes(PageTokens::kKeyBytes));
+  if (!store.writable()) {
+    // Opened read-only on a full disk before any key was kept: tokens made
+    // now stay valid until the next restart.
+    LOG(WARNING) << "page tokens use a key kept in memory until walletd can write";
+    return created;
   }
-  return key;
-}
-
-template <typename Message>
-absl::StatusOr<Message> Parse(absl::string_view bytes, absl::string_view what) {
-  Message message;
-  if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::InternalError(absl::StrCat("corrupt ", what, " record"));
-  }
-  return message;
-}
-
-// ReadMeterState returns a meter's stored state (its wallet, readings and
-// policy) as of `at`, or nullopt if the meter has none.
-absl::StatusOr<std::optional<store::v1::MeterState>> ReadMeterState(
-    const Store& store, absl::string_view meter_id, const Store::Snapshot* at = nullptr) {
-  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                          store.Get(Table::kMeterState, meter_id, at));
-  if (!stored) return std::nullopt;
-  return Parse<store::v1::MeterState>(*stored, "meter state");
-}
-
-// ReadEntry parses a stored journal entry and joins its transfer back in.
-absl::StatusOr<v1::JournalEntry> ReadEntry(const Store& store, absl::string_view account,
-                                           absl::string_view value,
-                                           const Store::Snapshot* at = nullptr) {
-  WALLET_ASSIGN_OR_RETURN(store::v1::JournalEntryRecord stored,
-                          Parse<store::v1::JournalEntryRecord>(value, "journal entry"));
-  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> transfer,
-                          store.Get(Table::kJournal, BigEndian64(stored.transfer().seq()), at));
-  if (!transfer) return absl::InternalError("journal entry without its transfer");
-  WALLET_ASSIGN_OR_RETURN(store::v1::TransferRecord record,
-                          Parse<store::v1::TransferRecord>(*transfer, "transfer"));
-  v1::JournalEntry entry;
-  *entry.mutable_transfer() = ToWire(std::move(record));
-  entry.set_account(std::string(account));
-  entry.set_delta_paise(stored.delta_paise());
-  entry.set_balance_after_paise(stored.balance_after_paise());
-  return entry;
-}
-
-// ReadWalletPage follows a meter wallet's chain of transfers, newest first,
-// from the wallet's newest (or the page token's seq).
-absl::Status ReadWalletPage(const Store& store, absl::string_view account,
-                            absl::string_view meter_id, int32_t page_size,
-                            absl::string_view page_token,
-                            google::protobuf::RepeatedPtrField<v1::JournalEntry>* entries,
-                            std::string* next_token, const Store::Snapshot* at) {
-  uint64_t seq = 0;
-  if (!page_token.empty()) {
-    WALLET_ASSIGN_OR_RETURN(std::string token, DecodePageToken(page_token));
-    if (token.size() != 8) return absl::InvalidArgumentError("page_token is malformed");
-    seq = DecodeBigEndian64(token);
-  } else {
-    WALLET_ASSIGN_OR_RETURN(std::optional<store::v1::MeterState> state,
-                            ReadMeterState(store, meter_id, at));
-    if (!state) return absl::OkStatus();
-    seq = state->last_seq();
-  }
-  for (bool first = true; seq != 0 && entries->size() < page_size; first = false) {
-    WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                            store.Get(Table::kJournal, BigEndian64(seq), at));
-    const bool mine = stored.has_value();
-    store::v1::TransferRecord transfer;
-    if (mine) {
-      WALLET_ASSIGN_OR_RETURN(transfer, Parse<store::v1::TransferRecord>(*stored, "transfer"));
-    }
-    if (!mine || (transfer.debit_account() != account && transfer.credit_account() != account)) {
-      // Only a forged token can lead off the chain.
-      if (first && !page_token.empty()) {
-        return absl::InvalidArgumentError("page_token belongs to another account");
-      }
-      return absl::InternalError(absl::StrCat("broken transfer chain of ", account, " at ", seq));
-    }
-    v1::JournalEntry& entry = *entries->Add();
-    entry.set_account(std::string(account));
-    entry.set_delta_paise(transfer.debit_account() == account ? -transfer.amount_paise()
-                                                              : transfer.amount_paise());
-    entry.set_balance_after_paise(transfer.wallet_balance_after());
-    seq = transfer.wallet_prev_seq();
-    *entry.mutable_transfer() = ToWire(std::move(transfer));
-  }
-  if (seq != 0) *next_token = absl::WebSafeBase64Escape(BigEndian64(seq));
-  return absl::OkStatus();
-}
-
-// ReadJournalPage appends entries of `account`, newest first, after `token`.
-absl::Status ReadJournalPage(const Store& store, absl::string_view account, int32_t page_size,
-                             absl::string_view page_token,
-                             google::protobuf::RepeatedPtrField<v1::JournalEntry>* entries,
-                             std::string* next_token, const Store::Snapshot* at = nullptr) {
-  absl::string_view meter_id;
-  if (MeterOfAccount(account, &meter_id)) {
-    return ReadWalletPage(store, account, meter_id, page_size, page_token, entries, next_token,
-                          at);
-  }
-  std::string after;
-  if (!page_token.empty()) {
-    WALLET_ASSIGN_OR_RETURN(after, DecodePageToken(page_token));
-    if (!absl::StartsWith(after, JournalPrefix(account))) {
-      return absl::InvalidArgumentError("page_token belongs to another account");
-    }
-  }
-  std::string last_key;
-  bool more = false;
-  absl::Status parse_status;
-  WALLET_RETURN_IF_ERROR(store.Scan(
-      Table::kAccountJournal, JournalPrefix(account), after, /*reverse=*/true,
-      [&](absl::string_view key, absl::string_view value) {
-        if (!after.empty() && key >= after) return true;  // the token's own row
-        if (entries->size() >= page_size) {
-          more = true;
-          return false;
-        }
-        auto entry = ReadEntry(store, account, value, at);
-        if (!entry.ok()) {
-          parse_status = entry.status();
-          return false;
-        }
-        *entries->Add() = *std::move(entry);
-        last_key = std::string(key);
-        return true;
-      },
-      at));
-  WALLET_RETURN_IF_ERROR(parse_status);
-  if (more) *next_token = absl::WebSafeBase64Escape(last_key);
-  return absl::OkStatus();
-}
-
-// ReadSystemJournalPage pages a system account's entries out of the global
-// journal, newest first. The token carries the seq to continue below and the
-// balance right after it, so balance_after stays exact across pages.
-absl::Status ReadSystemJournalPage(const Store& store, const Store::Snapshot& snapshot,
-                                   const v1::GetJournalRequest& req,
-                                   v1::GetJournalResponse* response) {
-  uint64_t before_seq = 0;  // 0: from the newest
-  int64_t running = response->balance_paise();
-  if (!req.page_token().empty()) {
-    WALLET_ASSIGN_OR_RETURN(std::string token, DecodePageToken(req.page_token()));
-    if (token.size() != 16) return absl::InvalidArgumentError("page_token is malformed");
-    before_seq = DecodeBigEndian64(token.substr(0, 8));
-    running = static_cast<int64_t>(DecodeBigEndian64(token.substr(8)));
-  }
-  const int32_t page_size = PageSize(req.page_size(), kDefaultJournalPage);
-  int scanned = 0;
-  uint64_t last_seq = 0;
-  bool more = false;
-  absl::Status status;
-  const std::string start = before_seq == 0 ? "" : BigEndian64(before_seq - 1);
-  if (before_seq == 1) return absl::OkStatus();
-  WALLET_RETURN_IF_ERROR(store.Scan(
-      Table::kJournal, "", start, /*reverse=*/true,
-      [&](absl::string_view key, absl::string_view value) {
-        if (response->entries_size() >= page_size || ++scanned > kMaxRowsScannedPerPage) {
-          more = true;
-          return false;
-        }
-        last_seq = DecodeBigEndian64(key);
-        auto transfer = Parse<store::v1::TransferRecord>(value, "transfer");
-        if (!transfer.ok()) {
-          status = transfer.status();
-          return false;
-        }
-        const bool debit = transfer->debit_account() == req.account();
-        if (!debit && transfer->credit_account() != req.account()) return true;
-        v1::JournalEntry* entry = response->add_entries();
-        entry->set_account(req.account());
-        entry->set_delta_paise(debit ? -transfer->amount_paise() : transfer->amount_paise());
-        entry->set_balance_after_paise(running);
-        running -= entry->delta_paise();
-        *entry->mutable_transfer() = ToWire(*std::move(transfer));
-        return true;
-      },
-      &snapshot));
-  WALLET_RETURN_IF_ERROR(status);
-  if (more && last_seq > 1) {
-    response->set_next_page_token(absl::WebSafeBase64Escape(
-        absl::StrCat(BigEndian64(last_seq), BigEndian64(static_cast<uint64_t>(running)))));
-  }
-  return absl::OkStatus();
+  Batch batch(&store);
+  batch.Put(Table::kMeta, kPageTokenKey, created);
+  WALLET_RETURN_IF_ERROR(store.Commit(batch));
+  return created;
 }
 
 v1::PolicyConfig WithPolicyDefaults(v1::PolicyConfig policy) {
@@ -255,17 +81,31 @@ absl::StatusOr<std::unique_ptr<Wallet>> Wallet::Open(const WalletOptions& option
   WALLET_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(store_options));
   WALLET_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger,
                           Ledger::Load(store.get(), options.ledger));
-  return std::unique_ptr<Wallet>(
-      new Wallet(std::move(store), std::move(ledger), clock, options));
+  WALLET_RETURN_IF_ERROR(ledger->CheckTariffsInUse(clock->Now()));
+  std::unique_ptr<Random> own_random;
+  Random* random = options.random;
+  if (random == nullptr) {
+    own_random = std::make_unique<SystemRandom>();
+    random = own_random.get();
+  }
+  WALLET_ASSIGN_OR_RETURN(std::string page_key, PageTokenKey(*store, *random));
+  return std::unique_ptr<Wallet>(new Wallet(std::move(store), std::move(ledger), clock,
+                                            std::move(own_random), random, std::move(page_key),
+                                            options));
 }
 
 Wallet::Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, base::Clock* clock,
+               std::unique_ptr<Random> own_random, Random* random, std::string page_key,
                const WalletOptions& options)
     : store_(std::move(store)),
       ledger_(std::move(ledger)),
       clock_(clock),
       options_(options),
+      own_random_(std::move(own_random)),
+      random_(random),
+      tokens_(std::move(page_key)),
       file_tariffs_(options.ledger.tariffs),
+      order_lifetime_(options.ledger.order_lifetime),
       policy_(WithPolicyDefaults(options.ledger.policy)),
       calendar_(policy_.calendar()),
       recovery_backoff_(options.disk_check_interval) {
@@ -545,7 +385,7 @@ absl::StatusOr<v1::TariffBook> Wallet::ListTariffs() const {
   absl::Status status;
   WALLET_RETURN_IF_ERROR(store_->Scan(
       Table::kMeta, kTariffPrefix, "", false, [&](absl::string_view, absl::string_view value) {
-        auto tariff = Parse<v1::Tariff>(value, "tariff");
+        auto tariff = ParseRecord<v1::Tariff>(value, "tariff");
         if (!tariff.ok()) {
           status = tariff.status();
           return false;
@@ -580,7 +420,7 @@ absl::StatusOr<std::vector<store::v1::OutboxItem>> Wallet::ReadOutbox(char strea
   WALLET_RETURN_IF_ERROR(store_->Scan(
       Table::kOutbox, prefix, absl::StrCat(prefix, BigEndian64(after_seq + 1)), false,
       [&](absl::string_view, absl::string_view value) {
-        auto item = Parse<store::v1::OutboxItem>(value, "outbox item");
+        auto item = ParseRecord<store::v1::OutboxItem>(value, "outbox item");
         if (!item.ok()) {
           status = item.status();
           return false;
@@ -619,7 +459,8 @@ absl::StatusOr<OutboxStats> Wallet::GetOutboxStats(char stream) const {
       store_->Get(Table::kOutbox, absl::StrCat(prefix, BigEndian64(stats.acknowledged + 1)),
                   snapshot.get()));
   if (!oldest) return absl::InternalError(absl::StrCat("outbox '", prefix, "' has a gap"));
-  WALLET_ASSIGN_OR_RETURN(store::v1::OutboxItem item, Parse<store::v1::OutboxItem>(*oldest, "outbox item"));
+  WALLET_ASSIGN_OR_RETURN(store::v1::OutboxItem item,
+                          ParseRecord<store::v1::OutboxItem>(*oldest, "outbox item"));
   const int64_t made_us =
       item.has_relay() ? item.relay().issued_us() : item.notification().time_us();
   stats.oldest_unacknowledged_age =
@@ -644,8 +485,14 @@ absl::StatusOr<Principal> Wallet::Authenticate(absl::string_view api_key) {
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->Get(Table::kApiKeys, hash));
   if (!stored) return absl::UnauthenticatedError("unknown API key");
   WALLET_ASSIGN_OR_RETURN(store::v1::ApiKeyRecord record,
-                          Parse<store::v1::ApiKeyRecord>(*stored, "API key"));
+                          ParseRecord<store::v1::ApiKeyRecord>(*stored, "API key"));
   Principal principal{record.role(), record.subject_id()};
+  // Only admins' changes are recorded with their key; the other roles' calls
+  // (the hot paths) copy no more than they need.
+  if (principal.is_admin()) {
+    principal.key_id = hash.substr(0, 16);
+    principal.key_label = record.label();
+  }
   absl::MutexLock lock(&keys_mu_);
   key_cache_[hash] = principal;
   return principal;
@@ -667,6 +514,33 @@ absl::Status Wallet::EnsureApiKey(absl::string_view api_key, v1::Role role,
 void Wallet::RegisterMeter(v1::RegisterMeterRequest req, Callback<v1::RegisterMeterResponse> done) {
   Mutate<v1::RegisterMeterResponse>(
       [this, req = std::move(req)](Txn& txn) { return ledger_->RegisterMeter(txn, req); },
+      std::move(done));
+}
+
+void Wallet::UpdateConsumer(Principal who, v1::UpdateConsumerRequest req,
+                            Callback<v1::UpdateConsumerResponse> done) {
+  Mutate<v1::UpdateConsumerResponse>(
+      [this, who = std::move(who), req = std::move(req)](Txn& txn) {
+        return ledger_->UpdateConsumer(txn, who, req);
+      },
+      std::move(done));
+}
+
+void Wallet::UpdateMeter(Principal who, v1::UpdateMeterRequest req,
+                         Callback<v1::UpdateMeterResponse> done) {
+  Mutate<v1::UpdateMeterResponse>(
+      [this, who = std::move(who), req = std::move(req)](Txn& txn) {
+        return ledger_->UpdateMeter(txn, who, req);
+      },
+      std::move(done));
+}
+
+void Wallet::MoveMeter(Principal who, v1::MoveMeterRequest req,
+                       Callback<v1::MoveMeterResponse> done) {
+  Mutate<v1::MoveMeterResponse>(
+      [this, who = std::move(who), req = std::move(req)](Txn& txn) {
+        return ledger_->MoveMeter(txn, who, req);
+      },
       std::move(done));
 }
 
@@ -707,9 +581,25 @@ void Wallet::IssueApiKey(v1::IssueApiKeyRequest req, std::string api_key,
 
 void Wallet::StartRecharge(Principal who, v1::StartRechargeRequest req,
                            Callback<v1::StartRechargeResponse> done) {
+  // Chosen here, not in the ledger: the ledger's state follows from its
+  // inputs, and the id is one (a replay keeps the first id).
+  absl::StatusOr<std::string> order_id = TimeOrderedId(*random_, clock_->Now(), kOrderIdPrefix);
+  if (!order_id.ok()) {
+    done(order_id.status());
+    return;
+  }
   Mutate<v1::StartRechargeResponse>(
+      [this, who = std::move(who), req = std::move(req), id = *std::move(order_id)](Txn& txn) {
+        return ledger_->StartRecharge(txn, who, req, id);
+      },
+      std::move(done));
+}
+
+void Wallet::CancelOrder(Principal who, v1::CancelOrderRequest req,
+                         Callback<v1::CancelOrderResponse> done) {
+  Mutate<v1::CancelOrderResponse>(
       [this, who = std::move(who), req = std::move(req)](Txn& txn) {
-        return ledger_->StartRecharge(txn, who, req);
+        return ledger_->CancelOrder(txn, who, req);
       },
       std::move(done));
 }
@@ -775,7 +665,7 @@ absl::StatusOr<store::v1::MeterRecord> Wallet::ReadMeter(const std::string& mete
   WALLET_RETURN_IF_ERROR(ValidateId("meter_id", meter_id));
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->Get(Table::kMeters, meter_id));
   if (!stored) return absl::NotFoundError(absl::StrCat("meter ", meter_id, " is not registered"));
-  return Parse<store::v1::MeterRecord>(*stored, "meter");
+  return ParseRecord<store::v1::MeterRecord>(*stored, "meter");
 }
 
 absl::StatusOr<store::v1::MeterRecord> Wallet::ReadOwnedMeter(const Principal& who,
@@ -802,7 +692,7 @@ absl::StatusOr<v1::MeterView> Wallet::ViewOf(store::v1::MeterRecord meter) const
                           store_->Get(Table::kConsumers, meter.consumer_id()));
   if (consumer) {
     WALLET_ASSIGN_OR_RETURN(store::v1::ConsumerRecord record,
-                            Parse<store::v1::ConsumerRecord>(*consumer, "consumer"));
+                            ParseRecord<store::v1::ConsumerRecord>(*consumer, "consumer"));
     *view.mutable_consumer() = ToWire(std::move(record));
   }
   view.set_balance_paise(wallet.balance_paise());
@@ -817,42 +707,29 @@ absl::StatusOr<v1::MeterView> Wallet::GetMeter(const std::string& meter_id) cons
 }
 
 absl::StatusOr<v1::ListMetersResponse> Wallet::ListMeters(const v1::ListMetersRequest& req) const {
-  if (!req.page_token().empty()) WALLET_RETURN_IF_ERROR(ValidateId("page_token", req.page_token()));
+  const v1::ListMetersRequest filter = PageFilter(req);
+  std::string after;  // the last meter id of the previous page
+  if (!req.page_token().empty()) {
+    WALLET_ASSIGN_OR_RETURN(after, tokens_.Open("ListMeters", filter, req.page_token()));
+  }
   if (req.min_arrears_paise() < 0) {
     return absl::InvalidArgumentError("min_arrears_paise must not be negative");
   }
-  const int32_t page_size = PageSize(req.page_size(), kDefaultMeterPage);
   v1::ListMetersResponse response;
-  std::string last_id;
-  int scanned = 0;
-  bool more = false;
-  absl::Status status;
-  WALLET_RETURN_IF_ERROR(store_->Scan(
-      Table::kMeters, "", req.page_token(), false,
-      [&](absl::string_view key, absl::string_view value) {
-        if (key == req.page_token()) return true;
-        if (response.meters_size() >= page_size || ++scanned > kMaxRowsScannedPerPage) {
-          more = true;
-          return false;
-        }
-        last_id = std::string(key);
-        auto meter = ReadMeter(last_id);
-        if (!meter.ok()) {
-          status = meter.status();
-          return false;
-        }
-        if (!MatchesFilter(*meter, req)) return true;
-        auto view = ViewOf(*std::move(meter));
-        if (!view.ok()) {
-          status = view.status();
-          return false;
-        }
-        if (view->arrears_paise() < req.min_arrears_paise()) return true;
-        *response.add_meters() = *std::move(view);
-        return true;
-      }));
-  WALLET_RETURN_IF_ERROR(status);
-  if (more) response.set_next_page_token(last_id);
+  WALLET_ASSIGN_OR_RETURN(
+      std::string next,
+      ScanPage(*store_, Table::kMeters, "", after, /*reverse=*/false,
+               PageSize(req.page_size(), kDefaultMeterPage), kMaxRowsScannedPerPage,
+               [&](absl::string_view, absl::string_view value) -> absl::StatusOr<bool> {
+                 WALLET_ASSIGN_OR_RETURN(store::v1::MeterRecord meter,
+                                         ParseRecord<store::v1::MeterRecord>(value, "meter"));
+                 if (!MatchesFilter(meter, req)) return false;
+                 WALLET_ASSIGN_OR_RETURN(v1::MeterView view, ViewOf(std::move(meter)));
+                 if (view.arrears_paise() < req.min_arrears_paise()) return false;
+                 *response.add_meters() = std::move(view);
+                 return true;
+               }));
+  if (!next.empty()) response.set_next_page_token(tokens_.Issue("ListMeters", filter, next));
   return response;
 }
 
@@ -860,108 +737,22 @@ absl::StatusOr<v1::GetJournalResponse> Wallet::GetJournal(const v1::GetJournalRe
   if (req.account().empty() || req.account().size() > 2 * kMaxIdLength) {
     return absl::InvalidArgumentError("account is required, e.g. meter:<id>");
   }
+  const v1::GetJournalRequest filter = PageFilter(req);
+  std::string position;
+  if (!req.page_token().empty()) {
+    WALLET_ASSIGN_OR_RETURN(position, tokens_.Open("GetJournal", filter, req.page_token()));
+  }
   v1::GetJournalResponse response;
   const auto snapshot = store_->TakeSnapshot();
   WALLET_ASSIGN_OR_RETURN(std::optional<int64_t> balance,
                           StoredAccount(req.account(), snapshot.get()));
   if (!balance) return absl::NotFoundError(absl::StrCat("account ", req.account(), " not found"));
   response.set_balance_paise(*balance);
-  if (IsSystemAccount(req.account())) {
-    WALLET_RETURN_IF_ERROR(ReadSystemJournalPage(*store_, *snapshot, req, &response));
-    return response;
-  }
-  WALLET_RETURN_IF_ERROR(ReadJournalPage(*store_, req.account(),
-                                         PageSize(req.page_size(), kDefaultJournalPage),
-                                         req.page_token(), response.mutable_entries(),
-                                         response.mutable_next_page_token(), snapshot.get()));
-  return response;
-}
-
-absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
-  absl::flat_hash_map<std::string, int64_t> rebuilt;
-  absl::flat_hash_map<std::string, uint64_t> wallet_heads;  // meter id -> newest seq
-  int64_t duty_in_charges = 0;
-  v1::CheckLedgerResponse response;
-  absl::Status status;
-  uint64_t expected_seq = 1;
-  // One snapshot for both scans: a commit between them is not a mismatch.
-  const auto snapshot = store_->TakeSnapshot();
-  WALLET_RETURN_IF_ERROR(store_->Scan(
-      Table::kJournal, "", "", false, [&](absl::string_view, absl::string_view value) {
-        auto transfer = Parse<store::v1::TransferRecord>(value, "transfer");
-        if (!transfer.ok()) {
-          status = transfer.status();
-          return false;
-        }
-        if (transfer->seq() != expected_seq++ || transfer->amount_paise() <= 0 ||
-            transfer->duty_paise() < 0 || transfer->duty_paise() > transfer->amount_paise()) {
-          response.add_mismatched_accounts(absl::StrCat("transfer #", transfer->seq()));
-        }
-        duty_in_charges += transfer->duty_paise();
-        const int64_t debit_after = rebuilt[transfer->debit_account()] -= transfer->amount_paise();
-        const int64_t credit_after =
-            rebuilt[transfer->credit_account()] += transfer->amount_paise();
-        // A meter wallet's history chain must link every one of its transfers.
-        absl::string_view meter_id;
-        const bool debit_wallet = MeterOfAccount(transfer->debit_account(), &meter_id);
-        if (debit_wallet || MeterOfAccount(transfer->credit_account(), &meter_id)) {
-          uint64_t& head = wallet_heads[meter_id];
-          if (transfer->wallet_prev_seq() != head ||
-              transfer->wallet_balance_after() != (debit_wallet ? debit_after : credit_after)) {
-            response.add_mismatched_accounts(absl::StrCat("chain at transfer #", transfer->seq()));
-          }
-          head = transfer->seq();
-        }
-        response.set_transfers(response.transfers() + 1);
-        return true;
-      },
-      snapshot.get()));
-  WALLET_RETURN_IF_ERROR(status);
-  // Every paisa of duty inside a charge has been swept to the duty account.
-  if (rebuilt[kDuty] != duty_in_charges) {
-    response.add_mismatched_accounts(
-        absl::StrCat(kDuty, " (", duty_in_charges, " paise of duty in charges)"));
-  }
-  int64_t sum = 0;
-  auto check = [&](absl::string_view account, int64_t stored) {
-    sum += stored;
-    auto it = rebuilt.find(account);
-    const int64_t expected = it == rebuilt.end() ? 0 : it->second;
-    if (it != rebuilt.end()) rebuilt.erase(it);
-    if (stored != expected) response.add_mismatched_accounts(std::string(account));
-    response.set_accounts(response.accounts() + 1);
-  };
-  WALLET_RETURN_IF_ERROR(store_->Scan(
-      Table::kAccounts, "", "", false,
-      [&](absl::string_view key, absl::string_view value) {
-        check(key, static_cast<int64_t>(DecodeBigEndian64(value)));
-        return true;
-      },
-      snapshot.get()));
-  // Meter wallets keep their balance in the meter state.
-  WALLET_RETURN_IF_ERROR(store_->Scan(
-      Table::kMeterState, "", "", false,
-      [&](absl::string_view key, absl::string_view value) {
-        auto state = Parse<store::v1::MeterState>(value, "meter state");
-        if (!state.ok()) {
-          status = state.status();
-          return false;
-        }
-        check(MeterAccount(key), state->balance_paise());
-        auto head = wallet_heads.find(key);
-        if (state->last_seq() != (head == wallet_heads.end() ? 0 : head->second)) {
-          response.add_mismatched_accounts(absl::StrCat("chain head of ", key));
-        }
-        return true;
-      },
-      snapshot.get()));
-  WALLET_RETURN_IF_ERROR(status);
-  // Accounts the journal moved money through but that have no stored balance.
-  for (const auto& [account, balance] : rebuilt) {
-    if (balance != 0) response.add_mismatched_accounts(account);
-  }
-  response.set_sum_paise(sum);
-  response.set_ok(sum == 0 && response.mismatched_accounts().empty());
+  std::string next;
+  WALLET_RETURN_IF_ERROR(ReadAccountPage(*store_, snapshot.get(), req.account(), *balance,
+                                         PageSize(req.page_size(), kDefaultJournalPage), position,
+                                         response.mutable_entries(), &next));
+  if (!next.empty()) response.set_next_page_token(tokens_.Issue("GetJournal", filter, next));
   return response;
 }
 
@@ -987,7 +778,7 @@ absl::StatusOr<v1::ListMyMetersResponse> Wallet::ListMyMeters(const Principal& w
     return absl::InvalidArgumentError("ListMyMeters needs a consumer key");
   }
   std::vector<std::string> meter_ids;
-  const std::string prefix = JournalPrefix(who.subject_id);  // same "<id>\0" shape
+  const std::string prefix = KeyPrefix(who.subject_id);
   WALLET_RETURN_IF_ERROR(store_->Scan(Table::kConsumerMeters, prefix, "", false,
                                       [&](absl::string_view key, absl::string_view) {
                                         meter_ids.emplace_back(key.substr(prefix.size()));
@@ -1004,11 +795,20 @@ absl::StatusOr<v1::ListMyMetersResponse> Wallet::ListMyMeters(const Principal& w
 absl::StatusOr<v1::ListTransactionsResponse> Wallet::ListTransactions(
     const Principal& who, const v1::ListTransactionsRequest& req) const {
   WALLET_RETURN_IF_ERROR(ReadOwnedMeter(who, req.meter_id()).status());
+  const v1::ListTransactionsRequest filter = PageFilter(req);
+  std::string position;
+  if (!req.page_token().empty()) {
+    WALLET_ASSIGN_OR_RETURN(position, tokens_.Open("ListTransactions", filter, req.page_token()));
+  }
   v1::ListTransactionsResponse response;
-  WALLET_RETURN_IF_ERROR(ReadJournalPage(*store_, MeterAccount(req.meter_id()),
-                                         PageSize(req.page_size(), kDefaultJournalPage),
-                                         req.page_token(), response.mutable_entries(),
-                                         response.mutable_next_page_token()));
+  std::string next;
+  // A wallet's page follows its chain: no balance needed to start it.
+  WALLET_RETURN_IF_ERROR(ReadAccountPage(*store_, nullptr, MeterAccount(req.meter_id()), 0,
+                                         PageSize(req.page_size(), kDefaultJournalPage), position,
+                                         response.mutable_entries(), &next));
+  if (!next.empty()) {
+    response.set_next_page_token(tokens_.Issue("ListTransactions", filter, next));
+  }
   return response;
 }
 
@@ -1017,7 +817,7 @@ absl::StatusOr<store::v1::RetailerRecord> Wallet::ReadRetailer(
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
                           store_->Get(Table::kRetailers, retailer_id));
   if (!stored) return absl::NotFoundError(absl::StrCat("retailer ", retailer_id, " not found"));
-  return Parse<store::v1::RetailerRecord>(*stored, "retailer");
+  return ParseRecord<store::v1::RetailerRecord>(*stored, "retailer");
 }
 
 absl::StatusOr<v1::GetFloatResponse> Wallet::GetFloat(const Principal& who,
@@ -1028,7 +828,11 @@ absl::StatusOr<v1::GetFloatResponse> Wallet::GetFloat(const Principal& who,
   *response.mutable_retailer() = ToWire(std::move(retailer));
   WALLET_ASSIGN_OR_RETURN(int64_t balance, StoredBalance(RetailerAccount(id)));
   response.set_balance_paise(balance);
-  response.set_available_paise(balance - response.retailer().float_limit_paise());
+  // A float near the top of int64 minus a negative limit: saturate.
+  const __int128 available =
+      static_cast<__int128>(balance) - response.retailer().float_limit_paise();
+  response.set_available_paise(static_cast<int64_t>(
+      std::min<__int128>(available, std::numeric_limits<int64_t>::max())));
   return response;
 }
 
@@ -1049,10 +853,10 @@ absl::StatusOr<v1::GetStatementResponse> Wallet::GetStatement(
   absl::Status status;
   // Opening balance: the balance after the last movement before the day.
   WALLET_RETURN_IF_ERROR(store_->Scan(
-      Table::kAccountJournal, JournalPrefix(account), JournalKeyAt(account, start), true,
+      Table::kAccountJournal, KeyPrefix(account), JournalKeyAt(account, start), true,
       [&](absl::string_view key, absl::string_view value) {
         if (key >= JournalKeyAt(account, start)) return true;
-        auto entry = Parse<store::v1::JournalEntryRecord>(value, "journal entry");
+        auto entry = ParseRecord<store::v1::JournalEntryRecord>(value, "journal entry");
         if (!entry.ok()) {
           status = entry.status();
         } else {
@@ -1064,7 +868,7 @@ absl::StatusOr<v1::GetStatementResponse> Wallet::GetStatement(
   response.set_closing_balance_paise(response.opening_balance_paise());
   const std::string end_key = JournalKeyAt(account, end);
   WALLET_RETURN_IF_ERROR(store_->Scan(
-      Table::kAccountJournal, JournalPrefix(account), JournalKeyAt(account, start), false,
+      Table::kAccountJournal, KeyPrefix(account), JournalKeyAt(account, start), false,
       [&](absl::string_view key, absl::string_view value) {
         if (key >= end_key || response.entries_size() >= kMaxStatementEntries) return false;
         auto entry = ReadEntry(*store_, account, value);

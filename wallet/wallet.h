@@ -37,8 +37,10 @@
 #include "absl/synchronization/mutex.h"
 #include "base/clock.h"
 #include "wallet/ledger.h"
+#include "wallet/paging.h"
 #include "wallet/pipeline.h"
 #include "wallet/principal.h"
+#include "wallet/random.h"
 #include "wallet/store.h"
 
 namespace wallet {
@@ -70,6 +72,10 @@ struct WalletOptions {
   // write errors and free-space figures with it.
   // Default: null, the operating system's.
   std::shared_ptr<rocksdb::Env> env = nullptr;
+  // Randomness for order ids and the page-token key (created once, kept in
+  // the store). Not owned; must outlive the wallet.
+  // Default: null, the system's (SystemRandom).
+  Random* random = nullptr;
 };
 
 // WriteHealth says whether the wallet takes writes, and why not.
@@ -100,7 +106,9 @@ using Callback = std::function<void(absl::StatusOr<T>)>;
 class Wallet final {
  public:
   // Open loads the store into memory and starts the writer. `clock` must
-  // outlive the wallet.
+  // outlive the wallet. FailedPrecondition when meters are on a tariff the
+  // tariff book lacks or has no version of in force now
+  // (Ledger::CheckTariffsInUse); Internal on store errors.
   static absl::StatusOr<std::unique_ptr<Wallet>> Open(const WalletOptions& options,
                                                       base::Clock* clock);
   // Drains and commits pending operations, then closes the store.
@@ -118,15 +126,27 @@ class Wallet final {
   void AdjustBalance(v1::AdjustBalanceRequest req, Callback<v1::AdjustBalanceResponse> done);
   void CreateRetailer(v1::CreateRetailerRequest req, Callback<v1::CreateRetailerResponse> done);
   void TopUpFloat(v1::TopUpFloatRequest req, Callback<v1::TopUpFloatResponse> done);
+  // Changes of registered consumers and meters by the admin `who`, recorded
+  // with its key (Ledger::UpdateConsumer and the others say how they fail).
+  void UpdateConsumer(Principal who, v1::UpdateConsumerRequest req,
+                      Callback<v1::UpdateConsumerResponse> done);
+  void UpdateMeter(Principal who, v1::UpdateMeterRequest req,
+                   Callback<v1::UpdateMeterResponse> done);
+  void MoveMeter(Principal who, v1::MoveMeterRequest req, Callback<v1::MoveMeterResponse> done);
   // IssueApiKey stores the hash of `api_key` (a fresh random key chosen by the
   // caller) and answers with it; replays answer without the key.
   void IssueApiKey(v1::IssueApiKeyRequest req, std::string api_key,
                    Callback<v1::IssueApiKeyResponse> done);
 
   // Consumer, payment-gateway and retailer mutations. StartRecharge answers a
-  // consumer's order for a meter not theirs as for an unknown one.
+  // consumer's order for a meter not theirs as for an unknown one, and gives
+  // the order a random id (wallet/orders.h). CancelOrder cancels a pending
+  // order: NotFound for another consumer's, FailedPrecondition for one that
+  // is paid, cancelled or expired.
   void StartRecharge(Principal who, v1::StartRechargeRequest req,
                      Callback<v1::StartRechargeResponse> done);
+  void CancelOrder(Principal who, v1::CancelOrderRequest req,
+                   Callback<v1::CancelOrderResponse> done);
   void ConfirmPayment(v1::ConfirmPaymentRequest req, Callback<v1::ConfirmPaymentResponse> done);
   // `who` is a retailer (acting on its own float) or an admin naming one.
   void RetailerRecharge(Principal who, v1::RetailerRechargeRequest req,
@@ -141,6 +161,10 @@ class Wallet final {
   absl::StatusOr<v1::ListMetersResponse> ListMeters(const v1::ListMetersRequest& req) const;
   absl::StatusOr<v1::GetJournalResponse> GetJournal(const v1::GetJournalRequest& req) const;
   absl::StatusOr<v1::CheckLedgerResponse> CheckLedger() const;
+  // ListChanges lists the recorded changes of one meter or one consumer,
+  // newest first: InvalidArgument unless exactly one is named, NotFound for
+  // an unknown one.
+  absl::StatusOr<v1::ListChangesResponse> ListChanges(const v1::ListChangesRequest& req) const;
   absl::StatusOr<v1::GetBalanceResponse> GetBalance(const Principal& who,
                                                     const std::string& meter_id) const;
   absl::StatusOr<v1::ListMyMetersResponse> ListMyMeters(const Principal& who) const;
@@ -150,6 +174,14 @@ class Wallet final {
                                                 const std::string& retailer_id) const;
   absl::StatusOr<v1::GetStatementResponse> GetStatement(
       const Principal& who, const v1::GetStatementRequest& req) const;
+  // Orders as of the clock's time (a pending order past its expiry reads as
+  // EXPIRED). A consumer sees only its own: GetOrder of another's is
+  // NotFound, as for an unknown order; ListOrders with another's
+  // consumer_id PermissionDenied, with another's meter NotFound. An admin's
+  // ListOrders names a meter or a consumer (InvalidArgument with neither).
+  absl::StatusOr<v1::Order> GetOrder(const Principal& who, const std::string& order_id) const;
+  absl::StatusOr<v1::ListOrdersResponse> ListOrders(const Principal& who,
+                                                    const v1::ListOrdersRequest& req) const;
 
   // Meter gateway and policy operations.
   void IngestReadings(v1::IngestReadingsRequest req, Callback<v1::IngestReadingsResponse> done);
@@ -185,6 +217,7 @@ class Wallet final {
 
  private:
   Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, base::Clock* clock,
+         std::unique_ptr<Random> own_random, Random* random, std::string page_key,
          const WalletOptions& options);
 
   // Mutate runs `apply` on the writer and hands its result to `done` once durable.
@@ -235,7 +268,13 @@ class Wallet final {
   std::unique_ptr<Ledger> ledger_;
   base::Clock* clock_;
   const WalletOptions options_;
+  // The system's randomness when WalletOptions.random is null.
+  const std::unique_ptr<Random> own_random_;
+  Random* const random_;
+  // Page tokens of every listing, under the store's key.
+  const PageTokens tokens_;
   const v1::TariffBook file_tariffs_;
+  const absl::Duration order_lifetime_;
   // The prepaid policy (defaults applied) and its calendar, for the status
   // readers compute from committed meter state (wallet/meter_status.h).
   const v1::PolicyConfig policy_;

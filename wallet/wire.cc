@@ -93,6 +93,9 @@ v1::Order ToWire(store::v1::OrderRecord record) {
   out.set_payment_id(std::move(*record.mutable_payment_id()));
   SetTime(record.paid_us(), &out, &v1::Order::mutable_pay_time);
   out.set_transfer_seq(record.transfer_seq());
+  SetTime(record.expire_us(), &out, &v1::Order::mutable_expire_time);
+  SetTime(record.cancelled_us(), &out, &v1::Order::mutable_cancel_time);
+  out.set_cancel_reason(std::move(*record.mutable_cancel_reason()));
   return out;
 }
 

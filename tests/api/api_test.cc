@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wallet_harness.h"
+#include "wallet/auth.h"
 
 namespace api {
 namespace {
@@ -87,6 +88,7 @@ class ApiTest : public ::testing::Test {
   void SetUp() override {
     wallet::WalletOptions options;
     options.data_dir = dir_.path() + "/db";
+    options.ledger = wallet::testing::TestLedgerOptions();
     // No scheduler ticks: the writer asks the clock for the time only for
     // the calls a test makes.
     options.tick_interval = absl::ZeroDuration();
@@ -336,10 +338,21 @@ TEST_F(ApiTest, ConsumerCannotTellForeignMetersFromUnknownOnes) {
                        &response),
                   meter_id);
   };
+  auto orders = [&](const std::string& key, const std::string& meter_id) {
+    v1::ListOrdersRequest request;
+    request.set_meter_id(meter_id);
+    v1::ListOrdersResponse response;
+    return answer(Call(key, &v1::ConsumerService::Stub::ListOrders, consumer_.get(), request,
+                       &response),
+                  meter_id);
+  };
   using Probe = std::function<std::pair<grpc::StatusCode, std::string>(const std::string&,
                                                                       const std::string&)>;
   for (const auto& [name, probe] : std::vector<std::pair<std::string, Probe>>{
-           {"GetBalance", balance}, {"ListTransactions", history}, {"StartRecharge", order}}) {
+           {"GetBalance", balance},
+           {"ListTransactions", history},
+           {"StartRecharge", order},
+           {"ListOrders", orders}}) {
     const auto foreign = probe(consumer_key_, "M2");
     const auto unknown = probe(consumer_key_, "NOPE");
     EXPECT_EQ(foreign.first, grpc::StatusCode::NOT_FOUND) << name;
@@ -413,6 +426,186 @@ TEST_F(ApiTest, HealthIsReportedForEveryService) {
   clock_.Release();
   in_flight.join();
   stop.join();
+}
+
+// The owner gets, lists and cancels its orders over gRPC; another consumer
+// cannot tell them from unknown ones, and the gateway's payment for a
+// cancelled order is refused.
+TEST_F(ApiTest, OrdersAreTheOwnersToSeeAndCancel) {
+  v1::StartRechargeRequest start;
+  start.set_request_id("app-1");
+  start.set_meter_id("M1");
+  start.set_amount_paise(25'000);
+  v1::StartRechargeResponse started;
+  ASSERT_TRUE(Call(consumer_key_, &v1::ConsumerService::Stub::StartRecharge, consumer_.get(),
+                   start, &started).ok());
+  const std::string id = started.order().order_id();
+  EXPECT_EQ(id.rfind("ord_", 0), 0u) << id;
+  EXPECT_TRUE(started.order().has_expire_time());
+
+  v1::GetOrderRequest get;
+  get.set_order_id(id);
+  v1::Order order;
+  ASSERT_TRUE(Call(consumer_key_, &v1::ConsumerService::Stub::GetOrder, consumer_.get(), get,
+                   &order).ok());
+  EXPECT_EQ(order.state(), v1::ORDER_PENDING);
+  const std::string other_key = IssueKey("k-c2", v1::ROLE_CONSUMER, "C2");
+  grpc::Status foreign =
+      Call(other_key, &v1::ConsumerService::Stub::GetOrder, consumer_.get(), get, &order);
+  v1::GetOrderRequest unknown;
+  unknown.set_order_id("ord_aaaaaaaaaaaaaaaaaaaaaaaaaa");
+  grpc::Status missing =
+      Call(other_key, &v1::ConsumerService::Stub::GetOrder, consumer_.get(), unknown, &order);
+  EXPECT_EQ(foreign.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(absl::StrReplaceAll(foreign.error_message(), {{id, "<id>"}}),
+            absl::StrReplaceAll(missing.error_message(), {{unknown.order_id(), "<id>"}}));
+
+  v1::ListOrdersRequest list;
+  v1::ListOrdersResponse listed;
+  ASSERT_TRUE(Call(consumer_key_, &v1::ConsumerService::Stub::ListOrders, consumer_.get(), list,
+                   &listed).ok());
+  ASSERT_EQ(listed.orders_size(), 1);
+  EXPECT_EQ(listed.orders(0).order_id(), id);
+  ASSERT_TRUE(Call(other_key, &v1::ConsumerService::Stub::ListOrders, consumer_.get(), list,
+                   &listed).ok());
+  EXPECT_EQ(listed.orders_size(), 0);
+  list.set_page_token("abc");
+  EXPECT_EQ(Call(consumer_key_, &v1::ConsumerService::Stub::ListOrders, consumer_.get(), list,
+                 &listed).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  v1::CancelOrderRequest cancel;
+  cancel.set_request_id("cancel-1");
+  cancel.set_order_id(id);
+  v1::CancelOrderResponse cancelled;
+  EXPECT_EQ(Call(other_key, &v1::ConsumerService::Stub::CancelOrder, consumer_.get(), cancel,
+                 &cancelled).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Call(gateway_key_, &v1::ConsumerService::Stub::CancelOrder, consumer_.get(), cancel,
+                 &cancelled).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(Call(consumer_key_, &v1::ConsumerService::Stub::CancelOrder, consumer_.get(), cancel,
+                   &cancelled).ok());
+  EXPECT_EQ(cancelled.order().state(), v1::ORDER_CANCELLED);
+
+  v1::ConfirmPaymentRequest confirm;
+  confirm.set_payment_id("pay_late");
+  confirm.set_order_id(id);
+  confirm.set_amount_paise(25'000);
+  v1::ConfirmPaymentResponse paid;
+  EXPECT_EQ(Call(gateway_key_, &v1::PaymentGatewayService::Stub::ConfirmPayment, payment_.get(),
+                 confirm, &paid).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  v1::GetBalanceRequest balance_request;
+  balance_request.set_meter_id("M1");
+  v1::GetBalanceResponse balance;
+  ASSERT_TRUE(Call(consumer_key_, &v1::ConsumerService::Stub::GetBalance, consumer_.get(),
+                   balance_request, &balance).ok());
+  EXPECT_EQ(balance.balance_paise(), 0);
+}
+
+// Malformed and foreign page tokens are refused over the wire as the README
+// says: INVALID_ARGUMENT.
+TEST_F(ApiTest, MalformedPageTokensAreInvalidArgument) {
+  for (const char* bad : {"abc", "-1", "M1"}) {
+    v1::ListMetersRequest meters;
+    meters.set_page_token(bad);
+    v1::ListMetersResponse listed;
+    EXPECT_EQ(Call(kAdminKey, &v1::AdminService::Stub::ListMeters, admin_.get(), meters, &listed)
+                  .error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT)
+        << bad;
+    v1::GetJournalRequest journal;
+    journal.set_account("system:adjustments");
+    journal.set_page_token(bad);
+    v1::GetJournalResponse entries;
+    EXPECT_EQ(Call(kAdminKey, &v1::AdminService::Stub::GetJournal, admin_.get(), journal, &entries)
+                  .error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT)
+        << bad;
+  }
+  v1::ListMetersRequest first;
+  first.set_page_size(1);
+  v1::ListMetersResponse page;
+  ASSERT_TRUE(
+      Call(kAdminKey, &v1::AdminService::Stub::ListMeters, admin_.get(), first, &page).ok());
+  ASSERT_FALSE(page.next_page_token().empty());
+  v1::ListMetersRequest next = first;
+  next.set_page_token(page.next_page_token());
+  ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::ListMeters, admin_.get(), next, &page).ok());
+  EXPECT_EQ(page.meters(0).meter().meter_id(), "M2");
+  next.set_circle("Raipur");  // another filter
+  EXPECT_EQ(Call(kAdminKey, &v1::AdminService::Stub::ListMeters, admin_.get(), next, &page)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// The admin update calls over gRPC: only an admin key may make them, each
+// change is recorded with that key's id (never the key) and label, and
+// ListChanges reads them back.
+TEST_F(ApiTest, AdminUpdatesAreRecordedWithTheAdminsKey) {
+  v1::UpdateConsumerRequest consumer;
+  consumer.set_request_id("upd-1");
+  consumer.set_consumer_id("C1");
+  consumer.set_phone("+917000000001");
+  consumer.set_reason("consumer's request");
+  v1::UpdateConsumerResponse updated;
+  EXPECT_EQ(Call(consumer_key_, &v1::AdminService::Stub::UpdateConsumer, admin_.get(), consumer,
+                 &updated).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::UpdateConsumer, admin_.get(), consumer,
+                   &updated).ok());
+  EXPECT_EQ(updated.consumer().phone(), "+917000000001");
+  const std::string key_id = wallet::HashApiKey(kAdminKey).substr(0, 16);
+  EXPECT_EQ(updated.change().admin_key_id(), key_id);
+  EXPECT_EQ(updated.change().admin_key_label(), "test");
+
+  v1::UpdateMeterRequest meter;
+  meter.set_request_id("upd-2");
+  meter.set_meter_id("M1");
+  meter.set_tariff_id("NO-SUCH");
+  meter.set_reason("tariff order");
+  v1::UpdateMeterResponse meter_updated;
+  EXPECT_EQ(Call(kAdminKey, &v1::AdminService::Stub::UpdateMeter, admin_.get(), meter,
+                 &meter_updated).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  meter.clear_tariff_id();
+  meter.set_sanctioned_load_w(5000);
+  ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::UpdateMeter, admin_.get(), meter,
+                   &meter_updated).ok());
+  EXPECT_EQ(meter_updated.meter().sanctioned_load_w(), 5000);
+
+  v1::MoveMeterRequest move;
+  move.set_request_id("move-1");
+  move.set_meter_id("M1");
+  move.mutable_consumer()->set_consumer_id("C2");
+  move.set_reason("premises sold");
+  v1::MoveMeterResponse moved;
+  ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::MoveMeter, admin_.get(), move, &moved).ok());
+  EXPECT_EQ(moved.meter().consumer_id(), "C2");
+  // C1's key no longer reaches the meter.
+  v1::GetBalanceRequest balance;
+  balance.set_meter_id("M1");
+  v1::GetBalanceResponse balance_response;
+  EXPECT_EQ(Call(consumer_key_, &v1::ConsumerService::Stub::GetBalance, consumer_.get(), balance,
+                 &balance_response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  v1::ListChangesRequest list;
+  list.set_meter_id("M1");
+  v1::ListChangesResponse changes;
+  EXPECT_EQ(Call(consumer_key_, &v1::AdminService::Stub::ListChanges, admin_.get(), list,
+                 &changes).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(
+      Call(kAdminKey, &v1::AdminService::Stub::ListChanges, admin_.get(), list, &changes).ok());
+  ASSERT_EQ(changes.changes_size(), 2);
+  EXPECT_EQ(changes.changes(0).kind(), v1::Change::METER_MOVED);
+  EXPECT_EQ(changes.changes(1).kind(), v1::Change::METER_UPDATED);
+  list.set_page_token("-1");
+  EXPECT_EQ(Call(kAdminKey, &v1::AdminService::Stub::ListChanges, admin_.get(), list, &changes)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 }  // namespace

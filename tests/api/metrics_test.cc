@@ -56,6 +56,10 @@ class MetricsTest : public ::testing::Test {
   // Start opens the wallet with `options` (data_dir filled in) and serves it.
   void Start(wallet::WalletOptions options, ServerOptions server_options = {}) {
     options.data_dir = dir_.path() + "/db";
+    // The meters registered here are on the test tariff.
+    if (options.ledger.tariffs.tariffs_size() == 0) {
+      options.ledger.tariffs = wallet::testing::TestTariffBook();
+    }
     auto opened = wallet::Wallet::Open(options, &clock_);
     ASSERT_TRUE(opened.ok()) << opened.status();
     wallet_ = *std::move(opened);

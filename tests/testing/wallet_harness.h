@@ -3,6 +3,7 @@
 #ifndef TESTS_TESTING_WALLET_HARNESS_H_
 #define TESTS_TESTING_WALLET_HARNESS_H_
 
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -21,6 +22,26 @@ absl::StatusOr<Response> Wait(Start start) {
   auto future = promise->get_future();
   start([promise](absl::StatusOr<Response> r) { promise->set_value(std::move(r)); });
   return future.get();
+}
+
+// TestTariffBook holds "DOM-2025", the tariff of MeterRequest's meters: a
+// flat Rs 5/kWh in force since 2020.
+inline v1::TariffBook TestTariffBook() {
+  v1::TariffBook book;
+  v1::Tariff* tariff = book.add_tariffs();
+  tariff->set_tariff_id("DOM-2025");
+  tariff->set_version(1);
+  tariff->set_effective_from("2020-01-01");
+  tariff->set_category(v1::DOMESTIC);
+  tariff->add_slabs()->set_paise_per_kwh(500);
+  return book;
+}
+
+// TestLedgerOptions are the defaults with TestTariffBook in force.
+inline LedgerOptions TestLedgerOptions() {
+  LedgerOptions options;
+  options.tariffs = TestTariffBook();
+  return options;
 }
 
 inline v1::RegisterMeterRequest MeterRequest(const std::string& meter_id,
@@ -45,11 +66,13 @@ inline v1::RegisterMeterRequest MeterRequest(const std::string& meter_id,
 
 class WalletHarness {
  public:
-  explicit WalletHarness(LedgerOptions ledger = {})
+  // `random` (not owned) stands in for the system's randomness when given.
+  explicit WalletHarness(LedgerOptions ledger = TestLedgerOptions(), Random* random = nullptr)
       : clock_(absl::FromCivil(absl::CivilSecond(2026, 11, 2, 10, 0, 0),
                                absl::FixedTimeZone(19800))) {
     options_.data_dir = dir_.path() + "/db";
     options_.ledger = ledger;
+    options_.random = random;
     // Tests move the fake clock and call Tick() themselves.
     options_.tick_interval = absl::ZeroDuration();
     Reopen();
@@ -61,6 +84,20 @@ class WalletHarness {
     auto opened = Wallet::Open(options_, &clock_);
     ASSERT_TRUE(opened.ok()) << opened.status();
     wallet_ = *std::move(opened);
+  }
+
+  // EditStore closes the wallet, lets `edit` write into the store directly
+  // (e.g. records an older walletd would have left), commits, and reopens.
+  void EditStore(const std::function<void(Store&, Batch&)>& edit) {
+    wallet_.reset();
+    {
+      auto store = Store::Open({.path = options_.data_dir});
+      ASSERT_TRUE(store.ok()) << store.status();
+      Batch batch(store->get());
+      edit(**store, batch);
+      ASSERT_TRUE((*store)->Commit(batch).ok());
+    }
+    Reopen();
   }
 
   Wallet& wallet() { return *wallet_; }

@@ -511,6 +511,26 @@ absl::StatusOr<Topology> CreateTestTopology(AdminService::StubInterface& admin,
     topology.retailer_ids.push_back(absl::StrCat(prefix, "R", i));
   }
 
+  std::string tariff_id = options.tariff_id;
+  if (tariff_id.empty()) {
+    // walletd registers meters only on a tariff in force.
+    wallet::v1::PutTariffRequest request;
+    request.set_request_id(absl::StrCat(prefix, "tariff"));
+    wallet::v1::Tariff& tariff = *request.mutable_tariff();
+    tariff.set_tariff_id(kTestTariffId);
+    tariff.set_version(1);
+    tariff.set_effective_from("2020-01-01");
+    tariff.set_category(wallet::v1::DOMESTIC);
+    tariff.add_slabs()->set_paise_per_kwh(500);
+    wallet::v1::PutTariffResponse response;
+    absl::Status put = ToStatus(
+        admin.PutTariff(MakeContext(key, options.call_timeout).get(), request, &response),
+        "PutTariff");
+    // Already in the book (another topology with the same walletd): fine.
+    if (!put.ok() && put.code() != absl::StatusCode::kAlreadyExists) return put;
+    tariff_id = kTestTariffId;
+  }
+
   struct RegisterCall {
     grpc::ClientContext context;
     wallet::v1::RegisterMeterRequest request;
@@ -529,7 +549,7 @@ absl::StatusOr<Topology> CreateTestTopology(AdminService::StubInterface& admin,
     meter.set_division("City");
     meter.set_subdivision("Sub1");
     meter.set_sanctioned_load_w(options.sanctioned_load_w);
-    meter.set_tariff_id(options.tariff_id);
+    meter.set_tariff_id(tariff_id);
     wallet::v1::Consumer& consumer = *request.mutable_consumer();
     consumer.set_consumer_id(topology.consumer_ids[i]);
     consumer.set_name(absl::StrCat("Test Consumer ", i));

@@ -207,6 +207,9 @@ absl::Status ToStatus(const grpc::Status& status, absl::string_view what);
 // index, so that they are stable and readable in logs: meters
 // "<prefix>M<i>", consumers "<prefix>C<i>" (one consumer per meter), retailers
 // "<prefix>R<i>".
+// The tariff CreateTestTopology adds when TopologyOptions.tariff_id is empty.
+inline constexpr char kTestTariffId[] = "TEST-FLAT";
+
 struct TopologyOptions {
   // Default: 10.
   int meters = 10;
@@ -233,9 +236,10 @@ struct TopologyOptions {
   // Whether to issue a meter gateway key (readings, relay commands,
   // notifications). Default: false.
   bool meter_gateway_key = false;
-  // Tariff of every meter (Meter.tariff_id), e.g. "DOM-LT1"; empty leaves
-  // walletd's "default", under which readings are rejected unless the tariff
-  // book defines it. Default: empty.
+  // Tariff of every meter (Meter.tariff_id); it must be in walletd's tariff
+  // book, e.g. "DOM-LT1" of deploy/config/tariffs.textproto. Empty: the
+  // topology first adds kTestTariffId (a flat Rs 5/kWh in force since 2020)
+  // with AdminService.PutTariff and puts every meter on it. Default: empty.
   std::string tariff_id;
   // Sanctioned load of every meter, in watts; it bounds plausible readings.
   // Default: 3000.

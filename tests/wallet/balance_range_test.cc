@@ -1,0 +1,213 @@
+// Balances at the edge of int64: every balance change is range-checked before
+// anything is posted, system accounts included, and check-ledger adds up
+// without wrap-around.
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/wallet_harness.h"
+#include "wallet/accounts.h"
+#include "wallet/wire.h"
+
+namespace wallet {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+using testing::MeterRequest;
+using testing::TestLedgerOptions;
+using testing::Wait;
+using testing::WalletHarness;
+
+constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+
+// A wallet that takes any amount up to int64's largest, so that a few
+// requests bring balances to the edge.
+LedgerOptions Unbounded() {
+  LedgerOptions options = TestLedgerOptions();
+  options.max_amount_paise = kMax;
+  return options;
+}
+
+int64_t JournalBalance(Wallet& wallet, absl::string_view account) {
+  v1::GetJournalRequest req;
+  req.set_account(std::string(account));
+  auto journal = wallet.GetJournal(req);
+  EXPECT_TRUE(journal.ok()) << journal.status();
+  return journal.ok() ? journal->balance_paise() : 0;
+}
+
+class BalanceRangeTest : public ::testing::Test {
+ protected:
+  BalanceRangeTest() : h_(Unbounded()) {}
+
+  void SetUp() override {
+    ASSERT_TRUE(h_.Register(MeterRequest("M1", "C1")).ok());
+    ASSERT_TRUE(h_.Register(MeterRequest("M2", "C2")).ok());
+  }
+
+  WalletHarness h_;
+};
+
+TEST_F(BalanceRangeTest, OverflowAtASystemAccountIsRefusedAndChangesNothing) {
+  // system:adjustments goes to -(2^63 - 1), one paisa above int64's lowest.
+  ASSERT_TRUE(h_.Adjust("adj-1", "M1", kMax, true, "test: edge of the range").ok());
+  ASSERT_EQ(JournalBalance(h_.wallet(), kAdjustments), -kMax);
+  const uint64_t transfers = h_.TransferCount();
+
+  // Crediting M2 (at zero) by 2 is fine for M2 but would wrap the system
+  // account around to a huge positive balance.
+  auto wrapped = h_.Adjust("adj-2", "M2", 2, true, "test: one step too far");
+  EXPECT_EQ(wrapped.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(wrapped.status().message(), HasSubstr("system:adjustments"));
+  // The meter's own edge is refused too.
+  EXPECT_EQ(h_.Adjust("adj-3", "M1", 1, true, "test: meter at the top").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  EXPECT_EQ(h_.TransferCount(), transfers);
+  EXPECT_EQ(h_.MeterBalance("M1"), kMax);
+  EXPECT_EQ(h_.MeterBalance("M2"), 0);
+  EXPECT_EQ(JournalBalance(h_.wallet(), kAdjustments), -kMax);
+  // One paisa still fits, and the refused request ids were not burnt.
+  auto fits = h_.Adjust("adj-2", "M2", 1, true, "test: last paisa");
+  ASSERT_TRUE(fits.ok()) << fits.status();
+  EXPECT_EQ(JournalBalance(h_.wallet(), kAdjustments), std::numeric_limits<int64_t>::min());
+  h_.ExpectLedgerBalanced();
+}
+
+TEST_F(BalanceRangeTest, FloatTopUpThatWouldWrapTheDepositsAccountIsRefused) {
+  ASSERT_TRUE(h_.CreateRetailer("R1", 0).ok());
+  ASSERT_TRUE(h_.CreateRetailer("R2", 0).ok());
+  // system:float_deposits at -(2^63 - 1).
+  ASSERT_TRUE(h_.TopUp("top-1", "R1", kMax).ok());
+  const uint64_t transfers = h_.TransferCount();
+  // R2's float (zero) takes it easily; the deposits account would wrap.
+  auto refused = h_.TopUp("top-2", "R2", 2);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("system:float_deposits"));
+  EXPECT_EQ(h_.TransferCount(), transfers);
+  EXPECT_EQ(h_.FloatBalance("R2"), 0);
+  EXPECT_EQ(JournalBalance(h_.wallet(), kFloatDeposits), -kMax);
+  h_.ExpectLedgerBalanced();
+}
+
+TEST_F(BalanceRangeTest, PaymentThatWouldWrapTheClearingAccountIsRefused) {
+  const Principal consumer{v1::ROLE_CONSUMER, "C1"};
+  auto first = h_.StartRecharge(consumer, "o-1", "M1", kMax);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(h_.Confirm("pay-1", first->order().order_id(), kMax).ok());
+  auto second = h_.StartRecharge(Principal{v1::ROLE_CONSUMER, "C2"}, "o-2", "M2", 2);
+  ASSERT_TRUE(second.ok()) << second.status();
+  const uint64_t transfers = h_.TransferCount();
+  auto refused = h_.Confirm("pay-2", second->order().order_id(), 2);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("system:payment_clearing"));
+  EXPECT_EQ(h_.TransferCount(), transfers);
+  EXPECT_EQ(h_.MeterBalance("M2"), 0);
+  h_.ExpectLedgerBalanced();
+}
+
+// Balances far beyond what any int64 sum of two of them could hold: the
+// ledger still sums to exactly zero and nothing is out of range.
+TEST_F(BalanceRangeTest, CheckLedgerSumsBalancesNearTheLimitExactly) {
+  const int64_t big = (int64_t{1} << 62) + (int64_t{1} << 61);  // 3/4 of the range
+  ASSERT_TRUE(h_.Adjust("adj-1", "M1", big, true, "test").ok());
+  auto order = h_.StartRecharge(Principal{v1::ROLE_CONSUMER, "C2"}, "o-1", "M2", big);
+  ASSERT_TRUE(order.ok()) << order.status();
+  ASSERT_TRUE(h_.Confirm("pay-1", order->order().order_id(), big).ok());
+  auto check = h_.wallet().CheckLedger();
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_TRUE(check->ok()) << check->DebugString();
+  EXPECT_EQ(check->sum_paise(), 0);
+  EXPECT_THAT(check->out_of_range_accounts(), IsEmpty());
+  EXPECT_THAT(check->mismatched_accounts(), IsEmpty());
+  EXPECT_EQ(check->transfers(), 2u);
+}
+
+// A store written when system accounts were not range-checked: two transfers
+// took system:fees past int64's top and its stored balance wrapped around.
+// Added up in int64 the journal wraps the same way and everything "matches";
+// check-ledger must see it.
+TEST(CheckLedgerTest, ReportsABalanceThatWrappedAround) {
+  WalletHarness h;
+  const int64_t big = (int64_t{1} << 62) + (int64_t{1} << 61);
+  h.EditStore([&](Store&, Batch& batch) {
+    for (uint64_t seq : {1, 2}) {
+      store::v1::TransferRecord transfer;
+      transfer.set_seq(seq);
+      transfer.set_time_us(1'790'000'000'000'000);
+      transfer.set_type(v1::RECONNECTION_FEE);
+      transfer.set_debit_account(std::string(kAdjustments));
+      transfer.set_credit_account(std::string(kFees));
+      transfer.set_amount_paise(big);
+      transfer.set_request_ref(absl::StrCat("old-", seq));
+      batch.Put(Table::kJournal, BigEndian64(seq), transfer.SerializeAsString());
+    }
+    // What an int64 += left behind: 2 x big wrapped to a negative number.
+    const uint64_t wrapped = static_cast<uint64_t>(big) * 2;
+    batch.Put(Table::kAccounts, kFees, BigEndian64(wrapped));
+    batch.Put(Table::kAccounts, kAdjustments, BigEndian64(~wrapped + 1));
+  });
+  auto check = h.wallet().CheckLedger();
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_FALSE(check->ok());
+  EXPECT_THAT(check->out_of_range_accounts(),
+              UnorderedElementsAre(std::string(kFees), std::string(kAdjustments)));
+  EXPECT_THAT(check->mismatched_accounts(),
+              UnorderedElementsAre(std::string(kFees), std::string(kAdjustments)));
+}
+
+// A reading whose charge would take system:revenue out of range is refused
+// on its own, with a reason, and changes nothing; the rest of the batch goes
+// on.
+TEST(IngestRangeTest, ReadingThatWouldOverflowRevenueIsRejectedItemByItem) {
+  WalletHarness h;
+  auto req = MeterRequest("M1", "C1");
+  ASSERT_TRUE(h.Register(req).ok());
+  ASSERT_TRUE(h.Register(MeterRequest("M2", "C2")).ok());
+  const absl::Time start = h.clock().Now();
+  auto ingest = [&](const std::string& batch_id,
+                    std::vector<std::tuple<std::string, int64_t, absl::Time>> readings) {
+    v1::IngestReadingsRequest ingest_req;
+    ingest_req.set_batch_id(batch_id);
+    for (const auto& [meter, wh, at] : readings) {
+      v1::Reading* r = ingest_req.add_readings();
+      r->set_meter_id(meter);
+      r->set_register_wh(wh);
+      SetTimestamp(absl::ToUnixMicros(at), r->mutable_meter_time());
+    }
+    return Wait<v1::IngestReadingsResponse>(
+        [&](auto done) { h.wallet().IngestReadings(ingest_req, done); });
+  };
+  ASSERT_TRUE(ingest("base", {{"M1", 0, start - absl::Hours(2)},
+                              {"M2", 0, start - absl::Hours(2)}})
+                  .ok());
+  // system:revenue 10 paise below int64's top, as if it had earned that much.
+  h.EditStore([&](Store&, Batch& batch) {
+    batch.Put(Table::kAccounts, kRevenue, BigEndian64(static_cast<uint64_t>(kMax - 10)));
+  });
+  auto state_before = h.wallet().GetMeterState("M1");
+  ASSERT_TRUE(state_before.ok());
+  const uint64_t transfers = h.TransferCount();
+  // 1 kWh at Rs 5 is 500 paise: too much for revenue. 1 Wh is 0.5 paise,
+  // rounded down to nothing, so M2's reading still goes through.
+  auto response = ingest("b1", {{"M1", 1000, start - absl::Hours(1)},
+                                {"M2", 1, start - absl::Hours(1)}});
+  ASSERT_TRUE(response.ok()) << response.status();
+  ASSERT_EQ(response->results_size(), 2);
+  EXPECT_EQ(response->results(0).outcome(), v1::ReadingResult::REJECTED);
+  EXPECT_THAT(response->results(0).reason(), HasSubstr("system:revenue"));
+  EXPECT_EQ(response->results(1).outcome(), v1::ReadingResult::DEBITED);
+  EXPECT_EQ(response->rejected(), 1);
+  EXPECT_EQ(h.TransferCount(), transfers);
+  auto state_after = h.wallet().GetMeterState("M1");
+  ASSERT_TRUE(state_after.ok());
+  // The reading left no trace: the same register and time as before.
+  EXPECT_EQ(state_after->SerializeAsString(), state_before->SerializeAsString());
+  EXPECT_EQ(JournalBalance(h.wallet(), kRevenue), kMax - 10);
+}
+
+}  // namespace
+}  // namespace wallet

@@ -1,0 +1,318 @@
+// Recharge orders: created by consumers, paid by the payment gateway,
+// cancelled while pending, expired by time. Ledger operations (writer thread,
+// see ledger.h) and the wallet's readers (any thread, see wallet.h).
+#include "wallet/orders.h"
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "wallet/accounts.h"
+#include "wallet/ledger.h"
+#include "wallet/paging.h"
+#include "wallet/record_io.h"
+#include "base/status_macros.h"
+#include "wallet/validate.h"
+#include "wallet/wallet.h"
+#include "wallet/wire.h"
+
+namespace wallet {
+namespace {
+
+using store::v1::OrderRecord;
+
+constexpr int32_t kDefaultOrderPage = 50;
+// A filtered listing stops after this many index rows and hands back a token.
+constexpr int kMaxOrdersScannedPerPage = 100'000;
+
+absl::Status OrderNotFound(absl::string_view order_id) {
+  return absl::NotFoundError(absl::StrCat("order ", order_id, " not found"));
+}
+
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
+}
+
+// NotPending explains why an order that is not pending at `now` can be
+// neither paid nor cancelled.
+absl::Status NotPending(const OrderRecord& order, v1::OrderState state, absl::Duration lifetime,
+                        absl::string_view consequence) {
+  switch (state) {
+    case v1::ORDER_PAID:
+      return absl::FailedPreconditionError(absl::StrCat(
+          "order ", order.order_id(), " was already paid by payment ", order.payment_id()));
+    case v1::ORDER_CANCELLED:
+      return absl::FailedPreconditionError(absl::StrCat("order ", order.order_id(),
+                                                        " was cancelled (", order.cancel_reason(),
+                                                        ")", consequence));
+    case v1::ORDER_EXPIRED:
+      return absl::FailedPreconditionError(
+          absl::StrCat("order ", order.order_id(), " expired at ",
+                       Rfc3339(OrderExpiry(order, lifetime)), consequence));
+    default:
+      return absl::InternalError(absl::StrCat("order ", order.order_id(), " in state ", state));
+  }
+}
+
+}  // namespace
+
+std::string OrderIndexPrefix(char by, absl::string_view id) {
+  return KeyPrefix(absl::StrCat(absl::string_view(&by, 1), id));
+}
+
+std::string OrderIndexKey(char by, absl::string_view id, uint64_t seq) {
+  return absl::StrCat(OrderIndexPrefix(by, id), BigEndian64(seq));
+}
+
+absl::Time OrderExpiry(const OrderRecord& order, absl::Duration lifetime) {
+  return order.expire_us() != 0 ? absl::FromUnixMicros(order.expire_us())
+                                : absl::FromUnixMicros(order.created_us()) + lifetime;
+}
+
+v1::OrderState OrderStateAt(const OrderRecord& order, absl::Time now, absl::Duration lifetime) {
+  if (order.state() == v1::ORDER_PENDING && now >= OrderExpiry(order, lifetime)) {
+    return v1::ORDER_EXPIRED;
+  }
+  return order.state();
+}
+
+v1::Order OrderAt(OrderRecord order, absl::Time now, absl::Duration lifetime) {
+  const v1::OrderState state = OrderStateAt(order, now, lifetime);
+  const absl::Time expiry = OrderExpiry(order, lifetime);
+  v1::Order out = ToWire(std::move(order));
+  out.set_state(state);
+  SetTimestamp(absl::ToUnixMicros(expiry), out.mutable_expire_time());
+  return out;
+}
+
+// ---- Ledger: the writer's side -------------------------------------------
+
+absl::StatusOr<v1::StartRechargeResponse> Ledger::StartRecharge(
+    Txn& txn, const Principal& who, const v1::StartRechargeRequest& req,
+    const std::string& order_id) {
+  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
+  return Idempotent<v1::StartRechargeResponse>(
+      txn, RequestKey("StartRecharge", RequestScope(who), req.request_id()), req,
+      [&]() -> absl::StatusOr<v1::StartRechargeResponse> {
+        WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
+        WALLET_RETURN_IF_ERROR(
+            ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
+        const MeterEntry* m = FindMeter(req.meter_id());
+        if (!who.is_admin() && (m == nullptr || m->meter.consumer_id() != who.subject_id)) {
+          return NotYourMeter(req.meter_id());
+        }
+        if (m == nullptr) {
+          return absl::NotFoundError(absl::StrCat("meter ", req.meter_id(), " is not registered"));
+        }
+        WALLET_RETURN_IF_ERROR(ValidateId("order_id", order_id));
+        WALLET_ASSIGN_OR_RETURN(std::optional<std::string> taken,
+                                txn.batch->Get(Table::kOrders, order_id));
+        // 80 random bits within a millisecond: never in practice, but never a
+        // second order under one id either.
+        if (taken) return absl::AbortedError("order id already taken; retry the request");
+        OrderRecord order;
+        order.set_order_id(order_id);
+        order.set_meter_id(req.meter_id());
+        order.set_consumer_id(m->meter.consumer_id());
+        order.set_amount_paise(req.amount_paise());
+        order.set_state(v1::ORDER_PENDING);
+        order.set_created_us(absl::ToUnixMicros(txn.now));
+        order.set_expire_us(absl::ToUnixMicros(txn.now + options_.order_lifetime));
+        const uint64_t seq = next_order_++;
+        txn.batch->Put(Table::kMeta, kNextOrderKey, BigEndian64(next_order_));
+        txn.batch->Put(Table::kOrders, order.order_id(), order.SerializeAsString());
+        txn.batch->Put(Table::kOrderIndex, OrderIndexKey('c', order.consumer_id(), seq), order_id);
+        txn.batch->Put(Table::kOrderIndex, OrderIndexKey('m', order.meter_id(), seq), order_id);
+        v1::StartRechargeResponse response;
+        *response.mutable_order() = OrderAt(std::move(order), txn.now, options_.order_lifetime);
+        return response;
+      });
+}
+
+absl::StatusOr<v1::ConfirmPaymentResponse> Ledger::ConfirmPayment(
+    Txn& txn, const v1::ConfirmPaymentRequest& req) {
+  WALLET_RETURN_IF_ERROR(ValidateId("payment_id", req.payment_id()));
+  return Idempotent<v1::ConfirmPaymentResponse>(
+      txn, RequestKey("ConfirmPayment", "gateway", req.payment_id()), req,
+      [&]() -> absl::StatusOr<v1::ConfirmPaymentResponse> {
+        WALLET_RETURN_IF_ERROR(ValidateId("order_id", req.order_id()));
+        WALLET_RETURN_IF_ERROR(
+            ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
+        WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                                txn.batch->Get(Table::kOrders, req.order_id()));
+        if (!stored) return OrderNotFound(req.order_id());
+        WALLET_ASSIGN_OR_RETURN(OrderRecord order, ParseRecord<OrderRecord>(*stored, "order"));
+        constexpr absl::string_view kRefund = "; the payment must be refunded";
+        const v1::OrderState state = OrderStateAt(order, txn.now, options_.order_lifetime);
+        if (state != v1::ORDER_PENDING) {
+          return NotPending(order, state, options_.order_lifetime, kRefund);
+        }
+        const MeterEntry& m = *FindMeter(order.meter_id());
+        // MoveMeter cancels the meter's pending orders; one it could not see
+        // yet (made in the same commit group) is refused here.
+        if (m.meter.consumer_id() != order.consumer_id()) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("meter ", order.meter_id(), " has moved to another consumer since ",
+                           "order ", order.order_id(), " was made", kRefund));
+        }
+        if (order.amount_paise() != req.amount_paise()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "amount ", req.amount_paise(), " differs from the order's ", order.amount_paise()));
+        }
+        const std::string account = MeterAccount(order.meter_id());
+        const int64_t amount = order.amount_paise();
+        const int64_t share = ArrearsShare(m, amount);
+        const int64_t fee = ReconnectionFeeBound(m);
+        WALLET_RETURN_IF_ERROR(CheckRange({{kPaymentClearing, -amount},
+                                           {account, amount},
+                                           {account, -share},
+                                           {ArrearsAccount(order.meter_id()), share},
+                                           {account, -fee},
+                                           {kFees, fee}}));
+        v1::ConfirmPaymentResponse response;
+        *response.mutable_transfer() =
+            ToWire(Post(txn, v1::PAYMENT_RECHARGE, std::string(kPaymentClearing), account, amount,
+                        req.payment_id(), order.order_id()));
+        if (auto arrears = Recharged(txn, *FindMeter(order.meter_id()), amount, req.payment_id())) {
+          *response.mutable_arrears_recovery() = ToWire(*std::move(arrears));
+        }
+        order.set_state(v1::ORDER_PAID);
+        order.set_payment_id(req.payment_id());
+        order.set_paid_us(absl::ToUnixMicros(txn.now));
+        order.set_transfer_seq(response.transfer().seq());
+        txn.batch->Put(Table::kOrders, order.order_id(), order.SerializeAsString());
+        *response.mutable_order() = OrderAt(std::move(order), txn.now, options_.order_lifetime);
+        response.set_balance_paise(Balance(account));
+        return response;
+      });
+}
+
+absl::StatusOr<v1::CancelOrderResponse> Ledger::CancelOrder(Txn& txn, const Principal& who,
+                                                           const v1::CancelOrderRequest& req) {
+  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
+  return Idempotent<v1::CancelOrderResponse>(
+      txn, RequestKey("CancelOrder", RequestScope(who), req.request_id()), req,
+      [&]() -> absl::StatusOr<v1::CancelOrderResponse> {
+        WALLET_RETURN_IF_ERROR(ValidateId("order_id", req.order_id()));
+        WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                                txn.batch->Get(Table::kOrders, req.order_id()));
+        if (!stored) return OrderNotFound(req.order_id());
+        WALLET_ASSIGN_OR_RETURN(OrderRecord order, ParseRecord<OrderRecord>(*stored, "order"));
+        // Another consumer's order answers as an unknown one.
+        if (!who.is_admin() && order.consumer_id() != who.subject_id) {
+          return OrderNotFound(req.order_id());
+        }
+        const v1::OrderState state = OrderStateAt(order, txn.now, options_.order_lifetime);
+        if (state != v1::ORDER_PENDING) {
+          return NotPending(order, state, options_.order_lifetime,
+                            ": only a pending order can be cancelled");
+        }
+        Cancel(txn, order,
+               who.is_admin() ? "cancelled by the utility" : "cancelled by the consumer");
+        v1::CancelOrderResponse response;
+        *response.mutable_order() = OrderAt(std::move(order), txn.now, options_.order_lifetime);
+        return response;
+      });
+}
+
+void Ledger::Cancel(Txn& txn, OrderRecord& order, absl::string_view reason) {
+  order.set_state(v1::ORDER_CANCELLED);
+  order.set_cancelled_us(absl::ToUnixMicros(txn.now));
+  order.set_cancel_reason(std::string(reason));
+  txn.batch->Put(Table::kOrders, order.order_id(), order.SerializeAsString());
+}
+
+absl::StatusOr<std::vector<OrderRecord>> Ledger::PendingOrdersOf(Txn& txn,
+                                                                 absl::string_view meter_id) {
+  std::vector<std::string> ids;
+  WALLET_RETURN_IF_ERROR(store_->Scan(Table::kOrderIndex, OrderIndexPrefix('m', meter_id), "",
+                                      /*reverse=*/true,
+                                      [&](absl::string_view, absl::string_view value) {
+                                        ids.emplace_back(value);
+                                        return true;
+                                      }));
+  std::vector<OrderRecord> pending;
+  for (const std::string& id : ids) {
+    WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored, txn.batch->Get(Table::kOrders, id));
+    if (!stored) return absl::InternalError(absl::StrCat("order index names a missing order ", id));
+    WALLET_ASSIGN_OR_RETURN(OrderRecord order, ParseRecord<OrderRecord>(*stored, "order"));
+    if (OrderStateAt(order, txn.now, options_.order_lifetime) == v1::ORDER_PENDING) {
+      pending.push_back(std::move(order));
+    }
+  }
+  return pending;
+}
+
+// ---- Wallet: readers (the mutations are queued in wallet.cc) ---------------
+
+absl::StatusOr<v1::Order> Wallet::GetOrder(const Principal& who,
+                                           const std::string& order_id) const {
+  WALLET_RETURN_IF_ERROR(ValidateId("order_id", order_id));
+  WALLET_ASSIGN_OR_RETURN(std::optional<OrderRecord> order,
+                          ReadRecord<OrderRecord>(*store_, Table::kOrders, order_id, "order"));
+  if (!order || (!who.is_admin() && order->consumer_id() != who.subject_id)) {
+    return OrderNotFound(order_id);
+  }
+  return OrderAt(*std::move(order), clock_->Now(), order_lifetime_);
+}
+
+absl::StatusOr<v1::ListOrdersResponse> Wallet::ListOrders(const Principal& who,
+                                                          const v1::ListOrdersRequest& req) const {
+  v1::ListOrdersRequest filter = PageFilter(req);
+  if (!req.meter_id().empty()) WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
+  if (!req.consumer_id().empty()) {
+    WALLET_RETURN_IF_ERROR(ValidateId("consumer_id", req.consumer_id()));
+  }
+  if (!who.is_admin()) {
+    if (!req.consumer_id().empty() && req.consumer_id() != who.subject_id) {
+      return absl::PermissionDeniedError("a consumer key lists only its own orders");
+    }
+    filter.set_consumer_id(who.subject_id);
+    if (!req.meter_id().empty()) {
+      WALLET_RETURN_IF_ERROR(ReadOwnedMeter(who, req.meter_id()).status());
+    }
+  } else {
+    if (req.meter_id().empty() && req.consumer_id().empty()) {
+      return absl::InvalidArgumentError("give meter_id or consumer_id");
+    }
+    if (!req.meter_id().empty()) WALLET_RETURN_IF_ERROR(ReadMeter(req.meter_id()).status());
+    if (!req.consumer_id().empty()) {
+      WALLET_ASSIGN_OR_RETURN(std::optional<std::string> consumer,
+                              store_->Get(Table::kConsumers, req.consumer_id()));
+      if (!consumer) {
+        return absl::NotFoundError(absl::StrCat("consumer ", req.consumer_id(), " not found"));
+      }
+    }
+  }
+  std::string after;  // the last index key of the previous page
+  if (!req.page_token().empty()) {
+    WALLET_ASSIGN_OR_RETURN(after, tokens_.Open("ListOrders", filter, req.page_token()));
+  }
+  const bool by_consumer = !filter.consumer_id().empty();
+  const std::string prefix = by_consumer ? OrderIndexPrefix('c', filter.consumer_id())
+                                         : OrderIndexPrefix('m', filter.meter_id());
+  const absl::Time now = clock_->Now();
+  const auto snapshot = store_->TakeSnapshot();
+  v1::ListOrdersResponse response;
+  WALLET_ASSIGN_OR_RETURN(
+      std::string next,
+      ScanPage(
+          *store_, Table::kOrderIndex, prefix, after, /*reverse=*/true,
+          PageSize(req.page_size(), kDefaultOrderPage), kMaxOrdersScannedPerPage,
+          [&](absl::string_view, absl::string_view order_id) -> absl::StatusOr<bool> {
+            WALLET_ASSIGN_OR_RETURN(std::optional<OrderRecord> order,
+                                    ReadRecord<OrderRecord>(*store_, Table::kOrders, order_id,
+                                                            "order", snapshot.get()));
+            if (!order) return absl::InternalError("the order index names a missing order");
+            if (!filter.meter_id().empty() && order->meter_id() != filter.meter_id()) return false;
+            *response.add_orders() = OrderAt(*std::move(order), now, order_lifetime_);
+            return true;
+          },
+          snapshot.get()));
+  if (!next.empty()) response.set_next_page_token(tokens_.Issue("ListOrders", filter, next));
+  return response;
+}
+
+}  // namespace wallet
