@@ -13,7 +13,8 @@
 #include "glog/logging.h"
 #include "wallet/accounts.h"
 #include "wallet/auth.h"
-#include "wallet/journal_pages.h"
+#include "wallet/journal_pager.h"
+#include "wallet/ledger.h"
 #include "wallet/meter_status.h"
 #include "wallet/orders.h"
 #include "wallet/paging.h"
@@ -397,7 +398,7 @@ absl::StatusOr<v1::TariffBook> Wallet::ListTariffs() const {
   return book.ToProto();
 }
 
-void Wallet::AckOutbox(char stream, uint64_t seq, Callback<bool> done) {
+void Wallet::AckOutbox(Stream stream, uint64_t seq, Callback<bool> done) {
   Mutate<bool>(
       [this, stream, seq](Txn& txn) -> absl::StatusOr<bool> {
         WALLET_RETURN_IF_ERROR(ledger_->AckOutbox(txn, stream, seq));
@@ -411,61 +412,18 @@ void Wallet::SetOutboxListener(std::function<void()> listener) {
   outbox_listener_ = std::move(listener);
 }
 
-absl::StatusOr<std::vector<store::v1::OutboxItem>> Wallet::ReadOutbox(char stream,
+absl::StatusOr<std::vector<store::v1::OutboxItem>> Wallet::ReadOutbox(Stream stream,
                                                                       uint64_t after_seq,
                                                                       int max) const {
-  std::vector<store::v1::OutboxItem> items;
-  const std::string prefix(1, stream);
-  absl::Status status;
-  WALLET_RETURN_IF_ERROR(store_->Scan(
-      Table::kOutbox, prefix, absl::StrCat(prefix, BigEndian64(after_seq + 1)), false,
-      [&](absl::string_view, absl::string_view value) {
-        auto item = ParseRecord<store::v1::OutboxItem>(value, "outbox item");
-        if (!item.ok()) {
-          status = item.status();
-          return false;
-        }
-        items.push_back(*std::move(item));
-        return static_cast<int>(items.size()) < max;
-      }));
-  WALLET_RETURN_IF_ERROR(status);
-  return items;
+  return wallet::ReadOutbox(*store_, stream, after_seq, max);
 }
 
-absl::StatusOr<uint64_t> Wallet::OutboxCursor(char stream) const {
-  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> cursor,
-                          store_->Get(Table::kMeta, absl::StrCat("cursor/", std::string(1, stream))));
-  return cursor ? DecodeBigEndian64(*cursor) : 0;
+absl::StatusOr<uint64_t> Wallet::OutboxCursor(Stream stream) const {
+  return ReadOutboxCursor(*store_, stream);
 }
 
-absl::StatusOr<OutboxStats> Wallet::GetOutboxStats(char stream) const {
-  OutboxStats stats;
-  const std::string prefix(1, stream);
-  // One snapshot: a commit between the reads is not a gap.
-  const auto snapshot = store_->TakeSnapshot();
-  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> cursor,
-                          store_->Get(Table::kMeta, absl::StrCat("cursor/", prefix), snapshot.get()));
-  if (cursor) stats.acknowledged = DecodeBigEndian64(*cursor);
-  WALLET_RETURN_IF_ERROR(store_->Scan(
-      Table::kOutbox, prefix, "", /*reverse=*/true,
-      [&](absl::string_view key, absl::string_view) {
-        stats.committed = DecodeBigEndian64(key.substr(1));
-        return false;
-      },
-      snapshot.get()));
-  if (stats.committed <= stats.acknowledged) return stats;
-  WALLET_ASSIGN_OR_RETURN(
-      std::optional<std::string> oldest,
-      store_->Get(Table::kOutbox, absl::StrCat(prefix, BigEndian64(stats.acknowledged + 1)),
-                  snapshot.get()));
-  if (!oldest) return absl::InternalError(absl::StrCat("outbox '", prefix, "' has a gap"));
-  WALLET_ASSIGN_OR_RETURN(store::v1::OutboxItem item,
-                          ParseRecord<store::v1::OutboxItem>(*oldest, "outbox item"));
-  const int64_t made_us =
-      item.has_relay() ? item.relay().issued_us() : item.notification().time_us();
-  stats.oldest_unacknowledged_age =
-      std::max(absl::ZeroDuration(), clock_->Now() - absl::FromUnixMicros(made_us));
-  return stats;
+absl::StatusOr<OutboxStats> Wallet::GetOutboxStats(Stream stream) const {
+  return ReadOutboxStats(*store_, stream, clock_->Now());
 }
 
 absl::StatusOr<v1::MeterPolicyState> Wallet::GetMeterState(const std::string& meter_id) const {

@@ -36,14 +36,25 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "base/clock.h"
-#include "wallet/ledger.h"
+#include "wallet/ledger_options.h"
+#include "wallet/outbox.h"
 #include "wallet/paging.h"
 #include "wallet/pipeline.h"
+#include "wallet/policy_config.h"
 #include "wallet/principal.h"
 #include "wallet/random.h"
 #include "wallet/store.h"
+#include "wallet/store/v1/records.pb.h"
+#include "wallet/v1/admin.pb.h"
+#include "wallet/v1/consumer.pb.h"
+#include "wallet/v1/meter.pb.h"
+#include "wallet/v1/payment.pb.h"
+#include "wallet/v1/retailer.pb.h"
+#include "wallet/v1/tariff.pb.h"
 
 namespace wallet {
+
+class Ledger;
 
 struct WalletOptions {
   // RocksDB directory; created if missing.
@@ -86,18 +97,6 @@ struct WriteHealth {
   std::string reason;
   // Free space of the data directory's file system at the last check.
   uint64_t free_bytes = 0;
-};
-
-// OutboxStats describes one outbox stream.
-struct OutboxStats {
-  // Items ever committed to the stream, and acknowledged by its receiver
-  // (seqs run from 1 without gaps, so these are the newest seq and the
-  // durable cursor).
-  uint64_t committed = 0;
-  uint64_t acknowledged = 0;
-  // Age of the oldest item not yet acknowledged, on the wallet's clock;
-  // zero when everything is acknowledged.
-  absl::Duration oldest_unacknowledged_age;
 };
 
 template <typename T>
@@ -196,19 +195,21 @@ class Wallet final {
   // its decisions are durable.
   absl::Status Tick();
 
-  // The outbox streams: 'r' relay commands, 'n' notifications. ReadOutbox
-  // returns committed items after `after_seq`, at most `max`, as stored
-  // (ToWire in wallet/wire.h gives what receivers are sent); OutboxCursor the
-  // last acknowledged seq; AckOutbox records an acknowledgement durably.
-  absl::StatusOr<std::vector<store::v1::OutboxItem>> ReadOutbox(char stream, uint64_t after_seq,
+  // The outbox streams (wallet/outbox.h): relay commands and notifications.
+  // ReadOutbox returns committed items after `after_seq`, at most `max`, as
+  // stored (ToWire in wallet/wire.h gives what receivers are sent);
+  // OutboxCursor the last acknowledged seq; AckOutbox records an
+  // acknowledgement durably (InvalidArgument beyond the newest item).
+  absl::StatusOr<std::vector<store::v1::OutboxItem>> ReadOutbox(Stream stream, uint64_t after_seq,
                                                                 int max) const;
-  absl::StatusOr<uint64_t> OutboxCursor(char stream) const;
-  void AckOutbox(char stream, uint64_t seq, Callback<bool> done);
+  absl::StatusOr<uint64_t> OutboxCursor(Stream stream) const;
+  void AckOutbox(Stream stream, uint64_t seq, Callback<bool> done);
   // SetOutboxListener installs a function called (on the commit path, so it
   // must be quick) whenever committed outbox items appear.
   void SetOutboxListener(std::function<void()> listener);
-  // GetOutboxStats reads a stream's figures from the store.
-  absl::StatusOr<OutboxStats> GetOutboxStats(char stream) const;
+  // GetOutboxStats reads a stream's figures from the store, ages on the
+  // wallet's clock.
+  absl::StatusOr<OutboxStats> GetOutboxStats(Stream stream) const;
 
   const PipelineStats& pipeline_stats() const { return pipeline_->stats(); }
 
