@@ -41,7 +41,7 @@ template <typename Item>
 class OutboxStream final : public grpc::ServerBidiReactor<v1::StreamAck, Item>,
                            public StreamHub::Stream {
  public:
-  OutboxStream(wallet::Wallet* wallet, StreamHub* hub, char stream, absl::Status auth)
+  OutboxStream(wallet::Wallet* wallet, StreamHub* hub, wallet::Stream stream, absl::Status auth)
       : wallet_(wallet), hub_(hub), stream_(stream) {
     if (!auth.ok()) {
       this->Finish(ToGrpc(auth, "stream"));
@@ -75,7 +75,8 @@ class OutboxStream final : public grpc::ServerBidiReactor<v1::StreamAck, Item>,
         // that no write (Pump takes mu_) starts beside it.
         this->StartSendInitialMetadata();
       }
-      LOG(INFO) << "outbox stream '" << stream_ << "' opened after seq " << sent_;
+      LOG(INFO) << "outbox stream '" << wallet::StreamByte(stream_) << "' opened after seq "
+                << sent_;
       Pump();
     } else if (ack_.ack_seq() != 0) {
       // The answer comes after a commit, by which time the receiver may have
@@ -148,7 +149,7 @@ class OutboxStream final : public grpc::ServerBidiReactor<v1::StreamAck, Item>,
 
   wallet::Wallet* wallet_;
   StreamHub* hub_;
-  const char stream_;
+  const wallet::Stream stream_;
   bool registered_ = false;
   // One for the RPC (until OnDone) and one per acknowledgement in the wallet.
   std::atomic<int> refs_{1};
@@ -264,7 +265,7 @@ absl::StatusOr<std::unique_ptr<NotificationLogSink>> NotificationLogSink::Start(
     wallet::Wallet* wallet, StreamHub* hub, const std::string& path) {
   const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("cannot append to", path);
-  absl::StatusOr<uint64_t> cursor = wallet->OutboxCursor('n');
+  absl::StatusOr<uint64_t> cursor = wallet->OutboxCursor(wallet::Stream::kNotification);
   uint64_t length = 0;
   uint64_t last_seq = 0;
   absl::Status tail = cursor.ok() ? TrimTail(fd, path, &length, &last_seq) : cursor.status();
@@ -350,7 +351,7 @@ void NotificationLogSink::WriteLocked() {
   constexpr int kBatch = 1000;
   for (;;) {
     absl::StatusOr<std::vector<OutboxItem>> items =
-        wallet_->ReadOutbox('n', written_seq_, kBatch);
+        wallet_->ReadOutbox(wallet::Stream::kNotification, written_seq_, kBatch);
     if (!items.ok()) {
       LOG_EVERY_N(ERROR, 100) << "notification sink: " << items.status();
       return;
@@ -443,7 +444,7 @@ void NotificationLogSink::Ack(uint64_t seq) {
     ack_in_flight_ = true;
     last_ack_ = absl::Now();
   }
-  wallet_->AckOutbox('n', seq, [this, seq](absl::StatusOr<bool> acked) {
+  wallet_->AckOutbox(wallet::Stream::kNotification, seq, [this, seq](absl::StatusOr<bool> acked) {
     if (!acked.ok()) {
       LOG_EVERY_N(WARNING, 300) << "notification sink ack: " << acked.status();
     }
@@ -471,7 +472,7 @@ MeterGatewayService::MeterGatewayService(Calls* calls, StreamHub* hub)
 
 grpc::ServerBidiReactor<v1::StreamAck, v1::RelayCommand>* MeterGatewayService::StreamRelayCommands(
     grpc::CallbackServerContext* ctx) {
-  return new OutboxStream<v1::RelayCommand>(calls_->wallet(), hub_, 'r',
+  return new OutboxStream<v1::RelayCommand>(calls_->wallet(), hub_, wallet::Stream::kRelay,
                                             calls_->Authorize(ctx, kMeterGateway).status());
 }
 
@@ -495,7 +496,8 @@ grpc::ServerBidiReactor<v1::StreamAck, v1::Notification>* NotificationService::S
         "walletd's notification log sink takes this stream; start walletd with "
         "--notification_log=none to deliver notifications yourself");
   }
-  return new OutboxStream<v1::Notification>(calls_->wallet(), hub_, 'n', admitted);
+  return new OutboxStream<v1::Notification>(calls_->wallet(), hub_, wallet::Stream::kNotification,
+                                            admitted);
 }
 
 }  // namespace api

@@ -144,14 +144,15 @@ void WalletServer::RegisterPipelineMetrics() {
 
 void WalletServer::RegisterOutboxMetrics() {
   struct Stream {
-    char id;
+    wallet::Stream id;
     const char* label;
   };
-  static constexpr Stream kStreams[] = {{'r', "relay"}, {'n', "notifications"}};
+  static constexpr Stream kStreams[] = {{wallet::Stream::kRelay, "relay"},
+                                        {wallet::Stream::kNotification, "notifications"}};
   // Each figure is read from the store at the scrape; a failed read shows as
   // NaN rather than as a plausible number.
   auto value = [this](const std::string& family, const char* label, const std::string& type,
-                      const std::string& help, char stream,
+                      const std::string& help, wallet::Stream stream,
                       double (*pick)(const wallet::OutboxStats&)) {
     metrics_.RegisterValue(absl::StrCat(family, "{stream=\"", label, "\"}"), type, help,
                            [this, stream, pick] {

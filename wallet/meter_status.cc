@@ -9,8 +9,6 @@
 namespace wallet {
 namespace {
 
-constexpr int64_t kDayUs = int64_t{86400} * 1'000'000;
-
 v1::SupplyState SupplyOf(v1::RelayState relay) {
   switch (relay) {
     case v1::RELAY_CONNECTED:
@@ -24,7 +22,7 @@ v1::SupplyState SupplyOf(v1::RelayState relay) {
   }
 }
 
-// StatusOf follows the policy's decisions (wallet/meter_policy.cc): a hold to
+// StatusOf follows the policy's decisions (wallet/prepaid_policy.h): a hold to
 // keep the meter disconnected overrides everything; a disconnect ordered
 // stands until a recharge restores supply; otherwise the balance decides.
 v1::MeterStatus StatusOf(const store::v1::MeterState& state, bool exhausted) {
@@ -35,12 +33,6 @@ v1::MeterStatus StatusOf(const store::v1::MeterState& state, bool exhausted) {
 }
 
 }  // namespace
-
-int64_t CutoffEligibleUs(int64_t exhausted_us, int64_t prepaid_since_us,
-                         const v1::CategoryPolicy& policy) {
-  return std::max(exhausted_us + NoticeDays(policy) * kDayUs,
-                  prepaid_since_us + policy.grace_days() * kDayUs);
-}
 
 v1::GetBalanceResponse MeterStatusOf(absl::string_view meter_id,
                                      const store::v1::MeterState& state,

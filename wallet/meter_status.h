@@ -1,13 +1,12 @@
 // Meter status: what a consumer app shows for one meter (the balance, how
 // much emergency credit is left, whether supply is on, cut or waiting for the
 // button, which notice day it is and the earliest time supply may be cut,
-// how many days the credit lasts) and when the policy may cut supply at the
-// earliest.
+// how many days the credit lasts).
 //
-// Pure functions of a meter's stored state, its category's policy, the
-// cutoff calendar and the time now: readers call them on committed state,
-// apart from the ledger's writer, and the ledger's scheduler uses the same
-// cutoff rule.
+// A pure function of a meter's stored state, its category's policy, the
+// cutoff calendar and the time now: readers call it on committed state,
+// apart from the ledger's writer. The earliest cut follows the policy's own
+// rule (CutoffEligibleUs in wallet/prepaid_policy.h).
 //
 // Example:
 //   const v1::CategoryPolicy& policy = PolicyFor(config, meter.category());
@@ -21,18 +20,12 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "wallet/policy_config.h"
+#include "wallet/prepaid_policy.h"
 #include "wallet/store/v1/records.pb.h"
 #include "wallet/v1/consumer.pb.h"
 #include "wallet/v1/policy.pb.h"
 
 namespace wallet {
-
-// CutoffEligibleUs is the first instant (Unix microseconds) at which the
-// policy may cut a meter whose credit ran out at `exhausted_us`: after its
-// notice days have passed and after the grace period that began at
-// `prepaid_since_us`. The calendar (friendly hours) applies on top.
-int64_t CutoffEligibleUs(int64_t exhausted_us, int64_t prepaid_since_us,
-                         const v1::CategoryPolicy& policy);
 
 // MeterStatusOf returns the consumer's view of a meter: every field of
 // GetBalanceResponse but arrears_paise (another account; the caller adds it).

@@ -9,11 +9,12 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "wallet/accounts.h"
+#include "wallet/idempotency.h"
 #include "wallet/ledger.h"
 #include "wallet/paging.h"
 #include "wallet/record_io.h"
-#include "base/status_macros.h"
 #include "wallet/validate.h"
 #include "wallet/wallet.h"
 #include "wallet/wire.h"
@@ -99,7 +100,7 @@ absl::StatusOr<v1::StartRechargeResponse> Ledger::StartRecharge(
         WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
         WALLET_RETURN_IF_ERROR(
             ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
-        const MeterEntry* m = FindMeter(req.meter_id());
+        const MeterEntry* m = meters_.Find(req.meter_id());
         if (!who.is_admin() && (m == nullptr || m->meter.consumer_id() != who.subject_id)) {
           return NotYourMeter(req.meter_id());
         }
@@ -135,7 +136,7 @@ absl::StatusOr<v1::ConfirmPaymentResponse> Ledger::ConfirmPayment(
     Txn& txn, const v1::ConfirmPaymentRequest& req) {
   WALLET_RETURN_IF_ERROR(ValidateId("payment_id", req.payment_id()));
   return Idempotent<v1::ConfirmPaymentResponse>(
-      txn, RequestKey("ConfirmPayment", "gateway", req.payment_id()), req,
+      txn, RequestKey("ConfirmPayment", kGatewayScope, req.payment_id()), req,
       [&]() -> absl::StatusOr<v1::ConfirmPaymentResponse> {
         WALLET_RETURN_IF_ERROR(ValidateId("order_id", req.order_id()));
         WALLET_RETURN_IF_ERROR(
@@ -149,7 +150,7 @@ absl::StatusOr<v1::ConfirmPaymentResponse> Ledger::ConfirmPayment(
         if (state != v1::ORDER_PENDING) {
           return NotPending(order, state, options_.order_lifetime, kRefund);
         }
-        const MeterEntry& m = *FindMeter(order.meter_id());
+        const MeterEntry& m = *meters_.Find(order.meter_id());
         // MoveMeter cancels the meter's pending orders; one it could not see
         // yet (made in the same commit group) is refused here.
         if (m.meter.consumer_id() != order.consumer_id()) {
@@ -163,19 +164,20 @@ absl::StatusOr<v1::ConfirmPaymentResponse> Ledger::ConfirmPayment(
         }
         const std::string account = MeterAccount(order.meter_id());
         const int64_t amount = order.amount_paise();
-        const int64_t share = ArrearsShare(m, amount);
-        const int64_t fee = ReconnectionFeeBound(m);
-        WALLET_RETURN_IF_ERROR(CheckRange({{kPaymentClearing, -amount},
-                                           {account, amount},
-                                           {account, -share},
-                                           {ArrearsAccount(order.meter_id()), share},
-                                           {account, -fee},
-                                           {kFees, fee}}));
+        const int64_t share = ArrearsShareOf(m, amount);
+        const int64_t fee = ReconnectionFeeOf(m);
+        WALLET_RETURN_IF_ERROR(journal_.CheckRange({{kPaymentClearing, -amount},
+                                                    {account, amount},
+                                                    {account, -share},
+                                                    {ArrearsAccount(order.meter_id()), share},
+                                                    {account, -fee},
+                                                    {kFees, fee}}));
         v1::ConfirmPaymentResponse response;
         *response.mutable_transfer() =
-            ToWire(Post(txn, v1::PAYMENT_RECHARGE, std::string(kPaymentClearing), account, amount,
-                        req.payment_id(), order.order_id()));
-        if (auto arrears = Recharged(txn, *FindMeter(order.meter_id()), amount, req.payment_id())) {
+            ToWire(journal_.Post(txn, v1::PAYMENT_RECHARGE, std::string(kPaymentClearing), account,
+                                 amount, req.payment_id(), order.order_id()));
+        if (auto arrears =
+                Recharged(txn, *meters_.Find(order.meter_id()), amount, req.payment_id())) {
           *response.mutable_arrears_recovery() = ToWire(*std::move(arrears));
         }
         order.set_state(v1::ORDER_PAID);
@@ -184,7 +186,7 @@ absl::StatusOr<v1::ConfirmPaymentResponse> Ledger::ConfirmPayment(
         order.set_transfer_seq(response.transfer().seq());
         txn.batch->Put(Table::kOrders, order.order_id(), order.SerializeAsString());
         *response.mutable_order() = OrderAt(std::move(order), txn.now, options_.order_lifetime);
-        response.set_balance_paise(Balance(account));
+        response.set_balance_paise(journal_.Balance(account));
         return response;
       });
 }
@@ -245,7 +247,7 @@ absl::StatusOr<std::vector<OrderRecord>> Ledger::PendingOrdersOf(Txn& txn,
   return pending;
 }
 
-// ---- Wallet: readers (the mutations are queued in wallet.cc) ---------------
+// ---- Wallet: readers (the mutations are queued in wallet.cc) --------------
 
 absl::StatusOr<v1::Order> Wallet::GetOrder(const Principal& who,
                                            const std::string& order_id) const {

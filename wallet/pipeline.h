@@ -38,8 +38,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
-#include "wallet/ledger.h"
 #include "wallet/store.h"
+#include "wallet/txn.h"
 
 namespace wallet {
 

@@ -32,12 +32,6 @@ struct Principal {
   bool is_admin() const { return role == wallet::v1::ROLE_ADMIN; }
 };
 
-// RequestScope is where the request ids of a consumer's (or an admin's)
-// calls live: two consumers may both use request id "1".
-inline std::string RequestScope(const Principal& who) {
-  return who.is_admin() ? std::string("admin") : absl::StrCat("consumer:", who.subject_id);
-}
-
 // NotYourMeter is the answer to a consumer asking about a meter that is not
 // theirs, registered to someone else or not registered at all: the same
 // NotFound for both, so that meter ids cannot be probed.

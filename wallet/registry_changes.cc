@@ -10,11 +10,12 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/status_macros.h"
+#include "wallet/idempotency.h"
 #include "wallet/ledger.h"
 #include "wallet/orders.h"
 #include "wallet/paging.h"
 #include "wallet/record_io.h"
-#include "base/status_macros.h"
 #include "wallet/validate.h"
 #include "wallet/wallet.h"
 #include "wallet/wire.h"
@@ -26,8 +27,6 @@ using store::v1::ChangeRecord;
 using store::v1::ConsumerRecord;
 using store::v1::MeterRecord;
 
-// Meta key of the next change's seq (be64).
-constexpr absl::string_view kNextChangeKey = "next_change";
 constexpr int32_t kDefaultChangePage = 50;
 
 // Diff records `field` in `change` if it differs.
@@ -121,7 +120,7 @@ absl::StatusOr<ConsumerRecord> Ledger::StoredConsumer(Txn& txn, absl::string_vie
 
 void Ledger::PutConsumer(Txn& txn, const ConsumerRecord& consumer) {
   txn.batch->Put(Table::kConsumers, consumer.consumer_id(), consumer.SerializeAsString());
-  consumers_[consumer.consumer_id()].phone = consumer.phone();
+  meters_.Consumer(consumer.consumer_id()).phone = consumer.phone();
 }
 
 v1::Change Ledger::RecordChange(Txn& txn, const Principal& who, ChangeRecord change,
@@ -142,7 +141,7 @@ absl::StatusOr<v1::UpdateConsumerResponse> Ledger::UpdateConsumer(
     Txn& txn, const Principal& who, const v1::UpdateConsumerRequest& req) {
   WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
   return Idempotent<v1::UpdateConsumerResponse>(
-      txn, RequestKey("UpdateConsumer", "admin", req.request_id()), req,
+      txn, RequestKey("UpdateConsumer", kAdminScope, req.request_id()), req,
       [&]() -> absl::StatusOr<v1::UpdateConsumerResponse> {
         WALLET_RETURN_IF_ERROR(ValidateId("consumer_id", req.consumer_id()));
         if (!req.has_name() && !req.has_phone()) {
@@ -151,7 +150,7 @@ absl::StatusOr<v1::UpdateConsumerResponse> Ledger::UpdateConsumer(
         if (req.has_name()) WALLET_RETURN_IF_ERROR(ValidateName("name", req.name()));
         if (req.has_phone()) WALLET_RETURN_IF_ERROR(ValidatePhone("phone", req.phone()));
         WALLET_RETURN_IF_ERROR(ValidateReason("reason", req.reason()));
-        if (!consumers_.contains(req.consumer_id())) return ConsumerNotFound(req.consumer_id());
+        if (!meters_.HasConsumer(req.consumer_id())) return ConsumerNotFound(req.consumer_id());
         WALLET_ASSIGN_OR_RETURN(ConsumerRecord consumer, StoredConsumer(txn, req.consumer_id()));
         ChangeRecord change = NewChange(v1::Change::CONSUMER_UPDATED, "", req.consumer_id(),
                                         req.request_id(), req.reason());
@@ -182,7 +181,7 @@ absl::StatusOr<v1::UpdateMeterResponse> Ledger::UpdateMeter(Txn& txn, const Prin
                                                             const v1::UpdateMeterRequest& req) {
   WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
   return Idempotent<v1::UpdateMeterResponse>(
-      txn, RequestKey("UpdateMeter", "admin", req.request_id()), req,
+      txn, RequestKey("UpdateMeter", kAdminScope, req.request_id()), req,
       [&]() -> absl::StatusOr<v1::UpdateMeterResponse> {
         WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
         if (!req.has_category() && !req.has_circle() && !req.has_division() &&
@@ -205,7 +204,7 @@ absl::StatusOr<v1::UpdateMeterResponse> Ledger::UpdateMeter(Txn& txn, const Prin
         }
         if (req.has_tariff_id()) WALLET_RETURN_IF_ERROR(ValidateId("tariff_id", req.tariff_id()));
         WALLET_RETURN_IF_ERROR(ValidateReason("reason", req.reason()));
-        WALLET_ASSIGN_OR_RETURN(MeterEntry * m, RegisteredMeter(req.meter_id()));
+        WALLET_ASSIGN_OR_RETURN(MeterEntry * m, meters_.Registered(req.meter_id()));
         MeterRecord meter = m->meter;
         if (req.has_tariff_id() && req.tariff_id() != meter.tariff_id()) {
           WALLET_RETURN_IF_ERROR(CheckTariff(req.tariff_id(), txn.now));
@@ -259,15 +258,15 @@ absl::StatusOr<v1::MoveMeterResponse> Ledger::MoveMeter(Txn& txn, const Principa
                                                         const v1::MoveMeterRequest& req) {
   WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
   return Idempotent<v1::MoveMeterResponse>(
-      txn, RequestKey("MoveMeter", "admin", req.request_id()), req,
+      txn, RequestKey("MoveMeter", kAdminScope, req.request_id()), req,
       [&]() -> absl::StatusOr<v1::MoveMeterResponse> {
         const v1::Consumer& to = req.consumer();
         WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
         WALLET_RETURN_IF_ERROR(ValidateId("consumer.consumer_id", to.consumer_id()));
-        const bool new_consumer = !consumers_.contains(to.consumer_id());
+        const bool new_consumer = !meters_.HasConsumer(to.consumer_id());
         if (new_consumer) WALLET_RETURN_IF_ERROR(ValidateNewConsumer(to));
         WALLET_RETURN_IF_ERROR(ValidateReason("reason", req.reason()));
-        WALLET_ASSIGN_OR_RETURN(MeterEntry * m, RegisteredMeter(req.meter_id()));
+        WALLET_ASSIGN_OR_RETURN(MeterEntry * m, meters_.Registered(req.meter_id()));
         ConsumerRecord consumer;
         if (new_consumer) {
           consumer = RecordOf(to);
@@ -302,7 +301,7 @@ absl::StatusOr<v1::MoveMeterResponse> Ledger::MoveMeter(Txn& txn, const Principa
         txn.batch->Put(Table::kConsumerMeters, ConsumerMeterKey(to.consumer_id(), meter.meter_id()),
                        "");
         m->meter = meter;
-        m->consumer = &consumers_[to.consumer_id()];
+        m->consumer = &meters_.Consumer(to.consumer_id());
         for (store::v1::OrderRecord& order : pending) {
           Cancel(txn, order, "the meter moved to another consumer");
           response.add_cancelled_order_ids(order.order_id());

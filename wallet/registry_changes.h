@@ -18,6 +18,9 @@
 
 namespace wallet {
 
+// Meta key of the next change's seq (be64).
+inline constexpr absl::string_view kNextChangeKey = "next_change";
+
 // ChangePrefix is the prefix of the changes of a meter (`by` 'm') or a
 // consumer ('c'); ChangeKey adds the change's seq.
 std::string ChangePrefix(char by, absl::string_view id);

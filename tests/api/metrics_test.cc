@@ -187,7 +187,8 @@ TEST_F(MetricsTest, OutboxBacklogAndLagFollowTheStream) {
   EXPECT_EQ(Metric("walletd_outbox_lag_seconds{stream=\"relay\"}"), 0);
 
   ASSERT_TRUE(Wait<bool>([&](auto done) {
-                wallet_->AckOutbox('n', static_cast<uint64_t>(committed), done);
+                wallet_->AckOutbox(wallet::Stream::kNotification, static_cast<uint64_t>(committed),
+                                   done);
               }).ok());
   EXPECT_EQ(Metric("walletd_outbox_acknowledged_total{stream=\"notifications\"}"), committed);
   EXPECT_EQ(Metric("walletd_outbox_backlog{stream=\"notifications\"}"), 0);
@@ -264,7 +265,7 @@ TEST_F(MetricsTest, LogSinkWritesEachNotificationOnceAcrossRestarts) {
   CreateFundedRetailer();
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(Recharge(absl::StrCat("a", i), "M1").ok());
   ASSERT_TRUE(PollUntil([&] { return Metric("walletd_outbox_backlog{stream=\"notifications\"}") == 0; }));
-  const auto first = wallet_->GetOutboxStats('n');
+  const auto first = wallet_->GetOutboxStats(wallet::Stream::kNotification);
   ASSERT_TRUE(first.ok());
 
   // The sink stops; three more receipts are committed. Then, as after a
@@ -283,7 +284,7 @@ TEST_F(MetricsTest, LogSinkWritesEachNotificationOnceAcrossRestarts) {
   const std::string text = Lines(log);
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(text.back(), '\n') << "no line is left cut";
-  const auto last = wallet_->GetOutboxStats('n');
+  const auto last = wallet_->GetOutboxStats(wallet::Stream::kNotification);
   ASSERT_TRUE(last.ok());
   std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), last->committed) << text;

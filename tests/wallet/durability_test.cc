@@ -71,7 +71,7 @@ class DurabilityTest : public ::testing::Test {
     d.meter = h_.MeterBalance("M1");
     d.retailer_float = h_.FloatBalance("R1");
     d.transfers = h_.TransferCount();
-    auto stats = h_.wallet().GetOutboxStats('n');
+    auto stats = h_.wallet().GetOutboxStats(Stream::kNotification);
     EXPECT_TRUE(stats.ok()) << stats.status();
     if (stats.ok()) d.notifications = stats->committed;
     return d;

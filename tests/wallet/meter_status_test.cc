@@ -11,27 +11,15 @@
 #include "absl/time/civil_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/wallet/november_2026.h"
 #include "wallet/wire.h"
 
 namespace wallet {
 namespace {
 
-const absl::TimeZone kIst = absl::FixedTimeZone(19800);
-
-// November 2026: Monday the 2nd; Saturday the 7th is a holiday, Sunday the 8th.
-absl::Time Nov(int day, int hour, int minute = 0) {
-  return absl::FromCivil(absl::CivilSecond(2026, 11, day, hour, minute, 0), kIst);
-}
-int64_t Us(absl::Time t) { return absl::ToUnixMicros(t); }
-
-v1::Calendar Friendly() {
-  v1::Calendar calendar;
-  calendar.set_no_cutoff_start_minute(18 * 60);
-  calendar.set_no_cutoff_end_minute(8 * 60);
-  calendar.set_no_cutoff_sundays(true);
-  calendar.add_holidays("2026-11-07");
-  return calendar;
-}
+using testing::kIst;
+using testing::Nov;
+using testing::Us;
 
 v1::CategoryPolicy Domestic(int32_t notice_days = 3, int32_t grace_days = 0) {
   v1::CategoryPolicy policy;
@@ -193,7 +181,7 @@ std::vector<Case> Cases() {
 }
 
 TEST(MeterStatusTest, WhatTheConsumerSees) {
-  const CutoffCalendar calendar(Friendly());
+  const CutoffCalendar calendar(testing::FriendlyHours());
   for (const Case& c : Cases()) {
     SCOPED_TRACE(c.name);
     const v1::GetBalanceResponse status = MeterStatusOf("M1", c.state, c.policy, calendar, c.now);
@@ -223,7 +211,7 @@ TEST(MeterStatusTest, WhatTheConsumerSees) {
 
 TEST(MeterStatusTest, LastRechargeIsATimestamp) {
   store::v1::MeterState state = Registered(35'000);
-  const CutoffCalendar calendar(Friendly());
+  const CutoffCalendar calendar(testing::FriendlyHours());
   EXPECT_FALSE(MeterStatusOf("M1", state, Domestic(), calendar, Nov(2, 10))
                    .has_last_recharge_time());
   state.set_last_recharge_paise(35'000);

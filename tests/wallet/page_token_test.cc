@@ -8,7 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/wallet_harness.h"
-#include "wallet/journal_pages.h"
+#include "wallet/journal_pager.h"
 #include "wallet/paging.h"
 
 namespace wallet {

@@ -104,7 +104,7 @@ class PolicyTest : public ::testing::Test {
 
   // New notifications and relay commands since the last call.
   std::vector<v1::Notification> NewNotifications() {
-    auto items = h_.wallet().ReadOutbox('n', notified_, 1000);
+    auto items = h_.wallet().ReadOutbox(Stream::kNotification, notified_, 1000);
     EXPECT_TRUE(items.ok());
     std::vector<v1::Notification> out;
     for (const auto& item : *items) {
@@ -114,7 +114,7 @@ class PolicyTest : public ::testing::Test {
     return out;
   }
   std::vector<v1::RelayCommand> NewCommands() {
-    auto items = h_.wallet().ReadOutbox('r', commanded_, 1000);
+    auto items = h_.wallet().ReadOutbox(Stream::kRelay, commanded_, 1000);
     EXPECT_TRUE(items.ok());
     std::vector<v1::RelayCommand> out;
     for (const auto& item : *items) {

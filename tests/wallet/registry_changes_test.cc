@@ -94,7 +94,7 @@ class RegistryChangesTest : public ::testing::Test {
 
   // The phones that the notifications queued since the last call go to.
   std::vector<std::string> NewPhones() {
-    auto items = h_.wallet().ReadOutbox('n', notified_, 1000);
+    auto items = h_.wallet().ReadOutbox(Stream::kNotification, notified_, 1000);
     EXPECT_TRUE(items.ok());
     std::vector<std::string> phones;
     for (const auto& item : *items) {

@@ -1,4 +1,4 @@
-#include "wallet/journal_pages.h"
+#include "wallet/journal_pager.h"
 
 #include <optional>
 #include <utility>
@@ -102,7 +102,7 @@ absl::StatusOr<int64_t> SystemBalanceAfter(const Store& store, const Store::Snap
       Table::kSystemBalances, KeyPrefix(account), SystemBalanceKey(account, seq), false,
       [&](absl::string_view key, absl::string_view value) {
         mark_seq = DecodeBigEndian64(key.substr(key.size() - 8));
-        mark = static_cast<int64_t>(DecodeBigEndian64(value));
+        mark = DecodeBalance(value);
         return false;
       },
       at));
@@ -187,15 +187,6 @@ absl::Status ReadSystemPage(const Store& store, const Store::Snapshot* at,
 }
 
 }  // namespace
-
-std::string JournalKeyAt(absl::string_view account, absl::Time t) {
-  return absl::StrCat(KeyPrefix(account),
-                      BigEndian64(static_cast<uint64_t>(absl::ToUnixMicros(t))));
-}
-
-std::string SystemBalanceKey(absl::string_view account, uint64_t seq) {
-  return absl::StrCat(KeyPrefix(account), BigEndian64(seq));
-}
 
 absl::StatusOr<v1::JournalEntry> ReadEntry(const Store& store, absl::string_view account,
                                            absl::string_view value, const Store::Snapshot* at) {

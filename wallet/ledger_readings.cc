@@ -4,13 +4,14 @@
 #include <algorithm>
 
 #include "absl/container/inlined_vector.h"
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "base/status_macros.h"
 #include "wallet/accounts.h"
+#include "wallet/idempotency.h"
 #include "wallet/ledger.h"
 #include "wallet/money.h"
+#include "wallet/notification_text.h"
 #include "wallet/validate.h"
 #include "wallet/wire.h"
 
@@ -45,9 +46,9 @@ struct ReadingCharges {
   // The month's consumption before this reading, and the month it counts in.
   int32_t month_key = 0;
   int64_t month_wh_before = 0;
-  RatingCarry carry;       // after the reading
-  int64_t total = 0;       // everything debited, duty included
-  int64_t duty = 0;        // the duty in `total`
+  RatingCarry carry;  // after the reading
+  int64_t total = 0;  // everything debited, duty included
+  int64_t duty = 0;   // the duty in `total`
 };
 
 // RateReading prices a reading of `delta_wh` over [interval_start,
@@ -65,8 +66,7 @@ ReadingCharges RateReading(const TariffBook& tariffs, const store::v1::MeterReco
   out.charged_day = st.charged_day();
   for (int64_t n = 0; out.charged_day < today && n < kMaxFixedDaysPerReading; ++n) {
     const int64_t day = ++out.charged_day;
-    const absl::Time day_start =
-        absl::FromCivil(absl::CivilDay(1970, 1, 1) + day, IstTimeZone());
+    const absl::Time day_start = absl::FromCivil(absl::CivilDay(1970, 1, 1) + day, IstTimeZone());
     const v1::Tariff* in_force = tariffs.InForce(meter.tariff_id(), day_start);
     if (in_force == nullptr) continue;
     const DailyCharge fixed = RateDay(*in_force, meter.sanctioned_load_w(), &out.carry);
@@ -100,7 +100,7 @@ absl::StatusOr<v1::IngestReadingsResponse> Ledger::IngestReadings(
         absl::StrCat("a batch holds at most ", kMaxReadingsPerBatch, " readings"));
   }
   return Idempotent<v1::IngestReadingsResponse>(
-      txn, RequestKey("Ingest", "gateway", req.batch_id()), req,
+      txn, RequestKey("Ingest", kGatewayScope, req.batch_id()), req,
       [&]() -> absl::StatusOr<v1::IngestReadingsResponse> {
         v1::IngestReadingsResponse response;
         response.mutable_results()->Reserve(req.readings_size());
@@ -121,7 +121,7 @@ absl::StatusOr<v1::IngestReadingsResponse> Ledger::IngestReadings(
               break;
           }
         }
-        SweepDuty(txn, req.batch_id());
+        journal_.SweepDuty(txn, req.batch_id());
         return response;
       });
 }
@@ -130,7 +130,7 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
   if (!ValidateId("meter_id", reading.meter_id()).ok()) {
     return Result(v1::ReadingResult::REJECTED, "meter_id is malformed");
   }
-  MeterEntry* found = FindMeter(reading.meter_id());
+  MeterEntry* found = meters_.Find(reading.meter_id());
   if (found == nullptr) {
     return Result(v1::ReadingResult::REJECTED,
                   absl::StrCat("meter ", reading.meter_id(), " is not registered"));
@@ -156,7 +156,7 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
     st.set_has_reading(true);
     st.set_register_wh(reading.register_wh());
     st.set_register_us(meter_time_us);
-    Touch(m);
+    meters_.Touch(m);
     v1::ReadingResult result = Result(v1::ReadingResult::RESET,
                                       reading.kind() == v1::Reading::NORMAL ? "first reading" : "");
     result.set_balance_paise(st.balance_paise());
@@ -174,21 +174,21 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
   const int64_t elapsed_us = meter_time_us - st.register_us();
   // Sanctioned load (W) x hours x margin, plus 1 Wh of rounding slack.
   const int64_t plausible_wh =
-      static_cast<int64_t>(static_cast<__int128>(m.meter.sanctioned_load_w()) * elapsed_us *
-                           options_.plausible_load_percent / (100 * kHourUs)) + 1;
+      1 + static_cast<int64_t>(static_cast<__int128>(m.meter.sanctioned_load_w()) * elapsed_us *
+                               options_.plausible_load_percent / (100 * kHourUs));
   if (delta_wh < 0 || delta_wh > plausible_wh) {
     // Not debited. The base moves on so that the next readings rate normally;
     // the jump is reported for the utility to investigate.
     st.set_register_wh(reading.register_wh());
     st.set_register_us(meter_time_us);
     st.set_quarantined(st.quarantined() + 1);
-    Touch(m);
+    meters_.Touch(m);
     const std::string reason =
         delta_wh < 0 ? "register went backwards without a reset event"
                      : absl::StrCat(delta_wh, " Wh in ", elapsed_us / 1'000'000,
                                     " s exceeds the sanctioned load (", plausible_wh, " Wh)");
     Notify(txn, m, v1::Notification::QUARANTINED_READING, 0,
-           absl::StrCat("Meter ", m.meter.meter_id(), ": reading quarantined: ", reason));
+           QuarantinedText(m.meter.meter_id(), reason));
     v1::ReadingResult result = Result(v1::ReadingResult::QUARANTINED, reason);
     result.set_energy_wh(delta_wh);
     return result;
@@ -207,15 +207,15 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
           ? absl::FailedPreconditionError(
                 absl::StrCat("the balance of meter ", m.meter.meter_id(),
                              " would leave the range the ledger can hold"))
-          : CheckRange({{kRevenue, charges.total}, {kDuty, pending_duty_paise_ + charges.duty}});
+          : journal_.CheckRange(
+                {{kRevenue, charges.total}, {kDuty, journal_.PendingDuty() + charges.duty}});
   if (!in_range.ok()) {
-    return Result(v1::ReadingResult::REJECTED,
-                  absl::StrCat("not charged: ", in_range.message()));
+    return Result(v1::ReadingResult::REJECTED, absl::StrCat("not charged: ", in_range.message()));
   }
   for (const DayCharge& day : charges.days) {
     // The day number makes the reference unique: a day is charged once.
-    PostCharge(txn, v1::FIXED_CHARGE, m, day.charge.total_paise(), day.charge.duty_paise,
-               absl::StrCat("day-", day.day), "fixed charge and meter rent");
+    journal_.PostCharge(txn, v1::FIXED_CHARGE, m, day.charge.total_paise(), day.charge.duty_paise,
+                        absl::StrCat("day-", day.day), "fixed charge and meter rent");
   }
   st.set_charged_day(charges.charged_day);
   st.set_month_key(charges.month_key);
@@ -223,29 +223,26 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
   st.set_carry_energy(charges.carry.energy);
   st.set_carry_duty(charges.carry.duty);
   st.set_carry_fixed(charges.carry.fixed);
-  Touch(m);
+  meters_.Touch(m);
   const EnergyCharge& energy = charges.energy;
   if (energy.total_paise() > 0) {
-    PostCharge(txn, v1::ENERGY_CHARGE, m, energy.total_paise(), energy.duty_paise,
-               absl::StrCat("reading-", meter_time_us), absl::StrCat(delta_wh, " Wh"));
+    journal_.PostCharge(txn, v1::ENERGY_CHARGE, m, energy.total_paise(), energy.duty_paise,
+                        absl::StrCat("reading-", meter_time_us), absl::StrCat(delta_wh, " Wh"));
   }
   // Supply flowing while the policy has the relay open: bypass or forced
   // reconnection.
   // Only energy over an interval that began after the relay was read open
   // counts: a reading taken before the cut may arrive after its report.
-  if (st.last_action() == v1::DISCONNECT && st.relay() == v1::RELAY_DISCONNECTED &&
-      delta_wh > 0 && st.register_us() >= st.relay_observed_us() && !st.tamper_alerted()) {
+  if (st.last_action() == v1::DISCONNECT && st.relay() == v1::RELAY_DISCONNECTED && delta_wh > 0 &&
+      st.register_us() >= st.relay_observed_us() && !st.tamper_alerted()) {
     st.set_tamper_alerted(true);
-    Notify(txn, m, v1::Notification::TAMPER_ALERT, 0,
-           absl::StrCat("Meter ", m.meter.meter_id(), ": ", delta_wh,
-                        " Wh consumed while disconnected: possible bypass."));
+    Notify(txn, m, v1::Notification::TAMPER_ALERT, 0, BypassText(m.meter.meter_id(), delta_wh));
   }
   // Recent spend per day, a moving average over about a week of readings.
-  const int64_t per_day = static_cast<int64_t>(static_cast<__int128>(energy.total_paise()) *
-                                               24 * kHourUs / std::max<int64_t>(elapsed_us, 1));
-  st.set_daily_spend_paise(st.daily_spend_paise() == 0
-                               ? per_day
-                               : (st.daily_spend_paise() * 7 + per_day) / 8);
+  const int64_t per_day = static_cast<int64_t>(static_cast<__int128>(energy.total_paise()) * 24 *
+                                               kHourUs / std::max<int64_t>(elapsed_us, 1));
+  st.set_daily_spend_paise(
+      st.daily_spend_paise() == 0 ? per_day : (st.daily_spend_paise() * 7 + per_day) / 8);
   st.set_register_wh(reading.register_wh());
   st.set_register_us(meter_time_us);
   Evaluate(txn, m);

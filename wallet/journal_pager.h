@@ -9,6 +9,7 @@
 //     history is the global journal filtered by account, and balance_after
 //     is worked out from the balance the ledger marks for each system
 //     account once per commit group (system_balances), never from a client.
+// The keys and the balance encoding are the journal's (wallet/journal.h).
 //
 // A page starts at a position (a seq or an index key) that an earlier page
 // handed out; callers wrap positions in authenticated page tokens
@@ -24,18 +25,11 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/protobuf/repeated_ptr_field.h"
+#include "wallet/journal.h"
 #include "wallet/store.h"
 #include "wallet/v1/common.pb.h"
 
 namespace wallet {
-
-// JournalKeyAt is the first account_journal key of `account` at time `t`:
-// "<account>\0" be64(time_us), followed by be64(seq) in stored keys.
-std::string JournalKeyAt(absl::string_view account, absl::Time t);
-
-// SystemBalanceKey is the key of a system account's balance right after
-// transfer `seq` (Table::kSystemBalances): "<account>\0" be64(seq).
-std::string SystemBalanceKey(absl::string_view account, uint64_t seq);
 
 // ReadEntry parses a stored account_journal entry of `account` and joins its
 // transfer back in from the journal. Internal if either is corrupt or missing.
