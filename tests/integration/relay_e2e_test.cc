@@ -4,13 +4,18 @@
 // waits for the morning, the relay opens and the energy stops; a recharge
 // closes it again (how fast is relay_bench's figure, not this test's). A
 // mode-1 meter is armed and closed by its button, an offline meter is retried
-// until it answers, and a bypassed or forced meter raises a tamper alert.
+// until it answers, and a bypassed or forced meter raises a tamper alert. A
+// CT-operated meter (no disconnect control) cannot be cut: the gateway
+// reports the cut FAILED with NO_RELAY after one attempt, and its energy is
+// billed all the same.
 //
 // Every wait is for a condition with a generous deadline: the processes share
 // a busy machine. SetClock answers after walletd's scheduler has run at the
 // new time, so the policy's decision at that time can be read back at once.
+#include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
@@ -45,7 +50,8 @@ class RelayEndToEndTest : public ::testing::Test {
     options.meter_sim = METER_SIM_PATH;
     options.gatewayd = METER_GATEWAYD_PATH;
     options.meters = 8;
-    options.sim_args = {"--load_w=0"};
+    // The eighth meter is CT-operated.
+    options.sim_args = {"--load_w=0", "--ct_every=8"};
     // Every simulated meter here answers, or (offline) hangs up, at once: the
     // DLMS timeouts only bound a failure, so a busy machine does not turn a
     // slow answer into a retry.
@@ -97,6 +103,18 @@ class RelayEndToEndTest : public ::testing::Test {
     absl::StatusOr<v1::MeterPolicyState> s = fleet_->WalletState(meter);
     EXPECT_TRUE(s.ok()) << s.status();
     return s.ok() && s->last_action() == v1::DISCONNECT;
+  }
+  // GatewayLogLines: meter-gatewayd's log lines that contain every one of
+  // `parts`.
+  int GatewayLogLines(const std::vector<std::string>& parts) {
+    std::ifstream in(fleet_->dir() + "/meter-gatewayd.log");
+    int count = 0;
+    for (std::string line; std::getline(in, line);) {
+      bool all = true;
+      for (const std::string& part : parts) all = all && absl::StrContains(line, part);
+      if (all) ++count;
+    }
+    return count;
   }
   bool Logged(const std::string& kind, const std::string& meter) {
     const std::string log = fleet_->NotificationLog();
@@ -236,6 +254,52 @@ TEST_F(RelayEndToEndTest, BypassAndForcedReconnectionRaiseTamperAlerts) {
   EXPECT_TRUE(WaitUntil([&] { return Logged("TAMPER_ALERT", forced); },
                         "the forced meter's tamper alert"));
   EXPECT_EQ(WalletRelay(forced), v1::RELAY_CONNECTED);
+}
+
+TEST_F(RelayEndToEndTest, CtMeterCutFailsWithNoRelayOnceWhileItsEnergyIsBilled) {
+  const std::string ct = fleet_->meter_id(7);
+  absl::StatusOr<sim::Meter> simulated = fleet_->SimMeter(ct);
+  ASSERT_TRUE(simulated.ok()) << simulated.status();
+  ASSERT_FALSE(simulated->has_relay()) << "meter-sim --ct_every=8 made no CT meter";
+  ASSERT_TRUE(fleet_->Recharge(ct, 100'000).ok());  // Rs 1,000
+  // 3.6 kW at Rs 100/kWh: 1 Wh and 10 paise a second.
+  Configure(ct, [](auto& r) { r.set_load_w(3'600); });
+  auto balance = [&] {
+    absl::StatusOr<v1::MeterPolicyState> s = fleet_->WalletState(ct);
+    return s.ok() ? s->balance_paise() : -1;
+  };
+  ASSERT_TRUE(WaitUntil([&] { return balance() > 0 && balance() < 100'000; },
+                        "the CT meter's energy read and billed"));
+
+  ASSERT_TRUE(fleet_->SetHold(ct, v1::HOLD_KEEP_DISCONNECTED).ok());
+  // walletd records the command as failed for good: no command pending, a
+  // time to order it again.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        absl::StatusOr<v1::MeterPolicyState> s = fleet_->WalletState(ct);
+        return s.ok() && s->last_action() == v1::DISCONNECT &&
+               s->pending_action() == v1::RELAY_ACTION_UNSPECIFIED && s->has_relay_retry_time();
+      },
+      "walletd to record the failed cut"));
+  EXPECT_NE(WalletRelay(ct), v1::RELAY_DISCONNECTED);
+  absl::StatusOr<double> no_relay =
+      fleet_->GatewayMetric("gateway_relay_failed_total{failure=\"no_relay\"}");
+  ASSERT_TRUE(no_relay.ok()) << no_relay.status();
+  EXPECT_EQ(*no_relay, 1);
+  absl::StatusOr<double> retries = fleet_->GatewayMetric("gateway_relay_retries_total");
+  ASSERT_TRUE(retries.ok()) << retries.status();
+  EXPECT_EQ(*retries, 0) << "a cut the meter cannot make was retried";
+  EXPECT_EQ(GatewayLogLines({ct, "FAILED (NO_RELAY)", "no disconnect control: CT-operated meter"}),
+            1);
+  EXPECT_EQ(SimState(ct), 1);
+  simulated = fleet_->SimMeter(ct);
+  ASSERT_TRUE(simulated.ok());
+  EXPECT_EQ(simulated->relay_operations(), 0u);
+
+  // The supply stays on and is billed as before.
+  const int64_t after_cut = balance();
+  EXPECT_TRUE(WaitUntil([&] { return balance() >= 0 && balance() < after_cut; },
+                        "energy billed after the failed cut"));
 }
 
 }  // namespace

@@ -75,6 +75,10 @@ constexpr absl::string_view kGetResponseValue = "C4 01 C1 00 06 00 01 E2 40";
 constexpr absl::string_view kGetResponseUndefined = "C4 01 C1 01 04";
 constexpr absl::string_view kActionRemoteDisconnect = "C3 01 C1 00 46 00 00 60 03 0A FF 01 01 0F 00";
 constexpr absl::string_view kActionResponseSuccess = "C7 01 C1 00 00";
+// SET-Request-Normal of IC70 control_mode := enum(1), and a SET-Response-
+// Normal with object-undefined (what a meter without the object answers).
+constexpr absl::string_view kSetControlMode = "C1 01 C1 00 46 00 00 60 03 0A FF 04 00 16 01";
+constexpr absl::string_view kSetResponseUndefined = "C5 01 C1 04";
 constexpr absl::string_view kException = "D8 01 02";
 
 AssociationRequest VectorAarq() {
@@ -96,7 +100,7 @@ std::vector<std::string> AllVectors() {
   for (absl::string_view v :
        {kAarqNoSecurity, kAarqLls, kAareAccepted, kAareRejectedAuth, kRlrq, kRlre,
         kGetRegisterValue, kGetResponseValue, kGetResponseUndefined, kActionRemoteDisconnect,
-        kActionResponseSuccess, kException}) {
+        kActionResponseSuccess, kSetControlMode, kSetResponseUndefined, kException}) {
     out.push_back(Bytes(v));
   }
   return out;
@@ -624,11 +628,40 @@ TEST(ApduTest, ExceptionResponse) {
   EXPECT_EQ(DecodeAs<ExceptionResponse>("D8 01 06 00 00 00 2A").service_error, 6);
 }
 
+TEST(ApduTest, SetRequestAndResponse) {
+  SetRequest request;
+  request.attribute = {kDisconnectControlClass, kDisconnectControlObis, kControlMode};
+  request.value = Data::Enum(1);
+  EXPECT_EQ(Hex(EncodeApdu(request)), Hex(Bytes(kSetControlMode)));
+  const auto back = DecodeAs<SetRequest>(kSetControlMode);
+  EXPECT_EQ(back.invoke_id_and_priority, 0xC1);
+  EXPECT_EQ(back.attribute.class_id, kDisconnectControlClass);
+  EXPECT_EQ(back.attribute.instance, kDisconnectControlObis);
+  EXPECT_EQ(back.attribute.attribute_id, kControlMode);
+  EXPECT_FALSE(back.has_access_selection);
+  EXPECT_EQ(back.value, Data::Enum(1));
+  // With selective access: decoded, flagged, the value still read.
+  const auto selective =
+      DecodeAs<SetRequest>("C1 01 C1 00 07 01 00 63 01 00 FF 02 01 02 00 01 00");
+  EXPECT_TRUE(selective.has_access_selection);
+  EXPECT_EQ(selective.value, Data::Array({}));
+
+  SetResponse response;
+  response.result = AccessResult::kObjectUndefined;
+  EXPECT_EQ(Hex(EncodeApdu(response)), Hex(Bytes(kSetResponseUndefined)));
+  EXPECT_EQ(DecodeAs<SetResponse>(kSetResponseUndefined).result, AccessResult::kObjectUndefined);
+  EXPECT_EQ(DecodeAs<SetResponse>("C5 01 C2 00").result, AccessResult::kSuccess);
+  // A value is required.
+  EXPECT_EQ(DecodeApdu(Bytes("C1 01 C1 00 46 00 00 60 03 0A FF 04 00")).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ApduTest, UnsupportedServicesAreUnimplemented) {
   for (absl::string_view hex : {
            "C0 02 C1 00 00 00 01",                              // GET-Request-Next
            "C0 03 C1 02 00 03 01 00 01 08 00 FF 02 00 00 03 01 00 01 08 00 FF 03 00",
-           "C1 01 C1 00 03 01 00 01 08 00 FF 02 00 06 00 00 00 01",  // SET
+           "C1 02 C1 00 03 01 00 01 08 00 FF 02 00 01 00 00 00 01 02 06 00",  // SET, 1st block
+           "C5 02 C1 00 00 00 00 01",                           // SET-Response-Datablock
            "C4 02 C1 01 00 00 00 01 00 02 11 22",               // GET-Response-With-Datablock
            "C7 02 C1 00 00 00 01 00 02 11 22",                  // ACTION-Response-With-Pblock
            "C8 10 30 00 00 00 01 AA AA AA AA AA AA AA AA AA AA AA",  // glo-get-request
@@ -695,6 +728,8 @@ TEST(ApduTest, Names) {
   EXPECT_EQ(ApduName(AssociationResponse{}), "AARE");
   EXPECT_EQ(ApduName(GetRequest{}), "GET-Request-Normal");
   EXPECT_EQ(ApduName(GetResponse{}), "GET-Response-Normal");
+  EXPECT_EQ(ApduName(SetRequest{}), "SET-Request-Normal");
+  EXPECT_EQ(ApduName(SetResponse{}), "SET-Response-Normal");
   EXPECT_EQ(ApduName(ActionRequest{}), "ACTION-Request-Normal");
   EXPECT_EQ(ApduName(ActionResponse{}), "ACTION-Response-Normal");
   EXPECT_EQ(ApduName(ReleaseRequest{}), "RLRQ");
@@ -1011,6 +1046,26 @@ TEST(ClientTest, AccessResultsMapToCodes) {
     EXPECT_THAT(status.message(), HasSubstr(c.text)) << c.reply;
     EXPECT_THAT(status.message(), HasSubstr("GET 3/1.0.1.8.0.255/2")) << c.reply;
   }
+}
+
+TEST(ClientTest, SetResultsMapToCodes) {
+  FakeMeter meter({FakeMeter::Reply(kAareAccepted), FakeMeter::Reply(kSetResponseUndefined),
+                   FakeMeter::Reply("C5 01 C2 03"), FakeMeter::Reply("C5 01 C3 00"),
+                   FakeMeter::Reply("C5 01 C1 00")});
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(meter.Endpoint(), PatientOptions());
+  ASSERT_TRUE(client.ok()) << client.status();
+  const AttributeDescriptor mode{kDisconnectControlClass, kDisconnectControlObis, kControlMode};
+  const absl::Status undefined = (*client)->Set(mode, Data::Enum(1));
+  EXPECT_EQ(undefined.code(), absl::StatusCode::kNotFound) << undefined;
+  EXPECT_THAT(undefined.message(), HasSubstr("SET 70/0.0.96.3.10.255/4: object-undefined"));
+  EXPECT_EQ((*client)->Set(mode, Data::Enum(1)).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE((*client)->Set(mode, Data::Enum(1)).ok());
+  // An answer to an earlier invoke id is garbled: the connection is closed.
+  EXPECT_EQ((*client)->Set(mode, Data::Enum(1)).code(), absl::StatusCode::kDataLoss);
+  const std::vector<std::string> received = meter.received();
+  ASSERT_GE(received.size(), 2u);
+  EXPECT_EQ(Hex(received[1]), Hex(Bytes(kSetControlMode)));
 }
 
 TEST(ClientTest, ActionResultsMapToCodes) {

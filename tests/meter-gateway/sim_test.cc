@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
@@ -145,6 +146,15 @@ TEST(Address, Ids) {
   EXPECT_EQ(MeterIndexFromId("SIM", "SIM+00001"), std::nullopt);
   EXPECT_EQ(MeterIndexFromId("SIM", "XIM000001"), std::nullopt);
   EXPECT_EQ(MeterIndexFromId("SIM", ""), std::nullopt);
+}
+
+TEST(Address, IdLists) {
+  EXPECT_THAT(ParseMeterIdList("SIM000003,SIM000010"), ElementsAre("SIM000003", "SIM000010"));
+  EXPECT_THAT(ParseMeterIdList("# CT meters of the Bilaspur circle\n"
+                               "SIM000003, SIM000010\r\n\n\tSIM000042  # a mill\n,,"),
+              ElementsAre("SIM000003", "SIM000010", "SIM000042"));
+  EXPECT_THAT(ParseMeterIdList(""), ::testing::IsEmpty());
+  EXPECT_THAT(ParseMeterIdList("# nothing\n"), ::testing::IsEmpty());
 }
 
 // --- The fleet model on a fake clock. ---
@@ -386,6 +396,33 @@ TEST_F(FleetTest, ConfigureRejectsBadValuesAndChangesNothing) {
   EXPECT_TRUE(Get("SIM000001").has_relay());
 }
 
+TEST_F(FleetTest, CtMetersByIdAndByNumberHaveNoRelay) {
+  FleetOptions options;
+  options.meters = 30;
+  options.ct_meter_ids = {"SIM000003", "SIM000010"};
+  options.ct_every = 10;
+  Make(options);
+  std::vector<std::string> without_relay;
+  for (int i = 0; i < fleet_->size(); ++i) {
+    if (!fleet_->ReadRelay(i).has_relay) without_relay.push_back(fleet_->MeterIdOf(i));
+  }
+  EXPECT_THAT(without_relay, ElementsAre("SIM000003", "SIM000010", "SIM000020", "SIM000030"));
+  EXPECT_FALSE(Get("SIM000020").has_relay());
+  EXPECT_TRUE(Get("SIM000021").has_relay());
+  EXPECT_EQ(fleet_->RemoteRelay(2, RelayTrigger::kRemoteDisconnect), RemoteResult::kNoRelay);
+  EXPECT_EQ(fleet_->RemoteRelay(2, RelayTrigger::kRemoteReconnect), RemoteResult::kNoRelay);
+  EXPECT_EQ(fleet_->RemoteRelay(3, RelayTrigger::kRemoteDisconnect), RemoteResult::kDone);
+  const v1::FleetSummary summary = fleet_->Summary();
+  EXPECT_EQ(summary.without_relay(), 4);
+  EXPECT_EQ(summary.connected(), 29);  // the CT meters among them
+  EXPECT_EQ(summary.disconnected(), 1);
+  EXPECT_EQ(summary.relay_operations(), 1u);
+
+  // The default fleet has a relay on every meter.
+  Make(FleetOptions{});
+  EXPECT_EQ(fleet_->Summary().without_relay(), 0);
+}
+
 TEST_F(FleetTest, CreateRejectsBadOptions) {
   FakeMonotonicClock clock;
   FleetOptions options;
@@ -400,6 +437,19 @@ TEST_F(FleetTest, CreateRejectsBadOptions) {
   options.scaler = -4;
   EXPECT_EQ(Fleet::Create(options, &clock, nullptr).status().code(),
             absl::StatusCode::kInvalidArgument);
+  options.scaler = 0;
+  options.ct_every = -1;
+  EXPECT_EQ(Fleet::Create(options, &clock, nullptr).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options.ct_every = 0;
+  for (const std::string bad : {"SIM000011", "XIM000001", "SIM000000", "SIM1", ""}) {
+    options.ct_meter_ids = {"SIM000002", bad};
+    const absl::Status status = Fleet::Create(options, &clock, nullptr).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(status.message(), HasSubstr("SIM000001 to SIM000010")) << bad;
+  }
+  options.ct_meter_ids = {"SIM000010"};
+  EXPECT_TRUE(Fleet::Create(options, &clock, nullptr).ok());
 }
 
 TEST_F(FleetTest, SummaryCountsStates) {
@@ -507,10 +557,11 @@ class SimServerTest : public ::testing::Test {
 
   void SetUp() override { Start(RelayHub::kDefaultMaxQueued); }
 
-  void Start(size_t max_queued) {
+  void Start(size_t max_queued, std::vector<std::string> ct_meters = {}) {
     sim_.reset();
     SimulatorOptions options;
     options.fleet.meters = kMeters;
+    options.fleet.ct_meter_ids = std::move(ct_meters);
     options.dlms.bind = "0.0.0.0";
     options.dlms.port = 0;
     options.control_listen = "127.0.0.1:0";
@@ -731,6 +782,62 @@ TEST_F(SimServerTest, MeterWithoutRelayAnswersObjectUndefined) {
   EXPECT_TRUE(client->Get(kRegisterValue).ok());
 }
 
+TEST_F(SimServerTest, CtMeterAnswersObjectUndefinedForTheRelayAndServesItsRegister) {
+  Start(RelayHub::kDefaultMaxQueued, {"SIM000005"});
+  EXPECT_FALSE(GetMeter("SIM000005").has_relay());
+  EXPECT_TRUE(GetMeter("SIM000004").has_relay());
+  Configure([](v1::ConfigureMeterRequest& r) { r.set_load_w(3600); }, "SIM000005");
+  std::unique_ptr<dlms::Client> client = Connect(4);
+  ASSERT_NE(client, nullptr);
+  const auto undefined = [](const absl::Status& status) {
+    return status.code() == absl::StatusCode::kNotFound &&
+           absl::StrContains(status.message(), "object-undefined");
+  };
+  // Every attribute and method of the disconnect control object is absent,
+  // through GET, SET and ACTION alike; the session goes on after each.
+  for (int8_t attribute = 1; attribute <= dlms::kControlMode; ++attribute) {
+    const AttributeDescriptor relay{dlms::kDisconnectControlClass, dlms::kDisconnectControlObis,
+                                    attribute};
+    EXPECT_TRUE(undefined(client->Get(relay).status())) << int{attribute};
+    EXPECT_TRUE(undefined(client->Set(relay, Data::Enum(1)))) << int{attribute};
+  }
+  EXPECT_TRUE(undefined(client->Action(kDisconnect, Data::Integer(0)).status()));
+  EXPECT_TRUE(undefined(client->Action(kReconnect, Data::Integer(0)).status()));
+  // The energy register works as on any meter, and keeps counting: a CT
+  // meter's supply is never cut.
+  const absl::StatusOr<Data> before = client->Get(kRegisterValue);
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(*client->Get(kScalerUnit),
+            Data::Structure({Data::Integer(0), Data::Enum(dlms::kUnitWattHour)}));
+  clock_.Advance(absl::Hours(1));
+  EXPECT_EQ(*client->Get(kRegisterValue)->AsInt64(), *before->AsInt64() + 3600);
+  EXPECT_TRUE(client->Release().ok());
+  const v1::Meter meter = GetMeter("SIM000005");
+  EXPECT_EQ(meter.relay_operations(), 0u);
+  EXPECT_EQ(meter.control_state(), kConnected);
+  EXPECT_TRUE(meter.output_state());
+  EXPECT_EQ(Summary().without_relay(), 1);
+}
+
+TEST_F(SimServerTest, SetIsDeniedOnObjectsTheMeterHas) {
+  std::unique_ptr<dlms::Client> client = Connect(0);
+  ASSERT_NE(client, nullptr);
+  const AttributeDescriptor mode{dlms::kDisconnectControlClass, dlms::kDisconnectControlObis,
+                                 dlms::kControlMode};
+  EXPECT_EQ(client->Set(mode, Data::Enum(1)).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(client->Set(kRegisterValue, Data::DoubleLongUnsigned(0)).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(client->Set({dlms::kRegisterClass, dlms::kActiveImportEnergyObis, 9}, Data::Null())
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(client->Set({3, dlms::kDisconnectControlObis, 4}, Data::Enum(1)).code(),
+            absl::StatusCode::kFailedPrecondition);  // object-class-inconsistent
+  EXPECT_EQ(*client->Get({dlms::kDisconnectControlClass, dlms::kDisconnectControlObis,
+                          dlms::kControlMode}),
+            Data::Enum(4));
+  EXPECT_EQ(*client->Get(kRegisterValue), Data::DoubleLongUnsigned(0));
+}
+
 TEST_F(SimServerTest, RefuseFaultAndModeZeroDenyRelayOperations) {
   Configure([](v1::ConfigureMeterRequest& r) { r.set_fault(v1::FAULT_REFUSE); });
   Configure([](v1::ConfigureMeterRequest& r) { r.set_control_mode(0); }, "SIM000002");
@@ -856,7 +963,8 @@ TEST_F(SimServerTest, UnsupportedServiceAndUnassociatedRequestsGetExceptionRespo
   const auto* aare = std::get_if<dlms::AssociationResponse>(&*answer);
   ASSERT_NE(aare, nullptr);
   EXPECT_EQ(aare->result, dlms::AssociationResult::kAccepted);
-  EXPECT_EQ(aare->negotiated_conformance, dlms::kConformanceGet | dlms::kConformanceAction);
+  EXPECT_EQ(aare->negotiated_conformance,
+            dlms::kConformanceGet | dlms::kConformanceSet | dlms::kConformanceAction);
   raw.Send(Frame(0x20, 0x01, get));
   frame = raw.Next();
   ASSERT_TRUE(frame.has_value());
