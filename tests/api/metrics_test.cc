@@ -17,6 +17,7 @@
 #include "api/server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/fault_fs.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wait.h"
@@ -128,7 +129,7 @@ class MetricsTest : public ::testing::Test {
   // Declared first: the wallet works through it until it is closed.
   std::shared_ptr<FaultFs> fs_ = FaultFs::Create();
   wallet::testing::TempDir dir_;
-  base::FakeClock clock_{absl::FromUnixSeconds(1'793'000'000)};
+  wallet::testing::FakeClock clock_{absl::FromUnixSeconds(1'793'000'000)};
   std::unique_ptr<wallet::Wallet> wallet_;
   std::unique_ptr<WalletServer> server_;
 };

@@ -34,6 +34,7 @@
 #include "meter-gateway/sim/relay.h"
 #include "meter-gateway/sim/simulator.h"
 #include "metersim/v1/sim.grpc.pb.h"
+#include "tests/testing/fake_monotonic_clock.h"
 #include "tests/testing/wait.h"
 
 namespace meter_sim {
@@ -42,6 +43,7 @@ namespace {
 using ::google::protobuf::util::TimeUtil;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::wallet::testing::FakeMonotonicClock;
 using ::wallet::testing::kGenerousDeadline;
 using ::wallet::testing::WaitUntil;
 

@@ -10,6 +10,7 @@
 
 #include "absl/time/civil_time.h"
 #include "gtest/gtest.h"
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 #include "wallet/wallet.h"
 
@@ -101,7 +102,7 @@ class WalletHarness {
   }
 
   Wallet& wallet() { return *wallet_; }
-  base::FakeClock& clock() { return clock_; }
+  FakeClock& clock() { return clock_; }
   // options are what Reopen opens the wallet with; change them, then Reopen.
   WalletOptions& options() { return options_; }
 
@@ -195,7 +196,7 @@ class WalletHarness {
 
  private:
   TempDir dir_;
-  base::FakeClock clock_;
+  FakeClock clock_;
   WalletOptions options_;
   std::unique_ptr<Wallet> wallet_;
 };
