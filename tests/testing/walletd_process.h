@@ -1,11 +1,12 @@
 // Runs `walletd` as a real child process for integration tests and benchmarks,
 // and sets up the accounts that those tests need.
 //
-// `WalletdProcess` forks and execs the walletd binary on a fresh temporary
-// directory with port 0 for both listeners, waits for the ready file that
-// walletd writes once it is serving, and then exposes the ports it picked and
-// the admin key it generated. The child can be killed (SIGKILL, to simulate a
-// crash), terminated (SIGTERM, a clean shutdown) and restarted on the same data
+// `WalletdProcess` starts the walletd binary as a ChildProcess
+// (tests/testing/child_process.h) on a fresh temporary directory with port 0
+// for both listeners, waits for the ready file that walletd writes once it is
+// serving, and then exposes the ports it picked and the admin key it
+// generated. The child can be killed (SIGKILL, to simulate a crash),
+// terminated (SIGTERM, a clean shutdown) and restarted on the same data
 // directory. The temporary directory holds:
 //
 //   <tmp>/data/         walletd's --data_dir (RocksDB and admin.key)
@@ -49,6 +50,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
+#include "tests/testing/child_process.h"
 #include "wallet/v1/admin.grpc.pb.h"
 
 namespace wallet::testing {
@@ -68,6 +70,10 @@ struct WalletdOptions {
   // How long to wait for the ready file after each (re)start.
   // Default: 30 seconds.
   absl::Duration start_timeout = absl::Seconds(30);
+
+  // How long the destructor waits after SIGTERM before it sends SIGKILL.
+  // Default: 10 seconds.
+  absl::Duration stop_timeout = absl::Seconds(10);
 
   // Whether the destructor leaves the temporary directory in place (for
   // post-mortem inspection). Default: false (it is removed).
@@ -106,8 +112,9 @@ class WalletdProcess final {
   WalletdProcess(const WalletdProcess&) = delete;
   WalletdProcess& operator=(const WalletdProcess&) = delete;
 
-  // ~WalletdProcess kills the child if it is still running (SIGKILL) and
-  // removes the temporary directory unless `keep_temp_dir` was set.
+  // ~WalletdProcess stops the child if it is still running (SIGTERM, then
+  // SIGKILL after `stop_timeout`) and removes the temporary directory unless
+  // `keep_temp_dir` was set or a start failed.
   ~WalletdProcess();
 
   // Kill sends SIGKILL and reaps the child: a crash with no chance to flush
@@ -140,8 +147,9 @@ class WalletdProcess final {
   absl::StatusOr<HttpResponse> HttpGet(absl::string_view path) const;
 
   // Whether the child is running (started and not yet reaped).
-  bool running() const { return pid_ > 0; }
-  pid_t pid() const { return pid_; }
+  bool running() const { return child_ != nullptr && child_->running(); }
+  // The child's process id; -1 if it is not running.
+  pid_t pid() const { return running() ? child_->pid() : -1; }
 
   int grpc_port() const { return grpc_port_; }
   int http_port() const { return http_port_; }
@@ -165,19 +173,16 @@ class WalletdProcess final {
  private:
   explicit WalletdProcess(WalletdOptions options);
 
-  // Forks and execs the child, then waits for the ready file.
+  // Starts the child, waits for the ready file and reads the ports and the
+  // admin key.
   absl::Status Launch();
-  // Reaps the child without blocking; true if it has exited.
-  bool ReapIfExited(int* wait_status);
-  // Wraps `status`'s message with the log path and tail.
-  absl::Status WithLog(absl::Status status) const;
 
   WalletdOptions options_;
   std::string temp_dir_;
   std::string data_dir_;
   std::string ready_path_;
   std::string log_path_;
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> child_;
   int grpc_port_ = 0;
   int http_port_ = 0;
   std::string admin_key_;
