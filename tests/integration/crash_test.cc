@@ -31,6 +31,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/wait.h"
 #include "tests/testing/walletd_process.h"
 #include "wallet/v1/admin.grpc.pb.h"
@@ -112,7 +113,7 @@ class CrashTest : public ::testing::Test {
     WalletdOptions options;
     options.binary = WALLETD_PATH;
     absl::StatusOr<std::unique_ptr<WalletdProcess>> walletd = WalletdProcess::Start(options);
-    ASSERT_TRUE(walletd.ok()) << walletd.status();
+    ASSERT_THAT(walletd, IsOk());
     walletd_ = *std::move(walletd);
 
     TopologyOptions topology;
@@ -123,7 +124,7 @@ class CrashTest : public ::testing::Test {
     topology.commission_bps = 100;
     absl::StatusOr<Topology> created =
         CreateTestTopology(*Admin(), walletd_->admin_key(), topology);
-    ASSERT_TRUE(created.ok()) << created.status() << "\nwalletd log: " << walletd_->log_path();
+    ASSERT_THAT(created, IsOk()) << "walletd log: " << walletd_->log_path();
     topology_ = *std::move(created);
   }
 
@@ -223,7 +224,7 @@ class CrashTest : public ::testing::Test {
       int64_t balance = 0;
       absl::StatusOr<std::vector<JournalEntry>> journal =
           ReadJournal(*admin, admin_key, absl::StrCat("meter:", meter), &balance);
-      ASSERT_TRUE(journal.ok()) << journal.status();
+      ASSERT_THAT(journal, IsOk());
       int64_t sum = 0;
       for (const JournalEntry& entry : *journal) {
         sum += entry.delta_paise();
@@ -288,7 +289,7 @@ class CrashTest : public ::testing::Test {
     // The retailer's float: each request at most one recharge and one commission.
     absl::StatusOr<std::vector<JournalEntry>> float_journal =
         ReadJournal(*admin, admin_key, absl::StrCat("retailer:", topology_.retailer_ids[0]));
-    ASSERT_TRUE(float_journal.ok()) << float_journal.status();
+    ASSERT_THAT(float_journal, IsOk());
     absl::flat_hash_map<std::string, int> recharges_by_ref;
     absl::flat_hash_map<std::string, int> commissions_by_ref;
     for (const JournalEntry& entry : *float_journal) {
@@ -362,7 +363,7 @@ class CrashTest : public ::testing::Test {
       int64_t balance = 0;
       absl::StatusOr<std::vector<JournalEntry>> journal =
           ReadJournal(*admin, admin_key, absl::StrCat("meter:", meter), &balance);
-      ASSERT_TRUE(journal.ok()) << journal.status();
+      ASSERT_THAT(journal, IsOk());
       int64_t sum = 0;
       for (const JournalEntry& entry : *journal) {
         sum += entry.delta_paise();
@@ -394,7 +395,7 @@ class CrashTest : public ::testing::Test {
     v1::CheckLedgerResponse ledger;
     grpc::Status status = admin->CheckLedger(MakeContext(admin_key, absl::Seconds(60)).get(),
                                              v1::CheckLedgerRequest(), &ledger);
-    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_THAT(status, IsOk());
     EXPECT_TRUE(ledger.ok()) << ledger.ShortDebugString();
     EXPECT_EQ(ledger.sum_paise(), 0);
     EXPECT_THAT(ledger.mismatched_accounts(), ::testing::IsEmpty());
@@ -405,18 +406,17 @@ class CrashTest : public ::testing::Test {
 };
 
 TEST_F(CrashTest, SigkillUnderLoadKeepsEveryAcknowledgedRechargeExactlyOnce) {
-  std::vector<Attempt> attempts = RunLoadAndStop([&] { ASSERT_TRUE(walletd_->Kill().ok()); });
-  ASSERT_TRUE(walletd_->Restart().ok()) << "restart after SIGKILL failed";
+  std::vector<Attempt> attempts = RunLoadAndStop([&] { ASSERT_THAT(walletd_->Kill(), IsOk()); });
+  ASSERT_THAT(walletd_->Restart(), IsOk()) << "restart after SIGKILL failed";
   VerifyAfterRestart(attempts);
 }
 
 TEST_F(CrashTest, SigtermUnderLoadExitsCleanlyAndKeepsAcknowledgedRecharges) {
   absl::StatusOr<int> exit_code;
   std::vector<Attempt> attempts = RunLoadAndStop([&] { exit_code = walletd_->Terminate(); });
-  ASSERT_TRUE(exit_code.ok()) << exit_code.status();
-  EXPECT_EQ(*exit_code, 0) << "walletd log: " << walletd_->log_path();
+  EXPECT_THAT(exit_code, IsOkAndHolds(0)) << "walletd log: " << walletd_->log_path();
   absl::Status restarted = walletd_->Restart();
-  ASSERT_TRUE(restarted.ok()) << restarted;
+  ASSERT_THAT(restarted, IsOk());
   VerifyAfterRestart(attempts);
 }
 

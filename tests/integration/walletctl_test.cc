@@ -17,6 +17,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tests/testing/run_process.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/walletd_process.h"
 #include "wallet/v1/admin.pb.h"
 #include "wallet/v1/consumer.pb.h"
@@ -89,7 +90,7 @@ class WalletctlTest : public ::testing::Test {
         "--notification_log=none",
     };
     absl::StatusOr<std::unique_ptr<WalletdProcess>> started = WalletdProcess::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
+    ASSERT_THAT(started, IsOk());
     walletd_ = *std::move(started);
     admin_key_file_ = absl::StrCat(walletd_->data_dir(), "/admin.key");
   }
@@ -109,7 +110,7 @@ class WalletctlTest : public ::testing::Test {
     argv.insert(argv.end(), args.begin(), args.end());
     absl::StatusOr<ProcessResult> result =
         RunProcess(argv, {{"WALLETCTL_API_KEY", ""}, {"WALLETCTL_API_KEY_FILE", ""}}, kRunTimeout);
-    EXPECT_TRUE(result.ok()) << result.status();
+    EXPECT_THAT(result, IsOk());
     return result.ok() ? *std::move(result) : ProcessResult();
   }
 
@@ -223,7 +224,7 @@ TEST_F(WalletctlTest, ConfirmedPaymentShowsTheArrearsRecovered) {
   const std::string json =
       MustSucceed(consumer, {"--output=json", "start-recharge", "--meter=CTL-M3", "--amount=300"});
   v1::StartRechargeResponse started;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &started).ok()) << json;
+  ASSERT_THAT(google::protobuf::util::JsonStringToMessage(json, &started), IsOk()) << json;
   EXPECT_EQ(started.order().amount_paise(), 30000);
   EXPECT_EQ(started.order().state(), v1::ORDER_PENDING);
 
@@ -242,7 +243,7 @@ TEST_F(WalletctlTest, JsonOutputParsesAsTheResponse) {
   for (const char* flag : {"--json", "--output=json"}) {
     const std::string json = MustSucceed(admin_key_file_, {flag, "get-meter", "--meter=CTL-M4"});
     v1::MeterView view;
-    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &view).ok()) << json;
+    ASSERT_THAT(google::protobuf::util::JsonStringToMessage(json, &view), IsOk()) << json;
     EXPECT_EQ(view.meter().meter_id(), "CTL-M4");
     EXPECT_EQ(view.consumer().name(), "Ramesh Sahu");
     EXPECT_EQ(view.arrears_paise(), 1234);
@@ -324,7 +325,7 @@ TEST_F(WalletctlTest, TakesTheKeyFileFromTheEnvironment) {
   absl::StatusOr<ProcessResult> result = RunProcess(
       {WALLETCTL_PATH, absl::StrCat("--server=", walletd_->target()), "check-ledger"},
       {{"WALLETCTL_API_KEY", ""}, {"WALLETCTL_API_KEY_FILE", admin_key_file_}}, kRunTimeout);
-  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_THAT(result, IsOk());
   EXPECT_EQ(result->exit_code, kOk) << Describe(*result);
   EXPECT_THAT(result->out, ContainsRegex("result: +OK\n"));
   EXPECT_THAT(result->err, Not(HasSubstr("error")));

@@ -62,6 +62,13 @@ template <typename T>
 struct HasErrorCode<T, std::void_t<decltype(std::declval<const T&>().error_code())>>
     : std::true_type {};
 
+// absl::Status spells them code() and message().
+template <typename T, typename = void>
+struct HasCode : std::false_type {};
+template <typename T>
+struct HasCode<T, std::void_t<decltype(std::declval<const T&>().code()),
+                              decltype(std::declval<const T&>().message())>> : std::true_type {};
+
 template <typename T>
 StatusParts PartsOf(const T& status) {
   if constexpr (IsStatusOr<T>::value) {
@@ -69,6 +76,8 @@ StatusParts PartsOf(const T& status) {
   } else if constexpr (HasErrorCode<T>::value) {
     return {static_cast<int>(status.error_code()), status.error_message()};
   } else {
+    static_assert(HasCode<T>::value,
+                  "the status matchers take absl::Status, absl::StatusOr<T> or grpc::Status");
     return {static_cast<int>(status.code()), std::string(status.message())};
   }
 }

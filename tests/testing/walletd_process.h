@@ -19,7 +19,7 @@
 //   options.binary = WALLETD_PATH;
 //   absl::StatusOr<std::unique_ptr<WalletdProcess>> walletd =
 //       WalletdProcess::Start(options);
-//   ASSERT_TRUE(walletd.ok()) << walletd.status();
+//   ASSERT_THAT(walletd, IsOk());
 //   auto admin = wallet::v1::AdminService::NewStub((*walletd)->NewChannel());
 //   std::unique_ptr<grpc::ClientContext> context =
 //       MakeContext((*walletd)->admin_key());
@@ -28,7 +28,7 @@
 //       admin->CheckLedger(context.get(), wallet::v1::CheckLedgerRequest(), &ledger);
 //   ...
 //   (*walletd)->Kill();                      // crash
-//   ASSERT_TRUE((*walletd)->Restart().ok()); // same data, new ports
+//   ASSERT_THAT((*walletd)->Restart(), IsOk());  // same data, new ports
 //
 // Thread safety: a `WalletdProcess` is not thread-safe; drive it from one
 // thread (the child is sent SIGKILL if the thread that started it exits, see
