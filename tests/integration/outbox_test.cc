@@ -203,14 +203,8 @@ std::function<bool(const std::vector<Notification>&)> QuarantineAfter(uint64_t s
 class OutboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    WalletdOptions options;
-    options.binary = WALLETD_PATH;
-    options.extra_args = {
-        absl::StrCat("--tariffs=", WALLET_SOURCE_DIR, "/deploy/config/tariffs.textproto"),
-        absl::StrCat("--policy=", WALLET_SOURCE_DIR, "/deploy/config/policy.textproto"),
-        "--notification_log=none",
-    };
-    absl::StatusOr<std::unique_ptr<WalletdProcess>> started = WalletdProcess::Start(options);
+    absl::StatusOr<std::unique_ptr<WalletdProcess>> started =
+        WalletdProcess::Start(ExampleConfigOptions(WALLETD_PATH, WALLET_SOURCE_DIR));
     ASSERT_THAT(started, IsOk());
     walletd_ = *std::move(started);
     Connect();
@@ -228,10 +222,7 @@ class OutboxTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (HasFailure() && walletd_ != nullptr) {
-      walletd_->KeepTempDir();
-      ADD_FAILURE() << "walletd log: " << walletd_->log_path() << "\n" << walletd_->LogTail();
-    }
+    if (HasFailure() && walletd_ != nullptr) ADD_FAILURE() << walletd_->KeepForInspection();
   }
 
   void Connect() {

@@ -82,24 +82,16 @@ std::vector<std::vector<std::string>> ParseCsv(absl::string_view text) {
 class WalletctlTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    WalletdOptions options;
-    options.binary = WALLETD_PATH;
-    options.extra_args = {
-        absl::StrCat("--tariffs=", WALLET_SOURCE_DIR, "/deploy/config/tariffs.textproto"),
-        absl::StrCat("--policy=", WALLET_SOURCE_DIR, "/deploy/config/policy.textproto"),
-        "--notification_log=none",
-    };
-    absl::StatusOr<std::unique_ptr<WalletdProcess>> started = WalletdProcess::Start(options);
+    absl::StatusOr<std::unique_ptr<WalletdProcess>> started =
+        WalletdProcess::Start(ExampleConfigOptions(WALLETD_PATH, WALLET_SOURCE_DIR));
     ASSERT_THAT(started, IsOk());
     walletd_ = *std::move(started);
     admin_key_file_ = absl::StrCat(walletd_->data_dir(), "/admin.key");
   }
 
   void TearDown() override {
-    if (HasFailure() && walletd_ != nullptr) {
-      walletd_->KeepTempDir();
-      ADD_FAILURE() << "walletd log: " << walletd_->log_path() << "\n" << walletd_->LogTail();
-    }
+    absl::StatusOr<std::unique_ptr<WalletdProcess>> started =
+        WalletdProcess::Start(ExampleConfigOptions(WALLETD_PATH, WALLET_SOURCE_DIR));
   }
 
   // Walletctl runs walletctl with `args` against walletd, as the holder of

@@ -959,13 +959,18 @@ TEST_F(SimServerTest, SlowWatcherIsClosedWithoutSlowingTheMeters) {
   EXPECT_THAT(watch->Finish(), StatusIs(grpc::StatusCode::RESOURCE_EXHAUSTED));
 }
 
-// How fast is relay_bench's business (its meter-sim start figure).
-TEST(SimulatorStart, TenThousandMetersStartAndAreListed) {
-  SystemMonotonicClock clock;
+// StartTenThousandMeters starts a simulator of 10,000 meters on `clock`.
+absl::StatusOr<std::unique_ptr<Simulator>> StartTenThousandMeters(MonotonicClock* clock) {
   SimulatorOptions options;
   options.fleet.meters = 10000;
   options.dlms.port = 0;
-  absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Start(options, &clock);
+  return Simulator::Start(options, clock);
+}
+
+// How fast is relay_bench's business (its meter-sim start figure).
+TEST(SimulatorStart, TenThousandMetersStartAndAreListed) {
+  SystemMonotonicClock clock;
+  absl::StatusOr<std::unique_ptr<Simulator>> sim = StartTenThousandMeters(&clock);
   ASSERT_THAT(sim, IsOk());
   const std::string directory = (*sim)->DirectoryCsv();
   const std::vector<absl::string_view> lines = absl::StrSplit(directory, '\n', absl::SkipEmpty());
@@ -983,10 +988,7 @@ TEST(SimulatorStart, TenThousandMetersStartAndAreListed) {
 
 TEST(SimulatorStart, ManySessionsInParallel) {
   SystemMonotonicClock clock;
-  SimulatorOptions options;
-  options.fleet.meters = 10000;
-  options.dlms.port = 0;
-  absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Start(options, &clock);
+  absl::StatusOr<std::unique_ptr<Simulator>> sim = StartTenThousandMeters(&clock);
   ASSERT_THAT(sim, IsOk());
   // Connect, associate, read, release on many meters from a few threads.
   constexpr int kThreads = 4;

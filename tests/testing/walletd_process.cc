@@ -303,6 +303,23 @@ absl::StatusOr<HttpResponse> HttpGetLocal(int port, absl::string_view path) {
   return response;
 }
 
+std::string WalletdProcess::KeepForInspection() {
+  KeepTempDir();
+  return absl::StrCat("walletd data and log kept in ", temp_dir_, "\n--- walletd log tail ---\n",
+                      LogTail(), "\n---");
+}
+
+WalletdOptions ExampleConfigOptions(std::string binary, absl::string_view source_dir) {
+  WalletdOptions options;
+  options.binary = std::move(binary);
+  options.extra_args = {
+      absl::StrCat("--tariffs=", source_dir, "/deploy/config/tariffs.textproto"),
+      absl::StrCat("--policy=", source_dir, "/deploy/config/policy.textproto"),
+      "--notification_log=none",
+  };
+  return options;
+}
+
 std::string WalletdProcess::LogTail(size_t max_bytes) const {
   return child_ == nullptr ? std::string() : child_->LogTail(max_bytes);
 }

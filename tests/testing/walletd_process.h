@@ -94,19 +94,12 @@ struct HttpResponse {
 class WalletdProcess final {
  public:
   // Start creates the temporary directory and starts walletd in it, returning
-  // once walletd has written its ready file.
-  //
-  // Errors: `InvalidArgument` if `options.binary` is empty; `Internal` if the
-  // directory cannot be created or the child cannot be forked;
-  // `FailedPrecondition` if walletd exits before it is ready;
-  // `DeadlineExceeded` if it is not ready within `options.start_timeout` (the
-  // child is then killed). Error messages include the log file's path and its
-  // last lines. On failure the temporary directory is kept for inspection.
-  //
-  // The child gets PR_SET_PDEATHSIG=SIGKILL so that a crashed test does not
-  // leave servers behind; that signal fires when the *thread* that called
-  // Start (or Restart) exits, so call them from a thread that outlives the
-  // process, normally the main thread.
+  // once walletd has written its ready file. Errors: `InvalidArgument` if
+  // `options.binary` is empty, `Internal` if the directory cannot be created,
+  // and those of ChildProcess::Start (walletd exiting or hanging before it is
+  // ready, with the log's last lines). On failure the temporary directory is
+  // kept for inspection. As for every ChildProcess, start it from a thread
+  // that outlives it, normally the main thread.
   static absl::StatusOr<std::unique_ptr<WalletdProcess>> Start(WalletdOptions options);
 
   WalletdProcess(const WalletdProcess&) = delete;
@@ -117,17 +110,13 @@ class WalletdProcess final {
   // `keep_temp_dir` was set or a start failed.
   ~WalletdProcess();
 
-  // Kill sends SIGKILL and reaps the child: a crash with no chance to flush
-  // anything. OK if the child was not running.
+  // Kill and Terminate stop walletd as ChildProcess's do (SIGKILL: a crash;
+  // SIGTERM: a clean stop, returning the exit status); Terminate is
+  // `FailedPrecondition` if walletd is not running. walletd drains until its
+  // clients have closed their connections, and an idle gRPC channel that no
+  // thread polls notices the server going away only on its 5 s backup poll:
+  // destroy idle channels first for a quick stop.
   absl::Status Kill();
-
-  // Terminate sends SIGTERM and waits up to `timeout` for the child to exit.
-  // Returns its exit code, or 128 + the signal number if a signal ended it.
-  // `FailedPrecondition` if it was not running; `DeadlineExceeded` if it did
-  // not exit in time (it is then killed with SIGKILL). walletd drains until
-  // its clients have closed their connections, and an idle gRPC channel that
-  // no thread polls notices the server going away only on its 5 s backup
-  // poll: destroy idle channels first for a quick stop.
   absl::StatusOr<int> Terminate(absl::Duration timeout = absl::Seconds(20));
 
   // Restart starts walletd again on the same data directory, terminating it
@@ -166,6 +155,11 @@ class WalletdProcess final {
   // e.g. once a test has failed and its data and log are worth a look.
   void KeepTempDir() { keep_temp_dir_on_destroy_ = true; }
 
+  // KeepForInspection keeps the temporary directory (as KeepTempDir) and
+  // returns where it is with the log's last lines, for a failed test:
+  //   if (HasFailure()) ADD_FAILURE() << walletd->KeepForInspection();
+  std::string KeepForInspection();
+
   // LogTail returns up to the last `max_bytes` of the child's log, for
   // failure messages.
   std::string LogTail(size_t max_bytes = 4096) const;
@@ -189,6 +183,10 @@ class WalletdProcess final {
   // Set when a start fails or by KeepTempDir, so the directory stays.
   bool keep_temp_dir_on_destroy_ = false;
 };
+
+// ExampleConfigOptions are options for walletd `binary` on the example tariff
+// book and policy in `source_dir`/deploy/config, without a notification log.
+WalletdOptions ExampleConfigOptions(std::string binary, absl::string_view source_dir);
 
 // HttpGetLocal fetches `path` from an HTTP listener on 127.0.0.1:`port` with
 // a 10 second timeout; errors as WalletdProcess::HttpGet.
