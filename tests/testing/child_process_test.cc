@@ -1,7 +1,8 @@
 // ChildProcess on small /bin/sh scripts: readiness by file and by log line,
 // a child that dies or hangs before it is ready, arguments, environment and
 // output, exit statuses, and the stop on destruction (SIGTERM first, SIGKILL
-// for a child that ignores it).
+// for a child that ignores it). The log's first line quotes the script, so
+// what a script prints is looked for as a line of its own.
 #include "tests/testing/child_process.h"
 
 #include <signal.h>
@@ -90,7 +91,7 @@ TEST_F(ChildProcessTest, StartWaitsForTheReadyLineWrittenByThisRun) {
   options.ready_line = "serving on port 7";
   absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::Start(options);
   ASSERT_THAT(child, IsOk());
-  EXPECT_THAT((*child)->LogTail(), HasSubstr("serving on port 7"));
+  EXPECT_THAT((*child)->LogTail(), HasSubstr("\nserving on port 7\n"));
 }
 
 TEST_F(ChildProcessTest, TheReadyLineInTheArgumentsDoesNotCount) {
@@ -105,10 +106,11 @@ TEST_F(ChildProcessTest, AChildThatExitsBeforeItIsReadyIsReportedWithItsLog) {
   ChildOptions options = Shell("echo 'error: --port is out of range' >&2; exit 2");
   options.ready_file = Path("ready");
   options.name = "walletd";
-  EXPECT_THAT(ChildProcess::Start(options),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       AllOf(HasSubstr("walletd exited before it was ready: exit code 2"),
-                             HasSubstr("error: --port is out of range"), HasSubstr(Path("log")))));
+  EXPECT_THAT(
+      ChildProcess::Start(options),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               AllOf(HasSubstr("walletd exited before it was ready: exit code 2"),
+                     HasSubstr("\nerror: --port is out of range\n"), HasSubstr(Path("log")))));
 }
 
 TEST_F(ChildProcessTest, AChildNotReadyInTimeIsKilled) {
@@ -133,7 +135,8 @@ TEST_F(ChildProcessTest, ArgumentsEnvironmentAndOutputReachTheirPlaces) {
   ASSERT_THAT(child, IsOk());
   EXPECT_THAT((*child)->Wait(kGenerousDeadline), IsOkAndHolds(0));
   EXPECT_EQ(ReadFile(Path("out")), "two words|bar|unset\n");
-  EXPECT_THAT(ReadFile(Path("log")), AllOf(HasSubstr("to-stderr"), Not(HasSubstr("two words|"))));
+  EXPECT_THAT(ReadFile(Path("log")),
+              AllOf(HasSubstr("\nto-stderr\n"), Not(HasSubstr("two words|"))));
 }
 
 TEST_F(ChildProcessTest, ExitStatusIsTheCodeOr128PlusTheSignal) {
@@ -172,7 +175,7 @@ TEST_F(ChildProcessTest, DestructionSendsSigtermFirst) {
   const pid_t pid = (*child)->pid();
   child->reset();
   EXPECT_FALSE(Alive(pid));
-  EXPECT_THAT(ReadFile(Path("log")), HasSubstr("stopped cleanly"));
+  EXPECT_THAT(ReadFile(Path("log")), HasSubstr("\nstopped cleanly\n"));
 }
 
 TEST_F(ChildProcessTest, DestructionKillsAChildThatIgnoresSigterm) {
