@@ -20,6 +20,8 @@
 #include "meter-gateway/sim/clock.h"
 #include "meter-gateway/sim/simulator.h"
 #include "tests/meter-gateway/gateway_fakes.h"
+#include "tests/testing/fake_clock.h"
+#include "tests/testing/fake_monotonic_clock.h"
 #include "tests/testing/wait.h"
 
 namespace meter_gateway::testing {
@@ -78,13 +80,13 @@ class CtMeterTest : public ::testing::Test {
     return meter.ok() ? *meter : metersim::v1::Meter();
   }
 
-  meter_sim::FakeMonotonicClock sim_clock_;
+  wallet::testing::FakeMonotonicClock sim_clock_;
   std::unique_ptr<meter_sim::Simulator> sim_;
   MeterDirectory directory_;
   dlms::ClientOptions dlms_;
   std::unique_ptr<MeterLink> meters_;
   FakeWalletConnection wallet_;
-  base::FakeClock clock_{kT0};
+  wallet::testing::FakeClock clock_{kT0};
   WorkSignal work_;
   std::unique_ptr<RelayCommandPath> path_;
 };
