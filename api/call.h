@@ -2,12 +2,22 @@
 // call metadata, check the caller's role, run the operation, map the status,
 // record metrics and finish the reactor exactly once.
 //
-// Example (inside a callback service method):
-//   return calls_->Handle<v1::TopUpFloatResponse>(
-//       ctx, top_up_, kAdminOnly, response,
-//       [&](const wallet::Principal&, wallet::Callback<v1::TopUpFloatResponse> done) {
-//         wallet_->TopUpFloat(*request, std::move(done));
-//       });
+// A service derives from WalletService<its generated class>, and each unary
+// method is one statement that names the method, the roles that may call it
+// and what it does:
+//
+// Example:
+//   class RetailerService final : public WalletService<v1::RetailerService> {
+//     ...
+//     grpc::ServerUnaryReactor* GetFloat(grpc::CallbackServerContext* ctx,
+//                                        const v1::GetFloatRequest* request,
+//                                        v1::GetFloatResponse* response) override {
+//       return Serve(ctx, "GetFloat", kRetailerOrAdmin, response,
+//                    [&](const wallet::Principal& who, auto done) {
+//                      done(wallet()->GetFloat(who, request->retailer_id()));
+//                    });
+//     }
+//   };
 #ifndef API_CALL_H_
 #define API_CALL_H_
 
@@ -17,13 +27,21 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "base/metrics.h"
+#include "glog/logging.h"
 #include "grpcpp/grpcpp.h"
 #include "wallet/wallet.h"
 
 namespace api {
+
+// Names every service file uses.
+namespace v1 = ::wallet::v1;
+using grpc::CallbackServerContext;
+using grpc::ServerUnaryReactor;
 
 // Metadata key that carries the API key.
 inline constexpr char kApiKeyHeader[] = "x-api-key";
@@ -43,7 +61,13 @@ class Calls final {
  public:
   Calls(wallet::Wallet* wallet, Metrics* metrics) : wallet_(wallet), metrics_(metrics) {}
 
-  Metrics::Method* Method(const std::string& name) { return metrics_->RegisterMethod(name); }
+  // MethodCounters maps the name of each unary method of the service
+  // `service_full_name` (e.g. "wallet.v1.AdminService") to its counters,
+  // registered in the metrics as "<Service>/<Method>". Streaming methods are
+  // not counted. The keys point into the generated descriptor pool, which
+  // lives as long as the process.
+  using MethodCounters = absl::flat_hash_map<absl::string_view, Metrics::Method*>;
+  MethodCounters RegisterUnaryMethods(absl::string_view service_full_name);
 
   // Authorize returns the caller, Unauthenticated for a missing or unknown
   // key, PermissionDenied for a role not in `roles`.
@@ -93,6 +117,38 @@ class Calls final {
   Metrics* metrics_;
   std::atomic<bool> draining_{false};
   std::atomic<int> in_flight_{0};
+};
+
+// WalletService is the base of walletd's services. `Generated` is the
+// service's generated class (e.g. wallet::v1::AdminService); its unary
+// methods are counted from the start, so that /metrics lists each one before
+// it is first called. Not copyable; thread-safe as Calls is.
+template <typename Generated>
+class WalletService : public Generated::CallbackService {
+ protected:
+  // `calls` is not owned and must outlive the service.
+  explicit WalletService(Calls* calls)
+      : calls_(calls), counters_(calls->RegisterUnaryMethods(Generated::service_full_name())) {}
+
+  // Serve runs one call of the unary method `method` through Calls::Handle
+  // with that method's counters. A name that is not a unary method of the
+  // service is a programming error (CHECK): every method meets it on its
+  // first call in the tests.
+  template <typename Response, typename Run>
+  grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* ctx, absl::string_view method,
+                                  const Roles& roles, Response* response, Run run) {
+    const auto it = counters_.find(method);
+    CHECK(it != counters_.end()) << Generated::service_full_name() << " has no unary method "
+                                 << method;
+    return calls_->Handle(ctx, it->second, roles, response, std::move(run));
+  }
+
+  Calls* calls() const { return calls_; }
+  wallet::Wallet* wallet() const { return calls_->wallet(); }
+
+ private:
+  Calls* const calls_;
+  const Calls::MethodCounters counters_;
 };
 
 }  // namespace api

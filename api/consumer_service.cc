@@ -1,84 +1,84 @@
+#include <memory>
+
 #include "api/services.h"
+#include "wallet/v1/consumer.grpc.pb.h"
 
 namespace api {
 namespace {
 
+const Roles kConsumerOnly = {v1::ROLE_CONSUMER};
 // Admins may act for any consumer, e.g. at a service centre.
 const Roles kConsumerOrAdmin = {v1::ROLE_CONSUMER, v1::ROLE_ADMIN};
 
+// ConsumerService: a consumer's meters, balances, statements and online
+// recharge orders. The wallet checks that the meter or order is the caller's.
+class ConsumerService final : public WalletService<v1::ConsumerService> {
+ public:
+  explicit ConsumerService(Calls* calls) : WalletService(calls) {}
+
+  ServerUnaryReactor* ListMyMeters(CallbackServerContext* ctx,
+                                   const v1::ListMyMetersRequest* request,
+                                   v1::ListMyMetersResponse* response) override {
+    return Serve(
+        ctx, "ListMyMeters", kConsumerOnly, response,
+        [&](const wallet::Principal& who, auto done) { done(wallet()->ListMyMeters(who)); });
+  }
+
+  ServerUnaryReactor* GetBalance(CallbackServerContext* ctx, const v1::GetBalanceRequest* request,
+                                 v1::GetBalanceResponse* response) override {
+    return Serve(ctx, "GetBalance", kConsumerOrAdmin, response,
+                 [&](const wallet::Principal& who, auto done) {
+                   done(wallet()->GetBalance(who, request->meter_id()));
+                 });
+  }
+
+  ServerUnaryReactor* ListTransactions(CallbackServerContext* ctx,
+                                       const v1::ListTransactionsRequest* request,
+                                       v1::ListTransactionsResponse* response) override {
+    return Serve(ctx, "ListTransactions", kConsumerOrAdmin, response,
+                 [&](const wallet::Principal& who, auto done) {
+                   done(wallet()->ListTransactions(who, *request));
+                 });
+  }
+
+  ServerUnaryReactor* StartRecharge(CallbackServerContext* ctx,
+                                    const v1::StartRechargeRequest* request,
+                                    v1::StartRechargeResponse* response) override {
+    return Serve(ctx, "StartRecharge", kConsumerOrAdmin, response,
+                 [&](const wallet::Principal& who, auto done) {
+                   wallet()->StartRecharge(who, *request, std::move(done));
+                 });
+  }
+
+  ServerUnaryReactor* GetOrder(CallbackServerContext* ctx, const v1::GetOrderRequest* request,
+                               v1::Order* response) override {
+    return Serve(ctx, "GetOrder", kConsumerOrAdmin, response,
+                 [&](const wallet::Principal& who, auto done) {
+                   done(wallet()->GetOrder(who, request->order_id()));
+                 });
+  }
+
+  ServerUnaryReactor* ListOrders(CallbackServerContext* ctx, const v1::ListOrdersRequest* request,
+                                 v1::ListOrdersResponse* response) override {
+    return Serve(ctx, "ListOrders", kConsumerOrAdmin, response,
+                 [&](const wallet::Principal& who, auto done) {
+                   done(wallet()->ListOrders(who, *request));
+                 });
+  }
+
+  ServerUnaryReactor* CancelOrder(CallbackServerContext* ctx, const v1::CancelOrderRequest* request,
+                                  v1::CancelOrderResponse* response) override {
+    return Serve(ctx, "CancelOrder", kConsumerOrAdmin, response,
+                 [&](const wallet::Principal& who, auto done) {
+                   wallet()->CancelOrder(who, *request, std::move(done));
+                 });
+  }
+};
+
 }  // namespace
 
-ConsumerService::ConsumerService(Calls* calls)
-    : calls_(calls),
-      list_my_meters_(calls->Method("ConsumerService/ListMyMeters")),
-      get_balance_(calls->Method("ConsumerService/GetBalance")),
-      list_transactions_(calls->Method("ConsumerService/ListTransactions")),
-      start_recharge_(calls->Method("ConsumerService/StartRecharge")),
-      get_order_(calls->Method("ConsumerService/GetOrder")),
-      list_orders_(calls->Method("ConsumerService/ListOrders")),
-      cancel_order_(calls->Method("ConsumerService/CancelOrder")) {}
-
-ServerUnaryReactor* ConsumerService::ListMyMeters(CallbackServerContext* ctx,
-                                                  const v1::ListMyMetersRequest* request,
-                                                  v1::ListMyMetersResponse* response) {
-  return calls_->Handle(ctx, list_my_meters_, {v1::ROLE_CONSUMER}, response,
-                        [&](const wallet::Principal& who, auto done) {
-                          done(calls_->wallet()->ListMyMeters(who));
-                        });
-}
-
-ServerUnaryReactor* ConsumerService::GetBalance(CallbackServerContext* ctx,
-                                                const v1::GetBalanceRequest* request,
-                                                v1::GetBalanceResponse* response) {
-  return calls_->Handle(ctx, get_balance_, kConsumerOrAdmin, response,
-                        [&](const wallet::Principal& who, auto done) {
-                          done(calls_->wallet()->GetBalance(who, request->meter_id()));
-                        });
-}
-
-ServerUnaryReactor* ConsumerService::ListTransactions(CallbackServerContext* ctx,
-                                                      const v1::ListTransactionsRequest* request,
-                                                      v1::ListTransactionsResponse* response) {
-  return calls_->Handle(ctx, list_transactions_, kConsumerOrAdmin, response,
-                        [&](const wallet::Principal& who, auto done) {
-                          done(calls_->wallet()->ListTransactions(who, *request));
-                        });
-}
-
-ServerUnaryReactor* ConsumerService::StartRecharge(CallbackServerContext* ctx,
-                                                   const v1::StartRechargeRequest* request,
-                                                   v1::StartRechargeResponse* response) {
-  return calls_->Handle(ctx, start_recharge_, kConsumerOrAdmin, response,
-                        [&](const wallet::Principal& who, auto done) {
-                          calls_->wallet()->StartRecharge(who, *request, std::move(done));
-                        });
-}
-
-ServerUnaryReactor* ConsumerService::GetOrder(CallbackServerContext* ctx,
-                                              const v1::GetOrderRequest* request,
-                                              v1::Order* response) {
-  return calls_->Handle(ctx, get_order_, kConsumerOrAdmin, response,
-                        [&](const wallet::Principal& who, auto done) {
-                          done(calls_->wallet()->GetOrder(who, request->order_id()));
-                        });
-}
-
-ServerUnaryReactor* ConsumerService::ListOrders(CallbackServerContext* ctx,
-                                                const v1::ListOrdersRequest* request,
-                                                v1::ListOrdersResponse* response) {
-  return calls_->Handle(ctx, list_orders_, kConsumerOrAdmin, response,
-                        [&](const wallet::Principal& who, auto done) {
-                          done(calls_->wallet()->ListOrders(who, *request));
-                        });
-}
-
-ServerUnaryReactor* ConsumerService::CancelOrder(CallbackServerContext* ctx,
-                                                 const v1::CancelOrderRequest* request,
-                                                 v1::CancelOrderResponse* response) {
-  return calls_->Handle(ctx, cancel_order_, kConsumerOrAdmin, response,
-                        [&](const wallet::Principal& who, auto done) {
-                          calls_->wallet()->CancelOrder(who, *request, std::move(done));
-                        });
+std::unique_ptr<grpc::Service> NewConsumerService(Calls* calls) {
+  return std::make_unique<ConsumerService>(calls);
 }
 
 }  // namespace api

@@ -455,48 +455,39 @@ void NotificationLogSink::Ack(uint64_t seq) {
   });
 }
 
-MeterIngestService::MeterIngestService(Calls* calls)
-    : calls_(calls), ingest_(calls->Method("MeterIngestService/IngestReadings")) {}
-
 grpc::ServerUnaryReactor* MeterIngestService::IngestReadings(
     grpc::CallbackServerContext* ctx, const v1::IngestReadingsRequest* request,
     v1::IngestReadingsResponse* response) {
-  return calls_->Handle(ctx, ingest_, kMeterGateway, response,
-                        [&](const wallet::Principal&, auto done) {
-                          calls_->wallet()->IngestReadings(*request, std::move(done));
-                        });
+  return Serve(ctx, "IngestReadings", kMeterGateway, response,
+               [&](const wallet::Principal&, auto done) {
+                 wallet()->IngestReadings(*request, std::move(done));
+               });
 }
-
-MeterGatewayService::MeterGatewayService(Calls* calls, StreamHub* hub)
-    : calls_(calls), hub_(hub), report_(calls->Method("MeterGatewayService/ReportRelayOutcome")) {}
 
 grpc::ServerBidiReactor<v1::StreamAck, v1::RelayCommand>* MeterGatewayService::StreamRelayCommands(
     grpc::CallbackServerContext* ctx) {
-  return new OutboxStream<v1::RelayCommand>(calls_->wallet(), hub_, wallet::Stream::kRelay,
-                                            calls_->Authorize(ctx, kMeterGateway).status());
+  return new OutboxStream<v1::RelayCommand>(wallet(), hub_, wallet::Stream::kRelay,
+                                            calls()->Authorize(ctx, kMeterGateway).status());
 }
 
 grpc::ServerUnaryReactor* MeterGatewayService::ReportRelayOutcome(
     grpc::CallbackServerContext* ctx, const v1::RelayOutcome* request,
     v1::ReportRelayOutcomeResponse* response) {
-  return calls_->Handle(ctx, report_, kMeterGateway, response,
-                        [&](const wallet::Principal&, auto done) {
-                          calls_->wallet()->ReportRelayOutcome(*request, std::move(done));
-                        });
+  return Serve(ctx, "ReportRelayOutcome", kMeterGateway, response,
+               [&](const wallet::Principal&, auto done) {
+                 wallet()->ReportRelayOutcome(*request, std::move(done));
+               });
 }
-
-NotificationService::NotificationService(Calls* calls, StreamHub* hub)
-    : calls_(calls), hub_(hub) {}
 
 grpc::ServerBidiReactor<v1::StreamAck, v1::Notification>* NotificationService::StreamNotifications(
     grpc::CallbackServerContext* ctx) {
-  absl::Status admitted = calls_->Authorize(ctx, kNotifier).status();
+  absl::Status admitted = calls()->Authorize(ctx, kNotifier).status();
   if (admitted.ok() && sink_active_) {
     admitted = absl::FailedPreconditionError(
         "walletd's notification log sink takes this stream; start walletd with "
         "--notification_log=none to deliver notifications yourself");
   }
-  return new OutboxStream<v1::Notification>(calls_->wallet(), hub_, wallet::Stream::kNotification,
+  return new OutboxStream<v1::Notification>(wallet(), hub_, wallet::Stream::kNotification,
                                             admitted);
 }
 

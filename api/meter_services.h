@@ -6,8 +6,8 @@
 #include <atomic>
 #include <cstdio>
 #include <memory>
-#include <thread>
 #include <string>
+#include <thread>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
@@ -15,8 +15,6 @@
 #include "wallet/v1/meter.grpc.pb.h"
 
 namespace api {
-
-namespace v1 = ::wallet::v1;
 
 // StreamHub wakes every open outbox stream when new items are committed. WakeAll is called on
 // the wallet's answer thread, which also answers every recharge: it only
@@ -123,21 +121,23 @@ class NotificationLogSink final : public StreamHub::Stream {
   std::thread thread_;
 };
 
-class MeterIngestService final : public v1::MeterIngestService::CallbackService {
+// The three services below are WalletServices (api/call.h); `calls` and
+// `hub` are not owned and must outlive them.
+
+// MeterIngestService takes meter readings from the meter gateway's key.
+class MeterIngestService final : public WalletService<v1::MeterIngestService> {
  public:
-  explicit MeterIngestService(Calls* calls);
+  explicit MeterIngestService(Calls* calls) : WalletService(calls) {}
   grpc::ServerUnaryReactor* IngestReadings(grpc::CallbackServerContext* ctx,
                                            const v1::IngestReadingsRequest* request,
                                            v1::IngestReadingsResponse* response) override;
-
- private:
-  Calls* calls_;
-  Metrics::Method* ingest_;
 };
 
-class MeterGatewayService final : public v1::MeterGatewayService::CallbackService {
+// MeterGatewayService streams relay commands to the meter gateway and takes
+// their outcomes back.
+class MeterGatewayService final : public WalletService<v1::MeterGatewayService> {
  public:
-  MeterGatewayService(Calls* calls, StreamHub* hub);
+  MeterGatewayService(Calls* calls, StreamHub* hub) : WalletService(calls), hub_(hub) {}
   grpc::ServerBidiReactor<v1::StreamAck, v1::RelayCommand>* StreamRelayCommands(
       grpc::CallbackServerContext* ctx) override;
   grpc::ServerUnaryReactor* ReportRelayOutcome(grpc::CallbackServerContext* ctx,
@@ -145,14 +145,13 @@ class MeterGatewayService final : public v1::MeterGatewayService::CallbackServic
                                                v1::ReportRelayOutcomeResponse* response) override;
 
  private:
-  Calls* calls_;
-  StreamHub* hub_;
-  Metrics::Method* report_;
+  StreamHub* const hub_;
 };
 
-class NotificationService final : public v1::NotificationService::CallbackService {
+// NotificationService streams notifications to one SMS sender.
+class NotificationService final : public WalletService<v1::NotificationService> {
  public:
-  NotificationService(Calls* calls, StreamHub* hub);
+  NotificationService(Calls* calls, StreamHub* hub) : WalletService(calls), hub_(hub) {}
   grpc::ServerBidiReactor<v1::StreamAck, v1::Notification>* StreamNotifications(
       grpc::CallbackServerContext* ctx) override;
   // SetLogSinkActive: walletd's own log sink takes the stream; a second
@@ -160,8 +159,7 @@ class NotificationService final : public v1::NotificationService::CallbackServic
   void SetLogSinkActive(bool active) { sink_active_ = active; }
 
  private:
-  Calls* calls_;
-  StreamHub* hub_;
+  StreamHub* const hub_;
   std::atomic<bool> sink_active_{false};
 };
 

@@ -1,18 +1,32 @@
+#include <memory>
+
 #include "api/services.h"
+#include "wallet/v1/payment.grpc.pb.h"
 
 namespace api {
+namespace {
 
-PaymentGatewayService::PaymentGatewayService(Calls* calls)
-    : calls_(calls), confirm_payment_(calls->Method("PaymentGatewayService/ConfirmPayment")) {}
+// Only the gateway may say money arrived: a consumer can never credit itself.
+const Roles kPaymentGatewayOnly = {v1::ROLE_PAYMENT_GATEWAY};
 
-ServerUnaryReactor* PaymentGatewayService::ConfirmPayment(CallbackServerContext* ctx,
-                                                          const v1::ConfirmPaymentRequest* request,
-                                                          v1::ConfirmPaymentResponse* response) {
-  // Only the gateway may say money arrived: a consumer can never credit itself.
-  return calls_->Handle(ctx, confirm_payment_, {v1::ROLE_PAYMENT_GATEWAY}, response,
-                        [&](const wallet::Principal&, auto done) {
-                          calls_->wallet()->ConfirmPayment(*request, std::move(done));
-                        });
+class PaymentGatewayService final : public WalletService<v1::PaymentGatewayService> {
+ public:
+  explicit PaymentGatewayService(Calls* calls) : WalletService(calls) {}
+
+  ServerUnaryReactor* ConfirmPayment(CallbackServerContext* ctx,
+                                     const v1::ConfirmPaymentRequest* request,
+                                     v1::ConfirmPaymentResponse* response) override {
+    return Serve(ctx, "ConfirmPayment", kPaymentGatewayOnly, response,
+                 [&](const wallet::Principal&, auto done) {
+                   wallet()->ConfirmPayment(*request, std::move(done));
+                 });
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::Service> NewPaymentGatewayService(Calls* calls) {
+  return std::make_unique<PaymentGatewayService>(calls);
 }
 
 }  // namespace api

@@ -7,16 +7,20 @@
 #include "glog/logging.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "wallet/v1/admin.grpc.pb.h"
+#include "wallet/v1/consumer.grpc.pb.h"
+#include "wallet/v1/payment.grpc.pb.h"
+#include "wallet/v1/retailer.grpc.pb.h"
 
 namespace api {
 
 WalletServer::WalletServer(wallet::Wallet* wallet, base::SettableClock* settable_clock)
     : wallet_(wallet),
       calls_(wallet, &metrics_),
-      admin_(&calls_, settable_clock),
-      consumer_(&calls_),
-      payment_(&calls_),
-      retailer_(&calls_),
+      admin_(NewAdminService(&calls_, settable_clock)),
+      consumer_(NewConsumerService(&calls_)),
+      payment_(NewPaymentGatewayService(&calls_)),
+      retailer_(NewRetailerService(&calls_)),
       ingest_(&calls_),
       gateway_(&calls_, &hub_),
       notifications_(&calls_, &hub_) {
@@ -31,10 +35,10 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
                            &server->grpc_port_);
-  builder.RegisterService(&server->admin_);
-  builder.RegisterService(&server->consumer_);
-  builder.RegisterService(&server->payment_);
-  builder.RegisterService(&server->retailer_);
+  builder.RegisterService(server->admin_.get());
+  builder.RegisterService(server->consumer_.get());
+  builder.RegisterService(server->payment_.get());
+  builder.RegisterService(server->retailer_.get());
   builder.RegisterService(&server->ingest_);
   builder.RegisterService(&server->gateway_);
   builder.RegisterService(&server->notifications_);

@@ -64,10 +64,10 @@ class WalletServer final {
   wallet::Wallet* wallet_;
   Metrics metrics_{"walletd_rpc"};
   Calls calls_;
-  AdminService admin_;
-  ConsumerService consumer_;
-  PaymentGatewayService payment_;
-  RetailerService retailer_;
+  std::unique_ptr<grpc::Service> admin_;
+  std::unique_ptr<grpc::Service> consumer_;
+  std::unique_ptr<grpc::Service> payment_;
+  std::unique_ptr<grpc::Service> retailer_;
   StreamHub hub_;
   MeterIngestService ingest_;
   MeterGatewayService gateway_;

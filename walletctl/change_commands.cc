@@ -128,9 +128,8 @@ absl::Status ListChanges(const Args& args, Context& context) {
   v1::ListChangesRequest request;
   request.set_meter_id(args.Text(kMeter));
   request.set_consumer_id(args.Text(kConsumer));
-  return context.RunList(
-      &AdminStub::ListChanges, request, PagingOf(args),
-      [](v1::ListChangesResponse& response) { return response.mutable_changes(); }, ChangesReport);
+  return context.RunList(&AdminStub::ListChanges, request,
+                         &v1::ListChangesResponse::mutable_changes, ChangesReport);
 }
 
 }  // namespace
@@ -183,12 +182,8 @@ CommandGroup ChangeCommands() {
                "owner's pending recharge orders are cancelled (listed as `cancelled orders`). "
                "An existing consumer's details are changed with update-consumer. Answers "
                "`unchanged` when the meter already belongs to the consumer."},
-              {"changes",
-               "Show the recorded changes of a meter or a consumer, newest first.",
-               kAdminKey,
-               {RequiredOneOf({&kMeter, &kConsumer}), Optional(kPageSize), Optional(kPageToken),
-                Optional(kAll)},
-               ListChanges,
+              {"changes", "Show the recorded changes of a meter or a consumer, newest first.",
+               kAdminKey, WithPaging({RequiredOneOf({&kMeter, &kConsumer})}), ListChanges,
                "One row per field changed: when, what kind of change, the admin key that made it "
                "(the first 16 hex digits of its SHA-256, never the key, and its label), the "
                "reason, and the field before and after (\"-\" for empty)."},

@@ -16,6 +16,11 @@ wallet::v1::Consumer ConsumerOf(const Args& args) {
   return consumer;
 }
 
+std::vector<FlagUse> WithPaging(std::vector<FlagUse> flags) {
+  flags.insert(flags.end(), {Optional(kPageSize), Optional(kPageToken), Optional(kAll)});
+  return flags;
+}
+
 Paging PagingOf(const Args& args) {
   return Paging{static_cast<int32_t>(args.Int(kPageSize)), args.Text(kPageToken), args.Bool(kAll)};
 }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "wallet/v1/common.pb.h"
 #include "walletctl/command.h"
@@ -64,6 +65,10 @@ inline constexpr FlagSpec kPageSize =
 inline constexpr FlagSpec kPageToken =
     TextFlag("page_token", "TOKEN", "Continue a list from this token (printed after a page).");
 inline constexpr FlagSpec kAll = BoolFlag("all", "Follow the page tokens and print every page.");
+
+// WithPaging is a list command's `flags` followed by the paging flags, which
+// Context::RunList reads.
+std::vector<FlagUse> WithPaging(std::vector<FlagUse> flags);
 
 // PagingOf reads the paging flags.
 Paging PagingOf(const Args& args);

@@ -149,10 +149,8 @@ absl::Status Balance(const Args& args, Context& context) {
 absl::Status History(const Args& args, Context& context) {
   v1::ListTransactionsRequest request;
   request.set_meter_id(args.Text(kMeter));
-  return context.RunList(
-      &ConsumerStub::ListTransactions, request, PagingOf(args),
-      [](v1::ListTransactionsResponse& response) { return response.mutable_entries(); },
-      HistoryReport);
+  return context.RunList(&ConsumerStub::ListTransactions, request,
+                         &v1::ListTransactionsResponse::mutable_entries, HistoryReport);
 }
 
 absl::Status StartRecharge(const Args& args, Context& context) {
@@ -174,9 +172,8 @@ absl::Status ListOrders(const Args& args, Context& context) {
   v1::ListOrdersRequest request;
   request.set_meter_id(args.Text(kMeter));
   request.set_consumer_id(args.Text(kConsumer));
-  return context.RunList(
-      &ConsumerStub::ListOrders, request, PagingOf(args),
-      [](v1::ListOrdersResponse& response) { return response.mutable_orders(); }, OrdersReport);
+  return context.RunList(&ConsumerStub::ListOrders, request,
+                         &v1::ListOrdersResponse::mutable_orders, OrdersReport);
 }
 
 absl::Status CancelOrder(const Args& args, Context& context) {
@@ -196,11 +193,8 @@ CommandGroup ConsumerCommands() {
                kConsumerKey,
                {Optional(kMyMeter)},
                Balance},
-              {"history",
-               "Show a meter wallet's transactions, newest first.",
-               kConsumerKey,
-               {Required(kMeter), Optional(kPageSize), Optional(kPageToken), Optional(kAll)},
-               History},
+              {"history", "Show a meter wallet's transactions, newest first.", kConsumerKey,
+               WithPaging({Required(kMeter)}), History},
               {"start-recharge",
                "Create a pending recharge order to pay online.",
                kConsumerKey,
@@ -216,12 +210,9 @@ CommandGroup ConsumerCommands() {
                "States: pending (waiting for the payment until it expires), paid, cancelled (by "
                "cancel-order, or because the meter moved to another consumer) and expired. A "
                "consumer key sees only its own orders: another's is not found, as an unknown one."},
-              {"orders",
-               "List recharge orders, newest first.",
-               kConsumerKey,
-               {Optional(kOrdersMeter, "Only this meter's orders."),
-                Optional(kOrdersConsumer, "Only this consumer's orders."), Optional(kPageSize),
-                Optional(kPageToken), Optional(kAll)},
+              {"orders", "List recharge orders, newest first.", kConsumerKey,
+               WithPaging({Optional(kOrdersMeter, "Only this meter's orders."),
+                           Optional(kOrdersConsumer, "Only this consumer's orders.")}),
                ListOrders,
                "A consumer key lists its own orders (all its meters', or one meter's with "
                "--meter); an admin key names a meter or a consumer."},

@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
+#include "walletctl/common_flags.h"
 #include "walletctl/values.h"
 
 namespace walletctl {
@@ -44,6 +45,8 @@ void Context::AnnounceGeneratedKeys() {
   }
   generated_.clear();
 }
+
+Paging Context::PagingFlags() const { return PagingOf(args_); }
 
 void Context::MorePages(absl::string_view next_page_token) {
   if (next_page_token.empty()) return;

@@ -29,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "google/protobuf/repeated_ptr_field.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/sync_stream.h"
 #include "walletctl/command.h"
@@ -44,6 +45,11 @@ using RpcMethod = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&, R
 template <typename Stub, typename Item>
 using StreamMethod = std::unique_ptr<grpc::ClientReaderWriter<wallet::v1::StreamAck, Item>> (
     Stub::*)(grpc::ClientContext*);
+
+// A paged response's items: its mutable repeated field, e.g.
+// &v1::ListMetersResponse::mutable_meters.
+template <typename Response, typename Item>
+using PageItems = google::protobuf::RepeatedPtrField<Item>* (Response::*)();
 
 // What a list command asked for: one page, or every page.
 struct Paging {
@@ -92,11 +98,12 @@ class Context {
   }
 
   // List calls a paged `method` once or, with `paging.all`, until the last
-  // page, appending each later page's `items` (a function returning the
-  // response's mutable repeated field) to the first response.
-  template <typename Stub, typename Request, typename Response, typename Items>
+  // page, appending each later page's `items` (the response's mutable
+  // repeated field, e.g. &v1::ListMetersResponse::mutable_meters) to the
+  // first response.
+  template <typename Stub, typename Request, typename Response, typename Item>
   absl::StatusOr<Response> List(RpcMethod<Stub, Request, Response> method, Request request,
-                                const Paging& paging, Items items) {
+                                const Paging& paging, PageItems<Response, Item> items) {
     request.set_page_size(paging.page_size);
     request.set_page_token(paging.page_token);
     absl::StatusOr<Response> all = Call(method, request);
@@ -108,7 +115,7 @@ class Context {
       request.set_page_token(all->next_page_token());
       absl::StatusOr<Response> page = Call(method, request);
       if (!page.ok()) return page.status();
-      for (auto& item : *items(*page)) *items(*all)->Add() = std::move(item);
+      for (Item& item : *((*page).*items)()) *((*all).*items)()->Add() = std::move(item);
       all->set_next_page_token(page->next_page_token());
     }
     return all;
@@ -120,21 +127,26 @@ class Context {
     return output_.Show(response, [&] { return report(response); });
   }
 
-  // Run is Call, then Show.
+  // Run is Call, then Show. With `verdict`, a call that succeeded and was
+  // shown still fails the command (exit 1) with what `verdict` returns, for
+  // an answer that a script must notice (a rejected reading, a broken
+  // ledger).
   template <typename Stub, typename Request, typename Response>
   absl::Status Run(RpcMethod<Stub, Request, Response> method, const Request& request,
-                   Report (*report)(const Response&)) {
+                   Report (*report)(const Response&),
+                   absl::Status (*verdict)(const Response&) = nullptr) {
     absl::StatusOr<Response> response = Call(method, request);
     if (!response.ok()) return response.status();
-    return Show(*response, report);
+    if (absl::Status shown = Show(*response, report); !shown.ok()) return shown;
+    return verdict == nullptr ? absl::OkStatus() : verdict(*response);
   }
 
-  // RunList is List, then Show, then a hint on standard error if pages are
-  // left.
-  template <typename Stub, typename Request, typename Response, typename Items>
+  // RunList is List with the paging flags (--page_size, --page_token, --all),
+  // then Show, then a hint on standard error if pages are left.
+  template <typename Stub, typename Request, typename Response, typename Item>
   absl::Status RunList(RpcMethod<Stub, Request, Response> method, Request request,
-                       const Paging& paging, Items items, Report (*report)(const Response&)) {
-    absl::StatusOr<Response> response = List(method, std::move(request), paging, items);
+                       PageItems<Response, Item> items, Report (*report)(const Response&)) {
+    absl::StatusOr<Response> response = List(method, std::move(request), PagingFlags(), items);
     if (!response.ok()) return response.status();
     if (absl::Status shown = Show(*response, report); !shown.ok()) return shown;
     MorePages(response->next_page_token());
@@ -163,6 +175,8 @@ class Context {
   void Note(absl::string_view line);
 
  private:
+  // PagingFlags is what the paging flags ask for.
+  Paging PagingFlags() const;
   void AnnounceGeneratedKeys();
   void MorePages(absl::string_view next_page_token);
 

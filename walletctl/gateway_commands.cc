@@ -168,6 +168,18 @@ StreamOptions StreamOptionsOf(const Args& args) {
 // ---------------------------------------------------------------------------
 // Commands
 
+// ReadingRejected fails the command on a rejected reading: the call
+// succeeds with it in its results, and a script should still notice, as with
+// check-ledger's mismatch.
+absl::Status ReadingRejected(const v1::IngestReadingsResponse& response) {
+  for (const v1::ReadingResult& result : response.results()) {
+    if (result.outcome() == v1::ReadingResult::REJECTED) {
+      return absl::InvalidArgumentError(absl::StrCat("reading rejected: ", result.reason()));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Ingest(const Args& args, Context& context) {
   v1::IngestReadingsRequest request;
   request.set_batch_id(context.IdempotencyKey(kBatchId));
@@ -177,18 +189,7 @@ absl::Status Ingest(const Args& args, Context& context) {
   *reading.mutable_meter_time() =
       TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(context.TimeOrNow(kMeterTime)));
   reading.set_kind(args.Enum(kKind, v1::Reading::NORMAL));
-  absl::StatusOr<v1::IngestReadingsResponse> response =
-      context.Call(&IngestStub::IngestReadings, request);
-  if (!response.ok()) return response.status();
-  if (absl::Status shown = context.Show(*response, IngestedReport); !shown.ok()) return shown;
-  // The call succeeds with a rejected reading in it; a script should still
-  // notice, as with check-ledger's mismatch.
-  for (const v1::ReadingResult& result : response->results()) {
-    if (result.outcome() == v1::ReadingResult::REJECTED) {
-      return absl::InvalidArgumentError(absl::StrCat("reading rejected: ", result.reason()));
-    }
-  }
-  return absl::OkStatus();
+  return context.Run(&IngestStub::IngestReadings, request, IngestedReport, ReadingRejected);
 }
 
 absl::Status RelayCommands(const Args& args, Context& context) {

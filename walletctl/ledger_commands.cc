@@ -28,9 +28,8 @@ Report JournalReport(const v1::GetJournalResponse& response) {
 absl::Status Journal(const Args& args, Context& context) {
   v1::GetJournalRequest request;
   request.set_account(args.Text(kAccount));
-  return context.RunList(
-      &AdminStub::GetJournal, request, PagingOf(args),
-      [](v1::GetJournalResponse& response) { return response.mutable_entries(); }, JournalReport);
+  return context.RunList(&AdminStub::GetJournal, request, &v1::GetJournalResponse::mutable_entries,
+                         JournalReport);
 }
 
 }  // namespace
@@ -38,11 +37,8 @@ absl::Status Journal(const Args& args, Context& context) {
 CommandGroup LedgerCommands() {
   return {"Ledger",
           {
-              {"journal",
-               "Show an account's journal, newest first.",
-               kAdminKey,
-               {Required(kAccount), Optional(kPageSize), Optional(kPageToken), Optional(kAll)},
-               Journal},
+              {"journal", "Show an account's journal, newest first.", kAdminKey,
+               WithPaging({Required(kAccount)}), Journal},
           }};
 }
 

@@ -161,9 +161,8 @@ absl::Status ListMeters(const Args& args, Context& context) {
   request.set_subdivision(args.Text(kSubdivision));
   request.set_consumer_id(args.Text(kConsumer));
   request.set_min_arrears_paise(args.Int(kMinArrears));
-  return context.RunList(
-      &AdminStub::ListMeters, request, PagingOf(args),
-      [](v1::ListMetersResponse& response) { return response.mutable_meters(); }, MetersReport);
+  return context.RunList(&AdminStub::ListMeters, request, &v1::ListMetersResponse::mutable_meters,
+                         MetersReport);
 }
 
 absl::Status Adjust(const Args& args, Context& context) {
@@ -218,12 +217,9 @@ CommandGroup MeterCommands() {
                kAdminKey,
                {Required(kMeter)},
                GetMeter},
-              {"list-meters",
-               "List meters matching all the given filters.",
-               kAdminKey,
-               {Optional(kCategory), Optional(kCircle), Optional(kDivision), Optional(kSubdivision),
-                Optional(kConsumer), Optional(kMinArrears), Optional(kPageSize),
-                Optional(kPageToken), Optional(kAll)},
+              {"list-meters", "List meters matching all the given filters.", kAdminKey,
+               WithPaging({Optional(kCategory), Optional(kCircle), Optional(kDivision),
+                           Optional(kSubdivision), Optional(kConsumer), Optional(kMinArrears)}),
                ListMeters},
               {"adjust",
                "Credit or debit a meter wallet.",

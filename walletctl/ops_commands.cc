@@ -80,19 +80,19 @@ absl::Status IssueKey(const Args& args, Context& context) {
   return context.output().ShowText(absl::StrCat(response->api_key(), "\n"));
 }
 
+// LedgerBroken fails the command (a non-zero exit) on a broken ledger, so
+// that a cron job or script notices.
+absl::Status LedgerBroken(const v1::CheckLedgerResponse& response) {
+  if (response.ok()) return absl::OkStatus();
+  return absl::DataLossError(
+      absl::StrCat("ledger check failed: ", response.mismatched_accounts_size(),
+                   " mismatched accounts, ", response.out_of_range_accounts_size(),
+                   " out of range, sum ", FormatPaise(response.sum_paise())));
+}
+
 absl::Status CheckLedger(const Args& args, Context& context) {
-  absl::StatusOr<v1::CheckLedgerResponse> response =
-      context.Call(&AdminStub::CheckLedger, v1::CheckLedgerRequest());
-  if (!response.ok()) return response.status();
-  if (absl::Status shown = context.Show(*response, LedgerCheckReport); !shown.ok()) return shown;
-  // A non-zero exit lets a cron job or script notice a broken ledger.
-  if (!response->ok()) {
-    return absl::DataLossError(
-        absl::StrCat("ledger check failed: ", response->mismatched_accounts_size(),
-                     " mismatched accounts, ", response->out_of_range_accounts_size(),
-                     " out of range, sum ", FormatPaise(response->sum_paise())));
-  }
-  return absl::OkStatus();
+  return context.Run(&AdminStub::CheckLedger, v1::CheckLedgerRequest(), LedgerCheckReport,
+                     LedgerBroken);
 }
 
 absl::Status SetClock(const Args& args, Context& context) {

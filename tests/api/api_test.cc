@@ -18,6 +18,10 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wallet_harness.h"
+#include "wallet/v1/admin.grpc.pb.h"
+#include "wallet/v1/consumer.grpc.pb.h"
+#include "wallet/v1/payment.grpc.pb.h"
+#include "wallet/v1/retailer.grpc.pb.h"
 #include "wallet/auth.h"
 
 namespace api {

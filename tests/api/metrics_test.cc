@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "api/server.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fault_fs.h"
@@ -170,6 +171,34 @@ TEST_F(MetricsTest, CommitHistogramCountsEveryCommit) {
   EXPECT_THAT(metrics, HasSubstr("# TYPE walletd_commit_seconds histogram"));
   EXPECT_EQ(Value(metrics, "walletd_write_errors_total"), 0);
   EXPECT_EQ(Value(metrics, "walletd_writable"), 1);
+}
+
+// Every unary method of every service is listed, at zero, before its first
+// call, under "<Service>/<Method>"; the streams are not counted as calls.
+TEST_F(MetricsTest, EveryUnaryMethodIsListedBeforeItsFirstCall) {
+  Start(wallet::WalletOptions{});
+  const std::string metrics = Scrape();
+  int unary = 0;
+  for (const char* name :
+       {"AdminService", "ConsumerService", "PaymentGatewayService", "RetailerService",
+        "MeterIngestService", "MeterGatewayService", "NotificationService"}) {
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            absl::StrCat("wallet.v1.", name));
+    ASSERT_NE(service, nullptr) << name;
+    for (int i = 0; i < service->method_count(); ++i) {
+      const google::protobuf::MethodDescriptor* method = service->method(i);
+      const std::string series = absl::StrCat("walletd_rpc_latency_seconds_count{method=\"", name,
+                                              "/", method->name(), "\"}");
+      if (method->client_streaming() || method->server_streaming()) {
+        EXPECT_EQ(Value(metrics, series), std::nullopt) << series;
+      } else {
+        ++unary;
+        EXPECT_EQ(Value(metrics, series), 0) << series << " missing from\n" << metrics;
+      }
+    }
+  }
+  EXPECT_EQ(unary, 31);
 }
 
 TEST_F(MetricsTest, OutboxBacklogAndLagFollowTheStream) {
