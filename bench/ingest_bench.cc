@@ -586,7 +586,7 @@ int Main() {
       wallet::testing::DescribeCommits(metrics_before, metrics_after, window);
   if (!commits.empty()) std::printf("          %s\n", commits.c_str());
   const double commit_seconds =
-      wallet::testing::MetricDelta(metrics_before, metrics_after, "walletd_commit_seconds_total");
+      wallet::testing::MetricDelta(metrics_before, metrics_after, "walletd_commit_seconds_sum");
   const double commit_fraction = commit_seconds >= 0 ? commit_seconds / window : -1;
   PrintOutcomes(drive);
   std::fflush(stdout);

@@ -78,6 +78,8 @@ say "Bad input gets a clear error and changes nothing"
 expect_fail pos recharge --request_id=R-0002 --meter=NO-SUCH-METER --amount=100
 expect_fail pos recharge --request_id=R-0003 --meter=BSP-0002 --amount=50000
 expect_fail ctl --api_key=wk_wrong_key float
+expect_fail admin register-meter --meter=BSP-0004 --consumer=CON-103 --phone=+919826000103 \
+  --category=domestic --load_w=2000 --tariff=DOM-LT9
 
 say "Meena recharges Rs 300 in the mobile app; the payment gateway confirms (twice)"
 admin issue-key --request_id=key-con102 --role=consumer --subject=CON-102 >"$DEMO/con102.key" 2>/dev/null
@@ -91,6 +93,20 @@ say "Meena's balance and history (consumer key: sees only her own meter)"
 ctl --api_key_file="$DEMO/con102.key" balance --meter=BSP-0002
 ctl --api_key_file="$DEMO/con102.key" history --meter=BSP-0002
 expect_fail ctl --api_key_file="$DEMO/con102.key" balance --meter=BSP-0001
+
+say "Meena has a new mobile number: the utility updates it; every change is recorded for audit"
+admin update-consumer --request_id=upd-1 --consumer=CON-102 --phone=+919826000999 \
+  --reason="new SIM card, form at the Torwa office"
+admin changes --consumer=CON-102
+say "Meena starts another Rs 200 order in the app and cancels it; her orders"
+ORDER2=$(ctl --api_key_file="$DEMO/con102.key" --json start-recharge --request_id=app-78 \
+  --meter=BSP-0002 --amount=200 | sed -n 's/.*"order_id":"\([^"]*\)".*/\1/p')
+ctl --api_key_file="$DEMO/con102.key" cancel-order --request_id=app-78-cancel --order_id="$ORDER2" \
+  >/dev/null
+ctl --api_key_file="$DEMO/con102.key" orders
+echo "a payment for the cancelled order is refused, for the gateway to refund:"
+expect_fail ctl --api_key_file="$DEMO/pg.key" confirm-payment --payment_id=pay_Q7x2 \
+  --order_id="$ORDER2" --amount=200
 
 say "The meter gateway reports register readings: energy is rated on the tariff and debited"
 admin issue-key --request_id=key-gw --role=meter_gateway >"$DEMO/gw.key" 2>/dev/null

@@ -6,6 +6,7 @@ const std::vector<CommandGroup>& Commands() {
   // One line per group, in the order `walletctl help` shows them.
   static const auto* const groups = new std::vector<CommandGroup>{
       MeterCommands(),     // meters and consumers
+      ChangeCommands(),    // changes of consumers and meters
       RetailerCommands(),  // retailers and floats
       LedgerCommands(),    // ledger and journals
       TariffCommands(),    // tariffs

@@ -16,6 +16,8 @@ namespace walletctl {
 
 // Meters and consumers (admin): register, show, list, adjust, hold.
 CommandGroup MeterCommands();
+// Changes of consumers and meters (admin): update, move, the audit trail.
+CommandGroup ChangeCommands();
 // Retailers and floats: create, top up, recharge, float, statement.
 CommandGroup RetailerCommands();
 // Ledger: journals of accounts.

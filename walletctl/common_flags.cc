@@ -8,6 +8,14 @@ int64_t Amount(const Args& args) {
   return args.Has(kAmount) ? args.Int(kAmount) : args.Int(kAmountPaise);
 }
 
+wallet::v1::Consumer ConsumerOf(const Args& args) {
+  wallet::v1::Consumer consumer;
+  consumer.set_consumer_id(args.Text(kConsumer));
+  consumer.set_name(args.Text(kName));
+  consumer.set_phone(args.Text(kPhone));
+  return consumer;
+}
+
 Paging PagingOf(const Args& args) {
   return Paging{static_cast<int32_t>(args.Int(kPageSize)), args.Text(kPageToken), args.Bool(kAll)};
 }

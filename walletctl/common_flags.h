@@ -1,11 +1,13 @@
-// Flags that commands of several roles share: ids, amounts, reasons,
-// idempotency keys and paging. A flag only one file uses is declared in that
-// file.
+// Flags that commands of several files share: ids, amounts, reasons,
+// idempotency keys, paging, and the details of meters and consumers. A flag
+// only one file uses is declared in that file.
 #ifndef WALLETCTL_COMMON_FLAGS_H_
 #define WALLETCTL_COMMON_FLAGS_H_
 
 #include <cstdint>
+#include <limits>
 
+#include "wallet/v1/common.pb.h"
 #include "walletctl/command.h"
 #include "walletctl/context.h"
 #include "walletctl/flag.h"
@@ -24,6 +26,25 @@ inline constexpr FlagSpec kName = TextFlag("name", "TEXT", "Consumer or retailer
 inline constexpr FlagSpec kReason = TextFlag("reason", "TEXT", "Why; kept with the change.");
 inline constexpr FlagSpec kAt =
     TypedFlag(ValueType::kTime, "at", "YYYY-MM-DDTHH:MM:SS", "A time in IST.");
+inline constexpr FlagSpec kOrderId = IdFlag("order_id", "Recharge order id (from start-recharge).");
+
+// METER AND CONSUMER DETAILS: what register-meter sets and update-meter,
+// update-consumer and move-meter change.
+inline constexpr FlagSpec kPhone = TypedFlag(
+    ValueType::kPhone, "phone", "NUM", "Consumer's mobile number: 10 to 15 digits, optional +.");
+inline constexpr FlagSpec kCategory =
+    EnumFlag("category", "CAT", "Meter category.", &wallet::v1::Category_descriptor);
+inline constexpr FlagSpec kCircle = TextFlag("circle", "X", "Circle of the meter.");
+inline constexpr FlagSpec kDivision = TextFlag("division", "X", "Division of the meter.");
+inline constexpr FlagSpec kSubdivision = TextFlag("subdivision", "X", "Subdivision of the meter.");
+inline constexpr FlagSpec kLoadW =
+    IntFlag("load_w", "W", "Sanctioned load in watts.", 1, std::numeric_limits<int64_t>::max());
+inline constexpr FlagSpec kTariff = IdFlag(
+    "tariff", "Tariff id: one of the tariff book with a version in force (walletctl tariffs).");
+
+// ConsumerOf is the consumer --consumer, --name and --phone describe, as
+// register-meter and move-meter send it.
+wallet::v1::Consumer ConsumerOf(const Args& args);
 
 // AMOUNT: --amount (rupees) or --amount_paise, exactly one, more than zero.
 inline constexpr FlagSpec kAmount = RupeesFlag(

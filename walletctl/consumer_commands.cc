@@ -1,6 +1,6 @@
 // The consumer's calls, as the mobile app makes them (consumer key, or admin
-// key for any meter): balance and status, transactions, and an online
-// recharge order.
+// key for any meter): balance and status, transactions, and online recharge
+// orders: start, show, list and cancel.
 #include "absl/strings/str_cat.h"
 #include "wallet/v1/consumer.grpc.pb.h"
 #include "walletctl/command.h"
@@ -20,6 +20,9 @@ using ConsumerStub = v1::ConsumerService::Stub;
 constexpr char kConsumerKey[] = "consumer, or admin";
 
 constexpr FlagSpec kMyMeter = kMeter.WithDefault("every meter of the key's consumer");
+constexpr FlagSpec kOrdersMeter = kMeter.WithDefault("every meter");
+constexpr FlagSpec kOrdersConsumer =
+    kConsumer.WithDefault("a consumer key's own; an admin key names --meter or --consumer");
 
 // ---------------------------------------------------------------------------
 // Reports
@@ -66,12 +69,6 @@ std::string StatusText(const v1::GetBalanceResponse& balance) {
   return EnumText(*v1::MeterStatus_descriptor(), balance.status());
 }
 
-std::string LastRechargeText(const v1::GetBalanceResponse& balance) {
-  if (!balance.has_last_recharge_time()) return "-";
-  return absl::StrCat(FormatPaise(balance.last_recharge_paise()), " at ",
-                      FormatTimestamp(balance.last_recharge_time()));
-}
-
 Report BalanceReport(const v1::GetBalanceResponse& balance) {
   Report report;
   report.Add("meter", PlainValue(balance.meter_id()))
@@ -84,7 +81,8 @@ Report BalanceReport(const v1::GetBalanceResponse& balance) {
            PlainValue(balance.has_days_left()
                           ? absl::StrCat("about ", balance.days_left(), " at recent use")
                           : std::string("-")))
-      .Add("last recharge", PlainValue(LastRechargeText(balance)))
+      .Add("last recharge", PlainValue(LastRechargeText(balance.last_recharge_paise(),
+                                                        balance.last_recharge_time())))
       .Add("arrears", MoneyValue(balance.arrears_paise()));
   return report;
 }
@@ -117,9 +115,22 @@ Report HistoryReport(const v1::ListTransactionsResponse& response) {
   return report;
 }
 
-Report OrderReport(const v1::StartRechargeResponse& response) {
+Report OrderReport(const v1::Order& order) {
   Report report;
-  AddOrderFields(response.order(), report);
+  AddOrderFields(order, report);
+  return report;
+}
+
+// OrderOfReport shows the order a response carries (StartRechargeResponse,
+// CancelOrderResponse).
+template <typename Response>
+Report OrderOfReport(const Response& response) {
+  return OrderReport(response.order());
+}
+
+Report OrdersReport(const v1::ListOrdersResponse& response) {
+  Report report;
+  AddOrderTable(response.orders(), report);
   return report;
 }
 
@@ -149,7 +160,30 @@ absl::Status StartRecharge(const Args& args, Context& context) {
   request.set_request_id(context.IdempotencyKey(kRequestId));
   request.set_meter_id(args.Text(kMeter));
   request.set_amount_paise(Amount(args));
-  return context.Run(&ConsumerStub::StartRecharge, request, OrderReport);
+  return context.Run(&ConsumerStub::StartRecharge, request,
+                     OrderOfReport<v1::StartRechargeResponse>);
+}
+
+absl::Status GetOrder(const Args& args, Context& context) {
+  v1::GetOrderRequest request;
+  request.set_order_id(args.Text(kOrderId));
+  return context.Run(&ConsumerStub::GetOrder, request, OrderReport);
+}
+
+absl::Status ListOrders(const Args& args, Context& context) {
+  v1::ListOrdersRequest request;
+  request.set_meter_id(args.Text(kMeter));
+  request.set_consumer_id(args.Text(kConsumer));
+  return context.RunList(
+      &ConsumerStub::ListOrders, request, PagingOf(args),
+      [](v1::ListOrdersResponse& response) { return response.mutable_orders(); }, OrdersReport);
+}
+
+absl::Status CancelOrder(const Args& args, Context& context) {
+  v1::CancelOrderRequest request;
+  request.set_request_id(context.IdempotencyKey(kRequestId));
+  request.set_order_id(args.Text(kOrderId));
+  return context.Run(&ConsumerStub::CancelOrder, request, OrderOfReport<v1::CancelOrderResponse>);
 }
 
 }  // namespace
@@ -171,7 +205,35 @@ CommandGroup ConsumerCommands() {
                "Create a pending recharge order to pay online.",
                kConsumerKey,
                {Required(kMeter), AmountUse(), Optional(kRequestId)},
-               StartRecharge},
+               StartRecharge,
+               "The order waits for its payment until it expires (walletd's --order_lifetime, "
+               "shown as `expires`); pay it through the payment gateway with its order id."},
+              {"order",
+               "Show a recharge order: amount, state, expiry, payment or cancellation.",
+               kConsumerKey,
+               {Required(kOrderId)},
+               GetOrder,
+               "States: pending (waiting for the payment until it expires), paid, cancelled (by "
+               "cancel-order, or because the meter moved to another consumer) and expired. A "
+               "consumer key sees only its own orders: another's is not found, as an unknown one."},
+              {"orders",
+               "List recharge orders, newest first.",
+               kConsumerKey,
+               {Optional(kOrdersMeter, "Only this meter's orders."),
+                Optional(kOrdersConsumer, "Only this consumer's orders."), Optional(kPageSize),
+                Optional(kPageToken), Optional(kAll)},
+               ListOrders,
+               "A consumer key lists its own orders (all its meters', or one meter's with "
+               "--meter); an admin key names a meter or a consumer."},
+              {"cancel-order",
+               "Cancel a pending recharge order, so that a payment for it is refused.",
+               kConsumerKey,
+               {Required(kOrderId), Optional(kRequestId)},
+               CancelOrder,
+               "Only a pending order can be cancelled: a paid, cancelled or expired one is refused "
+               "(FAILED_PRECONDITION). The payment gateway refunds a payment made for a "
+               "cancelled order. walletd records who cancelled it (the consumer or the utility) "
+               "as its cancel reason."},
           }};
 }
 

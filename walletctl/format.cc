@@ -42,6 +42,11 @@ std::string FormatTimestamp(const google::protobuf::Timestamp& time) {
   return absl::FormatTime("%Y-%m-%d %H:%M:%S IST", ToTime(time), Ist());
 }
 
+std::string LastRechargeText(int64_t paise, const google::protobuf::Timestamp& time) {
+  if (IsUnset(time)) return "-";
+  return absl::StrCat(FormatPaise(paise), " at ", FormatTimestamp(time));
+}
+
 std::string FormatKwh(int64_t wh) {
   const uint64_t magnitude = Magnitude(wh);
   return absl::StrFormat("%s%d.%03d kWh", wh < 0 ? "-" : "", magnitude / 1000, magnitude % 1000);

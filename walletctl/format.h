@@ -32,6 +32,10 @@ std::string DecimalRupees(int64_t paise);
 // it is unset ("never").
 std::string FormatTimestamp(const google::protobuf::Timestamp& time);
 
+// LastRechargeText is "Rs 500.00 at 2025-04-01 08:00:00 IST", or "-" when
+// `time` is unset (never recharged).
+std::string LastRechargeText(int64_t paise, const google::protobuf::Timestamp& time);
+
 // FormatKwh renders Wh as kWh with three decimals: 1234 is "1.234 kWh".
 std::string FormatKwh(int64_t wh);
 

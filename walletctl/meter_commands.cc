@@ -8,6 +8,7 @@
 #include "walletctl/common_flags.h"
 #include "walletctl/context.h"
 #include "walletctl/format.h"
+#include "walletctl/report_parts.h"
 
 namespace walletctl {
 namespace {
@@ -17,18 +18,6 @@ using AdminStub = v1::AdminService::Stub;
 
 constexpr char kAdminKey[] = "admin";
 
-constexpr FlagSpec kCategory =
-    EnumFlag("category", "CAT", "Meter category.", &v1::Category_descriptor);
-constexpr FlagSpec kPhone = TypedFlag(ValueType::kPhone, "phone", "NUM",
-                                      "Consumer's mobile number: 10 to 15 digits, optional +.");
-constexpr FlagSpec kCircle = TextFlag("circle", "X", "Circle of the meter.");
-constexpr FlagSpec kDivision = TextFlag("division", "X", "Division of the meter.");
-constexpr FlagSpec kSubdivision = TextFlag("subdivision", "X", "Subdivision of the meter.");
-constexpr FlagSpec kLoadW =
-    IntFlag("load_w", "W", "Sanctioned load in watts.", 1, std::numeric_limits<int64_t>::max());
-constexpr FlagSpec kTariff =
-    IdFlag("tariff", "Tariff id (walletctl tariffs lists them).")
-        .WithDefault("\"default\", which only a tariff book defining it can rate");
 constexpr FlagSpec kArrears =
     RupeesFlag("arrears", "Legacy post-paid arrears the meter opens with, in rupees.",
                /*allow_zero=*/true)
@@ -45,28 +34,6 @@ constexpr FlagSpec kHold =
 
 // ---------------------------------------------------------------------------
 // Reports
-
-std::string LastRecharge(int64_t paise, const google::protobuf::Timestamp& time) {
-  if (time.seconds() == 0 && time.nanos() == 0) return "-";
-  return absl::StrCat(FormatPaise(paise), " at ", FormatTimestamp(time));
-}
-
-void AddMeterFields(const v1::Meter& meter, const v1::Consumer& consumer, Report& report) {
-  std::string who = OrDash(meter.consumer_id());
-  if (!consumer.name().empty()) absl::StrAppend(&who, " ", consumer.name());
-  if (!consumer.phone().empty()) absl::StrAppend(&who, " (", consumer.phone(), ")");
-  report.Add("meter", PlainValue(meter.meter_id()))
-      .Add("consumer", PlainValue(who))
-      .Add("category", PlainValue(EnumText(*v1::Category_descriptor(), meter.category())))
-      .Add("location",
-           PlainValue(absl::StrCat(OrDash(meter.circle()), " / ", OrDash(meter.division()), " / ",
-                                   OrDash(meter.subdivision()))))
-      .Add("sanctioned load", PlainValue(absl::StrCat(meter.sanctioned_load_w(), " W")))
-      .Add("tariff", OrDashValue(meter.tariff_id()))
-      .Add("registered", TimeValue(meter.register_time()))
-      .Add("last recharge",
-           PlainValue(LastRecharge(meter.last_recharge_paise(), meter.last_recharge_time())));
-}
 
 Report RegisteredReport(const v1::RegisterMeterResponse& response) {
   Report report;
@@ -131,7 +98,7 @@ Report MeterStateReport(const v1::MeterPolicyState& state) {
   report.Add("meter", PlainValue(state.meter_id()))
       .Add("balance", MoneyValue(state.balance_paise()))
       .Add("last recharge",
-           PlainValue(LastRecharge(state.last_recharge_paise(), state.last_recharge_time())))
+           PlainValue(LastRechargeText(state.last_recharge_paise(), state.last_recharge_time())))
       .Add("relay", PlainValue(RelayStateText(state.relay())))
       .Add("relay read at", TimeValue(state.relay_observe_time()))
       .Add("pending command",
@@ -175,10 +142,7 @@ absl::Status RegisterMeter(const Args& args, Context& context) {
   meter.set_subdivision(args.Text(kSubdivision));
   meter.set_sanctioned_load_w(args.Int(kLoadW));
   meter.set_tariff_id(args.Text(kTariff));
-  v1::Consumer& consumer = *request.mutable_consumer();
-  consumer.set_consumer_id(meter.consumer_id());
-  consumer.set_name(args.Text(kName));
-  consumer.set_phone(args.Text(kPhone));
+  *request.mutable_consumer() = ConsumerOf(args);
   request.set_arrears_paise(args.Int(kArrears));
   return context.Run(&AdminStub::RegisterMeter, request, RegisteredReport);
 }
@@ -237,12 +201,18 @@ CommandGroup MeterCommands() {
                kAdminKey,
                {Required(kMeter), Required(kConsumer), Required(kCategory),
                 Required(kPhone,
-                         "Consumer's mobile number: 10 to 15 digits, optional +. Needed "
-                         "for a new consumer; an existing one keeps its number."),
-                Required(kLoadW), Optional(kName, "Consumer's name."), Optional(kCircle),
-                Optional(kDivision), Optional(kSubdivision), Optional(kTariff), Optional(kArrears),
+                         "Consumer's mobile number: 10 to 15 digits, optional +. For an "
+                         "existing consumer, the number it has (change it with update-consumer)."),
+                Required(kLoadW), Required(kTariff),
+                Optional(kName,
+                         "Consumer's name. For an existing consumer, leave it out or give the "
+                         "name it has."),
+                Optional(kCircle), Optional(kDivision), Optional(kSubdivision), Optional(kArrears),
                 Optional(kRequestId)},
-               RegisterMeter},
+               RegisterMeter,
+               "walletd refuses a tariff that is not in its tariff book or has no version in force "
+               "yet; a meter is never left without a tariff. An existing consumer's details are "
+               "changed with update-consumer, a meter's with update-meter."},
               {"get-meter",
                "Show a meter, its consumer, balance and arrears.",
                kAdminKey,

@@ -45,6 +45,9 @@ Report LedgerCheckReport(const v1::CheckLedgerResponse& response) {
   for (const std::string& account : response.mismatched_accounts()) {
     report.Add("mismatched", PlainValue(account));
   }
+  for (const std::string& account : response.out_of_range_accounts()) {
+    report.Add("out of range", PlainValue(account));
+  }
   return report;
 }
 
@@ -86,7 +89,8 @@ absl::Status CheckLedger(const Args& args, Context& context) {
   if (!response->ok()) {
     return absl::DataLossError(
         absl::StrCat("ledger check failed: ", response->mismatched_accounts_size(),
-                     " mismatched accounts, sum ", FormatPaise(response->sum_paise())));
+                     " mismatched accounts, ", response->out_of_range_accounts_size(),
+                     " out of range, sum ", FormatPaise(response->sum_paise())));
   }
   return absl::OkStatus();
 }
@@ -119,7 +123,11 @@ CommandGroup OpsCommands() {
                kAdminKey,
                {},
                CheckLedger,
-               "Exits 1 on a mismatch, so that a cron job notices."},
+               "Lists each account whose stored balance differs from the journal's "
+               "(`mismatched`) and each whose balance lies outside the int64 range of paise "
+               "(`out of range`: a store written before every balance change was "
+               "overflow-checked). Exits 1 on either, or a sum other than zero, so that a cron "
+               "job notices."},
               {"set-clock",
                "Move walletd's clock forward (walletd --settable_clock only).",
                kAdminKey,

@@ -18,7 +18,6 @@ constexpr char kPaymentGatewayKey[] = "payment_gateway";
 
 constexpr FlagSpec kPaymentId = IdFlag(
     "payment_id", "The payment gateway's id of the payment; confirming it again credits nothing.");
-constexpr FlagSpec kOrderId = IdFlag("order_id", "Recharge order id (from start-recharge).");
 
 Report PaymentConfirmedReport(const v1::ConfirmPaymentResponse& response) {
   Report report;

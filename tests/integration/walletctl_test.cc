@@ -1,9 +1,10 @@
 // The real walletctl binary against a real walletd child process (example
-// tariff book and policy: 20 % of each recharge recovers legacy arrears):
-// help and usage errors with their exit codes, a register / recharge /
-// balance round trip whose readable output shows the arrears recovered, the
-// payment path, JSON and CSV output that parse, and the server's refusals
-// with exit 1.
+// tariff book and policy: 20 % of each recharge recovers legacy arrears;
+// settable clock): help and usage errors with their exit codes, a register /
+// recharge / balance round trip whose readable output shows the arrears
+// recovered, the payment path, JSON and CSV output that parse, the server's
+// refusals with exit 1, the changes of consumers and meters with their audit
+// trail, and recharge orders shown, listed, cancelled and expired.
 #include <fstream>
 #include <memory>
 #include <string>
@@ -13,6 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -87,6 +90,8 @@ class WalletctlTest : public ::testing::Test {
         absl::StrCat("--tariffs=", WALLET_SOURCE_DIR, "/deploy/config/tariffs.textproto"),
         absl::StrCat("--policy=", WALLET_SOURCE_DIR, "/deploy/config/policy.textproto"),
         "--notification_log=none",
+        // Orders expire by walletd's clock: set-clock moves it past them.
+        "--settable_clock",
     };
     absl::StatusOr<std::unique_ptr<WalletdProcess>> started = WalletdProcess::Start(options);
     ASSERT_TRUE(started.ok()) << started.status();
@@ -156,9 +161,28 @@ class WalletctlTest : public ::testing::Test {
     return IssueKey("retailer", retailer);
   }
 
+  // StartOrder starts a recharge order as the holder of `key_file` and
+  // returns its id.
+  std::string StartOrder(const std::string& key_file, const std::string& meter,
+                         const std::string& amount) {
+    const std::string json =
+        MustSucceed(key_file, {"--json", "start-recharge", absl::StrCat("--meter=", meter),
+                               absl::StrCat("--amount=", amount)});
+    v1::StartRechargeResponse started;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &started).ok()) << json;
+    EXPECT_EQ(started.order().state(), v1::ORDER_PENDING) << json;
+    return started.order().order_id();
+  }
+
   std::unique_ptr<WalletdProcess> walletd_;
   std::string admin_key_file_;
 };
+
+// A time `ahead` from now as set-clock takes it: YYYY-MM-DDTHH:MM:SS in IST.
+std::string IstFromNow(absl::Duration ahead) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::Now() + ahead,
+                          absl::FixedTimeZone(5 * 3600 + 30 * 60));
+}
 
 TEST_F(WalletctlTest, HelpExitsZeroInEveryForm) {
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
@@ -328,6 +352,202 @@ TEST_F(WalletctlTest, TakesTheKeyFileFromTheEnvironment) {
   EXPECT_EQ(result->exit_code, kOk) << Describe(*result);
   EXPECT_THAT(result->out, ContainsRegex("result: +OK\n"));
   EXPECT_THAT(result->err, Not(HasSubstr("error")));
+}
+
+TEST_F(WalletctlTest, RegisterMeterRequiresATariffThatExists) {
+  const ProcessResult missing =
+      Admin({"register-meter", "--meter=CTL-M20", "--consumer=CTL-C20", "--phone=+919826000101",
+             "--category=domestic", "--load_w=3000"});
+  EXPECT_EQ(missing.exit_code, kUsage) << Describe(missing);
+  EXPECT_THAT(missing.err, StartsWith("error: --tariff=ID is required\n"));
+  const ProcessResult unknown =
+      Admin({"register-meter", "--meter=CTL-M20", "--consumer=CTL-C20", "--phone=+919826000101",
+             "--category=domestic", "--load_w=3000", "--tariff=NO-SUCH"});
+  EXPECT_EQ(unknown.exit_code, kFailed) << Describe(unknown);
+  EXPECT_THAT(unknown.err, HasSubstr("error: NOT_FOUND: "));
+  EXPECT_THAT(unknown.err, HasSubstr("NO-SUCH"));
+  // Neither attempt registered the meter.
+  const ProcessResult absent = Admin({"get-meter", "--meter=CTL-M20"});
+  EXPECT_EQ(absent.exit_code, kFailed) << Describe(absent);
+  EXPECT_THAT(absent.err, HasSubstr("error: NOT_FOUND: "));
+  EXPECT_THAT(Walletctl("", {"help", "register-meter"}).out,
+              ContainsRegex("--tariff=ID +Tariff id:[^-]*Required\\."));
+}
+
+TEST_F(WalletctlTest, UpdateConsumerChangesThePhoneAndRecordsIt) {
+  RegisterMeter("CTL-M21", "CTL-C21", "0");
+  const std::vector<std::string> update = {"update-consumer", "--consumer=CTL-C21",
+                                           "--phone=+919826000999", "--reason=new SIM card",
+                                           "--request_id=upd-21"};
+  const std::string updated = MustSucceed(admin_key_file_, update);
+  EXPECT_THAT(updated, ContainsRegex("phone: +\\+919826000999\n"));
+  EXPECT_THAT(updated, ContainsRegex("name: +Ramesh Sahu\n"));
+  EXPECT_THAT(updated, ContainsRegex("result: +changed, recorded as change #[0-9]+\n"));
+  EXPECT_THAT(updated, ContainsRegex("by admin key: +[0-9a-f]{16}"));
+  EXPECT_THAT(updated, ContainsRegex("reason: +new SIM card\n"));
+  EXPECT_THAT(updated, ContainsRegex("changed: +phone: \\+919826000101 -> \\+919826000999\n"));
+  // A retry answers the same; the same values again change nothing.
+  EXPECT_EQ(MustSucceed(admin_key_file_, update), updated);
+  EXPECT_THAT(MustSucceed(admin_key_file_, {"update-consumer", "--consumer=CTL-C21",
+                                            "--phone=+919826000999", "--reason=again"}),
+              ContainsRegex("result: +unchanged: the values given were already so"));
+  EXPECT_THAT(MustSucceed(admin_key_file_, {"get-meter", "--meter=CTL-M21"}),
+              ContainsRegex("consumer: +CTL-C21 Ramesh Sahu \\(\\+919826000999\\)\n"));
+
+  const ProcessResult unknown =
+      Admin({"update-consumer", "--consumer=NO-SUCH", "--name=Somebody", "--reason=typo"});
+  EXPECT_EQ(unknown.exit_code, kFailed) << Describe(unknown);
+  EXPECT_THAT(unknown.err, HasSubstr("error: NOT_FOUND: consumer NO-SUCH not found"));
+  EXPECT_THAT(unknown.out, IsEmpty());
+}
+
+TEST_F(WalletctlTest, UpdateMeterChangesCategoryTariffAndLoad) {
+  RegisterMeter("CTL-M22", "CTL-C22", "0");
+  const std::string updated =
+      MustSucceed(admin_key_file_, {"update-meter", "--meter=CTL-M22", "--category=commercial",
+                                    "--tariff=NDLT-1", "--load_w=5000", "--circle=Bilaspur",
+                                    "--reason=shop opened on the ground floor"});
+  EXPECT_THAT(updated, ContainsRegex("category: +commercial\n"));
+  EXPECT_THAT(updated, ContainsRegex("tariff: +NDLT-1\n"));
+  EXPECT_THAT(updated, ContainsRegex("sanctioned load: +5000 W\n"));
+  EXPECT_THAT(updated, ContainsRegex("location: +Bilaspur / - / -\n"));
+  EXPECT_THAT(updated, ContainsRegex("changed: +tariff_id: DOM-LT1 -> NDLT-1\n"));
+  EXPECT_THAT(updated, ContainsRegex("changed: +sanctioned_load_w: 3000 -> 5000\n"));
+
+  const ProcessResult unknown =
+      Admin({"update-meter", "--meter=CTL-M22", "--tariff=NO-SUCH", "--reason=typo"});
+  EXPECT_EQ(unknown.exit_code, kFailed) << Describe(unknown);
+  EXPECT_THAT(unknown.err, HasSubstr("error: NOT_FOUND: "));
+  EXPECT_THAT(unknown.err, HasSubstr("NO-SUCH"));
+  // The refused update changed nothing.
+  EXPECT_THAT(MustSucceed(admin_key_file_, {"get-meter", "--meter=CTL-M22"}),
+              ContainsRegex("tariff: +NDLT-1\n"));
+}
+
+TEST_F(WalletctlTest, MoveMeterCancelsThePreviousOwnersPendingOrders) {
+  RegisterMeter("CTL-M23", "CTL-C23", "0");
+  RegisterMeter("CTL-M24", "CTL-C24", "0");
+  const std::string owner = IssueKey("consumer", "CTL-C23");
+  const std::string order = StartOrder(owner, "CTL-M23", "200");
+
+  const std::string moved = MustSucceed(
+      admin_key_file_, {"move-meter", "--meter=CTL-M23", "--consumer=CTL-C25", "--name=Meena Verma",
+                        "--phone=+919826000102", "--reason=house sold"});
+  EXPECT_THAT(moved, ContainsRegex("consumer: +CTL-C25 Meena Verma \\(\\+919826000102\\)\n"));
+  EXPECT_THAT(moved, ContainsRegex("changed: +consumer_id: CTL-C23 -> CTL-C25\n"));
+  EXPECT_THAT(moved, ContainsRegex(absl::StrCat("cancelled orders: +", order, "\n")));
+  EXPECT_THAT(MustSucceed(admin_key_file_, {"order", absl::StrCat("--order_id=", order)}),
+              ContainsRegex("cancel reason: +the meter moved to another consumer\n"));
+
+  // An existing consumer keeps its details: another phone is refused.
+  const ProcessResult other_phone = Admin({"move-meter", "--meter=CTL-M23", "--consumer=CTL-C24",
+                                           "--phone=+919826000555", "--reason=house sold again"});
+  EXPECT_EQ(other_phone.exit_code, kFailed) << Describe(other_phone);
+  EXPECT_THAT(other_phone.err,
+              HasSubstr("error: FAILED_PRECONDITION: consumer CTL-C24 is registered with another "
+                        "phone"));
+  EXPECT_THAT(MustSucceed(admin_key_file_, {"get-meter", "--meter=CTL-M23"}),
+              ContainsRegex("consumer: +CTL-C25 "));
+}
+
+TEST_F(WalletctlTest, ChangesListsTheAuditTrailNewestFirst) {
+  RegisterMeter("CTL-M26", "CTL-C26", "0");
+  MustSucceed(admin_key_file_,
+              {"update-meter", "--meter=CTL-M26", "--load_w=4000", "--reason=load survey"});
+  MustSucceed(admin_key_file_, {"update-consumer", "--consumer=CTL-C26", "--name=Ramesh K Sahu",
+                                "--phone=+919826000998", "--reason=name on the Aadhaar card"});
+  MustSucceed(admin_key_file_, {"move-meter", "--meter=CTL-M26", "--consumer=CTL-C27",
+                                "--name=Anil Kumar", "--phone=+919826000103", "--reason=tenant"});
+
+  const std::vector<std::vector<std::string>> rows =
+      ParseCsv(MustSucceed(admin_key_file_, {"--output=csv", "changes", "--meter=CTL-M26"}));
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_THAT(rows[0], ElementsAre("seq", "time", "kind", "meter", "consumer", "by", "reason",
+                                   "field", "before", "after"));
+  // The move: the new owner's id, and its phone and name from empty.
+  EXPECT_EQ(rows[1][2], "meter_moved");
+  EXPECT_EQ(rows[1][6], "tenant");
+  EXPECT_THAT(std::vector<std::string>(rows[1].begin() + 7, rows[1].end()),
+              ElementsAre("consumer_id", "CTL-C26", "CTL-C27"));
+  EXPECT_THAT(std::vector<std::string>(rows[2].begin() + 7, rows[2].end()),
+              ElementsAre("consumer.name", "", "Anil Kumar"));
+  EXPECT_THAT(std::vector<std::string>(rows[3].begin() + 7, rows[3].end()),
+              ElementsAre("consumer.phone", "", "+919826000103"));
+  EXPECT_EQ(rows[3][0], rows[1][0]);  // one change, its rows each complete
+  EXPECT_EQ(rows[4][2], "meter_updated");
+  EXPECT_THAT(std::vector<std::string>(rows[4].begin() + 3, rows[4].end()),
+              ElementsAre("CTL-M26", "CTL-C26", ::testing::MatchesRegex("[0-9a-f]{16}.*"),
+                          "load survey", "sanctioned_load_w", "3000", "4000"));
+
+  // The consumer's trail has its own update and the move away, one page at a time.
+  const ProcessResult first = Admin({"changes", "--consumer=CTL-C26", "--page_size=1"});
+  EXPECT_EQ(first.exit_code, kOk) << Describe(first);
+  EXPECT_THAT(first.out, ContainsRegex("meter_moved +CTL-M26 +CTL-C27 .* tenant +consumer_id +"
+                                       "CTL-C26 +CTL-C27\n"));
+  EXPECT_THAT(first.out, Not(HasSubstr("consumer_updated")));
+  EXPECT_THAT(first.err, HasSubstr("more: --page_token="));
+  const std::string all = MustSucceed(admin_key_file_, {"changes", "--consumer=CTL-C26", "--all"});
+  EXPECT_THAT(all, ContainsRegex("consumer_updated +- +CTL-C26 .* name on the Aadhaar card +"
+                                 "name +Ramesh Sahu +Ramesh K Sahu\n"));
+  EXPECT_THAT(all, ContainsRegex("\n +phone +\\+919826000101 +\\+919826000998\n"));
+
+  const ProcessResult bad_token = Admin({"changes", "--meter=CTL-M26", "--page_token=abc"});
+  EXPECT_EQ(bad_token.exit_code, kFailed) << Describe(bad_token);
+  EXPECT_THAT(bad_token.err, HasSubstr("error: INVALID_ARGUMENT: "));
+  EXPECT_THAT(bad_token.out, IsEmpty());
+}
+
+TEST_F(WalletctlTest, OrdersShowTheirStateAndExpiryAndCancelWhilePending) {
+  RegisterMeter("CTL-M28", "CTL-C28", "0");
+  RegisterMeter("CTL-M29", "CTL-C29", "0");
+  const std::string consumer = IssueKey("consumer", "CTL-C28");
+  const std::string other = IssueKey("consumer", "CTL-C29");
+  const std::string to_cancel = StartOrder(consumer, "CTL-M28", "150");
+  const std::string to_expire = StartOrder(consumer, "CTL-M28", "250");
+
+  const std::string pending =
+      MustSucceed(consumer, {"order", absl::StrCat("--order_id=", to_expire)});
+  EXPECT_THAT(pending, ContainsRegex("amount: +Rs 250\\.00\n"));
+  EXPECT_THAT(pending, ContainsRegex("state: +pending\n"));
+  EXPECT_THAT(pending, ContainsRegex("expires: +[0-9-]+ [0-9:]+ IST\n"));
+
+  const std::string cancelled = MustSucceed(
+      consumer, {"cancel-order", absl::StrCat("--order_id=", to_cancel), "--request_id=cx-1"});
+  EXPECT_THAT(cancelled, ContainsRegex("state: +cancelled\n"));
+  EXPECT_THAT(cancelled, ContainsRegex("cancelled: +[0-9-]+ [0-9:]+ IST\n"));
+  EXPECT_THAT(cancelled, ContainsRegex("cancel reason: +cancelled by the consumer\n"));
+  const ProcessResult again =
+      Walletctl(consumer, {"cancel-order", absl::StrCat("--order_id=", to_cancel)});
+  EXPECT_EQ(again.exit_code, kFailed) << Describe(again);
+  EXPECT_THAT(again.err, HasSubstr(absl::StrCat("error: FAILED_PRECONDITION: order ", to_cancel,
+                                                " was cancelled")));
+
+  // Past its lifetime (30 minutes by default) an order reads as expired.
+  MustSucceed(admin_key_file_, {"set-clock", absl::StrCat("--at=", IstFromNow(absl::Hours(1)))});
+  EXPECT_THAT(MustSucceed(consumer, {"order", absl::StrCat("--order_id=", to_expire)}),
+              ContainsRegex("state: +expired\n"));
+
+  const std::vector<std::vector<std::string>> orders =
+      ParseCsv(MustSucceed(consumer, {"--output=csv", "orders"}));
+  ASSERT_EQ(orders.size(), 3u);
+  EXPECT_THAT(orders[0], ElementsAre("order", "meter", "consumer", "amount", "state", "created",
+                                     "expires", "closed", "detail"));
+  EXPECT_THAT(orders[1], ElementsAre(to_expire, "CTL-M28", "CTL-C28", "250.00", "expired",
+                                     ::testing::_, ::testing::_, "", ""));
+  EXPECT_THAT(orders[2],
+              ElementsAre(to_cancel, "CTL-M28", "CTL-C28", "150.00", "cancelled", ::testing::_,
+                          ::testing::_, ::testing::Not(IsEmpty()), "cancelled by the consumer"));
+  EXPECT_THAT(MustSucceed(admin_key_file_, {"orders", "--meter=CTL-M28"}),
+              ContainsRegex(absl::StrCat(to_expire, " +CTL-M28 +CTL-C28 +Rs 250\\.00 +expired ")));
+
+  // Another consumer sees neither the order nor the list.
+  const ProcessResult foreign = Walletctl(other, {"order", absl::StrCat("--order_id=", to_expire)});
+  EXPECT_EQ(foreign.exit_code, kFailed) << Describe(foreign);
+  EXPECT_THAT(foreign.err,
+              HasSubstr(absl::StrCat("error: NOT_FOUND: order ", to_expire, " not found")));
+  const ProcessResult foreign_list = Walletctl(other, {"orders", "--consumer=CTL-C28"});
+  EXPECT_EQ(foreign_list.exit_code, kFailed) << Describe(foreign_list);
+  EXPECT_THAT(foreign_list.err, HasSubstr("error: PERMISSION_DENIED: "));
 }
 
 }  // namespace

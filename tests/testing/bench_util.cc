@@ -70,7 +70,7 @@ std::string DescribeCommits(const MetricSamples& before, const MetricSamples& af
                             double seconds) {
   const double commits = MetricDelta(before, after, "walletd_commits_total");
   const double operations = MetricDelta(before, after, "walletd_operations_total");
-  const double commit_seconds = MetricDelta(before, after, "walletd_commit_seconds_total");
+  const double commit_seconds = MetricDelta(before, after, "walletd_commit_seconds_sum");
   if (commits <= 0 || operations < 0 || commit_seconds < 0 || seconds <= 0) return "";
   return absl::StrFormat(
       "walletd writer: %.0f commits/s, %.1f operations per commit, %.3f ms per commit, "

@@ -1,16 +1,25 @@
-// walletctl's exit codes and where help and errors go, without a server:
+// walletctl's exit codes and where help and errors go, without walletd:
 // help asked for is printed to standard output with exit 0; a wrong command
 // line exits 2 with what is wrong, a suggestion and a usage line on standard
-// error, before anything is sent.
+// error, before anything is sent. check-ledger's verdict is checked against a
+// fake AdminService on a loopback port, since a real walletd never lets a
+// balance leave int64.
 #include "walletctl/cli.h"
 
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
+#include "wallet/v1/admin.grpc.pb.h"
 
 namespace walletctl {
 namespace {
@@ -108,6 +117,96 @@ TEST(Walletctl, UnreadableKeyFileFailsWithExitOne) {
   EXPECT_EQ(run.exit_code, kExitFailed);
   EXPECT_THAT(run.err,
               HasSubstr("error: NOT_FOUND: cannot read API key file /nonexistent/walletctl.key"));
+}
+
+TEST(Walletctl, UpdateWithNothingToChangeExitsTwoBeforeAnythingIsSent) {
+  // Nothing listens on the address: a call sent would fail with exit 1.
+  const Outcome consumer =
+      Walletctl({"--server=127.0.0.1:1", "update-consumer", "--consumer=C1", "--reason=typo"});
+  EXPECT_EQ(consumer.exit_code, kExitUsage);
+  EXPECT_THAT(consumer.err, StartsWith("error: nothing to change: give at least one of --name, "
+                                       "--phone\nusage: walletctl update-consumer"));
+  EXPECT_THAT(consumer.err, Not(HasSubstr("request id")));
+  const Outcome meter =
+      Walletctl({"--server=127.0.0.1:1", "update-meter", "--meter=M1", "--reason=survey"});
+  EXPECT_EQ(meter.exit_code, kExitUsage);
+  EXPECT_THAT(meter.err, HasSubstr("error: nothing to change: give at least one of --category, "
+                                   "--circle, --division, --subdivision, --load_w, --tariff\n"));
+}
+
+// FakeAdmin answers CheckLedger with a set response.
+class FakeAdmin final : public wallet::v1::AdminService::Service {
+ public:
+  explicit FakeAdmin(wallet::v1::CheckLedgerResponse answer) : answer_(std::move(answer)) {}
+
+  grpc::Status CheckLedger(grpc::ServerContext*, const wallet::v1::CheckLedgerRequest*,
+                           wallet::v1::CheckLedgerResponse* response) override {
+    *response = answer_;
+    return grpc::Status::OK;
+  }
+
+ private:
+  wallet::v1::CheckLedgerResponse answer_;
+};
+
+// CheckLedgerAgainst runs check-ledger against a FakeAdmin giving `answer`.
+Outcome CheckLedgerAgainst(const wallet::v1::CheckLedgerResponse& answer,
+                           std::vector<std::string> flags = {}) {
+  FakeAdmin admin(answer);
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&admin);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  EXPECT_NE(server, nullptr);
+  EXPECT_NE(port, 0);
+  std::vector<std::string> words = {absl::StrCat("--server=127.0.0.1:", port), "--api_key=k",
+                                    "--timeout_ms=60000"};
+  words.insert(words.end(), flags.begin(), flags.end());
+  words.push_back("check-ledger");
+  Outcome outcome = Walletctl(words);
+  server->Shutdown();
+  return outcome;
+}
+
+TEST(Walletctl, CheckLedgerListsOutOfRangeAccountsAndExitsOne) {
+  wallet::v1::CheckLedgerResponse wrapped;
+  wrapped.set_transfers(2);
+  wrapped.set_accounts(2);
+  wrapped.add_mismatched_accounts("system:fees");
+  wrapped.add_mismatched_accounts("system:adjustments");
+  wrapped.add_out_of_range_accounts("system:fees");
+  wrapped.add_out_of_range_accounts("system:adjustments");
+  const Outcome run = CheckLedgerAgainst(wrapped);
+  EXPECT_EQ(run.exit_code, kExitFailed);
+  EXPECT_EQ(run.out,
+            "transfers:    2\n"
+            "accounts:     2\n"
+            "sum:          Rs 0.00\n"
+            "result:       MISMATCH\n"
+            "mismatched:   system:fees\n"
+            "mismatched:   system:adjustments\n"
+            "out of range: system:fees\n"
+            "out of range: system:adjustments\n");
+  EXPECT_EQ(run.err,
+            "error: DATA_LOSS: ledger check failed: 2 mismatched accounts, 2 out of range, sum "
+            "Rs 0.00\n");
+
+  const Outcome csv = CheckLedgerAgainst(wrapped, {"--output=csv"});
+  EXPECT_EQ(csv.exit_code, kExitFailed);
+  EXPECT_THAT(csv.out, HasSubstr("out of range,system:fees\nout of range,system:adjustments\n"));
+}
+
+TEST(Walletctl, CheckLedgerExitsZeroOnABalancedLedger) {
+  wallet::v1::CheckLedgerResponse balanced;
+  balanced.set_transfers(5);
+  balanced.set_accounts(4);
+  balanced.set_ok(true);
+  const Outcome run = CheckLedgerAgainst(balanced);
+  EXPECT_EQ(run.exit_code, kExitOk) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("result:    OK\n"));
+  EXPECT_THAT(run.out, Not(HasSubstr("out of range")));
+  EXPECT_THAT(run.err, IsEmpty());
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "walletctl/command_line.h"
+#include "walletctl/common_flags.h"
 #include "walletctl/help.h"
 
 namespace walletctl {
@@ -32,11 +33,13 @@ TEST(Commands, KeepTheirNames) {
     }
   }
   for (const char* name :
-       {"register-meter", "get-meter",    "list-meters",    "adjust",          "create-retailer",
-        "topup-float",    "journal",      "issue-key",      "check-ledger",    "set-hold",
-        "meter-state",    "set-clock",    "recharge",       "float",           "statement",
-        "balance",        "history",      "start-recharge", "confirm-payment", "ingest",
-        "relay-commands", "report-relay", "notifications",  "tariffs",         "put-tariff"}) {
+       {"register-meter",  "get-meter",    "list-meters",    "adjust",          "create-retailer",
+        "topup-float",     "journal",      "issue-key",      "check-ledger",    "set-hold",
+        "meter-state",     "set-clock",    "recharge",       "float",           "statement",
+        "balance",         "history",      "start-recharge", "confirm-payment", "ingest",
+        "relay-commands",  "report-relay", "notifications",  "tariffs",         "put-tariff",
+        "update-consumer", "update-meter", "move-meter",     "changes",         "order",
+        "orders",          "cancel-order"}) {
     EXPECT_EQ(names.count(name), 1u) << name;
   }
 }
@@ -72,12 +75,66 @@ TEST(Commands, RegisterMeterRequiresWhatWalletdRequires) {
   const Invocation invocation = ParseCommandLine({"register-meter", "--meter=M1"}, Commands());
   EXPECT_THAT(invocation.problems,
               testing::ElementsAre("--consumer=ID is required", "--category=CAT is required",
-                                   "--phone=NUM is required", "--load_w=W is required"));
-  EXPECT_THAT(ParseCommandLine({"register-meter", "--meter=M1", "--consumer=C1",
-                                "--category=domestic", "--phone=9826000101", "--load_w=0"},
+                                   "--phone=NUM is required", "--load_w=W is required",
+                                   "--tariff=ID is required"));
+  EXPECT_THAT(
+      ParseCommandLine({"register-meter", "--meter=M1", "--consumer=C1", "--category=domestic",
+                        "--phone=9826000101", "--load_w=0", "--tariff=DOM-LT1"},
+                       Commands())
+          .problems,
+      testing::ElementsAre(HasSubstr("--load_w: \"0\" is not a whole number from 1")));
+}
+
+// What the change commands need before anything is sent: the subject, a
+// reason that is not empty, and values walletd would take.
+TEST(Commands, ChangeCommandsRequireTheSubjectAndAReason) {
+  EXPECT_THAT(ParseCommandLine({"update-consumer", "--phone=9826000999"}, Commands()).problems,
+              testing::ElementsAre("--consumer=ID is required", "--reason=TEXT is required"));
+  EXPECT_THAT(
+      ParseCommandLine({"update-consumer", "--consumer=C1", "--reason=", "--phone=12"}, Commands())
+          .problems,
+      testing::ElementsAre(HasSubstr("--phone: \"12\": "), "--reason must not be empty"));
+  EXPECT_THAT(ParseCommandLine({"update-meter", "--meter=M1", "--reason=x", "--load_w=-5",
+                                "--category=farm", "--tariff=a b"},
                                Commands())
                   .problems,
-              testing::ElementsAre(HasSubstr("--load_w: \"0\" is not a whole number from 1")));
+              testing::ElementsAre(HasSubstr("--load_w: \"-5\" is not a whole number from 1"),
+                                   HasSubstr("--category: \"farm\" is not one of domestic|"),
+                                   HasSubstr("--tariff: \"a b\": ")));
+  EXPECT_THAT(ParseCommandLine({"move-meter", "--meter=M1", "--reason=sold"}, Commands()).problems,
+              testing::ElementsAre("--consumer=ID is required"));
+  // Unset and empty differ: --name= clears the name, no --name keeps it.
+  const Invocation cleared = ParseCommandLine(
+      {"update-consumer", "--consumer=C1", "--reason=typo", "--name="}, Commands());
+  ASSERT_THAT(cleared.problems, IsEmpty());
+  EXPECT_TRUE(cleared.args.Has(kName));
+  EXPECT_EQ(cleared.args.Text(kName), "");
+  EXPECT_FALSE(cleared.args.Has(kPhone));
+}
+
+TEST(Commands, ChangesTakeAMeterOrAConsumer) {
+  EXPECT_THAT(ParseCommandLine({"changes"}, Commands()).problems,
+              testing::ElementsAre("give one of --meter=ID or --consumer=ID"));
+  EXPECT_THAT(ParseCommandLine({"changes", "--meter=M1", "--consumer=C1"}, Commands()).problems,
+              testing::ElementsAre("give only one of --meter and --consumer"));
+  const Invocation paged =
+      ParseCommandLine({"changes", "--consumer=C1", "--page_size=5", "--all"}, Commands());
+  ASSERT_THAT(paged.problems, IsEmpty());
+  EXPECT_EQ(paged.args.Int(kPageSize), 5);
+  EXPECT_TRUE(paged.args.Bool(kAll));
+}
+
+TEST(Commands, OrderCommandsTakeAnOrderIdAndOptionalFilters) {
+  EXPECT_THAT(ParseCommandLine({"order"}, Commands()).problems,
+              testing::ElementsAre("--order_id=ID is required"));
+  EXPECT_THAT(ParseCommandLine({"cancel-order", "--order_id=ord/1"}, Commands()).problems,
+              testing::ElementsAre(HasSubstr("--order_id: \"ord/1\": ")));
+  EXPECT_THAT(ParseCommandLine({"orders"}, Commands()).problems, IsEmpty());
+  EXPECT_THAT(
+      ParseCommandLine({"orders", "--meter=M1", "--consumer=C1", "--page_size=1001"}, Commands())
+          .problems,
+      testing::ElementsAre(HasSubstr("--page_size: \"1001\" is not a whole number from 0 "
+                                     "to 1000")));
 }
 
 TEST(Commands, CreateRetailerTakesMinusOneForTheDefaultCommission) {
@@ -95,9 +152,11 @@ TEST(Commands, CreateRetailerTakesMinusOneForTheDefaultCommission) {
 
 TEST(Help, MarksRequiredFlagsAndShowsDefaults) {
   const std::string help = CommandHelp(*FindCommand(Commands(), "register-meter"));
-  EXPECT_THAT(help, ContainsRegex("--phone=NUM +Consumer's mobile number[^-]*Required\\."));
+  EXPECT_THAT(help, ContainsRegex("--phone=NUM +Consumer's mobile number[^=]*Required\\."));
   EXPECT_THAT(help, ContainsRegex("--load_w=W +Sanctioned load in watts\\. Required\\."));
-  EXPECT_THAT(help, ContainsRegex("--name=TEXT +Consumer's name\\.\n"));
+  EXPECT_THAT(help, ContainsRegex("--tariff=ID +Tariff id[^=]*Required\\."));
+  EXPECT_THAT(help, ContainsRegex("--name=TEXT +Consumer's name\\. [^=]*name it has\\.\n"));
+  EXPECT_THAT(help, Not(ContainsRegex("--name=TEXT[^=]*Required")));
   EXPECT_THAT(help, ContainsRegex("--arrears=RUPEES [^\n]*\n[^\n]*Default: 0\\."));
   EXPECT_THAT(help, ContainsRegex("One of[[:space:]]+domestic\\|commercial\\|government\\|"
                                   "industrial\\. Required\\."));
@@ -106,10 +165,19 @@ TEST(Help, MarksRequiredFlagsAndShowsDefaults) {
 
 TEST(Help, OverviewBracketsOnlyOptionalFlags) {
   const std::string help = OverviewHelp(Commands());
-  EXPECT_THAT(help, HasSubstr("--meter=ID --consumer=ID --category=CAT --phone=NUM"));
-  EXPECT_THAT(help, ContainsRegex("--load_w=W[[:space:]]+\\[--name=TEXT\\]"));
-  EXPECT_THAT(help, Not(HasSubstr("[--phone")));
-  EXPECT_THAT(help, Not(HasSubstr("[--load_w")));
+  // register-meter's synopsis: up to the next command.
+  const size_t start = help.find("  register-meter ");
+  ASSERT_NE(start, std::string::npos);
+  const std::string register_meter = help.substr(start, help.find("  get-meter ") - start);
+  EXPECT_THAT(register_meter, HasSubstr("--meter=ID --consumer=ID --category=CAT --phone=NUM"));
+  EXPECT_THAT(register_meter,
+              ContainsRegex("--load_w=W[[:space:]]+--tariff=ID[[:space:]]+\\[--name=TEXT\\]"));
+  EXPECT_THAT(register_meter, Not(HasSubstr("[--tariff")));
+  EXPECT_THAT(register_meter, Not(HasSubstr("[--phone")));
+  EXPECT_THAT(register_meter, Not(HasSubstr("[--load_w")));
+  // The updates change only what is given.
+  EXPECT_THAT(help, ContainsRegex("update-consumer [^\n]*\n +--consumer=ID --reason=TEXT "
+                                  "\\[--name=TEXT\\] \\[--phone=NUM\\]"));
   EXPECT_THAT(help, HasSubstr("Exit status: 0 ok; 1 walletd refused or failed the call"));
   EXPECT_THAT(help, HasSubstr("2 usage error"));
   EXPECT_THAT(help, HasSubstr("  ROLE             admin|retailer|consumer|payment_gateway|"
