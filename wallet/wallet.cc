@@ -13,6 +13,7 @@
 #include "glog/logging.h"
 #include "wallet/accounts.h"
 #include "wallet/auth.h"
+#include "wallet/dues.h"
 #include "wallet/journal_pager.h"
 #include "wallet/ledger.h"
 #include "wallet/meter_status.h"
@@ -80,8 +81,9 @@ absl::StatusOr<std::unique_ptr<Wallet>> Wallet::Open(const WalletOptions& option
   store_options.sync = options.sync;
   store_options.env = options.env;
   WALLET_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(store_options));
+  auto defaulters = std::make_unique<DefaulterIndex>();
   WALLET_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger,
-                          Ledger::Load(store.get(), options.ledger));
+                          Ledger::Load(store.get(), options.ledger, defaulters.get()));
   WALLET_RETURN_IF_ERROR(ledger->CheckTariffsInUse(clock->Now()));
   std::unique_ptr<Random> own_random;
   Random* random = options.random;
@@ -90,15 +92,17 @@ absl::StatusOr<std::unique_ptr<Wallet>> Wallet::Open(const WalletOptions& option
     random = own_random.get();
   }
   WALLET_ASSIGN_OR_RETURN(std::string page_key, PageTokenKey(*store, *random));
-  return std::unique_ptr<Wallet>(new Wallet(std::move(store), std::move(ledger), clock,
-                                            std::move(own_random), random, std::move(page_key),
-                                            options));
+  return std::unique_ptr<Wallet>(new Wallet(std::move(store), std::move(defaulters),
+                                            std::move(ledger), clock, std::move(own_random),
+                                            random, std::move(page_key), options));
 }
 
-Wallet::Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, base::Clock* clock,
+Wallet::Wallet(std::unique_ptr<Store> store, std::unique_ptr<DefaulterIndex> defaulters,
+               std::unique_ptr<Ledger> ledger, base::Clock* clock,
                std::unique_ptr<Random> own_random, Random* random, std::string page_key,
                const WalletOptions& options)
     : store_(std::move(store)),
+      defaulters_(std::move(defaulters)),
       ledger_(std::move(ledger)),
       clock_(clock),
       options_(options),
@@ -110,13 +114,19 @@ Wallet::Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, bas
       policy_(WithPolicyDefaults(options.ledger.policy)),
       calendar_(policy_.calendar()),
       recovery_backoff_(options.disk_check_interval) {
+  ledger_->FillIndex(*defaulters_);
   pipeline_ = std::make_unique<CommitPipeline>(
       store_.get(), clock,
       [this](Txn& txn) -> CommitPipeline::Completion {
         ledger_->FinishGroup(txn);
-        if (!ledger_->TakeOutboxWritten()) return nullptr;
-        return [this](const absl::Status& committed) {
+        const bool outbox = ledger_->TakeOutboxWritten();
+        auto index = std::make_shared<const DefaulterUpdate>(ledger_->TakeIndexUpdate());
+        if (!outbox && index->empty()) return nullptr;
+        // Completions run in commit order: the index follows the commits.
+        return [this, outbox, index](const absl::Status& committed) {
           if (!committed.ok()) return;
+          defaulters_->Apply(*index);
+          if (!outbox) return;
           absl::MutexLock lock(&listener_mu_);
           if (outbox_listener_) outbox_listener_();
         };
@@ -345,8 +355,9 @@ void Wallet::CheckDisk(absl::Duration interval) {
 absl::Status Wallet::Rebuild() {
   WALLET_RETURN_IF_ERROR(store_->Reopen());
   WALLET_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger,
-                          Ledger::Load(store_.get(), options_.ledger));
+                          Ledger::Load(store_.get(), options_.ledger, defaulters_.get()));
   ledger_ = std::move(ledger);
+  ledger_->FillIndex(*defaulters_);
   // A key issued in a failed group is known only if the reopened store has it.
   absl::MutexLock lock(&keys_mu_);
   key_cache_.clear();
@@ -583,6 +594,35 @@ void Wallet::RetailerRecharge(Principal who, v1::RetailerRechargeRequest req,
       std::move(done));
 }
 
+void Wallet::ImportDuesChunk(v1::DuesImportHeader header, v1::DuesChunk chunk,
+                             Callback<v1::ImportDuesProgress> done) {
+  Mutate<v1::ImportDuesProgress>(
+      [this, header = std::move(header), chunk = std::move(chunk)](Txn& txn) {
+        return ledger_->ImportDuesChunk(txn, header, chunk);
+      },
+      std::move(done));
+}
+
+void Wallet::PayDuesAtCounter(v1::PayDuesRequest req, Callback<v1::PayDuesResponse> done) {
+  Mutate<v1::PayDuesResponse>(
+      [this, req = std::move(req)](Txn& txn) { return ledger_->PayDuesAtCounter(txn, req); },
+      std::move(done));
+}
+
+void Wallet::RetailerPayDues(Principal who, v1::RetailerPayDuesRequest req,
+                             Callback<v1::PayDuesResponse> done) {
+  absl::StatusOr<std::string> retailer = ActingRetailer(who, req.retailer_id());
+  if (!retailer.ok()) {
+    done(retailer.status());
+    return;
+  }
+  Mutate<v1::PayDuesResponse>(
+      [this, retailer = *std::move(retailer), req = std::move(req)](Txn& txn) {
+        return ledger_->RetailerPayDues(txn, retailer, req);
+      },
+      std::move(done));
+}
+
 absl::StatusOr<std::string> Wallet::ActingRetailer(const Principal& who,
                                                    const std::string& requested) const {
   if (who.role == v1::ROLE_RETAILER) {
@@ -614,9 +654,17 @@ absl::StatusOr<std::optional<int64_t>> Wallet::StoredAccount(const std::string& 
   return static_cast<int64_t>(DecodeBigEndian64(*value));
 }
 
-absl::StatusOr<int64_t> Wallet::StoredBalance(const std::string& account) const {
-  WALLET_ASSIGN_OR_RETURN(std::optional<int64_t> balance, StoredAccount(account, nullptr));
+absl::StatusOr<int64_t> Wallet::StoredBalance(const std::string& account,
+                                              const Store::Snapshot* at) const {
+  WALLET_ASSIGN_OR_RETURN(std::optional<int64_t> balance, StoredAccount(account, at));
   return balance.value_or(0);
+}
+
+absl::StatusOr<DuesAmounts> Wallet::StoredDues(const std::string& meter_id,
+                                               const Store::Snapshot* at) const {
+  WALLET_ASSIGN_OR_RETURN(int64_t arrears, StoredBalance(ArrearsAccount(meter_id), at));
+  WALLET_ASSIGN_OR_RETURN(int64_t surcharge, StoredBalance(SurchargeAccount(meter_id), at));
+  return OwedOf(arrears, surcharge);
 }
 
 absl::StatusOr<store::v1::MeterRecord> Wallet::ReadMeter(const std::string& meter_id) const {
@@ -645,7 +693,7 @@ absl::StatusOr<store::v1::MeterState> Wallet::ReadWallet(const std::string& mete
 absl::StatusOr<v1::MeterView> Wallet::ViewOf(store::v1::MeterRecord meter) const {
   v1::MeterView view;
   WALLET_ASSIGN_OR_RETURN(store::v1::MeterState wallet, ReadWallet(meter.meter_id()));
-  WALLET_ASSIGN_OR_RETURN(int64_t arrears, StoredBalance(ArrearsAccount(meter.meter_id())));
+  WALLET_ASSIGN_OR_RETURN(const DuesAmounts owed, StoredDues(meter.meter_id()));
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> consumer,
                           store_->Get(Table::kConsumers, meter.consumer_id()));
   if (consumer) {
@@ -654,7 +702,15 @@ absl::StatusOr<v1::MeterView> Wallet::ViewOf(store::v1::MeterRecord meter) const
     *view.mutable_consumer() = ToWire(std::move(record));
   }
   view.set_balance_paise(wallet.balance_paise());
-  view.set_arrears_paise(-arrears);
+  view.set_arrears_paise(owed.principal_paise);
+  view.set_surcharge_paise(owed.surcharge_paise);
+  WALLET_ASSIGN_OR_RETURN(std::optional<store::v1::DuesRecord> billed,
+                          ReadRecord<store::v1::DuesRecord>(*store_, Table::kDues,
+                                                            meter.meter_id(), "dues"));
+  if (billed) {
+    view.set_unpaid_bills(billed->unpaid_bills());
+    view.set_oldest_due_date(billed->oldest_due_date());
+  }
   *view.mutable_meter() = ToWire(std::move(meter), wallet);
   return view;
 }
@@ -717,11 +773,12 @@ absl::StatusOr<v1::GetJournalResponse> Wallet::GetJournal(const v1::GetJournalRe
 absl::StatusOr<v1::GetBalanceResponse> Wallet::BalanceOf(
     const store::v1::MeterRecord& meter) const {
   WALLET_ASSIGN_OR_RETURN(store::v1::MeterState wallet, ReadWallet(meter.meter_id()));
-  WALLET_ASSIGN_OR_RETURN(int64_t arrears, StoredBalance(ArrearsAccount(meter.meter_id())));
+  WALLET_ASSIGN_OR_RETURN(const DuesAmounts owed, StoredDues(meter.meter_id()));
   v1::GetBalanceResponse response =
       MeterStatusOf(meter.meter_id(), wallet, PolicyFor(policy_, meter.category()), calendar_,
-                    clock_->Now());
-  response.set_arrears_paise(-arrears);
+                    clock_->Now(), meter.billing_mode() == v1::POSTPAID);
+  response.set_arrears_paise(owed.principal_paise);
+  response.set_surcharge_paise(owed.surcharge_paise);
   return response;
 }
 
