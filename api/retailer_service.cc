@@ -10,6 +10,7 @@ const Roles kRetailerOrAdmin = {v1::ROLE_RETAILER, v1::ROLE_ADMIN};
 RetailerService::RetailerService(Calls* calls)
     : calls_(calls),
       recharge_(calls->Method("RetailerService/Recharge")),
+      pay_dues_(calls->Method("RetailerService/PayDues")),
       get_float_(calls->Method("RetailerService/GetFloat")),
       get_statement_(calls->Method("RetailerService/GetStatement")) {}
 
@@ -19,6 +20,15 @@ ServerUnaryReactor* RetailerService::Recharge(CallbackServerContext* ctx,
   return calls_->Handle(ctx, recharge_, kRetailerOrAdmin, response,
                         [&](const wallet::Principal& who, auto done) {
                           calls_->wallet()->RetailerRecharge(who, *request, std::move(done));
+                        });
+}
+
+ServerUnaryReactor* RetailerService::PayDues(CallbackServerContext* ctx,
+                                             const v1::RetailerPayDuesRequest* request,
+                                             v1::PayDuesResponse* response) {
+  return calls_->Handle(ctx, pay_dues_, kRetailerOrAdmin, response,
+                        [&](const wallet::Principal& who, auto done) {
+                          calls_->wallet()->RetailerPayDues(who, *request, std::move(done));
                         });
 }
 

@@ -17,6 +17,7 @@ WalletServer::WalletServer(wallet::Wallet* wallet, base::SettableClock* settable
       consumer_(&calls_),
       payment_(&calls_),
       retailer_(&calls_),
+      collection_(&calls_),
       ingest_(&calls_),
       gateway_(&calls_, &hub_),
       notifications_(&calls_, &hub_) {
@@ -35,6 +36,7 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   builder.RegisterService(&server->consumer_);
   builder.RegisterService(&server->payment_);
   builder.RegisterService(&server->retailer_);
+  builder.RegisterService(&server->collection_);
   builder.RegisterService(&server->ingest_);
   builder.RegisterService(&server->gateway_);
   builder.RegisterService(&server->notifications_);
@@ -69,6 +71,7 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   for (const char* service :
        {v1::AdminService::service_full_name(), v1::ConsumerService::service_full_name(),
         v1::PaymentGatewayService::service_full_name(), v1::RetailerService::service_full_name(),
+        v1::CollectionService::service_full_name(),
         v1::MeterIngestService::service_full_name(), v1::MeterGatewayService::service_full_name(),
         v1::NotificationService::service_full_name()}) {
     server->server_->GetHealthCheckService()->SetServingStatus(service, true);

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "api/call.h"
+#include "api/collection_service.h"
 #include "api/meter_services.h"
 #include "api/services.h"
 #include "base/http_server.h"
@@ -68,6 +69,7 @@ class WalletServer final {
   ConsumerService consumer_;
   PaymentGatewayService payment_;
   RetailerService retailer_;
+  CollectionService collection_;
   StreamHub hub_;
   MeterIngestService ingest_;
   MeterGatewayService gateway_;

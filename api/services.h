@@ -144,6 +144,9 @@ class RetailerService final : public v1::RetailerService::CallbackService {
   ServerUnaryReactor* Recharge(CallbackServerContext* ctx,
                                const v1::RetailerRechargeRequest* request,
                                v1::RetailerRechargeResponse* response) override;
+  ServerUnaryReactor* PayDues(CallbackServerContext* ctx,
+                              const v1::RetailerPayDuesRequest* request,
+                              v1::PayDuesResponse* response) override;
   ServerUnaryReactor* GetFloat(CallbackServerContext* ctx, const v1::GetFloatRequest* request,
                                v1::GetFloatResponse* response) override;
   ServerUnaryReactor* GetStatement(CallbackServerContext* ctx,
@@ -153,6 +156,7 @@ class RetailerService final : public v1::RetailerService::CallbackService {
  private:
   Calls* calls_;
   Metrics::Method* recharge_;
+  Metrics::Method* pay_dues_;
   Metrics::Method* get_float_;
   Metrics::Method* get_statement_;
 };
