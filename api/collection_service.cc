@@ -139,15 +139,15 @@ grpc::ServerUnaryReactor* CollectionService::ListDefaulters(
                         });
 }
 
-grpc::ServerUnaryReactor* CollectionService::PayDuesAtCounter(
-    grpc::CallbackServerContext* ctx, const v1::PayDuesRequest* request,
-    v1::PayDuesResponse* response) {
+grpc::ServerUnaryReactor* CollectionService::PayDuesAtCounter(grpc::CallbackServerContext* ctx,
+                                                              const v1::PayDuesRequest* request,
+                                                              v1::PayDuesResponse* response) {
   return calls_->Handle(
       ctx, pay_dues_at_counter_, kAdminOnly, response, [&](const wallet::Principal&, auto done) {
         calls_->wallet()->PayDuesAtCounter(
-            *request, Logged(std::move(done), [meter = request->meter_id(),
-                                               amount = request->amount_paise()](
-                                                  const v1::PayDuesResponse& r) {
+            *request,
+            Logged(std::move(done), [meter = request->meter_id(), amount = request->amount_paise()](
+                                        const v1::PayDuesResponse& r) {
               return absl::StrCat("dues paid at a counter: meter ", meter, " ",
                                   wallet::FormatRupees(amount), ", ",
                                   wallet::FormatRupees(r.dues_left_paise()), " left");

@@ -26,7 +26,7 @@ struct DefaulterIndex::Filter {
   uint32_t circle = kNoName;
   uint32_t division = kNoName;
   uint32_t subdivision = kNoName;
-  uint32_t categories = 0;  // bit per Category number; 0: any
+  uint32_t categories = 0;   // bit per Category number; 0: any
   uint8_t billing_mode = 0;  // 0: any
   int64_t min_dues_paise = 1;
   int32_t min_unpaid_bills = 0;
@@ -53,10 +53,9 @@ uint64_t DefaulterIndex::NewGeneration() {
 
 absl::Status DefaulterIndex::ValidateSelection(const v1::Selection& selection) {
   for (int category : selection.categories()) {
-    if (category == v1::CATEGORY_UNSPECIFIED || !v1::Category_IsValid(category) ||
-        category >= 32) {
-      return absl::InvalidArgumentError(absl::StrCat("selection.categories: unknown category ",
-                                                     category));
+    if (category == v1::CATEGORY_UNSPECIFIED || !v1::Category_IsValid(category) || category >= 32) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("selection.categories: unknown category ", category));
     }
   }
   if (!v1::BillingMode_IsValid(selection.billing_mode())) {
@@ -84,9 +83,8 @@ void DefaulterIndex::Apply(const DefaulterUpdate& update) {
 void DefaulterIndex::Reset(uint64_t generation, absl::FunctionRef<void(AddFn add)> fill) {
   absl::MutexLock lock(&mu_);
   ClearLocked(generation);
-  fill([this](const DefaulterChange& change) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    ApplyLocked(change);
-  });
+  fill([this](const DefaulterChange& change)
+           ABSL_NO_THREAD_SAFETY_ANALYSIS { ApplyLocked(change); });
 }
 
 void DefaulterIndex::ClearLocked(uint64_t generation) {
@@ -188,8 +186,7 @@ DefaulterIndex::Row DefaulterIndex::RowLocked(const Match& match) const {
   return row;
 }
 
-std::vector<DefaulterIndex::Selected> DefaulterIndex::Select(
-    const v1::Selection& selection) const {
+std::vector<DefaulterIndex::Selected> DefaulterIndex::Select(const v1::Selection& selection) const {
   absl::ReaderMutexLock lock(&mu_);
   std::vector<Match> matches = MatchesLocked(selection);
   std::sort(matches.begin(), matches.end(),
@@ -200,8 +197,8 @@ std::vector<DefaulterIndex::Selected> DefaulterIndex::Select(
   return selected;
 }
 
-DefaulterIndex::Page DefaulterIndex::SelectPage(const v1::Selection& selection,
-                                                const Cursor* after, int page_size) const {
+DefaulterIndex::Page DefaulterIndex::SelectPage(const v1::Selection& selection, const Cursor* after,
+                                                int page_size) const {
   absl::ReaderMutexLock lock(&mu_);
   std::vector<Match> matches = MatchesLocked(selection);
   Page page;

@@ -53,8 +53,8 @@ absl::Status ValidateDuesRow(const v1::DuesRow& row) {
   }
   absl::CivilDay day;
   if (!row.oldest_due_date().empty() && !ParseIsoDate(row.oldest_due_date(), &day)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "oldest_due_date \"", row.oldest_due_date(), "\" is not a date (YYYY-MM-DD)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("oldest_due_date \"", row.oldest_due_date(), "\" is not a date (YYYY-MM-DD)"));
   }
   return absl::OkStatus();
 }
@@ -72,8 +72,8 @@ DuesPlan PlanDuesRow(const DuesAmounts& owed, const DuesAmounts& billed, int64_t
   return plan;
 }
 
-absl::StatusOr<DuesAmounts> AllocateDuesPayment(absl::string_view meter_id,
-                                                const DuesAmounts& owed, int64_t amount) {
+absl::StatusOr<DuesAmounts> AllocateDuesPayment(absl::string_view meter_id, const DuesAmounts& owed,
+                                                int64_t amount) {
   const int64_t total = owed.total();
   if (total == 0) {
     return absl::FailedPreconditionError(absl::StrCat("meter ", meter_id, " owes no dues"));

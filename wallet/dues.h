@@ -86,8 +86,8 @@ DuesPlan PlanDuesRow(const DuesAmounts& owed, const DuesAmounts& billed, int64_t
 // AllocateDuesPayment splits a payment of `amount` toward the dues `owed`
 // by meter `meter_id`: principal first, then surcharge. FailedPrecondition
 // if the meter owes nothing or `amount` is more than it owes.
-absl::StatusOr<DuesAmounts> AllocateDuesPayment(absl::string_view meter_id,
-                                                const DuesAmounts& owed, int64_t amount);
+absl::StatusOr<DuesAmounts> AllocateDuesPayment(absl::string_view meter_id, const DuesAmounts& owed,
+                                                int64_t amount);
 
 // PaidSince adds up the payments `record` keeps that were made after
 // `as_of_us`.

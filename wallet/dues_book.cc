@@ -10,8 +10,8 @@ namespace wallet {
 
 absl::Status DuesBook::Load(const Store& store) {
   absl::Status parse_error;
-  WALLET_RETURN_IF_ERROR(store.Scan(
-      Table::kDues, "", "", false, [&](absl::string_view key, absl::string_view value) {
+  WALLET_RETURN_IF_ERROR(
+      store.Scan(Table::kDues, "", "", false, [&](absl::string_view key, absl::string_view value) {
         store::v1::DuesRecord& record = records_[key];
         if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
           parse_error = absl::InternalError(absl::StrCat("corrupt dues record ", key));

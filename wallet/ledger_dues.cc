@@ -109,9 +109,9 @@ absl::StatusOr<DuesImportRecord> Ledger::ReadDuesImport(Txn& txn,
     WALLET_ASSIGN_OR_RETURN(DuesImportRecord import,
                             ParseRecord<DuesImportRecord>(*stored, "dues import"));
     if (given_us != 0 && given_us != import.as_of_us()) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "import ", header.import_id(), " was started as of ", Rfc3339(import.as_of_us()),
-          "; a new snapshot needs a new import id"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("import ", header.import_id(), " was started as of ",
+                       Rfc3339(import.as_of_us()), "; a new snapshot needs a new import id"));
     }
     return import;
   }
@@ -122,10 +122,10 @@ absl::StatusOr<DuesImportRecord> Ledger::ReadDuesImport(Txn& txn,
   }
   const int64_t as_of_us = given_us != 0 ? given_us : now_us;
   if (as_of_us < absl::ToUnixMicros(txn.now - options_.dues_payment_window)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "as_of_time ", Rfc3339(as_of_us), " is older than the ",
-        absl::ToInt64Hours(options_.dues_payment_window) / 24,
-        " days of payments walletd keeps to deduct; import a newer snapshot"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("as_of_time ", Rfc3339(as_of_us), " is older than the ",
+                     absl::ToInt64Hours(options_.dues_payment_window) / 24,
+                     " days of payments walletd keeps to deduct; import a newer snapshot"));
   }
   DuesImportRecord import;
   import.set_import_id(header.import_id());
@@ -140,9 +140,8 @@ absl::StatusOr<v1::ImportDuesProgress> Ledger::ImportDuesChunk(Txn& txn,
                                                                const v1::DuesImportHeader& header,
                                                                const v1::DuesChunk& chunk) {
   if (chunk.rows_size() > kMaxDuesRowsPerChunk) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("a chunk holds at most ", kMaxDuesRowsPerChunk, " rows, not ",
-                     chunk.rows_size()));
+    return absl::InvalidArgumentError(absl::StrCat("a chunk holds at most ", kMaxDuesRowsPerChunk,
+                                                   " rows, not ", chunk.rows_size()));
   }
   bool is_new = false;
   WALLET_ASSIGN_OR_RETURN(DuesImportRecord import, ReadDuesImport(txn, header, &is_new));
@@ -188,8 +187,8 @@ absl::StatusOr<v1::ImportDuesProgress> Ledger::ImportDuesChunk(Txn& txn,
         Count(row,
               Rejected(RowRecordOf(row),
                        absl::AlreadyExistsError(absl::StrCat(
-                           "line ", row.line(), " differs from the row import ",
-                           import.import_id(), " took before; a new snapshot needs a new "
+                           "line ", row.line(), " differs from the row import ", import.import_id(),
+                           " took before; a new snapshot needs a new "
                            "import id"))),
               &progress);
       } else {
@@ -212,17 +211,17 @@ DuesRowRecord Ledger::ApplyDuesRow(Txn& txn, const DuesImportRecord& import,
   if (absl::Status valid = ValidateDuesRow(row); !valid.ok()) return Rejected(outcome, valid);
   MeterEntry* m = meters_.Find(row.meter_id());
   if (m == nullptr) {
-    return Rejected(outcome, absl::NotFoundError(
-                                 absl::StrCat("meter ", row.meter_id(), " is not registered")));
+    return Rejected(
+        outcome, absl::NotFoundError(absl::StrCat("meter ", row.meter_id(), " is not registered")));
   }
   const std::string& id = m->meter.meter_id();
   if (import.as_of_us() < absl::ToUnixMicros(txn.now - options_.dues_payment_window)) {
     // Resumed too late: payments it should deduct may be forgotten.
-    return Rejected(outcome, absl::FailedPreconditionError(absl::StrCat(
-                                 "import ", import.import_id(), " as of ",
-                                 Rfc3339(import.as_of_us()), " is older than the ",
-                                 absl::ToInt64Hours(options_.dues_payment_window) / 24,
-                                 " days of payments walletd keeps; import a newer snapshot")));
+    return Rejected(
+        outcome, absl::FailedPreconditionError(absl::StrCat(
+                     "import ", import.import_id(), " as of ", Rfc3339(import.as_of_us()),
+                     " is older than the ", absl::ToInt64Hours(options_.dues_payment_window) / 24,
+                     " days of payments walletd keeps; import a newer snapshot")));
   }
   const store::v1::DuesRecord* last = dues_.Find(id);
   if (last != nullptr && last->as_of_us() > import.as_of_us()) {
@@ -245,11 +244,11 @@ DuesRowRecord Ledger::ApplyDuesRow(Txn& txn, const DuesImportRecord& import,
   const std::string billed(kBilledDues);
   const std::string memo = absl::StrCat("billing snapshot, line ", row.line());
   if (plan.principal_delta > 0) {
-    journal_.Post(txn, v1::DUES_BILLED, arrears, billed, plan.principal_delta,
-                  import.import_id(), memo);
+    journal_.Post(txn, v1::DUES_BILLED, arrears, billed, plan.principal_delta, import.import_id(),
+                  memo);
   } else if (plan.principal_delta < 0) {
-    journal_.Post(txn, v1::DUES_REDUCED, billed, arrears, -plan.principal_delta,
-                  import.import_id(), memo);
+    journal_.Post(txn, v1::DUES_REDUCED, billed, arrears, -plan.principal_delta, import.import_id(),
+                  memo);
   }
   if (plan.surcharge_delta > 0) {
     journal_.Post(txn, v1::SURCHARGE_BILLED, surcharge, billed, plan.surcharge_delta,
@@ -291,8 +290,8 @@ absl::StatusOr<v1::PayDuesResponse> Ledger::PayDues(Txn& txn, MeterEntry& m,
       {{payer, -amount}, {arrears, paid.principal_paise}, {surcharge, paid.surcharge_paise}}));
   v1::PayDuesResponse response;
   if (paid.principal_paise > 0) {
-    *response.mutable_principal() = ToWire(journal_.Post(
-        txn, v1::DUES_PAYMENT, payer, arrears, paid.principal_paise, request_ref, memo));
+    *response.mutable_principal() = ToWire(journal_.Post(txn, v1::DUES_PAYMENT, payer, arrears,
+                                                         paid.principal_paise, request_ref, memo));
   }
   if (paid.surcharge_paise > 0) {
     *response.mutable_surcharge() = ToWire(journal_.Post(
@@ -330,8 +329,9 @@ absl::StatusOr<v1::PayDuesResponse> Ledger::PayDuesAtCounter(Txn& txn,
       });
 }
 
-absl::StatusOr<v1::PayDuesResponse> Ledger::RetailerPayDues(
-    Txn& txn, const std::string& retailer_id, const v1::RetailerPayDuesRequest& req) {
+absl::StatusOr<v1::PayDuesResponse> Ledger::RetailerPayDues(Txn& txn,
+                                                            const std::string& retailer_id,
+                                                            const v1::RetailerPayDuesRequest& req) {
   WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
   WALLET_ASSIGN_OR_RETURN(const store::v1::RetailerRecord* retailer, FindRetailer(retailer_id));
   // The fingerprint names the acting retailer, as a recharge's does.
@@ -345,8 +345,8 @@ absl::StatusOr<v1::PayDuesResponse> Ledger::RetailerPayDues(
             ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
         WALLET_ASSIGN_OR_RETURN(MeterEntry * m, meters_.Registered(req.meter_id()));
         WALLET_RETURN_IF_ERROR(CheckFloatCovers(*retailer, req.amount_paise()));
-        return PayDues(txn, *m, RetailerAccount(retailer_id), req.amount_paise(),
-                       req.request_id(), absl::StrCat("paid through retailer ", retailer_id));
+        return PayDues(txn, *m, RetailerAccount(retailer_id), req.amount_paise(), req.request_id(),
+                       absl::StrCat("paid through retailer ", retailer_id));
       });
 }
 

@@ -74,28 +74,28 @@ absl::StatusOr<v1::ListDefaultersResponse> Wallet::ListDefaulters(
     WALLET_ASSIGN_OR_RETURN(*response.add_defaulters(), DefaulterOf(row, snapshot.get()));
   }
   if (page.more && !page.rows.empty()) {
-    response.set_next_page_token(tokens_.Issue(kListDefaulters, filter, PositionOf(page.rows.back())));
+    response.set_next_page_token(
+        tokens_.Issue(kListDefaulters, filter, PositionOf(page.rows.back())));
   }
   return response;
 }
 
 absl::StatusOr<v1::Defaulter> Wallet::DefaulterOf(const DefaulterIndex::Row& row,
                                                   const Store::Snapshot* at) const {
-  WALLET_ASSIGN_OR_RETURN(std::optional<store::v1::MeterRecord> meter,
-                          ReadRecord<store::v1::MeterRecord>(*store_, Table::kMeters,
-                                                             row.meter_id, "meter", at));
+  WALLET_ASSIGN_OR_RETURN(
+      std::optional<store::v1::MeterRecord> meter,
+      ReadRecord<store::v1::MeterRecord>(*store_, Table::kMeters, row.meter_id, "meter", at));
   if (!meter) {
     return absl::InternalError(absl::StrCat("the defaulter index names a missing meter"));
   }
   WALLET_ASSIGN_OR_RETURN(std::optional<store::v1::MeterState> state,
                           ReadMeterState(*store_, row.meter_id, at));
   WALLET_ASSIGN_OR_RETURN(std::optional<store::v1::ConsumerRecord> consumer,
-                          ReadRecord<store::v1::ConsumerRecord>(*store_, Table::kConsumers,
-                                                                meter->consumer_id(), "consumer",
-                                                                at));
-  WALLET_ASSIGN_OR_RETURN(std::optional<store::v1::DuesRecord> billed,
-                          ReadRecord<store::v1::DuesRecord>(*store_, Table::kDues, row.meter_id,
-                                                            "dues", at));
+                          ReadRecord<store::v1::ConsumerRecord>(
+                              *store_, Table::kConsumers, meter->consumer_id(), "consumer", at));
+  WALLET_ASSIGN_OR_RETURN(
+      std::optional<store::v1::DuesRecord> billed,
+      ReadRecord<store::v1::DuesRecord>(*store_, Table::kDues, row.meter_id, "dues", at));
   v1::Defaulter out;
   *out.mutable_meter() = ToWire(*std::move(meter), state.value_or(store::v1::MeterState()));
   if (consumer) out.set_consumer_name(consumer->name());

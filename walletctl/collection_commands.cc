@@ -37,13 +37,12 @@ constexpr int64_t kMaxChunkRows = 10'000;
 // Rejected rows shown on standard error when they are not written to a file.
 constexpr int kRejectionsShown = 20;
 
-constexpr FlagSpec kDuesFile = TextFlag(
-    "file", "PATH",
-    "The billing system's dues file: CSV with the header "
-    "meter_id,principal,surcharge,unpaid_bills,oldest_due_date; amounts in rupees.");
+constexpr FlagSpec kDuesFile =
+    TextFlag("file", "PATH",
+             "The billing system's dues file: CSV with the header "
+             "meter_id,principal,surcharge,unpaid_bills,oldest_due_date; amounts in rupees.");
 constexpr FlagSpec kImportId = IdFlag(
-    "import_id",
-    "Id of this import; sending the same file again under it applies nothing twice.");
+    "import_id", "Id of this import; sending the same file again under it applies nothing twice.");
 constexpr FlagSpec kAsOf =
     TypedFlag(ValueType::kTime, "as_of", "YYYY-MM-DDTHH:MM:SS",
               "When the billing system took the snapshot (IST); payments through the wallet "
@@ -69,9 +68,8 @@ constexpr FlagSpec kMinDues =
     RupeesFlag("min_dues", "Only meters owing at least this much (principal and surcharge).",
                /*allow_zero=*/true)
         .WithDefault("anything owed");
-constexpr FlagSpec kMinUnpaidBills =
-    IntFlag("min_unpaid_bills", "N", "Only meters with at least this many unpaid bills.", 0,
-            1'000'000);
+constexpr FlagSpec kMinUnpaidBills = IntFlag(
+    "min_unpaid_bills", "N", "Only meters with at least this many unpaid bills.", 0, 1'000'000);
 constexpr FlagSpec kBalanceBelow =
     TextFlag("balance_below", "RUPEES",
              "Only meters whose prepaid balance is below this (may be negative: -100).")
@@ -99,8 +97,8 @@ std::string BaseName(const std::string& path) {
 
 std::string ProgressLine(const v1::ImportDuesProgress& totals) {
   return absl::StrCat("imported ", totals.rows_seen(), " rows: ", totals.rows_applied(),
-                      " applied, ", totals.rows_unchanged(), " unchanged, ",
-                      totals.rows_rejected(), " rejected");
+                      " applied, ", totals.rows_unchanged(), " unchanged, ", totals.rows_rejected(),
+                      " rejected");
 }
 
 // DuesImport sends one file: the header, then chunks, each answered before
@@ -267,7 +265,9 @@ absl::StatusOr<v1::Selection> SelectionOf(const Args& args) {
          absl::StrSplit(args.Text(kCategories), ',', absl::SkipWhitespace())) {
       absl::StatusOr<int> category =
           ParseEnumText(*v1::Category_descriptor(), "", absl::StripAsciiWhitespace(name));
-      if (!category.ok()) return UsageError(absl::StrCat("--categories: ", category.status().message()));
+      if (!category.ok()) {
+        return UsageError(absl::StrCat("--categories: ", category.status().message()));
+      }
       selection.add_categories(static_cast<v1::Category>(*category));
     }
   }
@@ -278,7 +278,9 @@ absl::StatusOr<v1::Selection> SelectionOf(const Args& args) {
     absl::string_view text = args.Text(kBalanceBelow);
     const bool negative = absl::ConsumePrefix(&text, "-");
     absl::StatusOr<int64_t> paise = ParseRupeesText(text, /*allow_zero=*/true);
-    if (!paise.ok()) return UsageError(absl::StrCat("--balance_below: ", paise.status().message()));
+    if (!paise.ok()) {
+      return UsageError(absl::StrCat("--balance_below: ", paise.status().message()));
+    }
     selection.set_balance_below_paise(negative ? -*paise : *paise);
   }
   return selection;
@@ -328,9 +330,9 @@ absl::Status Defaulters(const Args& args, Context& context) {
   if (!selection.ok()) return selection.status();
   v1::ListDefaultersRequest request;
   *request.mutable_selection() = *std::move(selection);
-  absl::StatusOr<v1::ListDefaultersResponse> response = context.List(
-      &CollectionStub::ListDefaulters, request, PagingOf(args),
-      [](v1::ListDefaultersResponse& page) { return page.mutable_defaulters(); });
+  absl::StatusOr<v1::ListDefaultersResponse> response =
+      context.List(&CollectionStub::ListDefaulters, request, PagingOf(args),
+                   [](v1::ListDefaultersResponse& page) { return page.mutable_defaulters(); });
   if (!response.ok()) return response.status();
   if (absl::Status shown = context.Show(*response, DefaultersReport); !shown.ok()) return shown;
   // The count and total of the whole selection, after the rows: on standard
@@ -382,48 +384,48 @@ absl::Status RetailerPayDues(const Args& args, Context& context) {
 }  // namespace
 
 CommandGroup CollectionCommands() {
-  return {"Collection of dues",
-          {
-              {"import-dues",
-               "Import the billing system's dues file: what each meter owes.",
-               kAdminKey,
-               {Required(kDuesFile), Required(kImportId), Optional(kAsOf), Optional(kSource),
-                Optional(kErrorsFile), Optional(kChunkRows)},
-               ImportDues,
-               "Each row is what the meter owes as of the snapshot (not an increment): walletd "
-               "posts the difference to what it holds, less what was paid through the wallet "
-               "after --as_of. Rows go in chunks, each applied and durable before the next is "
-               "sent; a live progress line shows on standard error. A rejected row (unknown "
-               "meter, bad amount or date, a meter twice in the file, a line walletd cannot "
-               "read) changes nothing: the summary counts them, --errors writes them to a CSV "
-               "file, and walletctl exits 1. Sending the file again under the same --import_id "
-               "applies nothing twice and reports the same rejections."},
-              {"defaulters",
-               "List meters owing dues that match a selection, largest dues first.",
-               kAdminKey,
-               {Optional(kCircle), Optional(kDivision), Optional(kSubdivision),
-                Optional(kCategories), Optional(kSelectedMode), Optional(kMinDues),
-                Optional(kMinUnpaidBills), Optional(kBalanceBelow), Optional(kPageSize),
-                Optional(kPageToken), Optional(kAll)},
-               Defaulters,
-               "Every flag given narrows the selection. The count and total dues of the whole "
-               "selection follow the rows (on standard error with --output=csv)."},
-              {"pay-dues",
-               "Take a payment toward a meter's dues at the utility's cash counter.",
-               kAdminKey,
-               {Required(kMeter), AmountUse(), Optional(kReceipt), Optional(kRequestId)},
-               PayDues,
-               "The payment goes to the principal first, then to the surcharge; it may be "
-               "partial, and may not exceed the dues owed (FAILED_PRECONDITION). The consumer "
-               "gets an SMS receipt."},
-              {"retailer-pay-dues",
-               "Pay toward a meter's dues from a retailer's float (no commission).",
-               kRetailerKey,
-               {Required(kMeter), AmountUse(), Optional(kPayingRetailer), Optional(kRequestId)},
-               RetailerPayDues,
-               "As pay-dues, from the float: its limit applies (FAILED_PRECONDITION when it "
-               "would be exceeded)."},
-          }};
+  return {
+      "Collection of dues",
+      {
+          {"import-dues",
+           "Import the billing system's dues file: what each meter owes.",
+           kAdminKey,
+           {Required(kDuesFile), Required(kImportId), Optional(kAsOf), Optional(kSource),
+            Optional(kErrorsFile), Optional(kChunkRows)},
+           ImportDues,
+           "Each row is what the meter owes as of the snapshot (not an increment): walletd "
+           "posts the difference to what it holds, less what was paid through the wallet "
+           "after --as_of. Rows go in chunks, each applied and durable before the next is "
+           "sent; a live progress line shows on standard error. A rejected row (unknown "
+           "meter, bad amount or date, a meter twice in the file, a line walletd cannot "
+           "read) changes nothing: the summary counts them, --errors writes them to a CSV "
+           "file, and walletctl exits 1. Sending the file again under the same --import_id "
+           "applies nothing twice and reports the same rejections."},
+          {"defaulters",
+           "List meters owing dues that match a selection, largest dues first.",
+           kAdminKey,
+           {Optional(kCircle), Optional(kDivision), Optional(kSubdivision), Optional(kCategories),
+            Optional(kSelectedMode), Optional(kMinDues), Optional(kMinUnpaidBills),
+            Optional(kBalanceBelow), Optional(kPageSize), Optional(kPageToken), Optional(kAll)},
+           Defaulters,
+           "Every flag given narrows the selection. The count and total dues of the whole "
+           "selection follow the rows (on standard error with --output=csv)."},
+          {"pay-dues",
+           "Take a payment toward a meter's dues at the utility's cash counter.",
+           kAdminKey,
+           {Required(kMeter), AmountUse(), Optional(kReceipt), Optional(kRequestId)},
+           PayDues,
+           "The payment goes to the principal first, then to the surcharge; it may be "
+           "partial, and may not exceed the dues owed (FAILED_PRECONDITION). The consumer "
+           "gets an SMS receipt."},
+          {"retailer-pay-dues",
+           "Pay toward a meter's dues from a retailer's float (no commission).",
+           kRetailerKey,
+           {Required(kMeter), AmountUse(), Optional(kPayingRetailer), Optional(kRequestId)},
+           RetailerPayDues,
+           "As pay-dues, from the float: its limit applies (FAILED_PRECONDITION when it "
+           "would be exceeded)."},
+      }};
 }
 
 }  // namespace walletctl

@@ -13,15 +13,13 @@ namespace {
 constexpr int kDuesFields = 5;
 
 // Field is a field's text without surrounding blanks.
-std::string Field(const std::string& text) {
-  return std::string(absl::StripAsciiWhitespace(text));
-}
+std::string Field(const std::string& text) { return std::string(absl::StripAsciiWhitespace(text)); }
 
 }  // namespace
 
 absl::StatusOr<std::vector<std::string>> SplitCsvLine(absl::string_view line) {
   std::vector<std::string> fields(1);
-  bool quoted = false;     // inside a quoted field
+  bool quoted = false;      // inside a quoted field
   bool was_quoted = false;  // the current field's quotes are closed
   for (size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
@@ -92,8 +90,9 @@ DuesLine ParseDuesLine(int64_t line_number, absl::string_view line) {
                            : !surcharge.ok() ? surcharge.status()
                                              : bills.status();
   if (!bad.ok()) {
-    const char* field = !principal.ok() ? "principal" : !surcharge.ok() ? "surcharge"
-                                                                          : "unpaid_bills";
+    const char* field = !principal.ok()   ? "principal"
+                        : !surcharge.ok() ? "surcharge"
+                                          : "unpaid_bills";
     problem.message = absl::StrCat(field, ": ", bad.message());
     out.problem = std::move(problem);
     return out;

@@ -66,16 +66,16 @@ class CollectionApiTest : public ::testing::Test {
     retailer.set_request_id("r1");
     retailer.mutable_retailer()->set_retailer_id("R1");
     retailer.mutable_retailer()->set_name("Shop");
-    ASSERT_TRUE(Wait<v1::CreateRetailerResponse>(
-                    [&](auto done) { wallet_->CreateRetailer(retailer, done); })
-                    .ok());
+    ASSERT_TRUE(Wait<v1::CreateRetailerResponse>([&](auto done) {
+                  wallet_->CreateRetailer(retailer, done);
+                }).ok());
     v1::IssueApiKeyRequest key;
     key.set_request_id("k1");
     key.set_role(v1::ROLE_RETAILER);
     key.set_subject_id("R1");
-    ASSERT_TRUE(Wait<v1::IssueApiKeyResponse>(
-                    [&](auto done) { wallet_->IssueApiKey(key, kRetailerKey, done); })
-                    .ok());
+    ASSERT_TRUE(Wait<v1::IssueApiKeyResponse>([&](auto done) {
+                  wallet_->IssueApiKey(key, kRetailerKey, done);
+                }).ok());
     ServerOptions server_options;
     server_options.listen = "127.0.0.1:0";
     server_options.http_listen = "";
@@ -163,8 +163,7 @@ TEST_F(CollectionApiTest, EachChunkIsAnsweredWithTheImportsProgress) {
   // The same import again: the same answers, nothing posted twice.
   std::vector<v1::ImportDuesProgress> replay;
   ASSERT_TRUE(Import(kAdminKey,
-                     {Header("bill-1"),
-                      Chunk({Row(2, "M1", 20'000, 1'000), Row(3, "GHOST", 5, 0)}),
+                     {Header("bill-1"), Chunk({Row(2, "M1", 20'000, 1'000), Row(3, "GHOST", 5, 0)}),
                       Chunk({Row(4, "M2", 7'000, 0), Row(5, "M1", 1, 0)})},
                      &replay)
                   .ok());
@@ -201,15 +200,15 @@ TEST_F(CollectionApiTest, OnlyAdminsImportListAndTakeCounterPayments) {
   std::vector<v1::ImportDuesProgress> answers;
   EXPECT_EQ(Import("", {Header("bill-1")}, &answers).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(Import(kRetailerKey, {Header("bill-1"), Chunk({Row(2, "M1", 1, 0)})}, &answers)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      Import(kRetailerKey, {Header("bill-1"), Chunk({Row(2, "M1", 1, 0)})}, &answers).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Dues("M1"), std::make_pair(int64_t{0}, int64_t{0}));
   v1::ListDefaultersResponse listed;
-  EXPECT_EQ(collection_->ListDefaulters(Context(kRetailerKey).get(), v1::ListDefaultersRequest(),
-                                        &listed)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      collection_->ListDefaulters(Context(kRetailerKey).get(), v1::ListDefaultersRequest(), &listed)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   v1::PayDuesRequest pay;
   pay.set_request_id("p1");
   pay.set_meter_id("M1");
@@ -230,8 +229,8 @@ TEST_F(CollectionApiTest, OnlyAdminsImportListAndTakeCounterPayments) {
 TEST_F(CollectionApiTest, DefaultersArePaidAtTheCounterAndThroughARetailer) {
   std::vector<v1::ImportDuesProgress> answers;
   ASSERT_TRUE(Import(kAdminKey,
-                     {Header("bill-1"), Chunk({Row(2, "M1", 20'000, 1'000),
-                                               Row(3, "M2", 5'000, 0), Row(4, "M3", 9'000, 0)})},
+                     {Header("bill-1"), Chunk({Row(2, "M1", 20'000, 1'000), Row(3, "M2", 5'000, 0),
+                                               Row(4, "M3", 9'000, 0)})},
                      &answers)
                   .ok());
   v1::ListDefaultersRequest list;
@@ -271,8 +270,8 @@ TEST_F(CollectionApiTest, DefaultersArePaidAtTheCounterAndThroughARetailer) {
   top_up.set_request_id("t1");
   top_up.set_retailer_id("R1");
   top_up.set_amount_paise(10'000);
-  ASSERT_TRUE(Wait<v1::TopUpFloatResponse>([&](auto done) { wallet_->TopUpFloat(top_up, done); })
-                  .ok());
+  ASSERT_TRUE(
+      Wait<v1::TopUpFloatResponse>([&](auto done) { wallet_->TopUpFloat(top_up, done); }).ok());
   by_retailer.set_request_id("pos-2");
   ASSERT_TRUE(retailer_->PayDues(Context(kRetailerKey).get(), by_retailer, &paid).ok());
   EXPECT_EQ(paid.dues_left_paise(), 0);

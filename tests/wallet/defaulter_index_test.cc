@@ -179,8 +179,8 @@ TEST_F(DefaulterIndexTest, AnUpdateChangesOnlyWhatItCarries) {
   // A meter registered since takes the next slot.
   DefaulterUpdate added;
   added.generation = generation_;
-  added.changes.push_back(ChangeOf(
-      7, {"BSP-9", "Bilaspur", "City-9", v1::DOMESTIC, v1::PREPAID, 100, 0, 1, 0}));
+  added.changes.push_back(
+      ChangeOf(7, {"BSP-9", "Bilaspur", "City-9", v1::DOMESTIC, v1::PREPAID, 100, 0, 1, 0}));
   index_.Apply(added);
   v1::Selection city9;
   city9.set_division("City-9");
@@ -228,15 +228,13 @@ TEST_F(DefaulterIndexTest, ResetFillsTheIndexAfreshMeterByMeter) {
 TEST_F(DefaulterIndexTest, BadSelectionsAreRefused) {
   v1::Selection negative;
   negative.set_min_dues_paise(-1);
-  EXPECT_EQ(DefaulterIndex::ValidateSelection(negative).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DefaulterIndex::ValidateSelection(negative).code(), absl::StatusCode::kInvalidArgument);
   v1::Selection bills;
   bills.set_min_unpaid_bills(-1);
   EXPECT_EQ(DefaulterIndex::ValidateSelection(bills).code(), absl::StatusCode::kInvalidArgument);
   v1::Selection category;
   category.add_categories(v1::CATEGORY_UNSPECIFIED);
-  EXPECT_EQ(DefaulterIndex::ValidateSelection(category).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DefaulterIndex::ValidateSelection(category).code(), absl::StatusCode::kInvalidArgument);
   v1::Selection mode;
   mode.set_billing_mode(static_cast<v1::BillingMode>(9));
   EXPECT_EQ(DefaulterIndex::ValidateSelection(mode).code(), absl::StatusCode::kInvalidArgument);

@@ -9,24 +9,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/wallet_harness.h"
 #include "wallet/ledger_options.h"
 
 namespace wallet {
 namespace {
 
+using testing::DuesRowOf;
 using ::testing::HasSubstr;
-
-v1::DuesRow Row(const std::string& meter, int64_t principal, int64_t surcharge, int32_t bills,
-                const std::string& date, int64_t line = 2) {
-  v1::DuesRow row;
-  row.set_line(line);
-  row.set_meter_id(meter);
-  row.set_principal_paise(principal);
-  row.set_surcharge_paise(surcharge);
-  row.set_unpaid_bills(bills);
-  row.set_oldest_due_date(date);
-  return row;
-}
 
 TEST(ValidateDuesRow, AcceptsWhatCanBeImportedAndNamesTheFieldOtherwise) {
   struct Case {
@@ -35,23 +25,24 @@ TEST(ValidateDuesRow, AcceptsWhatCanBeImportedAndNamesTheFieldOtherwise) {
     const char* field;  // nullptr: accepted
   };
   const Case cases[] = {
-      {"a debt", Row("M1", 2'500'000, 10'000, 2, "2025-01-15"), nullptr},
-      {"nothing owed", Row("M1", 0, 0, 0, ""), nullptr},
-      {"at the ledger's ceiling", Row("M1", kMaxLedgerAmount, kMaxLedgerAmount, 1200, ""),
+      {"a debt", DuesRowOf(2, "M1", 2'500'000, 10'000, 2, "2025-01-15"), nullptr},
+      {"nothing owed", DuesRowOf(2, "M1", 0, 0, 0, ""), nullptr},
+      {"at the ledger's ceiling", DuesRowOf(2, "M1", kMaxLedgerAmount, kMaxLedgerAmount, 1200, ""),
        nullptr},
-      {"a leap day", Row("M1", 1, 0, 1, "2024-02-29"), nullptr},
-      {"no meter", Row("", 1, 0, 1, ""), "meter_id"},
-      {"a bad meter id", Row("M 1", 1, 0, 1, ""), "meter_id"},
-      {"line 0", Row("M1", 1, 0, 1, "", 0), "line"},
-      {"negative principal", Row("M1", -1, 0, 1, ""), "principal"},
-      {"principal above the ceiling", Row("M1", kMaxLedgerAmount + 1, 0, 1, ""), "principal"},
-      {"negative surcharge", Row("M1", 1, -5, 1, ""), "surcharge"},
-      {"surcharge at int64's end", Row("M1", 1, std::numeric_limits<int64_t>::max(), 1, ""),
-       "surcharge"},
-      {"negative bills", Row("M1", 1, 0, -1, ""), "unpaid_bills"},
-      {"too many bills", Row("M1", 1, 0, 1201, ""), "unpaid_bills"},
-      {"no such day", Row("M1", 1, 0, 1, "2025-02-30"), "oldest_due_date"},
-      {"not a date", Row("M1", 1, 0, 1, "15/01/2025"), "oldest_due_date"},
+      {"a leap day", DuesRowOf(2, "M1", 1, 0, 1, "2024-02-29"), nullptr},
+      {"no meter", DuesRowOf(2, "", 1, 0, 1, ""), "meter_id"},
+      {"a bad meter id", DuesRowOf(2, "M 1", 1, 0, 1, ""), "meter_id"},
+      {"line 0", DuesRowOf(0, "M1", 1, 0, 1, ""), "line"},
+      {"negative principal", DuesRowOf(2, "M1", -1, 0, 1, ""), "principal"},
+      {"principal above the ceiling", DuesRowOf(2, "M1", kMaxLedgerAmount + 1, 0, 1, ""),
+       "principal"},
+      {"negative surcharge", DuesRowOf(2, "M1", 1, -5, 1, ""), "surcharge"},
+      {"surcharge at int64's end",
+       DuesRowOf(2, "M1", 1, std::numeric_limits<int64_t>::max(), 1, ""), "surcharge"},
+      {"negative bills", DuesRowOf(2, "M1", 1, 0, -1, ""), "unpaid_bills"},
+      {"too many bills", DuesRowOf(2, "M1", 1, 0, 1201, ""), "unpaid_bills"},
+      {"no such day", DuesRowOf(2, "M1", 1, 0, 1, "2025-02-30"), "oldest_due_date"},
+      {"not a date", DuesRowOf(2, "M1", 1, 0, 1, "15/01/2025"), "oldest_due_date"},
   };
   for (const Case& c : cases) {
     const absl::Status status = ValidateDuesRow(c.row);
@@ -80,14 +71,39 @@ TEST(PlanDuesRow, PostsTheDifferenceToTheSnapshotLessWhatWasPaidSince) {
       {"billing raised it", {20'000, 1'000}, {25'000, 1'500}, 0, {25'000, 1'500}, 5'000, 500},
       {"billing lowered it", {20'000, 1'000}, {5'000, 0}, 0, {5'000, 0}, -15'000, -1'000},
       {"a payment after the snapshot is deducted from principal first",
-       {15'000, 1'000}, {20'000, 1'000}, 5'000, {15'000, 1'000}, 0, 0},
+       {15'000, 1'000},
+       {20'000, 1'000},
+       5'000,
+       {15'000, 1'000},
+       0,
+       0},
       {"a payment beyond the principal reaches the surcharge",
-       {0, 500}, {20'000, 1'000}, 20'500, {0, 500}, 0, 0},
+       {0, 500},
+       {20'000, 1'000},
+       20'500,
+       {0, 500},
+       0,
+       0},
       {"paid more than the snapshot: nothing is owed, never a credit",
-       {0, 0}, {1'000, 100}, 5'000, {0, 0}, 0, 0},
-      {"legacy arrears replaced by billing's figure", {30'000, 0}, {12'000, 300}, 0,
-       {12'000, 300}, -18'000, 300},
-      {"a settlement waived the surcharge", {10'000, 2'000}, {10'000, 0}, 0, {10'000, 0}, 0,
+       {0, 0},
+       {1'000, 100},
+       5'000,
+       {0, 0},
+       0,
+       0},
+      {"legacy arrears replaced by billing's figure",
+       {30'000, 0},
+       {12'000, 300},
+       0,
+       {12'000, 300},
+       -18'000,
+       300},
+      {"a settlement waived the surcharge",
+       {10'000, 2'000},
+       {10'000, 0},
+       0,
+       {10'000, 0},
+       0,
        -2'000},
   };
   for (const Case& c : cases) {

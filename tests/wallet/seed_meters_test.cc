@@ -16,10 +16,14 @@ TEST(SeedMeters, RegistersEveryMeterThroughTheWallet) {
   WalletOptions options;
   options.data_dir = dir.path() + "/db";
   options.ledger = TestLedgerOptions();
-  ASSERT_TRUE(SeedMeters(options, 2'000, [](int64_t i) {
-                return MeterRequest(absl::StrCat("S", i), absl::StrCat("C", i),
-                                    /*arrears_paise=*/i % 10 == 0 ? 1'000 + i : 0);
-              }, /*in_flight=*/64).ok());
+  ASSERT_TRUE(SeedMeters(
+                  options, 2'000,
+                  [](int64_t i) {
+                    return MeterRequest(absl::StrCat("S", i), absl::StrCat("C", i),
+                                        /*arrears_paise=*/i % 10 == 0 ? 1'000 + i : 0);
+                  },
+                  /*in_flight=*/64)
+                  .ok());
   base::FakeClock clock(absl::Now());
   options.tick_interval = absl::ZeroDuration();
   auto wallet = Wallet::Open(options, &clock);

@@ -56,14 +56,11 @@ TEST(ParseDuesLine, ReadsRowsExactlyAndNamesWhatItCannotSend) {
     const char* line;
     const char* says;
   };
-  for (const Case& c : {Case{"BSP-3,100,0,1", "5 fields expected"},
-                        Case{"BSP-3,abc,0,1,", "principal"},
-                        Case{"BSP-3,-5,0,1,", "principal"},
-                        Case{"BSP-3,1.005,0,1,", "principal"},
-                        Case{"BSP-3,1,x,1,", "surcharge"},
-                        Case{"BSP-3,1,0,two,", "unpaid_bills"},
-                        Case{"BSP-3,1,0,-1,", "unpaid_bills"},
-                        Case{"\"BSP-3,1,0,1,", "quote"}}) {
+  for (const Case& c :
+       {Case{"BSP-3,100,0,1", "5 fields expected"}, Case{"BSP-3,abc,0,1,", "principal"},
+        Case{"BSP-3,-5,0,1,", "principal"}, Case{"BSP-3,1.005,0,1,", "principal"},
+        Case{"BSP-3,1,x,1,", "surcharge"}, Case{"BSP-3,1,0,two,", "unpaid_bills"},
+        Case{"BSP-3,1,0,-1,", "unpaid_bills"}, Case{"\"BSP-3,1,0,1,", "quote"}}) {
     const DuesLine bad = ParseDuesLine(10, c.line);
     EXPECT_FALSE(bad.row.has_value()) << c.line;
     ASSERT_TRUE(bad.problem.has_value()) << c.line;
