@@ -172,12 +172,18 @@ class Ledger final {
   absl::StatusOr<v1::PayDuesResponse> RetailerPayDues(Txn& txn, const std::string& retailer_id,
                                                       const v1::RetailerPayDuesRequest& req);
 
-  // OnDuesPaid runs whenever a payment toward dues (at a counter, through a
-  // retailer, an order with purpose DUES) has been posted for `m`, in the
-  // same group: `paid_paise` paid, `dues_left_paise` still owed after it. It
-  // returns whether it ordered a reconnect (PayDuesResponse.restore_ordered).
-  // A prepaid recharge's arrears share does not call it. Collection drives'
-  // restore rule belongs here.
+  // OnDuesPaid is the hook for every payment toward m's dues: at a counter,
+  // through a retailer, by an order with purpose DUES, and a prepaid
+  // recharge's arrears share. It is called once per payment, in the same
+  // transaction, after the payment's transfers are posted and before the
+  // group commits: `paid_paise` (> 0) is what the payment paid (principal
+  // and surcharge together), `dues_left_paise` (>= 0) what m still owes
+  // after it (DuesOwedBy(m).total()). Whatever it writes into `txn` commits
+  // or fails with the payment. It returns whether it ordered a reconnect
+  // (PayDuesResponse.restore_ordered; a recharge ignores it) and cannot
+  // fail: the payment is already decided. Collection drives' restore rule
+  // (a reconnect at once, at any hour, with the fee per policy) belongs
+  // here; until then it does nothing.
   bool OnDuesPaid(Txn& txn, MeterEntry& m, int64_t paid_paise, int64_t dues_left_paise);
 
   // FillIndex resets `index` with every meter as loaded; call once after

@@ -191,6 +191,7 @@ std::optional<store::v1::TransferRecord> Ledger::Recharged(Txn& txn, MeterEntry&
     // dues import deducts it.
     dues_.RecordPayment(txn, id, DuesAmounts{share, 0}, options_.dues_payment_window);
     DuesChanged(m);
+    OnDuesPaid(txn, m, share, DuesOwedBy(m).total());
   }
   // A recharge starts a new alert cycle.
   st.set_alerts_sent(0);

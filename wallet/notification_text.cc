@@ -104,6 +104,8 @@ absl::string_view RelayReasonText(RelayReason reason) {
       return "credit exhausted, notice served";
     case RelayReason::kNowPostpaid:
       return "billing mode changed to post-paid";
+    case RelayReason::kHoldLifted:
+      return "admin hold lifted";
   }
   return "";
 }

@@ -189,7 +189,13 @@ PolicyDecision DecidePolicy(const PolicyState& state, const v1::CategoryPolicy& 
       break;
     default:
       if (st.last_action == v1::DISCONNECT) {
-        if (!st.postpaid) DecideRestore(p, restore_blocked, d);
+        if (st.postpaid) {
+          // Only a hold cuts a post-paid meter here; lifted, nothing keeps
+          // the supply off (there is no balance to wait for).
+          Order(d, v1::RECONNECT, RelayReason::kHoldLifted);
+        } else {
+          DecideRestore(p, restore_blocked, d);
+        }
       } else if (exhausted && st.notices_sent >= NoticeDays(p) &&
                  now_us >= CutoffEligibleUs(st.exhausted_us, st.prepaid_since_us, p) &&
                  calendar.CutoffAllowed(now)) {

@@ -38,8 +38,8 @@
 //      for non-payment, but only when the calendar allows a cut now.
 // A post-paid meter has no credit to run out: rules 1-3, 6 and 7 do not
 // apply to it (no exhaustion, alerts, notices, restore by balance or cut);
-// retries and holds do, and a cut stays until a hold or whoever cut it
-// lifts it.
+// retries and holds do, and a cut it is under with no hold left (the hold
+// that cut it was lifted) is lifted at once, without fee.
 // A relay command is never ordered twice in a row: not while the same one is
 // pending, nor when the policy's last decision was already that.
 //
@@ -133,6 +133,7 @@ enum class RelayReason {
   kRestore,               // recharged: balance back above the restore threshold
   kCut,                   // credit exhausted and every notice served
   kNowPostpaid,           // switched to post-paid: a cut for non-payment is lifted
+  kHoldLifted,            // a post-paid meter's hold is lifted: so is its cut
 };
 
 // RelayOrder is a relay command the policy orders.

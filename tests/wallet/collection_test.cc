@@ -18,6 +18,7 @@
 namespace wallet {
 namespace {
 
+using testing::DuesRowOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::MeterRequest;
@@ -26,18 +27,6 @@ using testing::WalletHarness;
 
 const Principal kAdmin{v1::ROLE_ADMIN, ""};
 const Principal kConsumer1{v1::ROLE_CONSUMER, "C1"};
-
-v1::DuesRow Row(int64_t line, const std::string& meter, int64_t principal, int64_t surcharge,
-                int32_t bills = 1, const std::string& date = "2026-09-15") {
-  v1::DuesRow row;
-  row.set_line(line);
-  row.set_meter_id(meter);
-  row.set_principal_paise(principal);
-  row.set_surcharge_paise(surcharge);
-  row.set_unpaid_bills(bills);
-  row.set_oldest_due_date(date);
-  return row;
-}
 
 // Every dues error as "line meter CODE".
 std::vector<std::string> Errors(const v1::ImportDuesProgress& progress) {
@@ -94,8 +83,7 @@ class CollectionTest : public ::testing::Test {
     req.set_meter_id(meter);
     req.set_amount_paise(amount);
     req.set_receipt("CR-" + request_id);
-    return Wait<v1::PayDuesResponse>(
-        [&](auto done) { h_.wallet().PayDuesAtCounter(req, done); });
+    return Wait<v1::PayDuesResponse>([&](auto done) { h_.wallet().PayDuesAtCounter(req, done); });
   }
 
   absl::StatusOr<v1::PayDuesResponse> RetailerPays(const Principal& who,
@@ -125,27 +113,8 @@ class CollectionTest : public ::testing::Test {
     return journal.ok() ? journal->balance_paise() : 0;
   }
 
-  std::vector<v1::Notification> NewNotifications() {
-    auto items = h_.wallet().ReadOutbox(Stream::kNotification, notified_, 1000);
-    EXPECT_TRUE(items.ok());
-    std::vector<v1::Notification> out;
-    for (const auto& item : *items) {
-      out.push_back(ToWire(item.notification()));
-      notified_ = item.notification().seq();
-    }
-    return out;
-  }
-
-  std::vector<v1::RelayCommand> NewCommands() {
-    auto items = h_.wallet().ReadOutbox(Stream::kRelay, commanded_, 1000);
-    EXPECT_TRUE(items.ok());
-    std::vector<v1::RelayCommand> out;
-    for (const auto& item : *items) {
-      out.push_back(ToWire(item.relay()));
-      commanded_ = item.relay().seq();
-    }
-    return out;
-  }
+  std::vector<v1::Notification> NewNotifications() { return outbox_.NewNotifications(h_.wallet()); }
+  std::vector<v1::RelayCommand> NewCommands() { return outbox_.NewCommands(h_.wallet()); }
 
   absl::StatusOr<v1::IngestReadingsResponse> Read(const std::string& meter, int64_t register_wh,
                                                   absl::Time at) {
@@ -160,8 +129,7 @@ class CollectionTest : public ::testing::Test {
   }
 
   absl::StatusOr<v1::UpdateMeterResponse> SetMode(const std::string& request_id,
-                                                  const std::string& meter,
-                                                  v1::BillingMode mode) {
+                                                  const std::string& meter, v1::BillingMode mode) {
     v1::UpdateMeterRequest req;
     req.set_request_id(request_id);
     req.set_meter_id(meter);
@@ -180,14 +148,14 @@ class CollectionTest : public ::testing::Test {
   }
 
   WalletHarness h_;
+  testing::OutboxCursor outbox_;
   int batches_ = 0;
-  uint64_t notified_ = 0;
-  uint64_t commanded_ = 0;
 };
 
 TEST_F(CollectionTest, ImportPostsEachSnapshotAsPrincipalAndSurcharge) {
-  auto progress = Import("bill-1", {Row(2, "M1", 2'500'000, 12'000, 2, "2026-08-15"),
-                                    Row(3, "M2", 20'000, 0), Row(4, "M3", 0, 0, 0, "")});
+  auto progress =
+      Import("bill-1", {DuesRowOf(2, "M1", 2'500'000, 12'000, 2, "2026-08-15"),
+                        DuesRowOf(3, "M2", 20'000, 0), DuesRowOf(4, "M3", 0, 0, 0, "")});
   ASSERT_TRUE(progress.ok()) << progress.status();
   EXPECT_EQ(progress->import_id(), "bill-1");
   EXPECT_EQ(progress->rows_seen(), 3);
@@ -222,8 +190,9 @@ TEST_F(CollectionTest, ImportPostsEachSnapshotAsPrincipalAndSurcharge) {
 }
 
 TEST_F(CollectionTest, ReplayOfAnImportAppliesNothingAndReportsTheSame) {
-  const std::vector<v1::DuesRow> rows = {Row(2, "M1", 40'000, 1'000), Row(3, "GHOST", 5'000, 0),
-                                         Row(4, "M3", 7'000, 0)};
+  const std::vector<v1::DuesRow> rows = {DuesRowOf(2, "M1", 40'000, 1'000),
+                                         DuesRowOf(3, "GHOST", 5'000, 0),
+                                         DuesRowOf(4, "M3", 7'000, 0)};
   auto first = Import("bill-1", rows);
   ASSERT_TRUE(first.ok()) << first.status();
   const uint64_t transfers = h_.TransferCount();
@@ -248,7 +217,7 @@ TEST_F(CollectionTest, ReplayOfAnImportAppliesNothingAndReportsTheSame) {
 
   // The same import id with another row for a meter it took: refused, the
   // meter keeps what the first row set.
-  auto changed = Import("bill-1", {Row(2, "M1", 99'000, 1'000)});
+  auto changed = Import("bill-1", {DuesRowOf(2, "M1", 99'000, 1'000)});
   ASSERT_TRUE(changed.ok());
   EXPECT_THAT(Errors(*changed), ElementsAre("2 M1 ALREADY_EXISTS"));
   EXPECT_EQ(Dues("M1"), std::make_pair(int64_t{40'000}, int64_t{1'000}));
@@ -256,12 +225,13 @@ TEST_F(CollectionTest, ReplayOfAnImportAppliesNothingAndReportsTheSame) {
 }
 
 TEST_F(CollectionTest, RejectedRowsChangeNothingAndTheRestIsApplied) {
-  ASSERT_TRUE(Import("bill-0", {Row(2, "M3", 1'000, 0)}).ok());
-  auto progress = Import(
-      "bill-1", {Row(2, "M1", 10'000, 500), Row(3, "NOPE", 1, 0), Row(4, "M2", -5, 0),
-                 Row(5, "M3", 2'000, 0, 1, "2026-02-30"), Row(6, "M1", 10'000, 500),
-                 Row(7, "M3", kMaxLedgerAmount + 1, 0), Row(0, "M2", 1, 0), Row(8, "bad id", 1, 0),
-                 Row(9, "M2", 3'000, 0, -1)});
+  ASSERT_TRUE(Import("bill-0", {DuesRowOf(2, "M3", 1'000, 0)}).ok());
+  auto progress =
+      Import("bill-1", {DuesRowOf(2, "M1", 10'000, 500), DuesRowOf(3, "NOPE", 1, 0),
+                        DuesRowOf(4, "M2", -5, 0), DuesRowOf(5, "M3", 2'000, 0, 1, "2026-02-30"),
+                        DuesRowOf(6, "M1", 10'000, 500),
+                        DuesRowOf(7, "M3", kMaxLedgerAmount + 1, 0), DuesRowOf(0, "M2", 1, 0),
+                        DuesRowOf(8, "bad id", 1, 0), DuesRowOf(9, "M2", 3'000, 0, -1)});
   ASSERT_TRUE(progress.ok()) << progress.status();
   EXPECT_EQ(progress->rows_seen(), 9);
   EXPECT_EQ(progress->rows_applied(), 1);
@@ -276,7 +246,7 @@ TEST_F(CollectionTest, RejectedRowsChangeNothingAndTheRestIsApplied) {
   EXPECT_EQ(Dues("M3"), std::make_pair(int64_t{1'000}, int64_t{0}));
   EXPECT_EQ(Dues("M1"), std::make_pair(int64_t{10'000}, int64_t{500}));
   // A later chunk of the same import still knows M1 was taken.
-  auto later = Import("bill-1", {Row(20, "M1", 1, 0)});
+  auto later = Import("bill-1", {DuesRowOf(20, "M1", 1, 0)});
   ASSERT_TRUE(later.ok());
   EXPECT_THAT(Errors(*later), ElementsAre("20 M1 ALREADY_EXISTS"));
   h_.ExpectLedgerBalanced();
@@ -284,7 +254,7 @@ TEST_F(CollectionTest, RejectedRowsChangeNothingAndTheRestIsApplied) {
 
 TEST_F(CollectionTest, PaymentsAfterTheSnapshotAreDeducted) {
   const absl::Time t0 = h_.clock().Now();
-  ASSERT_TRUE(Import("bill-1", {Row(2, "M1", 10'000, 1'000)}, t0).ok());
+  ASSERT_TRUE(Import("bill-1", {DuesRowOf(2, "M1", 10'000, 1'000)}, t0).ok());
   h_.clock().Advance(absl::Hours(2));
   const absl::Time before_payment = h_.clock().Now();
   h_.clock().Advance(absl::Hours(1));
@@ -294,22 +264,22 @@ TEST_F(CollectionTest, PaymentsAfterTheSnapshotAreDeducted) {
 
   // Billing's snapshot from before the payment knows nothing of it: the
   // wallet deducts it, so nothing changes.
-  auto stale = Import("bill-2", {Row(2, "M1", 10'000, 1'000)}, before_payment);
+  auto stale = Import("bill-2", {DuesRowOf(2, "M1", 10'000, 1'000)}, before_payment);
   ASSERT_TRUE(stale.ok()) << stale.status();
   EXPECT_EQ(stale->rows_unchanged(), 1);
   EXPECT_EQ(Dues("M1"), std::make_pair(int64_t{6'000}, int64_t{1'000}));
   // A new bill in the same snapshot: only the new bill is added.
-  auto billed = Import("bill-3", {Row(2, "M1", 12'500, 1'200)}, before_payment);
+  auto billed = Import("bill-3", {DuesRowOf(2, "M1", 12'500, 1'200)}, before_payment);
   ASSERT_TRUE(billed.ok());
   EXPECT_EQ(billed->principal_posted_paise(), 2'500);
   EXPECT_EQ(billed->surcharge_posted_paise(), 200);
   EXPECT_EQ(Dues("M1"), std::make_pair(int64_t{8'500}, int64_t{1'200}));
   // A snapshot taken after the payment already has it.
-  auto current = Import("bill-4", {Row(2, "M1", 8'500, 1'200)});
+  auto current = Import("bill-4", {DuesRowOf(2, "M1", 8'500, 1'200)});
   ASSERT_TRUE(current.ok());
   EXPECT_EQ(current->rows_unchanged(), 1);
   // And one older than the snapshot applied is refused for that meter.
-  auto older = Import("bill-5", {Row(2, "M1", 1, 0)}, t0);
+  auto older = Import("bill-5", {DuesRowOf(2, "M1", 1, 0)}, t0);
   ASSERT_TRUE(older.ok());
   EXPECT_THAT(Errors(*older), ElementsAre("2 M1 FAILED_PRECONDITION"));
   EXPECT_THAT(older->errors(0).message(), HasSubstr("newer snapshot"));
@@ -319,44 +289,44 @@ TEST_F(CollectionTest, PaymentsAfterTheSnapshotAreDeducted) {
 
 TEST_F(CollectionTest, ARechargesArrearsShareCountsAsAPaymentSinceTheSnapshot) {
   const absl::Time t0 = h_.clock().Now();
-  ASSERT_TRUE(Import("bill-1", {Row(2, "M1", 10'000, 0)}, t0).ok());
+  ASSERT_TRUE(Import("bill-1", {DuesRowOf(2, "M1", 10'000, 0)}, t0).ok());
   h_.clock().Advance(absl::Hours(1));
   auto recharged = h_.Recharge("R1", "rc-1", "M1", 20'000);
   ASSERT_TRUE(recharged.ok()) << recharged.status();
   ASSERT_TRUE(recharged->has_arrears_recovery());
   EXPECT_EQ(recharged->arrears_recovery().amount_paise(), 4'000);  // 20 %
   EXPECT_EQ(Dues("M1"), std::make_pair(int64_t{6'000}, int64_t{0}));
-  auto again = Import("bill-2", {Row(2, "M1", 10'000, 0)}, t0 + absl::Minutes(30));
+  auto again = Import("bill-2", {DuesRowOf(2, "M1", 10'000, 0)}, t0 + absl::Minutes(30));
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->rows_unchanged(), 1);
   EXPECT_EQ(Dues("M1"), std::make_pair(int64_t{6'000}, int64_t{0}));
 }
 
 TEST_F(CollectionTest, ABadHeaderOrChunkIsRefusedWhole) {
-  EXPECT_EQ(Import("bill-1", {Row(2, "M1", 1, 0)}, h_.clock().Now() + absl::Hours(1))
+  EXPECT_EQ(Import("bill-1", {DuesRowOf(2, "M1", 1, 0)}, h_.clock().Now() + absl::Hours(1))
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(Import("bill-1", {Row(2, "M1", 1, 0)}, h_.clock().Now() - absl::Hours(91 * 24))
+  EXPECT_EQ(Import("bill-1", {DuesRowOf(2, "M1", 1, 0)}, h_.clock().Now() - absl::Hours(91 * 24))
                 .status()
                 .code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(Import("bad id", {Row(2, "M1", 1, 0)}).status().code(),
+  EXPECT_EQ(Import("bad id", {DuesRowOf(2, "M1", 1, 0)}).status().code(),
             absl::StatusCode::kInvalidArgument);
   std::vector<v1::DuesRow> too_many;
-  for (int i = 0; i < 10'001; ++i) too_many.push_back(Row(i + 2, "M1", 1, 0));
+  for (int i = 0; i < 10'001; ++i) too_many.push_back(DuesRowOf(i + 2, "M1", 1, 0));
   EXPECT_EQ(Import("bill-1", too_many).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Dues("M1"), std::make_pair(int64_t{0}, int64_t{0}));
 
-  ASSERT_TRUE(Import("bill-1", {Row(2, "M1", 1'000, 0)}, h_.clock().Now()).ok());
+  ASSERT_TRUE(Import("bill-1", {DuesRowOf(2, "M1", 1'000, 0)}, h_.clock().Now()).ok());
   h_.clock().Advance(absl::Minutes(1));
-  auto other_as_of = Import("bill-1", {Row(3, "M3", 1'000, 0)}, h_.clock().Now());
+  auto other_as_of = Import("bill-1", {DuesRowOf(3, "M3", 1'000, 0)}, h_.clock().Now());
   EXPECT_EQ(other_as_of.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(Dues("M3"), std::make_pair(int64_t{0}, int64_t{0}));
 }
 
 TEST_F(CollectionTest, CounterPaymentsPayPrincipalFirstThenSurcharge) {
-  ASSERT_TRUE(Import("bill-1", {Row(2, "M1", 10'000, 2'000)}).ok());
+  ASSERT_TRUE(Import("bill-1", {DuesRowOf(2, "M1", 10'000, 2'000)}).ok());
   auto part = PayAtCounter("p1", "M1", 4'000);
   ASSERT_TRUE(part.ok()) << part.status();
   EXPECT_EQ(part->principal().type(), v1::DUES_PAYMENT);
@@ -381,7 +351,16 @@ TEST_F(CollectionTest, CounterPaymentsPayPrincipalFirstThenSurcharge) {
   EXPECT_EQ(PayAtCounter("p4", "M3", 100).status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(PayAtCounter("p5", "NOPE", 100).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(PayAtCounter("p6", "M1", 0).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(PayAtCounter("p7", "M1", -500).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(PayAtCounter("p8", "M1", std::numeric_limits<int64_t>::max()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  const Principal r1{v1::ROLE_RETAILER, "R1"};
+  EXPECT_EQ(RetailerPays(r1, "pos-1", "M1", -500).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RetailerPays(r1, "pos-2", "M1", 1'001).status().code(),
+            absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(h_.TransferCount(), transfers);
+  EXPECT_EQ(Dues("M1"), std::make_pair(int64_t{0}, int64_t{1'000}));
 
   // A retry gets the first answer; the id with another payment is refused.
   auto retry = PayAtCounter("p2", "M1", 7'000);
@@ -405,7 +384,7 @@ TEST_F(CollectionTest, CounterPaymentsPayPrincipalFirstThenSurcharge) {
 }
 
 TEST_F(CollectionTest, RetailersPayDuesFromTheirFloatWithoutCommission) {
-  ASSERT_TRUE(Import("bill-1", {Row(2, "M1", 400'000, 200'000)}).ok());
+  ASSERT_TRUE(Import("bill-1", {DuesRowOf(2, "M1", 400'000, 200'000)}).ok());
   const Principal r1{v1::ROLE_RETAILER, "R1"};
   auto paid = RetailerPays(r1, "pos-1", "M1", 450'000);
   ASSERT_TRUE(paid.ok()) << paid.status();
@@ -424,20 +403,21 @@ TEST_F(CollectionTest, RetailersPayDuesFromTheirFloatWithoutCommission) {
   req.set_meter_id("M1");
   req.set_amount_paise(100);
   req.set_retailer_id("R2");
-  EXPECT_EQ(Wait<v1::PayDuesResponse>([&](auto done) { h_.wallet().RetailerPayDues(r1, req, done); })
-                .status()
-                .code(),
-            absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(Wait<v1::PayDuesResponse>(
-                [&](auto done) { h_.wallet().RetailerPayDues(kAdmin, req, done); })
-                .status()
-                .code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      Wait<v1::PayDuesResponse>([&](auto done) { h_.wallet().RetailerPayDues(r1, req, done); })
+          .status()
+          .code(),
+      absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      Wait<v1::PayDuesResponse>([&](auto done) { h_.wallet().RetailerPayDues(kAdmin, req, done); })
+          .status()
+          .code(),
+      absl::StatusCode::kNotFound);
   h_.ExpectLedgerBalanced();
 }
 
 TEST_F(CollectionTest, AnOrderForDuesCreditsTheDuesNotTheWallet) {
-  ASSERT_TRUE(Import("bill-1", {Row(2, "M1", 10'000, 1'000)}).ok());
+  ASSERT_TRUE(Import("bill-1", {DuesRowOf(2, "M1", 10'000, 1'000)}).ok());
   v1::StartRechargeRequest start;
   start.set_request_id("o1");
   start.set_meter_id("M1");
@@ -516,6 +496,24 @@ TEST_F(CollectionTest, APostpaidMeterRecordsReadingsWithoutDebits) {
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(h_.StartRecharge(kConsumer1, "o-p1", "P1", 10'000).status().code(),
             absl::StatusCode::kFailedPrecondition);
+  // The same relay path: the utility holds it disconnected and lets it go.
+  v1::SetHoldRequest hold;
+  hold.set_request_id("hold-1");
+  hold.set_meter_id("P1");
+  hold.set_hold(v1::HOLD_KEEP_DISCONNECTED);
+  hold.set_reason("meter tampering");
+  ASSERT_TRUE(Wait<v1::SetHoldResponse>([&](auto done) { h_.wallet().SetHold(hold, done); }).ok());
+  std::vector<v1::RelayCommand> commands = NewCommands();
+  ASSERT_EQ(commands.size(), 1u);
+  EXPECT_EQ(commands[0].meter_id(), "P1");
+  EXPECT_EQ(commands[0].action(), v1::DISCONNECT);
+  hold.set_request_id("hold-2");
+  hold.set_hold(v1::HOLD_NONE);
+  ASSERT_TRUE(Wait<v1::SetHoldResponse>([&](auto done) { h_.wallet().SetHold(hold, done); }).ok());
+  commands = NewCommands();
+  ASSERT_EQ(commands.size(), 1u);
+  EXPECT_EQ(commands[0].action(), v1::RECONNECT);
+  EXPECT_EQ(commands[0].reason(), "admin hold lifted");
   h_.ExpectLedgerBalanced();
 }
 
@@ -584,7 +582,9 @@ TEST_F(CollectionTest, UpdateMeterChangesTheCtFlagAndAddress) {
 TEST_F(CollectionTest, TheDefaulterIndexFollowsEveryCommit) {
   v1::Selection all;
   EXPECT_THAT(Selected(all), ElementsAre("M2=30000"));  // legacy arrears at registration
-  ASSERT_TRUE(Import("bill-1", {Row(2, "M1", 50'000, 5'000, 3), Row(3, "M3", 20'000, 0, 1)}).ok());
+  ASSERT_TRUE(
+      Import("bill-1", {DuesRowOf(2, "M1", 50'000, 5'000, 3), DuesRowOf(3, "M3", 20'000, 0, 1)})
+          .ok());
   EXPECT_THAT(Selected(all), ElementsAre("M1=55000", "M2=30000", "M3=20000"));
   ASSERT_TRUE(PayAtCounter("p1", "M1", 40'000).ok());
   EXPECT_THAT(Selected(all), ElementsAre("M2=30000", "M3=20000", "M1=15000"));
@@ -597,9 +597,9 @@ TEST_F(CollectionTest, TheDefaulterIndexFollowsEveryCommit) {
   move.set_meter_id("M3");
   move.set_circle("Raipur");
   move.set_reason("boundary change");
-  ASSERT_TRUE(Wait<v1::UpdateMeterResponse>(
-                  [&](auto done) { h_.wallet().UpdateMeter(kAdmin, move, done); })
-                  .ok());
+  ASSERT_TRUE(Wait<v1::UpdateMeterResponse>([&](auto done) {
+                h_.wallet().UpdateMeter(kAdmin, move, done);
+              }).ok());
   v1::Selection raipur;
   raipur.set_circle("Raipur");
   EXPECT_THAT(Selected(raipur), ElementsAre("M3=20000"));
@@ -615,6 +615,24 @@ TEST_F(CollectionTest, TheDefaulterIndexFollowsEveryCommit) {
   EXPECT_THAT(Selected(raipur), ElementsAre("M3=20000"));
 }
 
+// A caller told its payment is done already finds the index updated: the
+// index follows a commit before the commit's callers are answered.
+TEST_F(CollectionTest, TheIndexHasACommitBeforeItsCallersAreAnswered) {
+  ASSERT_TRUE(Import("bill-1", {DuesRowOf(2, "M1", 50'000, 0)}).ok());
+  v1::PayDuesRequest req;
+  req.set_request_id("p1");
+  req.set_meter_id("M1");
+  req.set_amount_paise(50'000);
+  std::vector<std::string> seen_when_answered;
+  ASSERT_TRUE(Wait<v1::PayDuesResponse>([&](auto done) {
+                h_.wallet().PayDuesAtCounter(req, [&, done](auto paid) {
+                  seen_when_answered = Selected(v1::Selection());
+                  done(std::move(paid));
+                });
+              }).ok());
+  EXPECT_THAT(seen_when_answered, ElementsAre("M2=30000"));
+}
+
 TEST_F(CollectionTest, ListDefaultersPagesThroughTheSelectionWithItsTotals) {
   std::vector<v1::DuesRow> rows;
   for (int i = 0; i < 7; ++i) {
@@ -622,7 +640,7 @@ TEST_F(CollectionTest, ListDefaultersPagesThroughTheSelectionWithItsTotals) {
     v1::RegisterMeterRequest req = MeterRequest(id, "C1");
     req.mutable_meter()->set_category(i % 2 ? v1::COMMERCIAL : v1::DOMESTIC);
     ASSERT_TRUE(h_.Register(req).ok());
-    rows.push_back(Row(i + 2, id, 1'000 * (i % 4), 100, i));
+    rows.push_back(DuesRowOf(i + 2, id, 1'000 * (i % 4), 100, i));
   }
   ASSERT_TRUE(Import("bill-1", rows).ok());
   v1::ListDefaultersRequest req;
@@ -647,8 +665,7 @@ TEST_F(CollectionTest, ListDefaultersPagesThroughTheSelectionWithItsTotals) {
     ++pages;
   } while (!req.page_token().empty());
   EXPECT_EQ(pages, 3);
-  EXPECT_THAT(listed,
-              ElementsAre("D3=3100", "D2=2100", "D6=2100", "D1=1100", "D5=1100"));
+  EXPECT_THAT(listed, ElementsAre("D3=3100", "D2=2100", "D6=2100", "D1=1100", "D5=1100"));
   auto first = h_.wallet().ListDefaulters(req);
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->total_dues_paise(), 3'100 + 2 * 2'100 + 2 * 1'100);
