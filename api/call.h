@@ -57,6 +57,17 @@ using Metrics = ::base::Metrics;
 // text is not sent to the client.
 grpc::Status ToGrpc(const absl::Status& status, const std::string& method);
 
+// Logged logs `describe(response)` once a write succeeded, then answers:
+// admin actions (and payments taken at a counter) are rare, and each one
+// matters to an auditor.
+template <typename Response, typename Describe>
+wallet::Callback<Response> Logged(wallet::Callback<Response> done, Describe describe) {
+  return [done = std::move(done), describe](absl::StatusOr<Response> result) {
+    if (result.ok()) LOG(INFO) << describe(*result);
+    done(std::move(result));
+  };
+}
+
 class Calls final {
  public:
   Calls(wallet::Wallet* wallet, Metrics* metrics) : wallet_(wallet), metrics_(metrics) {}

@@ -8,8 +8,8 @@ namespace {
 
 const Roles kRetailerOrAdmin = {v1::ROLE_RETAILER, v1::ROLE_ADMIN};
 
-// RetailerService: point-of-sale recharges paid from a retailer's float. The
-// wallet checks that the float is the caller's.
+// RetailerService: point-of-sale recharges and payments toward dues, paid from
+// a retailer's float. The wallet checks that the float is the caller's.
 class RetailerService final : public WalletService<v1::RetailerService> {
  public:
   explicit RetailerService(Calls* calls) : WalletService(calls) {}
@@ -20,6 +20,14 @@ class RetailerService final : public WalletService<v1::RetailerService> {
     return Serve(ctx, "Recharge", kRetailerOrAdmin, response,
                  [&](const wallet::Principal& who, auto done) {
                    wallet()->RetailerRecharge(who, *request, std::move(done));
+                 });
+  }
+
+  ServerUnaryReactor* PayDues(CallbackServerContext* ctx, const v1::RetailerPayDuesRequest* request,
+                              v1::PayDuesResponse* response) override {
+    return Serve(ctx, "PayDues", kRetailerOrAdmin, response,
+                 [&](const wallet::Principal& who, auto done) {
+                   wallet()->RetailerPayDues(who, *request, std::move(done));
                  });
   }
 

@@ -8,6 +8,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "wallet/v1/admin.grpc.pb.h"
+#include "wallet/v1/collection.grpc.pb.h"
 #include "wallet/v1/consumer.grpc.pb.h"
 #include "wallet/v1/payment.grpc.pb.h"
 #include "wallet/v1/retailer.grpc.pb.h"
@@ -21,6 +22,7 @@ WalletServer::WalletServer(wallet::Wallet* wallet, base::SettableClock* settable
       consumer_(NewConsumerService(&calls_)),
       payment_(NewPaymentGatewayService(&calls_)),
       retailer_(NewRetailerService(&calls_)),
+      collection_(NewCollectionService(&calls_)),
       ingest_(&calls_),
       gateway_(&calls_, &hub_),
       notifications_(&calls_, &hub_) {
@@ -39,6 +41,7 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   builder.RegisterService(server->consumer_.get());
   builder.RegisterService(server->payment_.get());
   builder.RegisterService(server->retailer_.get());
+  builder.RegisterService(server->collection_.get());
   builder.RegisterService(&server->ingest_);
   builder.RegisterService(&server->gateway_);
   builder.RegisterService(&server->notifications_);
@@ -73,6 +76,7 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   for (const char* service :
        {v1::AdminService::service_full_name(), v1::ConsumerService::service_full_name(),
         v1::PaymentGatewayService::service_full_name(), v1::RetailerService::service_full_name(),
+        v1::CollectionService::service_full_name(),
         v1::MeterIngestService::service_full_name(), v1::MeterGatewayService::service_full_name(),
         v1::NotificationService::service_full_name()}) {
     server->server_->GetHealthCheckService()->SetServingStatus(service, true);

@@ -68,6 +68,7 @@ class WalletServer final {
   std::unique_ptr<grpc::Service> consumer_;
   std::unique_ptr<grpc::Service> payment_;
   std::unique_ptr<grpc::Service> retailer_;
+  std::unique_ptr<grpc::Service> collection_;
   StreamHub hub_;
   MeterIngestService ingest_;
   MeterGatewayService gateway_;

@@ -20,6 +20,11 @@ namespace api {
 // FAILED_PRECONDITION, as on a production walletd).
 std::unique_ptr<grpc::Service> NewAdminService(Calls* calls, base::SettableClock* settable_clock);
 
+// NewCollectionService serves wallet.v1.CollectionService to ROLE_ADMIN
+// keys: dues imports (a stream answered chunk by chunk), defaulter lists and
+// payments toward dues at a counter.
+std::unique_ptr<grpc::Service> NewCollectionService(Calls* calls);
+
 // NewConsumerService serves wallet.v1.ConsumerService to consumers (their own
 // meters) and admins.
 std::unique_ptr<grpc::Service> NewConsumerService(Calls* calls);

@@ -41,6 +41,9 @@ ABSL_FLAG(int64_t, max_amount_paise, 10'000'000,
 ABSL_FLAG(absl::Duration, order_lifetime, absl::Minutes(30),
           "how long a recharge order waits for its payment (1m to 168h); a payment confirmed "
           "later is refused for the gateway to refund");
+ABSL_FLAG(absl::Duration, dues_payment_window, absl::Hours(90 * 24),
+          "how long payments toward dues are remembered for the dues imports that deduct them "
+          "(1h to 8760h); an import's as_of time may be at most this old");
 ABSL_FLAG(int32_t, default_commission_bps, 100,
           "retailer commission in basis points when a retailer is created without one");
 ABSL_FLAG(bool, settable_clock, false,
@@ -133,6 +136,13 @@ int main(int argc, char** argv) {
     return daemon.Fail(absl::InvalidArgumentError(
         absl::StrCat("--order_lifetime=", absl::FormatDuration(options.ledger.order_lifetime),
                      " is out of range: it must be 1m to 168h")));
+  }
+  options.ledger.dues_payment_window = absl::GetFlag(FLAGS_dues_payment_window);
+  if (options.ledger.dues_payment_window < absl::Hours(1) ||
+      options.ledger.dues_payment_window > absl::Hours(24 * 365)) {
+    return daemon.Fail(absl::InvalidArgumentError(absl::StrCat(
+        "--dues_payment_window=", absl::FormatDuration(options.ledger.dues_payment_window),
+        " is out of range: it must be 1h to 8760h")));
   }
   if (const std::string path = absl::GetFlag(FLAGS_tariffs); !path.empty()) {
     absl::StatusOr<wallet::v1::TariffBook> tariffs = wallet::LoadTariffFile(path);

@@ -3,7 +3,10 @@
 // balances of all accounts always sum to zero.
 //
 //   meter:<id>      a meter's prepaid wallet (consumer's credit, >= 0 except by policy)
-//   arrears:<id>    legacy post-paid arrears of a meter (negative: owed)
+//   arrears:<id>    post-paid dues of a meter, principal: legacy arrears of
+//                   a meter converted to prepaid and dues imported from
+//                   billing (negative: owed)
+//   surcharge:<id>  late-payment surcharge a meter owes (negative: owed)
 //   retailer:<id>   a retailer's prepaid float
 //   system:*        the utility's own accounts, listed below
 #ifndef WALLET_ACCOUNTS_H_
@@ -32,6 +35,10 @@ inline constexpr absl::string_view kRevenue = "system:revenue";
 inline constexpr absl::string_view kFees = "system:fees";
 // Electricity duty collected for the state government.
 inline constexpr absl::string_view kDuty = "system:duty";
+// The billing system's receivable: counterpart of dues imported from it.
+inline constexpr absl::string_view kBilledDues = "system:billed_dues";
+// Cash taken at the utility's counters toward dues.
+inline constexpr absl::string_view kCounterCash = "system:counter_cash";
 
 // Key prefix of tariff versions added through the API, in the meta table.
 inline constexpr absl::string_view kTariffPrefix = "tariff/";
@@ -53,6 +60,9 @@ inline std::string MeterAccount(absl::string_view meter_id) {
 }
 inline std::string ArrearsAccount(absl::string_view meter_id) {
   return absl::StrCat("arrears:", meter_id);
+}
+inline std::string SurchargeAccount(absl::string_view meter_id) {
+  return absl::StrCat("surcharge:", meter_id);
 }
 inline std::string RetailerAccount(absl::string_view retailer_id) {
   return absl::StrCat("retailer:", retailer_id);

@@ -13,12 +13,14 @@
 
 namespace wallet {
 
-Ledger::Ledger(const Store* store, const LedgerOptions& options)
-    : store_(store), options_(options) {}
+Ledger::Ledger(const Store* store, const LedgerOptions& options,
+               const DefaulterIndex* defaulters)
+    : store_(store), options_(options), defaulters_(defaulters) {}
 
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Load(const Store* store,
-                                                     const LedgerOptions& options) {
-  std::unique_ptr<Ledger> ledger(new Ledger(store, options));
+                                                     const LedgerOptions& options,
+                                                     const DefaulterIndex* defaulters) {
+  std::unique_ptr<Ledger> ledger(new Ledger(store, options, defaulters));
   WALLET_ASSIGN_OR_RETURN(ledger->tariffs_, TariffBook::Create(options.tariffs));
   ApplyPolicyDefaults(&ledger->options_.policy);
   WALLET_RETURN_IF_ERROR(ValidatePolicyConfig(ledger->options_.policy));
@@ -30,15 +32,21 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Load(const Store* store,
 absl::Status Ledger::LoadState() {
   WALLET_RETURN_IF_ERROR(meters_.Load(*store_));
   WALLET_RETURN_IF_ERROR(journal_.Load(*store_));
+  WALLET_RETURN_IF_ERROR(dues_.Load(*store_));
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> next_order,
                           store_->Get(Table::kMeta, kNextOrderKey));
   if (next_order) next_order_ = DecodeBigEndian64(*next_order);
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> next_change,
                           store_->Get(Table::kMeta, kNextChangeKey));
   if (next_change) next_change_ = DecodeBigEndian64(*next_change);
+  // This ledger's updates of the defaulter index, from FillIndex on.
+  index_generation_ = DefaulterIndex::NewGeneration();
+  index_update_ = DefaulterUpdate();
+  index_update_.generation = index_generation_;
   meters_.ForEach([this](MeterEntry& m) {
     scheduler_.Schedule(m.meter.meter_id(), m.due_us,
-                        NextPolicyDue(PolicyState::Of(m.state), PolicyOf(m), *calendar_, 0));
+                        NextPolicyDue(PolicyStateOf(m), PolicyOf(m), *calendar_, 0));
+    m.index_slot = next_index_slot_++;
   });
   WALLET_RETURN_IF_ERROR(outbox_.Load(*store_));
   // Tariff versions added through the API, on top of the tariff file.
@@ -117,7 +125,63 @@ absl::Status Ledger::CheckTariff(absl::string_view tariff_id, absl::Time now) co
 
 void Ledger::FinishGroup(Txn& txn) {
   journal_.FinishGroup(txn);
+  // Every meter whose state, record or dues the group changed was touched.
+  meters_.ForEachChanged(
+      [this](MeterEntry& m) { index_update_.changes.push_back(IndexChangeOf(m, /*all=*/false)); });
   meters_.WriteChanged(*txn.batch);
+}
+
+void Ledger::FillIndex(DefaulterIndex& index) {
+  index.Reset(index_generation_, [this](DefaulterIndex::AddFn add) {
+    meters_.ForEach([&](MeterEntry& m) { add(IndexChangeOf(m, /*all=*/true)); });
+  });
+}
+
+DefaulterUpdate Ledger::TakeIndexUpdate() {
+  DefaulterUpdate update = std::move(index_update_);
+  index_update_ = DefaulterUpdate();
+  index_update_.generation = index_generation_;
+  return update;
+}
+
+void Ledger::DuesChanged(MeterEntry& m) {
+  m.dues_changed = true;
+  meters_.Touch(m);
+}
+
+void Ledger::DetailsChanged(MeterEntry& m) {
+  m.details_changed = true;
+  meters_.Touch(m);
+}
+
+DefaulterChange Ledger::IndexChangeOf(MeterEntry& m, bool all) {
+  DefaulterChange change;
+  change.slot = m.index_slot;
+  // Most changes are readings and recharges: balance and relay only, without
+  // the strings and account lookups of the rest.
+  if (all || m.details_changed) {
+    auto details = std::make_shared<DefaulterDetails>();
+    details->meter_id = m.meter.meter_id();
+    details->circle = m.meter.circle();
+    details->division = m.meter.division();
+    details->subdivision = m.meter.subdivision();
+    details->category = m.meter.category();
+    details->billing_mode = m.meter.billing_mode() == v1::POSTPAID ? v1::POSTPAID : v1::PREPAID;
+    details->ct_operated = m.meter.ct_operated();
+    change.details = std::move(details);
+  }
+  if (all || m.dues_changed) {
+    const DuesAmounts owed = DuesOwedBy(m);
+    const store::v1::DuesRecord* record = dues_.Find(m.meter.meter_id());
+    change.dues = DefaulterDues{owed.principal_paise, owed.surcharge_paise,
+                                record == nullptr ? 0 : record->unpaid_bills()};
+  }
+  change.balance_paise = m.state.balance_paise();
+  change.relay = m.state.relay();
+  change.hold = m.state.hold();
+  m.details_changed = false;
+  m.dues_changed = false;
+  return change;
 }
 
 }  // namespace wallet

@@ -18,7 +18,10 @@
 // (ledger_registry.cc), recharges and adjustments (ledger_recharge.cc),
 // recharge orders (orders.cc), changes of consumers and meters
 // (registry_changes.cc), readings (ledger_readings.cc), relay reports and
-// holds (ledger_relay.cc), and the policy's application (ledger_policy.cc).
+// holds (ledger_relay.cc), the policy's application and billing modes
+// (ledger_policy.cc), and dues from billing with the payments toward them
+// (ledger_dues.cc). After each group the ledger describes what it changed
+// for the defaulter index (wallet/defaulter_index.h).
 //
 // Every operation validates completely before it changes anything, so a
 // failed operation leaves both memory and the batch untouched. Errors:
@@ -50,6 +53,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "wallet/defaulter_index.h"
+#include "wallet/dues.h"
+#include "wallet/dues_book.h"
 #include "wallet/journal.h"
 #include "wallet/ledger_options.h"
 #include "wallet/meters.h"
@@ -63,6 +69,7 @@
 #include "wallet/tariff.h"
 #include "wallet/txn.h"
 #include "wallet/v1/admin.pb.h"
+#include "wallet/v1/collection.pb.h"
 #include "wallet/v1/consumer.pb.h"
 #include "wallet/v1/meter.pb.h"
 #include "wallet/v1/payment.pb.h"
@@ -73,10 +80,13 @@ namespace wallet {
 class Ledger final {
  public:
   // Load rebuilds the in-memory state from the store. `store` (not owned)
-  // must outlive the ledger. InvalidArgument for a tariff book or policy
-  // that does not validate; Internal for a corrupt store.
+  // must outlive the ledger; so must `defaulters` (not owned, may be null),
+  // the index the ledger's owner applies TakeIndexUpdate to, which the
+  // ledger may select from (defaulters()). InvalidArgument for a tariff book
+  // or policy that does not validate; Internal for a corrupt store.
   static absl::StatusOr<std::unique_ptr<Ledger>> Load(const Store* store,
-                                                      const LedgerOptions& options);
+                                                      const LedgerOptions& options,
+                                                      const DefaulterIndex* defaulters = nullptr);
 
   // Admin operations (ledger_registry.cc, ledger_recharge.cc).
   absl::StatusOr<v1::RegisterMeterResponse> RegisterMeter(Txn& txn,
@@ -143,6 +153,57 @@ class Ledger final {
   // resets the flag.
   bool TakeOutboxWritten() { return outbox_.TakeWritten(); }
 
+  // Dues from billing and payments toward them (ledger_dues.cc; the rules
+  // are in wallet/dues.h).
+  //
+  // ImportDuesChunk applies one chunk of the dues import `header` names.
+  // Each row is applied (the difference to the snapshot posted, less what
+  // was paid through the wallet after as_of), replayed (the import took the
+  // same row before: its first outcome, nothing posted), or rejected with
+  // nothing changed; the answer counts this chunk's rows and lists its
+  // rejections. Errors of the whole chunk, which change nothing:
+  // InvalidArgument (import_id, source, as_of_time, more than
+  // kMaxDuesRowsPerChunk rows, as_of_time in the future), FailedPrecondition
+  // (as_of_time older than options.dues_payment_window), AlreadyExists (the
+  // import was started with another as_of_time), Internal (a corrupt store).
+  absl::StatusOr<v1::ImportDuesProgress> ImportDuesChunk(Txn& txn,
+                                                         const v1::DuesImportHeader& header,
+                                                         const v1::DuesChunk& chunk);
+  // Payments toward a meter's dues, principal first, then surcharge:
+  // PayDuesAtCounter takes cash at the utility's counter
+  // (system:counter_cash), RetailerPayDues takes it from `retailer_id`'s
+  // float (its limit applies; no commission). Errors: InvalidArgument (bad
+  // fields), NotFound (meter, retailer), FailedPrecondition (the meter owes
+  // nothing or less than the amount, insufficient float, a balance out of
+  // range), AlreadyExists (request id reused with another payload).
+  absl::StatusOr<v1::PayDuesResponse> PayDuesAtCounter(Txn& txn, const v1::PayDuesRequest& req);
+  absl::StatusOr<v1::PayDuesResponse> RetailerPayDues(Txn& txn, const std::string& retailer_id,
+                                                      const v1::RetailerPayDuesRequest& req);
+
+  // OnDuesPaid is the hook for every payment toward m's dues: at a counter,
+  // through a retailer, by an order with purpose DUES, and a prepaid
+  // recharge's arrears share. It is called once per payment, in the same
+  // transaction, after the payment's transfers are posted and before the
+  // group commits: `paid_paise` (> 0) is what the payment paid (principal
+  // and surcharge together), `dues_left_paise` (>= 0) what m still owes
+  // after it (DuesOwedBy(m).total()). Whatever it writes into `txn` commits
+  // or fails with the payment. It returns whether it ordered a reconnect
+  // (PayDuesResponse.restore_ordered; a recharge ignores it) and cannot
+  // fail: the payment is already decided. Collection drives' restore rule
+  // (a reconnect at once, at any hour, with the fee per policy) belongs
+  // here; until then it does nothing.
+  bool OnDuesPaid(Txn& txn, MeterEntry& m, int64_t paid_paise, int64_t dues_left_paise);
+
+  // FillIndex resets `index` with every meter as loaded; call once after
+  // Load, before any group. TakeIndexUpdate returns what the groups applied
+  // since the last call changed for the index: call after FinishGroup and
+  // apply it once the group is committed.
+  void FillIndex(DefaulterIndex& index);
+  DefaulterUpdate TakeIndexUpdate();
+  // defaulters is the index given to Load (null if none): committed state as
+  // of the last group answered (wallet/defaulter_index.h).
+  const DefaulterIndex* defaulters() const { return defaulters_; }
+
   // Tick re-evaluates every meter whose policy is due at txn.now (end of a
   // no-cutoff window, next notice day, ...), a bounded number per call.
   void Tick(Txn& txn);
@@ -162,7 +223,7 @@ class Ledger final {
   int64_t Balance(absl::string_view account) const { return journal_.Balance(account); }
 
  private:
-  Ledger(const Store* store, const LedgerOptions& options);
+  Ledger(const Store* store, const LedgerOptions& options, const DefaulterIndex* defaulters);
   absl::Status LoadState();
   // CheckTariff accepts a tariff a meter may be put on at `now`: NotFound if
   // the book has no such tariff, FailedPrecondition if none of its versions
@@ -184,12 +245,23 @@ class Ledger final {
   v1::Change RecordChange(Txn& txn, const Principal& who, store::v1::ChangeRecord change,
                           std::initializer_list<std::string> subjects);
 
-  // Cancel marks a pending order cancelled for `reason` and stores it.
+  // Cancel marks a pending order cancelled for `reason` and stores it;
+  // PaidOrder marks it paid by `payment_id` with the response's transfer,
+  // stores it and puts it into the response.
   void Cancel(Txn& txn, store::v1::OrderRecord& order, absl::string_view reason);
+  void PaidOrder(Txn& txn, store::v1::OrderRecord& order, const std::string& payment_id,
+                 v1::ConfirmPaymentResponse& response);
   // PendingOrdersOf returns the meter's orders still pending at txn.now, as
   // committed (orders of the group being applied are not indexed yet).
   absl::StatusOr<std::vector<store::v1::OrderRecord>> PendingOrdersOf(Txn& txn,
                                                                       absl::string_view meter_id);
+
+  // FindRetailer is NotFound (InvalidArgument for a malformed id) unless the
+  // retailer exists; CheckFloatCovers is FailedPrecondition unless its float
+  // covers `amount` within its limit (ledger_recharge.cc).
+  absl::StatusOr<const store::v1::RetailerRecord*> FindRetailer(
+      const std::string& retailer_id) const;
+  absl::Status CheckFloatCovers(const store::v1::RetailerRecord& retailer, int64_t amount) const;
 
   // PolicyOf is the prepaid policy of m's category.
   const v1::CategoryPolicy& PolicyOf(const MeterEntry& m) const;
@@ -216,10 +288,54 @@ class Ledger final {
   void Notify(Txn& txn, const MeterEntry& m, v1::Notification::Kind kind, int64_t amount,
               std::string text, int32_t notice_day = 0, int64_t arrears = 0);
   v1::ReadingResult IngestOne(Txn& txn, const v1::Reading& reading);
+  // RecordUnbilled records a post-paid meter's reading of `delta_wh`: the
+  // register and the month's consumption, nothing debited.
+  v1::ReadingResult RecordUnbilled(Txn& txn, MeterEntry& m, int64_t delta_wh,
+                                   int64_t meter_time_us);
+  // CheckSupplyWhileCut raises a tamper alert when `delta_wh` flowed through
+  // a relay the policy holds open (bypass or forced reconnection).
+  void CheckSupplyWhileCut(Txn& txn, MeterEntry& m, int64_t delta_wh);
+
+  // Billing modes (ledger_policy.cc). PolicyStateOf is the policy's view of
+  // m (its state and billing mode); SwitchBillingMode starts or stops the
+  // prepaid policy for m (see UpdateMeterRequest.billing_mode).
+  PolicyState PolicyStateOf(const MeterEntry& m) const;
+  void SwitchBillingMode(Txn& txn, MeterEntry& m, v1::BillingMode mode);
+  // RefuseIfPostpaid is FailedPrecondition for a recharge of a post-paid
+  // meter: it has no prepaid wallet to top up.
+  static absl::Status RefuseIfPostpaid(const MeterEntry& m);
+
+  // Dues (ledger_dues.cc). DuesOwedBy is what m owes now, this group
+  // included. PayDues posts a payment of `amount` from `payer` toward m's
+  // dues (the caller has checked the payer's side), records it for later
+  // imports, sends the receipt and calls OnDuesPaid; FailedPrecondition
+  // (nothing owed, more than owed, a balance out of range) changes nothing.
+  DuesAmounts DuesOwedBy(const MeterEntry& m) const;
+  absl::StatusOr<v1::PayDuesResponse> PayDues(Txn& txn, MeterEntry& m, const std::string& payer,
+                                              int64_t amount, const std::string& request_ref,
+                                              const std::string& memo);
+  // ReadDuesImport returns the import `header` names, stored or new (not yet
+  // written: the caller puts it).
+  absl::StatusOr<store::v1::DuesImportRecord> ReadDuesImport(Txn& txn,
+                                                             const v1::DuesImportHeader& header,
+                                                             bool* is_new);
+  // ApplyDuesRow applies one validated row of `import` to its meter, or
+  // rejects it; the outcome is the row's record.
+  store::v1::DuesRowRecord ApplyDuesRow(Txn& txn, const store::v1::DuesImportRecord& import,
+                                        const v1::DuesRow& row);
+
+  // The defaulter index. DuesChanged and DetailsChanged mark that the group
+  // changed m's dues or its record (and touch m); IndexChangeOf describes m
+  // for the index, everything if `all`, and clears the marks.
+  void DuesChanged(MeterEntry& m);
+  void DetailsChanged(MeterEntry& m);
+  DefaulterChange IndexChangeOf(MeterEntry& m, bool all);
 
   const Store* store_;
   LedgerOptions options_;
+  const DefaulterIndex* const defaulters_;
   MeterRegistry meters_;
+  DuesBook dues_;
   Journal journal_{&meters_};
   Outbox outbox_;
   DueScheduler scheduler_;
@@ -229,6 +345,11 @@ class Ledger final {
   uint64_t next_order_ = 1;
   // The next recorded change's seq (registry_changes.cc).
   uint64_t next_change_ = 1;
+  // The defaulter index's slot of the next meter registered, the
+  // generation of this ledger's updates, and the update being gathered.
+  uint32_t next_index_slot_ = 0;
+  uint64_t index_generation_ = 0;
+  DefaulterUpdate index_update_;
 };
 
 }  // namespace wallet

@@ -40,6 +40,11 @@ struct LedgerOptions {
   // later is refused (the gateway refunds it).
   // Default: 30 minutes.
   absl::Duration order_lifetime = absl::Minutes(30);
+  // How long payments toward dues are remembered for the dues imports that
+  // deduct them (wallet/dues.h): an import's as_of time may be at most this
+  // old.
+  // Default: 90 days.
+  absl::Duration dues_payment_window = absl::Hours(90 * 24);
 };
 
 }  // namespace wallet

@@ -1,8 +1,9 @@
 // The prepaid policy carried out: the decisions of DecidePolicy
 // (wallet/prepaid_policy.h) turned into notifications and relay commands in
 // the outbox, the reconnection fee in the journal, the meter's new state and
-// its next due time; and the scheduler's ticks. Ledger member functions; see
-// ledger.h. Writer thread only.
+// its next due time; the scheduler's ticks; and a meter's switch between
+// prepaid and post-paid, which starts or stops the policy. Ledger member
+// functions; see ledger.h. Writer thread only.
 #include <optional>
 #include <string>
 #include <utility>
@@ -30,7 +31,7 @@ const v1::CategoryPolicy& Ledger::PolicyOf(const MeterEntry& m) const {
 void Ledger::Evaluate(Txn& txn, MeterEntry& m) {
   const v1::CategoryPolicy& policy = PolicyOf(m);
   const std::string& id = m.meter.meter_id();
-  const PolicyState before = PolicyState::Of(m.state);
+  const PolicyState before = PolicyStateOf(m);
   PolicyDecision d = DecidePolicy(before, policy, *calendar_, txn.now);
   const int64_t fee = d.reconnection_fee_paise;
   if (fee > 0) {
@@ -110,6 +111,51 @@ void Ledger::Tick(Txn& txn) {
     m->due_us = 0;
     Evaluate(txn, *m);
   }
+}
+
+PolicyState Ledger::PolicyStateOf(const MeterEntry& m) const {
+  PolicyState st = PolicyState::Of(m.state);
+  st.postpaid = m.meter.billing_mode() == v1::POSTPAID;
+  return st;
+}
+
+absl::Status Ledger::RefuseIfPostpaid(const MeterEntry& m) {
+  if (m.meter.billing_mode() != v1::POSTPAID) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("meter ", m.meter.meter_id(),
+                   " is post-paid: it has no prepaid wallet to recharge; pay its dues instead"));
+}
+
+void Ledger::SwitchBillingMode(Txn& txn, MeterEntry& m, v1::BillingMode mode) {
+  store::v1::MeterState& st = m.state;
+  // Whatever the policy counted toward a cut starts over.
+  st.set_exhausted_us(0);
+  st.set_notices_sent(0);
+  st.set_alerts_sent(0);
+  st.set_floor_alert_sent(false);
+  st.set_days_left_alert_sent(false);
+  if (mode == v1::POSTPAID) {
+    // A cut for non-payment of prepaid credit has lost its reason. Holds and
+    // other cuts stay as they are.
+    if (st.last_action() == v1::DISCONNECT && st.cut_for_nonpayment() &&
+        st.hold() == v1::HOLD_NONE) {
+      st.set_last_action(v1::RECONNECT);
+      st.set_pending_action(v1::RECONNECT);
+      st.set_relay_retry_us(0);
+      st.set_cut_for_nonpayment(false);
+      st.set_tamper_alerted(false);
+      OrderRelay(txn, m, v1::RECONNECT, RelayReasonText(RelayReason::kNowPostpaid));
+    }
+  } else {
+    // Prepaid from now: the grace period and the daily fixed charges start
+    // at the switch, and energy used while post-paid (billed by the billing
+    // system) is never rated: the next reading sets a new base.
+    st.set_prepaid_since_us(absl::ToUnixMicros(txn.now));
+    st.set_charged_day(IstDayNumber(txn.now) - 1);
+    st.set_has_reading(false);
+  }
+  meters_.Touch(m);
+  Evaluate(txn, m);
 }
 
 }  // namespace wallet

@@ -193,6 +193,9 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
     result.set_energy_wh(delta_wh);
     return result;
   }
+  if (m.meter.billing_mode() == v1::POSTPAID) {
+    return RecordUnbilled(txn, m, delta_wh, meter_time_us);
+  }
   const v1::Tariff* tariff = tariffs_.InForce(m.meter.tariff_id(), interval_start);
   if (tariff == nullptr) {
     return Result(v1::ReadingResult::REJECTED,
@@ -229,15 +232,7 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
     journal_.PostCharge(txn, v1::ENERGY_CHARGE, m, energy.total_paise(), energy.duty_paise,
                         absl::StrCat("reading-", meter_time_us), absl::StrCat(delta_wh, " Wh"));
   }
-  // Supply flowing while the policy has the relay open: bypass or forced
-  // reconnection.
-  // Only energy over an interval that began after the relay was read open
-  // counts: a reading taken before the cut may arrive after its report.
-  if (st.last_action() == v1::DISCONNECT && st.relay() == v1::RELAY_DISCONNECTED && delta_wh > 0 &&
-      st.register_us() >= st.relay_observed_us() && !st.tamper_alerted()) {
-    st.set_tamper_alerted(true);
-    Notify(txn, m, v1::Notification::TAMPER_ALERT, 0, BypassText(m.meter.meter_id(), delta_wh));
-  }
+  CheckSupplyWhileCut(txn, m, delta_wh);
   // Recent spend per day, a moving average over about a week of readings.
   const int64_t per_day = static_cast<int64_t>(static_cast<__int128>(energy.total_paise()) * 24 *
                                                kHourUs / std::max<int64_t>(elapsed_us, 1));
@@ -251,6 +246,37 @@ v1::ReadingResult Ledger::IngestOne(Txn& txn, const v1::Reading& reading) {
   result.set_charged_paise(charges.total);
   result.set_balance_paise(st.balance_paise());
   return result;
+}
+
+v1::ReadingResult Ledger::RecordUnbilled(Txn& txn, MeterEntry& m, int64_t delta_wh,
+                                         int64_t meter_time_us) {
+  store::v1::MeterState& st = m.state;
+  // The billing system bills this energy; the wallet keeps the register and
+  // the month's consumption for the utility and the consumer to see.
+  const int32_t month_key = MonthKey(absl::FromUnixMicros(st.register_us()));
+  st.set_month_wh((st.month_key() == month_key ? st.month_wh() : 0) + delta_wh);
+  st.set_month_key(month_key);
+  CheckSupplyWhileCut(txn, m, delta_wh);
+  st.set_register_wh(st.register_wh() + delta_wh);
+  st.set_register_us(meter_time_us);
+  meters_.Touch(m);
+  v1::ReadingResult result = Result(v1::ReadingResult::RECORDED);
+  result.set_energy_wh(delta_wh);
+  result.set_balance_paise(st.balance_paise());
+  return result;
+}
+
+void Ledger::CheckSupplyWhileCut(Txn& txn, MeterEntry& m, int64_t delta_wh) {
+  store::v1::MeterState& st = m.state;
+  // Supply flowing while the relay is held open: bypass or forced
+  // reconnection. Only energy over an interval that began after the relay
+  // was read open counts: a reading taken before the cut may arrive after
+  // its report.
+  if (st.last_action() == v1::DISCONNECT && st.relay() == v1::RELAY_DISCONNECTED && delta_wh > 0 &&
+      st.register_us() >= st.relay_observed_us() && !st.tamper_alerted()) {
+    st.set_tamper_alerted(true);
+    Notify(txn, m, v1::Notification::TAMPER_ALERT, 0, BypassText(m.meter.meter_id(), delta_wh));
+  }
 }
 
 }  // namespace wallet

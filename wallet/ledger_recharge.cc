@@ -90,11 +90,7 @@ absl::StatusOr<v1::TopUpFloatResponse> Ledger::TopUpFloat(Txn& txn,
 absl::StatusOr<v1::RetailerRechargeResponse> Ledger::RetailerRecharge(
     Txn& txn, const std::string& retailer_id, const v1::RetailerRechargeRequest& req) {
   WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
-  WALLET_RETURN_IF_ERROR(ValidateId("retailer_id", retailer_id));
-  auto retailer = retailers_.find(retailer_id);
-  if (retailer == retailers_.end()) {
-    return absl::NotFoundError(absl::StrCat("retailer ", retailer_id, " not found"));
-  }
+  WALLET_ASSIGN_OR_RETURN(const store::v1::RetailerRecord* retailer, FindRetailer(retailer_id));
   // The fingerprint names the acting retailer even when the key implied it.
   v1::RetailerRechargeRequest normalized = req;
   normalized.set_retailer_id(retailer_id);
@@ -107,19 +103,13 @@ absl::StatusOr<v1::RetailerRechargeResponse> Ledger::RetailerRecharge(
         if (!meters_.Contains(req.meter_id())) {
           return absl::NotFoundError(absl::StrCat("meter ", req.meter_id(), " is not registered"));
         }
+        WALLET_RETURN_IF_ERROR(RefuseIfPostpaid(*meters_.Find(req.meter_id())));
+        WALLET_RETURN_IF_ERROR(CheckFloatCovers(*retailer, req.amount_paise()));
         const std::string float_account = RetailerAccount(retailer_id);
-        // 128 bits: a float near the top of int64 minus a negative limit.
-        const __int128 available = static_cast<__int128>(journal_.Balance(float_account)) -
-                                   retailer->second.float_limit_paise();
-        if (available < req.amount_paise()) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("insufficient float: ", FormatRupees(static_cast<int64_t>(available)),
-                           " available, ", FormatRupees(req.amount_paise()), " requested"));
-        }
         const std::string meter_account = MeterAccount(req.meter_id());
         const MeterEntry& m = *meters_.Find(req.meter_id());
         const int64_t amount = req.amount_paise();
-        const int64_t commission = PercentOfBps(amount, retailer->second.commission_bps());
+        const int64_t commission = PercentOfBps(amount, retailer->commission_bps());
         const int64_t share = ArrearsShareOf(m, amount);
         const int64_t fee = ReconnectionFeeOf(m);
         WALLET_RETURN_IF_ERROR(journal_.CheckRange({{float_account, -amount},
@@ -149,6 +139,30 @@ absl::StatusOr<v1::RetailerRechargeResponse> Ledger::RetailerRecharge(
       });
 }
 
+absl::StatusOr<const store::v1::RetailerRecord*> Ledger::FindRetailer(
+    const std::string& retailer_id) const {
+  WALLET_RETURN_IF_ERROR(ValidateId("retailer_id", retailer_id));
+  auto retailer = retailers_.find(retailer_id);
+  if (retailer == retailers_.end()) {
+    return absl::NotFoundError(absl::StrCat("retailer ", retailer_id, " not found"));
+  }
+  return &retailer->second;
+}
+
+absl::Status Ledger::CheckFloatCovers(const store::v1::RetailerRecord& retailer,
+                                      int64_t amount) const {
+  // 128 bits: a float near the top of int64 minus a negative limit.
+  const __int128 available =
+      static_cast<__int128>(journal_.Balance(RetailerAccount(retailer.retailer_id()))) -
+      retailer.float_limit_paise();
+  if (available < amount) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("insufficient float: ", FormatRupees(static_cast<int64_t>(available)),
+                     " available, ", FormatRupees(amount), " requested"));
+  }
+  return absl::OkStatus();
+}
+
 int64_t Ledger::ArrearsShareOf(const MeterEntry& m, int64_t amount) const {
   const v1::CategoryPolicy& p = PolicyOf(m);
   // A category that recovers nothing need not look the arrears up.
@@ -173,6 +187,11 @@ std::optional<store::v1::TransferRecord> Ledger::Recharged(Txn& txn, MeterEntry&
   if (share > 0) {
     recovery = journal_.Post(txn, v1::ARREARS_RECOVERY, MeterAccount(id), ArrearsAccount(id), share,
                              request_ref, "arrears recovered from recharge");
+    // A payment toward dues that the billing system has not seen: the next
+    // dues import deducts it.
+    dues_.RecordPayment(txn, id, DuesAmounts{share, 0}, options_.dues_payment_window);
+    DuesChanged(m);
+    OnDuesPaid(txn, m, share, DuesOwedBy(m).total());
   }
   // A recharge starts a new alert cycle.
   st.set_alerts_sent(0);

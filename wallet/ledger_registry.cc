@@ -40,6 +40,9 @@ absl::StatusOr<v1::RegisterMeterResponse> Ledger::RegisterMeter(
         WALLET_RETURN_IF_ERROR(
             ValidateSanctionedLoad("meter.sanctioned_load_w", in.sanctioned_load_w()));
         WALLET_RETURN_IF_ERROR(ValidateId("meter.tariff_id", in.tariff_id()));
+        WALLET_RETURN_IF_ERROR(ValidateBillingMode("meter.billing_mode", in.billing_mode(),
+                                                   /*unspecified_ok=*/true));
+        WALLET_RETURN_IF_ERROR(ValidateAddress("meter.address", in.address()));
         if (req.arrears_paise() < 0 || req.arrears_paise() > kMaxLedgerAmount) {
           return absl::InvalidArgumentError(
               absl::StrCat("arrears_paise must be between 0 and ", kMaxLedgerAmount));
@@ -64,6 +67,9 @@ absl::StatusOr<v1::RegisterMeterResponse> Ledger::RegisterMeter(
 
         store::v1::MeterRecord meter = RecordOf(in);
         meter.set_registered_us(absl::ToUnixMicros(txn.now));
+        if (meter.billing_mode() == v1::BILLING_MODE_UNSPECIFIED) {
+          meter.set_billing_mode(v1::PREPAID);
+        }
         if (new_consumer) {
           consumer = RecordOf(req.consumer());
           consumer.set_consumer_id(in.consumer_id());
@@ -73,13 +79,18 @@ absl::StatusOr<v1::RegisterMeterResponse> Ledger::RegisterMeter(
         txn.batch->Put(Table::kConsumerMeters,
                        ConsumerMeterKey(meter.consumer_id(), meter.meter_id()), "");
         MeterEntry& entry = meters_.Add(meter);
-        // Prepaid from now: the grace period and the daily fixed charges
-        // (from today) start at registration.
-        entry.state.set_prepaid_since_us(absl::ToUnixMicros(txn.now));
+        // A prepaid meter is prepaid from now: the grace period and the
+        // daily fixed charges (from today) start at registration. A
+        // post-paid one starts them when it is switched to prepaid.
+        if (meter.billing_mode() == v1::PREPAID) {
+          entry.state.set_prepaid_since_us(absl::ToUnixMicros(txn.now));
+        }
         entry.state.set_charged_day(IstDayNumber(txn.now) - 1);
         entry.state.set_relay(v1::RELAY_CONNECTED);
+        entry.index_slot = next_index_slot_++;
         // The wallet (balance zero) is part of the state written here.
-        meters_.Touch(entry);
+        DetailsChanged(entry);
+        DuesChanged(entry);
         if (req.arrears_paise() > 0) {
           journal_.Post(txn, v1::ARREARS_OPENING, ArrearsAccount(meter.meter_id()),
                         std::string(kLegacyArrears), req.arrears_paise(), req.request_id(),

@@ -37,7 +37,8 @@ v1::MeterStatus StatusOf(const store::v1::MeterState& state, bool exhausted) {
 v1::GetBalanceResponse MeterStatusOf(absl::string_view meter_id,
                                      const store::v1::MeterState& state,
                                      const v1::CategoryPolicy& policy,
-                                     const CutoffCalendar& calendar, absl::Time now) {
+                                     const CutoffCalendar& calendar, absl::Time now,
+                                     bool postpaid) {
   v1::GetBalanceResponse out;
   out.set_meter_id(std::string(meter_id));
   const int64_t balance = state.balance_paise();
@@ -45,6 +46,15 @@ v1::GetBalanceResponse MeterStatusOf(absl::string_view meter_id,
   out.set_last_recharge_paise(state.last_recharge_paise());
   if (state.last_recharge_us() != 0) {
     SetTimestamp(state.last_recharge_us(), out.mutable_last_recharge_time());
+  }
+  out.set_billing_mode(postpaid ? v1::POSTPAID : v1::PREPAID);
+  out.set_supply(SupplyOf(state.relay()));
+  out.set_supply_command(state.pending_action());
+  if (postpaid) {
+    out.set_status(state.hold() == v1::HOLD_KEEP_DISCONNECTED ? v1::DISCONNECTED_BY_UTILITY
+                   : state.last_action() == v1::DISCONNECT    ? v1::DISCONNECTED
+                                                              : v1::POSTPAID_BILLED);
+    return out;
   }
   // Policy amounts are bounded (kMaxPolicyPaise), balances far from int64's
   // ends: these sums cannot overflow.
@@ -55,8 +65,6 @@ v1::GetBalanceResponse MeterStatusOf(absl::string_view meter_id,
   out.set_emergency_credit_left_paise(std::clamp<int64_t>(credit_left, 0, allowance));
   out.set_emergency_credit_in_use(balance <= 0 && !exhausted);
   out.set_status(StatusOf(state, exhausted));
-  out.set_supply(SupplyOf(state.relay()));
-  out.set_supply_command(state.pending_action());
   out.set_notice_days(NoticeDays(policy));
   if (out.status() == v1::NOTICE) {
     const int64_t now_us = absl::ToUnixMicros(now);

@@ -28,14 +28,17 @@
 namespace wallet {
 
 // MeterStatusOf returns the consumer's view of a meter: every field of
-// GetBalanceResponse but arrears_paise (another account; the caller adds it).
+// GetBalanceResponse but the dues (other accounts; the caller adds them).
 // `policy` is the meter's category policy, `now` the wallet's time. A meter
 // whose credit is exhausted but that the policy has not yet looked at (no
-// exhausted time stored) counts as exhausted from `now`.
+// exhausted time stored) counts as exhausted from `now`. A `postpaid` meter
+// is POSTPAID_BILLED (or cut, by a hold or a drive) with no emergency credit,
+// notice or days left: the prepaid policy does not apply to it.
 v1::GetBalanceResponse MeterStatusOf(absl::string_view meter_id,
                                      const store::v1::MeterState& state,
                                      const v1::CategoryPolicy& policy,
-                                     const CutoffCalendar& calendar, absl::Time now);
+                                     const CutoffCalendar& calendar, absl::Time now,
+                                     bool postpaid = false);
 
 }  // namespace wallet
 

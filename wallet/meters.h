@@ -42,6 +42,13 @@ struct MeterEntry {
   store::v1::MeterState state;
   int64_t due_us = 0;  // next policy evaluation, 0 = none (DueScheduler)
   bool dirty = false;  // state changed in the current group
+  // The meter's place in the defaulter index (wallet/defaulter_index.h), and
+  // what the current group changed beyond its state: its record (details)
+  // or its dues. Set through Ledger::DetailsChanged and DuesChanged, which
+  // also Touch the meter.
+  uint32_t index_slot = 0;
+  bool details_changed = false;
+  bool dues_changed = false;
 };
 
 class MeterRegistry final {
@@ -72,6 +79,13 @@ class MeterRegistry final {
     if (m.dirty) return;
     m.dirty = true;
     changed_.push_back(&m);
+  }
+
+  // ForEachChanged calls `visit(MeterEntry&)` for every meter touched since
+  // the last WriteChanged.
+  template <typename Visit>
+  void ForEachChanged(Visit visit) {
+    for (MeterEntry* m : changed_) visit(*m);
   }
 
   // WriteChanged writes the state of every meter touched since the last

@@ -42,6 +42,21 @@ std::string RechargeReceiptText(absl::string_view meter_id, int64_t amount_paise
       ". New balance ", FormatRupees(balance_paise), ".");
 }
 
+std::string DuesReceiptText(absl::string_view meter_id, int64_t principal_paise,
+                            int64_t surcharge_paise, int64_t dues_left_paise) {
+  std::string text = absl::StrCat("Payment of ", FormatRupees(principal_paise + surcharge_paise),
+                                  " toward the dues of meter ", meter_id, " received");
+  if (surcharge_paise > 0) {
+    absl::StrAppend(&text, " (", FormatRupees(principal_paise), " principal, ",
+                    FormatRupees(surcharge_paise), " surcharge)");
+  }
+  absl::StrAppend(&text, ". ",
+                  dues_left_paise > 0
+                      ? absl::StrCat("Dues left ", FormatRupees(dues_left_paise), ".")
+                      : std::string("All dues are paid. Thank you."));
+  return text;
+}
+
 std::string DisconnectedText(absl::string_view meter_id, bool for_nonpayment) {
   return for_nonpayment
              ? absl::StrCat("Meter ", meter_id,
@@ -87,6 +102,10 @@ absl::string_view RelayReasonText(RelayReason reason) {
       return "recharged";
     case RelayReason::kCut:
       return "credit exhausted, notice served";
+    case RelayReason::kNowPostpaid:
+      return "billing mode changed to post-paid";
+    case RelayReason::kHoldLifted:
+      return "admin hold lifted";
   }
   return "";
 }

@@ -31,6 +31,11 @@ std::string AlertText(absl::string_view meter_id, const PolicyAlert& alert);
 std::string RechargeReceiptText(absl::string_view meter_id, int64_t amount_paise,
                                 int64_t arrears_paise, int64_t balance_paise);
 
+// DuesReceiptText acknowledges a payment toward a meter's dues: what went
+// to principal and to surcharge, and what is left (0: all paid).
+std::string DuesReceiptText(absl::string_view meter_id, int64_t principal_paise,
+                            int64_t surcharge_paise, int64_t dues_left_paise);
+
 // DisconnectedText tells the consumer that supply was cut, for non-payment
 // or by the utility (a hold); ReconnectedText that it is back; ArmedText
 // that the consumer must press the meter's button to get it back.

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "wallet/accounts.h"
+#include "wallet/dues.h"
 #include "wallet/idempotency.h"
 #include "wallet/ledger.h"
 #include "wallet/paging.h"
@@ -107,6 +108,17 @@ absl::StatusOr<v1::StartRechargeResponse> Ledger::StartRecharge(
         if (m == nullptr) {
           return absl::NotFoundError(absl::StrCat("meter ", req.meter_id(), " is not registered"));
         }
+        if (!v1::OrderPurpose_IsValid(req.purpose())) {
+          return absl::InvalidArgumentError("purpose must be RECHARGE or DUES");
+        }
+        if (req.purpose() == v1::DUES) {
+          // At most what is owed now; the payment is checked again when it
+          // comes (the dues may have been paid at a counter meanwhile).
+          WALLET_RETURN_IF_ERROR(
+              AllocateDuesPayment(req.meter_id(), DuesOwedBy(*m), req.amount_paise()).status());
+        } else {
+          WALLET_RETURN_IF_ERROR(RefuseIfPostpaid(*m));
+        }
         WALLET_RETURN_IF_ERROR(ValidateId("order_id", order_id));
         WALLET_ASSIGN_OR_RETURN(std::optional<std::string> taken,
                                 txn.batch->Get(Table::kOrders, order_id));
@@ -121,6 +133,7 @@ absl::StatusOr<v1::StartRechargeResponse> Ledger::StartRecharge(
         order.set_state(v1::ORDER_PENDING);
         order.set_created_us(absl::ToUnixMicros(txn.now));
         order.set_expire_us(absl::ToUnixMicros(txn.now + options_.order_lifetime));
+        order.set_purpose(req.purpose());
         const uint64_t seq = next_order_++;
         txn.batch->Put(Table::kMeta, kNextOrderKey, BigEndian64(next_order_));
         txn.batch->Put(Table::kOrders, order.order_id(), order.SerializeAsString());
@@ -164,6 +177,23 @@ absl::StatusOr<v1::ConfirmPaymentResponse> Ledger::ConfirmPayment(
         }
         const std::string account = MeterAccount(order.meter_id());
         const int64_t amount = order.amount_paise();
+        v1::ConfirmPaymentResponse response;
+        if (order.purpose() == v1::DUES) {
+          absl::StatusOr<v1::PayDuesResponse> paid =
+              PayDues(txn, *meters_.Find(order.meter_id()), std::string(kPaymentClearing), amount,
+                      req.payment_id(), order.order_id());
+          if (absl::IsFailedPrecondition(paid.status())) {
+            return absl::FailedPreconditionError(
+                absl::StrCat(paid.status().message(), kRefund));
+          }
+          WALLET_RETURN_IF_ERROR(paid.status());
+          *response.mutable_transfer() = paid->has_principal() ? paid->principal()
+                                                               : paid->surcharge();
+          *response.mutable_dues() = *std::move(paid);
+          PaidOrder(txn, order, req.payment_id(), response);
+          response.set_balance_paise(journal_.Balance(account));
+          return response;
+        }
         const int64_t share = ArrearsShareOf(m, amount);
         const int64_t fee = ReconnectionFeeOf(m);
         WALLET_RETURN_IF_ERROR(journal_.CheckRange({{kPaymentClearing, -amount},
@@ -172,7 +202,6 @@ absl::StatusOr<v1::ConfirmPaymentResponse> Ledger::ConfirmPayment(
                                                     {ArrearsAccount(order.meter_id()), share},
                                                     {account, -fee},
                                                     {kFees, fee}}));
-        v1::ConfirmPaymentResponse response;
         *response.mutable_transfer() =
             ToWire(journal_.Post(txn, v1::PAYMENT_RECHARGE, std::string(kPaymentClearing), account,
                                  amount, req.payment_id(), order.order_id()));
@@ -180,12 +209,7 @@ absl::StatusOr<v1::ConfirmPaymentResponse> Ledger::ConfirmPayment(
                 Recharged(txn, *meters_.Find(order.meter_id()), amount, req.payment_id())) {
           *response.mutable_arrears_recovery() = ToWire(*std::move(arrears));
         }
-        order.set_state(v1::ORDER_PAID);
-        order.set_payment_id(req.payment_id());
-        order.set_paid_us(absl::ToUnixMicros(txn.now));
-        order.set_transfer_seq(response.transfer().seq());
-        txn.batch->Put(Table::kOrders, order.order_id(), order.SerializeAsString());
-        *response.mutable_order() = OrderAt(std::move(order), txn.now, options_.order_lifetime);
+        PaidOrder(txn, order, req.payment_id(), response);
         response.set_balance_paise(journal_.Balance(account));
         return response;
       });
@@ -217,6 +241,16 @@ absl::StatusOr<v1::CancelOrderResponse> Ledger::CancelOrder(Txn& txn, const Prin
         *response.mutable_order() = OrderAt(std::move(order), txn.now, options_.order_lifetime);
         return response;
       });
+}
+
+void Ledger::PaidOrder(Txn& txn, OrderRecord& order, const std::string& payment_id,
+                       v1::ConfirmPaymentResponse& response) {
+  order.set_state(v1::ORDER_PAID);
+  order.set_payment_id(payment_id);
+  order.set_paid_us(absl::ToUnixMicros(txn.now));
+  order.set_transfer_seq(response.transfer().seq());
+  txn.batch->Put(Table::kOrders, order.order_id(), order.SerializeAsString());
+  *response.mutable_order() = OrderAt(std::move(order), txn.now, options_.order_lifetime);
 }
 
 void Ledger::Cancel(Txn& txn, OrderRecord& order, absl::string_view reason) {

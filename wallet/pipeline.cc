@@ -111,7 +111,9 @@ void CommitPipeline::Run() {
         // The disk is free: hand the open group over, with what it has.
         mu_.Unlock();
         Txn txn{open_.batch.get(), last_now_};
-        if (finish_group_) open_.completions.push_back(finish_group_(txn));
+        if (finish_group_) {
+          open_.completions.insert(open_.completions.begin(), finish_group_(txn));
+        }
         mu_.Lock();
         open_.batch->PreviousCommitted();
         in_commit_ = open_.batch;

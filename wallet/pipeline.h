@@ -82,8 +82,9 @@ class CommitPipeline final {
   using Apply = std::function<Completion(Txn* txn)>;
 
   // FinishGroup runs on the writer after a group's last operation, before
-  // its commit; the completion it returns (may be empty) runs after the
-  // group's others.
+  // its commit; the completion it returns (may be empty) runs before the
+  // group's others, so that what it publishes (the defaulter index, new
+  // outbox items) is in place when a caller hears its write is done.
   using FinishGroup = std::function<Completion(Txn& txn)>;
   // CommitFailed runs on the commit thread when a commit fails (once per
   // failure, before anything is answered) and returns the error the failed

@@ -143,7 +143,8 @@ bool operator==(const PolicyState& a, const PolicyState& b) {
          a.floor_alert_sent == b.floor_alert_sent &&
          a.days_left_alert_sent == b.days_left_alert_sent && a.last_action == b.last_action &&
          a.pending_action == b.pending_action && a.relay_retry_us == b.relay_retry_us &&
-         a.cut_for_nonpayment == b.cut_for_nonpayment && a.tamper_alerted == b.tamper_alerted;
+         a.cut_for_nonpayment == b.cut_for_nonpayment && a.tamper_alerted == b.tamper_alerted &&
+         a.postpaid == b.postpaid;
 }
 
 PolicyDecision DecidePolicy(const PolicyState& state, const v1::CategoryPolicy& p,
@@ -152,16 +153,19 @@ PolicyDecision DecidePolicy(const PolicyState& state, const v1::CategoryPolicy& 
   d.next = state;
   PolicyState& st = d.next;
   const int64_t now_us = absl::ToUnixMicros(now);
-  // Rule 1: emergency credit and exhaustion.
-  const bool exhausted = st.balance_paise <= -p.emergency_credit_paise();
-  if (!exhausted && st.exhausted_us != 0 && st.last_action != v1::DISCONNECT) {
+  // Rule 1: emergency credit and exhaustion; a post-paid meter has no credit.
+  const bool exhausted = !st.postpaid && st.balance_paise <= -p.emergency_credit_paise();
+  if (st.postpaid) {
+    st.exhausted_us = 0;
+    st.notices_sent = 0;
+  } else if (!exhausted && st.exhausted_us != 0 && st.last_action != v1::DISCONNECT) {
     st.exhausted_us = 0;  // recharged during the notice period
     st.notices_sent = 0;
   } else if (exhausted && st.exhausted_us == 0) {
     st.exhausted_us = now_us;
     st.notices_sent = 0;
   }
-  DecideAlerts(p, d);
+  if (!st.postpaid) DecideAlerts(p, d);
   if (exhausted && st.last_action != v1::DISCONNECT && st.hold == v1::HOLD_NONE) {
     DecideNotice(p, now_us, d);
   }
@@ -185,7 +189,13 @@ PolicyDecision DecidePolicy(const PolicyState& state, const v1::CategoryPolicy& 
       break;
     default:
       if (st.last_action == v1::DISCONNECT) {
-        DecideRestore(p, restore_blocked, d);
+        if (st.postpaid) {
+          // Only a hold cuts a post-paid meter here; lifted, nothing keeps
+          // the supply off (there is no balance to wait for).
+          Order(d, v1::RECONNECT, RelayReason::kHoldLifted);
+        } else {
+          DecideRestore(p, restore_blocked, d);
+        }
       } else if (exhausted && st.notices_sent >= NoticeDays(p) &&
                  now_us >= CutoffEligibleUs(st.exhausted_us, st.prepaid_since_us, p) &&
                  calendar.CutoffAllowed(now)) {

@@ -36,6 +36,10 @@
 //   7. Cut: an exhausted meter whose notices are all served, whose grace
 //      period and notice period (CutoffEligibleUs) are over, is disconnected
 //      for non-payment, but only when the calendar allows a cut now.
+// A post-paid meter has no credit to run out: rules 1-3, 6 and 7 do not
+// apply to it (no exhaustion, alerts, notices, restore by balance or cut);
+// retries and holds do, and a cut it is under with no hold left (the hold
+// that cut it was lifted) is lifted at once, without fee.
 // A relay command is never ordered twice in a row: not while the same one is
 // pending, nor when the policy's last decision was already that.
 //
@@ -72,6 +76,9 @@ struct PolicyState {
   int64_t prepaid_since_us = 0;  // start of the grace period
   v1::Hold hold = v1::HOLD_NONE;
   v1::RelayState relay = v1::RELAY_UNKNOWN;  // as last reported by the gateway
+  // The meter is post-paid (its record's billing mode, not its state: Of
+  // leaves it false, StoreIn does not store it).
+  bool postpaid = false;
 
   // Decided by the policy.
   int64_t exhausted_us = 0;  // when credit ran out; 0 if it has not
@@ -125,6 +132,8 @@ enum class RelayReason {
   kHoldNeverDisconnect,   // HOLD_NEVER_DISCONNECT lifts a cut
   kRestore,               // recharged: balance back above the restore threshold
   kCut,                   // credit exhausted and every notice served
+  kNowPostpaid,           // switched to post-paid: a cut for non-payment is lifted
+  kHoldLifted,            // a post-paid meter's hold is lifted: so is its cut
 };
 
 // RelayOrder is a relay command the policy orders.

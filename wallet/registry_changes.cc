@@ -185,11 +185,17 @@ absl::StatusOr<v1::UpdateMeterResponse> Ledger::UpdateMeter(Txn& txn, const Prin
       [&]() -> absl::StatusOr<v1::UpdateMeterResponse> {
         WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
         if (!req.has_category() && !req.has_circle() && !req.has_division() &&
-            !req.has_subdivision() && !req.has_sanctioned_load_w() && !req.has_tariff_id()) {
+            !req.has_subdivision() && !req.has_sanctioned_load_w() && !req.has_tariff_id() &&
+            !req.has_billing_mode() && !req.has_ct_operated() && !req.has_address()) {
           return absl::InvalidArgumentError(
               "nothing to change: give category, circle, division, subdivision, "
-              "sanctioned_load_w or tariff_id");
+              "sanctioned_load_w, tariff_id, billing_mode, ct_operated or address");
         }
+        if (req.has_billing_mode()) {
+          WALLET_RETURN_IF_ERROR(
+              ValidateBillingMode("billing_mode", req.billing_mode(), /*unspecified_ok=*/false));
+        }
+        if (req.has_address()) WALLET_RETURN_IF_ERROR(ValidateAddress("address", req.address()));
         if (req.has_category()) {
           WALLET_RETURN_IF_ERROR(ValidateCategory("category", req.category()));
         }
@@ -236,16 +242,40 @@ absl::StatusOr<v1::UpdateMeterResponse> Ledger::UpdateMeter(Txn& txn, const Prin
           Diff(change, "tariff_id", meter.tariff_id(), req.tariff_id());
           meter.set_tariff_id(req.tariff_id());
         }
+        // Stored before billing modes existed: prepaid.
+        const v1::BillingMode mode_before =
+            meter.billing_mode() == v1::POSTPAID ? v1::POSTPAID : v1::PREPAID;
+        if (req.has_billing_mode()) {
+          Diff(change, "billing_mode", v1::BillingMode_Name(mode_before),
+               v1::BillingMode_Name(req.billing_mode()));
+          meter.set_billing_mode(req.billing_mode());
+        }
+        if (req.has_ct_operated()) {
+          Diff(change, "ct_operated", meter.ct_operated() ? "true" : "false",
+               req.ct_operated() ? "true" : "false");
+          meter.set_ct_operated(req.ct_operated());
+        }
+        if (req.has_address()) {
+          Diff(change, "address", meter.address(), req.address());
+          meter.set_address(req.address());
+        }
         v1::UpdateMeterResponse response;
         if (change.fields().empty()) {
           response.set_unchanged(true);
         } else {
           const bool new_policy = meter.category() != m->meter.category();
+          const bool new_mode = req.has_billing_mode() && req.billing_mode() != mode_before;
           txn.batch->Put(Table::kMeters, meter.meter_id(), meter.SerializeAsString());
           m->meter = meter;
-          // The category's policy applies from now: emergency credit,
-          // notice, alerts, and the meter's place in the scheduler.
-          if (new_policy) Evaluate(txn, *m);
+          DetailsChanged(*m);
+          // The new billing mode or the category's policy applies from now:
+          // emergency credit, notice, alerts, and the meter's place in the
+          // scheduler.
+          if (new_mode) {
+            SwitchBillingMode(txn, *m, req.billing_mode());
+          } else if (new_policy) {
+            Evaluate(txn, *m);
+          }
           *response.mutable_change() =
               RecordChange(txn, who, std::move(change), {ChangePrefix('m', req.meter_id())});
         }

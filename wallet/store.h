@@ -51,6 +51,8 @@ enum class Table : int {
   kSystemBalances,  // system account \0 be64(seq) -> be64 balance after seq (one per group)
   kOrderIndex,      // 'c' consumer id or 'm' meter id, \0 be64(order seq) -> order id
   kChanges,         // 'c' consumer id or 'm' meter id, \0 be64(change seq) -> ChangeRecord
+  kDues,            // meter id -> DuesRecord (what billing last said; recent payments)
+  kDuesImports,     // import id -> DuesImportRecord; import id \0 meter id -> DuesRowRecord
   kCount,
 };
 
@@ -185,7 +187,7 @@ class Store final {
 
 // Batch collects writes for one commit and answers reads through them.
 // Only tables the ledger reads back during a group (requests, orders, API
-// keys, consumers, meta) are indexed; the rest, which the ledger mirrors in
+// keys, consumers, meta, dues imports) are indexed; the rest, which the ledger mirrors in
 // memory, go straight into the write batch. Not thread-safe: owned by the
 // writer thread.
 class Batch final {

@@ -80,6 +80,18 @@ absl::Status ValidateCategory(absl::string_view field, int category) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateBillingMode(absl::string_view field, int mode, bool unspecified_ok) {
+  if (mode == v1::PREPAID || mode == v1::POSTPAID ||
+      (unspecified_ok && mode == v1::BILLING_MODE_UNSPECIFIED)) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(field, " must be PREPAID or POSTPAID"));
+}
+
+absl::Status ValidateAddress(absl::string_view field, absl::string_view address) {
+  return ValidateText(field, address, kMaxAddressBytes);
+}
+
 absl::Status ValidateSanctionedLoad(absl::string_view field, int64_t watts) {
   if (watts <= 0 || watts > kMaxSanctionedLoadW) {
     return absl::InvalidArgumentError(

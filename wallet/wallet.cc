@@ -7,6 +7,7 @@
 #include "base/status_macros.h"
 #include "glog/logging.h"
 #include "wallet/auth.h"
+#include "wallet/dues.h"
 #include "wallet/ledger.h"
 #include "wallet/orders.h"
 #include "wallet/record_io.h"
@@ -49,8 +50,9 @@ absl::StatusOr<std::unique_ptr<Wallet>> Wallet::Open(const WalletOptions& option
   store_options.sync = options.sync;
   store_options.env = options.env;
   WALLET_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(store_options));
+  auto defaulters = std::make_unique<DefaulterIndex>();
   WALLET_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger,
-                          Ledger::Load(store.get(), options.ledger));
+                          Ledger::Load(store.get(), options.ledger, defaulters.get()));
   WALLET_RETURN_IF_ERROR(ledger->CheckTariffsInUse(clock->Now()));
   std::unique_ptr<Random> own_random;
   Random* random = options.random;
@@ -59,15 +61,17 @@ absl::StatusOr<std::unique_ptr<Wallet>> Wallet::Open(const WalletOptions& option
     random = own_random.get();
   }
   WALLET_ASSIGN_OR_RETURN(std::string page_key, PageTokenKey(*store, *random));
-  return std::unique_ptr<Wallet>(new Wallet(std::move(store), std::move(ledger), clock,
-                                            std::move(own_random), random, std::move(page_key),
-                                            options));
+  return std::unique_ptr<Wallet>(new Wallet(std::move(store), std::move(defaulters),
+                                            std::move(ledger), clock, std::move(own_random),
+                                            random, std::move(page_key), options));
 }
 
-Wallet::Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, base::Clock* clock,
+Wallet::Wallet(std::unique_ptr<Store> store, std::unique_ptr<DefaulterIndex> defaulters,
+               std::unique_ptr<Ledger> ledger, base::Clock* clock,
                std::unique_ptr<Random> own_random, Random* random, std::string page_key,
                const WalletOptions& options)
     : store_(std::move(store)),
+      defaulters_(std::move(defaulters)),
       ledger_(std::move(ledger)),
       clock_(clock),
       options_(options),
@@ -79,13 +83,19 @@ Wallet::Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, bas
       policy_(WithPolicyDefaults(options.ledger.policy)),
       calendar_(policy_.calendar()),
       gate_(store_->path(), options.min_free_bytes) {
+  ledger_->FillIndex(*defaulters_);
   pipeline_ = std::make_unique<CommitPipeline>(
       store_.get(), clock,
       [this](Txn& txn) -> CommitPipeline::Completion {
         ledger_->FinishGroup(txn);
-        if (!ledger_->TakeOutboxWritten()) return nullptr;
-        return [this](const absl::Status& committed) {
+        const bool outbox = ledger_->TakeOutboxWritten();
+        auto index = std::make_shared<const DefaulterUpdate>(ledger_->TakeIndexUpdate());
+        if (!outbox && index->empty()) return nullptr;
+        // Completions run in commit order: the index follows the commits.
+        return [this, outbox, index](const absl::Status& committed) {
           if (!committed.ok()) return;
+          defaulters_->Apply(*index);
+          if (!outbox) return;
           absl::MutexLock lock(&listener_mu_);
           if (outbox_listener_) outbox_listener_();
         };
@@ -182,8 +192,9 @@ WriteHealth Wallet::write_health() const { return gate_.health(); }
 absl::Status Wallet::Rebuild() {
   WALLET_RETURN_IF_ERROR(store_->Reopen());
   WALLET_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger,
-                          Ledger::Load(store_.get(), options_.ledger));
+                          Ledger::Load(store_.get(), options_.ledger, defaulters_.get()));
   ledger_ = std::move(ledger);
+  ledger_->FillIndex(*defaulters_);
   // A key issued in a failed group is known only if the reopened store has it.
   absl::MutexLock lock(&keys_mu_);
   key_cache_.clear();
@@ -379,6 +390,35 @@ void Wallet::RetailerRecharge(Principal who, v1::RetailerRechargeRequest req,
   Mutate<v1::RetailerRechargeResponse>(
       [this, retailer = *std::move(retailer), req = std::move(req)](Txn& txn) {
         return ledger_->RetailerRecharge(txn, retailer, req);
+      },
+      std::move(done));
+}
+
+void Wallet::ImportDuesChunk(v1::DuesImportHeader header, v1::DuesChunk chunk,
+                             Callback<v1::ImportDuesProgress> done) {
+  Mutate<v1::ImportDuesProgress>(
+      [this, header = std::move(header), chunk = std::move(chunk)](Txn& txn) {
+        return ledger_->ImportDuesChunk(txn, header, chunk);
+      },
+      std::move(done));
+}
+
+void Wallet::PayDuesAtCounter(v1::PayDuesRequest req, Callback<v1::PayDuesResponse> done) {
+  Mutate<v1::PayDuesResponse>(
+      [this, req = std::move(req)](Txn& txn) { return ledger_->PayDuesAtCounter(txn, req); },
+      std::move(done));
+}
+
+void Wallet::RetailerPayDues(Principal who, v1::RetailerPayDuesRequest req,
+                             Callback<v1::PayDuesResponse> done) {
+  absl::StatusOr<std::string> retailer = ActingRetailer(who, req.retailer_id());
+  if (!retailer.ok()) {
+    done(retailer.status());
+    return;
+  }
+  Mutate<v1::PayDuesResponse>(
+      [this, retailer = *std::move(retailer), req = std::move(req)](Txn& txn) {
+        return ledger_->RetailerPayDues(txn, retailer, req);
       },
       std::move(done));
 }

@@ -41,7 +41,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "base/clock.h"
+#include "wallet/defaulter_index.h"
 #include "wallet/disk_monitor.h"
+#include "wallet/dues.h"
 #include "wallet/ledger_options.h"
 #include "wallet/outbox.h"
 #include "wallet/paging.h"
@@ -52,6 +54,7 @@
 #include "wallet/store.h"
 #include "wallet/store/v1/records.pb.h"
 #include "wallet/v1/admin.pb.h"
+#include "wallet/v1/collection.pb.h"
 #include "wallet/v1/consumer.pb.h"
 #include "wallet/v1/meter.pb.h"
 #include "wallet/v1/payment.pb.h"
@@ -179,6 +182,27 @@ class Wallet final {
   absl::StatusOr<v1::ListOrdersResponse> ListOrders(const Principal& who,
                                                     const v1::ListOrdersRequest& req) const;
 
+  // Collection of dues (wallet_collection.cc; Ledger::ImportDuesChunk and
+  // the payments say how they fail). CheckDuesImportHeader refuses a header
+  // before its chunks come (InvalidArgument: import_id, source, an as_of
+  // time that is malformed or in the future); the ledger checks it again
+  // with every chunk. ImportDuesChunk answers with the chunk's progress once
+  // it is durable. RetailerPayDues: `who` is a retailer (its own float) or an
+  // admin naming one.
+  absl::Status CheckDuesImportHeader(const v1::DuesImportHeader& header) const;
+  void ImportDuesChunk(v1::DuesImportHeader header, v1::DuesChunk chunk,
+                       Callback<v1::ImportDuesProgress> done);
+  void PayDuesAtCounter(v1::PayDuesRequest req, Callback<v1::PayDuesResponse> done);
+  void RetailerPayDues(Principal who, v1::RetailerPayDuesRequest req,
+                       Callback<v1::PayDuesResponse> done);
+  // ListDefaulters selects from the defaulter index (committed state):
+  // InvalidArgument for a bad selection or page token, a page size below 0.
+  absl::StatusOr<v1::ListDefaultersResponse> ListDefaulters(
+      const v1::ListDefaultersRequest& req) const;
+  // defaulters is the index of every meter's dues, balance and place
+  // (wallet/defaulter_index.h); thread-safe.
+  const DefaulterIndex& defaulters() const { return *defaulters_; }
+
   // Meter gateway and policy operations.
   void IngestReadings(v1::IngestReadingsRequest req, Callback<v1::IngestReadingsResponse> done);
   void ReportRelayOutcome(v1::RelayOutcome outcome,
@@ -214,15 +238,19 @@ class Wallet final {
   WriteHealth write_health() const;
 
  private:
-  Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, base::Clock* clock,
-         std::unique_ptr<Random> own_random, Random* random, std::string page_key,
-         const WalletOptions& options);
+  Wallet(std::unique_ptr<Store> store, std::unique_ptr<DefaulterIndex> defaulters,
+         std::unique_ptr<Ledger> ledger, base::Clock* clock, std::unique_ptr<Random> own_random,
+         Random* random, std::string page_key, const WalletOptions& options);
 
   // Mutate runs `apply` on the writer and hands its result to `done` once durable.
   template <typename Response, typename ApplyFn>
   void Mutate(ApplyFn apply, Callback<Response> done);
 
-  absl::StatusOr<int64_t> StoredBalance(const std::string& account) const;
+  absl::StatusOr<int64_t> StoredBalance(const std::string& account,
+                                        const Store::Snapshot* at = nullptr) const;
+  // StoredDues is what the meter owes, committed (as of `at`).
+  absl::StatusOr<DuesAmounts> StoredDues(const std::string& meter_id,
+                                         const Store::Snapshot* at = nullptr) const;
   // StoredAccount is the committed balance (as of `at`), nullopt if the
   // account does not exist.
   absl::StatusOr<std::optional<int64_t>> StoredAccount(const std::string& account,
@@ -235,6 +263,10 @@ class Wallet final {
   absl::StatusOr<store::v1::RetailerRecord> ReadRetailer(const std::string& retailer_id) const;
   absl::StatusOr<v1::MeterView> ViewOf(store::v1::MeterRecord meter) const;
   absl::StatusOr<v1::GetBalanceResponse> BalanceOf(const store::v1::MeterRecord& meter) const;
+  // DefaulterOf is one row of ListDefaulters: the index's figures and the
+  // meter's record, consumer and last dues import, as of `at`.
+  absl::StatusOr<v1::Defaulter> DefaulterOf(const DefaulterIndex::Row& row,
+                                            const Store::Snapshot* at) const;
   // ReadWallet returns the meter's stored state: its wallet (balance and last
   // recharge), readings and policy state; an empty one if none is stored.
   absl::StatusOr<store::v1::MeterState> ReadWallet(const std::string& meter_id) const;
@@ -246,6 +278,8 @@ class Wallet final {
   absl::Status Rebuild();
 
   std::unique_ptr<Store> store_;
+  // The index every ledger loaded updates; outlives the pipeline.
+  const std::unique_ptr<DefaulterIndex> defaulters_;
   std::unique_ptr<Ledger> ledger_;
   base::Clock* clock_;
   const WalletOptions options_;

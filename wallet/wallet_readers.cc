@@ -10,6 +10,7 @@
 #include "absl/time/civil_time.h"
 #include "base/status_macros.h"
 #include "wallet/accounts.h"
+#include "wallet/dues.h"
 #include "wallet/journal.h"
 #include "wallet/journal_check.h"
 #include "wallet/journal_pager.h"
@@ -109,9 +110,17 @@ absl::StatusOr<std::optional<int64_t>> Wallet::StoredAccount(const std::string& 
   return DecodeBalance(*value);
 }
 
-absl::StatusOr<int64_t> Wallet::StoredBalance(const std::string& account) const {
-  WALLET_ASSIGN_OR_RETURN(std::optional<int64_t> balance, StoredAccount(account, nullptr));
+absl::StatusOr<int64_t> Wallet::StoredBalance(const std::string& account,
+                                              const Store::Snapshot* at) const {
+  WALLET_ASSIGN_OR_RETURN(std::optional<int64_t> balance, StoredAccount(account, at));
   return balance.value_or(0);
+}
+
+absl::StatusOr<DuesAmounts> Wallet::StoredDues(const std::string& meter_id,
+                                               const Store::Snapshot* at) const {
+  WALLET_ASSIGN_OR_RETURN(int64_t arrears, StoredBalance(ArrearsAccount(meter_id), at));
+  WALLET_ASSIGN_OR_RETURN(int64_t surcharge, StoredBalance(SurchargeAccount(meter_id), at));
+  return OwedOf(arrears, surcharge);
 }
 
 absl::StatusOr<store::v1::MeterRecord> Wallet::ReadMeter(const std::string& meter_id) const {
@@ -140,7 +149,7 @@ absl::StatusOr<store::v1::MeterState> Wallet::ReadWallet(const std::string& mete
 absl::StatusOr<v1::MeterView> Wallet::ViewOf(store::v1::MeterRecord meter) const {
   v1::MeterView view;
   WALLET_ASSIGN_OR_RETURN(store::v1::MeterState wallet, ReadWallet(meter.meter_id()));
-  WALLET_ASSIGN_OR_RETURN(int64_t arrears, StoredBalance(ArrearsAccount(meter.meter_id())));
+  WALLET_ASSIGN_OR_RETURN(const DuesAmounts owed, StoredDues(meter.meter_id()));
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> consumer,
                           store_->Get(Table::kConsumers, meter.consumer_id()));
   if (consumer) {
@@ -149,7 +158,15 @@ absl::StatusOr<v1::MeterView> Wallet::ViewOf(store::v1::MeterRecord meter) const
     *view.mutable_consumer() = ToWire(std::move(record));
   }
   view.set_balance_paise(wallet.balance_paise());
-  view.set_arrears_paise(-arrears);
+  view.set_arrears_paise(owed.principal_paise);
+  view.set_surcharge_paise(owed.surcharge_paise);
+  WALLET_ASSIGN_OR_RETURN(std::optional<store::v1::DuesRecord> billed,
+                          ReadRecord<store::v1::DuesRecord>(*store_, Table::kDues,
+                                                            meter.meter_id(), "dues"));
+  if (billed) {
+    view.set_unpaid_bills(billed->unpaid_bills());
+    view.set_oldest_due_date(billed->oldest_due_date());
+  }
   *view.mutable_meter() = ToWire(std::move(meter), wallet);
   return view;
 }
@@ -212,10 +229,12 @@ absl::StatusOr<v1::GetJournalResponse> Wallet::GetJournal(const v1::GetJournalRe
 absl::StatusOr<v1::GetBalanceResponse> Wallet::BalanceOf(
     const store::v1::MeterRecord& meter) const {
   WALLET_ASSIGN_OR_RETURN(store::v1::MeterState wallet, ReadWallet(meter.meter_id()));
-  WALLET_ASSIGN_OR_RETURN(int64_t arrears, StoredBalance(ArrearsAccount(meter.meter_id())));
-  v1::GetBalanceResponse response = MeterStatusOf(
-      meter.meter_id(), wallet, PolicyFor(policy_, meter.category()), calendar_, clock_->Now());
-  response.set_arrears_paise(-arrears);
+  WALLET_ASSIGN_OR_RETURN(const DuesAmounts owed, StoredDues(meter.meter_id()));
+  v1::GetBalanceResponse response =
+      MeterStatusOf(meter.meter_id(), wallet, PolicyFor(policy_, meter.category()), calendar_,
+                    clock_->Now(), meter.billing_mode() == v1::POSTPAID);
+  response.set_arrears_paise(owed.principal_paise);
+  response.set_surcharge_paise(owed.surcharge_paise);
   return response;
 }
 

@@ -96,6 +96,7 @@ v1::Order ToWire(store::v1::OrderRecord record) {
   SetTime(record.expire_us(), &out, &v1::Order::mutable_expire_time);
   SetTime(record.cancelled_us(), &out, &v1::Order::mutable_cancel_time);
   out.set_cancel_reason(std::move(*record.mutable_cancel_reason()));
+  out.set_purpose(record.purpose());
   return out;
 }
 
@@ -141,6 +142,10 @@ v1::Meter ToWire(store::v1::MeterRecord record, const store::v1::MeterState& sta
   SetTime(record.registered_us(), &out, &v1::Meter::mutable_register_time);
   out.set_last_recharge_paise(state.last_recharge_paise());
   SetTime(state.last_recharge_us(), &out, &v1::Meter::mutable_last_recharge_time);
+  // Meters registered before billing modes existed are prepaid.
+  out.set_billing_mode(record.billing_mode() == v1::POSTPAID ? v1::POSTPAID : v1::PREPAID);
+  out.set_ct_operated(record.ct_operated());
+  out.set_address(std::move(*record.mutable_address()));
   return out;
 }
 
@@ -183,6 +188,9 @@ store::v1::MeterRecord RecordOf(const v1::Meter& meter) {
   out.set_subdivision(meter.subdivision());
   out.set_sanctioned_load_w(meter.sanctioned_load_w());
   out.set_tariff_id(meter.tariff_id());
+  out.set_billing_mode(meter.billing_mode());
+  out.set_ct_operated(meter.ct_operated());
+  out.set_address(meter.address());
   return out;
 }
 

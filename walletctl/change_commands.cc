@@ -34,6 +34,9 @@ constexpr FlagSpec kNewDivision = kDivision.WithDefault(kUnchanged);
 constexpr FlagSpec kNewSubdivision = kSubdivision.WithDefault(kUnchanged);
 constexpr FlagSpec kNewLoadW = kLoadW.WithDefault(kUnchanged);
 constexpr FlagSpec kNewTariff = kTariff.WithDefault(kUnchanged);
+constexpr FlagSpec kNewBillingMode = kBillingMode.WithDefault(kUnchanged);
+constexpr FlagSpec kNewCtOperated = kCtOperated.WithDefault(kUnchanged);
+constexpr FlagSpec kNewAddress = kAddress.WithDefault(kUnchanged);
 
 constexpr absl::string_view kReasonHelp = "Why; recorded with the change for audit.";
 
@@ -105,9 +108,17 @@ absl::Status UpdateMeter(const Args& args, Context& context) {
   if (args.Has(kSubdivision)) request.set_subdivision(args.Text(kSubdivision));
   if (args.Has(kLoadW)) request.set_sanctioned_load_w(args.Int(kLoadW));
   if (args.Has(kTariff)) request.set_tariff_id(args.Text(kTariff));
+  if (args.Has(kBillingMode)) {
+    request.set_billing_mode(args.Enum(kBillingMode, v1::BILLING_MODE_UNSPECIFIED));
+  }
+  if (args.Has(kCtOperated)) request.set_ct_operated(args.Bool(kCtOperated));
+  if (args.Has(kAddress)) request.set_address(args.Text(kAddress));
   if (!request.has_category() && !request.has_circle() && !request.has_division() &&
-      !request.has_subdivision() && !request.has_sanctioned_load_w() && !request.has_tariff_id()) {
-    return NothingToChange("--category, --circle, --division, --subdivision, --load_w, --tariff");
+      !request.has_subdivision() && !request.has_sanctioned_load_w() && !request.has_tariff_id() &&
+      !request.has_billing_mode() && !request.has_ct_operated() && !request.has_address()) {
+    return NothingToChange(
+        "--category, --circle, --division, --subdivision, --load_w, --tariff, --billing_mode, "
+        "--ct_operated, --address");
   }
   request.set_request_id(context.IdempotencyKey(kRequestId));
   request.set_meter_id(args.Text(kMeter));
@@ -150,8 +161,8 @@ CommandGroup ChangeCommands() {
                "Give at least one of --name and --phone. Answers `unchanged` (and records "
                "nothing) when the consumer already has the values given."},
               {"update-meter",
-               "Change a meter's category, place, sanctioned load or tariff; the change is "
-               "recorded.",
+               "Change a meter's category, place, sanctioned load, tariff, billing mode, CT flag "
+               "or address; the change is recorded.",
                kAdminKey,
                {Required(kMeter), Required(kReason, kReasonHelp),
                 Optional(kNewCategory,
@@ -160,7 +171,14 @@ CommandGroup ChangeCommands() {
                 Optional(kNewCircle, "Circle of the meter; --circle= clears it."),
                 Optional(kNewDivision, "Division of the meter; --division= clears it."),
                 Optional(kNewSubdivision, "Subdivision of the meter; --subdivision= clears it."),
-                Optional(kNewLoadW), Optional(kNewTariff), Optional(kRequestId)},
+                Optional(kNewLoadW), Optional(kNewTariff),
+                Optional(kNewBillingMode,
+                         "prepaid or postpaid. To postpaid: the prepaid policy stops (a cut for "
+                         "non-payment is lifted); to prepaid: it starts now, with its grace "
+                         "period, and the next reading sets a new base."),
+                Optional(kNewCtOperated, "CT-operated (no relay): --ct_operated or --noct_operated."),
+                Optional(kNewAddress, "Postal address; --address= clears it."),
+                Optional(kRequestId)},
                UpdateMeter,
                "Give at least one detail to change. Answers `unchanged` (and records nothing) "
                "when the meter already has the values given."},

@@ -8,6 +8,7 @@ const std::vector<CommandGroup>& Commands() {
       MeterCommands(),     // meters and consumers
       ChangeCommands(),    // changes of consumers and meters
       RetailerCommands(),  // retailers and floats
+      CollectionCommands(),  // collection of dues
       LedgerCommands(),    // ledger and journals
       TariffCommands(),    // tariffs
       ConsumerCommands(),  // consumer

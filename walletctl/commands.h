@@ -20,6 +20,8 @@ CommandGroup MeterCommands();
 CommandGroup ChangeCommands();
 // Retailers and floats: create, top up, recharge, float, statement.
 CommandGroup RetailerCommands();
+// Collection of dues: import dues, defaulter lists, payments toward dues.
+CommandGroup CollectionCommands();
 // Ledger: journals of accounts.
 CommandGroup LedgerCommands();
 // Tariffs and policy: the tariff book.

@@ -42,6 +42,16 @@ inline constexpr FlagSpec kLoadW =
     IntFlag("load_w", "W", "Sanctioned load in watts.", 1, std::numeric_limits<int64_t>::max());
 inline constexpr FlagSpec kTariff = IdFlag(
     "tariff", "Tariff id: one of the tariff book with a version in force (walletctl tariffs).");
+inline constexpr FlagSpec kBillingMode =
+    EnumFlag("billing_mode", "MODE",
+             "prepaid (the prepaid policy: debits, alerts, notices, cuts) or postpaid (readings "
+             "recorded, not debited; dues come from billing).",
+             &wallet::v1::BillingMode_descriptor);
+inline constexpr FlagSpec kCtOperated =
+    BoolFlag("ct_operated",
+             "The meter is CT-operated: no supply relay, a cut is a lineman's field work.");
+inline constexpr FlagSpec kAddress =
+    TextFlag("address", "TEXT", "Postal address of the meter, for field work.");
 
 // ConsumerOf is the consumer --consumer, --name and --phone describe, as
 // register-meter and move-meter send it.

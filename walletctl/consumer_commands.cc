@@ -19,6 +19,12 @@ using ConsumerStub = v1::ConsumerService::Stub;
 
 constexpr char kConsumerKey[] = "consumer, or admin";
 
+constexpr FlagSpec kPurpose =
+    EnumFlag("purpose", "PURPOSE",
+             "recharge (credit the prepaid wallet) or dues (toward the meter's dues, at most "
+             "what is owed: principal first, then surcharge).",
+             &v1::OrderPurpose_descriptor)
+        .WithDefault("recharge");
 constexpr FlagSpec kMyMeter = kMeter.WithDefault("every meter of the key's consumer");
 constexpr FlagSpec kOrdersMeter = kMeter.WithDefault("every meter");
 constexpr FlagSpec kOrdersConsumer =
@@ -83,7 +89,8 @@ Report BalanceReport(const v1::GetBalanceResponse& balance) {
                           : std::string("-")))
       .Add("last recharge", PlainValue(LastRechargeText(balance.last_recharge_paise(),
                                                         balance.last_recharge_time())))
-      .Add("arrears", MoneyValue(balance.arrears_paise()));
+      .Add("arrears", MoneyValue(balance.arrears_paise()))
+      .Add("surcharge", MoneyValue(balance.surcharge_paise()));
   return report;
 }
 
@@ -158,6 +165,7 @@ absl::Status StartRecharge(const Args& args, Context& context) {
   request.set_request_id(context.IdempotencyKey(kRequestId));
   request.set_meter_id(args.Text(kMeter));
   request.set_amount_paise(Amount(args));
+  request.set_purpose(args.Enum(kPurpose, v1::ORDER_PURPOSE_UNSPECIFIED));
   return context.Run(&ConsumerStub::StartRecharge, request,
                      OrderOfReport<v1::StartRechargeResponse>);
 }
@@ -198,7 +206,7 @@ CommandGroup ConsumerCommands() {
               {"start-recharge",
                "Create a pending recharge order to pay online.",
                kConsumerKey,
-               {Required(kMeter), AmountUse(), Optional(kRequestId)},
+               {Required(kMeter), AmountUse(), Optional(kPurpose), Optional(kRequestId)},
                StartRecharge,
                "The order waits for its payment until it expires (walletd's --order_lifetime, "
                "shown as `expires`); pay it through the payment gateway with its order id."},

@@ -1,5 +1,8 @@
 #include "walletctl/context.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -53,6 +56,27 @@ void Context::MorePages(absl::string_view next_page_token) {
   Note(absl::StrCat("more: --page_token=", next_page_token, " (or --all)"));
 }
 
-void Context::Note(absl::string_view line) { absl::FPrintF(err_, "%s\n", line); }
+void Context::Note(absl::string_view line) {
+  EndProgress();
+  absl::FPrintF(err_, "%s\n", line);
+}
+
+void Context::Progress(absl::string_view line) {
+  if (!isatty(fileno(err_))) {
+    absl::FPrintF(err_, "%s\n", line);
+    return;
+  }
+  // Back to the line's start, the new text, and the rest of the old one
+  // cleared.
+  absl::FPrintF(err_, "\r%s\x1b[K", line);
+  std::fflush(err_);
+  progress_shown_ = true;
+}
+
+void Context::EndProgress() {
+  if (!progress_shown_) return;
+  absl::FPrintF(err_, "\n");
+  progress_shown_ = false;
+}
 
 }  // namespace walletctl

@@ -168,11 +168,30 @@ class Context {
     });
   }
 
+  // OpenStream opens a bidirectional call of `method` on `call` (which
+  // must outlive the stream), without a deadline, for a command that drives
+  // its own messages (import-dues).
+  template <typename Stub, typename Request, typename Response>
+  std::unique_ptr<grpc::ClientReaderWriter<Request, Response>> OpenStream(
+      std::unique_ptr<grpc::ClientReaderWriter<Request, Response>> (Stub::*method)(
+          grpc::ClientContext*),
+      grpc::ClientContext& call) {
+    AnnounceGeneratedKeys();
+    connection_.Prepare(call, /*deadline=*/false);
+    return (connection_.Stub<Stub>().*method)(&call);
+  }
+
   Output& output() { return output_; }
 
   // Note prints one line on standard error: advice that must not mix with
   // the output a script reads.
   void Note(absl::string_view line);
+
+  // Progress shows `line` as the live progress line on standard error: on a
+  // terminal it replaces the previous one (EndProgress ends it); elsewhere
+  // each is a line of its own, for a log.
+  void Progress(absl::string_view line);
+  void EndProgress();
 
  private:
   // PagingFlags is what the paging flags ask for.
@@ -188,6 +207,7 @@ class Context {
   // and defaulted flags a retry must repeat ("--at=...").
   std::vector<std::pair<std::string, std::string>> generated_;  // flag name, id
   std::vector<std::string> defaulted_;
+  bool progress_shown_ = false;  // a live progress line is on the terminal
 };
 
 }  // namespace walletctl

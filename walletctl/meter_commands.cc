@@ -22,6 +22,7 @@ constexpr FlagSpec kArrears =
     RupeesFlag("arrears", "Legacy post-paid arrears the meter opens with, in rupees.",
                /*allow_zero=*/true)
         .WithDefault("0");
+constexpr FlagSpec kNewBillingMode = kBillingMode.WithDefault("prepaid");
 constexpr FlagSpec kMinArrears =
     RupeesFlag("min_arrears", "Only meters owing at least this many rupees.", /*allow_zero=*/true);
 constexpr FlagSpec kDirection = EnumFlag("direction", "DIR", "Credit or debit the meter wallet.",
@@ -45,7 +46,10 @@ Report MeterViewReport(const v1::MeterView& view) {
   Report report;
   AddMeterFields(view.meter(), view.consumer(), report);
   report.Add("balance", MoneyValue(view.balance_paise()))
-      .Add("arrears", MoneyValue(view.arrears_paise()));
+      .Add("arrears", MoneyValue(view.arrears_paise()))
+      .Add("surcharge", MoneyValue(view.surcharge_paise()))
+      .Add("unpaid bills", PlainValue(absl::StrCat(view.unpaid_bills())))
+      .Add("oldest due date", OrDashValue(view.oldest_due_date()));
   return report;
 }
 
@@ -142,6 +146,9 @@ absl::Status RegisterMeter(const Args& args, Context& context) {
   meter.set_subdivision(args.Text(kSubdivision));
   meter.set_sanctioned_load_w(args.Int(kLoadW));
   meter.set_tariff_id(args.Text(kTariff));
+  meter.set_billing_mode(args.Enum(kBillingMode, v1::BILLING_MODE_UNSPECIFIED));
+  meter.set_ct_operated(args.Bool(kCtOperated));
+  meter.set_address(args.Text(kAddress));
   *request.mutable_consumer() = ConsumerOf(args);
   request.set_arrears_paise(args.Int(kArrears));
   return context.Run(&AdminStub::RegisterMeter, request, RegisteredReport);
@@ -207,7 +214,8 @@ CommandGroup MeterCommands() {
                          "Consumer's name. For an existing consumer, leave it out or give the "
                          "name it has."),
                 Optional(kCircle), Optional(kDivision), Optional(kSubdivision), Optional(kArrears),
-                Optional(kRequestId)},
+                Optional(kNewBillingMode), Optional(kCtOperated),
+                Optional(kAddress), Optional(kRequestId)},
                RegisterMeter,
                "walletd refuses a tariff that is not in its tariff book or has no version in force "
                "yet; a meter is never left without a tariff. An existing consumer's details are "

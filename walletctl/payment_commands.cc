@@ -22,6 +22,10 @@ constexpr FlagSpec kPaymentId = IdFlag(
 Report PaymentConfirmedReport(const v1::ConfirmPaymentResponse& response) {
   Report report;
   AddOrderFields(response.order(), report);
+  if (response.has_dues()) {
+    AddDuesPaidFields(response.dues(), report);
+    return report;
+  }
   report.Add("transfer", PlainValue(TransferSummary(response.transfer())))
       .Add("arrears recovered",
            ArrearsRecoveredValue(response.has_arrears_recovery(), response.arrears_recovery()))

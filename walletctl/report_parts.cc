@@ -72,17 +72,37 @@ void AddMeterFields(const v1::Meter& meter, const v1::Consumer& consumer, Report
                                    OrDash(meter.subdivision()))))
       .Add("sanctioned load", PlainValue(absl::StrCat(meter.sanctioned_load_w(), " W")))
       .Add("tariff", OrDashValue(meter.tariff_id()))
+      .Add("billing mode", PlainValue(EnumText(*v1::BillingMode_descriptor(),
+                                               meter.billing_mode() == v1::POSTPAID
+                                                   ? v1::POSTPAID
+                                                   : v1::PREPAID)))
+      .Add("ct operated", PlainValue(meter.ct_operated() ? "yes: no relay" : "no"))
+      .Add("address", OrDashValue(meter.address()))
       .Add("registered", TimeValue(meter.register_time()))
       .Add("last recharge",
            PlainValue(LastRechargeText(meter.last_recharge_paise(), meter.last_recharge_time())));
+}
+
+void AddDuesPaidFields(const v1::PayDuesResponse& paid, Report& report) {
+  report
+      .Add("to principal",
+           PlainValue(paid.has_principal() ? TransferSummary(paid.principal()) : "-"))
+      .Add("to surcharge",
+           PlainValue(paid.has_surcharge() ? TransferSummary(paid.surcharge()) : "-"))
+      .Add("dues left", MoneyValue(paid.dues_left_paise()))
+      .Add("reconnect ordered", PlainValue(YesNo(paid.restore_ordered())));
 }
 
 void AddOrderFields(const v1::Order& order, Report& report) {
   report.Add("order", PlainValue(order.order_id()))
       .Add("meter", PlainValue(order.meter_id()))
       .Add("consumer", PlainValue(order.consumer_id()))
-      .Add("amount", MoneyValue(order.amount_paise()))
-      .Add("state", PlainValue(OrderStateText(order.state())))
+      .Add("amount", MoneyValue(order.amount_paise()));
+  // A recharge is what an order is unless it says otherwise.
+  if (order.purpose() == v1::DUES) {
+    report.Add("purpose", PlainValue("dues (principal first, then surcharge)"));
+  }
+  report.Add("state", PlainValue(OrderStateText(order.state())))
       .Add("created", TimeValue(order.create_time()))
       .Add("expires", TimeValue(order.expire_time()))
       .Add("payment", OrDashValue(order.payment_id()))

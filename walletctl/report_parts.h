@@ -11,6 +11,7 @@
 
 #include "google/protobuf/repeated_ptr_field.h"
 #include "wallet/v1/admin.pb.h"
+#include "wallet/v1/collection.pb.h"
 #include "wallet/v1/common.pb.h"
 #include "walletctl/output.h"
 
@@ -24,9 +25,14 @@ void AddJournalTable(const google::protobuf::RepeatedPtrField<wallet::v1::Journa
 
 // AddMeterFields adds a meter's fields: meter, consumer (id, name and phone
 // as far as `consumer` has them), category, location, sanctioned load,
-// tariff, registered, last recharge.
+// tariff, billing mode, CT-operated, address, registered, last recharge.
 void AddMeterFields(const wallet::v1::Meter& meter, const wallet::v1::Consumer& consumer,
                     Report& report);
+
+// AddDuesPaidFields adds what a payment toward dues answered: the
+// transfers to principal and to surcharge ("-" for none), the dues left and
+// whether a reconnect was ordered.
+void AddDuesPaidFields(const wallet::v1::PayDuesResponse& paid, Report& report);
 
 // AddOrderFields adds a recharge order's fields: order, meter, consumer,
 // amount, state (pending, paid, cancelled or expired), created, expires,

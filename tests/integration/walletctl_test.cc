@@ -6,6 +6,7 @@
 // refusals with exit 1, the changes of consumers and meters with their audit
 // trail, and recharge orders shown, listed, cancelled and expired.
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <utility>
@@ -23,6 +24,7 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/walletd_process.h"
 #include "wallet/v1/admin.pb.h"
+#include "wallet/v1/collection.pb.h"
 #include "wallet/v1/consumer.pb.h"
 
 namespace wallet::testing {
@@ -541,6 +543,187 @@ TEST_F(WalletctlTest, OrdersShowTheirStateAndExpiryAndCancelWhilePending) {
   const ProcessResult foreign_list = Walletctl(other, {"orders", "--consumer=CTL-C28"});
   EXPECT_EQ(foreign_list.exit_code, kFailed) << Describe(foreign_list);
   EXPECT_THAT(foreign_list.err, HasSubstr("error: PERMISSION_DENIED: "));
+}
+
+
+// The collection commands: a dues file imported in chunks with a live
+// progress line, its rejected rows written to a file (exit 1), the same
+// import again changing nothing; the defaulter list as text, CSV and JSON
+// with its count and total; payments toward dues at a counter and through
+// a retailer; post-paid, CT-operated meters with an address.
+class WalletctlCollectionTest : public WalletctlTest {
+ protected:
+  void SetUp() override {
+    WalletctlTest::SetUp();
+    RegisterMeter("CTL-D1", "CTL-C1", "0");
+    RegisterMeter("CTL-D2", "CTL-C2", "0");
+    const std::string out = MustSucceed(
+        admin_key_file_,
+        {"register-meter", "--meter=CTL-D3", "--consumer=CTL-C3", "--name=Hotel Ashoka",
+         "--phone=+919826000103", "--category=commercial", "--load_w=20000", "--tariff=DOM-LT1",
+         "--billing_mode=postpaid", "--ct_operated", "--address=Link Road, Bilaspur"});
+    EXPECT_THAT(out, ContainsRegex("billing mode: +postpaid\n"));
+    EXPECT_THAT(out, ContainsRegex("ct operated: +yes: no relay\n"));
+    EXPECT_THAT(out, ContainsRegex("address: +Link Road, Bilaspur\n"));
+  }
+
+  // WriteFile writes `text` into the test's directory and returns its path.
+  std::string WriteFile(const std::string& name, const std::string& text) {
+    const std::string path = absl::StrCat(walletd_->temp_dir(), "/", name);
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  static std::string ReadFile(const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+};
+
+TEST_F(WalletctlCollectionTest, ImportDuesReportsProgressAndRejectedRows) {
+  const std::string dues = WriteFile(
+      "dues.csv",
+      "meter_id,principal,surcharge,unpaid_bills,oldest_due_date\n"
+      "CTL-D1,2500.50,100,2,2026-08-15\n"
+      "CTL-D3,30000,1250.75,4,2026-06-15\n"
+      "CTL-NONE,10,0,1,2026-08-15\n"
+      "CTL-D2,abc,0,1,\n"
+      "CTL-D2,75,0,1,2026-02-30\n"
+      "CTL-D1,1,0,1,\n");
+  const std::string errors = absl::StrCat(walletd_->temp_dir(), "/rejected.csv");
+  const std::vector<std::string> args = {"import-dues", absl::StrCat("--file=", dues),
+                                         "--import_id=bill-2026-11", "--chunk_rows=2",
+                                         absl::StrCat("--errors=", errors)};
+  const ProcessResult first = Walletctl(admin_key_file_, args);
+  EXPECT_EQ(first.exit_code, kFailed) << Describe(first);
+  EXPECT_THAT(first.out, ContainsRegex("applied: +2\n"));
+  EXPECT_THAT(first.out, ContainsRegex("rejected by walletd: +3\n"));
+  EXPECT_THAT(first.out, ContainsRegex("not sent \\(unreadable\\): +1\n"));
+  EXPECT_THAT(first.out, ContainsRegex("principal posted: +\\+Rs 32,500\\.50\n"));
+  // A progress line per chunk (standard error is not a terminal here).
+  EXPECT_THAT(first.err, HasSubstr("imported 2 rows: 2 applied, 0 unchanged, 0 rejected"));
+  EXPECT_THAT(first.err, HasSubstr("imported 5 rows: 2 applied, 0 unchanged, 3 rejected"));
+  EXPECT_THAT(first.err, HasSubstr("error: INVALID_ARGUMENT: 4 rows were rejected"));
+  const std::vector<std::vector<std::string>> rejected = ParseCsv(ReadFile(errors));
+  ASSERT_EQ(rejected.size(), 5u) << ReadFile(errors);
+  EXPECT_THAT(rejected[0], ElementsAre("line", "meter_id", "code", "message"));
+  EXPECT_THAT(rejected[1], ElementsAre("4", "CTL-NONE", "NOT_FOUND", HasSubstr("not registered")));
+  EXPECT_THAT(rejected[2], ElementsAre("5", "CTL-D2", "INVALID_ARGUMENT", HasSubstr("not sent")));
+  EXPECT_THAT(rejected[3], ElementsAre("6", "CTL-D2", "INVALID_ARGUMENT",
+                                       HasSubstr("oldest_due_date")));
+  EXPECT_THAT(rejected[4], ElementsAre("7", "CTL-D1", "ALREADY_EXISTS", HasSubstr("twice")));
+
+  const std::string meter = MustSucceed(admin_key_file_, {"get-meter", "--meter=CTL-D3"});
+  EXPECT_THAT(meter, ContainsRegex("arrears: +Rs 30,000\\.00\n"));
+  EXPECT_THAT(meter, ContainsRegex("surcharge: +Rs 1,250\\.75\n"));
+  EXPECT_THAT(meter, ContainsRegex("unpaid bills: +4\n"));
+  EXPECT_THAT(meter, ContainsRegex("oldest due date: +2026-06-15\n"));
+
+  // The same import again: the same report, nothing posted twice.
+  const ProcessResult again = Walletctl(admin_key_file_, args);
+  EXPECT_EQ(again.exit_code, kFailed) << Describe(again);
+  EXPECT_THAT(again.out, ContainsRegex("applied: +2\n"));
+  EXPECT_EQ(ParseCsv(ReadFile(errors)), rejected);
+  EXPECT_THAT(MustSucceed(admin_key_file_, {"get-meter", "--meter=CTL-D3"}),
+              ContainsRegex("arrears: +Rs 30,000\\.00\n"));
+  MustSucceed(admin_key_file_, {"check-ledger"});
+
+  // A file without the header, or none at all, is a usage error: nothing
+  // is sent.
+  const std::string headless = WriteFile("headless.csv", "CTL-D1,1,0,1,\n");
+  const ProcessResult usage =
+      Walletctl(admin_key_file_, {"import-dues", absl::StrCat("--file=", headless),
+                                  "--import_id=bill-x"});
+  EXPECT_EQ(usage.exit_code, kUsage) << Describe(usage);
+  EXPECT_THAT(usage.err, HasSubstr("the first line must be the header"));
+  EXPECT_EQ(Walletctl(admin_key_file_, {"import-dues", "--file=/nonexistent/dues.csv",
+                                        "--import_id=bill-y"})
+                .exit_code,
+            kUsage);
+}
+
+TEST_F(WalletctlCollectionTest, DefaultersListsTheSelectionWithItsCountAndTotal) {
+  const std::string dues = WriteFile(
+      "dues.csv",
+      "meter_id,principal,surcharge,unpaid_bills,oldest_due_date\n"
+      "CTL-D1,2500,0,1,2026-10-15\n"
+      "CTL-D2,100,0,1,2026-10-15\n"
+      "CTL-D3,30000,1250,4,2026-06-15\n");
+  MustSucceed(admin_key_file_,
+              {"import-dues", absl::StrCat("--file=", dues), "--import_id=bill-1"});
+  const std::string text = MustSucceed(
+      admin_key_file_, {"defaulters", "--categories=commercial,domestic", "--min_dues=200"});
+  EXPECT_THAT(text, ContainsRegex("CTL-D3 +Hotel Ashoka +commercial"));
+  EXPECT_THAT(text, ContainsRegex("count: 2  total dues: Rs 33,750\\.00\n$"));
+  EXPECT_THAT(text, Not(HasSubstr("CTL-D2")));
+
+  const ProcessResult csv = Walletctl(
+      admin_key_file_, {"defaulters", "--output=csv", "--billing_mode=prepaid", "--all"});
+  ASSERT_EQ(csv.exit_code, kOk) << Describe(csv);
+  const std::vector<std::vector<std::string>> rows = ParseCsv(csv.out);
+  ASSERT_EQ(rows.size(), 3u) << csv.out;
+  EXPECT_THAT(rows[0], ElementsAre("meter", "name", "category", "circle_division_subdivision",
+                                   "mode", "principal", "surcharge", "dues", "bills",
+                                   "oldest_due", "balance", "relay", "hold", "ct"));
+  EXPECT_THAT(rows[1], ElementsAre("CTL-D1", "Ramesh Sahu", "domestic", "//", "prepaid",
+                                   "2500.00", "0.00", "2500.00", "1", "2026-10-15", "0.00",
+                                   "connected", "-", "no"));
+  EXPECT_EQ(rows[2][0], "CTL-D2");
+  EXPECT_THAT(csv.err, HasSubstr("count: 2  total dues: Rs 2,600.00"));
+
+  v1::ListDefaultersResponse json;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  MustSucceed(admin_key_file_, {"--json", "defaulters", "--min_unpaid_bills=4"}),
+                  &json)
+                  .ok());
+  ASSERT_EQ(json.defaulters_size(), 1);
+  EXPECT_EQ(json.defaulters(0).meter().address(), "Link Road, Bilaspur");
+  EXPECT_TRUE(json.defaulters(0).meter().ct_operated());
+  EXPECT_EQ(json.total_dues_paise(), 3'125'000);
+
+  // A category that does not exist is a usage error.
+  const ProcessResult bad = Walletctl(admin_key_file_, {"defaulters", "--categories=shop"});
+  EXPECT_EQ(bad.exit_code, kUsage) << Describe(bad);
+}
+
+TEST_F(WalletctlCollectionTest, DuesArePaidAtTheCounterAndThroughARetailer) {
+  const std::string dues = WriteFile("dues.csv",
+                                     "meter_id,principal,surcharge,unpaid_bills,oldest_due_date\n"
+                                     "CTL-D3,300,50,2,2026-09-15\n");
+  MustSucceed(admin_key_file_,
+              {"import-dues", absl::StrCat("--file=", dues), "--import_id=bill-1"});
+  const std::string paid = MustSucceed(
+      admin_key_file_, {"pay-dues", "--meter=CTL-D3", "--amount=320", "--receipt=CR-91"});
+  EXPECT_THAT(paid, ContainsRegex("to principal: +#[0-9]+ dues_payment Rs 300\\.00 "
+                                  "system:counter_cash -> arrears:CTL-D3"));
+  EXPECT_THAT(paid, ContainsRegex("to surcharge: +#[0-9]+ surcharge_payment Rs 20\\.00"));
+  EXPECT_THAT(paid, ContainsRegex("dues left: +Rs 30\\.00\n"));
+  const ProcessResult over =
+      Walletctl(admin_key_file_, {"pay-dues", "--meter=CTL-D3", "--amount=31"});
+  EXPECT_EQ(over.exit_code, kFailed) << Describe(over);
+  EXPECT_THAT(over.err, HasSubstr("error: FAILED_PRECONDITION: Rs 31.00 is more than the dues"));
+
+  const std::string pos = FundedRetailer("CTL-R9");
+  const std::string by_retailer =
+      MustSucceed(pos, {"retailer-pay-dues", "--meter=CTL-D3", "--amount=30"});
+  EXPECT_THAT(by_retailer, ContainsRegex("to principal: +-\n"));
+  EXPECT_THAT(by_retailer, ContainsRegex("dues left: +Rs 0\\.00\n"));
+  EXPECT_THAT(MustSucceed(pos, {"float"}), ContainsRegex("Rs 9,970\\.00"));
+  MustSucceed(admin_key_file_, {"check-ledger"});
+}
+
+TEST_F(WalletctlCollectionTest, UpdateMeterSwitchesBillingModeAndRecordsIt) {
+  const std::string out =
+      MustSucceed(admin_key_file_, {"update-meter", "--meter=CTL-D3", "--billing_mode=prepaid",
+                                    "--noct_operated", "--reason=converted to a smart prepaid "
+                                                       "meter"});
+  EXPECT_THAT(out, ContainsRegex("billing mode: +prepaid\n"));
+  EXPECT_THAT(out, ContainsRegex("changed: +billing_mode: POSTPAID -> PREPAID\n"));
+  EXPECT_THAT(out, ContainsRegex("changed: +ct_operated: true -> false\n"));
+  EXPECT_THAT(MustSucceed(admin_key_file_, {"balance", "--meter=CTL-D3"}),
+              Not(HasSubstr("postpaid_billed")));
+  EXPECT_THAT(MustSucceed(admin_key_file_, {"balance", "--meter=CTL-D1"}),
+              ContainsRegex("surcharge: +Rs 0\\.00\n"));
 }
 
 }  // namespace

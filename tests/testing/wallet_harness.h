@@ -7,6 +7,7 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/time/civil_time.h"
 #include "gtest/gtest.h"
@@ -14,6 +15,7 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "wallet/wallet.h"
+#include "wallet/wire.h"
 
 namespace wallet::testing {
 
@@ -65,6 +67,55 @@ inline v1::RegisterMeterRequest MeterRequest(const std::string& meter_id,
   req.set_arrears_paise(arrears_paise);
   return req;
 }
+
+// DuesRowOf is one row of a dues import: what `meter_id` owes as of the
+// import's snapshot.
+inline v1::DuesRow DuesRowOf(int64_t line, const std::string& meter_id, int64_t principal_paise,
+                             int64_t surcharge_paise, int32_t unpaid_bills = 1,
+                             const std::string& oldest_due_date = "2026-09-15") {
+  v1::DuesRow row;
+  row.set_line(line);
+  row.set_meter_id(meter_id);
+  row.set_principal_paise(principal_paise);
+  row.set_surcharge_paise(surcharge_paise);
+  row.set_unpaid_bills(unpaid_bills);
+  row.set_oldest_due_date(oldest_due_date);
+  return row;
+}
+
+// OutboxCursor reads what a wallet's outbox streams committed since the
+// last read, as their receivers get it.
+struct OutboxCursor {
+  std::vector<v1::Notification> NewNotifications(const Wallet& wallet) {
+    return Read<v1::Notification>(
+        wallet, Stream::kNotification, &notified,
+        [](const Item& item) -> const auto& { return item.notification(); });
+  }
+  std::vector<v1::RelayCommand> NewCommands(const Wallet& wallet) {
+    return Read<v1::RelayCommand>(
+        wallet, Stream::kRelay, &commanded,
+        [](const Item& item) -> const auto& { return item.relay(); });
+  }
+
+  uint64_t notified = 0;
+  uint64_t commanded = 0;
+
+ private:
+  using Item = store::v1::OutboxItem;
+  // Read converts the items of `stream` after `*seq` (`part` picks the
+  // stored message out of each) and moves `*seq` past them.
+  template <typename Wire, typename Part>
+  static std::vector<Wire> Read(const Wallet& wallet, Stream stream, uint64_t* seq, Part part) {
+    auto items = wallet.ReadOutbox(stream, *seq, 1000);
+    EXPECT_TRUE(items.ok()) << items.status();
+    std::vector<Wire> out;
+    for (const Item& item : items.value_or(std::vector<Item>())) {
+      out.push_back(ToWire(part(item)));
+      *seq = part(item).seq();
+    }
+    return out;
+  }
+};
 
 class WalletHarness {
  public:

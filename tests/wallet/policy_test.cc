@@ -106,26 +106,8 @@ class PolicyTest : public ::testing::Test {
   }
 
   // New notifications and relay commands since the last call.
-  std::vector<v1::Notification> NewNotifications() {
-    auto items = h_.wallet().ReadOutbox(Stream::kNotification, notified_, 1000);
-    EXPECT_THAT(items, IsOk());
-    std::vector<v1::Notification> out;
-    for (const auto& item : *items) {
-      out.push_back(ToWire(item.notification()));
-      notified_ = item.notification().seq();
-    }
-    return out;
-  }
-  std::vector<v1::RelayCommand> NewCommands() {
-    auto items = h_.wallet().ReadOutbox(Stream::kRelay, commanded_, 1000);
-    EXPECT_THAT(items, IsOk());
-    std::vector<v1::RelayCommand> out;
-    for (const auto& item : *items) {
-      out.push_back(ToWire(item.relay()));
-      commanded_ = item.relay().seq();
-    }
-    return out;
-  }
+  std::vector<v1::Notification> NewNotifications() { return outbox_.NewNotifications(h_.wallet()); }
+  std::vector<v1::RelayCommand> NewCommands() { return outbox_.NewCommands(h_.wallet()); }
   static std::vector<Kind> Kinds(const std::vector<v1::Notification>& ns) {
     std::vector<Kind> kinds;
     for (const auto& n : ns) kinds.push_back(n.kind());
@@ -172,8 +154,7 @@ class PolicyTest : public ::testing::Test {
 
   WalletHarness h_;
   int batches_ = 0;
-  uint64_t notified_ = 0;
-  uint64_t commanded_ = 0;
+  testing::OutboxCursor outbox_;
 };
 
 TEST_F(PolicyTest, OneMeterFromRechargeThroughCutoffToRestore) {

@@ -101,6 +101,10 @@ struct Meter {
     st.*field = value;
     return *this;
   }
+  Meter& Postpaid() {
+    st.postpaid = true;
+    return *this;
+  }
 };
 
 // Describe lists what the decision does, in the order it is carried out:
@@ -415,6 +419,45 @@ TEST(PrepaidPolicyTest, HoldsOverrideTheBalance) {
     EXPECT_EQ(d.next.cut_for_nonpayment, c.cut_for_nonpayment);
     EXPECT_EQ(d.reconnection_fee_paise, 0);
     EXPECT_EQ(DueOf(d), kOnEvent) << "a held meter waits for the hold to change";
+  }
+}
+
+TEST(PrepaidPolicyTest, APostpaidMeterHasOnlyHoldsAndRetries) {
+  // Every alert, a Rs 50 floor, no emergency credit: as prepaid meters, each
+  // of these would be alerted, noticed, cut or restored.
+  const v1::CategoryPolicy policy = Policy().Alerts().Floor(5'000).DaysLeft(3).p;
+  const absl::Time now = Nov(6, 12);
+  const absl::Time retry_at = Nov(6, 11);
+  struct Case {
+    const char* name;
+    PolicyState meter;
+    std::string decision;
+  } cases[] = {
+      {"no balance: no alert and no notice", Meter(0).DailySpend(10'000).Postpaid().st, "nothing"},
+      {"counted as exhausted when prepaid: forgotten, never cut",
+       Meter(-5'000).Exhausted(Nov(2, 10), 3).Postpaid().st, "nothing"},
+      {"its hold lifted: so is the cut, without fee",
+       Meter(0).Cut(/*for_nonpayment=*/false).Postpaid().st, "reconnect (admin hold lifted)"},
+      {"its hold lifted while the cut is on its way: superseded",
+       Meter(0).Pending(v1::DISCONNECT).Postpaid().st, "reconnect (admin hold lifted)"},
+      {"keep disconnected: cut by the utility",
+       Meter(0).Hold(v1::HOLD_KEEP_DISCONNECTED).Postpaid().st,
+       "disconnect (admin hold: keep disconnected)"},
+      {"never disconnect lifts a cut",
+       Meter(0).Cut(/*for_nonpayment=*/false).Hold(v1::HOLD_NEVER_DISCONNECT).Postpaid().st,
+       "reconnect (admin hold: never disconnect)"},
+      {"a held meter's failed cut is ordered again",
+       Meter(0).Failed(v1::DISCONNECT, retry_at).Hold(v1::HOLD_KEEP_DISCONNECTED).Postpaid().st,
+       "disconnect (retry after a failed command)"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const PolicyDecision d = DecidePolicy(c.meter, policy, Calendar(), now);
+    EXPECT_EQ(Describe(d), c.decision);
+    EXPECT_EQ(d.reconnection_fee_paise, 0);
+    EXPECT_EQ(d.next.exhausted_us, 0);
+    EXPECT_EQ(d.next.notices_sent, 0);
+    EXPECT_EQ(d.next.alerts_sent, 0);
   }
 }
 

@@ -171,7 +171,7 @@ TEST(WireTest, MeterCarriesItsLastRechargeFromTheState) {
   const store::v1::MeterRecord record = FromText<store::v1::MeterRecord>(
       "meter_id: \"M1\" consumer_id: \"C1\" category: DOMESTIC circle: \"Bilaspur\" "
       "division: \"City-1\" subdivision: \"Sub-A\" sanctioned_load_w: 3000 "
-      "tariff_id: \"DOM-2025\" registered_us: 1792000000000000");
+      "tariff_id: \"DOM-2025\" registered_us: 1792000000000000 billing_mode: PREPAID");
   store::v1::MeterState state;
   v1::Meter wire = ToWire(record, state);
   EXPECT_EQ(Micros(wire.register_time()), 1'792'000'000'000'000);

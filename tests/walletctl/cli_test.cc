@@ -131,7 +131,8 @@ TEST(Walletctl, UpdateWithNothingToChangeExitsTwoBeforeAnythingIsSent) {
       Walletctl({"--server=127.0.0.1:1", "update-meter", "--meter=M1", "--reason=survey"});
   EXPECT_EQ(meter.exit_code, kExitUsage);
   EXPECT_THAT(meter.err, HasSubstr("error: nothing to change: give at least one of --category, "
-                                   "--circle, --division, --subdivision, --load_w, --tariff\n"));
+                                   "--circle, --division, --subdivision, --load_w, --tariff, "
+                                   "--billing_mode, --ct_operated, --address\n"));
 }
 
 // FakeAdmin answers CheckLedger with a set response.
