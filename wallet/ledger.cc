@@ -41,6 +41,7 @@ absl::Status Ledger::LoadState() {
                         NextPolicyDue(PolicyState::Of(m.state), PolicyOf(m), *calendar_, 0));
   });
   WALLET_RETURN_IF_ERROR(outbox_.Load(*store_));
+  WALLET_RETURN_IF_ERROR(drives_.Load(*store_));
   // Tariff versions added through the API, on top of the tariff file.
   absl::Status tariff_error;
   WALLET_RETURN_IF_ERROR(store_->Scan(
@@ -118,6 +119,7 @@ absl::Status Ledger::CheckTariff(absl::string_view tariff_id, absl::Time now) co
 void Ledger::FinishGroup(Txn& txn) {
   journal_.FinishGroup(txn);
   meters_.WriteChanged(*txn.batch);
+  drives_.WriteChanged(*txn.batch);
 }
 
 }  // namespace wallet

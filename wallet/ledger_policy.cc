@@ -110,6 +110,7 @@ void Ledger::Tick(Txn& txn) {
     m->due_us = 0;
     Evaluate(txn, *m);
   }
+  for (DriveEntry* drive : drives_.Running()) RunDrive(txn, *drive);
 }
 
 }  // namespace wallet

@@ -173,6 +173,9 @@ std::optional<store::v1::TransferRecord> Ledger::Recharged(Txn& txn, MeterEntry&
   if (share > 0) {
     recovery = journal_.Post(txn, v1::ARREARS_RECOVERY, MeterAccount(id), ArrearsAccount(id), share,
                              request_ref, "arrears recovered from recharge");
+    // The share is a payment toward dues: it counts for a drive, and may
+    // meet the restore rule of one that cut the meter.
+    ApplyDriveRestoreRule(txn, m, share, DuesOf(id));
   }
   // A recharge starts a new alert cycle.
   st.set_alerts_sent(0);

@@ -38,6 +38,9 @@ const char* const kTableNames[] = {
     "system_balances",
     "order_index",
     "changes",
+    "drives",
+    "drive_meters",
+    "drive_progress",
 };
 static_assert(sizeof(kTableNames) / sizeof(kTableNames[0]) ==
               static_cast<size_t>(Table::kCount));
@@ -461,7 +464,7 @@ absl::Status Store::Flush() {
 
 bool Batch::Indexed(Table table) {
   return table == Table::kRequests || table == Table::kOrders || table == Table::kApiKeys ||
-         table == Table::kConsumers || table == Table::kMeta;
+         table == Table::kConsumers || table == Table::kMeta || table == Table::kDriveProgress;
 }
 
 std::string Batch::OverlayKey(Table table, absl::string_view key) {

@@ -51,6 +51,9 @@ enum class Table : int {
   kSystemBalances,  // system account \0 be64(seq) -> be64 balance after seq (one per group)
   kOrderIndex,      // 'c' consumer id or 'm' meter id, \0 be64(order seq) -> order id
   kChanges,         // 'c' consumer id or 'm' meter id, \0 be64(change seq) -> ChangeRecord
+  kDrives,          // be64(drive seq) -> DriveRecord
+  kDriveMeters,     // be64(drive seq) be64(position) -> DriveMeterRecord (as listed)
+  kDriveProgress,   // be64(drive seq) be64(position) -> DriveProgressRecord (what happened)
   kCount,
 };
 
@@ -185,7 +188,7 @@ class Store final {
 
 // Batch collects writes for one commit and answers reads through them.
 // Only tables the ledger reads back during a group (requests, orders, API
-// keys, consumers, meta) are indexed; the rest, which the ledger mirrors in
+// keys, consumers, meta, drive progress) are indexed; the rest, which the ledger mirrors in
 // memory, go straight into the write batch. Not thread-safe: owned by the
 // writer thread.
 class Batch final {

@@ -114,11 +114,14 @@ Wallet::Wallet(std::unique_ptr<Store> store, std::unique_ptr<Ledger> ledger, bas
       store_.get(), clock,
       [this](Txn& txn) -> CommitPipeline::Completion {
         ledger_->FinishGroup(txn);
-        if (!ledger_->TakeOutboxWritten()) return nullptr;
-        return [this](const absl::Status& committed) {
+        const bool outbox = ledger_->TakeOutboxWritten();
+        const bool drives = ledger_->TakeDrivesWritten();
+        if (!outbox && !drives) return nullptr;
+        return [this, outbox, drives](const absl::Status& committed) {
           if (!committed.ok()) return;
           absl::MutexLock lock(&listener_mu_);
-          if (outbox_listener_) outbox_listener_();
+          if (outbox && outbox_listener_) outbox_listener_();
+          if (drives && drive_listener_) drive_listener_();
         };
       },
       [this](const absl::Status& error) { return CommitFailed(error, "a commit failed"); },
@@ -183,6 +186,11 @@ void Wallet::Mutate(ApplyFn apply, Callback<Response> done) {
         };
       });
   if (!queued) done(absl::UnavailableError("the wallet is shutting down"));
+}
+
+void Wallet::MutateDrive(std::function<absl::StatusOr<v1::Drive>(Txn&)> apply,
+                         Callback<v1::Drive> done) {
+  Mutate<v1::Drive>(std::move(apply), std::move(done));
 }
 
 void Wallet::RunTicker(absl::Duration interval) {
