@@ -14,15 +14,6 @@ namespace {
 
 const Roles kAdminOnly = {v1::ROLE_ADMIN};
 
-// Logged writes: admin actions are rare and each one matters to an auditor.
-template <typename Response, typename Describe>
-wallet::Callback<Response> Logged(wallet::Callback<Response> done, Describe describe) {
-  return [done = std::move(done), describe](absl::StatusOr<Response> result) {
-    if (result.ok()) LOG(INFO) << describe(*result);
-    done(std::move(result));
-  };
-}
-
 // DescribeChange is the log line of an update: which fields changed (not
 // their values: a phone is personal data) and which admin key changed them.
 std::string DescribeChange(absl::string_view what, absl::string_view id, bool unchanged,

@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "base/metrics.h"
+#include "glog/logging.h"
 #include "grpcpp/grpcpp.h"
 #include "wallet/wallet.h"
 
@@ -34,6 +35,17 @@ using Roles = std::vector<wallet::v1::Role>;
 // (base/metrics.h); every service names its methods' counters as
 // Metrics::Method.
 using Metrics = ::base::Metrics;
+
+// Logged wraps `done` so that a successful admin write is logged, one line
+// made by `describe(response)`: admin actions are rare and each one matters
+// to an auditor.
+template <typename Response, typename Describe>
+wallet::Callback<Response> Logged(wallet::Callback<Response> done, Describe describe) {
+  return [done = std::move(done), describe](absl::StatusOr<Response> result) {
+    if (result.ok()) LOG(INFO) << describe(*result);
+    done(std::move(result));
+  };
+}
 
 // ToGrpc converts a status for the wire. Internal errors are logged, and their
 // text is not sent to the client.

@@ -9,6 +9,12 @@
 #include "grpcpp/health_check_service_interface.h"
 
 namespace api {
+namespace {
+
+// Largest request walletd takes (gRPC's default is 4 MiB).
+constexpr int kMaxRequestBytes = 64 << 20;
+
+}  // namespace
 
 WalletServer::WalletServer(wallet::Wallet* wallet, base::SettableClock* settable_clock)
     : wallet_(wallet),
@@ -17,10 +23,12 @@ WalletServer::WalletServer(wallet::Wallet* wallet, base::SettableClock* settable
       consumer_(&calls_),
       payment_(&calls_),
       retailer_(&calls_),
+      collection_(&calls_, &drive_hub_),
       ingest_(&calls_),
       gateway_(&calls_, &hub_),
       notifications_(&calls_, &hub_) {
   wallet_->SetOutboxListener([this] { hub_.WakeAll(); });
+  wallet_->SetDriveListener([this] { drive_hub_.WakeAll(); });
 }
 
 absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet* wallet,
@@ -31,10 +39,13 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
                            &server->grpc_port_);
+  // A drive may list a million meter ids: ~12 MB at ten characters each.
+  builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
   builder.RegisterService(&server->admin_);
   builder.RegisterService(&server->consumer_);
   builder.RegisterService(&server->payment_);
   builder.RegisterService(&server->retailer_);
+  builder.RegisterService(&server->collection_);
   builder.RegisterService(&server->ingest_);
   builder.RegisterService(&server->gateway_);
   builder.RegisterService(&server->notifications_);
@@ -69,6 +80,7 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   for (const char* service :
        {v1::AdminService::service_full_name(), v1::ConsumerService::service_full_name(),
         v1::PaymentGatewayService::service_full_name(), v1::RetailerService::service_full_name(),
+        v1::CollectionService::service_full_name(),
         v1::MeterIngestService::service_full_name(), v1::MeterGatewayService::service_full_name(),
         v1::NotificationService::service_full_name()}) {
     server->server_->GetHealthCheckService()->SetServingStatus(service, true);
@@ -211,6 +223,7 @@ void WalletServer::Shutdown(absl::Duration grace) {
 WalletServer::~WalletServer() {
   Shutdown(absl::Seconds(5));
   wallet_->SetOutboxListener(nullptr);
+  wallet_->SetDriveListener(nullptr);
 }
 
 }  // namespace api

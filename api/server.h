@@ -69,6 +69,9 @@ class WalletServer final {
   PaymentGatewayService payment_;
   RetailerService retailer_;
   StreamHub hub_;
+  // Wakes WatchDrive streams when a commit changed a drive.
+  StreamHub drive_hub_;
+  CollectionService collection_;
   MeterIngestService ingest_;
   MeterGatewayService gateway_;
   NotificationService notifications_;

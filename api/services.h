@@ -6,6 +6,7 @@
 #include "api/call.h"
 #include "base/clock.h"
 #include "wallet/v1/admin.grpc.pb.h"
+#include "wallet/v1/collection.grpc.pb.h"
 #include "wallet/v1/consumer.grpc.pb.h"
 #include "wallet/v1/payment.grpc.pb.h"
 #include "wallet/v1/retailer.grpc.pb.h"
@@ -155,6 +156,58 @@ class RetailerService final : public v1::RetailerService::CallbackService {
   Metrics::Method* recharge_;
   Metrics::Method* get_float_;
   Metrics::Method* get_statement_;
+};
+
+class StreamHub;
+
+// The collection service's drive calls (api/collection_service.cc). Dues
+// imports, defaulter lists and counter payments are answered UNIMPLEMENTED
+// until they are in.
+class CollectionService final : public v1::CollectionService::CallbackService {
+ public:
+  // `drive_hub` wakes WatchDrive streams when a committed group changed a
+  // drive (Wallet::SetDriveListener); it must outlive the service's calls.
+  CollectionService(Calls* calls, StreamHub* drive_hub);
+
+  ServerUnaryReactor* CreateDrive(CallbackServerContext* ctx, const v1::CreateDriveRequest* request,
+                                  v1::Drive* response) override;
+  ServerUnaryReactor* ApproveDrive(CallbackServerContext* ctx,
+                                   const v1::DriveActionRequest* request,
+                                   v1::Drive* response) override;
+  ServerUnaryReactor* PauseDrive(CallbackServerContext* ctx, const v1::DriveActionRequest* request,
+                                 v1::Drive* response) override;
+  ServerUnaryReactor* ResumeDrive(CallbackServerContext* ctx,
+                                  const v1::DriveActionRequest* request,
+                                  v1::Drive* response) override;
+  ServerUnaryReactor* CancelDrive(CallbackServerContext* ctx,
+                                  const v1::DriveActionRequest* request,
+                                  v1::Drive* response) override;
+  ServerUnaryReactor* GetDrive(CallbackServerContext* ctx, const v1::GetDriveRequest* request,
+                               v1::Drive* response) override;
+  ServerUnaryReactor* ListDrives(CallbackServerContext* ctx, const v1::ListDrivesRequest* request,
+                                 v1::ListDrivesResponse* response) override;
+  ServerUnaryReactor* ListDriveMeters(CallbackServerContext* ctx,
+                                      const v1::ListDriveMetersRequest* request,
+                                      v1::ListDriveMetersResponse* response) override;
+  grpc::ServerWriteReactor<v1::Drive>* WatchDrive(CallbackServerContext* ctx,
+                                                  const v1::GetDriveRequest* request) override;
+
+ private:
+  // Action runs one of the admin's drive actions, logged as `verb`.
+  template <typename Start>
+  ServerUnaryReactor* Action(CallbackServerContext* ctx, Metrics::Method* method,
+                             v1::Drive* response, absl::string_view verb, Start start);
+
+  Calls* calls_;
+  StreamHub* drive_hub_;
+  Metrics::Method* create_drive_;
+  Metrics::Method* approve_drive_;
+  Metrics::Method* pause_drive_;
+  Metrics::Method* resume_drive_;
+  Metrics::Method* cancel_drive_;
+  Metrics::Method* get_drive_;
+  Metrics::Method* list_drives_;
+  Metrics::Method* list_drive_meters_;
 };
 
 }  // namespace api
