@@ -49,7 +49,7 @@ Connection::Connection(ConnectionOptions options, const std::shared_ptr<grpc::Ch
       stubs_(v1::AdminService::NewStub(channel), v1::RetailerService::NewStub(channel),
              v1::ConsumerService::NewStub(channel), v1::PaymentGatewayService::NewStub(channel),
              v1::MeterIngestService::NewStub(channel), v1::MeterGatewayService::NewStub(channel),
-             v1::NotificationService::NewStub(channel)) {}
+             v1::NotificationService::NewStub(channel), v1::CollectionService::NewStub(channel)) {}
 
 void Connection::Prepare(grpc::ClientContext& context, bool deadline) const {
   if (!options_.api_key.empty()) context.AddMetadata(kApiKeyMetadata, options_.api_key);

@@ -31,6 +31,7 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
 #include "wallet/v1/admin.grpc.pb.h"
+#include "wallet/v1/collection.grpc.pb.h"
 #include "wallet/v1/consumer.grpc.pb.h"
 #include "wallet/v1/meter.grpc.pb.h"
 #include "wallet/v1/payment.grpc.pb.h"
@@ -90,7 +91,8 @@ class Connection {
              std::unique_ptr<wallet::v1::PaymentGatewayService::Stub>,
              std::unique_ptr<wallet::v1::MeterIngestService::Stub>,
              std::unique_ptr<wallet::v1::MeterGatewayService::Stub>,
-             std::unique_ptr<wallet::v1::NotificationService::Stub>>
+             std::unique_ptr<wallet::v1::NotificationService::Stub>,
+             std::unique_ptr<wallet::v1::CollectionService::Stub>>
       stubs_;
 };
 

@@ -1,5 +1,6 @@
 #include "walletctl/context.h"
 
+#include <algorithm>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -51,5 +52,18 @@ void Context::MorePages(absl::string_view next_page_token) {
 }
 
 void Context::Note(absl::string_view line) { absl::FPrintF(err_, "%s\n", line); }
+
+void Context::Progress(absl::string_view line) {
+  // Padded to the last line's length, so that a shorter line wipes its end.
+  absl::FPrintF(err_, "\r%-*s", static_cast<int>(progress_width_), line);
+  std::fflush(err_);
+  progress_width_ = std::max(progress_width_, line.size());
+}
+
+void Context::EndProgress() {
+  if (progress_width_ == 0) return;
+  absl::FPrintF(err_, "\n");
+  progress_width_ = 0;
+}
 
 }  // namespace walletctl

@@ -45,6 +45,10 @@ template <typename Stub, typename Item>
 using StreamMethod = std::unique_ptr<grpc::ClientReaderWriter<wallet::v1::StreamAck, Item>> (
     Stub::*)(grpc::ClientContext*);
 
+template <typename Stub, typename Request, typename Item>
+using ServerStreamMethod = std::unique_ptr<grpc::ClientReader<Item>> (Stub::*)(
+    grpc::ClientContext*, const Request&);
+
 // What a list command asked for: one page, or every page.
 struct Paging {
   int32_t page_size = 0;  // 0: the server's default
@@ -156,11 +160,37 @@ class Context {
     });
   }
 
+  // Follow opens a server stream and hands each message to `on_item` (which
+  // may stop the stream with an error) until the server ends it; the
+  // stream's status, or `on_item`'s error.
+  template <typename Stub, typename Request, typename Item, typename OnItem>
+  absl::Status Follow(ServerStreamMethod<Stub, Request, Item> method, const Request& request,
+                      OnItem on_item) {
+    grpc::ClientContext call;
+    connection_.Prepare(call, /*deadline=*/false);
+    Stub& stub = connection_.Stub<Stub>();
+    std::unique_ptr<grpc::ClientReader<Item>> reader = (stub.*method)(&call, request);
+    Item item;
+    while (reader->Read(&item)) {
+      if (absl::Status handled = on_item(item); !handled.ok()) {
+        call.TryCancel();
+        reader->Finish().ok();
+        return handled;
+      }
+    }
+    return FromGrpc(reader->Finish());
+  }
+
   Output& output() { return output_; }
 
   // Note prints one line on standard error: advice that must not mix with
   // the output a script reads.
   void Note(absl::string_view line);
+
+  // Progress shows `line` on standard error in place of the last progress
+  // line (a carriage return, no newline); EndProgress ends it with one.
+  void Progress(absl::string_view line);
+  void EndProgress();
 
  private:
   void AnnounceGeneratedKeys();
@@ -174,6 +204,8 @@ class Context {
   // and defaulted flags a retry must repeat ("--at=...").
   std::vector<std::pair<std::string, std::string>> generated_;  // flag name, id
   std::vector<std::string> defaulted_;
+  // Width of the progress line shown; 0: none.
+  size_t progress_width_ = 0;
 };
 
 }  // namespace walletctl
