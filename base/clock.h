@@ -2,21 +2,22 @@
 // and replays can drive it. Code that reads absl::Now() directly cannot be
 // tested without waiting.
 //
-// Three clocks implement it:
+// Two clocks implement it here:
 //   SystemClock    the real wall clock (servers in production);
 //   SettableClock  the wall clock plus an offset that can only grow (walletd
-//                  --settable_clock, for demos and end-to-end tests that move
-//                  time by days while timers keep running);
-//   FakeClock      a clock that moves only when told to (unit tests).
+//                  --settable_clock and AdminService.SetClock, for demos and
+//                  end-to-end tests that move time by days while timers keep
+//                  running).
+// Unit tests use a fake that moves only when told to
+// (tests/testing/fake_clock.h).
 //
 // Every method of every clock here is thread-safe. A clock is not owned by
 // the code that reads it: whoever creates it keeps it alive for as long as
 // that code runs.
 //
 // Example:
-//   base::FakeClock clock(absl::FromUnixSeconds(1'800'000'000));
+//   base::SystemClock clock;
 //   auto wallet = wallet::Wallet::Open(options, &clock);
-//   clock.Advance(absl::Hours(24));
 #ifndef BASE_CLOCK_H_
 #define BASE_CLOCK_H_
 
@@ -37,30 +38,6 @@ class Clock {
 class SystemClock final : public Clock {
  public:
   absl::Time Now() override { return absl::Now(); }
-};
-
-// FakeClock is a clock that moves only when told to. Thread-safe.
-class FakeClock final : public Clock {
- public:
-  explicit FakeClock(absl::Time start) : now_(start) {}
-  absl::Time Now() override {
-    absl::MutexLock lock(&mu_);
-    return now_;
-  }
-  // Advance moves the clock by `d`.
-  void Advance(absl::Duration d) {
-    absl::MutexLock lock(&mu_);
-    now_ += d;
-  }
-  // Set moves the clock to `t`.
-  void Set(absl::Time t) {
-    absl::MutexLock lock(&mu_);
-    now_ = t;
-  }
-
- private:
-  absl::Mutex mu_;
-  absl::Time now_ ABSL_GUARDED_BY(mu_);
 };
 
 // SettableClock follows the wall clock from an offset that can only grow, so

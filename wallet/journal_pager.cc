@@ -102,7 +102,7 @@ absl::StatusOr<int64_t> SystemBalanceAfter(const Store& store, const Store::Snap
       Table::kSystemBalances, KeyPrefix(account), SystemBalanceKey(account, seq), false,
       [&](absl::string_view key, absl::string_view value) {
         mark_seq = DecodeBigEndian64(key.substr(key.size() - 8));
-        mark = static_cast<int64_t>(DecodeBigEndian64(value));
+        mark = DecodeBalance(value);
         return false;
       },
       at));

@@ -11,8 +11,8 @@
 // and writes everything a request changes into the group's Batch: one
 // atomic commit for the money, the records, the outbox items and the answer
 // kept for retries. Time enters through the Txn and ids are sequence
-// numbers, so the same requests in the same order give the same state
-// (DESIGN.md principle 5).
+// numbers, so the same requests in the same order give the same state: the
+// ledger can be replayed, simulated and later replicated.
 //
 // The operations live in files by family: registration and keys
 // (ledger_registry.cc), recharges and adjustments (ledger_recharge.cc),
@@ -30,6 +30,14 @@
 // taken: retry), Internal (a corrupt store).
 //
 // Thread safety: none. One writer thread (CommitPipeline) owns a Ledger.
+//
+// Example (what the pipeline does for each group):
+//   WALLET_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, Ledger::Load(store, options));
+//   Batch batch(store);
+//   Txn txn{&batch, clock->Now()};
+//   absl::StatusOr<v1::TopUpFloatResponse> topped_up = ledger->TopUpFloat(txn, request);
+//   ledger->FinishGroup(txn);
+//   WALLET_RETURN_IF_ERROR(store->Commit(batch));  // answer only now
 #ifndef WALLET_LEDGER_H_
 #define WALLET_LEDGER_H_
 

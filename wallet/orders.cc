@@ -247,7 +247,7 @@ absl::StatusOr<std::vector<OrderRecord>> Ledger::PendingOrdersOf(Txn& txn,
   return pending;
 }
 
-// ---- Wallet: readers (the mutations are queued in wallet.cc) ---------------
+// ---- Wallet: readers (the mutations are queued in wallet.cc) --------------
 
 absl::StatusOr<v1::Order> Wallet::GetOrder(const Principal& who,
                                            const std::string& order_id) const {

@@ -19,6 +19,11 @@
 // exactly as a restart would) and rebuilds the in-memory ledger from it, so
 // nothing is acknowledged that a restart would not find.
 //
+// The mutations are queued in wallet.cc, the readers are in
+// wallet_readers.cc (orders' and changes' in orders.cc and
+// registry_changes.cc); WriteGate (wallet/write_gate.h) says whether writes
+// are taken and DiskMonitor (wallet/disk_monitor.h) watches the disk.
+//
 // Example:
 //   WALLET_ASSIGN_OR_RETURN(auto wallet, Wallet::Open({.data_dir = dir}, &clock));
 //   wallet->TopUpFloat(request, [](absl::StatusOr<v1::TopUpFloatResponse> r) { ... });
@@ -36,6 +41,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "base/clock.h"
+#include "wallet/disk_monitor.h"
 #include "wallet/ledger_options.h"
 #include "wallet/outbox.h"
 #include "wallet/paging.h"
@@ -52,6 +58,7 @@
 #include "wallet/v1/payment.pb.h"
 #include "wallet/v1/retailer.pb.h"
 #include "wallet/v1/tariff.pb.h"
+#include "wallet/write_gate.h"
 
 namespace wallet {
 
@@ -88,16 +95,6 @@ struct WalletOptions {
   // the store). Not owned; must outlive the wallet.
   // Default: null, the system's (SystemRandom).
   Random* random = nullptr;
-};
-
-// WriteHealth says whether the wallet takes writes, and why not.
-struct WriteHealth {
-  bool writable = true;
-  // For operators (paths, free space, the store's error); empty while
-  // writable.
-  std::string reason;
-  // Free space of the data directory's file system at the last check.
-  uint64_t free_bytes = 0;
 };
 
 template <typename T>
@@ -266,26 +263,9 @@ class Wallet final {
 
   void RunTicker(absl::Duration interval);
 
-  // Refusal is the error a refused mutation gets.
-  absl::Status Refusal() const;
-  // CommitFailed is the pipeline's hook for a failed commit: writes stop
-  // until Rebuild. Returns the error callers get.
-  absl::Status CommitFailed(const absl::Status& error, const std::string& what);
-  // SetLowSpace stops or resumes writes for the free-space reserve.
-  void SetLowSpace(uint64_t free_bytes);
-  // Recovered clears a failure once Rebuild has succeeded.
-  void Recovered(uint64_t free_bytes);
-  // UpdateWriteStateLocked publishes writable_ and the refusal from the
-  // flags below.
-  void UpdateWriteStateLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(health_mu_);
-  // RunDiskMonitor checks free space and recovers from failed writes, every
-  // `interval` until the wallet closes.
-  void RunDiskMonitor(absl::Duration interval);
-  void CheckDisk(absl::Duration interval);
   // Rebuild reopens the store and reloads the ledger from it; called through
-  // CommitPipeline::Recover, while no operation runs.
+  // CommitPipeline::Recover (by the disk monitor), while no operation runs.
   absl::Status Rebuild();
-  std::string DiskFigures(uint64_t free_bytes) const;
 
   std::unique_ptr<Store> store_;
   std::unique_ptr<Ledger> ledger_;
@@ -304,27 +284,10 @@ class Wallet final {
   const CutoffCalendar calendar_;
   std::unique_ptr<CommitPipeline> pipeline_;
 
-  // Read without a lock on every mutation; health_mu_ orders its changes.
-  std::atomic<bool> writable_{true};
-  std::atomic<uint64_t> free_bytes_{0};
-  mutable absl::Mutex health_mu_;
-  // A write failed (or the store opened read-only): only Rebuild clears it.
-  bool write_failed_ ABSL_GUARDED_BY(health_mu_) = false;
-  bool disk_full_ ABSL_GUARDED_BY(health_mu_) = false;
-  std::string failure_reason_ ABSL_GUARDED_BY(health_mu_);
-  // Free space is below the reserve.
-  bool low_space_ ABSL_GUARDED_BY(health_mu_) = false;
-  std::string low_space_reason_ ABSL_GUARDED_BY(health_mu_);
-  absl::Status refusal_ ABSL_GUARDED_BY(health_mu_);
-  // The disk monitor's own state (its thread only).
-  absl::Duration recovery_backoff_;
-  absl::Time next_recovery_ = absl::InfinitePast();
-  uint64_t free_at_failed_recovery_ = 0;
-  absl::Time last_recovery_log_ = absl::InfinitePast();
-
-  absl::Mutex monitor_mu_;
-  bool monitor_stop_ ABSL_GUARDED_BY(monitor_mu_) = false;
-  std::thread monitor_;
+  // Whether writes are taken; the disk monitor (null when disabled) stops
+  // and resumes them.
+  WriteGate gate_;
+  std::unique_ptr<DiskMonitor> monitor_;
 
   absl::Mutex listener_mu_;
   std::function<void()> outbox_listener_ ABSL_GUARDED_BY(listener_mu_);

@@ -20,12 +20,14 @@ constexpr uint8_t kAareTag = 0x61;
 constexpr uint8_t kRlrqTag = 0x62;
 constexpr uint8_t kRlreTag = 0x63;
 constexpr uint8_t kGetRequestTag = 0xC0;
+constexpr uint8_t kSetRequestTag = 0xC1;
 constexpr uint8_t kActionRequestTag = 0xC3;
 constexpr uint8_t kGetResponseTag = 0xC4;
+constexpr uint8_t kSetResponseTag = 0xC5;
 constexpr uint8_t kActionResponseTag = 0xC7;
 constexpr uint8_t kExceptionResponseTag = 0xD8;
 
-// Choice tags inside GET/ACTION APDUs: only -Normal is supported.
+// Choice tags inside GET/SET/ACTION APDUs: only -Normal is supported.
 constexpr uint8_t kNormal = 0x01;
 
 // xDLMS InitiateRequest / InitiateResponse tags inside user-information.
@@ -516,7 +518,7 @@ absl::StatusOr<std::optional<uint8_t>> DecodeRelease(absl::string_view body,
   return reason;
 }
 
-// ---------------------------------------------------------------- GET/ACTION
+// ------------------------------------------------------------ GET/SET/ACTION
 
 void AppendObis(const ObisCode& obis, std::string* out) {
   out->append(reinterpret_cast<const char*>(obis.bytes.data()), obis.bytes.size());
@@ -567,26 +569,59 @@ absl::StatusOr<Data> ReadData(Reader& reader, absl::string_view what) {
   return data;
 }
 
+// ReadAttributeAccess reads a cosem-attribute-descriptor and its optional
+// access-selection (whose selector and parameters are skipped), as GET and
+// SET requests carry them.
+absl::Status ReadAttributeAccess(Reader& reader, absl::string_view what,
+                                 AttributeDescriptor* attribute, bool* has_access_selection) {
+  uint8_t selection;
+  if (!ReadDescriptor(reader, &attribute->class_id, &attribute->instance,
+                      &attribute->attribute_id) ||
+      !reader.ReadU8(&selection)) {
+    return Malformed(what, "truncated attribute descriptor");
+  }
+  if (selection == 1) {
+    uint8_t selector;
+    if (!reader.ReadU8(&selector)) return Malformed(what, "truncated access selector");
+    WALLET_RETURN_IF_ERROR(
+        ReadData(reader, absl::StrCat(what, " access parameters")).status());
+    *has_access_selection = true;
+  } else if (selection != 0) {
+    return Malformed(what, "bad access-selection presence flag");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Apdu> DecodeGetRequest(Reader& reader) {
   constexpr absl::string_view kWhat = "GET-Request";
   GetRequest request;
   WALLET_RETURN_IF_ERROR(ReadServiceHeader(reader, kWhat, &request.invoke_id_and_priority));
-  uint8_t selection;
-  if (!ReadDescriptor(reader, &request.attribute.class_id, &request.attribute.instance,
-                      &request.attribute.attribute_id) ||
-      !reader.ReadU8(&selection)) {
-    return Malformed(kWhat, "truncated attribute descriptor");
-  }
-  if (selection == 1) {
-    uint8_t selector;
-    if (!reader.ReadU8(&selector)) return Malformed(kWhat, "truncated access selector");
-    WALLET_RETURN_IF_ERROR(ReadData(reader, "GET-Request access parameters").status());
-    request.has_access_selection = true;
-  } else if (selection != 0) {
-    return Malformed(kWhat, "bad access-selection presence flag");
-  }
+  WALLET_RETURN_IF_ERROR(
+      ReadAttributeAccess(reader, kWhat, &request.attribute, &request.has_access_selection));
   WALLET_RETURN_IF_ERROR(ExpectDone(reader, kWhat));
   return request;
+}
+
+absl::StatusOr<Apdu> DecodeSetRequest(Reader& reader) {
+  constexpr absl::string_view kWhat = "SET-Request";
+  SetRequest request;
+  WALLET_RETURN_IF_ERROR(ReadServiceHeader(reader, kWhat, &request.invoke_id_and_priority));
+  WALLET_RETURN_IF_ERROR(
+      ReadAttributeAccess(reader, kWhat, &request.attribute, &request.has_access_selection));
+  WALLET_ASSIGN_OR_RETURN(request.value, ReadData(reader, kWhat));
+  WALLET_RETURN_IF_ERROR(ExpectDone(reader, kWhat));
+  return request;
+}
+
+absl::StatusOr<Apdu> DecodeSetResponse(Reader& reader) {
+  constexpr absl::string_view kWhat = "SET-Response";
+  SetResponse response;
+  WALLET_RETURN_IF_ERROR(ReadServiceHeader(reader, kWhat, &response.invoke_id_and_priority));
+  uint8_t result;
+  if (!reader.ReadU8(&result)) return Malformed(kWhat, "truncated data-access-result");
+  response.result = static_cast<AccessResult>(result);
+  WALLET_RETURN_IF_ERROR(ExpectDone(reader, kWhat));
+  return response;
 }
 
 absl::StatusOr<Apdu> DecodeGetResponse(Reader& reader) {
@@ -671,7 +706,7 @@ absl::StatusOr<Apdu> DecodeExceptionResponse(Reader& reader) {
 }
 
 // IsKnownUnsupportedTag is true for tags of real DLMS APDUs outside this
-// subset: short-name referencing, SET, event and data notifications,
+// subset: short-name referencing, event and data notifications,
 // ciphered (glo-/ded-/general-) APDUs, access and block transfer.
 bool IsKnownUnsupportedTag(uint8_t tag) {
   switch (tag) {
@@ -679,7 +714,7 @@ bool IsKnownUnsupportedTag(uint8_t tag) {
     case 0x0E:                                   // confirmedServiceError
     case 0x0F:                                   // data-notification
     case 0x16: case 0x18:                        // SN unconfirmed write, information report
-    case 0xC1: case 0xC2: case 0xC5:             // SET, event notification
+    case 0xC2:                                   // event notification
       return true;
     default:
       break;
@@ -701,21 +736,37 @@ struct Encoder {
   std::string operator()(const ReleaseResponse& rlre) const {
     return EncodeRelease(kRlreTag, rlre.reason);
   }
-  std::string operator()(const GetRequest& request) const {
-    std::string out = {static_cast<char>(kGetRequestTag), static_cast<char>(kNormal),
-                       static_cast<char>(request.invoke_id_and_priority)};
-    AppendU16(request.attribute.class_id, &out);
-    AppendObis(request.attribute.instance, &out);
-    out.push_back(static_cast<char>(request.attribute.attribute_id));
-    if (request.has_access_selection) {
+  static void AppendAttributeAccess(const AttributeDescriptor& attribute,
+                                    bool has_access_selection, std::string* out) {
+    AppendU16(attribute.class_id, out);
+    AppendObis(attribute.instance, out);
+    out->push_back(static_cast<char>(attribute.attribute_id));
+    if (has_access_selection) {
       // The decoder keeps only the fact that selective access was asked for
       // (so that a server can refuse it); re-encoding such a request writes
       // selector 1 with null-data parameters.
-      out.append({0x01, 0x01, 0x00});
+      out->append({0x01, 0x01, 0x00});
     } else {
-      out.push_back(0x00);
+      out->push_back(0x00);
     }
+  }
+  std::string operator()(const GetRequest& request) const {
+    std::string out = {static_cast<char>(kGetRequestTag), static_cast<char>(kNormal),
+                       static_cast<char>(request.invoke_id_and_priority)};
+    AppendAttributeAccess(request.attribute, request.has_access_selection, &out);
     return out;
+  }
+  std::string operator()(const SetRequest& request) const {
+    std::string out = {static_cast<char>(kSetRequestTag), static_cast<char>(kNormal),
+                       static_cast<char>(request.invoke_id_and_priority)};
+    AppendAttributeAccess(request.attribute, request.has_access_selection, &out);
+    EncodeData(request.value, &out);
+    return out;
+  }
+  std::string operator()(const SetResponse& response) const {
+    return {static_cast<char>(kSetResponseTag), static_cast<char>(kNormal),
+            static_cast<char>(response.invoke_id_and_priority),
+            static_cast<char>(response.result)};
   }
   std::string operator()(const GetResponse& response) const {
     std::string out = {static_cast<char>(kGetResponseTag), static_cast<char>(kNormal),
@@ -771,6 +822,8 @@ struct Namer {
   std::string operator()(const AssociationResponse&) const { return "AARE"; }
   std::string operator()(const GetRequest&) const { return "GET-Request-Normal"; }
   std::string operator()(const GetResponse&) const { return "GET-Response-Normal"; }
+  std::string operator()(const SetRequest&) const { return "SET-Request-Normal"; }
+  std::string operator()(const SetResponse&) const { return "SET-Response-Normal"; }
   std::string operator()(const ActionRequest&) const { return "ACTION-Request-Normal"; }
   std::string operator()(const ActionResponse&) const { return "ACTION-Response-Normal"; }
   std::string operator()(const ReleaseRequest&) const { return "RLRQ"; }
@@ -834,6 +887,10 @@ absl::StatusOr<Apdu> DecodeApdu(absl::string_view bytes) {
       return DecodeGetRequest(reader);
     case kGetResponseTag:
       return DecodeGetResponse(reader);
+    case kSetRequestTag:
+      return DecodeSetRequest(reader);
+    case kSetResponseTag:
+      return DecodeSetResponse(reader);
     case kActionRequestTag:
       return DecodeActionRequest(reader);
     case kActionResponseTag:

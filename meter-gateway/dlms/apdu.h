@@ -1,6 +1,7 @@
 // xDLMS APDUs for a logical-name-referencing association: AARQ/AARE and
 // RLRQ/RLRE (ACSE, BER-encoded), GET-Request/Response-Normal,
-// ACTION-Request/Response-Normal and Exception-Response (A-XDR), laid out
+// SET-Request/Response-Normal, ACTION-Request/Response-Normal and
+// Exception-Response (A-XDR), laid out
 // byte for byte as in the DLMS UA Green Book so that third-party meters and
 // clients interoperate.
 //
@@ -160,6 +161,21 @@ struct GetResponse {
   AccessResult result = AccessResult::kSuccess;  // when `data` is empty
 };
 
+// SET-Request-Normal (C1 01).
+struct SetRequest {
+  uint8_t invoke_id_and_priority = kDefaultInvokeIdAndPriority;
+  AttributeDescriptor attribute;
+  // As in GetRequest: only the fact that selective access was asked for.
+  bool has_access_selection = false;
+  Data value;
+};
+
+// SET-Response-Normal (C5 01): a data-access-result.
+struct SetResponse {
+  uint8_t invoke_id_and_priority = kDefaultInvokeIdAndPriority;
+  AccessResult result = AccessResult::kSuccess;
+};
+
 // ACTION-Request-Normal (C3 01).
 struct ActionRequest {
   uint8_t invoke_id_and_priority = kDefaultInvokeIdAndPriority;
@@ -196,8 +212,8 @@ struct ExceptionResponse {
 };
 
 using Apdu = std::variant<AssociationRequest, AssociationResponse, GetRequest, GetResponse,
-                          ActionRequest, ActionResponse, ReleaseRequest, ReleaseResponse,
-                          ExceptionResponse>;
+                          SetRequest, SetResponse, ActionRequest, ActionResponse,
+                          ReleaseRequest, ReleaseResponse, ExceptionResponse>;
 
 // EncodeApdu returns the APDU's bytes.
 std::string EncodeApdu(const Apdu& apdu);

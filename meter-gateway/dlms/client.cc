@@ -247,43 +247,40 @@ class ClientImpl final : public Client {
   }
 
   absl::StatusOr<Data> Get(const AttributeDescriptor& attribute) override {
-    const std::string what =
-        absl::StrFormat("GET %d/%s/%d", attribute.class_id, attribute.instance.ToString(),
-                        attribute.attribute_id);
+    const std::string what = Describe("GET", attribute.class_id, attribute.instance,
+                                      attribute.attribute_id);
     GetRequest request;
-    request.invoke_id_and_priority = NextInvokeId();
     request.attribute = attribute;
-    WALLET_ASSIGN_OR_RETURN(Apdu reply,
-                            Exchange(request, DeadlineAfter(options_.response_timeout), what));
-    const auto* response = std::get_if<GetResponse>(&reply);
-    if (response == nullptr) return Unexpected(what, reply);
-    WALLET_RETURN_IF_ERROR(CheckInvokeId(what, request.invoke_id_and_priority,
-                                         response->invoke_id_and_priority));
-    if (response->data.has_value()) return *response->data;
-    if (response->result == AccessResult::kSuccess) {
+    WALLET_ASSIGN_OR_RETURN(GetResponse response, Call<GetResponse>(request, what));
+    if (response.data.has_value()) return *std::move(response.data);
+    if (response.result == AccessResult::kSuccess) {
       return absl::DataLossError(
           absl::StrCat("meter ", name_, ": ", what, ": success without data"));
     }
-    return AccessStatus(response->result, absl::StrCat("meter ", name_, ": ", what));
+    return AccessStatus(response.result, absl::StrCat("meter ", name_, ": ", what));
+  }
+
+  absl::Status Set(const AttributeDescriptor& attribute, const Data& value) override {
+    const std::string what = Describe("SET", attribute.class_id, attribute.instance,
+                                      attribute.attribute_id);
+    SetRequest request;
+    request.attribute = attribute;
+    request.value = value;
+    WALLET_ASSIGN_OR_RETURN(SetResponse response, Call<SetResponse>(request, what));
+    return AccessStatus(response.result, absl::StrCat("meter ", name_, ": ", what));
   }
 
   absl::StatusOr<std::optional<Data>> Action(const MethodDescriptor& method,
                                              const Data& parameters) override {
-    const std::string what = absl::StrFormat("ACTION %d/%s/%d", method.class_id,
-                                             method.instance.ToString(), method.method_id);
+    const std::string what =
+        Describe("ACTION", method.class_id, method.instance, method.method_id);
     ActionRequest request;
-    request.invoke_id_and_priority = NextInvokeId();
     request.method = method;
     request.parameters = parameters;
-    WALLET_ASSIGN_OR_RETURN(Apdu reply,
-                            Exchange(request, DeadlineAfter(options_.response_timeout), what));
-    const auto* response = std::get_if<ActionResponse>(&reply);
-    if (response == nullptr) return Unexpected(what, reply);
-    WALLET_RETURN_IF_ERROR(CheckInvokeId(what, request.invoke_id_and_priority,
-                                         response->invoke_id_and_priority));
+    WALLET_ASSIGN_OR_RETURN(ActionResponse response, Call<ActionResponse>(request, what));
     WALLET_RETURN_IF_ERROR(
-        AccessStatus(response->result, absl::StrCat("meter ", name_, ": ", what)));
-    return response->return_data;
+        AccessStatus(response.result, absl::StrCat("meter ", name_, ": ", what)));
+    return std::move(response.return_data);
   }
 
   absl::Status Release() override {
@@ -305,6 +302,26 @@ class ClientImpl final : public Client {
     const uint8_t id = invoke_counter_;
     invoke_counter_ = invoke_counter_ == 15 ? 1 : invoke_counter_ + 1;
     return static_cast<uint8_t>(0xC0 | id);
+  }
+
+  // Describe names a request in errors: "GET 3/1.0.1.8.0.255/2".
+  static std::string Describe(absl::string_view service, uint16_t class_id,
+                              const ObisCode& instance, int8_t id) {
+    return absl::StrFormat("%s %d/%s/%d", service, class_id, instance.ToString(), id);
+  }
+
+  // Call sends `request` with the next invoke id and returns the reply if it
+  // is a `Response` to it; any other reply is an error.
+  template <typename Response, typename Request>
+  absl::StatusOr<Response> Call(Request request, absl::string_view what) {
+    request.invoke_id_and_priority = NextInvokeId();
+    WALLET_ASSIGN_OR_RETURN(Apdu reply,
+                            Exchange(request, DeadlineAfter(options_.response_timeout), what));
+    auto* response = std::get_if<Response>(&reply);
+    if (response == nullptr) return Unexpected(what, reply);
+    WALLET_RETURN_IF_ERROR(CheckInvokeId(what, request.invoke_id_and_priority,
+                                         response->invoke_id_and_priority));
+    return std::move(*response);
   }
 
   absl::Status CheckInvokeId(absl::string_view what, uint8_t sent, uint8_t received) {

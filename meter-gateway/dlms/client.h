@@ -1,5 +1,5 @@
 // A blocking DLMS/COSEM client for one meter over the IEC 62056-47 TCP
-// wrapper: connect, associate (AARQ/AARE), GET and ACTION one at a time,
+// wrapper: connect, associate (AARQ/AARE), GET, SET and ACTION one at a time,
 // release (RLRQ/RLRE). Every wait has a deadline, so a silent meter costs at
 // most the configured timeout. One Client per association; not thread-safe.
 //
@@ -69,6 +69,9 @@ class Client {
 
   // Get reads one attribute (GET-Request-Normal).
   virtual absl::StatusOr<Data> Get(const AttributeDescriptor& attribute) = 0;
+
+  // Set writes one attribute (SET-Request-Normal).
+  virtual absl::Status Set(const AttributeDescriptor& attribute, const Data& value) = 0;
 
   // Action invokes one method (ACTION-Request-Normal) and returns its return
   // data, if any.

@@ -98,7 +98,9 @@ class GatewayImpl final : public Gateway {
     batcher_.Stop();
     const RelayCommandPath::Stats& relay = relay_.stats();
     LOG(INFO) << "gateway stopped: " << relay.confirmed << " confirmed, " << relay.armed
-              << " armed, " << relay.failed << " failed, " << relay.offline << " offline, "
+              << " armed, " << relay.failed << " failed ("
+              << relay.failed_by[wallet::v1::RelayOutcome::NO_RELAY] << " without a relay), "
+              << relay.offline << " offline, "
               << batcher_.stats().readings_sent << " readings sent";
   }
 

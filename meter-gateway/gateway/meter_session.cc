@@ -25,17 +25,25 @@ const AttributeDescriptor kEnergyScalerAttr{dlms::kRegisterClass, dlms::kActiveI
                                             dlms::kRegisterScalerUnit};
 
 RelayAttempt Judge(const v1::RelayCommand& command, v1::RelayOutcome::Result result,
-                   v1::RelayState state, std::string reason, bool retryable) {
+                   v1::RelayState state, v1::RelayOutcome::Failure failure, std::string reason,
+                   bool retryable) {
   RelayAttempt attempt;
   attempt.outcome.set_command_id(command.command_id());
   attempt.outcome.set_meter_id(command.meter_id());
   attempt.outcome.set_result(result);
   attempt.outcome.set_state(state);
+  attempt.outcome.set_failure(failure);
   attempt.outcome.set_reason(std::move(reason));
   *attempt.outcome.mutable_observe_time() =
       TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
   attempt.retryable = retryable;
   return attempt;
+}
+
+RelayAttempt Failed(const v1::RelayCommand& command, v1::RelayOutcome::Failure failure,
+                    std::string reason, bool retryable) {
+  return Judge(command, v1::RelayOutcome::FAILED, v1::RELAY_UNKNOWN, failure, std::move(reason),
+               retryable);
 }
 
 // FailureOf classifies a DLMS error; see dlms/client.h for the codes.
@@ -45,23 +53,24 @@ RelayAttempt FailureOf(const v1::RelayCommand& command, const absl::Status& stat
   switch (status.code()) {
     case absl::StatusCode::kUnavailable:
       return Judge(command, v1::RelayOutcome::OFFLINE, v1::RELAY_OFFLINE,
-                   absl::StrCat("offline: ", message), true);
+                   v1::RelayOutcome::UNREACHABLE, absl::StrCat("offline: ", message), true);
     case absl::StatusCode::kDeadlineExceeded:
-      return Judge(command, v1::RelayOutcome::FAILED, v1::RELAY_UNKNOWN,
-                   absl::StrCat("timeout: ", message), true);
+      return Failed(command, v1::RelayOutcome::NO_ANSWER, absl::StrCat("timeout: ", message),
+                    true);
     case absl::StatusCode::kPermissionDenied:
-      return Judge(command, v1::RelayOutcome::FAILED, v1::RELAY_UNKNOWN,
-                   absl::StrCat(associating ? "association failed: " : "refused: ", message),
-                   false);
+      return Failed(command, v1::RelayOutcome::REFUSED,
+                    absl::StrCat(associating ? "association failed: " : "refused: ", message),
+                    false);
     case absl::StatusCode::kNotFound:
-      return Judge(command, v1::RelayOutcome::FAILED, v1::RELAY_UNKNOWN,
-                   absl::StrCat("no relay on this meter: ", message), false);
+      // object-undefined for the disconnect control object: the meter has
+      // none, as a CT-operated meter has none. No retry can give it one.
+      return Failed(command, v1::RelayOutcome::NO_RELAY, std::string(kNoRelayReason), false);
     case absl::StatusCode::kFailedPrecondition:
-      return Judge(command, v1::RelayOutcome::FAILED, v1::RELAY_UNKNOWN,
-                   absl::StrCat("refused: ", message), true);
+      return Failed(command, v1::RelayOutcome::METER_ERROR,
+                    absl::StrCat("meter error: ", message), true);
     default:
-      return Judge(command, v1::RelayOutcome::FAILED, v1::RELAY_UNKNOWN,
-                   absl::StrCat("protocol error: ", message), true);
+      return Failed(command, v1::RelayOutcome::PROTOCOL_ERROR,
+                    absl::StrCat("protocol error: ", message), true);
   }
 }
 
@@ -102,21 +111,22 @@ RelayAttempt ExecuteRelayCommand(const dlms::MeterEndpoint& meter,
   if (!state.ok()) return FailureOf(command, state.status(), false);
   (*client)->Release().IgnoreError();  // the work is done; a lost RLRE changes nothing
 
+  constexpr v1::RelayOutcome::Failure kNone = v1::RelayOutcome::FAILURE_UNSPECIFIED;
   if (disconnect) {
     if (*state == v1::RELAY_CONNECTED) {
-      return Judge(command, v1::RelayOutcome::FAILED, *state,
+      return Judge(command, v1::RelayOutcome::FAILED, *state, v1::RelayOutcome::WRONG_STATE,
                    "supply still on after remote_disconnect", true);
     }
-    return Judge(command, v1::RelayOutcome::CONFIRMED, *state, "", false);
+    return Judge(command, v1::RelayOutcome::CONFIRMED, *state, kNone, "", false);
   }
   switch (*state) {
     case v1::RELAY_CONNECTED:
-      return Judge(command, v1::RelayOutcome::CONFIRMED, *state, "", false);
+      return Judge(command, v1::RelayOutcome::CONFIRMED, *state, kNone, "", false);
     case v1::RELAY_ARMED:
-      return Judge(command, v1::RelayOutcome::ARMED, *state,
+      return Judge(command, v1::RelayOutcome::ARMED, *state, kNone,
                    "ready for reconnection: the consumer must press the button", false);
     default:
-      return Judge(command, v1::RelayOutcome::FAILED, *state,
+      return Judge(command, v1::RelayOutcome::FAILED, *state, v1::RelayOutcome::WRONG_STATE,
                    "relay still open after remote_reconnect", true);
   }
 }

@@ -17,12 +17,16 @@ namespace meter_gateway {
 
 // RelayAttempt is the result of one try of a relay command.
 struct RelayAttempt {
-  wallet::v1::RelayOutcome outcome;  // command_id, meter_id, result, state, reason
-  // True if another try may succeed (offline, timeout, temporary failure,
-  // garbled reply); false for results that retrying cannot change (confirmed,
-  // armed, refused, no relay, association rejected).
+  // command_id, meter_id, result, state, failure, reason, observe_time.
+  wallet::v1::RelayOutcome outcome;
+  // True if another try may succeed (offline, timeout, another error result,
+  // garbled reply, the relay in the wrong state); false for results that
+  // retrying cannot change (confirmed, armed, refused, no relay).
   bool retryable = false;
 };
+
+// The reason reported with failure NO_RELAY.
+inline constexpr char kNoRelayReason[] = "no disconnect control: CT-operated meter";
 
 // ExecuteRelayCommand invokes remote_disconnect or remote_reconnect on the
 // meter's disconnect control object (IC 70, 0.0.96.3.10.255), reads
@@ -30,9 +34,13 @@ struct RelayAttempt {
 //   CONFIRMED  the state read back is the one asked for;
 //   ARMED      a reconnect left the meter ready_for_reconnection (its control
 //              mode wants the consumer to press the button);
-//   FAILED     timeout, refused, association failed, no relay, or the relay
-//              read back in the wrong state (reason says which);
-//   OFFLINE    the meter could not be reached.
+//   FAILED     with failure NO_ANSWER (timeout), REFUSED (association
+//              rejected, method denied), NO_RELAY (object-undefined: no
+//              disconnect control, a CT-operated meter), METER_ERROR (another
+//              error result), PROTOCOL_ERROR (garbled reply) or WRONG_STATE
+//              (the relay read back in the wrong state); reason says it in
+//              words;
+//   OFFLINE    the meter could not be reached (failure UNREACHABLE).
 RelayAttempt ExecuteRelayCommand(const dlms::MeterEndpoint& meter,
                                  const wallet::v1::RelayCommand& command,
                                  const dlms::ClientOptions& options);

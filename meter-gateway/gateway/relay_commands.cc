@@ -1,7 +1,10 @@
 #include "meter-gateway/gateway/relay_commands.h"
 
+#include <string>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 
 namespace meter_gateway {
@@ -85,6 +88,7 @@ void RelayCommandPath::Run(const RelayJob& job) {
     attempt.outcome.set_command_id(command.command_id());
     attempt.outcome.set_meter_id(command.meter_id());
     attempt.outcome.set_result(v1::RelayOutcome::FAILED);
+    attempt.outcome.set_failure(v1::RelayOutcome::NOT_IN_DIRECTORY);
     attempt.outcome.set_reason("meter not in the gateway's meter directory");
   } else {
     ++stats_.attempts;
@@ -136,9 +140,12 @@ void RelayCommandPath::Finish(const RelayJob& job, const v1::RelayOutcome& outco
     LOG(INFO) << "command " << job.command.command_id() << " superseded; outcome not reported";
   } else {
     CountOutcome(outcome);
+    std::string result = v1::RelayOutcome::Result_Name(outcome.result());
+    if (outcome.failure() != v1::RelayOutcome::FAILURE_UNSPECIFIED) {
+      absl::StrAppend(&result, " (", v1::RelayOutcome::Failure_Name(outcome.failure()), ")");
+    }
     LOG(INFO) << "command " << outcome.command_id() << " on " << outcome.meter_id() << ": "
-              << v1::RelayOutcome::Result_Name(outcome.result()) << " "
-              << v1::RelayState_Name(outcome.state()) << " after " << job.attempt
+              << result << " " << v1::RelayState_Name(outcome.state()) << " after " << job.attempt
               << " attempt(s)" << (outcome.reason().empty() ? "" : ": ") << outcome.reason();
     // A refusal for good is final too: retrying cannot help, and holding the
     // stream position back would stall every meter. A retryable error means
@@ -158,7 +165,12 @@ void RelayCommandPath::CountOutcome(const v1::RelayOutcome& outcome) {
     case v1::RelayOutcome::CONFIRMED: ++stats_.confirmed; break;
     case v1::RelayOutcome::ARMED: ++stats_.armed; break;
     case v1::RelayOutcome::OFFLINE: ++stats_.offline; break;
-    default: ++stats_.failed; break;
+    default:
+      ++stats_.failed;
+      if (v1::RelayOutcome::Failure_IsValid(outcome.failure())) {
+        ++stats_.failed_by[outcome.failure()];
+      }
+      break;
   }
 }
 
@@ -201,6 +213,26 @@ size_t RelayCommandPath::waiting() const {
   return queue_.waiting();
 }
 
+void RelayCommandPath::RegisterFailedByFailure(base::Metrics* metrics) {
+  // One series per reason a FAILED outcome can carry, zeros included, so
+  // that a dashboard sees each from the start. UNREACHABLE goes with the
+  // OFFLINE result, counted apart.
+  const google::protobuf::EnumDescriptor* failures = v1::RelayOutcome::Failure_descriptor();
+  for (int i = 0; i < failures->value_count(); ++i) {
+    const int number = failures->value(i)->number();
+    if (number == v1::RelayOutcome::FAILURE_UNSPECIFIED ||
+        number == v1::RelayOutcome::UNREACHABLE) {
+      continue;
+    }
+    metrics->RegisterCounter(
+        absl::StrCat("gateway_relay_failed_total{failure=\"",
+                     absl::AsciiStrToLower(failures->value(i)->name()), "\"}"),
+        "commands that failed for good, by failure (no_relay: a CT-operated meter without a "
+        "disconnect control)",
+        &stats_.failed_by[number]);
+  }
+}
+
 void RelayCommandPath::RegisterMetrics(base::Metrics* metrics) {
   metrics->RegisterCounter("gateway_commands_received_total", "relay commands taken from walletd",
                            &stats_.commands_received);
@@ -216,8 +248,7 @@ void RelayCommandPath::RegisterMetrics(base::Metrics* metrics) {
                            &stats_.confirmed);
   metrics->RegisterCounter("gateway_relay_armed_total", "reconnects left ready for the button",
                            &stats_.armed);
-  metrics->RegisterCounter("gateway_relay_failed_total", "commands that failed for good",
-                           &stats_.failed);
+  RegisterFailedByFailure(metrics);
   metrics->RegisterCounter("gateway_relay_offline_total",
                            "commands for meters that stayed offline", &stats_.offline);
   metrics->RegisterValue("gateway_relay_waiting", "gauge", "relay commands waiting",

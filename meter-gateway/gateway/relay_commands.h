@@ -28,6 +28,7 @@
 #ifndef METER_GATEWAY_GATEWAY_RELAY_COMMANDS_H_
 #define METER_GATEWAY_GATEWAY_RELAY_COMMANDS_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -88,6 +89,8 @@ class RelayCommandPath final : public MeterSessions, public RelayStreamListener 
     std::atomic<uint64_t> confirmed{0};
     std::atomic<uint64_t> armed{0};
     std::atomic<uint64_t> failed{0};
+    // failed, split by RelayOutcome::Failure (indexed by its number).
+    std::array<std::atomic<uint64_t>, wallet::v1::RelayOutcome::Failure_ARRAYSIZE> failed_by{};
     std::atomic<uint64_t> offline{0};
   };
 
@@ -134,14 +137,16 @@ class RelayCommandPath final : public MeterSessions, public RelayStreamListener 
   size_t waiting() const;
 
   const Stats& stats() const { return stats_; }
-  // RegisterMetrics adds the command counters and gateway_relay_waiting; the
-  // path must outlive every later Render.
+  // RegisterMetrics adds the command counters (gateway_relay_failed_total
+  // with a `failure` label: no_answer, refused, no_relay, ...) and
+  // gateway_relay_waiting; the path must outlive every later Render.
   void RegisterMetrics(base::Metrics* metrics);
 
  private:
   // Finish reports a final outcome and lets the stream position move past it.
   void Finish(const RelayJob& job, const wallet::v1::RelayOutcome& outcome);
   void CountOutcome(const wallet::v1::RelayOutcome& outcome);
+  void RegisterFailedByFailure(base::Metrics* metrics);
   void AckLoop();
 
   const RelayCommandOptions options_;

@@ -4,6 +4,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 
 namespace meter_sim {
 namespace {
@@ -16,6 +17,17 @@ constexpr int kFirstSecondOctet = 16;
 
 std::string MeterId(absl::string_view prefix, int index) {
   return absl::StrFormat("%s%06d", prefix, index + 1);
+}
+
+std::vector<std::string> ParseMeterIdList(absl::string_view text) {
+  std::vector<std::string> ids;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    line = line.substr(0, line.find('#'));
+    for (absl::string_view id : absl::StrSplit(line, absl::ByAnyChar(", \t\r"), absl::SkipEmpty())) {
+      ids.emplace_back(id);
+    }
+  }
+  return ids;
 }
 
 std::optional<int> MeterIndexFromId(absl::string_view prefix, absl::string_view meter_id) {

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -37,6 +38,14 @@ std::string MeterId(absl::string_view prefix, int index);
 // (other prefix, not exactly six digits, 000000). The caller checks the
 // index against the fleet size.
 std::optional<int> MeterIndexFromId(absl::string_view prefix, absl::string_view meter_id);
+
+// ParseMeterIdList splits a list of meter ids, as given on the command line
+// or in a file: ids separated by commas, spaces, tabs or new lines; `#`
+// starts a comment that runs to the end of its line; empty items are
+// skipped. The ids are not checked.
+//   ParseMeterIdList("SIM000003, SIM000010\n# shops\nSIM000042") ==
+//       {"SIM000003", "SIM000010", "SIM000042"}
+std::vector<std::string> ParseMeterIdList(absl::string_view text);
 
 // MeterAddressHostOrder returns meter `index`'s IPv4 address in host byte
 // order. `index` must be in [0, kMaxMeters).

@@ -1,19 +1,18 @@
 // MonotonicClock: where meter-sim learns the time for its energy registers and
 // relay events, so that unit tests can drive it (STYLE.md: time is injected).
 //
+// Unit tests use a fake that moves only when told to
+// (tests/testing/fake_monotonic_clock.h).
+//
 // Example:
-//   FakeMonotonicClock clock;
+//   SystemMonotonicClock clock;
 //   absl::StatusOr<std::unique_ptr<Fleet>> fleet = Fleet::Create(options, &clock, nullptr);
-//   clock.Advance(absl::Hours(1));   // 1000 W for an hour: +1000 Wh
 #ifndef METER_GATEWAY_SIM_CLOCK_H_
 #define METER_GATEWAY_SIM_CLOCK_H_
 
 #include <time.h>
 
 #include <cstdint>
-
-#include "absl/synchronization/mutex.h"
-#include "absl/time/time.h"
 
 namespace meter_sim {
 
@@ -35,24 +34,6 @@ class SystemMonotonicClock final : public MonotonicClock {
     clock_gettime(CLOCK_MONOTONIC, &now);
     return static_cast<int64_t>(now.tv_sec) * 1'000'000 + now.tv_nsec / 1000;
   }
-};
-
-// FakeMonotonicClock moves only when told to. Thread-safe.
-class FakeMonotonicClock final : public MonotonicClock {
- public:
-  explicit FakeMonotonicClock(int64_t start_micros = 1'000'000) : now_(start_micros) {}
-  int64_t NowMicros() override {
-    absl::MutexLock lock(&mu_);
-    return now_;
-  }
-  void Advance(absl::Duration d) {
-    absl::MutexLock lock(&mu_);
-    now_ += absl::ToInt64Microseconds(d);
-  }
-
- private:
-  absl::Mutex mu_;
-  int64_t now_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace meter_sim

@@ -44,6 +44,15 @@ Target Resolve(uint16_t class_id, const dlms::ObisCode& obis, bool has_relay) {
   return Target::kUndefined;
 }
 
+// HasAttribute: whether the object has the attribute (Register 1-3,
+// Disconnect control 1-4).
+bool HasAttribute(Target target, int8_t attribute_id) {
+  const int8_t last = target == Target::kRegister ? dlms::kRegisterScalerUnit
+                      : target == Target::kRelay  ? dlms::kControlMode
+                                                  : 0;
+  return attribute_id >= 1 && attribute_id <= last;
+}
+
 AccessResult TargetError(Target target) {
   return target == Target::kClassInconsistent ? AccessResult::kObjectClassInconsistent
                                               : AccessResult::kObjectUndefined;
@@ -82,10 +91,12 @@ dlms::Apdu CosemSession::Handle(uint16_t client_wport, const dlms::Apdu& request
     return dlms::ReleaseResponse{};
   }
   const bool is_get = std::holds_alternative<dlms::GetRequest>(request);
+  const bool is_set = std::holds_alternative<dlms::SetRequest>(request);
   const bool is_action = std::holds_alternative<dlms::ActionRequest>(request);
-  if (!is_get && !is_action) return dlms::ExceptionResponse{};  // a server's APDU
+  if (!is_get && !is_set && !is_action) return dlms::ExceptionResponse{};  // a server's APDU
   if (!associated(client_wport)) return NotAllowed();
   if (is_get) return Get(std::get<dlms::GetRequest>(request));
+  if (is_set) return Set(std::get<dlms::SetRequest>(request));
   return Act(client_wport, std::get<dlms::ActionRequest>(request));
 }
 
@@ -102,7 +113,7 @@ dlms::Apdu CosemSession::Associate(uint16_t client_wport, const dlms::Associatio
       return Rejected(dlms::AcseDiagnostic::kAuthenticationRequired);
     }
     if (aarq.password != *password_) return Rejected(dlms::AcseDiagnostic::kAuthenticationFailure);
-    offered |= dlms::kConformanceAction;
+    offered |= dlms::kConformanceSet | dlms::kConformanceAction;
   }
   *flag = true;
   fleet_->CountSession(meter_);
@@ -147,6 +158,22 @@ dlms::Apdu CosemSession::Get(const dlms::GetRequest& request) {
     response.data = Data::Enum(static_cast<uint8_t>(relay.control_mode));
   }
   if (!response.data.has_value()) response.result = AccessResult::kObjectUndefined;
+  return response;
+}
+
+dlms::Apdu CosemSession::Set(const dlms::SetRequest& request) {
+  dlms::SetResponse response;
+  response.invoke_id_and_priority = request.invoke_id_and_priority;
+  const dlms::AttributeDescriptor& attribute = request.attribute;
+  const Target target =
+      Resolve(attribute.class_id, attribute.instance, fleet_->ReadRelay(meter_).has_relay);
+  if (target != Target::kRegister && target != Target::kRelay) {
+    response.result = TargetError(target);
+  } else if (!HasAttribute(target, attribute.attribute_id)) {
+    response.result = AccessResult::kObjectUndefined;
+  } else {
+    response.result = AccessResult::kReadWriteDenied;
+  }
   return response;
 }
 

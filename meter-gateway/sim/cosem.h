@@ -5,9 +5,9 @@
 // transport):
 //   0x10 public client: lowest-level security, GET only. An AARQ asking for
 //        low-level security is rejected (mechanism-name-not-recognised).
-//   0x20 meter reader: low-level security with the meter password; GET and
-//        ACTION. No password: rejected, authentication-required; a wrong one:
-//        rejected, authentication-failure.
+//   0x20 meter reader: low-level security with the meter password; GET, SET
+//        and ACTION. No password: rejected, authentication-required; a wrong
+//        one: rejected, authentication-failure.
 //   any other client SAP: rejected-permanent, no-reason-given.
 // Each client SAP holds at most one association per connection; an AARQ from
 // a SAP already associated is rejected (no-reason-given) and the existing
@@ -16,12 +16,17 @@
 //
 // Objects: Register 1.0.1.8.0.255 (class 3, attributes 1-3) and, when the
 // meter has a relay, Disconnect control 0.0.96.3.10.255 (class 70,
-// attributes 1-4, methods 1-2). Results chosen where the standard leaves a
-// choice:
-//   GET/ACTION before the SAP is associated: Exception-Response
+// attributes 1-4, methods 1-2). A CT-operated meter has no relay: to GET,
+// SET and ACTION on the disconnect control object it answers as a real meter
+// does for an object it lacks, object-undefined. Results chosen where the
+// standard leaves a choice:
+//   GET/SET/ACTION before the SAP is associated: Exception-Response
 //     (service-not-allowed, operation-not-possible), the session stays;
 //   unknown object, unknown attribute, relay object on a relay-less meter:
 //     object-undefined;
+//   SET of an attribute the meter has: read-write-denied (IS 15959 leaves
+//     writes to the utility-settings client, which the simulator does not
+//     host);
 //   a known logical name with another class id: object-class-inconsistent;
 //   GET with selective access (these attributes support none):
 //     read-write-denied;
@@ -70,6 +75,7 @@ class CosemSession {
  private:
   dlms::Apdu Associate(uint16_t client_wport, const dlms::AssociationRequest& aarq);
   dlms::Apdu Get(const dlms::GetRequest& request);
+  dlms::Apdu Set(const dlms::SetRequest& request);
   dlms::Apdu Act(uint16_t client_wport, const dlms::ActionRequest& request);
   bool* AssociationFlag(uint16_t client_wport);
 

@@ -38,9 +38,19 @@ absl::StatusOr<std::unique_ptr<Fleet>> Fleet::Create(const FleetOptions& options
   }
   if (status.ok()) status = CheckRange("load_w", options.load_w, 0, kMaxLoadW);
   if (status.ok()) status = CheckRange("scaler", options.scaler, kMinScaler, kMaxScaler);
+  if (status.ok()) status = CheckRange("ct_every", options.ct_every, 0, kMaxMeters);
   if (!status.ok()) return status;
   if (options.id_prefix.empty() || options.id_prefix.size() > 32) {
     return absl::InvalidArgumentError("id_prefix must be 1 to 32 characters");
+  }
+  for (const std::string& meter_id : options.ct_meter_ids) {
+    const std::optional<int> index = MeterIndexFromId(options.id_prefix, meter_id);
+    if (!index.has_value() || *index >= options.meters) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("CT meter ", meter_id, " is not in the fleet (",
+                       MeterId(options.id_prefix, 0), " to ",
+                       MeterId(options.id_prefix, options.meters - 1), ")"));
+    }
   }
   return std::unique_ptr<Fleet>(new Fleet(options, clock, sink));
 }
@@ -55,6 +65,14 @@ Fleet::Fleet(const FleetOptions& options, MonotonicClock* clock, RelayEventSink*
   initial.updated_us = clock_->NowMicros();
   absl::MutexLock lock(&mu_);
   meters_.assign(static_cast<size_t>(size_), initial);
+  if (options.ct_every > 0) {
+    for (int i = options.ct_every - 1; i < size_; i += options.ct_every) {
+      meters_[i].has_relay = false;
+    }
+  }
+  for (const std::string& meter_id : options.ct_meter_ids) {
+    meters_[*MeterIndexFromId(id_prefix_, meter_id)].has_relay = false;  // checked by Create
+  }
 }
 
 std::string Fleet::MeterIdOf(int index) const { return MeterId(id_prefix_, index); }
@@ -222,10 +240,12 @@ v1::FleetSummary Fleet::Summary() {
   int32_t by_state[3] = {0, 0, 0};
   uint64_t sessions = 0;
   uint64_t operations = 0;
+  int32_t without_relay = 0;
   {
     absl::MutexLock lock(&mu_);
     for (const Meter& meter : meters_) {
       ++by_state[meter.control_state];
+      if (!meter.has_relay) ++without_relay;
       sessions += meter.sessions;
       operations += meter.relay_operations;
     }
@@ -233,6 +253,7 @@ v1::FleetSummary Fleet::Summary() {
   summary.set_connected(by_state[kConnected]);
   summary.set_disconnected(by_state[kDisconnected]);
   summary.set_ready_for_reconnection(by_state[kReadyForReconnection]);
+  summary.set_without_relay(without_relay);
   summary.set_sessions(sessions);
   summary.set_relay_operations(operations);
   summary.set_sessions_dropped(sessions_dropped_.load(std::memory_order_relaxed));

@@ -54,6 +54,14 @@ struct FleetOptions {
   // reports Wh / 10^scaler.
   // Default: 0.
   int32_t scaler = 0;
+  // CT-operated meters, by id: they have no disconnect control object (and
+  // so are always connected). Every id must name a meter of the fleet.
+  // Default: none.
+  std::vector<std::string> ct_meter_ids;
+  // Also CT-operated: every ct_every-th meter by number (with 10, SIM000010,
+  // SIM000020, ...); 0 for none, at least 0.
+  // Default: 0.
+  int32_t ct_every = 0;
 };
 
 constexpr int64_t kMaxLoadW = 10'000'000;
@@ -98,8 +106,10 @@ struct FaultSetting {
 // Thread-safe: every method may be called from any thread.
 class Fleet final {
  public:
-  // Create builds options.meters meters, all connected, registers at 0.
-  // InvalidArgument for options out of range. `clock` (required) and `sink`
+  // Create builds options.meters meters, all connected, registers at 0,
+  // those options.ct_meter_ids and options.ct_every name without a relay.
+  // InvalidArgument for options out of range or a CT meter id not in the
+  // fleet. `clock` (required) and `sink`
   // (may be null) are not owned and must outlive the fleet.
   static absl::StatusOr<std::unique_ptr<Fleet>> Create(const FleetOptions& options,
                                                        MonotonicClock* clock,

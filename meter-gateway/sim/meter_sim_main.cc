@@ -9,13 +9,20 @@
 // metersim.v1.MeterSimService. SIGTERM or SIGINT: close everything, exit 0.
 #include <sys/resource.h>
 
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "base/daemon.h"
 #include "base/daemon_files.h"
 #include "glog/logging.h"
+#include "meter-gateway/sim/address.h"
 #include "meter-gateway/sim/clock.h"
 #include "meter-gateway/sim/simulator.h"
 
@@ -24,6 +31,12 @@ ABSL_FLAG(std::string, id_prefix, "SIM", "meter ids are <id_prefix><6-digit inde
 ABSL_FLAG(int32_t, control_mode, 4, "initial IC70 control_mode of every meter (0-6)");
 ABSL_FLAG(int64_t, load_w, 1000, "initial load of every meter, W");
 ABSL_FLAG(int32_t, scaler, 0, "register scaler (-3 to 6): the register reports Wh / 10^scaler");
+ABSL_FLAG(std::string, ct_meters, "",
+          "CT-operated meters, without a disconnect control object: ids separated by commas "
+          "(SIM000007,SIM000042), or @FILE for a file of ids (commas, spaces or new lines; "
+          "# comments)");
+ABSL_FLAG(int32_t, ct_every, 0,
+          "also CT-operated: every N-th meter by number (10: SIM000010, SIM000020, ...); 0: none");
 ABSL_FLAG(int32_t, dlms_port, 4059, "DLMS/COSEM TCP port of every meter; 0 picks a free port");
 ABSL_FLAG(std::string, bind, "0.0.0.0",
           "IPv4 address for the DLMS socket; must cover 127.16.0.0/12, where the meters are");
@@ -53,6 +66,18 @@ void RaiseFileLimit() {
   LOG(INFO) << "descriptor limit " << before << " -> " << limit.rlim_cur;
 }
 
+// CtMeterIds reads --ct_meters: a list of ids, or @FILE naming a file of
+// them. NotFound if the file cannot be read.
+absl::StatusOr<std::vector<std::string>> CtMeterIds(const std::string& flag) {
+  if (flag.empty() || flag[0] != '@') return meter_sim::ParseMeterIdList(flag);
+  const std::string path = flag.substr(1);
+  std::ifstream in(path);
+  if (!in.is_open()) return absl::NotFoundError(absl::StrCat("--ct_meters: cannot read ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return meter_sim::ParseMeterIdList(text.str());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -67,6 +92,10 @@ int main(int argc, char** argv) {
   options.fleet.control_mode = absl::GetFlag(FLAGS_control_mode);
   options.fleet.load_w = absl::GetFlag(FLAGS_load_w);
   options.fleet.scaler = absl::GetFlag(FLAGS_scaler);
+  absl::StatusOr<std::vector<std::string>> ct_meters = CtMeterIds(absl::GetFlag(FLAGS_ct_meters));
+  if (!ct_meters.ok()) return daemon.Fail(ct_meters.status());
+  options.fleet.ct_meter_ids = *std::move(ct_meters);
+  options.fleet.ct_every = absl::GetFlag(FLAGS_ct_every);
   options.dlms.port = absl::GetFlag(FLAGS_dlms_port);
   options.dlms.bind = absl::GetFlag(FLAGS_bind);
   options.dlms.password = absl::GetFlag(FLAGS_password);

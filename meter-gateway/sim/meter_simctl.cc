@@ -4,6 +4,7 @@
 //
 //   meter-simctl --server=127.0.0.1:PORT get --meter=SIM000001
 //   meter-simctl --server=... configure --meter=SIM000001 --load_w=36000 --fault=bypass
+//   meter-simctl --server=... configure --meter=SIM000003 --has_relay=false  # CT-operated
 //   meter-simctl --server=... press-button --meter=SIM000002
 //   meter-simctl --server=... summary
 #include <cstdio>
@@ -25,6 +26,9 @@ ABSL_FLAG(int32_t, control_mode, -1, "configure: IC70 control_mode 0-6");
 ABSL_FLAG(int32_t, control_state, -1, "configure: set the relay directly (0, 1, 2)");
 ABSL_FLAG(std::string, fault, "", "configure: none|drop|delay|refuse|offline|bypass");
 ABSL_FLAG(int32_t, delay_ms, -1, "configure: answer delay for --fault=delay");
+ABSL_FLAG(std::string, has_relay, "",
+          "configure: false makes the meter CT-operated (no disconnect control object), true "
+          "gives it a relay again");
 
 namespace {
 
@@ -41,10 +45,14 @@ const char* StateName(int state) {
 
 void Print(const sim::Meter& m) {
   std::string fault = absl::AsciiStrToLower(sim::Fault_Name(m.fault()).substr(6));
-  std::printf("%s  relay %s (output %s)  mode %d  register %lld Wh  load %lld W  fault %s\n",
-              m.meter_id().c_str(), StateName(m.control_state()), m.output_state() ? "on" : "off",
-              m.control_mode(), static_cast<long long>(m.register_wh()),
-              static_cast<long long>(m.load_w()), fault.c_str());
+  const std::string relay =
+      m.has_relay() ? absl::StrCat("relay ", StateName(m.control_state()), " (output ",
+                                   m.output_state() ? "on" : "off", ")")
+                    : "no relay (CT-operated, output on)";
+  std::printf("%s  %s  mode %d  register %lld Wh  load %lld W  fault %s\n",
+              m.meter_id().c_str(), relay.c_str(), m.control_mode(),
+              static_cast<long long>(m.register_wh()), static_cast<long long>(m.load_w()),
+              fault.c_str());
 }
 
 int Fail(const std::string& message) {
@@ -73,9 +81,11 @@ int main(int argc, char** argv) {
   if (command == "summary") {
     sim::FleetSummary s;
     if (int rc = Check(stub->GetFleetSummary(&context, sim::FleetSummaryRequest(), &s))) return rc;
-    std::printf("%d meters: %d connected, %d disconnected, %d ready for reconnection; %llu "
-                "sessions, %llu relay operations, %llu sessions dropped\n",
+    std::printf("%d meters: %d connected, %d disconnected, %d ready for reconnection, %d "
+                "without a relay (CT-operated); %llu sessions, %llu relay operations, %llu "
+                "sessions dropped\n",
                 s.meters(), s.connected(), s.disconnected(), s.ready_for_reconnection(),
+                s.without_relay(),
                 static_cast<unsigned long long>(s.sessions()),
                 static_cast<unsigned long long>(s.relay_operations()),
                 static_cast<unsigned long long>(s.sessions_dropped()));
@@ -100,6 +110,10 @@ int main(int argc, char** argv) {
       r.set_control_state(absl::GetFlag(FLAGS_control_state));
     }
     if (absl::GetFlag(FLAGS_delay_ms) >= 0) r.set_delay_ms(absl::GetFlag(FLAGS_delay_ms));
+    if (const std::string h = absl::GetFlag(FLAGS_has_relay); !h.empty()) {
+      if (h != "true" && h != "false") return Fail("--has_relay takes true or false");
+      r.set_has_relay(h == "true");
+    }
     if (const std::string f = absl::GetFlag(FLAGS_fault); !f.empty()) {
       sim::Fault fault;
       if (!sim::Fault_Parse("FAULT_" + absl::AsciiStrToUpper(f), &fault)) {

@@ -43,7 +43,9 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Start(const SimulatorOptio
             << MeterId(options.fleet.id_prefix, 0) << " at " << MeterAddress(0) << " ... "
             << MeterId(options.fleet.id_prefix, sim->fleet_->size() - 1) << " at "
             << MeterAddress(sim->fleet_->size() - 1) << "): DLMS on port "
-            << sim->dlms_->port() << ", control on port " << sim->control_port_;
+            << sim->dlms_->port() << ", control on port " << sim->control_port_ << "; "
+            << sim->fleet_->Summary().without_relay()
+            << " CT-operated (no disconnect control)";
   return sim;
 }
 

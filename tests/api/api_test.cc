@@ -15,6 +15,7 @@
 #include "api/server.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wallet_harness.h"
 #include "wallet/auth.h"
@@ -22,7 +23,9 @@
 namespace api {
 namespace {
 
+using ::wallet::testing::IsOk;
 using wallet::testing::MeterRequest;
+using ::wallet::testing::StatusIs;
 
 constexpr char kAdminKey[] = "wk_admin_key_for_tests_0001";
 
@@ -93,14 +96,14 @@ class ApiTest : public ::testing::Test {
     // the calls a test makes.
     options.tick_interval = absl::ZeroDuration();
     auto opened = wallet::Wallet::Open(options, &clock_);
-    ASSERT_TRUE(opened.ok()) << opened.status();
+    ASSERT_THAT(opened, IsOk());
     wallet_ = *std::move(opened);
-    ASSERT_TRUE(wallet_->EnsureApiKey(kAdminKey, v1::ROLE_ADMIN, "test").ok());
+    ASSERT_THAT(wallet_->EnsureApiKey(kAdminKey, v1::ROLE_ADMIN, "test"), IsOk());
     ServerOptions server_options;
     server_options.listen = "127.0.0.1:0";
     server_options.http_listen = "127.0.0.1:0";
     auto server = WalletServer::Start(wallet_.get(), server_options);
-    ASSERT_TRUE(server.ok()) << server.status();
+    ASSERT_THAT(server, IsOk());
     server_ = *std::move(server);
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->grpc_port()),
                                    grpc::InsecureChannelCredentials());
@@ -110,10 +113,12 @@ class ApiTest : public ::testing::Test {
     payment_ = v1::PaymentGatewayService::NewStub(channel_);
 
     v1::RegisterMeterResponse registered;
-    ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::RegisterMeter, admin_.get(),
-                     MeterRequest("M1", "C1"), &registered).ok());
-    ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::RegisterMeter, admin_.get(),
-                     MeterRequest("M2", "C2"), &registered).ok());
+    ASSERT_THAT(Call(kAdminKey, &v1::AdminService::Stub::RegisterMeter, admin_.get(),
+                     MeterRequest("M1", "C1"), &registered),
+                IsOk());
+    ASSERT_THAT(Call(kAdminKey, &v1::AdminService::Stub::RegisterMeter, admin_.get(),
+                     MeterRequest("M2", "C2"), &registered),
+                IsOk());
     consumer_key_ = IssueKey("k-c1", v1::ROLE_CONSUMER, "C1");
     gateway_key_ = IssueKey("k-pg", v1::ROLE_PAYMENT_GATEWAY, "");
   }
@@ -140,7 +145,7 @@ class ApiTest : public ::testing::Test {
     req.set_subject_id(subject);
     v1::IssueApiKeyResponse resp;
     grpc::Status s = Call(kAdminKey, &v1::AdminService::Stub::IssueApiKey, admin_.get(), req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_THAT(s, IsOk());
     return resp.api_key();
   }
 
@@ -161,12 +166,11 @@ TEST_F(ApiTest, MissingOrWrongKeyIsUnauthenticated) {
   v1::GetMeterRequest req;
   req.set_meter_id("M1");
   v1::MeterView view;
-  EXPECT_EQ(Call("", &v1::AdminService::Stub::GetMeter, admin_.get(), req, &view).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(Call("wk_not_a_key", &v1::AdminService::Stub::GetMeter, admin_.get(), req, &view)
-                .error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::GetMeter, admin_.get(), req, &view).ok());
+  EXPECT_THAT(Call("", &v1::AdminService::Stub::GetMeter, admin_.get(), req, &view),
+              StatusIs(grpc::StatusCode::UNAUTHENTICATED));
+  EXPECT_THAT(Call("wk_not_a_key", &v1::AdminService::Stub::GetMeter, admin_.get(), req, &view),
+              StatusIs(grpc::StatusCode::UNAUTHENTICATED));
+  EXPECT_THAT(Call(kAdminKey, &v1::AdminService::Stub::GetMeter, admin_.get(), req, &view), IsOk());
   EXPECT_EQ(view.meter().consumer_id(), "C1");
 }
 
@@ -174,31 +178,31 @@ TEST_F(ApiTest, RolesAndOwnershipAreEnforced) {
   v1::GetMeterRequest get;
   get.set_meter_id("M1");
   v1::MeterView view;
-  EXPECT_EQ(Call(consumer_key_, &v1::AdminService::Stub::GetMeter, admin_.get(), get, &view)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(Call(consumer_key_, &v1::AdminService::Stub::GetMeter, admin_.get(), get, &view),
+              StatusIs(grpc::StatusCode::PERMISSION_DENIED));
   v1::GetBalanceRequest mine;
   mine.set_meter_id("M1");
   v1::GetBalanceResponse balance;
-  EXPECT_TRUE(Call(consumer_key_, &v1::ConsumerService::Stub::GetBalance, consumer_.get(), mine,
-                   &balance).ok());
+  EXPECT_THAT(
+      Call(consumer_key_, &v1::ConsumerService::Stub::GetBalance, consumer_.get(), mine, &balance),
+      IsOk());
   v1::GetBalanceRequest theirs;
   theirs.set_meter_id("M2");
-  EXPECT_EQ(Call(consumer_key_, &v1::ConsumerService::Stub::GetBalance, consumer_.get(), theirs,
-                 &balance).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(Call(consumer_key_, &v1::ConsumerService::Stub::GetBalance, consumer_.get(), theirs,
+                   &balance),
+              StatusIs(grpc::StatusCode::NOT_FOUND));
   // A consumer can never confirm its own payment.
   v1::ConfirmPaymentRequest confirm;
   confirm.set_payment_id("pay-self");
   confirm.set_order_id("ord-0000000001");
   confirm.set_amount_paise(100);
   v1::ConfirmPaymentResponse paid;
-  EXPECT_EQ(Call(consumer_key_, &v1::PaymentGatewayService::Stub::ConfirmPayment, payment_.get(),
-                 confirm, &paid).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(Call(kAdminKey, &v1::PaymentGatewayService::Stub::ConfirmPayment, payment_.get(),
-                 confirm, &paid).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(Call(consumer_key_, &v1::PaymentGatewayService::Stub::ConfirmPayment, payment_.get(),
+                   confirm, &paid),
+              StatusIs(grpc::StatusCode::PERMISSION_DENIED));
+  EXPECT_THAT(Call(kAdminKey, &v1::PaymentGatewayService::Stub::ConfirmPayment, payment_.get(),
+                   confirm, &paid),
+              StatusIs(grpc::StatusCode::PERMISSION_DENIED));
 }
 
 TEST_F(ApiTest, RechargeByPaymentIsCreditedOnceOnConfirmation) {
@@ -207,30 +211,35 @@ TEST_F(ApiTest, RechargeByPaymentIsCreditedOnceOnConfirmation) {
   start.set_meter_id("M1");
   start.set_amount_paise(50'000);
   v1::StartRechargeResponse order;
-  ASSERT_TRUE(Call(consumer_key_, &v1::ConsumerService::Stub::StartRecharge, consumer_.get(),
-                   start, &order).ok());
+  ASSERT_THAT(Call(consumer_key_, &v1::ConsumerService::Stub::StartRecharge, consumer_.get(), start,
+                   &order),
+              IsOk());
   v1::ConfirmPaymentRequest confirm;
   confirm.set_payment_id("pay_N8x2");
   confirm.set_order_id(order.order().order_id());
   confirm.set_amount_paise(50'000);
   v1::ConfirmPaymentResponse first, second;
-  ASSERT_TRUE(Call(gateway_key_, &v1::PaymentGatewayService::Stub::ConfirmPayment, payment_.get(),
-                   confirm, &first).ok());
-  ASSERT_TRUE(Call(gateway_key_, &v1::PaymentGatewayService::Stub::ConfirmPayment, payment_.get(),
-                   confirm, &second).ok());
+  ASSERT_THAT(Call(gateway_key_, &v1::PaymentGatewayService::Stub::ConfirmPayment, payment_.get(),
+                   confirm, &first),
+              IsOk());
+  ASSERT_THAT(Call(gateway_key_, &v1::PaymentGatewayService::Stub::ConfirmPayment, payment_.get(),
+                   confirm, &second),
+              IsOk());
   EXPECT_EQ(first.transfer().seq(), second.transfer().seq());
   v1::GetBalanceRequest get;
   get.set_meter_id("M1");
   v1::GetBalanceResponse balance;
-  ASSERT_TRUE(Call(consumer_key_, &v1::ConsumerService::Stub::GetBalance, consumer_.get(), get,
-                   &balance).ok());
+  ASSERT_THAT(
+      Call(consumer_key_, &v1::ConsumerService::Stub::GetBalance, consumer_.get(), get, &balance),
+      IsOk());
   EXPECT_EQ(balance.balance_paise(), 50'000);
   EXPECT_EQ(balance.last_recharge_paise(), 50'000);
   v1::ListTransactionsRequest history;
   history.set_meter_id("M1");
   v1::ListTransactionsResponse entries;
-  ASSERT_TRUE(Call(consumer_key_, &v1::ConsumerService::Stub::ListTransactions, consumer_.get(),
-                   history, &entries).ok());
+  ASSERT_THAT(Call(consumer_key_, &v1::ConsumerService::Stub::ListTransactions, consumer_.get(),
+                   history, &entries),
+              IsOk());
   ASSERT_EQ(entries.entries_size(), 1);
   EXPECT_EQ(entries.entries(0).transfer().request_ref(), "pay_N8x2");
 }
@@ -242,15 +251,17 @@ TEST_F(ApiTest, RetailerActsOnlyOnItsOwnFloatAndErrorsMapToCodes) {
   create.mutable_retailer()->set_name("Sharma General Store");
   create.mutable_retailer()->set_commission_bps(-1);  // server default
   v1::CreateRetailerResponse created;
-  ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::CreateRetailer, admin_.get(), create,
-                   &created).ok());
+  ASSERT_THAT(
+      Call(kAdminKey, &v1::AdminService::Stub::CreateRetailer, admin_.get(), create, &created),
+      IsOk());
   EXPECT_EQ(created.retailer().commission_bps(), 100);
   v1::TopUpFloatRequest top;
   top.set_request_id("t1");
   top.set_retailer_id("R1");
   top.set_amount_paise(100'000);
   v1::TopUpFloatResponse topped;
-  ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::TopUpFloat, admin_.get(), top, &topped).ok());
+  ASSERT_THAT(Call(kAdminKey, &v1::AdminService::Stub::TopUpFloat, admin_.get(), top, &topped),
+              IsOk());
   const std::string retailer_key = IssueKey("k-r1", v1::ROLE_RETAILER, "R1");
 
   auto recharge = [&](const std::string& id, const std::string& meter, int64_t amount,
@@ -261,26 +272,27 @@ TEST_F(ApiTest, RetailerActsOnlyOnItsOwnFloatAndErrorsMapToCodes) {
     req.set_amount_paise(amount);
     req.set_retailer_id(retailer);
     v1::RetailerRechargeResponse resp;
-    return Call(retailer_key, &v1::RetailerService::Stub::Recharge, retailer_.get(), req, &resp)
-        .error_code();
+    return Call(retailer_key, &v1::RetailerService::Stub::Recharge, retailer_.get(), req, &resp);
   };
-  EXPECT_EQ(recharge("p1", "M1", 20'000), grpc::StatusCode::OK);
-  EXPECT_EQ(recharge("p2", "NOPE", 100), grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(recharge("p3", "M1", 0), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(recharge("p4", "M1", 10'000'001), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(recharge("p5", "M1", 90'000), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_EQ(recharge("bad id", "M1", 100), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(recharge("p6", "M1", 100, "R2"), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(recharge("p1", "M1", 30'000), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(recharge("p1", "M1", 20'000), IsOk());
+  EXPECT_THAT(recharge("p2", "NOPE", 100), StatusIs(grpc::StatusCode::NOT_FOUND));
+  EXPECT_THAT(recharge("p3", "M1", 0), StatusIs(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_THAT(recharge("p4", "M1", 10'000'001), StatusIs(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_THAT(recharge("p5", "M1", 90'000), StatusIs(grpc::StatusCode::FAILED_PRECONDITION));
+  EXPECT_THAT(recharge("bad id", "M1", 100), StatusIs(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_THAT(recharge("p6", "M1", 100, "R2"), StatusIs(grpc::StatusCode::PERMISSION_DENIED));
+  EXPECT_THAT(recharge("p1", "M1", 30'000), StatusIs(grpc::StatusCode::ALREADY_EXISTS));
 
   v1::GetFloatRequest get_float;
   v1::GetFloatResponse float_view;
-  ASSERT_TRUE(Call(retailer_key, &v1::RetailerService::Stub::GetFloat, retailer_.get(), get_float,
-                   &float_view).ok());
+  ASSERT_THAT(Call(retailer_key, &v1::RetailerService::Stub::GetFloat, retailer_.get(), get_float,
+                   &float_view),
+              IsOk());
   EXPECT_EQ(float_view.balance_paise(), 100'000 - 20'000 + 200);
   v1::CheckLedgerResponse check;
-  ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::CheckLedger, admin_.get(),
-                   v1::CheckLedgerRequest(), &check).ok());
+  ASSERT_THAT(Call(kAdminKey, &v1::AdminService::Stub::CheckLedger, admin_.get(),
+                   v1::CheckLedgerRequest(), &check),
+              IsOk());
   EXPECT_TRUE(check.ok());
   EXPECT_EQ(check.transfers(), 3u);
 }
@@ -290,7 +302,7 @@ TEST_F(ApiTest, HealthAndMetricsAreServed) {
   grpc::health::v1::HealthCheckRequest req;
   grpc::health::v1::HealthCheckResponse resp;
   grpc::ClientContext ctx;
-  ASSERT_TRUE(health->Check(&ctx, req, &resp).ok());
+  ASSERT_THAT(health->Check(&ctx, req, &resp), IsOk());
   EXPECT_EQ(resp.status(), grpc::health::v1::HealthCheckResponse::SERVING);
 
   const std::string healthz = HttpGet(server_->http_port(), "/healthz");
@@ -390,12 +402,11 @@ TEST_F(ApiTest, HealthIsReportedForEveryService) {
   for (const std::string& service : services) {
     grpc::health::v1::HealthCheckResponse response;
     grpc::Status status = check(service, &response);
-    ASSERT_TRUE(status.ok()) << "'" << service << "': " << status.error_message();
+    ASSERT_THAT(status, IsOk()) << "'" << service << "'";
     EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << service;
   }
   grpc::health::v1::HealthCheckResponse unknown;
-  EXPECT_EQ(check("wallet.v1.NoSuchService", &unknown).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(check("wallet.v1.NoSuchService", &unknown), StatusIs(grpc::StatusCode::NOT_FOUND));
 
   // Keep one call in flight, so that the shutdown waits for it.
   clock_.Hold();
@@ -409,7 +420,7 @@ TEST_F(ApiTest, HealthIsReportedForEveryService) {
     v1::AdjustBalanceResponse adjusted;
     grpc::Status status =
         Call(kAdminKey, &v1::AdminService::Stub::AdjustBalance, admin_.get(), adjust, &adjusted);
-    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_THAT(status, IsOk());
   });
   ASSERT_TRUE(clock_.WaitForCaller(absl::Seconds(60)));
   std::thread stop([&] { server_->Shutdown(absl::Seconds(120)); });
@@ -437,8 +448,9 @@ TEST_F(ApiTest, OrdersAreTheOwnersToSeeAndCancel) {
   start.set_meter_id("M1");
   start.set_amount_paise(25'000);
   v1::StartRechargeResponse started;
-  ASSERT_TRUE(Call(consumer_key_, &v1::ConsumerService::Stub::StartRecharge, consumer_.get(),
-                   start, &started).ok());
+  ASSERT_THAT(Call(consumer_key_, &v1::ConsumerService::Stub::StartRecharge, consumer_.get(), start,
+                   &started),
+              IsOk());
   const std::string id = started.order().order_id();
   EXPECT_EQ(id.rfind("ord_", 0), 0u) << id;
   EXPECT_TRUE(started.order().has_expire_time());
@@ -446,8 +458,9 @@ TEST_F(ApiTest, OrdersAreTheOwnersToSeeAndCancel) {
   v1::GetOrderRequest get;
   get.set_order_id(id);
   v1::Order order;
-  ASSERT_TRUE(Call(consumer_key_, &v1::ConsumerService::Stub::GetOrder, consumer_.get(), get,
-                   &order).ok());
+  ASSERT_THAT(
+      Call(consumer_key_, &v1::ConsumerService::Stub::GetOrder, consumer_.get(), get, &order),
+      IsOk());
   EXPECT_EQ(order.state(), v1::ORDER_PENDING);
   const std::string other_key = IssueKey("k-c2", v1::ROLE_CONSUMER, "C2");
   grpc::Status foreign =
@@ -456,36 +469,39 @@ TEST_F(ApiTest, OrdersAreTheOwnersToSeeAndCancel) {
   unknown.set_order_id("ord_aaaaaaaaaaaaaaaaaaaaaaaaaa");
   grpc::Status missing =
       Call(other_key, &v1::ConsumerService::Stub::GetOrder, consumer_.get(), unknown, &order);
-  EXPECT_EQ(foreign.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(foreign, StatusIs(grpc::StatusCode::NOT_FOUND));
   EXPECT_EQ(absl::StrReplaceAll(foreign.error_message(), {{id, "<id>"}}),
             absl::StrReplaceAll(missing.error_message(), {{unknown.order_id(), "<id>"}}));
 
   v1::ListOrdersRequest list;
   v1::ListOrdersResponse listed;
-  ASSERT_TRUE(Call(consumer_key_, &v1::ConsumerService::Stub::ListOrders, consumer_.get(), list,
-                   &listed).ok());
+  ASSERT_THAT(
+      Call(consumer_key_, &v1::ConsumerService::Stub::ListOrders, consumer_.get(), list, &listed),
+      IsOk());
   ASSERT_EQ(listed.orders_size(), 1);
   EXPECT_EQ(listed.orders(0).order_id(), id);
-  ASSERT_TRUE(Call(other_key, &v1::ConsumerService::Stub::ListOrders, consumer_.get(), list,
-                   &listed).ok());
+  ASSERT_THAT(
+      Call(other_key, &v1::ConsumerService::Stub::ListOrders, consumer_.get(), list, &listed),
+      IsOk());
   EXPECT_EQ(listed.orders_size(), 0);
   list.set_page_token("abc");
-  EXPECT_EQ(Call(consumer_key_, &v1::ConsumerService::Stub::ListOrders, consumer_.get(), list,
-                 &listed).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(
+      Call(consumer_key_, &v1::ConsumerService::Stub::ListOrders, consumer_.get(), list, &listed),
+      StatusIs(grpc::StatusCode::INVALID_ARGUMENT));
 
   v1::CancelOrderRequest cancel;
   cancel.set_request_id("cancel-1");
   cancel.set_order_id(id);
   v1::CancelOrderResponse cancelled;
-  EXPECT_EQ(Call(other_key, &v1::ConsumerService::Stub::CancelOrder, consumer_.get(), cancel,
-                 &cancelled).error_code(),
-            grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(Call(gateway_key_, &v1::ConsumerService::Stub::CancelOrder, consumer_.get(), cancel,
-                 &cancelled).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  ASSERT_TRUE(Call(consumer_key_, &v1::ConsumerService::Stub::CancelOrder, consumer_.get(), cancel,
-                   &cancelled).ok());
+  EXPECT_THAT(
+      Call(other_key, &v1::ConsumerService::Stub::CancelOrder, consumer_.get(), cancel, &cancelled),
+      StatusIs(grpc::StatusCode::NOT_FOUND));
+  EXPECT_THAT(Call(gateway_key_, &v1::ConsumerService::Stub::CancelOrder, consumer_.get(), cancel,
+                   &cancelled),
+              StatusIs(grpc::StatusCode::PERMISSION_DENIED));
+  ASSERT_THAT(Call(consumer_key_, &v1::ConsumerService::Stub::CancelOrder, consumer_.get(), cancel,
+                   &cancelled),
+              IsOk());
   EXPECT_EQ(cancelled.order().state(), v1::ORDER_CANCELLED);
 
   v1::ConfirmPaymentRequest confirm;
@@ -493,14 +509,15 @@ TEST_F(ApiTest, OrdersAreTheOwnersToSeeAndCancel) {
   confirm.set_order_id(id);
   confirm.set_amount_paise(25'000);
   v1::ConfirmPaymentResponse paid;
-  EXPECT_EQ(Call(gateway_key_, &v1::PaymentGatewayService::Stub::ConfirmPayment, payment_.get(),
-                 confirm, &paid).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(Call(gateway_key_, &v1::PaymentGatewayService::Stub::ConfirmPayment, payment_.get(),
+                   confirm, &paid),
+              StatusIs(grpc::StatusCode::FAILED_PRECONDITION));
   v1::GetBalanceRequest balance_request;
   balance_request.set_meter_id("M1");
   v1::GetBalanceResponse balance;
-  ASSERT_TRUE(Call(consumer_key_, &v1::ConsumerService::Stub::GetBalance, consumer_.get(),
-                   balance_request, &balance).ok());
+  ASSERT_THAT(Call(consumer_key_, &v1::ConsumerService::Stub::GetBalance, consumer_.get(),
+                   balance_request, &balance),
+              IsOk());
   EXPECT_EQ(balance.balance_paise(), 0);
 }
 
@@ -511,33 +528,32 @@ TEST_F(ApiTest, MalformedPageTokensAreInvalidArgument) {
     v1::ListMetersRequest meters;
     meters.set_page_token(bad);
     v1::ListMetersResponse listed;
-    EXPECT_EQ(Call(kAdminKey, &v1::AdminService::Stub::ListMeters, admin_.get(), meters, &listed)
-                  .error_code(),
-              grpc::StatusCode::INVALID_ARGUMENT)
+    EXPECT_THAT(Call(kAdminKey, &v1::AdminService::Stub::ListMeters, admin_.get(), meters, &listed),
+                StatusIs(grpc::StatusCode::INVALID_ARGUMENT))
         << bad;
     v1::GetJournalRequest journal;
     journal.set_account("system:adjustments");
     journal.set_page_token(bad);
     v1::GetJournalResponse entries;
-    EXPECT_EQ(Call(kAdminKey, &v1::AdminService::Stub::GetJournal, admin_.get(), journal, &entries)
-                  .error_code(),
-              grpc::StatusCode::INVALID_ARGUMENT)
+    EXPECT_THAT(
+        Call(kAdminKey, &v1::AdminService::Stub::GetJournal, admin_.get(), journal, &entries),
+        StatusIs(grpc::StatusCode::INVALID_ARGUMENT))
         << bad;
   }
   v1::ListMetersRequest first;
   first.set_page_size(1);
   v1::ListMetersResponse page;
-  ASSERT_TRUE(
-      Call(kAdminKey, &v1::AdminService::Stub::ListMeters, admin_.get(), first, &page).ok());
+  ASSERT_THAT(Call(kAdminKey, &v1::AdminService::Stub::ListMeters, admin_.get(), first, &page),
+              IsOk());
   ASSERT_FALSE(page.next_page_token().empty());
   v1::ListMetersRequest next = first;
   next.set_page_token(page.next_page_token());
-  ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::ListMeters, admin_.get(), next, &page).ok());
+  ASSERT_THAT(Call(kAdminKey, &v1::AdminService::Stub::ListMeters, admin_.get(), next, &page),
+              IsOk());
   EXPECT_EQ(page.meters(0).meter().meter_id(), "M2");
   next.set_circle("Raipur");  // another filter
-  EXPECT_EQ(Call(kAdminKey, &v1::AdminService::Stub::ListMeters, admin_.get(), next, &page)
-                .error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Call(kAdminKey, &v1::AdminService::Stub::ListMeters, admin_.get(), next, &page),
+              StatusIs(grpc::StatusCode::INVALID_ARGUMENT));
 }
 
 // The admin update calls over gRPC: only an admin key may make them, each
@@ -550,11 +566,12 @@ TEST_F(ApiTest, AdminUpdatesAreRecordedWithTheAdminsKey) {
   consumer.set_phone("+917000000001");
   consumer.set_reason("consumer's request");
   v1::UpdateConsumerResponse updated;
-  EXPECT_EQ(Call(consumer_key_, &v1::AdminService::Stub::UpdateConsumer, admin_.get(), consumer,
-                 &updated).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::UpdateConsumer, admin_.get(), consumer,
-                   &updated).ok());
+  EXPECT_THAT(Call(consumer_key_, &v1::AdminService::Stub::UpdateConsumer, admin_.get(), consumer,
+                   &updated),
+              StatusIs(grpc::StatusCode::PERMISSION_DENIED));
+  ASSERT_THAT(
+      Call(kAdminKey, &v1::AdminService::Stub::UpdateConsumer, admin_.get(), consumer, &updated),
+      IsOk());
   EXPECT_EQ(updated.consumer().phone(), "+917000000001");
   const std::string key_id = wallet::HashApiKey(kAdminKey).substr(0, 16);
   EXPECT_EQ(updated.change().admin_key_id(), key_id);
@@ -566,13 +583,14 @@ TEST_F(ApiTest, AdminUpdatesAreRecordedWithTheAdminsKey) {
   meter.set_tariff_id("NO-SUCH");
   meter.set_reason("tariff order");
   v1::UpdateMeterResponse meter_updated;
-  EXPECT_EQ(Call(kAdminKey, &v1::AdminService::Stub::UpdateMeter, admin_.get(), meter,
-                 &meter_updated).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(
+      Call(kAdminKey, &v1::AdminService::Stub::UpdateMeter, admin_.get(), meter, &meter_updated),
+      StatusIs(grpc::StatusCode::NOT_FOUND));
   meter.clear_tariff_id();
   meter.set_sanctioned_load_w(5000);
-  ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::UpdateMeter, admin_.get(), meter,
-                   &meter_updated).ok());
+  ASSERT_THAT(
+      Call(kAdminKey, &v1::AdminService::Stub::UpdateMeter, admin_.get(), meter, &meter_updated),
+      IsOk());
   EXPECT_EQ(meter_updated.meter().sanctioned_load_w(), 5000);
 
   v1::MoveMeterRequest move;
@@ -581,31 +599,31 @@ TEST_F(ApiTest, AdminUpdatesAreRecordedWithTheAdminsKey) {
   move.mutable_consumer()->set_consumer_id("C2");
   move.set_reason("premises sold");
   v1::MoveMeterResponse moved;
-  ASSERT_TRUE(Call(kAdminKey, &v1::AdminService::Stub::MoveMeter, admin_.get(), move, &moved).ok());
+  ASSERT_THAT(Call(kAdminKey, &v1::AdminService::Stub::MoveMeter, admin_.get(), move, &moved),
+              IsOk());
   EXPECT_EQ(moved.meter().consumer_id(), "C2");
   // C1's key no longer reaches the meter.
   v1::GetBalanceRequest balance;
   balance.set_meter_id("M1");
   v1::GetBalanceResponse balance_response;
-  EXPECT_EQ(Call(consumer_key_, &v1::ConsumerService::Stub::GetBalance, consumer_.get(), balance,
-                 &balance_response).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(Call(consumer_key_, &v1::ConsumerService::Stub::GetBalance, consumer_.get(), balance,
+                   &balance_response),
+              StatusIs(grpc::StatusCode::NOT_FOUND));
 
   v1::ListChangesRequest list;
   list.set_meter_id("M1");
   v1::ListChangesResponse changes;
-  EXPECT_EQ(Call(consumer_key_, &v1::AdminService::Stub::ListChanges, admin_.get(), list,
-                 &changes).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  ASSERT_TRUE(
-      Call(kAdminKey, &v1::AdminService::Stub::ListChanges, admin_.get(), list, &changes).ok());
+  EXPECT_THAT(
+      Call(consumer_key_, &v1::AdminService::Stub::ListChanges, admin_.get(), list, &changes),
+      StatusIs(grpc::StatusCode::PERMISSION_DENIED));
+  ASSERT_THAT(Call(kAdminKey, &v1::AdminService::Stub::ListChanges, admin_.get(), list, &changes),
+              IsOk());
   ASSERT_EQ(changes.changes_size(), 2);
   EXPECT_EQ(changes.changes(0).kind(), v1::Change::METER_MOVED);
   EXPECT_EQ(changes.changes(1).kind(), v1::Change::METER_UPDATED);
   list.set_page_token("-1");
-  EXPECT_EQ(Call(kAdminKey, &v1::AdminService::Stub::ListChanges, admin_.get(), list, &changes)
-                .error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Call(kAdminKey, &v1::AdminService::Stub::ListChanges, admin_.get(), list, &changes),
+              StatusIs(grpc::StatusCode::INVALID_ARGUMENT));
 }
 
 }  // namespace

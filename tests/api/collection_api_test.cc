@@ -10,6 +10,7 @@
 #include "api/server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wait.h"
 #include "tests/testing/wallet_harness.h"
@@ -93,7 +94,7 @@ class CollectionApiTest : public ::testing::Test {
     return collection_->ApproveDrive(&ctx, req, drive);
   }
 
-  base::FakeClock clock_;
+  wallet::testing::FakeClock clock_;
   wallet::testing::TempDir dir_;
   std::unique_ptr<wallet::Wallet> wallet_;
   std::unique_ptr<WalletServer> server_;
@@ -135,8 +136,7 @@ TEST_F(CollectionApiTest, OnlyAdminsTouchDrivesAndTheCreatorCannotApprove) {
   grpc::ClientContext ctx;
   Prepare(ctx, kApproverKey);
   v1::Drive missing;
-  EXPECT_EQ(collection_->GetDrive(&ctx, get, &missing).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(collection_->GetDrive(&ctx, get, &missing).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(CollectionApiTest, WatchDriveStreamsEachChangeAndEndsWhenDone) {

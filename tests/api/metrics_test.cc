@@ -17,7 +17,9 @@
 #include "api/server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/fault_fs.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wait.h"
 #include "tests/testing/wallet_harness.h"
@@ -28,9 +30,11 @@ namespace {
 
 using ::testing::HasSubstr;
 using wallet::testing::FaultFs;
+using ::wallet::testing::IsOk;
 using wallet::testing::MeterRequest;
-using wallet::testing::Wait;
 using wallet::testing::PollUntil;
+using ::wallet::testing::StatusIs;
+using wallet::testing::Wait;
 
 constexpr char kAdminKey[] = "wk_admin_key_for_metrics_01";
 
@@ -61,22 +65,22 @@ class MetricsTest : public ::testing::Test {
       options.ledger.tariffs = wallet::testing::TestTariffBook();
     }
     auto opened = wallet::Wallet::Open(options, &clock_);
-    ASSERT_TRUE(opened.ok()) << opened.status();
+    ASSERT_THAT(opened, IsOk());
     wallet_ = *std::move(opened);
-    ASSERT_TRUE(wallet_->EnsureApiKey(kAdminKey, v1::ROLE_ADMIN, "test").ok());
+    ASSERT_THAT(wallet_->EnsureApiKey(kAdminKey, v1::ROLE_ADMIN, "test"), IsOk());
     server_options.listen = "127.0.0.1:0";
     server_options.http_listen = "127.0.0.1:0";
     StartServer(server_options);
   }
   void StartServer(const ServerOptions& options) {
     auto server = WalletServer::Start(wallet_.get(), options);
-    ASSERT_TRUE(server.ok()) << server.status();
+    ASSERT_THAT(server, IsOk());
     server_ = *std::move(server);
   }
 
   std::string Scrape() {
     auto response = wallet::testing::HttpGetLocal(server_->http_port(), "/metrics");
-    EXPECT_TRUE(response.ok()) << response.status();
+    EXPECT_THAT(response, IsOk());
     return response.ok() ? response->body : "";
   }
   double Metric(absl::string_view series) {
@@ -108,16 +112,15 @@ class MetricsTest : public ::testing::Test {
     create.set_request_id("ret-R1");
     create.mutable_retailer()->set_retailer_id("R1");
     create.mutable_retailer()->set_name("Shop");
-    ASSERT_TRUE(Wait<v1::CreateRetailerResponse>([&](auto done) {
-                  wallet_->CreateRetailer(create, done);
-                }).ok());
+    ASSERT_THAT(
+        Wait<v1::CreateRetailerResponse>([&](auto done) { wallet_->CreateRetailer(create, done); }),
+        IsOk());
     v1::TopUpFloatRequest top_up;
     top_up.set_request_id("top");
     top_up.set_retailer_id("R1");
     top_up.set_amount_paise(1'000'000);
-    ASSERT_TRUE(Wait<v1::TopUpFloatResponse>([&](auto done) {
-                  wallet_->TopUpFloat(top_up, done);
-                }).ok());
+    ASSERT_THAT(Wait<v1::TopUpFloatResponse>([&](auto done) { wallet_->TopUpFloat(top_up, done); }),
+                IsOk());
   }
 
   void TearDown() override {
@@ -128,7 +131,7 @@ class MetricsTest : public ::testing::Test {
   // Declared first: the wallet works through it until it is closed.
   std::shared_ptr<FaultFs> fs_ = FaultFs::Create();
   wallet::testing::TempDir dir_;
-  base::FakeClock clock_{absl::FromUnixSeconds(1'793'000'000)};
+  wallet::testing::FakeClock clock_{absl::FromUnixSeconds(1'793'000'000)};
   std::unique_ptr<wallet::Wallet> wallet_;
   std::unique_ptr<WalletServer> server_;
 };
@@ -137,19 +140,19 @@ TEST_F(MetricsTest, IdleWalletdCountsSchedulerTicksApartFromOperations) {
   wallet::WalletOptions options;
   options.tick_interval = absl::Milliseconds(10);
   Start(options);
-  ASSERT_TRUE(Register("M1").ok());
+  ASSERT_THAT(Register("M1"), IsOk());
   const double operations = Metric("walletd_operations_total");
   const double ticks = Metric("walletd_scheduler_ticks_total");
   // Idle: the scheduler wakes, and nothing is asked of the wallet.
   ASSERT_TRUE(PollUntil([&] { return Metric("walletd_scheduler_ticks_total") >= ticks + 5; }));
   EXPECT_EQ(Metric("walletd_operations_total"), operations);
-  ASSERT_TRUE(Register("M2").ok());
+  ASSERT_THAT(Register("M2"), IsOk());
   EXPECT_EQ(Metric("walletd_operations_total"), operations + 1);
 }
 
 TEST_F(MetricsTest, CommitHistogramCountsEveryCommit) {
   Start(wallet::WalletOptions{});
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Register(absl::StrCat("M", i)).ok());
+  for (int i = 0; i < 5; ++i) ASSERT_THAT(Register(absl::StrCat("M", i)), IsOk());
   const std::string metrics = Scrape();
   const double commits = Value(metrics, "walletd_commits_total").value_or(-1);
   EXPECT_GE(commits, 6);  // the admin key and five meters, one commit each
@@ -171,12 +174,12 @@ TEST_F(MetricsTest, CommitHistogramCountsEveryCommit) {
 
 TEST_F(MetricsTest, OutboxBacklogAndLagFollowTheStream) {
   Start(wallet::WalletOptions{});  // no log sink: notifications wait for a receiver
-  ASSERT_TRUE(Register("M1").ok());
+  ASSERT_THAT(Register("M1"), IsOk());
   CreateFundedRetailer();
   EXPECT_EQ(Metric("walletd_outbox_backlog{stream=\"notifications\"}"), 0);
   EXPECT_EQ(Metric("walletd_outbox_lag_seconds{stream=\"notifications\"}"), 0);
-  ASSERT_TRUE(Recharge("r1", "M1").ok());  // a receipt
-  ASSERT_TRUE(Recharge("r2", "M1").ok());
+  ASSERT_THAT(Recharge("r1", "M1"), IsOk());  // a receipt
+  ASSERT_THAT(Recharge("r2", "M1"), IsOk());
   const double committed = Metric("walletd_outbox_committed_total{stream=\"notifications\"}");
   EXPECT_GE(committed, 2);
   EXPECT_EQ(Metric("walletd_outbox_backlog{stream=\"notifications\"}"), committed);
@@ -186,10 +189,10 @@ TEST_F(MetricsTest, OutboxBacklogAndLagFollowTheStream) {
   EXPECT_EQ(Metric("walletd_outbox_backlog{stream=\"relay\"}"), 0);
   EXPECT_EQ(Metric("walletd_outbox_lag_seconds{stream=\"relay\"}"), 0);
 
-  ASSERT_TRUE(Wait<bool>([&](auto done) {
-                wallet_->AckOutbox(wallet::Stream::kNotification, static_cast<uint64_t>(committed),
-                                   done);
-              }).ok());
+  ASSERT_THAT(Wait<bool>([&](auto done) {
+                wallet_->AckOutbox(wallet::Stream::kNotification, static_cast<uint64_t>(committed), done);
+              }),
+              IsOk());
   EXPECT_EQ(Metric("walletd_outbox_acknowledged_total{stream=\"notifications\"}"), committed);
   EXPECT_EQ(Metric("walletd_outbox_backlog{stream=\"notifications\"}"), 0);
   EXPECT_EQ(Metric("walletd_outbox_lag_seconds{stream=\"notifications\"}"), 0);
@@ -201,7 +204,7 @@ TEST_F(MetricsTest, RefusedWritesShowOnHealthzMetricsAndCalls) {
   options.min_free_bytes = 64 << 20;
   options.disk_check_interval = absl::Milliseconds(5);
   Start(options);
-  ASSERT_TRUE(Register("M1").ok());
+  ASSERT_THAT(Register("M1"), IsOk());
   fs_->SetFreeBytes(1 << 20);
   absl::StatusOr<wallet::testing::HttpResponse> health;
   ASSERT_TRUE(PollUntil([&] {
@@ -223,13 +226,12 @@ TEST_F(MetricsTest, RefusedWritesShowOnHealthzMetricsAndCalls) {
   v1::RegisterMeterResponse registered;
   const grpc::Status refused =
       call(&v1::AdminService::Stub::RegisterMeter, MeterRequest("M2", "C2"), &registered);
-  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_THAT(refused.error_message(), HasSubstr("nearly full"));
+  EXPECT_THAT(refused, StatusIs(grpc::StatusCode::UNAVAILABLE, HasSubstr("nearly full")));
   EXPECT_THAT(refused.error_message(), HasSubstr("resume by themselves"));
   v1::GetMeterRequest get;
   get.set_meter_id("M1");
   v1::MeterView view;
-  EXPECT_TRUE(call(&v1::AdminService::Stub::GetMeter, get, &view).ok()) << "reads go on";
+  EXPECT_THAT(call(&v1::AdminService::Stub::GetMeter, get, &view), IsOk()) << "reads go on";
 
   fs_->SetFreeBytes(uint64_t{1} << 30);
   ASSERT_TRUE(PollUntil([&] {
@@ -237,17 +239,17 @@ TEST_F(MetricsTest, RefusedWritesShowOnHealthzMetricsAndCalls) {
     return health.ok() && health->status == 200;
   }));
   EXPECT_EQ(Metric("walletd_writable"), 1);
-  EXPECT_TRUE(call(&v1::AdminService::Stub::RegisterMeter, MeterRequest("M2", "C2"), &registered)
-                  .ok());
+  EXPECT_THAT(call(&v1::AdminService::Stub::RegisterMeter, MeterRequest("M2", "C2"), &registered),
+              IsOk());
 }
 
 TEST_F(MetricsTest, LogSinkNeverAcknowledgesWhatItCouldNotWrite) {
   ServerOptions server_options;
   server_options.notification_log = "/dev/full";  // every write: no space left
   Start(wallet::WalletOptions{}, server_options);
-  ASSERT_TRUE(Register("M1").ok());
+  ASSERT_THAT(Register("M1"), IsOk());
   CreateFundedRetailer();
-  ASSERT_TRUE(Recharge("r1", "M1").ok());
+  ASSERT_THAT(Recharge("r1", "M1"), IsOk());
   // Failed, retried after its back-off and failed again: it has had its
   // chance to acknowledge in between.
   ASSERT_TRUE(PollUntil([&] { return Metric("walletd_notification_log_errors_total") >= 2; }));
@@ -261,18 +263,18 @@ TEST_F(MetricsTest, LogSinkWritesEachNotificationOnceAcrossRestarts) {
   ServerOptions server_options;
   server_options.notification_log = log;
   Start(wallet::WalletOptions{}, server_options);
-  ASSERT_TRUE(Register("M1").ok());
+  ASSERT_THAT(Register("M1"), IsOk());
   CreateFundedRetailer();
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Recharge(absl::StrCat("a", i), "M1").ok());
+  for (int i = 0; i < 3; ++i) ASSERT_THAT(Recharge(absl::StrCat("a", i), "M1"), IsOk());
   ASSERT_TRUE(PollUntil([&] { return Metric("walletd_outbox_backlog{stream=\"notifications\"}") == 0; }));
   const auto first = wallet_->GetOutboxStats(wallet::Stream::kNotification);
-  ASSERT_TRUE(first.ok());
+  ASSERT_THAT(first, IsOk());
 
   // The sink stops; three more receipts are committed. Then, as after a
   // crash in the middle of its work, the file holds the first of them whole
   // and the second cut short, none acknowledged.
   server_.reset();
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Recharge(absl::StrCat("b", i), "M1").ok());
+  for (int i = 0; i < 3; ++i) ASSERT_THAT(Recharge(absl::StrCat("b", i), "M1"), IsOk());
   const uint64_t seq = first->committed;
   {
     std::ofstream out(log, std::ios::app);
@@ -285,7 +287,7 @@ TEST_F(MetricsTest, LogSinkWritesEachNotificationOnceAcrossRestarts) {
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(text.back(), '\n') << "no line is left cut";
   const auto last = wallet_->GetOutboxStats(wallet::Stream::kNotification);
-  ASSERT_TRUE(last.ok());
+  ASSERT_THAT(last, IsOk());
   std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), last->committed) << text;
   for (uint64_t i = 0; i < lines.size(); ++i) {

@@ -1,5 +1,4 @@
-// The clocks of base/clock.h: a fake one moves only when told, a settable
-// one only forward.
+// The clocks of base/clock.h: the settable one moves only forward.
 #include "base/clock.h"
 
 #include "absl/time/clock.h"
@@ -7,16 +6,6 @@
 
 namespace base {
 namespace {
-
-TEST(ClockTest, FakeClockMovesOnlyWhenTold) {
-  const absl::Time start = absl::FromUnixSeconds(1'800'000'000);
-  FakeClock clock(start);
-  EXPECT_EQ(clock.Now(), start);
-  clock.Advance(absl::Hours(25));
-  EXPECT_EQ(clock.Now(), start + absl::Hours(25));
-  clock.Set(start);
-  EXPECT_EQ(clock.Now(), start);
-}
 
 TEST(ClockTest, SettableClockMovesForwardOnly) {
   SettableClock clock;

@@ -9,10 +9,14 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
 namespace base {
 namespace {
+
+using ::wallet::testing::IsOk;
+using ::wallet::testing::StatusIs;
 
 std::string Contents(const std::string& path) {
   std::ifstream in(path);
@@ -24,31 +28,30 @@ std::string Contents(const std::string& path) {
 TEST(DaemonFilesTest, WriteFileAtomicallyReplacesTheWholeFile) {
   wallet::testing::TempDir dir;
   const std::string path = dir.path() + "/ready";
-  ASSERT_TRUE(WriteFileAtomically(path, "grpc_port=1\nhttp_port=2\n", 0600).ok());
-  ASSERT_TRUE(WriteFileAtomically(path, "http_port=3\n", 0600).ok());
+  ASSERT_THAT(WriteFileAtomically(path, "grpc_port=1\nhttp_port=2\n", 0600), IsOk());
+  ASSERT_THAT(WriteFileAtomically(path, "http_port=3\n", 0600), IsOk());
   EXPECT_EQ(Contents(path), "http_port=3\n");
   struct stat st {};
   ASSERT_EQ(stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(stat((path + ".tmp").c_str(), &st), -1);  // renamed, not left behind
 
-  EXPECT_EQ(WriteFileAtomically(dir.path() + "/missing/ready", "x", 0644).code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_THAT(WriteFileAtomically(dir.path() + "/missing/ready", "x", 0644),
+              StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST(DaemonFilesTest, ReadApiKeyFileStripsWhitespaceAndNamesEachFailure) {
   wallet::testing::TempDir dir;
   const std::string path = dir.path() + "/gateway.key";
-  ASSERT_TRUE(WriteFileAtomically(path, "  wk_0123456789abcdef\n\n", 0600).ok());
+  ASSERT_THAT(WriteFileAtomically(path, " wk_0123456789abcdef\n\n", 0600), IsOk());
   absl::StatusOr<std::string> key = ReadApiKeyFile(path, 16);
-  ASSERT_TRUE(key.ok()) << key.status();
+  ASSERT_THAT(key, IsOk());
   EXPECT_EQ(*key, "wk_0123456789abcdef");
 
-  EXPECT_EQ(ReadApiKeyFile(path, 64).status().code(), absl::StatusCode::kInvalidArgument);
-  ASSERT_TRUE(WriteFileAtomically(path, " \n", 0600).ok());
-  EXPECT_EQ(ReadApiKeyFile(path).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ReadApiKeyFile(dir.path() + "/none.key").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_THAT(ReadApiKeyFile(path, 64), StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_THAT(WriteFileAtomically(path, " \n", 0600), IsOk());
+  EXPECT_THAT(ReadApiKeyFile(path), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ReadApiKeyFile(dir.path() + "/none.key"), StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace

@@ -13,12 +13,15 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
 namespace base {
 namespace {
 
 using ::testing::HasSubstr;
+using ::wallet::testing::IsOk;
+using ::wallet::testing::StatusIs;
 
 bool Blocked(int signal_number) {
   sigset_t mask;
@@ -40,14 +43,14 @@ TEST(DaemonTest, SetsUpTheProcessWritesReadyFilesAndWaitsForTheStopSignal) {
 
   wallet::testing::TempDir dir;
   const std::string ready = dir.path() + "/ready";
-  ASSERT_TRUE(daemon.WriteReadyFile(ready, {{"grpc_port", 50051}, {"http_port", 0}}).ok());
+  ASSERT_THAT(daemon.WriteReadyFile(ready, {{"grpc_port", 50051}, {"http_port", 0}}), IsOk());
   std::ifstream in(ready);
   std::stringstream text;
   text << in.rdbuf();
   EXPECT_EQ(text.str(), "grpc_port=50051\nhttp_port=0\n");
-  EXPECT_TRUE(daemon.WriteReadyFile("", {{"http_port", 1}}).ok());  // no file asked for
-  EXPECT_EQ(daemon.WriteReadyFile(dir.path() + "/missing/ready", {}).code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_THAT(daemon.WriteReadyFile("", {{"http_port", 1}}), IsOk());  // no file asked for
+  EXPECT_THAT(daemon.WriteReadyFile(dir.path() + "/missing/ready", {}),
+              StatusIs(absl::StatusCode::kUnavailable));
 
   ::testing::internal::CaptureStderr();
   EXPECT_EQ(daemon.Fail(absl::InvalidArgumentError("--meters is required")), 1);

@@ -6,10 +6,14 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/walletd_process.h"
 
 namespace base {
 namespace {
+
+using ::wallet::testing::IsOk;
+using ::wallet::testing::StatusIs;
 
 TEST(HttpServerTest, ServesItsRoutesOnAPickedPort) {
   std::map<std::string, HttpServer::Handler> routes;
@@ -17,25 +21,25 @@ TEST(HttpServerTest, ServesItsRoutesOnAPickedPort) {
   routes["/metrics"] = [] { return HttpResponse{200, "text/plain; version=0.0.4", "up 1\n"}; };
   absl::StatusOr<std::unique_ptr<HttpServer>> server =
       HttpServer::Start("127.0.0.1:0", std::move(routes));
-  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_THAT(server, IsOk());
   const int port = (*server)->port();
   ASSERT_GT(port, 0);
 
   absl::StatusOr<wallet::testing::HttpResponse> metrics =
       wallet::testing::HttpGetLocal(port, "/metrics");
-  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  ASSERT_THAT(metrics, IsOk());
   EXPECT_EQ(metrics->status, 200);
   EXPECT_EQ(metrics->body, "up 1\n");
 
   absl::StatusOr<wallet::testing::HttpResponse> health =
       wallet::testing::HttpGetLocal(port, "/healthz");
-  ASSERT_TRUE(health.ok()) << health.status();
+  ASSERT_THAT(health, IsOk());
   EXPECT_EQ(health->status, 503);
   EXPECT_EQ(health->body, "down\n");
 
   absl::StatusOr<wallet::testing::HttpResponse> missing =
       wallet::testing::HttpGetLocal(port, "/nope");
-  ASSERT_TRUE(missing.ok()) << missing.status();
+  ASSERT_THAT(missing, IsOk());
   EXPECT_EQ(missing->status, 404);
 
   EXPECT_EQ((*server)->Route("POST", "/metrics").status, 405);
@@ -44,8 +48,7 @@ TEST(HttpServerTest, ServesItsRoutesOnAPickedPort) {
 
 TEST(HttpServerTest, RefusesAnAddressThatIsNotIpv4HostPort) {
   for (const char* bad : {"localhost:80", "127.0.0.1", "127.0.0.1:70000", "[::1]:80"}) {
-    EXPECT_EQ(HttpServer::Start(bad, {}).status().code(), absl::StatusCode::kInvalidArgument)
-        << bad;
+    EXPECT_THAT(HttpServer::Start(bad, {}), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
 }
 

@@ -6,12 +6,14 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/walletd_process.h"
 
 namespace base {
 namespace {
 
 using wallet::testing::HttpGetLocal;
+using ::wallet::testing::IsOk;
 
 TEST(MonitoringEndpointTest, ServesTheRegistryAndTheHealthCheck) {
   Metrics metrics;
@@ -23,26 +25,26 @@ TEST(MonitoringEndpointTest, ServesTheRegistryAndTheHealthCheck) {
       StartMonitoringEndpoint("127.0.0.1:0", &metrics, [&connected] {
         return connected ? absl::OkStatus() : absl::UnavailableError("upstream is down");
       });
-  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_THAT(server, IsOk());
   const int port = (*server)->port();
 
   absl::StatusOr<wallet::testing::HttpResponse> page = HttpGetLocal(port, "/metrics");
-  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_THAT(page, IsOk());
   EXPECT_EQ(page->status, 200);
   EXPECT_EQ(page->body, metrics.Render());
   sessions = 7;
   page = HttpGetLocal(port, "/metrics");
-  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_THAT(page, IsOk());
   EXPECT_EQ(page->body, metrics.Render());
   EXPECT_NE(page->body.find("sessions 7\n"), std::string::npos);
 
   absl::StatusOr<wallet::testing::HttpResponse> health = HttpGetLocal(port, "/healthz");
-  ASSERT_TRUE(health.ok()) << health.status();
+  ASSERT_THAT(health, IsOk());
   EXPECT_EQ(health->status, 200);
   EXPECT_EQ(health->body, "ok\n");
   connected = false;
   health = HttpGetLocal(port, "/healthz");
-  ASSERT_TRUE(health.ok()) << health.status();
+  ASSERT_THAT(health, IsOk());
   EXPECT_EQ(health->status, 503);
   EXPECT_EQ(health->body, "upstream is down\n");
 }

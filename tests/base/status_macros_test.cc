@@ -8,9 +8,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 
 namespace base {
 namespace {
+
+using ::wallet::testing::IsOk;
+using ::wallet::testing::IsOkAndHolds;
 
 absl::Status ReturnIfError(absl::Status status, int* reached) {
   WALLET_RETURN_IF_ERROR(status);
@@ -20,7 +24,7 @@ absl::Status ReturnIfError(absl::Status status, int* reached) {
 
 TEST(StatusMacrosTest, ReturnIfErrorReturnsTheErrorAndGoesOnWhenOk) {
   int reached = 0;
-  EXPECT_TRUE(ReturnIfError(absl::OkStatus(), &reached).ok());
+  EXPECT_THAT(ReturnIfError(absl::OkStatus(), &reached), IsOk());
   EXPECT_EQ(reached, 1);
   const absl::Status error = ReturnIfError(absl::NotFoundError("no meter"), &reached);
   EXPECT_EQ(error, absl::NotFoundError("no meter"));
@@ -45,8 +49,7 @@ absl::StatusOr<std::string> AssignOrReturn(bool ok, int* calls) {
 TEST(StatusMacrosTest, AssignOrReturnMovesTheValueOrReturnsTheStatus) {
   int calls = 0;
   absl::StatusOr<std::string> both = AssignOrReturn(true, &calls);
-  ASSERT_TRUE(both.ok()) << both.status();
-  EXPECT_EQ(*both, "value+value");
+  EXPECT_THAT(both, IsOkAndHolds("value+value"));
   EXPECT_EQ(calls, 2);  // each expression once
 
   calls = 0;

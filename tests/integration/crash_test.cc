@@ -15,7 +15,6 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -31,6 +30,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/wait.h"
 #include "tests/testing/walletd_process.h"
 #include "wallet/v1/admin.grpc.pb.h"
@@ -106,13 +106,22 @@ class FailureLog {
   std::vector<std::string> messages_ ABSL_GUARDED_BY(mu_);
 };
 
+// A meter's journal (newest first) and balance, as walletd reports them.
+struct MeterJournal {
+  std::string meter;
+  int64_t balance = 0;
+  std::vector<JournalEntry> entries;
+  // The sum of the entries' deltas, which must equal the balance.
+  int64_t sum = 0;
+};
+
 class CrashTest : public ::testing::Test {
  protected:
   void SetUp() override {
     WalletdOptions options;
     options.binary = WALLETD_PATH;
     absl::StatusOr<std::unique_ptr<WalletdProcess>> walletd = WalletdProcess::Start(options);
-    ASSERT_TRUE(walletd.ok()) << walletd.status();
+    ASSERT_THAT(walletd, IsOk());
     walletd_ = *std::move(walletd);
 
     TopologyOptions topology;
@@ -123,21 +132,33 @@ class CrashTest : public ::testing::Test {
     topology.commission_bps = 100;
     absl::StatusOr<Topology> created =
         CreateTestTopology(*Admin(), walletd_->admin_key(), topology);
-    ASSERT_TRUE(created.ok()) << created.status() << "\nwalletd log: " << walletd_->log_path();
+    ASSERT_THAT(created, IsOk()) << "walletd log: " << walletd_->log_path();
     topology_ = *std::move(created);
   }
 
   void TearDown() override {
-    if (HasFailure() && walletd_ != nullptr) {
-      walletd_->KeepTempDir();
-      std::cerr << "walletd data and log kept in " << walletd_->temp_dir()
-                << "\n--- walletd log tail ---\n"
-                << walletd_->LogTail() << "\n---\n";
-    }
+    if (HasFailure() && walletd_ != nullptr) ADD_FAILURE() << walletd_->KeepForInspection();
   }
 
   std::unique_ptr<AdminService::Stub> Admin() const {
     return AdminService::NewStub(walletd_->NewChannel());
+  }
+
+  // MeterJournals reads the journal and balance of every meter of the test.
+  absl::StatusOr<std::vector<MeterJournal>> MeterJournals() const {
+    auto admin = Admin();
+    std::vector<MeterJournal> journals;
+    for (const std::string& meter : topology_.meter_ids) {
+      MeterJournal journal;
+      journal.meter = meter;
+      absl::StatusOr<std::vector<JournalEntry>> entries = ReadJournal(
+          *admin, walletd_->admin_key(), absl::StrCat("meter:", meter), &journal.balance);
+      if (!entries.ok()) return entries.status();
+      journal.entries = *std::move(entries);
+      for (const JournalEntry& entry : journal.entries) journal.sum += entry.delta_paise();
+      journals.push_back(std::move(journal));
+    }
+    return journals;
   }
 
   const std::string& RetailerKey() const { return topology_.retailer_keys[0]; }
@@ -219,24 +240,21 @@ class CrashTest : public ::testing::Test {
     // journal_by_ref[request_ref] = the meter entries naming it.
     absl::flat_hash_map<std::string, std::vector<JournalEntry>> journal_by_ref;
     FailureLog balance_failures("meter balance vs journal");
-    for (const std::string& meter : topology_.meter_ids) {
-      int64_t balance = 0;
-      absl::StatusOr<std::vector<JournalEntry>> journal =
-          ReadJournal(*admin, admin_key, absl::StrCat("meter:", meter), &balance);
-      ASSERT_TRUE(journal.ok()) << journal.status();
-      int64_t sum = 0;
-      for (const JournalEntry& entry : *journal) {
-        sum += entry.delta_paise();
+    absl::StatusOr<std::vector<MeterJournal>> journals = MeterJournals();
+    ASSERT_THAT(journals, IsOk());
+    for (const MeterJournal& journal : *journals) {
+      for (const JournalEntry& entry : journal.entries) {
         journal_by_ref[entry.transfer().request_ref()].push_back(entry);
       }
-      if (sum != balance) {
-        balance_failures.Add(
-            absl::StrCat(meter, ": balance ", balance, " but the journal sums to ", sum));
+      if (journal.sum != journal.balance) {
+        balance_failures.Add(absl::StrCat(journal.meter, ": balance ", journal.balance,
+                                          " but the journal sums to ", journal.sum));
       }
-      if (!journal->empty() && journal->front().balance_after_paise() != balance) {
-        balance_failures.Add(absl::StrCat(meter, ": newest entry's balance_after ",
-                                          journal->front().balance_after_paise(), " != balance ",
-                                          balance));
+      if (!journal.entries.empty() &&
+          journal.entries.front().balance_after_paise() != journal.balance) {
+        balance_failures.Add(absl::StrCat(journal.meter, ": newest entry's balance_after ",
+                                          journal.entries.front().balance_after_paise(),
+                                          " != balance ", journal.balance));
       }
     }
     balance_failures.ExpectNone();
@@ -288,7 +306,7 @@ class CrashTest : public ::testing::Test {
     // The retailer's float: each request at most one recharge and one commission.
     absl::StatusOr<std::vector<JournalEntry>> float_journal =
         ReadJournal(*admin, admin_key, absl::StrCat("retailer:", topology_.retailer_ids[0]));
-    ASSERT_TRUE(float_journal.ok()) << float_journal.status();
+    ASSERT_THAT(float_journal, IsOk());
     absl::flat_hash_map<std::string, int> recharges_by_ref;
     absl::flat_hash_map<std::string, int> commissions_by_ref;
     for (const JournalEntry& entry : *float_journal) {
@@ -358,20 +376,17 @@ class CrashTest : public ::testing::Test {
     int64_t expected_total = 0;
     absl::flat_hash_map<std::string, int> final_count;
     int64_t meter_total = 0;
-    for (const std::string& meter : topology_.meter_ids) {
-      int64_t balance = 0;
-      absl::StatusOr<std::vector<JournalEntry>> journal =
-          ReadJournal(*admin, admin_key, absl::StrCat("meter:", meter), &balance);
-      ASSERT_TRUE(journal.ok()) << journal.status();
-      int64_t sum = 0;
-      for (const JournalEntry& entry : *journal) {
-        sum += entry.delta_paise();
+    journals = MeterJournals();
+    ASSERT_THAT(journals, IsOk());
+    for (const MeterJournal& journal : *journals) {
+      for (const JournalEntry& entry : journal.entries) {
         ++final_count[entry.transfer().request_ref()];
       }
-      if (sum != balance) {
-        final_failures.Add(absl::StrCat(meter, ": balance ", balance, " != journal sum ", sum));
+      if (journal.sum != journal.balance) {
+        final_failures.Add(absl::StrCat(journal.meter, ": balance ", journal.balance,
+                                        " != journal sum ", journal.sum));
       }
-      meter_total += balance;
+      meter_total += journal.balance;
     }
     for (int i = 0; i < static_cast<int>(attempts.size()); ++i) {
       const Attempt& attempt = attempts[i];
@@ -394,7 +409,7 @@ class CrashTest : public ::testing::Test {
     v1::CheckLedgerResponse ledger;
     grpc::Status status = admin->CheckLedger(MakeContext(admin_key, absl::Seconds(60)).get(),
                                              v1::CheckLedgerRequest(), &ledger);
-    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_THAT(status, IsOk());
     EXPECT_TRUE(ledger.ok()) << ledger.ShortDebugString();
     EXPECT_EQ(ledger.sum_paise(), 0);
     EXPECT_THAT(ledger.mismatched_accounts(), ::testing::IsEmpty());
@@ -405,18 +420,17 @@ class CrashTest : public ::testing::Test {
 };
 
 TEST_F(CrashTest, SigkillUnderLoadKeepsEveryAcknowledgedRechargeExactlyOnce) {
-  std::vector<Attempt> attempts = RunLoadAndStop([&] { ASSERT_TRUE(walletd_->Kill().ok()); });
-  ASSERT_TRUE(walletd_->Restart().ok()) << "restart after SIGKILL failed";
+  std::vector<Attempt> attempts = RunLoadAndStop([&] { ASSERT_THAT(walletd_->Kill(), IsOk()); });
+  ASSERT_THAT(walletd_->Restart(), IsOk()) << "restart after SIGKILL failed";
   VerifyAfterRestart(attempts);
 }
 
 TEST_F(CrashTest, SigtermUnderLoadExitsCleanlyAndKeepsAcknowledgedRecharges) {
   absl::StatusOr<int> exit_code;
   std::vector<Attempt> attempts = RunLoadAndStop([&] { exit_code = walletd_->Terminate(); });
-  ASSERT_TRUE(exit_code.ok()) << exit_code.status();
-  EXPECT_EQ(*exit_code, 0) << "walletd log: " << walletd_->log_path();
+  EXPECT_THAT(exit_code, IsOkAndHolds(0)) << "walletd log: " << walletd_->log_path();
   absl::Status restarted = walletd_->Restart();
-  ASSERT_TRUE(restarted.ok()) << restarted;
+  ASSERT_THAT(restarted, IsOk());
   VerifyAfterRestart(attempts);
 }
 

@@ -33,6 +33,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wait.h"
 #include "tests/testing/walletd_process.h"
@@ -80,13 +81,13 @@ class DiskFullTest : public ::testing::Test {
                           absl::StrCat("--admin_key_file=", data_dir_, "/admin.key"),
                           "--min_free_disk_mb=0"};
     auto walletd = WalletdProcess::Start(options);
-    ASSERT_TRUE(walletd.ok()) << walletd.status();
+    ASSERT_THAT(walletd, IsOk());
     walletd_ = *std::move(walletd);
     Connect();
     TopologyOptions topology;
     topology.meters = 4;
     auto created = CreateTestTopology(*admin_, walletd_->admin_key(), topology);
-    ASSERT_TRUE(created.ok()) << created.status();
+    ASSERT_THAT(created, IsOk());
     topology_ = *std::move(created);
   }
 
@@ -134,12 +135,12 @@ class DiskFullTest : public ::testing::Test {
 
   HttpResponse Health() {
     auto health = walletd_->HttpGet("/healthz");
-    EXPECT_TRUE(health.ok()) << health.status();
+    EXPECT_THAT(health, IsOk());
     return health.ok() ? *health : HttpResponse{};
   }
   double Metric(absl::string_view series) {
     auto metrics = walletd_->HttpGet("/metrics");
-    EXPECT_TRUE(metrics.ok()) << metrics.status();
+    EXPECT_THAT(metrics, IsOk());
     if (!metrics.ok()) return -1;
     for (absl::string_view line : absl::StrSplit(metrics->body, '\n')) {
       double value;
@@ -161,7 +162,7 @@ class DiskFullTest : public ::testing::Test {
       v1::MeterView view;
       grpc::Status status =
           admin_->GetMeter(MakeContext(walletd_->admin_key()).get(), request, &view);
-      EXPECT_TRUE(status.ok()) << "reads go on: " << status.error_message();
+      EXPECT_THAT(status, IsOk()) << "reads go on";
       total += view.balance_paise();
     }
     return total;
@@ -171,7 +172,7 @@ class DiskFullTest : public ::testing::Test {
     v1::CheckLedgerResponse ledger;
     grpc::Status status = admin_->CheckLedger(MakeContext(walletd_->admin_key()).get(),
                                               v1::CheckLedgerRequest(), &ledger);
-    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_THAT(status, IsOk());
     EXPECT_TRUE(ledger.ok()) << ledger.DebugString();
     EXPECT_EQ(MeterTotal(), static_cast<int64_t>(acknowledged_.size()) * kAmountPaise)
         << "every acknowledged recharge once, nothing else";
@@ -207,7 +208,7 @@ class DiskFullTest : public ::testing::Test {
 };
 
 TEST_F(DiskFullTest, WritesStopWithAClearStatusAndResumeByThemselvesWhenSpaceIsFreed) {
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(Recharge(absl::StrCat("ok-", i)).ok());
+  for (int i = 0; i < 20; ++i) ASSERT_THAT(Recharge(absl::StrCat("ok-", i)), IsOk());
   ASSERT_NO_FATAL_FAILURE(Fill());
 
   // The first commit that needs a page the disk no longer has fails.
@@ -216,15 +217,14 @@ TEST_F(DiskFullTest, WritesStopWithAClearStatusAndResumeByThemselvesWhenSpaceIsF
     const std::string id = absl::StrCat("full-", i);
     grpc::Status status = Recharge(id);
     if (status.ok()) continue;  // the write-ahead log's last page still had room
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
-    EXPECT_THAT(status.error_message(), HasSubstr("data disk is full"));
+    EXPECT_THAT(status, StatusIs(grpc::StatusCode::UNAVAILABLE, HasSubstr("data disk is full")));
     EXPECT_THAT(status.error_message(), HasSubstr("resume by themselves"));
     refused.push_back(id);
   }
   ASSERT_FALSE(refused.empty()) << "no recharge failed on a full disk";
   for (int i = 0; i < 10; ++i) {
     const std::string id = absl::StrCat("later-", i);
-    EXPECT_EQ(Recharge(id).error_code(), grpc::StatusCode::UNAVAILABLE);
+    EXPECT_THAT(Recharge(id), StatusIs(grpc::StatusCode::UNAVAILABLE));
     refused.push_back(id);
   }
   const HttpResponse health = Health();
@@ -240,8 +240,8 @@ TEST_F(DiskFullTest, WritesStopWithAClearStatusAndResumeByThemselvesWhenSpaceIsF
   ASSERT_NO_FATAL_FAILURE(FreeSpace());
   ASSERT_TRUE(PollUntil([&] { return Health().status == 200; })) << Health().body;
   EXPECT_EQ(Metric("walletd_writable"), 1);
-  for (const std::string& id : refused) EXPECT_TRUE(Recharge(id).ok()) << id;
-  for (int i = 0; i < 10; ++i) EXPECT_TRUE(Recharge(absl::StrCat("after-", i)).ok());
+  for (const std::string& id : refused) EXPECT_THAT(Recharge(id), IsOk()) << id;
+  for (int i = 0; i < 10; ++i) EXPECT_THAT(Recharge(absl::StrCat("after-", i)), IsOk());
   EXPECT_EQ(Occurrences(ReadFile(walletd_->log_path()), "WRITES RESUMED"), 1);
   ExpectLedgerChecksOut();
 
@@ -262,11 +262,11 @@ TEST_F(DiskFullTest, WritesStopWithAClearStatusAndResumeByThemselvesWhenSpaceIsF
 }
 
 TEST_F(DiskFullTest, RestartOnAFullDiskComesUpReadOnlyAndRecovers) {
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(Recharge(absl::StrCat("ok-", i)).ok());
+  for (int i = 0; i < 20; ++i) ASSERT_THAT(Recharge(absl::StrCat("ok-", i)), IsOk());
   ASSERT_NO_FATAL_FAILURE(Fill());
   // A crash leaves the write-ahead log to replay, which needs room to flush.
-  ASSERT_TRUE(walletd_->Kill().ok());
-  ASSERT_TRUE(walletd_->Restart().ok()) << "walletd must start on a full disk";
+  ASSERT_THAT(walletd_->Kill(), IsOk());
+  ASSERT_THAT(walletd_->Restart(), IsOk()) << "walletd must start on a full disk";
   Connect();
   const HttpResponse health = Health();
   EXPECT_EQ(health.status, 503);
@@ -274,12 +274,11 @@ TEST_F(DiskFullTest, RestartOnAFullDiskComesUpReadOnlyAndRecovers) {
   EXPECT_EQ(Metric("walletd_writable"), 0);
   EXPECT_EQ(MeterTotal(), 20 * kAmountPaise);
   const grpc::Status refused = Recharge("while-full");
-  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_THAT(refused.error_message(), HasSubstr("data disk is full"));
+  EXPECT_THAT(refused, StatusIs(grpc::StatusCode::UNAVAILABLE, HasSubstr("data disk is full")));
 
   ASSERT_NO_FATAL_FAILURE(FreeSpace());
   ASSERT_TRUE(PollUntil([&] { return Health().status == 200; })) << Health().body;
-  EXPECT_TRUE(Recharge("while-full").ok());
+  EXPECT_THAT(Recharge("while-full"), IsOk());
   ExpectLedgerChecksOut();
 }
 

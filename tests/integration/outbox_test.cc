@@ -39,6 +39,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/wait.h"
 #include "tests/testing/walletd_process.h"
 #include "wallet/v1/admin.grpc.pb.h"
@@ -50,7 +51,9 @@ namespace {
 
 using ::google::protobuf::util::MessageDifferencer;
 using ::google::protobuf::util::TimeUtil;
+using ::testing::AnyOf;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::wallet::v1::AdminService;
 using ::wallet::v1::IngestReadingsRequest;
 using ::wallet::v1::IngestReadingsResponse;
@@ -200,15 +203,9 @@ std::function<bool(const std::vector<Notification>&)> QuarantineAfter(uint64_t s
 class OutboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    WalletdOptions options;
-    options.binary = WALLETD_PATH;
-    options.extra_args = {
-        absl::StrCat("--tariffs=", WALLET_SOURCE_DIR, "/deploy/config/tariffs.textproto"),
-        absl::StrCat("--policy=", WALLET_SOURCE_DIR, "/deploy/config/policy.textproto"),
-        "--notification_log=none",
-    };
-    absl::StatusOr<std::unique_ptr<WalletdProcess>> started = WalletdProcess::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
+    absl::StatusOr<std::unique_ptr<WalletdProcess>> started =
+        WalletdProcess::Start(ExampleConfigOptions(WALLETD_PATH, WALLET_SOURCE_DIR));
+    ASSERT_THAT(started, IsOk());
     walletd_ = *std::move(started);
     Connect();
 
@@ -220,15 +217,12 @@ class OutboxTest : public ::testing::Test {
     topology.consumer_keys = true;
     topology.meter_gateway_key = true;
     absl::StatusOr<Topology> created = CreateTestTopology(*admin_, walletd_->admin_key(), topology);
-    ASSERT_TRUE(created.ok()) << created.status();
+    ASSERT_THAT(created, IsOk());
     topology_ = *std::move(created);
   }
 
   void TearDown() override {
-    if (HasFailure() && walletd_ != nullptr) {
-      walletd_->KeepTempDir();
-      ADD_FAILURE() << "walletd log: " << walletd_->log_path() << "\n" << walletd_->LogTail();
-    }
+    if (HasFailure() && walletd_ != nullptr) ADD_FAILURE() << walletd_->KeepForInspection();
   }
 
   void Connect() {
@@ -255,14 +249,14 @@ class OutboxTest : public ::testing::Test {
     // An idle channel would hold up a clean stop by up to its 5 s poll.
     Disconnect();
     if (kill) {
-      ASSERT_TRUE(walletd_->Kill().ok());
+      ASSERT_THAT(walletd_->Kill(), IsOk());
     } else {
       absl::StatusOr<int> code = walletd_->Terminate();
-      ASSERT_TRUE(code.ok()) << code.status();
+      ASSERT_THAT(code, IsOk());
       ASSERT_EQ(*code, 0) << walletd_->LogTail();
     }
     absl::Status restarted = walletd_->Restart();
-    ASSERT_TRUE(restarted.ok()) << restarted;
+    ASSERT_THAT(restarted, IsOk());
     Connect();
   }
 
@@ -286,14 +280,14 @@ class OutboxTest : public ::testing::Test {
     v1::RetailerRechargeResponse response;
     grpc::Status status =
         retailer_->Recharge(MakeContext(topology_.retailer_keys[0]).get(), request, &response);
-    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_THAT(status, IsOk());
   }
 
   IngestReadingsResponse Ingest(const IngestReadingsRequest& request) {
     IngestReadingsResponse response;
     grpc::Status status =
         ingest_->IngestReadings(MakeContext(gateway_key()).get(), request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_THAT(status, IsOk());
     return response;
   }
 
@@ -413,7 +407,7 @@ TEST_F(OutboxTest, NotificationsResumeAfterTheLastDurableAckAcrossRestarts) {
         return !items.empty() && items.back().kind() == Notification::QUARANTINED_READING &&
                items.back().meter_id() == last_meter;
       });
-  ASSERT_TRUE(first.Close().ok());
+  ASSERT_THAT(first.Close(), IsOk());
   ASSERT_GE(history.size(), 3u * kMeters);
   EXPECT_EQ(SeqsOf(history), Range(1, history.size())) << "in order, no gaps";
   absl::flat_hash_set<std::string> ids;
@@ -443,7 +437,7 @@ TEST_F(OutboxTest, NotificationsResumeAfterTheLastDurableAckAcrossRestarts) {
   ExpectAsGenerated(items);
   const uint64_t first_ack = history[2].seq();
   ASSERT_TRUE(second.Ack(first_ack));
-  EXPECT_TRUE(second.Close().ok());
+  EXPECT_THAT(second.Close(), IsOk());
   ASSERT_TRUE(WaitForCursor<Notification>(NotificationOpener(), first_ack));
 
   // Clean restart: delivery resumes exactly after the acknowledged seq.
@@ -488,7 +482,7 @@ TEST_F(OutboxTest, NotificationsResumeAfterTheLastDurableAckAcrossRestarts) {
   ASSERT_TRUE(third.Ack(second_ack));
   ASSERT_TRUE(WaitForCursor<Notification>(NotificationOpener(), second_ack));
   ASSERT_NO_FATAL_FAILURE(Restart(/*kill=*/true));
-  EXPECT_FALSE(third.Finish().ok()) << "the stream dies with the server";
+  EXPECT_THAT(third.Finish(), Not(IsOk())) << "the stream dies with the server";
 
   NotificationReader fourth(NotificationOpener(), gateway_key());
   items = fourth.WaitFor(last - second_ack);
@@ -505,8 +499,8 @@ TEST_F(OutboxTest, NotificationsResumeAfterTheLastDurableAckAcrossRestarts) {
   // so the items after the previous durable ack may come again, but only
   // those, and unchanged. A marker made after the restart ends what comes.
   ASSERT_TRUE(fourth.Ack(newest));
-  ASSERT_TRUE(walletd_->Kill().ok());
-  EXPECT_FALSE(fourth.Finish().ok());
+  ASSERT_THAT(walletd_->Kill(), IsOk());
+  EXPECT_THAT(fourth.Finish(), Not(IsOk()));
   ASSERT_NO_FATAL_FAILURE(Restart(/*kill=*/true));
   NotificationReader fifth(NotificationOpener(), gateway_key());
   ASSERT_NO_FATAL_FAILURE(Quarantine(0, "after-second-crash-marker"));
@@ -534,7 +528,7 @@ TEST_F(OutboxTest, NotificationsResumeAfterTheLastDurableAckAcrossRestarts) {
   // With everything acknowledged, a new receiver has nothing old to do: it
   // starts with the next item made.
   ASSERT_TRUE(fifth.Ack(newest));
-  EXPECT_TRUE(fifth.Close().ok());
+  EXPECT_THAT(fifth.Close(), IsOk());
   ASSERT_NO_FATAL_FAILURE(Quarantine(0, "final-marker"));
   EXPECT_TRUE(WaitForCursor<Notification>(NotificationOpener(), newest));
 }
@@ -547,21 +541,21 @@ TEST_F(OutboxTest, AcksBeyondWhatWasSentAndWrongKeysAreRefused) {
     std::vector<Notification> items = reader.WaitFor(1);
     ASSERT_EQ(items.size(), 1u);
     ASSERT_TRUE(reader.Ack(items[0].seq() + 1000));
-    EXPECT_EQ(reader.Finish().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(reader.Finish(), StatusIs(absl::StatusCode::kInvalidArgument));
   }
   {
     // The refused ack moved nothing: the item is still there. The admin key
     // may take notifications too, until a notifier role exists.
     NotificationReader reader(NotificationOpener(), walletd_->admin_key());
     EXPECT_EQ(reader.WaitFor(1).size(), 1u);
-    EXPECT_TRUE(reader.Close().ok());
+    EXPECT_THAT(reader.Close(), IsOk());
   }
   {
     // No relay command exists yet: acknowledging seq 1 is refused (which
     // shows there is none), and nothing came.
     RelayReader reader(RelayOpener(), gateway_key(), 0, kGenerousDeadline);
     ASSERT_TRUE(reader.Ack(1));
-    EXPECT_EQ(reader.Finish().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(reader.Finish(), StatusIs(absl::StatusCode::kInvalidArgument));
     EXPECT_THAT(reader.Items(), IsEmpty());
   }
 
@@ -585,10 +579,10 @@ TEST_F(OutboxTest, AcksBeyondWhatWasSentAndWrongKeysAreRefused) {
     SCOPED_TRACE(c.name);
     if (c.notifications != absl::StatusCode::kOk) {
       NotificationReader reader(NotificationOpener(), c.key, 0, kGenerousDeadline);
-      EXPECT_EQ(reader.Finish().code(), c.notifications);
+      EXPECT_THAT(reader.Finish(), StatusIs(c.notifications));
     }
     RelayReader relay(RelayOpener(), c.key, 0, kGenerousDeadline);
-    EXPECT_EQ(relay.Finish().code(), c.relay);
+    EXPECT_THAT(relay.Finish(), StatusIs(c.relay));
   }
 
   // The unary meter-side calls check roles the same way.
@@ -597,17 +591,15 @@ TEST_F(OutboxTest, AcksBeyondWhatWasSentAndWrongKeysAreRefused) {
   outcome.set_meter_id(topology_.meter_ids[0]);
   outcome.set_result(RelayOutcome::CONFIRMED);
   v1::ReportRelayOutcomeResponse report;
-  EXPECT_EQ(
-      gateway_->ReportRelayOutcome(MakeContext(topology_.retailer_keys[0]).get(), outcome, &report)
-          .error_code(),
-      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(
+      gateway_->ReportRelayOutcome(MakeContext(topology_.retailer_keys[0]).get(), outcome, &report),
+      StatusIs(grpc::StatusCode::PERMISSION_DENIED));
   IngestReadingsRequest readings;
   readings.set_batch_id("refused");
   IngestReadingsResponse ingested;
-  EXPECT_EQ(
-      ingest_->IngestReadings(MakeContext(topology_.consumer_keys[0]).get(), readings, &ingested)
-          .error_code(),
-      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(
+      ingest_->IngestReadings(MakeContext(topology_.consumer_keys[0]).get(), readings, &ingested),
+      StatusIs(grpc::StatusCode::PERMISSION_DENIED));
 }
 
 // A receiver that closes its side right after an acknowledgement: the
@@ -633,14 +625,13 @@ TEST_F(OutboxTest, AckAnsweredAfterTheStreamEndedIsHarmless) {
     while (stream->Read(&item)) {
     }
     const grpc::Status status = stream->Finish();
-    EXPECT_TRUE(status.ok() || status.error_code() == grpc::StatusCode::INVALID_ARGUMENT)
-        << status.error_code() << " " << status.error_message();
+    EXPECT_THAT(status, AnyOf(IsOk(), StatusIs(grpc::StatusCode::INVALID_ARGUMENT)));
     if (status.error_code() == grpc::StatusCode::UNAVAILABLE) break;  // walletd died
   }
   v1::CheckLedgerResponse ledger;
   grpc::Status status = admin_->CheckLedger(MakeContext(walletd_->admin_key()).get(),
                                             v1::CheckLedgerRequest(), &ledger);
-  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_THAT(status, IsOk());
   EXPECT_TRUE(ledger.ok());
 }
 
@@ -661,7 +652,7 @@ TEST_F(OutboxTest, RelayCommandsFromHoldsResumeAcrossRestartsAndOutcomesUpdateTh
     v1::SetHoldResponse response;
     grpc::Status status =
         admin_->SetHold(MakeContext(walletd_->admin_key()).get(), request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_THAT(status, IsOk());
     return response.state();
   };
   auto report = [&](const RelayCommand& command, RelayOutcome::Result result,
@@ -674,7 +665,7 @@ TEST_F(OutboxTest, RelayCommandsFromHoldsResumeAcrossRestartsAndOutcomesUpdateTh
     v1::ReportRelayOutcomeResponse response;
     grpc::Status status =
         gateway_->ReportRelayOutcome(MakeContext(gateway_key()).get(), outcome, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_THAT(status, IsOk());
     return response.state();
   };
   auto meter_state = [&](const std::string& meter_id) {
@@ -683,7 +674,7 @@ TEST_F(OutboxTest, RelayCommandsFromHoldsResumeAcrossRestartsAndOutcomesUpdateTh
     v1::MeterPolicyState state;
     grpc::Status status =
         admin_->GetMeterState(MakeContext(walletd_->admin_key()).get(), request, &state);
-    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_THAT(status, IsOk());
     return state;
   };
 
@@ -705,7 +696,7 @@ TEST_F(OutboxTest, RelayCommandsFromHoldsResumeAcrossRestartsAndOutcomesUpdateTh
     EXPECT_THAT(disconnect.reason(), ::testing::HasSubstr("hold"));
     EXPECT_TRUE(disconnect.supersedes_command_id().empty());
     EXPECT_GT(TimeUtil::TimestampToMicroseconds(disconnect.issue_time()), 0);
-    EXPECT_TRUE(reader.Close().ok());  // not acknowledged
+    EXPECT_THAT(reader.Close(), IsOk());  // not acknowledged
   }
 
   // Unacknowledged: after a clean restart the same command comes again.
@@ -718,7 +709,7 @@ TEST_F(OutboxTest, RelayCommandsFromHoldsResumeAcrossRestartsAndOutcomesUpdateTh
     EXPECT_TRUE(MessageDifferencer::Equals(commands[0], disconnect))
         << commands[0].ShortDebugString();
     ASSERT_TRUE(reader.Ack(disconnect.seq()));
-    EXPECT_TRUE(reader.Close().ok());
+    EXPECT_THAT(reader.Close(), IsOk());
   }
   // A marker: a hold on a third meter makes command 2, where a stream
   // resumes once the acknowledgement of command 1 is durable.
@@ -753,7 +744,7 @@ TEST_F(OutboxTest, RelayCommandsFromHoldsResumeAcrossRestartsAndOutcomesUpdateTh
       });
     };
     EXPECT_TRUE(told(notifications.WaitUntil(told))) << "no DISCONNECTED notification";
-    EXPECT_TRUE(notifications.Close().ok());
+    EXPECT_THAT(notifications.Close(), IsOk());
   }
 
   // Lifting the hold orders a reconnect, which reaches the open stream.
@@ -791,17 +782,15 @@ TEST_F(OutboxTest, RelayCommandsFromHoldsResumeAcrossRestartsAndOutcomesUpdateTh
   bad.set_meter_id("NO-SUCH-METER");
   bad.set_result(RelayOutcome::CONFIRMED);
   v1::ReportRelayOutcomeResponse response;
-  EXPECT_EQ(
-      gateway_->ReportRelayOutcome(MakeContext(gateway_key()).get(), bad, &response).error_code(),
-      grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(gateway_->ReportRelayOutcome(MakeContext(gateway_key()).get(), bad, &response),
+              StatusIs(grpc::StatusCode::NOT_FOUND));
   bad.set_meter_id(meter);
   bad.set_result(RelayOutcome::RESULT_UNSPECIFIED);
-  EXPECT_EQ(
-      gateway_->ReportRelayOutcome(MakeContext(gateway_key()).get(), bad, &response).error_code(),
-      grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(gateway_->ReportRelayOutcome(MakeContext(gateway_key()).get(), bad, &response),
+              StatusIs(grpc::StatusCode::INVALID_ARGUMENT));
 
   ASSERT_TRUE(reader.Ack(5));
-  EXPECT_TRUE(reader.Close().ok());
+  EXPECT_THAT(reader.Close(), IsOk());
 }
 
 }  // namespace

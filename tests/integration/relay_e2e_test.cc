@@ -4,13 +4,18 @@
 // waits for the morning, the relay opens and the energy stops; a recharge
 // closes it again (how fast is relay_bench's figure, not this test's). A
 // mode-1 meter is armed and closed by its button, an offline meter is retried
-// until it answers, and a bypassed or forced meter raises a tamper alert.
+// until it answers, and a bypassed or forced meter raises a tamper alert. A
+// CT-operated meter (no disconnect control) cannot be cut: the gateway
+// reports the cut FAILED with NO_RELAY after one attempt, and its energy is
+// billed all the same.
 //
 // Every wait is for a condition with a generous deadline: the processes share
 // a busy machine. SetClock answers after walletd's scheduler has run at the
 // new time, so the policy's decision at that time can be read back at once.
+#include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
@@ -19,6 +24,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/meter_fleet.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/wait.h"
 
 namespace wallet::testing {
@@ -45,7 +51,8 @@ class RelayEndToEndTest : public ::testing::Test {
     options.meter_sim = METER_SIM_PATH;
     options.gatewayd = METER_GATEWAYD_PATH;
     options.meters = 8;
-    options.sim_args = {"--load_w=0"};
+    // The eighth meter is CT-operated.
+    options.sim_args = {"--load_w=0", "--ct_every=8"};
     // Every simulated meter here answers, or (offline) hangs up, at once: the
     // DLMS timeouts only bound a failure, so a busy machine does not turn a
     // slow answer into a retry.
@@ -53,7 +60,7 @@ class RelayEndToEndTest : public ::testing::Test {
                             "--retry_initial=200ms", "--retry_max=1s", "--max_attempts=40",
                             "--connect_timeout=10s", "--response_timeout=10s"};
     absl::StatusOr<std::unique_ptr<MeterFleet>> fleet = MeterFleet::Start(options);
-    ASSERT_TRUE(fleet.ok()) << fleet.status();
+    ASSERT_THAT(fleet, IsOk());
     fleet_ = *std::move(fleet);
     // The stream counts as open before any command arrives (healthz).
     ASSERT_TRUE(WaitUntil(
@@ -63,7 +70,7 @@ class RelayEndToEndTest : public ::testing::Test {
         },
         "the gateway's relay command stream"));
     monday_ = NextMondayMorning();
-    ASSERT_TRUE(fleet_->SetClock(monday_).ok());
+    ASSERT_THAT(fleet_->SetClock(monday_), IsOk());
   }
 
   void TearDown() override {
@@ -72,7 +79,7 @@ class RelayEndToEndTest : public ::testing::Test {
       ADD_FAILURE() << "logs in " << fleet_->dir() << " and " << fleet_->walletd().temp_dir();
     }
     if (fleet_ != nullptr) {
-      EXPECT_TRUE(fleet_->StopGateway().ok());
+      EXPECT_THAT(fleet_->StopGateway(), IsOk());
     }
   }
 
@@ -95,8 +102,20 @@ class RelayEndToEndTest : public ::testing::Test {
   // CutOrdered: whether walletd's policy has ordered the meter's relay open.
   bool CutOrdered(const std::string& meter) {
     absl::StatusOr<v1::MeterPolicyState> s = fleet_->WalletState(meter);
-    EXPECT_TRUE(s.ok()) << s.status();
+    EXPECT_THAT(s, IsOk());
     return s.ok() && s->last_action() == v1::DISCONNECT;
+  }
+  // GatewayLogLines: meter-gatewayd's log lines that contain every one of
+  // `parts`.
+  int GatewayLogLines(const std::vector<std::string>& parts) {
+    std::ifstream in(fleet_->dir() + "/meter-gatewayd.log");
+    int count = 0;
+    for (std::string line; std::getline(in, line);) {
+      bool all = true;
+      for (const std::string& part : parts) all = all && absl::StrContains(line, part);
+      if (all) ++count;
+    }
+    return count;
   }
   bool Logged(const std::string& kind, const std::string& meter) {
     const std::string log = fleet_->NotificationLog();
@@ -112,12 +131,12 @@ class RelayEndToEndTest : public ::testing::Test {
     sim::ConfigureMeterRequest r;
     r.set_meter_id(meter);
     f(r);
-    ASSERT_TRUE(fleet_->Configure(r).ok());
+    ASSERT_THAT(fleet_->Configure(r), IsOk());
   }
   // Cuts a meter with an admin hold and waits for the confirmed cut.
   void CutByHold(const std::string& meter) {
-    ASSERT_TRUE(fleet_->Recharge(meter, 10'000).ok());
-    ASSERT_TRUE(fleet_->SetHold(meter, v1::HOLD_KEEP_DISCONNECTED).ok());
+    ASSERT_THAT(fleet_->Recharge(meter, 10'000), IsOk());
+    ASSERT_THAT(fleet_->SetHold(meter, v1::HOLD_KEEP_DISCONNECTED), IsOk());
     ASSERT_TRUE(WaitUntil([&] { return WalletRelay(meter) == v1::RELAY_DISCONNECTED; },
                           "the hold's cut confirmed"));
     EXPECT_EQ(SimState(meter), 0);
@@ -132,10 +151,10 @@ TEST_F(RelayEndToEndTest, CreditRunsOutNoticeCutThenRechargeRestores) {
   // A meter with credit to spare: it shows below that energy flows while m's
   // relay is open. (Without credit it would be cut with m on Friday.)
   const std::string control = fleet_->meter_id(5);
-  ASSERT_TRUE(fleet_->Recharge(control, 100'000).ok());  // Rs 1,000
+  ASSERT_THAT(fleet_->Recharge(control, 100'000), IsOk());  // Rs 1,000
   // 36 kW at Rs 100/kWh: Rs 1 a second.
   Configure(m, [](auto& r) { r.set_load_w(36'000); });
-  ASSERT_TRUE(fleet_->Recharge(m, 1'000).ok());  // Rs 10
+  ASSERT_THAT(fleet_->Recharge(m, 1'000), IsOk());  // Rs 10
   ASSERT_TRUE(WaitUntil([&] { return NoticesSent(m) == 1; }, "credit to run out (notice 1)",
                         absl::Seconds(90)));
   EXPECT_TRUE(Logged("LOW_BALANCE", m));
@@ -143,20 +162,20 @@ TEST_F(RelayEndToEndTest, CreditRunsOutNoticeCutThenRechargeRestores) {
 
   // SetClock answers after the scheduler's pass at the new time: each day's
   // notice is there at once.
-  ASSERT_TRUE(fleet_->SetClock(monday_ + absl::Hours(24) + absl::Minutes(5)).ok());
+  ASSERT_THAT(fleet_->SetClock(monday_ + absl::Hours(24) + absl::Minutes(5)), IsOk());
   EXPECT_EQ(NoticesSent(m), 2) << "SetClock answered before the scheduler ran at the new time";
-  ASSERT_TRUE(fleet_->SetClock(monday_ + absl::Hours(48) + absl::Minutes(5)).ok());
+  ASSERT_THAT(fleet_->SetClock(monday_ + absl::Hours(48) + absl::Minutes(5)), IsOk());
   EXPECT_EQ(NoticesSent(m), 3);
   EXPECT_FALSE(CutOrdered(m)) << "cut ordered before the notice period ended";
   EXPECT_EQ(SimState(m), 1) << "cut before the notice period ended";
 
   // Thursday 19:00: notice served, but evening: the scheduler's pass at
   // 19:00 leaves the relay alone.
-  ASSERT_TRUE(fleet_->SetClock(monday_ + absl::Hours(72 + 9)).ok());
+  ASSERT_THAT(fleet_->SetClock(monday_ + absl::Hours(72 + 9)), IsOk());
   EXPECT_FALSE(CutOrdered(m)) << "cut ordered in the evening";
   EXPECT_EQ(SimState(m), 1) << "cut in the evening";
   // Friday 08:00: the first allowed moment.
-  ASSERT_TRUE(fleet_->SetClock(monday_ + absl::Hours(96 - 2)).ok());
+  ASSERT_THAT(fleet_->SetClock(monday_ + absl::Hours(96 - 2)), IsOk());
   EXPECT_TRUE(CutOrdered(m)) << "no cut ordered on Friday morning";
   ASSERT_TRUE(WaitUntil([&] { return SimState(m) == 0; }, "the relay to open"));
   ASSERT_TRUE(WaitUntil([&] { return WalletRelay(m) == v1::RELAY_DISCONNECTED; },
@@ -171,7 +190,7 @@ TEST_F(RelayEndToEndTest, CreditRunsOutNoticeCutThenRechargeRestores) {
   EXPECT_EQ(SimRegister(m), stopped_at) << "energy flows through an open relay";
   ASSERT_TRUE(WaitUntil([&] { return Logged("DISCONNECTED", m); }, "the DISCONNECTED SMS"));
 
-  ASSERT_TRUE(fleet_->Recharge(m, 50'000).ok());  // Rs 500: arrears of use and the fee
+  ASSERT_THAT(fleet_->Recharge(m, 50'000), IsOk());  // Rs 500: arrears of use and the fee
   ASSERT_TRUE(WaitUntil([&] { return SimState(m) == 1; }, "the relay to close after the recharge"));
   ASSERT_TRUE(WaitUntil([&] { return WalletRelay(m) == v1::RELAY_CONNECTED; },
                         "walletd to record the restore"));
@@ -184,18 +203,18 @@ TEST_F(RelayEndToEndTest, ModeOneMeterIsArmedThenClosedByItsButton) {
   const std::string m = fleet_->meter_id(1);
   Configure(m, [](auto& r) { r.set_control_mode(1); });
   CutByHold(m);
-  ASSERT_TRUE(fleet_->SetHold(m, v1::HOLD_NONE).ok());
+  ASSERT_THAT(fleet_->SetHold(m, v1::HOLD_NONE), IsOk());
   ASSERT_TRUE(WaitUntil([&] { return WalletRelay(m) == v1::RELAY_ARMED; }, "the relay armed"));
   EXPECT_EQ(SimState(m), 2);
   absl::StatusOr<double> armed = fleet_->GatewayMetric("gateway_relay_armed_total");
-  ASSERT_TRUE(armed.ok()) << armed.status();
+  ASSERT_THAT(armed, IsOk());
   EXPECT_GE(*armed, 1);
 
   sim::PressButtonRequest press;
   press.set_meter_id(m);
   sim::Meter after;
   grpc::ClientContext context;
-  ASSERT_TRUE(fleet_->sim_control().PressButton(&context, press, &after).ok());
+  ASSERT_THAT(fleet_->sim_control().PressButton(&context, press, &after), IsOk());
   EXPECT_EQ(after.control_state(), 1);
   EXPECT_TRUE(WaitUntil([&] { return WalletRelay(m) == v1::RELAY_CONNECTED; },
                         "walletd to see the button's reconnection"));
@@ -203,9 +222,9 @@ TEST_F(RelayEndToEndTest, ModeOneMeterIsArmedThenClosedByItsButton) {
 
 TEST_F(RelayEndToEndTest, OfflineMeterIsRetriedUntilItAnswers) {
   const std::string m = fleet_->meter_id(2);
-  ASSERT_TRUE(fleet_->Recharge(m, 10'000).ok());
+  ASSERT_THAT(fleet_->Recharge(m, 10'000), IsOk());
   Configure(m, [](auto& r) { r.set_fault(sim::FAULT_OFFLINE); });
-  ASSERT_TRUE(fleet_->SetHold(m, v1::HOLD_KEEP_DISCONNECTED).ok());
+  ASSERT_THAT(fleet_->SetHold(m, v1::HOLD_KEEP_DISCONNECTED), IsOk());
   ASSERT_TRUE(WaitUntil(
       [&] {
         absl::StatusOr<double> retries = fleet_->GatewayMetric("gateway_relay_retries_total");
@@ -236,6 +255,52 @@ TEST_F(RelayEndToEndTest, BypassAndForcedReconnectionRaiseTamperAlerts) {
   EXPECT_TRUE(WaitUntil([&] { return Logged("TAMPER_ALERT", forced); },
                         "the forced meter's tamper alert"));
   EXPECT_EQ(WalletRelay(forced), v1::RELAY_CONNECTED);
+}
+
+TEST_F(RelayEndToEndTest, CtMeterCutFailsWithNoRelayOnceWhileItsEnergyIsBilled) {
+  const std::string ct = fleet_->meter_id(7);
+  absl::StatusOr<sim::Meter> simulated = fleet_->SimMeter(ct);
+  ASSERT_TRUE(simulated.ok()) << simulated.status();
+  ASSERT_FALSE(simulated->has_relay()) << "meter-sim --ct_every=8 made no CT meter";
+  ASSERT_TRUE(fleet_->Recharge(ct, 100'000).ok());  // Rs 1,000
+  // 3.6 kW at Rs 100/kWh: 1 Wh and 10 paise a second.
+  Configure(ct, [](auto& r) { r.set_load_w(3'600); });
+  auto balance = [&] {
+    absl::StatusOr<v1::MeterPolicyState> s = fleet_->WalletState(ct);
+    return s.ok() ? s->balance_paise() : -1;
+  };
+  ASSERT_TRUE(WaitUntil([&] { return balance() > 0 && balance() < 100'000; },
+                        "the CT meter's energy read and billed"));
+
+  ASSERT_TRUE(fleet_->SetHold(ct, v1::HOLD_KEEP_DISCONNECTED).ok());
+  // walletd records the command as failed for good: no command pending, a
+  // time to order it again.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        absl::StatusOr<v1::MeterPolicyState> s = fleet_->WalletState(ct);
+        return s.ok() && s->last_action() == v1::DISCONNECT &&
+               s->pending_action() == v1::RELAY_ACTION_UNSPECIFIED && s->has_relay_retry_time();
+      },
+      "walletd to record the failed cut"));
+  EXPECT_NE(WalletRelay(ct), v1::RELAY_DISCONNECTED);
+  absl::StatusOr<double> no_relay =
+      fleet_->GatewayMetric("gateway_relay_failed_total{failure=\"no_relay\"}");
+  ASSERT_TRUE(no_relay.ok()) << no_relay.status();
+  EXPECT_EQ(*no_relay, 1);
+  absl::StatusOr<double> retries = fleet_->GatewayMetric("gateway_relay_retries_total");
+  ASSERT_TRUE(retries.ok()) << retries.status();
+  EXPECT_EQ(*retries, 0) << "a cut the meter cannot make was retried";
+  EXPECT_EQ(GatewayLogLines({ct, "FAILED (NO_RELAY)", "no disconnect control: CT-operated meter"}),
+            1);
+  EXPECT_EQ(SimState(ct), 1);
+  simulated = fleet_->SimMeter(ct);
+  ASSERT_TRUE(simulated.ok());
+  EXPECT_EQ(simulated->relay_operations(), 0u);
+
+  // The supply stays on and is billed as before.
+  const int64_t after_cut = balance();
+  EXPECT_TRUE(WaitUntil([&] { return balance() >= 0 && balance() < after_cut; },
+                        "energy billed after the failed cut"));
 }
 
 }  // namespace

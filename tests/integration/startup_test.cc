@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/walletd_process.h"
 #include "wallet/v1/admin.grpc.pb.h"
@@ -14,7 +15,9 @@
 namespace wallet::testing {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::wallet::v1::AdminService;
 
 // A tariff entry of the text-format tariff book.
@@ -49,18 +52,19 @@ TEST(StartupTest, MaxAmountAboveTheLedgersCeilingIsRefused) {
     options.temp_root = scratch.path();
     options.extra_args = {absl::StrCat("--max_amount_paise=", bad)};
     absl::StatusOr<std::unique_ptr<WalletdProcess>> walletd = WalletdProcess::Start(options);
-    ASSERT_FALSE(walletd.ok()) << bad;
-    EXPECT_EQ(walletd.status().code(), absl::StatusCode::kFailedPrecondition) << bad;
-    EXPECT_THAT(std::string(walletd.status().message()),
-                HasSubstr(absl::StrCat("--max_amount_paise=", bad, " is out of range")));
-    EXPECT_THAT(std::string(walletd.status().message()), HasSubstr("Rs 1,00,00,00,000.00"));
+    EXPECT_THAT(
+        walletd,
+        StatusIs(absl::StatusCode::kFailedPrecondition,
+                 AllOf(HasSubstr(absl::StrCat("--max_amount_paise=", bad, " is out of range")),
+                       HasSubstr("Rs 1,00,00,00,000.00"))))
+        << bad;
   }
   WalletdOptions at_limit;
   at_limit.binary = WALLETD_PATH;
   at_limit.temp_root = scratch.path();
   at_limit.extra_args = {"--max_amount_paise=100000000000"};
   absl::StatusOr<std::unique_ptr<WalletdProcess>> walletd = WalletdProcess::Start(at_limit);
-  ASSERT_TRUE(walletd.ok()) << walletd.status();
+  ASSERT_THAT(walletd, IsOk());
 }
 
 // Meters on a tariff that a restart's tariff file no longer holds would never
@@ -75,7 +79,7 @@ TEST(StartupTest, RestartWithoutATariffInUseIsRefused) {
   options.extra_args = {"--tariffs=" + tariffs};
   options.temp_root = config.path();  // kept after the failed restart: inside this one
   absl::StatusOr<std::unique_ptr<WalletdProcess>> started = WalletdProcess::Start(options);
-  ASSERT_TRUE(started.ok()) << started.status();
+  ASSERT_THAT(started, IsOk());
   WalletdProcess& walletd = **started;
   {
     auto admin = AdminService::NewStub(walletd.NewChannel());
@@ -86,35 +90,36 @@ TEST(StartupTest, RestartWithoutATariffInUseIsRefused) {
     put.mutable_tariff()->set_effective_from("2024-04-01");
     put.mutable_tariff()->add_slabs()->set_paise_per_kwh(400);
     v1::PutTariffResponse response;
-    ASSERT_TRUE(admin->PutTariff(MakeContext(walletd.admin_key()).get(), put, &response).ok());
+    ASSERT_THAT(admin->PutTariff(MakeContext(walletd.admin_key()).get(), put, &response), IsOk());
     for (const auto& [meter, tariff] : std::vector<std::pair<std::string, std::string>>{
              {"M1", "T-KEEP"}, {"M2", "T-GONE"}, {"M3", "T-GONE"}, {"M4", "T-API"}}) {
-      ASSERT_TRUE(RegisterMeter(*admin, walletd.admin_key(), meter, tariff).ok()) << meter;
+      ASSERT_THAT(RegisterMeter(*admin, walletd.admin_key(), meter, tariff), IsOk()) << meter;
     }
   }
 
   WriteTariffFile(tariffs, TariffEntry("T-KEEP"));
   absl::Status restarted = walletd.Restart();
-  EXPECT_EQ(restarted.code(), absl::StatusCode::kFailedPrecondition) << restarted;
-  EXPECT_THAT(std::string(restarted.message()), HasSubstr("tariff \"T-GONE\" (used by 2 meters)"));
-  EXPECT_THAT(std::string(restarted.message()), HasSubstr("--tariffs file"));
-  EXPECT_THAT(std::string(restarted.message()), ::testing::Not(HasSubstr("\"T-API\" (used")));
+  EXPECT_THAT(restarted,
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("tariff \"T-GONE\" (used by 2 meters)"),
+                             HasSubstr("--tariffs file"), Not(HasSubstr("\"T-API\" (used")))));
 
   // Nor may the file keep only a version that is not in force yet.
   WriteTariffFile(tariffs, TariffEntry("T-KEEP") + TariffEntry("T-GONE", "2030-04-01"));
   restarted = walletd.Restart();
-  EXPECT_EQ(restarted.code(), absl::StatusCode::kFailedPrecondition) << restarted;
-  EXPECT_THAT(std::string(restarted.message()),
-              HasSubstr("tariff \"T-GONE\" (used by 2 meters) has no version in force before "
-                        "2030-04-01"));
+  EXPECT_THAT(
+      restarted,
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr("tariff \"T-GONE\" (used by 2 meters) has no version in force before "
+                         "2030-04-01")));
 
   // With the tariff back, walletd starts and the meters are all there.
   WriteTariffFile(tariffs, TariffEntry("T-KEEP") + TariffEntry("T-GONE"));
-  ASSERT_TRUE(walletd.Restart().ok());
+  ASSERT_THAT(walletd.Restart(), IsOk());
   auto admin = AdminService::NewStub(walletd.NewChannel());
   v1::ListMetersRequest list;
   v1::ListMetersResponse meters;
-  ASSERT_TRUE(admin->ListMeters(MakeContext(walletd.admin_key()).get(), list, &meters).ok());
+  ASSERT_THAT(admin->ListMeters(MakeContext(walletd.admin_key()).get(), list, &meters), IsOk());
   EXPECT_EQ(meters.meters_size(), 4);
 }
 

@@ -20,6 +20,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tests/testing/run_process.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/walletd_process.h"
 #include "wallet/v1/admin.pb.h"
 #include "wallet/v1/consumer.pb.h"
@@ -86,26 +87,18 @@ std::vector<std::vector<std::string>> ParseCsv(absl::string_view text) {
 class WalletctlTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    WalletdOptions options;
-    options.binary = WALLETD_PATH;
-    options.extra_args = {
-        absl::StrCat("--tariffs=", WALLET_SOURCE_DIR, "/deploy/config/tariffs.textproto"),
-        absl::StrCat("--policy=", WALLET_SOURCE_DIR, "/deploy/config/policy.textproto"),
-        "--notification_log=none",
-        // Orders expire by walletd's clock: set-clock moves it past them.
-        "--settable_clock",
-    };
+    WalletdOptions options = ExampleConfigOptions(WALLETD_PATH, WALLET_SOURCE_DIR);
+    // Orders expire by walletd's clock: set-clock moves it past them.
+    options.extra_args.push_back("--settable_clock");
     absl::StatusOr<std::unique_ptr<WalletdProcess>> started = WalletdProcess::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
+    ASSERT_THAT(started, IsOk());
     walletd_ = *std::move(started);
     admin_key_file_ = absl::StrCat(walletd_->data_dir(), "/admin.key");
   }
 
   void TearDown() override {
-    if (HasFailure() && walletd_ != nullptr) {
-      walletd_->KeepTempDir();
-      ADD_FAILURE() << "walletd log: " << walletd_->log_path() << "\n" << walletd_->LogTail();
-    }
+    absl::StatusOr<std::unique_ptr<WalletdProcess>> started =
+        WalletdProcess::Start(ExampleConfigOptions(WALLETD_PATH, WALLET_SOURCE_DIR));
   }
 
   // Walletctl runs walletctl with `args` against walletd, as the holder of
@@ -116,7 +109,7 @@ class WalletctlTest : public ::testing::Test {
     argv.insert(argv.end(), args.begin(), args.end());
     absl::StatusOr<ProcessResult> result =
         RunProcess(argv, {{"WALLETCTL_API_KEY", ""}, {"WALLETCTL_API_KEY_FILE", ""}}, kRunTimeout);
-    EXPECT_TRUE(result.ok()) << result.status();
+    EXPECT_THAT(result, IsOk());
     return result.ok() ? *std::move(result) : ProcessResult();
   }
 
@@ -249,7 +242,7 @@ TEST_F(WalletctlTest, ConfirmedPaymentShowsTheArrearsRecovered) {
   const std::string json =
       MustSucceed(consumer, {"--output=json", "start-recharge", "--meter=CTL-M3", "--amount=300"});
   v1::StartRechargeResponse started;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &started).ok()) << json;
+  ASSERT_THAT(google::protobuf::util::JsonStringToMessage(json, &started), IsOk()) << json;
   EXPECT_EQ(started.order().amount_paise(), 30000);
   EXPECT_EQ(started.order().state(), v1::ORDER_PENDING);
 
@@ -268,7 +261,7 @@ TEST_F(WalletctlTest, JsonOutputParsesAsTheResponse) {
   for (const char* flag : {"--json", "--output=json"}) {
     const std::string json = MustSucceed(admin_key_file_, {flag, "get-meter", "--meter=CTL-M4"});
     v1::MeterView view;
-    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &view).ok()) << json;
+    ASSERT_THAT(google::protobuf::util::JsonStringToMessage(json, &view), IsOk()) << json;
     EXPECT_EQ(view.meter().meter_id(), "CTL-M4");
     EXPECT_EQ(view.consumer().name(), "Ramesh Sahu");
     EXPECT_EQ(view.arrears_paise(), 1234);
@@ -350,7 +343,7 @@ TEST_F(WalletctlTest, TakesTheKeyFileFromTheEnvironment) {
   absl::StatusOr<ProcessResult> result = RunProcess(
       {WALLETCTL_PATH, absl::StrCat("--server=", walletd_->target()), "check-ledger"},
       {{"WALLETCTL_API_KEY", ""}, {"WALLETCTL_API_KEY_FILE", admin_key_file_}}, kRunTimeout);
-  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_THAT(result, IsOk());
   EXPECT_EQ(result->exit_code, kOk) << Describe(*result);
   EXPECT_THAT(result->out, ContainsRegex("result: +OK\n"));
   EXPECT_THAT(result->err, Not(HasSubstr("error")));

@@ -2,7 +2,8 @@
 # client against a scripted meter on a loopback socket.
 add_executable(dlms_test meter-gateway/dlms_test.cc)
 target_compile_options(dlms_test PRIVATE ${WALLET_WARNINGS})
-target_link_libraries(dlms_test PRIVATE dlms absl::synchronization GTest::gmock GTest::gtest_main)
+target_link_libraries(dlms_test PRIVATE dlms test_support absl::synchronization GTest::gmock
+  GTest::gtest_main)
 # The prefix lets `ctest -R dlms` select these tests.
 gtest_discover_tests(dlms_test DISCOVERY_TIMEOUT 60 TEST_PREFIX "dlms.")
 

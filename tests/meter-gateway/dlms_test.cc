@@ -29,13 +29,20 @@
 #include "meter-gateway/dlms/axdr.h"
 #include "meter-gateway/dlms/client.h"
 #include "meter-gateway/dlms/wrapper.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/wait.h"
 
 namespace dlms {
 namespace {
 
+using ::testing::_;
 using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::Optional;
+using ::wallet::testing::IsOk;
+using ::wallet::testing::IsOkAndHolds;
 using ::wallet::testing::kGenerousDeadline;
+using ::wallet::testing::StatusIs;
 
 // Bytes turns "60 1D A1 ..." into raw bytes.
 std::string Bytes(absl::string_view hex) {
@@ -75,6 +82,10 @@ constexpr absl::string_view kGetResponseValue = "C4 01 C1 00 06 00 01 E2 40";
 constexpr absl::string_view kGetResponseUndefined = "C4 01 C1 01 04";
 constexpr absl::string_view kActionRemoteDisconnect = "C3 01 C1 00 46 00 00 60 03 0A FF 01 01 0F 00";
 constexpr absl::string_view kActionResponseSuccess = "C7 01 C1 00 00";
+// SET-Request-Normal of IC70 control_mode := enum(1), and a SET-Response-
+// Normal with object-undefined (what a meter without the object answers).
+constexpr absl::string_view kSetControlMode = "C1 01 C1 00 46 00 00 60 03 0A FF 04 00 16 01";
+constexpr absl::string_view kSetResponseUndefined = "C5 01 C1 04";
 constexpr absl::string_view kException = "D8 01 02";
 
 AssociationRequest VectorAarq() {
@@ -96,7 +107,7 @@ std::vector<std::string> AllVectors() {
   for (absl::string_view v :
        {kAarqNoSecurity, kAarqLls, kAareAccepted, kAareRejectedAuth, kRlrq, kRlre,
         kGetRegisterValue, kGetResponseValue, kGetResponseUndefined, kActionRemoteDisconnect,
-        kActionResponseSuccess, kException}) {
+        kActionResponseSuccess, kSetControlMode, kSetResponseUndefined, kException}) {
     out.push_back(Bytes(v));
   }
   return out;
@@ -152,7 +163,7 @@ TEST(AxdrTest, DecodesEveryType) {
     const std::string bytes = Bytes(c.hex);
     Reader reader(bytes);
     absl::StatusOr<Data> back = DecodeData(reader);
-    ASSERT_TRUE(back.ok()) << c.hex << ": " << back.status();
+    ASSERT_THAT(back, IsOk()) << c.hex;
     EXPECT_EQ(*back, c.value) << back->ToString() << " vs " << c.value.ToString();
     EXPECT_TRUE(reader.done()) << c.hex;
   }
@@ -163,7 +174,7 @@ TEST(AxdrTest, TruncationAtEveryOffsetIsAnError) {
     const std::string bytes = Bytes(c.hex);
     for (size_t n = 0; n < bytes.size(); ++n) {
       Reader reader(absl::string_view(bytes).substr(0, n));
-      EXPECT_FALSE(DecodeData(reader).ok()) << c.hex << " cut at " << n;
+      EXPECT_THAT(DecodeData(reader), Not(IsOk())) << c.hex << " cut at " << n;
     }
   }
 }
@@ -191,7 +202,7 @@ TEST(AxdrTest, LongOctetStringsRoundTrip) {
     EXPECT_EQ(out.substr(1, header.size()), header) << size;
     Reader reader(out);
     absl::StatusOr<Data> back = DecodeData(reader);
-    ASSERT_TRUE(back.ok()) << size << ": " << back.status();
+    ASSERT_THAT(back, IsOk()) << size;
     EXPECT_EQ(*back, value);
     EXPECT_TRUE(reader.done());
   }
@@ -260,7 +271,7 @@ TEST(AxdrTest, RefusesBadInput) {
     const std::string bytes = Bytes(bad);
     Reader reader(bytes);
     absl::StatusOr<Data> data = DecodeData(reader);
-    EXPECT_EQ(data.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(data, StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
 }
 
@@ -275,19 +286,18 @@ TEST(AxdrTest, NestingLimit) {
   {
     const std::string bytes = Nested(kMaxDataDepth);
     Reader reader(bytes);
-    EXPECT_TRUE(DecodeData(reader).ok());
+    EXPECT_THAT(DecodeData(reader), IsOk());
   }
   {
     const std::string bytes = Nested(kMaxDataDepth + 1);
     Reader reader(bytes);
     absl::StatusOr<Data> data = DecodeData(reader);
-    EXPECT_EQ(data.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_THAT(data.status().message(), HasSubstr("nested"));
+    EXPECT_THAT(data, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("nested")));
   }
   {
     const std::string bytes = Nested(10000);  // no stack overflow
     Reader reader(bytes);
-    EXPECT_FALSE(DecodeData(reader).ok());
+    EXPECT_THAT(DecodeData(reader), Not(IsOk()));
   }
 }
 
@@ -298,12 +308,12 @@ TEST(AxdrTest, Accessors) {
   EXPECT_EQ(*Data::Enum(2).AsInt64(), 2);
   EXPECT_EQ(*Data::Long64(INT64_MIN).AsInt64(), INT64_MIN);
   EXPECT_EQ(*Data::Long64Unsigned(INT64_MAX).AsInt64(), INT64_MAX);
-  EXPECT_FALSE(Data::Long64Unsigned(uint64_t{INT64_MAX} + 1).AsInt64().ok());
-  EXPECT_FALSE(Data::OctetString("1").AsInt64().ok());
-  EXPECT_FALSE(Data::Boolean(true).AsInt64().ok());
+  EXPECT_THAT(Data::Long64Unsigned(uint64_t{INT64_MAX} + 1).AsInt64(), Not(IsOk()));
+  EXPECT_THAT(Data::OctetString("1").AsInt64(), Not(IsOk()));
+  EXPECT_THAT(Data::Boolean(true).AsInt64(), Not(IsOk()));
   EXPECT_TRUE(*Data::Boolean(true).AsBool());
   EXPECT_FALSE(*Data::Boolean(false).AsBool());
-  EXPECT_FALSE(Data::Unsigned(1).AsBool().ok());
+  EXPECT_THAT(Data::Unsigned(1).AsBool(), Not(IsOk()));
   EXPECT_TRUE(Data::Enum(1).IsInteger());
   EXPECT_FALSE(Data::Null().IsInteger());
   EXPECT_EQ(Data::Integer(-1).raw_integer(), ~uint64_t{0});
@@ -316,13 +326,12 @@ TEST(AxdrTest, Accessors) {
 
 TEST(ObisTest, ParseAndPrint) {
   absl::StatusOr<ObisCode> obis = ObisCode::Parse("0.0.96.3.10.255");
-  ASSERT_TRUE(obis.ok()) << obis.status();
-  EXPECT_EQ(*obis, kDisconnectControlObis);
+  EXPECT_THAT(obis, IsOkAndHolds(kDisconnectControlObis));
   EXPECT_EQ(kActiveImportEnergyObis.ToString(), "1.0.1.8.0.255");
   for (absl::string_view bad : {"", "1.0.1.8.0", "1.0.1.8.0.256", "1.0.-1.8.0.255",
                                 "a.b.c.d.e.f", "1.0.1.8.0.255.", " 1.0.1.8.0.255",
                                 "1.0.+1.8.0.255", "1..1.8.0.255", "1.0.1.8.0.0255"}) {
-    EXPECT_EQ(ObisCode::Parse(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(ObisCode::Parse(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
 }
 
@@ -331,7 +340,7 @@ TEST(ObisTest, ParseAndPrint) {
 template <typename T>
 T DecodeAs(absl::string_view hex) {
   absl::StatusOr<Apdu> apdu = DecodeApdu(Bytes(hex));
-  EXPECT_TRUE(apdu.ok()) << hex << ": " << apdu.status();
+  EXPECT_THAT(apdu, IsOk()) << hex;
   if (!apdu.ok()) return T{};
   EXPECT_TRUE(std::holds_alternative<T>(*apdu)) << hex << " decoded as " << ApduName(*apdu);
   if (!std::holds_alternative<T>(*apdu)) return T{};
@@ -372,7 +381,7 @@ TEST(ApduTest, AarqLongPasswordUsesLongFormLengths) {
     const std::string bytes = EncodeApdu(aarq);
     EXPECT_THAT(Hex(bytes), ::testing::StartsWith(prefix)) << size;
     absl::StatusOr<Apdu> back = DecodeApdu(bytes);
-    ASSERT_TRUE(back.ok()) << back.status();
+    ASSERT_THAT(back, IsOk());
     EXPECT_EQ(std::get<AssociationRequest>(*back).password, aarq.password);
   }
   AssociationRequest aarq = VectorAarq();
@@ -460,7 +469,7 @@ TEST(ApduTest, AarqRefusals) {
        absl::StatusCode::kInvalidArgument},
   };
   for (const Case& c : cases) {
-    EXPECT_EQ(DecodeApdu(Bytes(c.hex)).status().code(), c.code) << c.hex;
+    EXPECT_THAT(DecodeApdu(Bytes(c.hex)), StatusIs(c.code)) << c.hex;
   }
 }
 
@@ -519,7 +528,7 @@ TEST(ApduTest, AareRefusals) {
            // No diagnostic.
            "61 10 A1 09 06 07 60 85 74 05 08 01 01 A2 03 02 01 01",
        }) {
-    EXPECT_EQ(DecodeApdu(Bytes(bad)).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(DecodeApdu(Bytes(bad)), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
 }
 
@@ -534,8 +543,8 @@ TEST(ApduTest, Release) {
   // user-information (a ciphered InitiateRequest) is skipped.
   EXPECT_EQ(DecodeAs<ReleaseRequest>("62 08 80 01 00 BE 03 04 01 00").reason,
             std::optional<uint8_t>(0));
-  EXPECT_FALSE(DecodeApdu(Bytes("62 04 80 02 00 00")).ok());
-  EXPECT_FALSE(DecodeApdu(Bytes("62 06 80 01 00 80 01 00")).ok());
+  EXPECT_THAT(DecodeApdu(Bytes("62 04 80 02 00 00")), Not(IsOk()));
+  EXPECT_THAT(DecodeApdu(Bytes("62 06 80 01 00 80 01 00")), Not(IsOk()));
 }
 
 TEST(ApduTest, GetRequest) {
@@ -624,11 +633,40 @@ TEST(ApduTest, ExceptionResponse) {
   EXPECT_EQ(DecodeAs<ExceptionResponse>("D8 01 06 00 00 00 2A").service_error, 6);
 }
 
+TEST(ApduTest, SetRequestAndResponse) {
+  SetRequest request;
+  request.attribute = {kDisconnectControlClass, kDisconnectControlObis, kControlMode};
+  request.value = Data::Enum(1);
+  EXPECT_EQ(Hex(EncodeApdu(request)), Hex(Bytes(kSetControlMode)));
+  const auto back = DecodeAs<SetRequest>(kSetControlMode);
+  EXPECT_EQ(back.invoke_id_and_priority, 0xC1);
+  EXPECT_EQ(back.attribute.class_id, kDisconnectControlClass);
+  EXPECT_EQ(back.attribute.instance, kDisconnectControlObis);
+  EXPECT_EQ(back.attribute.attribute_id, kControlMode);
+  EXPECT_FALSE(back.has_access_selection);
+  EXPECT_EQ(back.value, Data::Enum(1));
+  // With selective access: decoded, flagged, the value still read.
+  const auto selective =
+      DecodeAs<SetRequest>("C1 01 C1 00 07 01 00 63 01 00 FF 02 01 02 00 01 00");
+  EXPECT_TRUE(selective.has_access_selection);
+  EXPECT_EQ(selective.value, Data::Array({}));
+
+  SetResponse response;
+  response.result = AccessResult::kObjectUndefined;
+  EXPECT_EQ(Hex(EncodeApdu(response)), Hex(Bytes(kSetResponseUndefined)));
+  EXPECT_EQ(DecodeAs<SetResponse>(kSetResponseUndefined).result, AccessResult::kObjectUndefined);
+  EXPECT_EQ(DecodeAs<SetResponse>("C5 01 C2 00").result, AccessResult::kSuccess);
+  // A value is required.
+  EXPECT_EQ(DecodeApdu(Bytes("C1 01 C1 00 46 00 00 60 03 0A FF 04 00")).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ApduTest, UnsupportedServicesAreUnimplemented) {
   for (absl::string_view hex : {
            "C0 02 C1 00 00 00 01",                              // GET-Request-Next
            "C0 03 C1 02 00 03 01 00 01 08 00 FF 02 00 00 03 01 00 01 08 00 FF 03 00",
-           "C1 01 C1 00 03 01 00 01 08 00 FF 02 00 06 00 00 00 01",  // SET
+           "C1 02 C1 00 03 01 00 01 08 00 FF 02 00 01 00 00 00 01 02 06 00",  // SET, 1st block
+           "C5 02 C1 00 00 00 00 01",                           // SET-Response-Datablock
            "C4 02 C1 01 00 00 00 01 00 02 11 22",               // GET-Response-With-Datablock
            "C7 02 C1 00 00 00 01 00 02 11 22",                  // ACTION-Response-With-Pblock
            "C8 10 30 00 00 00 01 AA AA AA AA AA AA AA AA AA AA AA",  // glo-get-request
@@ -643,8 +681,7 @@ TEST(ApduTest, UnsupportedServicesAreUnimplemented) {
            "21 03 30 00 01",                                    // glo-initiateRequest
        }) {
     absl::StatusOr<Apdu> apdu = DecodeApdu(Bytes(hex));
-    EXPECT_EQ(apdu.status().code(), absl::StatusCode::kUnimplemented) << hex << ": "
-                                                                       << apdu.status();
+    EXPECT_THAT(apdu, StatusIs(absl::StatusCode::kUnimplemented)) << hex;
   }
 }
 
@@ -660,8 +697,7 @@ TEST(ApduTest, MalformedIsInvalidArgument) {
            "C7 01 C1 00 02",                             // bad presence flag
        }) {
     absl::StatusOr<Apdu> apdu = DecodeApdu(Bytes(hex));
-    EXPECT_EQ(apdu.status().code(), absl::StatusCode::kInvalidArgument) << hex << ": "
-                                                                         << apdu.status();
+    EXPECT_THAT(apdu, StatusIs(absl::StatusCode::kInvalidArgument)) << hex;
   }
 }
 
@@ -669,7 +705,7 @@ TEST(ApduTest, TruncationAtEveryOffsetIsAnError) {
   for (const std::string& bytes : AllVectors()) {
     for (size_t n = 0; n < bytes.size(); ++n) {
       absl::StatusOr<Apdu> apdu = DecodeApdu(absl::string_view(bytes).substr(0, n));
-      EXPECT_EQ(apdu.status().code(), absl::StatusCode::kInvalidArgument)
+      EXPECT_THAT(apdu, StatusIs(absl::StatusCode::kInvalidArgument))
           << Hex(bytes) << " cut at " << n;
     }
   }
@@ -678,14 +714,14 @@ TEST(ApduTest, TruncationAtEveryOffsetIsAnError) {
 TEST(ApduTest, TrailingBytesAreAnError) {
   for (const std::string& bytes : AllVectors()) {
     absl::StatusOr<Apdu> apdu = DecodeApdu(bytes + std::string(1, '\0'));
-    EXPECT_EQ(apdu.status().code(), absl::StatusCode::kInvalidArgument) << Hex(bytes);
+    EXPECT_THAT(apdu, StatusIs(absl::StatusCode::kInvalidArgument)) << Hex(bytes);
   }
 }
 
 TEST(ApduTest, VectorsRoundTrip) {
   for (const std::string& bytes : AllVectors()) {
     absl::StatusOr<Apdu> apdu = DecodeApdu(bytes);
-    ASSERT_TRUE(apdu.ok()) << Hex(bytes) << ": " << apdu.status();
+    ASSERT_THAT(apdu, IsOk()) << Hex(bytes);
     EXPECT_EQ(Hex(EncodeApdu(*apdu)), Hex(bytes)) << ApduName(*apdu);
   }
 }
@@ -695,6 +731,8 @@ TEST(ApduTest, Names) {
   EXPECT_EQ(ApduName(AssociationResponse{}), "AARE");
   EXPECT_EQ(ApduName(GetRequest{}), "GET-Request-Normal");
   EXPECT_EQ(ApduName(GetResponse{}), "GET-Response-Normal");
+  EXPECT_EQ(ApduName(SetRequest{}), "SET-Request-Normal");
+  EXPECT_EQ(ApduName(SetResponse{}), "SET-Response-Normal");
   EXPECT_EQ(ApduName(ActionRequest{}), "ACTION-Request-Normal");
   EXPECT_EQ(ApduName(ActionResponse{}), "ACTION-Response-Normal");
   EXPECT_EQ(ApduName(ReleaseRequest{}), "RLRQ");
@@ -720,7 +758,7 @@ TEST(WrapperTest, ReassemblesSplitFrames) {
       reader.Append(absl::string_view(stream).substr(i, chunk));
       while (true) {
         absl::StatusOr<std::optional<WrapperFrame>> frame = reader.Next();
-        ASSERT_TRUE(frame.ok()) << frame.status();
+        ASSERT_THAT(frame, IsOk());
         if (!frame->has_value()) break;
         frames.push_back(std::move(**frame));
       }
@@ -740,7 +778,7 @@ TEST(WrapperTest, PartialFrameIsBuffered) {
   const std::string frame = EncodeWrapper(0x01, 0x20, Bytes(kAareAccepted));
   reader.Append(frame.substr(0, 10));
   absl::StatusOr<std::optional<WrapperFrame>> next = reader.Next();
-  ASSERT_TRUE(next.ok());
+  ASSERT_THAT(next, IsOk());
   EXPECT_FALSE(next->has_value());
   EXPECT_EQ(reader.buffered(), 10u);
 }
@@ -748,25 +786,24 @@ TEST(WrapperTest, PartialFrameIsBuffered) {
 TEST(WrapperTest, WrongVersionIsAnError) {
   FrameReader reader;
   reader.Append(Bytes("00 02"));  // judged before the header is complete
-  EXPECT_EQ(reader.Next().status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(reader.Next().status().code(), absl::StatusCode::kInvalidArgument);  // sticky
+  EXPECT_THAT(reader.Next(), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(reader.Next(), StatusIs(absl::StatusCode::kInvalidArgument));  // sticky
 
   FrameReader http;
   http.Append("GET / HTTP/1.1\r\n\r\n");
-  EXPECT_EQ(http.Next().status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(http.Next(), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(WrapperTest, OversizedLengthIsAnErrorBeforeTheBodyArrives) {
   FrameReader reader(100);
   reader.Append(Bytes("00 01 00 01 00 20 00 65"));  // 101 bytes announced
   absl::StatusOr<std::optional<WrapperFrame>> next = reader.Next();
-  EXPECT_EQ(next.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(next.status().message(), HasSubstr("101"));
+  EXPECT_THAT(next, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("101")));
 
   FrameReader exact(100);
   exact.Append(EncodeWrapper(1, 0x20, std::string(100, 'x')));
   next = exact.Next();
-  ASSERT_TRUE(next.ok()) << next.status();
+  ASSERT_THAT(next, IsOk());
   ASSERT_TRUE(next->has_value());
   EXPECT_EQ((*next)->apdu.size(), 100u);
 }
@@ -778,10 +815,10 @@ TEST(WrapperTest, ManySmallFramesDoNotGrowTheBuffer) {
     reader.Append(frame);
     reader.Append(frame.substr(0, 3));
     absl::StatusOr<std::optional<WrapperFrame>> next = reader.Next();
-    ASSERT_TRUE(next.ok() && next->has_value());
+    ASSERT_THAT(next, IsOkAndHolds(Optional(_)));
     reader.Append(frame.substr(3));
     next = reader.Next();
-    ASSERT_TRUE(next.ok() && next->has_value());
+    ASSERT_THAT(next, IsOkAndHolds(Optional(_)));
   }
   EXPECT_EQ(reader.buffered(), 0u);
 }
@@ -934,28 +971,27 @@ TEST(ClientTest, HappyPath) {
                    FakeMeter::Reply(kRlre)});
   absl::StatusOr<std::unique_ptr<Client>> client =
       Client::Connect(meter.Endpoint(), PatientOptions());
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_THAT(client, IsOk());
 
   absl::StatusOr<Data> energy = (*client)->Get(kEnergy);
-  ASSERT_TRUE(energy.ok()) << energy.status();
-  EXPECT_EQ(*energy, Data::DoubleLongUnsigned(123456));
+  EXPECT_THAT(energy, IsOkAndHolds(Data::DoubleLongUnsigned(123456)));
 
   absl::StatusOr<std::optional<Data>> action = (*client)->Action(kDisconnect, Data::Integer(0));
-  ASSERT_TRUE(action.ok()) << action.status();
+  ASSERT_THAT(action, IsOk());
   EXPECT_FALSE(action->has_value());
 
   absl::StatusOr<Data> state = (*client)->Get(
       {kDisconnectControlClass, kDisconnectControlObis, kControlState});
-  ASSERT_TRUE(state.ok()) << state.status();
+  ASSERT_THAT(state, IsOk());
   EXPECT_EQ(*state->AsInt64(), kStateDisconnected);
 
-  EXPECT_TRUE((*client)->Release().ok());
-  EXPECT_EQ((*client)->Get(kEnergy).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT((*client)->Release(), IsOk());
+  EXPECT_THAT((*client)->Get(kEnergy), StatusIs(absl::StatusCode::kUnavailable));
 
   const std::vector<std::string> received = meter.received();
   ASSERT_EQ(received.size(), 5u);
   absl::StatusOr<Apdu> aarq = DecodeApdu(received[0]);
-  ASSERT_TRUE(aarq.ok()) << aarq.status();
+  ASSERT_THAT(aarq, IsOk());
   EXPECT_EQ(std::get<AssociationRequest>(*aarq).authentication, Authentication::kLowLevel);
   EXPECT_EQ(std::get<AssociationRequest>(*aarq).password, "12345678");
   EXPECT_EQ(Hex(received[1]), Hex(Bytes(kGetRegisterValue)));
@@ -968,7 +1004,7 @@ TEST(ClientTest, NoPasswordMeansNoSecurity) {
   FakeMeter meter({FakeMeter::Reply(kAareAccepted)});
   absl::StatusOr<std::unique_ptr<Client>> client =
       Client::Connect(meter.Endpoint(""), PatientOptions());
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_THAT(client, IsOk());
   client->reset();
   const std::vector<std::string> received = meter.received();
   ASSERT_EQ(received.size(), 1u);
@@ -980,7 +1016,7 @@ TEST(ClientTest, AssociationRejected) {
   FakeMeter meter({FakeMeter::Reply(kAareRejectedAuth)});
   absl::StatusOr<std::unique_ptr<Client>> client =
       Client::Connect(meter.Endpoint("wrong"), PatientOptions());
-  EXPECT_EQ(client.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(client, StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(client.status().message(),
             absl::StrCat("meter 127.0.0.1:", meter.port(),
                          ": association rejected: authentication failure"));
@@ -1005,12 +1041,32 @@ TEST(ClientTest, AccessResultsMapToCodes) {
     FakeMeter meter({FakeMeter::Reply(kAareAccepted), FakeMeter::Reply(c.reply)});
     absl::StatusOr<std::unique_ptr<Client>> client =
         Client::Connect(meter.Endpoint(), PatientOptions());
-    ASSERT_TRUE(client.ok()) << client.status();
+    ASSERT_THAT(client, IsOk());
     absl::Status status = (*client)->Get(kEnergy).status();
-    EXPECT_EQ(status.code(), c.code) << c.reply << ": " << status;
+    EXPECT_THAT(status, StatusIs(c.code)) << c.reply;
     EXPECT_THAT(status.message(), HasSubstr(c.text)) << c.reply;
     EXPECT_THAT(status.message(), HasSubstr("GET 3/1.0.1.8.0.255/2")) << c.reply;
   }
+}
+
+TEST(ClientTest, SetResultsMapToCodes) {
+  FakeMeter meter({FakeMeter::Reply(kAareAccepted), FakeMeter::Reply(kSetResponseUndefined),
+                   FakeMeter::Reply("C5 01 C2 03"), FakeMeter::Reply("C5 01 C3 00"),
+                   FakeMeter::Reply("C5 01 C1 00")});
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(meter.Endpoint(), PatientOptions());
+  ASSERT_TRUE(client.ok()) << client.status();
+  const AttributeDescriptor mode{kDisconnectControlClass, kDisconnectControlObis, kControlMode};
+  const absl::Status undefined = (*client)->Set(mode, Data::Enum(1));
+  EXPECT_EQ(undefined.code(), absl::StatusCode::kNotFound) << undefined;
+  EXPECT_THAT(undefined.message(), HasSubstr("SET 70/0.0.96.3.10.255/4: object-undefined"));
+  EXPECT_EQ((*client)->Set(mode, Data::Enum(1)).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE((*client)->Set(mode, Data::Enum(1)).ok());
+  // An answer to an earlier invoke id is garbled: the connection is closed.
+  EXPECT_EQ((*client)->Set(mode, Data::Enum(1)).code(), absl::StatusCode::kDataLoss);
+  const std::vector<std::string> received = meter.received();
+  ASSERT_GE(received.size(), 2u);
+  EXPECT_EQ(Hex(received[1]), Hex(Bytes(kSetControlMode)));
 }
 
 TEST(ClientTest, ActionResultsMapToCodes) {
@@ -1018,14 +1074,13 @@ TEST(ClientTest, ActionResultsMapToCodes) {
                    FakeMeter::Reply("C7 01 C2 02 00"), FakeMeter::Reply("C7 01 C3 00 01 00 16 01")});
   absl::StatusOr<std::unique_ptr<Client>> client =
       Client::Connect(meter.Endpoint(), PatientOptions());
-  ASSERT_TRUE(client.ok()) << client.status();
-  EXPECT_EQ((*client)->Action(kDisconnect, Data::Integer(0)).status().code(),
-            absl::StatusCode::kNotFound);
-  EXPECT_EQ((*client)->Action(kDisconnect, Data::Integer(0)).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  ASSERT_THAT(client, IsOk());
+  EXPECT_THAT((*client)->Action(kDisconnect, Data::Integer(0)),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT((*client)->Action(kDisconnect, Data::Integer(0)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
   absl::StatusOr<std::optional<Data>> data = (*client)->Action(kDisconnect, Data::Integer(0));
-  ASSERT_TRUE(data.ok()) << data.status();
-  EXPECT_EQ(*data, Data::Enum(1));
+  EXPECT_THAT(data, IsOkAndHolds(Data::Enum(1)));
 }
 
 TEST(ClientTest, SilentMeterTimesOut) {
@@ -1035,37 +1090,36 @@ TEST(ClientTest, SilentMeterTimesOut) {
   FakeMeter meter({FakeMeter::Reply(kAareAccepted), FakeMeter::Silent()});
   absl::StatusOr<std::unique_ptr<Client>> client =
       Client::Connect(meter.Endpoint(), SilentAfterAssociationOptions());
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_THAT(client, IsOk());
   const auto start = std::chrono::steady_clock::now();
   absl::Status status = (*client)->Get(kEnergy).status();
   const auto elapsed = std::chrono::steady_clock::now() - start;
-  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kDeadlineExceeded));
   EXPECT_GE(elapsed, absl::ToChronoMilliseconds(kSilenceTimeout) - std::chrono::milliseconds(10));
   // The stream may still carry the late answer: the client does not reuse it.
-  EXPECT_EQ((*client)->Get(kEnergy).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT((*client)->Get(kEnergy), StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST(ClientTest, SilentAssociationTimesOut) {
   FakeMeter meter({FakeMeter::Silent()});
   absl::StatusOr<std::unique_ptr<Client>> client =
       Client::Connect(meter.Endpoint(), SilentOptions());
-  EXPECT_EQ(client.status().code(), absl::StatusCode::kDeadlineExceeded) << client.status();
+  EXPECT_THAT(client, StatusIs(absl::StatusCode::kDeadlineExceeded));
 }
 
 TEST(ClientTest, MeterClosesConnection) {
   FakeMeter meter({FakeMeter::Close()});
   absl::StatusOr<std::unique_ptr<Client>> client =
       Client::Connect(meter.Endpoint(), PatientOptions());
-  EXPECT_EQ(client.status().code(), absl::StatusCode::kUnavailable) << client.status();
-  EXPECT_THAT(client.status().message(), HasSubstr("closed"));
+  EXPECT_THAT(client, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("closed")));
 }
 
 TEST(ClientTest, MeterClosesDuringRequest) {
   FakeMeter meter({FakeMeter::Reply(kAareAccepted), FakeMeter::Close()});
   absl::StatusOr<std::unique_ptr<Client>> client =
       Client::Connect(meter.Endpoint(), PatientOptions());
-  ASSERT_TRUE(client.ok()) << client.status();
-  EXPECT_EQ((*client)->Get(kEnergy).status().code(), absl::StatusCode::kUnavailable);
+  ASSERT_THAT(client, IsOk());
+  EXPECT_THAT((*client)->Get(kEnergy), StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST(ClientTest, ConnectionRefused) {
@@ -1082,7 +1136,7 @@ TEST(ClientTest, ConnectionRefused) {
   meter.host = "127.0.0.1";
   meter.port = ntohs(address.sin_port);
   absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(meter, PatientOptions());
-  EXPECT_EQ(client.status().code(), absl::StatusCode::kUnavailable) << client.status();
+  EXPECT_THAT(client, StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST(ClientTest, GarbageReplyIsDataLoss) {
@@ -1096,7 +1150,7 @@ TEST(ClientTest, GarbageReplyIsDataLoss) {
     FakeMeter meter({garbage});
     absl::StatusOr<std::unique_ptr<Client>> client =
         Client::Connect(meter.Endpoint(), PatientOptions());
-    EXPECT_EQ(client.status().code(), absl::StatusCode::kDataLoss) << client.status();
+    EXPECT_THAT(client, StatusIs(absl::StatusCode::kDataLoss));
   }
 }
 
@@ -1104,9 +1158,9 @@ TEST(ClientTest, ReleaseWithoutAnswerStillCloses) {
   FakeMeter meter({FakeMeter::Reply(kAareAccepted), FakeMeter::Silent()});
   absl::StatusOr<std::unique_ptr<Client>> client =
       Client::Connect(meter.Endpoint(), SilentAfterAssociationOptions());
-  ASSERT_TRUE(client.ok()) << client.status();
-  EXPECT_EQ((*client)->Release().code(), absl::StatusCode::kDeadlineExceeded);
-  EXPECT_EQ((*client)->Get(kEnergy).status().code(), absl::StatusCode::kUnavailable);
+  ASSERT_THAT(client, IsOk());
+  EXPECT_THAT((*client)->Release(), StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_THAT((*client)->Get(kEnergy), StatusIs(absl::StatusCode::kUnavailable));
 }
 
 }  // namespace

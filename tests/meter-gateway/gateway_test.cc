@@ -10,9 +10,13 @@
 #include "meter-gateway/gateway/meter_session.h"
 #include "meter-gateway/gateway/relay_queue.h"
 #include "tests/meter-gateway/gateway_fakes.h"
+#include "tests/testing/status_matchers.h"
 
 namespace meter_gateway {
 namespace {
+
+using ::wallet::testing::IsOk;
+using ::wallet::testing::StatusIs;
 
 namespace v1 = ::wallet::v1;
 using ::testing::ElementsAre;
@@ -166,7 +170,7 @@ TEST(DirectoryTest, ParsesRowsAndRejectsBadLines) {
       "SIM000001,127.16.1.1,4059,1,32,12345678\n"
       "\n"
       "CT000001,10.0.0.7,4059,1,16,\n");
-  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_THAT(d, IsOk());
   ASSERT_EQ(d->size(), 2u);
   const dlms::MeterEndpoint& m = d->at("SIM000001");
   EXPECT_EQ(m.host, "127.16.1.1");
@@ -180,10 +184,9 @@ TEST(DirectoryTest, ParsesRowsAndRejectsBadLines) {
                           ",h,4059,1,32,p\n", "A,h,4059,x,32,p\n",
                           "A,h,4059,1,32,p\nA,h,4059,1,32,p\n"}) {
     auto r = ParseMeterDirectory(bad);
-    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
-  EXPECT_EQ(LoadMeterDirectory("/nonexistent/meters.csv").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_THAT(LoadMeterDirectory("/nonexistent/meters.csv"), StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST(MeterSessionTest, RelayStateFollowsTheSupply) {

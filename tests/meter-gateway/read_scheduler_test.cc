@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "base/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "tests/meter-gateway/gateway_fakes.h"
+#include "tests/testing/fake_clock.h"
 
 namespace meter_gateway::testing {
 namespace {
@@ -70,7 +70,7 @@ class ReadSchedulerTest : public ::testing::Test {
   FakeMeterSessions sessions_;
   FakeReadingSink sink_;
   FakeWalletConnection wallet_;
-  base::FakeClock clock_{kT0};
+  ::wallet::testing::FakeClock clock_{kT0};
   WorkSignal work_;
   std::unique_ptr<FakeMeterLink> meters_;
   std::unique_ptr<ReadScheduler> scheduler_;

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "base/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/meter-gateway/gateway_fakes.h"
+#include "tests/testing/fake_clock.h"
 
 namespace meter_gateway::testing {
 namespace {
@@ -58,7 +58,7 @@ class RelayCommandPathTest : public ::testing::Test {
   RelayCommandOptions options_;
   FakeWalletConnection wallet_;
   FakeMeterLink meters_{{"M1", "M2"}};
-  base::FakeClock clock_{kT0};
+  ::wallet::testing::FakeClock clock_{kT0};
   WorkSignal work_;
   std::vector<std::string> observed_;
   std::unique_ptr<RelayCommandPath> path_;

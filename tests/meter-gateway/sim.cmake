@@ -2,5 +2,5 @@
 # fake clock, and the simulator's servers over real loopback sockets.
 add_executable(sim_test meter-gateway/sim_test.cc)
 target_compile_options(sim_test PRIVATE ${WALLET_WARNINGS})
-target_link_libraries(sim_test PRIVATE meter_sim dlms GTest::gmock GTest::gtest_main)
+target_link_libraries(sim_test PRIVATE meter_sim dlms test_support GTest::gmock GTest::gtest_main)
 gtest_discover_tests(sim_test DISCOVERY_TIMEOUT 60)

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
@@ -34,6 +35,8 @@
 #include "meter-gateway/sim/relay.h"
 #include "meter-gateway/sim/simulator.h"
 #include "metersim/v1/sim.grpc.pb.h"
+#include "tests/testing/fake_monotonic_clock.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/wait.h"
 
 namespace meter_sim {
@@ -42,7 +45,12 @@ namespace {
 using ::google::protobuf::util::TimeUtil;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
+using ::wallet::testing::FakeMonotonicClock;
+using ::wallet::testing::IsOk;
+using ::wallet::testing::IsOkAndHolds;
 using ::wallet::testing::kGenerousDeadline;
+using ::wallet::testing::StatusIs;
 using ::wallet::testing::WaitUntil;
 
 // --- The pure state machine: every mode x trigger x state. ---
@@ -147,6 +155,15 @@ TEST(Address, Ids) {
   EXPECT_EQ(MeterIndexFromId("SIM", ""), std::nullopt);
 }
 
+TEST(Address, IdLists) {
+  EXPECT_THAT(ParseMeterIdList("SIM000003,SIM000010"), ElementsAre("SIM000003", "SIM000010"));
+  EXPECT_THAT(ParseMeterIdList("# CT meters of the Bilaspur circle\n"
+                               "SIM000003, SIM000010\r\n\n\tSIM000042  # a mill\n,,"),
+              ElementsAre("SIM000003", "SIM000010", "SIM000042"));
+  EXPECT_THAT(ParseMeterIdList(""), ::testing::IsEmpty());
+  EXPECT_THAT(ParseMeterIdList("# nothing\n"), ::testing::IsEmpty());
+}
+
 // --- The fleet model on a fake clock. ---
 
 class RecordingSink final : public RelayEventSink {
@@ -172,7 +189,7 @@ class FleetTest : public ::testing::Test {
   void SetUp() override { Make(FleetOptions{}); }
   void Make(FleetOptions options) {
     absl::StatusOr<std::unique_ptr<Fleet>> fleet = Fleet::Create(options, &clock_, &sink_);
-    ASSERT_TRUE(fleet.ok()) << fleet.status();
+    ASSERT_THAT(fleet, IsOk());
     fleet_ = *std::move(fleet);
   }
   v1::Meter Configure(const std::string& text_id, std::function<void(v1::ConfigureMeterRequest&)> f) {
@@ -180,12 +197,12 @@ class FleetTest : public ::testing::Test {
     request.set_meter_id(text_id);
     f(request);
     absl::StatusOr<v1::Meter> meter = fleet_->Configure(request);
-    EXPECT_TRUE(meter.ok()) << meter.status();
+    EXPECT_THAT(meter, IsOk());
     return meter.ok() ? *meter : v1::Meter();
   }
   v1::Meter Get(const std::string& id) {
     absl::StatusOr<v1::Meter> meter = fleet_->GetMeter(id);
-    EXPECT_TRUE(meter.ok()) << meter.status();
+    EXPECT_THAT(meter, IsOk());
     return meter.ok() ? *meter : v1::Meter();
   }
 
@@ -203,8 +220,8 @@ TEST_F(FleetTest, StartsConnectedWithDefaults) {
   EXPECT_TRUE(meter.has_relay());
   EXPECT_EQ(meter.load_w(), 1000);
   EXPECT_EQ(meter.host(), "127.16.40.250");
-  EXPECT_EQ(fleet_->GetMeter("SIM010001").status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(fleet_->GetMeter("nope").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(fleet_->GetMeter("SIM010001"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(fleet_->GetMeter("nope"), StatusIs(absl::StatusCode::kNotFound));
 }
 
 // Remote methods and the button from every state in every mode, through the
@@ -235,7 +252,7 @@ TEST_P(FleetRelayTable, RemoteAndButtonFromEveryState) {
       } else if (action == 1) {
         EXPECT_EQ(fleet_->RemoteRelay(0, RelayTrigger::kRemoteReconnect), RemoteResult::kDone);
       } else {
-        ASSERT_TRUE(fleet_->PressButton(id).ok());
+        ASSERT_THAT(fleet_->PressButton(id), IsOk());
       }
       const int want = c.after[start * 4 + action] - '0';
       const v1::Meter meter = Get(id);
@@ -290,7 +307,7 @@ TEST_F(FleetTest, ModeZeroIsAlwaysConnectedAndRefusesRemoteMethods) {
   v1::ConfigureMeterRequest open;
   open.set_meter_id("SIM000002");
   open.set_control_state(kDisconnected);
-  EXPECT_EQ(fleet_->Configure(open).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(fleet_->Configure(open), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(FleetTest, RefuseFaultAndMissingRelay) {
@@ -358,48 +375,95 @@ TEST_F(FleetTest, ScalerDividesTheReportedValue) {
 }
 
 TEST_F(FleetTest, ConfigureRejectsBadValuesAndChangesNothing) {
-  auto code = [&](std::function<void(v1::ConfigureMeterRequest&)> f) {
+  auto configure = [&](std::function<void(v1::ConfigureMeterRequest&)> f) {
     v1::ConfigureMeterRequest request;
     request.set_meter_id("SIM000001");
     request.set_load_w(5);  // valid, must not be applied when the rest fails
     f(request);
-    return fleet_->Configure(request).status().code();
+    return fleet_->Configure(request).status();
   };
   using absl::StatusCode;
-  EXPECT_EQ(code([](auto& r) { r.set_control_mode(7); }), StatusCode::kInvalidArgument);
-  EXPECT_EQ(code([](auto& r) { r.set_control_mode(-1); }), StatusCode::kInvalidArgument);
-  EXPECT_EQ(code([](auto& r) { r.set_load_w(-1); }), StatusCode::kInvalidArgument);
-  EXPECT_EQ(code([](auto& r) { r.set_load_w(kMaxLoadW + 1); }), StatusCode::kInvalidArgument);
-  EXPECT_EQ(code([](auto& r) { r.set_delay_ms(-5); }), StatusCode::kInvalidArgument);
-  EXPECT_EQ(code([](auto& r) { r.set_control_state(3); }), StatusCode::kInvalidArgument);
-  EXPECT_EQ(code([](auto& r) { r.set_scaler(7); }), StatusCode::kInvalidArgument);
-  EXPECT_EQ(code([](auto& r) { r.set_register_wh(-1); }), StatusCode::kInvalidArgument);
-  EXPECT_EQ(code([](auto& r) { r.set_fault(static_cast<v1::Fault>(99)); }),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(code([](auto& r) {
-              r.set_has_relay(false);
-              r.set_control_state(0);
-            }),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(code([](auto& r) { r.set_meter_id("SIM999999"); }), StatusCode::kNotFound);
+  EXPECT_THAT(configure([](auto& r) { r.set_control_mode(7); }),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(configure([](auto& r) { r.set_control_mode(-1); }),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(configure([](auto& r) { r.set_load_w(-1); }), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(configure([](auto& r) { r.set_load_w(kMaxLoadW + 1); }),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(configure([](auto& r) { r.set_delay_ms(-5); }),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(configure([](auto& r) { r.set_control_state(3); }),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(configure([](auto& r) { r.set_scaler(7); }), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(configure([](auto& r) { r.set_register_wh(-1); }),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(configure([](auto& r) { r.set_fault(static_cast<v1::Fault>(99)); }),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(configure([](auto& r) {
+                r.set_has_relay(false);
+                r.set_control_state(0);
+              }),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(configure([](auto& r) { r.set_meter_id("SIM999999"); }),
+              StatusIs(StatusCode::kNotFound));
   EXPECT_EQ(Get("SIM000001").load_w(), 1000);
   EXPECT_TRUE(Get("SIM000001").has_relay());
+}
+
+TEST_F(FleetTest, CtMetersByIdAndByNumberHaveNoRelay) {
+  FleetOptions options;
+  options.meters = 30;
+  options.ct_meter_ids = {"SIM000003", "SIM000010"};
+  options.ct_every = 10;
+  Make(options);
+  std::vector<std::string> without_relay;
+  for (int i = 0; i < fleet_->size(); ++i) {
+    if (!fleet_->ReadRelay(i).has_relay) without_relay.push_back(fleet_->MeterIdOf(i));
+  }
+  EXPECT_THAT(without_relay, ElementsAre("SIM000003", "SIM000010", "SIM000020", "SIM000030"));
+  EXPECT_FALSE(Get("SIM000020").has_relay());
+  EXPECT_TRUE(Get("SIM000021").has_relay());
+  EXPECT_EQ(fleet_->RemoteRelay(2, RelayTrigger::kRemoteDisconnect), RemoteResult::kNoRelay);
+  EXPECT_EQ(fleet_->RemoteRelay(2, RelayTrigger::kRemoteReconnect), RemoteResult::kNoRelay);
+  EXPECT_EQ(fleet_->RemoteRelay(3, RelayTrigger::kRemoteDisconnect), RemoteResult::kDone);
+  const v1::FleetSummary summary = fleet_->Summary();
+  EXPECT_EQ(summary.without_relay(), 4);
+  EXPECT_EQ(summary.connected(), 29);  // the CT meters among them
+  EXPECT_EQ(summary.disconnected(), 1);
+  EXPECT_EQ(summary.relay_operations(), 1u);
+
+  // The default fleet has a relay on every meter.
+  Make(FleetOptions{});
+  EXPECT_EQ(fleet_->Summary().without_relay(), 0);
 }
 
 TEST_F(FleetTest, CreateRejectsBadOptions) {
   FakeMonotonicClock clock;
   FleetOptions options;
   options.meters = 0;
-  EXPECT_EQ(Fleet::Create(options, &clock, nullptr).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Fleet::Create(options, &clock, nullptr),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   options.meters = 10;
   options.control_mode = 9;
-  EXPECT_EQ(Fleet::Create(options, &clock, nullptr).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Fleet::Create(options, &clock, nullptr),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   options.control_mode = 1;
   options.scaler = -4;
   EXPECT_EQ(Fleet::Create(options, &clock, nullptr).status().code(),
             absl::StatusCode::kInvalidArgument);
+  options.scaler = 0;
+  options.ct_every = -1;
+  EXPECT_EQ(Fleet::Create(options, &clock, nullptr).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options.ct_every = 0;
+  for (const std::string bad : {"SIM000011", "XIM000001", "SIM000000", "SIM1", ""}) {
+    options.ct_meter_ids = {"SIM000002", bad};
+    const absl::Status status = Fleet::Create(options, &clock, nullptr).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(status.message(), HasSubstr("SIM000001 to SIM000010")) << bad;
+  }
+  options.ct_meter_ids = {"SIM000010"};
+  EXPECT_TRUE(Fleet::Create(options, &clock, nullptr).ok());
 }
 
 TEST_F(FleetTest, SummaryCountsStates) {
@@ -507,16 +571,17 @@ class SimServerTest : public ::testing::Test {
 
   void SetUp() override { Start(RelayHub::kDefaultMaxQueued); }
 
-  void Start(size_t max_queued) {
+  void Start(size_t max_queued, std::vector<std::string> ct_meters = {}) {
     sim_.reset();
     SimulatorOptions options;
     options.fleet.meters = kMeters;
+    options.fleet.ct_meter_ids = std::move(ct_meters);
     options.dlms.bind = "0.0.0.0";
     options.dlms.port = 0;
     options.control_listen = "127.0.0.1:0";
     options.max_queued_relay_events = max_queued;
     absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Start(options, &clock_);
-    ASSERT_TRUE(sim.ok()) << sim.status();
+    ASSERT_THAT(sim, IsOk());
     sim_ = *std::move(sim);
     control_ = v1::MeterSimService::NewStub(
         grpc::CreateChannel(absl::StrCat("127.0.0.1:", sim_->control_port()),
@@ -537,7 +602,7 @@ class SimServerTest : public ::testing::Test {
   std::unique_ptr<dlms::Client> Connect(int meter) {
     absl::StatusOr<std::unique_ptr<dlms::Client>> client =
         dlms::Client::Connect(Endpoint(meter), Patient());
-    EXPECT_TRUE(client.ok()) << client.status();
+    EXPECT_THAT(client, IsOk());
     return client.ok() ? *std::move(client) : nullptr;
   }
 
@@ -549,7 +614,7 @@ class SimServerTest : public ::testing::Test {
     grpc::ClientContext context;
     v1::Meter meter;
     const grpc::Status status = control_->ConfigureMeter(&context, request, &meter);
-    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_THAT(status, IsOk());
     return meter;
   }
 
@@ -559,14 +624,14 @@ class SimServerTest : public ::testing::Test {
     request.set_meter_id(meter_id);
     v1::Meter meter;
     const grpc::Status status = control_->GetMeter(&context, request, &meter);
-    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_THAT(status, IsOk());
     return meter;
   }
 
   v1::FleetSummary Summary() {
     grpc::ClientContext context;
     v1::FleetSummary summary;
-    EXPECT_TRUE(control_->GetFleetSummary(&context, v1::FleetSummaryRequest(), &summary).ok());
+    EXPECT_THAT(control_->GetFleetSummary(&context, v1::FleetSummaryRequest(), &summary), IsOk());
     return summary;
   }
 
@@ -593,38 +658,37 @@ TEST_F(SimServerTest, HealthIsReportedForTheControlService) {
   for (const std::string service : {"", "metersim.v1.MeterSimService"}) {
     grpc::health::v1::HealthCheckResponse response;
     const grpc::Status status = check(service, &response);
-    ASSERT_TRUE(status.ok()) << "'" << service << "': " << status.error_message();
+    ASSERT_THAT(status, IsOk()) << "'" << service << "'";
     EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << service;
   }
   grpc::health::v1::HealthCheckResponse unknown;
-  EXPECT_EQ(check("metersim.v1.NoSuchService", &unknown).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(check("metersim.v1.NoSuchService", &unknown), StatusIs(grpc::StatusCode::NOT_FOUND));
 }
 
 TEST_F(SimServerTest, AssociatesWithTheRightPasswordOnly) {
   std::unique_ptr<dlms::Client> client = Connect(0);
   ASSERT_NE(client, nullptr);
-  EXPECT_TRUE(client->Release().ok());
+  EXPECT_THAT(client->Release(), IsOk());
 
   absl::StatusOr<std::unique_ptr<dlms::Client>> wrong =
       dlms::Client::Connect(Endpoint(0, "wrong"), Patient());
-  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kPermissionDenied) << wrong.status();
+  EXPECT_THAT(wrong, StatusIs(absl::StatusCode::kPermissionDenied));
 
   absl::StatusOr<std::unique_ptr<dlms::Client>> no_password =
       dlms::Client::Connect(Endpoint(0, ""), Patient());
-  EXPECT_EQ(no_password.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(no_password, StatusIs(absl::StatusCode::kPermissionDenied));
 
   absl::StatusOr<std::unique_ptr<dlms::Client>> other_sap =
       dlms::Client::Connect(Endpoint(0, "12345678", 0x30), Patient());
-  EXPECT_EQ(other_sap.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(other_sap, StatusIs(absl::StatusCode::kPermissionDenied));
 
   // The public client reads but may not operate the relay.
   absl::StatusOr<std::unique_ptr<dlms::Client>> public_client =
       dlms::Client::Connect(Endpoint(0, "", dlms::kPublicClientSap), Patient());
-  ASSERT_TRUE(public_client.ok()) << public_client.status();
-  EXPECT_TRUE((*public_client)->Get(kRegisterValue).ok());
-  EXPECT_EQ((*public_client)->Action(kDisconnect, Data::Integer(0)).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  ASSERT_THAT(public_client, IsOk());
+  EXPECT_THAT((*public_client)->Get(kRegisterValue), IsOk());
+  EXPECT_THAT((*public_client)->Action(kDisconnect, Data::Integer(0)),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(GetMeter("SIM000001").control_state(), kConnected);
   EXPECT_EQ(GetMeter("SIM000001").sessions(), 2u);
 }
@@ -637,15 +701,13 @@ TEST_F(SimServerTest, ReadsRegisterValueScalerUnitAndRelay) {
   std::unique_ptr<dlms::Client> client = Connect(0);
   ASSERT_NE(client, nullptr);
   absl::StatusOr<Data> value = client->Get(kRegisterValue);
-  ASSERT_TRUE(value.ok()) << value.status();
-  EXPECT_EQ(*value, Data::DoubleLongUnsigned(1234));
+  EXPECT_THAT(value, IsOkAndHolds(Data::DoubleLongUnsigned(1234)));
   absl::StatusOr<Data> scaler_unit = client->Get(kScalerUnit);
-  ASSERT_TRUE(scaler_unit.ok()) << scaler_unit.status();
-  EXPECT_EQ(*scaler_unit, Data::Structure({Data::Integer(1), Data::Enum(dlms::kUnitWattHour)}));
+  EXPECT_THAT(scaler_unit,
+              IsOkAndHolds(Data::Structure({Data::Integer(1), Data::Enum(dlms::kUnitWattHour)})));
   absl::StatusOr<Data> name =
       client->Get({dlms::kRegisterClass, dlms::kActiveImportEnergyObis, 1});
-  ASSERT_TRUE(name.ok());
-  EXPECT_EQ(*name, Data::OctetString(std::string("\x01\x00\x01\x08\x00\xFF", 6)));
+  EXPECT_THAT(name, IsOkAndHolds(Data::OctetString(std::string("\x01\x00\x01\x08\x00\xFF", 6))));
 
   clock_.Advance(absl::Hours(1));  // 1000 W
   EXPECT_EQ(*client->Get(kRegisterValue), Data::DoubleLongUnsigned(1334));
@@ -657,13 +719,13 @@ TEST_F(SimServerTest, ReadsRegisterValueScalerUnitAndRelay) {
             Data::Enum(4));
 
   // Unknown object, unknown attribute, wrong class: the session goes on.
-  EXPECT_EQ(client->Get({3, dlms::kDisconnectControlObis, 2}).status().code(),
-            absl::StatusCode::kFailedPrecondition);  // object-class-inconsistent
-  EXPECT_EQ(client->Get({3, *dlms::ObisCode::Parse("1.0.2.8.0.255"), 2}).status().code(),
-            absl::StatusCode::kNotFound);
-  EXPECT_EQ(client->Get({3, dlms::kActiveImportEnergyObis, 9}).status().code(),
-            absl::StatusCode::kNotFound);
-  EXPECT_TRUE(client->Get(kRegisterValue).ok());
+  EXPECT_THAT(client->Get({3, dlms::kDisconnectControlObis, 2}),
+              StatusIs(absl::StatusCode::kFailedPrecondition));  // object-class-inconsistent
+  EXPECT_THAT(client->Get({3, *dlms::ObisCode::Parse("1.0.2.8.0.255"), 2}),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(client->Get({3, dlms::kActiveImportEnergyObis, 9}),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(client->Get(kRegisterValue), IsOk());
 }
 
 TEST_F(SimServerTest, DisconnectAndReconnectReachWatchRelay) {
@@ -675,7 +737,7 @@ TEST_F(SimServerTest, DisconnectAndReconnectReachWatchRelay) {
   std::unique_ptr<dlms::Client> client = Connect(4);
   ASSERT_NE(client, nullptr);
   clock_.Advance(absl::Seconds(7));
-  ASSERT_TRUE(client->Action(kDisconnect, Data::Integer(0)).ok());
+  ASSERT_THAT(client->Action(kDisconnect, Data::Integer(0)), IsOk());
   EXPECT_EQ(*client->Get(kControlState), Data::Enum(0));
   EXPECT_EQ(*client->Get(kOutputState), Data::Boolean(false));
   v1::RelayEvent event;
@@ -687,8 +749,8 @@ TEST_F(SimServerTest, DisconnectAndReconnectReachWatchRelay) {
   EXPECT_EQ(TimeUtil::DurationToMicroseconds(event.monotonic_time()), clock_.NowMicros());
 
   // Disconnecting again changes nothing and still succeeds.
-  ASSERT_TRUE(client->Action(kDisconnect, Data::Integer(0)).ok());
-  ASSERT_TRUE(client->Action(kReconnect, Data::Integer(0)).ok());  // mode 4: closes directly
+  ASSERT_THAT(client->Action(kDisconnect, Data::Integer(0)), IsOk());
+  ASSERT_THAT(client->Action(kReconnect, Data::Integer(0)), IsOk());  // mode 4: closes directly
   EXPECT_EQ(*client->Get(kControlState), Data::Enum(1));
   ASSERT_TRUE(watch->Read(&event));
   EXPECT_EQ(event.meter_id(), "SIM000005");
@@ -698,7 +760,7 @@ TEST_F(SimServerTest, DisconnectAndReconnectReachWatchRelay) {
   EXPECT_EQ(GetMeter("SIM000005").relay_operations(), 3u);
 
   // A bad parameter is refused without touching the relay.
-  EXPECT_FALSE(client->Action(kDisconnect, Data::Unsigned(0)).ok());
+  EXPECT_THAT(client->Action(kDisconnect, Data::Unsigned(0)), Not(IsOk()));
   EXPECT_EQ(GetMeter("SIM000005").control_state(), 1);
   watch_context.TryCancel();
 }
@@ -707,8 +769,8 @@ TEST_F(SimServerTest, ModeOneReconnectArmsAndTheButtonConnects) {
   Configure([](v1::ConfigureMeterRequest& r) { r.set_control_mode(1); });
   std::unique_ptr<dlms::Client> client = Connect(0);
   ASSERT_NE(client, nullptr);
-  ASSERT_TRUE(client->Action(kDisconnect, Data::Integer(0)).ok());
-  ASSERT_TRUE(client->Action(kReconnect, Data::Integer(0)).ok());
+  ASSERT_THAT(client->Action(kDisconnect, Data::Integer(0)), IsOk());
+  ASSERT_THAT(client->Action(kReconnect, Data::Integer(0)), IsOk());
   EXPECT_EQ(*client->Get(kControlState), Data::Enum(kReadyForReconnection));
   EXPECT_EQ(*client->Get(kOutputState), Data::Boolean(false));
 
@@ -716,7 +778,7 @@ TEST_F(SimServerTest, ModeOneReconnectArmsAndTheButtonConnects) {
   v1::PressButtonRequest press;
   press.set_meter_id("SIM000001");
   v1::Meter meter;
-  ASSERT_TRUE(control_->PressButton(&context, press, &meter).ok());
+  ASSERT_THAT(control_->PressButton(&context, press, &meter), IsOk());
   EXPECT_EQ(meter.control_state(), kConnected);
   EXPECT_EQ(*client->Get(kControlState), Data::Enum(kConnected));
 }
@@ -725,10 +787,65 @@ TEST_F(SimServerTest, MeterWithoutRelayAnswersObjectUndefined) {
   Configure([](v1::ConfigureMeterRequest& r) { r.set_has_relay(false); }, "SIM000002");
   std::unique_ptr<dlms::Client> client = Connect(1);
   ASSERT_NE(client, nullptr);
-  EXPECT_EQ(client->Action(kDisconnect, Data::Integer(0)).status().code(),
+  EXPECT_THAT(client->Action(kDisconnect, Data::Integer(0)), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(client->Get(kControlState), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(client->Get(kRegisterValue), IsOk());
+}
+
+TEST_F(SimServerTest, CtMeterAnswersObjectUndefinedForTheRelayAndServesItsRegister) {
+  Start(RelayHub::kDefaultMaxQueued, {"SIM000005"});
+  EXPECT_FALSE(GetMeter("SIM000005").has_relay());
+  EXPECT_TRUE(GetMeter("SIM000004").has_relay());
+  Configure([](v1::ConfigureMeterRequest& r) { r.set_load_w(3600); }, "SIM000005");
+  std::unique_ptr<dlms::Client> client = Connect(4);
+  ASSERT_NE(client, nullptr);
+  const auto undefined = [](const absl::Status& status) {
+    return status.code() == absl::StatusCode::kNotFound &&
+           absl::StrContains(status.message(), "object-undefined");
+  };
+  // Every attribute and method of the disconnect control object is absent,
+  // through GET, SET and ACTION alike; the session goes on after each.
+  for (int8_t attribute = 1; attribute <= dlms::kControlMode; ++attribute) {
+    const AttributeDescriptor relay{dlms::kDisconnectControlClass, dlms::kDisconnectControlObis,
+                                    attribute};
+    EXPECT_TRUE(undefined(client->Get(relay).status())) << int{attribute};
+    EXPECT_TRUE(undefined(client->Set(relay, Data::Enum(1)))) << int{attribute};
+  }
+  EXPECT_TRUE(undefined(client->Action(kDisconnect, Data::Integer(0)).status()));
+  EXPECT_TRUE(undefined(client->Action(kReconnect, Data::Integer(0)).status()));
+  // The energy register works as on any meter, and keeps counting: a CT
+  // meter's supply is never cut.
+  const absl::StatusOr<Data> before = client->Get(kRegisterValue);
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(*client->Get(kScalerUnit),
+            Data::Structure({Data::Integer(0), Data::Enum(dlms::kUnitWattHour)}));
+  clock_.Advance(absl::Hours(1));
+  EXPECT_EQ(*client->Get(kRegisterValue)->AsInt64(), *before->AsInt64() + 3600);
+  EXPECT_TRUE(client->Release().ok());
+  const v1::Meter meter = GetMeter("SIM000005");
+  EXPECT_EQ(meter.relay_operations(), 0u);
+  EXPECT_EQ(meter.control_state(), kConnected);
+  EXPECT_TRUE(meter.output_state());
+  EXPECT_EQ(Summary().without_relay(), 1);
+}
+
+TEST_F(SimServerTest, SetIsDeniedOnObjectsTheMeterHas) {
+  std::unique_ptr<dlms::Client> client = Connect(0);
+  ASSERT_NE(client, nullptr);
+  const AttributeDescriptor mode{dlms::kDisconnectControlClass, dlms::kDisconnectControlObis,
+                                 dlms::kControlMode};
+  EXPECT_EQ(client->Set(mode, Data::Enum(1)).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(client->Set(kRegisterValue, Data::DoubleLongUnsigned(0)).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(client->Set({dlms::kRegisterClass, dlms::kActiveImportEnergyObis, 9}, Data::Null())
+                .code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(client->Get(kControlState).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_TRUE(client->Get(kRegisterValue).ok());
+  EXPECT_EQ(client->Set({3, dlms::kDisconnectControlObis, 4}, Data::Enum(1)).code(),
+            absl::StatusCode::kFailedPrecondition);  // object-class-inconsistent
+  EXPECT_EQ(*client->Get({dlms::kDisconnectControlClass, dlms::kDisconnectControlObis,
+                          dlms::kControlMode}),
+            Data::Enum(4));
+  EXPECT_EQ(*client->Get(kRegisterValue), Data::DoubleLongUnsigned(0));
 }
 
 TEST_F(SimServerTest, RefuseFaultAndModeZeroDenyRelayOperations) {
@@ -737,8 +854,8 @@ TEST_F(SimServerTest, RefuseFaultAndModeZeroDenyRelayOperations) {
   for (int meter : {0, 1}) {
     std::unique_ptr<dlms::Client> client = Connect(meter);
     ASSERT_NE(client, nullptr);
-    EXPECT_EQ(client->Action(kDisconnect, Data::Integer(0)).status().code(),
-              absl::StatusCode::kPermissionDenied);
+    EXPECT_THAT(client->Action(kDisconnect, Data::Integer(0)),
+                StatusIs(absl::StatusCode::kPermissionDenied));
     EXPECT_EQ(*client->Get(kControlState), Data::Enum(kConnected));
   }
 }
@@ -747,7 +864,7 @@ TEST_F(SimServerTest, OfflineMeterIsUnavailable) {
   Configure([](v1::ConfigureMeterRequest& r) { r.set_fault(v1::FAULT_OFFLINE); });
   absl::StatusOr<std::unique_ptr<dlms::Client>> client =
       dlms::Client::Connect(Endpoint(0), Patient());
-  EXPECT_EQ(client.status().code(), absl::StatusCode::kUnavailable) << client.status();
+  EXPECT_THAT(client, StatusIs(absl::StatusCode::kUnavailable));
   // Back online, it answers again.
   Configure([](v1::ConfigureMeterRequest& r) { r.set_fault(v1::FAULT_NONE); });
   EXPECT_NE(Connect(0), nullptr);
@@ -758,7 +875,7 @@ TEST_F(SimServerTest, DroppingMeterTimesOut) {
   const absl::Time start = absl::Now();
   absl::StatusOr<std::unique_ptr<dlms::Client>> client =
       dlms::Client::Connect(Endpoint(0), Impatient());
-  EXPECT_EQ(client.status().code(), absl::StatusCode::kDeadlineExceeded) << client.status();
+  EXPECT_THAT(client, StatusIs(absl::StatusCode::kDeadlineExceeded));
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(350));
 }
 
@@ -772,17 +889,17 @@ TEST_F(SimServerTest, DelayedMeterAnswersLateButAnswers) {
   const absl::Time start = absl::Now();
   absl::StatusOr<std::unique_ptr<dlms::Client>> client =
       dlms::Client::Connect(Endpoint(0), Patient());
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_THAT(client, IsOk());
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(300));
   const absl::Time get_start = absl::Now();
-  EXPECT_TRUE((*client)->Get(kRegisterValue).ok());
+  EXPECT_THAT((*client)->Get(kRegisterValue), IsOk());
   EXPECT_GE(absl::Now() - get_start, absl::Milliseconds(300));
   // A timeout shorter than the delay: DeadlineExceeded. The delay is the
   // longest there is, so no amount of load lets the answer come in time.
   Configure([](v1::ConfigureMeterRequest& r) { r.set_delay_ms(kMaxDelayMs); });
   absl::StatusOr<std::unique_ptr<dlms::Client>> impatient =
       dlms::Client::Connect(Endpoint(0), Impatient());
-  EXPECT_EQ(impatient.status().code(), absl::StatusCode::kDeadlineExceeded) << impatient.status();
+  EXPECT_THAT(impatient, StatusIs(absl::StatusCode::kDeadlineExceeded));
 }
 
 TEST_F(SimServerTest, MalformedInputDropsOnlyThatSession) {
@@ -816,7 +933,7 @@ TEST_F(SimServerTest, MalformedInputDropsOnlyThatSession) {
   EXPECT_TRUE(wrong_port.closed());
 
   EXPECT_EQ(Summary().sessions_dropped(), dropped_before + 4);
-  EXPECT_TRUE(good->Get(kRegisterValue).ok());
+  EXPECT_THAT(good->Get(kRegisterValue), IsOk());
 }
 
 TEST_F(SimServerTest, UnsupportedServiceAndUnassociatedRequestsGetExceptionResponses) {
@@ -831,7 +948,7 @@ TEST_F(SimServerTest, UnsupportedServiceAndUnassociatedRequestsGetExceptionRespo
   EXPECT_EQ(frame->source_wport, 0x01);
   EXPECT_EQ(frame->destination_wport, 0x20);
   absl::StatusOr<dlms::Apdu> answer = dlms::DecodeApdu(frame->apdu);
-  ASSERT_TRUE(answer.ok()) << answer.status();
+  ASSERT_THAT(answer, IsOk());
   const auto* exception = std::get_if<dlms::ExceptionResponse>(&*answer);
   ASSERT_NE(exception, nullptr) << dlms::ApduName(*answer);
   EXPECT_EQ(exception->state_error, dlms::ExceptionResponse::kServiceNotAllowed);
@@ -841,7 +958,7 @@ TEST_F(SimServerTest, UnsupportedServiceAndUnassociatedRequestsGetExceptionRespo
   frame = raw.Next();
   ASSERT_TRUE(frame.has_value());
   answer = dlms::DecodeApdu(frame->apdu);
-  ASSERT_TRUE(answer.ok());
+  ASSERT_THAT(answer, IsOk());
   EXPECT_TRUE(std::holds_alternative<dlms::ExceptionResponse>(*answer));
 
   // Associate on the same connection, read, release.
@@ -852,16 +969,17 @@ TEST_F(SimServerTest, UnsupportedServiceAndUnassociatedRequestsGetExceptionRespo
   frame = raw.Next();
   ASSERT_TRUE(frame.has_value());
   answer = dlms::DecodeApdu(frame->apdu);
-  ASSERT_TRUE(answer.ok());
+  ASSERT_THAT(answer, IsOk());
   const auto* aare = std::get_if<dlms::AssociationResponse>(&*answer);
   ASSERT_NE(aare, nullptr);
   EXPECT_EQ(aare->result, dlms::AssociationResult::kAccepted);
-  EXPECT_EQ(aare->negotiated_conformance, dlms::kConformanceGet | dlms::kConformanceAction);
+  EXPECT_EQ(aare->negotiated_conformance,
+            dlms::kConformanceGet | dlms::kConformanceSet | dlms::kConformanceAction);
   raw.Send(Frame(0x20, 0x01, get));
   frame = raw.Next();
   ASSERT_TRUE(frame.has_value());
   answer = dlms::DecodeApdu(frame->apdu);
-  ASSERT_TRUE(answer.ok());
+  ASSERT_THAT(answer, IsOk());
   ASSERT_TRUE(std::holds_alternative<dlms::GetResponse>(*answer));
   EXPECT_TRUE(std::get<dlms::GetResponse>(*answer).data.has_value());
   raw.Send(Frame(0x20, 0x01, dlms::ReleaseRequest{}));
@@ -890,8 +1008,8 @@ TEST_F(SimServerTest, EachAddressReachesItsMeter) {
   for (const std::string& host : {MeterAddress(kMeters), std::string("127.0.0.1")}) {
     dlms::MeterEndpoint endpoint = Endpoint(0);
     endpoint.host = host;
-    EXPECT_EQ(dlms::Client::Connect(endpoint, Patient()).status().code(),
-              absl::StatusCode::kUnavailable)
+    EXPECT_THAT(dlms::Client::Connect(endpoint, Patient()),
+                StatusIs(absl::StatusCode::kUnavailable))
         << host;
   }
 }
@@ -901,7 +1019,7 @@ TEST_F(SimServerTest, ControlServiceValidates) {
   v1::GetMeterRequest get;
   get.set_meter_id("SIM999999");
   v1::Meter meter;
-  EXPECT_EQ(control_->GetMeter(&context, get, &meter).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(control_->GetMeter(&context, get, &meter), StatusIs(grpc::StatusCode::NOT_FOUND));
   for (auto bad : std::vector<std::function<void(v1::ConfigureMeterRequest&)>>{
            [](auto& r) { r.set_control_mode(7); }, [](auto& r) { r.set_load_w(-1); },
            [](auto& r) { r.set_delay_ms(-1); }}) {
@@ -909,14 +1027,14 @@ TEST_F(SimServerTest, ControlServiceValidates) {
     v1::ConfigureMeterRequest request;
     request.set_meter_id("SIM000001");
     bad(request);
-    EXPECT_EQ(control_->ConfigureMeter(&c, request, &meter).error_code(),
-              grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(control_->ConfigureMeter(&c, request, &meter),
+                StatusIs(grpc::StatusCode::INVALID_ARGUMENT));
   }
   grpc::ClientContext press_context;
   v1::PressButtonRequest press;
   press.set_meter_id("nope");
-  EXPECT_EQ(control_->PressButton(&press_context, press, &meter).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(control_->PressButton(&press_context, press, &meter),
+              StatusIs(grpc::StatusCode::NOT_FOUND));
   const v1::Meter got = GetMeter("SIM000300");
   EXPECT_EQ(got.host(), "127.16.2.50");
   EXPECT_EQ(got.port(), static_cast<uint32_t>(sim_->dlms_port()));
@@ -946,17 +1064,22 @@ TEST_F(SimServerTest, SlowWatcherIsClosedWithoutSlowingTheMeters) {
   v1::RelayEvent event;
   while (watch->Read(&event)) {
   }
-  EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(watch->Finish(), StatusIs(grpc::StatusCode::RESOURCE_EXHAUSTED));
+}
+
+// StartTenThousandMeters starts a simulator of 10,000 meters on `clock`.
+absl::StatusOr<std::unique_ptr<Simulator>> StartTenThousandMeters(MonotonicClock* clock) {
+  SimulatorOptions options;
+  options.fleet.meters = 10000;
+  options.dlms.port = 0;
+  return Simulator::Start(options, clock);
 }
 
 // How fast is relay_bench's business (its meter-sim start figure).
 TEST(SimulatorStart, TenThousandMetersStartAndAreListed) {
   SystemMonotonicClock clock;
-  SimulatorOptions options;
-  options.fleet.meters = 10000;
-  options.dlms.port = 0;
-  absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Start(options, &clock);
-  ASSERT_TRUE(sim.ok()) << sim.status();
+  absl::StatusOr<std::unique_ptr<Simulator>> sim = StartTenThousandMeters(&clock);
+  ASSERT_THAT(sim, IsOk());
   const std::string directory = (*sim)->DirectoryCsv();
   const std::vector<absl::string_view> lines = absl::StrSplit(directory, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 10001u);
@@ -968,16 +1091,13 @@ TEST(SimulatorStart, TenThousandMetersStartAndAreListed) {
   dlms::MeterEndpoint endpoint{"127.16.40.250", static_cast<uint16_t>((*sim)->dlms_port()), 1,
                                0x20, "12345678"};
   absl::StatusOr<std::unique_ptr<dlms::Client>> client = dlms::Client::Connect(endpoint, Patient());
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_THAT(client, IsOk());
 }
 
 TEST(SimulatorStart, ManySessionsInParallel) {
   SystemMonotonicClock clock;
-  SimulatorOptions options;
-  options.fleet.meters = 10000;
-  options.dlms.port = 0;
-  absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Start(options, &clock);
-  ASSERT_TRUE(sim.ok()) << sim.status();
+  absl::StatusOr<std::unique_ptr<Simulator>> sim = StartTenThousandMeters(&clock);
+  ASSERT_THAT(sim, IsOk());
   // Connect, associate, read, release on many meters from a few threads.
   constexpr int kThreads = 4;
   constexpr int kPerThread = 500;

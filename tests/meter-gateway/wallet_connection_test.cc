@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/meter-gateway/gateway_fakes.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/wait.h"
 
 namespace meter_gateway::testing {
@@ -17,6 +18,9 @@ namespace {
 
 using ::testing::Each;
 using ::testing::ElementsAre;
+using ::testing::Not;
+using ::wallet::testing::IsOk;
+using ::wallet::testing::StatusIs;
 using wallet::testing::WaitUntil;
 
 WalletConnectionOptions Fast(int max_attempts = 0) {
@@ -59,7 +63,7 @@ TEST_F(WalletConnectionTest, RetryableErrorsAreTriedAgainWithTheSameBatchUntilAc
                  absl::AbortedError("conflict")});
   absl::StatusOr<v1::IngestReadingsResponse> response =
       connection_->IngestReadings(Batch("gw-1-1"));
-  ASSERT_TRUE(response.ok()) << response.status();
+  ASSERT_THAT(response, IsOk());
   const std::vector<v1::IngestReadingsRequest> sent = stub_->batches();
   ASSERT_EQ(sent.size(), 5u);
   for (const v1::IngestReadingsRequest& request : sent) EXPECT_EQ(request.batch_id(), "gw-1-1");
@@ -103,7 +107,7 @@ TEST_F(WalletConnectionTest, AttemptsStopAtThePolicysLimit) {
   Connect(Fast(/*max_attempts=*/3));
   stub_->answers().AlwaysFail(absl::UnavailableError("down"));
   v1::RelayOutcome outcome;
-  EXPECT_EQ(connection_->ReportRelayOutcome(outcome).code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(connection_->ReportRelayOutcome(outcome), StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_EQ(stub_->reports().size(), 3u);
 }
 
@@ -118,8 +122,8 @@ TEST_F(WalletConnectionTest, StopRetryingEndsAWaitAndLeavesOneAttemptPerCall) {
   ASSERT_TRUE(WaitUntil([&] { return stub_->reports().size() == 1; }, "the first attempt"));
   connection_->StopRetrying();
   call.join();  // an hour's back-off ended at once
-  EXPECT_EQ(waiting_call.code(), absl::StatusCode::kUnavailable);
-  EXPECT_FALSE(connection_->IngestReadings(Batch("gw-1-2")).ok());
+  EXPECT_THAT(waiting_call, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(connection_->IngestReadings(Batch("gw-1-2")), Not(IsOk()));
   EXPECT_EQ(stub_->batches().size(), 1u);
 }
 

@@ -52,7 +52,8 @@ absl::Status MeterFleet::Setup() {
               "--control_listen=127.0.0.1:0", "--directory_out=" + dir() + "/meters.csv"};
   sim.args.insert(sim.args.end(), options_.sim_args.begin(), options_.sim_args.end());
   sim.log_path = dir() + "/meter-sim.log";
-  sim.ready_path = dir() + "/meter-sim.ready";
+  sim.ready_file = dir() + "/meter-sim.ready";
+  sim.args.push_back("--ready_file=" + sim.ready_file);
   const absl::Time sim_launched = absl::Now();
   absl::StatusOr<std::unique_ptr<ChildProcess>> sim_started = ChildProcess::Start(sim);
   if (!sim_started.ok()) return sim_started.status();
@@ -101,7 +102,8 @@ absl::Status MeterFleet::StartGateway() {
   gateway.args.insert(gateway.args.end(), options_.gateway_args.begin(),
                       options_.gateway_args.end());
   gateway.log_path = dir() + "/meter-gatewayd.log";
-  gateway.ready_path = dir() + "/meter-gatewayd.ready";
+  gateway.ready_file = dir() + "/meter-gatewayd.ready";
+  gateway.args.push_back("--ready_file=" + gateway.ready_file);
   absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(gateway);
   if (!started.ok()) return started.status();
   gateway_ = *std::move(started);

@@ -10,6 +10,8 @@
 
 #include "absl/time/civil_time.h"
 #include "gtest/gtest.h"
+#include "tests/testing/fake_clock.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "wallet/wallet.h"
 
@@ -82,7 +84,7 @@ class WalletHarness {
   void Reopen() {
     wallet_.reset();
     auto opened = Wallet::Open(options_, &clock_);
-    ASSERT_TRUE(opened.ok()) << opened.status();
+    ASSERT_THAT(opened, IsOk());
     wallet_ = *std::move(opened);
   }
 
@@ -92,16 +94,16 @@ class WalletHarness {
     wallet_.reset();
     {
       auto store = Store::Open({.path = options_.data_dir});
-      ASSERT_TRUE(store.ok()) << store.status();
+      ASSERT_THAT(store, IsOk());
       Batch batch(store->get());
       edit(**store, batch);
-      ASSERT_TRUE((*store)->Commit(batch).ok());
+      ASSERT_THAT((*store)->Commit(batch), IsOk());
     }
     Reopen();
   }
 
   Wallet& wallet() { return *wallet_; }
-  base::FakeClock& clock() { return clock_; }
+  FakeClock& clock() { return clock_; }
   // options are what Reopen opens the wallet with; change them, then Reopen.
   WalletOptions& options() { return options_; }
 
@@ -173,29 +175,29 @@ class WalletHarness {
   }
   int64_t MeterBalance(const std::string& meter) {
     auto view = wallet_->GetMeter(meter);
-    EXPECT_TRUE(view.ok()) << view.status();
+    EXPECT_THAT(view, IsOk());
     return view.ok() ? view->balance_paise() : 0;
   }
   int64_t FloatBalance(const std::string& retailer) {
     auto f = wallet_->GetFloat(Principal{v1::ROLE_RETAILER, retailer}, "");
-    EXPECT_TRUE(f.ok()) << f.status();
+    EXPECT_THAT(f, IsOk());
     return f.ok() ? f->balance_paise() : 0;
   }
   uint64_t TransferCount() {
     auto check = wallet_->CheckLedger();
-    EXPECT_TRUE(check.ok()) << check.status();
+    EXPECT_THAT(check, IsOk());
     return check.ok() ? check->transfers() : 0;
   }
   void ExpectLedgerBalanced() {
     auto check = wallet_->CheckLedger();
-    ASSERT_TRUE(check.ok()) << check.status();
+    ASSERT_THAT(check, IsOk());
     EXPECT_TRUE(check->ok()) << check->DebugString();
     EXPECT_EQ(check->sum_paise(), 0);
   }
 
  private:
   TempDir dir_;
-  base::FakeClock clock_;
+  FakeClock clock_;
   WalletOptions options_;
   std::unique_ptr<Wallet> wallet_;
 };

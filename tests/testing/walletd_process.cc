@@ -1,21 +1,16 @@
 #include "tests/testing/walletd_process.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -30,7 +25,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "grpc/grpc.h"
@@ -43,10 +37,6 @@ namespace {
 
 using ::wallet::v1::AdminService;
 
-// How often Start polls for the ready file and Terminate for the exit: short
-// enough not to slow tests down, long enough not to burn a core.
-constexpr absl::Duration kPollInterval = absl::Milliseconds(5);
-
 absl::Status ErrnoStatus(absl::string_view what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
 }
@@ -57,53 +47,6 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   std::ostringstream contents;
   contents << in.rdbuf();
   return contents.str();
-}
-
-// Parses walletd's ready file: "grpc_port=N\nhttp_port=M\n". Unknown keys are
-// skipped so that walletd may add more later.
-absl::Status ParseReadyFile(absl::string_view contents, int* grpc_port, int* http_port) {
-  *grpc_port = -1;
-  *http_port = -1;
-  for (absl::string_view line : absl::StrSplit(contents, '\n', absl::SkipWhitespace())) {
-    std::pair<absl::string_view, absl::string_view> kv =
-        absl::StrSplit(line, absl::MaxSplits('=', 1));
-    int* port = nullptr;
-    if (kv.first == "grpc_port") port = grpc_port;
-    if (kv.first == "http_port") port = http_port;
-    if (port != nullptr && !absl::SimpleAtoi(absl::StripAsciiWhitespace(kv.second), port)) {
-      return absl::InternalError(absl::StrCat("bad ready file line: ", line));
-    }
-  }
-  if (*grpc_port <= 0) {
-    return absl::InternalError(absl::StrCat("ready file has no grpc_port: ", contents));
-  }
-  return absl::OkStatus();
-}
-
-// waitpid that survives signals arriving at the test process.
-pid_t WaitPid(pid_t pid, int* wait_status, int flags) {
-  pid_t result;
-  do {
-    result = waitpid(pid, wait_status, flags);
-  } while (result < 0 && errno == EINTR);
-  return result;
-}
-
-int ExitCodeOf(int wait_status) {
-  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
-  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
-  return -1;
-}
-
-std::string DescribeWaitStatus(int wait_status) {
-  if (WIFEXITED(wait_status)) {
-    return absl::StrCat("exit code ", WEXITSTATUS(wait_status));
-  }
-  if (WIFSIGNALED(wait_status)) {
-    return absl::StrCat("signal ", WTERMSIG(wait_status), " (", strsignal(WTERMSIG(wait_status)),
-                        ")");
-  }
-  return absl::StrCat("wait status ", wait_status);
 }
 
 // Runs task(0) .. task(count - 1) on up to `parallelism` threads and returns
@@ -218,7 +161,7 @@ absl::StatusOr<std::unique_ptr<WalletdProcess>> WalletdProcess::Start(WalletdOpt
 WalletdProcess::WalletdProcess(WalletdOptions options) : options_(std::move(options)) {}
 
 WalletdProcess::~WalletdProcess() {
-  Kill().IgnoreError();
+  child_.reset();  // stops walletd before its directory goes
   if (!temp_dir_.empty() && !options_.keep_temp_dir && !keep_temp_dir_on_destroy_) {
     std::error_code ignored;
     std::filesystem::remove_all(temp_dir_, ignored);
@@ -226,13 +169,10 @@ WalletdProcess::~WalletdProcess() {
 }
 
 absl::Status WalletdProcess::Launch() {
-  // A ready file left by the previous run would make us connect to dead ports.
-  if (unlink(ready_path_.c_str()) != 0 && errno != ENOENT) {
-    return ErrnoStatus(absl::StrCat("unlink ", ready_path_));
-  }
-
-  std::vector<std::string> args = {
-      options_.binary,
+  ChildOptions child;
+  child.name = "walletd";
+  child.binary = options_.binary;
+  child.args = {
       "--listen=127.0.0.1:0",
       "--http_listen=127.0.0.1:0",
       absl::StrCat("--data_dir=", data_dir_),
@@ -240,141 +180,48 @@ absl::Status WalletdProcess::Launch() {
   };
   std::string admin_key_path = absl::StrCat(data_dir_, "/admin.key");
   for (const std::string& arg : options_.extra_args) {
-    args.push_back(arg);
+    child.args.push_back(arg);
     constexpr absl::string_view kKeyFlag = "--admin_key_file=";
     if (absl::StartsWith(arg, kKeyFlag)) {
       admin_key_path = arg.substr(kKeyFlag.size());
     }
   }
-  // Everything the child needs is prepared before fork: between fork and exec
-  // only async-signal-safe calls are allowed, because other threads (gRPC's)
-  // may hold locks that will never be released in the child.
-  std::vector<char*> argv;
-  argv.reserve(args.size() + 1);
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
+  child.log_path = log_path_;
+  child.ready_file = ready_path_;
+  child.ready_timeout = options_.start_timeout;
+  child.stop_timeout = options_.stop_timeout;
+  absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(std::move(child));
+  if (!started.ok()) return started.status();
+  child_ = *std::move(started);
 
-  const int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) return ErrnoStatus(absl::StrCat("open ", log_path_));
-  const std::string banner = absl::StrCat("=== ", absl::FormatTime(absl::Now()),
-                                          " starting: ", absl::StrJoin(args, " "), "\n");
-  if (write(log_fd, banner.data(), banner.size()) < 0) {
-    // The banner is only a convenience; the log itself still works.
+  absl::StatusOr<int> grpc_port = child_->ReadyInt("grpc_port");
+  if (!grpc_port.ok() || *grpc_port <= 0) {
+    return child_->WithLog(absl::InternalError("walletd's ready file has no grpc_port"));
   }
-  const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (null_fd < 0) {
-    close(log_fd);
-    return ErrnoStatus("open /dev/null");
-  }
-  const pid_t parent = getpid();
-
-  const pid_t pid = fork();
-  if (pid < 0) {
-    close(log_fd);
-    close(null_fd);
-    return ErrnoStatus("fork");
-  }
-  if (pid == 0) {
-    // Child. Die with the parent so a crashed test leaves no server behind;
-    // the getppid check closes the race where the parent died before prctl.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    // The signal mask and ignored signals survive exec; walletd must see
-    // SIGTERM and SIGPIPE as a freshly started process would.
-    sigset_t empty;
-    sigemptyset(&empty);
-    sigprocmask(SIG_SETMASK, &empty, nullptr);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGPIPE, SIG_DFL);
-    dup2(null_fd, STDIN_FILENO);
-    dup2(log_fd, STDOUT_FILENO);
-    dup2(log_fd, STDERR_FILENO);
-    execv(argv[0], argv.data());
-    static constexpr char kExecFailed[] = "execv of walletd failed\n";
-    if (write(STDERR_FILENO, kExecFailed, sizeof(kExecFailed) - 1) < 0) {
-      // Nothing more can be done in the child.
-    }
-    _exit(127);
-  }
-  close(log_fd);
-  close(null_fd);
-  pid_ = pid;
-
-  const absl::Time deadline = absl::Now() + options_.start_timeout;
-  for (;;) {
-    if (access(ready_path_.c_str(), F_OK) == 0) break;
-    int wait_status = 0;
-    if (ReapIfExited(&wait_status)) {
-      return WithLog(absl::FailedPreconditionError(
-          absl::StrCat("walletd exited before it was ready: ", DescribeWaitStatus(wait_status))));
-    }
-    if (absl::Now() > deadline) {
-      Kill().IgnoreError();
-      return WithLog(absl::DeadlineExceededError(absl::StrCat(
-          "walletd was not ready within ", absl::FormatDuration(options_.start_timeout))));
-    }
-    absl::SleepFor(kPollInterval);
-  }
-
-  // walletd renames the ready file into place, so whatever we read is whole.
-  absl::StatusOr<std::string> ready = ReadWholeFile(ready_path_);
-  if (!ready.ok()) return WithLog(ready.status());
-  absl::Status parsed = ParseReadyFile(*ready, &grpc_port_, &http_port_);
-  if (!parsed.ok()) return WithLog(parsed);
+  grpc_port_ = *grpc_port;
+  // No http_port: walletd runs without its HTTP listener.
+  http_port_ = child_->ReadyInt("http_port").value_or(-1);
 
   absl::StatusOr<std::string> key = ReadWholeFile(admin_key_path);
   if (!key.ok()) {
-    return WithLog(absl::FailedPreconditionError(absl::StrCat(
+    return child_->WithLog(absl::FailedPreconditionError(absl::StrCat(
         "walletd is ready but its admin key is unreadable: ", key.status().message())));
   }
   admin_key_ = std::string(absl::StripAsciiWhitespace(*key));
   if (admin_key_.empty()) {
-    return WithLog(
+    return child_->WithLog(
         absl::FailedPreconditionError(absl::StrCat("admin key file is empty: ", admin_key_path)));
   }
   return absl::OkStatus();
 }
 
-bool WalletdProcess::ReapIfExited(int* wait_status) {
-  if (pid_ <= 0) return true;
-  if (WaitPid(pid_, wait_status, WNOHANG) == pid_) {
-    pid_ = -1;
-    return true;
-  }
-  return false;
-}
-
 absl::Status WalletdProcess::Kill() {
-  if (pid_ <= 0) return absl::OkStatus();
-  if (kill(pid_, SIGKILL) != 0 && errno != ESRCH) {
-    return ErrnoStatus(absl::StrCat("kill ", pid_));
-  }
-  int wait_status = 0;
-  const pid_t reaped = WaitPid(pid_, &wait_status, 0);
-  pid_ = -1;
-  if (reaped < 0) return ErrnoStatus("waitpid");
-  return absl::OkStatus();
+  return child_ == nullptr ? absl::OkStatus() : child_->Kill();
 }
 
 absl::StatusOr<int> WalletdProcess::Terminate(absl::Duration timeout) {
-  if (pid_ <= 0) {
-    return absl::FailedPreconditionError("walletd is not running");
-  }
-  if (kill(pid_, SIGTERM) != 0 && errno != ESRCH) {
-    return ErrnoStatus(absl::StrCat("kill ", pid_));
-  }
-  const absl::Time deadline = absl::Now() + timeout;
-  int wait_status = 0;
-  while (!ReapIfExited(&wait_status)) {
-    if (absl::Now() > deadline) {
-      Kill().IgnoreError();
-      return WithLog(absl::DeadlineExceededError(absl::StrCat(
-          "walletd did not exit within ", absl::FormatDuration(timeout), " of SIGTERM")));
-    }
-    absl::SleepFor(kPollInterval);
-  }
-  return ExitCodeOf(wait_status);
+  if (!running()) return absl::FailedPreconditionError("walletd is not running");
+  return child_->Terminate(timeout);
 }
 
 absl::Status WalletdProcess::Restart() {
@@ -382,7 +229,7 @@ absl::Status WalletdProcess::Restart() {
     absl::StatusOr<int> code = Terminate();
     if (!code.ok()) return code.status();
     if (*code != 0) {
-      return WithLog(
+      return child_->WithLog(
           absl::InternalError(absl::StrCat("walletd exited with ", *code, " on SIGTERM")));
     }
   }
@@ -456,17 +303,25 @@ absl::StatusOr<HttpResponse> HttpGetLocal(int port, absl::string_view path) {
   return response;
 }
 
-std::string WalletdProcess::LogTail(size_t max_bytes) const {
-  absl::StatusOr<std::string> log = ReadWholeFile(log_path_);
-  if (!log.ok()) return std::string(log.status().message());
-  if (log->size() <= max_bytes) return *std::move(log);
-  return absl::StrCat("...", log->substr(log->size() - max_bytes));
+std::string WalletdProcess::KeepForInspection() {
+  KeepTempDir();
+  return absl::StrCat("walletd data and log kept in ", temp_dir_, "\n--- walletd log tail ---\n",
+                      LogTail(), "\n---");
 }
 
-absl::Status WalletdProcess::WithLog(absl::Status status) const {
-  return absl::Status(status.code(),
-                      absl::StrCat(status.message(), "\nwalletd log: ", log_path_,
-                                   "\n--- last lines of the log ---\n", LogTail(), "\n---"));
+WalletdOptions ExampleConfigOptions(std::string binary, absl::string_view source_dir) {
+  WalletdOptions options;
+  options.binary = std::move(binary);
+  options.extra_args = {
+      absl::StrCat("--tariffs=", source_dir, "/deploy/config/tariffs.textproto"),
+      absl::StrCat("--policy=", source_dir, "/deploy/config/policy.textproto"),
+      "--notification_log=none",
+  };
+  return options;
+}
+
+std::string WalletdProcess::LogTail(size_t max_bytes) const {
+  return child_ == nullptr ? std::string() : child_->LogTail(max_bytes);
 }
 
 void ConfigureContext(grpc::ClientContext* context, absl::string_view api_key,

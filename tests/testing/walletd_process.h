@@ -1,11 +1,12 @@
 // Runs `walletd` as a real child process for integration tests and benchmarks,
 // and sets up the accounts that those tests need.
 //
-// `WalletdProcess` forks and execs the walletd binary on a fresh temporary
-// directory with port 0 for both listeners, waits for the ready file that
-// walletd writes once it is serving, and then exposes the ports it picked and
-// the admin key it generated. The child can be killed (SIGKILL, to simulate a
-// crash), terminated (SIGTERM, a clean shutdown) and restarted on the same data
+// `WalletdProcess` starts the walletd binary as a ChildProcess
+// (tests/testing/child_process.h) on a fresh temporary directory with port 0
+// for both listeners, waits for the ready file that walletd writes once it is
+// serving, and then exposes the ports it picked and the admin key it
+// generated. The child can be killed (SIGKILL, to simulate a crash),
+// terminated (SIGTERM, a clean shutdown) and restarted on the same data
 // directory. The temporary directory holds:
 //
 //   <tmp>/data/         walletd's --data_dir (RocksDB and admin.key)
@@ -18,7 +19,7 @@
 //   options.binary = WALLETD_PATH;
 //   absl::StatusOr<std::unique_ptr<WalletdProcess>> walletd =
 //       WalletdProcess::Start(options);
-//   ASSERT_TRUE(walletd.ok()) << walletd.status();
+//   ASSERT_THAT(walletd, IsOk());
 //   auto admin = wallet::v1::AdminService::NewStub((*walletd)->NewChannel());
 //   std::unique_ptr<grpc::ClientContext> context =
 //       MakeContext((*walletd)->admin_key());
@@ -27,7 +28,7 @@
 //       admin->CheckLedger(context.get(), wallet::v1::CheckLedgerRequest(), &ledger);
 //   ...
 //   (*walletd)->Kill();                      // crash
-//   ASSERT_TRUE((*walletd)->Restart().ok()); // same data, new ports
+//   ASSERT_THAT((*walletd)->Restart(), IsOk());  // same data, new ports
 //
 // Thread safety: a `WalletdProcess` is not thread-safe; drive it from one
 // thread (the child is sent SIGKILL if the thread that started it exits, see
@@ -49,6 +50,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
+#include "tests/testing/child_process.h"
 #include "wallet/v1/admin.grpc.pb.h"
 
 namespace wallet::testing {
@@ -69,6 +71,10 @@ struct WalletdOptions {
   // Default: 30 seconds.
   absl::Duration start_timeout = absl::Seconds(30);
 
+  // How long the destructor waits after SIGTERM before it sends SIGKILL.
+  // Default: 10 seconds.
+  absl::Duration stop_timeout = absl::Seconds(10);
+
   // Whether the destructor leaves the temporary directory in place (for
   // post-mortem inspection). Default: false (it is removed).
   bool keep_temp_dir = false;
@@ -88,39 +94,29 @@ struct HttpResponse {
 class WalletdProcess final {
  public:
   // Start creates the temporary directory and starts walletd in it, returning
-  // once walletd has written its ready file.
-  //
-  // Errors: `InvalidArgument` if `options.binary` is empty; `Internal` if the
-  // directory cannot be created or the child cannot be forked;
-  // `FailedPrecondition` if walletd exits before it is ready;
-  // `DeadlineExceeded` if it is not ready within `options.start_timeout` (the
-  // child is then killed). Error messages include the log file's path and its
-  // last lines. On failure the temporary directory is kept for inspection.
-  //
-  // The child gets PR_SET_PDEATHSIG=SIGKILL so that a crashed test does not
-  // leave servers behind; that signal fires when the *thread* that called
-  // Start (or Restart) exits, so call them from a thread that outlives the
-  // process, normally the main thread.
+  // once walletd has written its ready file. Errors: `InvalidArgument` if
+  // `options.binary` is empty, `Internal` if the directory cannot be created,
+  // and those of ChildProcess::Start (walletd exiting or hanging before it is
+  // ready, with the log's last lines). On failure the temporary directory is
+  // kept for inspection. As for every ChildProcess, start it from a thread
+  // that outlives it, normally the main thread.
   static absl::StatusOr<std::unique_ptr<WalletdProcess>> Start(WalletdOptions options);
 
   WalletdProcess(const WalletdProcess&) = delete;
   WalletdProcess& operator=(const WalletdProcess&) = delete;
 
-  // ~WalletdProcess kills the child if it is still running (SIGKILL) and
-  // removes the temporary directory unless `keep_temp_dir` was set.
+  // ~WalletdProcess stops the child if it is still running (SIGTERM, then
+  // SIGKILL after `stop_timeout`) and removes the temporary directory unless
+  // `keep_temp_dir` was set or a start failed.
   ~WalletdProcess();
 
-  // Kill sends SIGKILL and reaps the child: a crash with no chance to flush
-  // anything. OK if the child was not running.
+  // Kill and Terminate stop walletd as ChildProcess's do (SIGKILL: a crash;
+  // SIGTERM: a clean stop, returning the exit status); Terminate is
+  // `FailedPrecondition` if walletd is not running. walletd drains until its
+  // clients have closed their connections, and an idle gRPC channel that no
+  // thread polls notices the server going away only on its 5 s backup poll:
+  // destroy idle channels first for a quick stop.
   absl::Status Kill();
-
-  // Terminate sends SIGTERM and waits up to `timeout` for the child to exit.
-  // Returns its exit code, or 128 + the signal number if a signal ended it.
-  // `FailedPrecondition` if it was not running; `DeadlineExceeded` if it did
-  // not exit in time (it is then killed with SIGKILL). walletd drains until
-  // its clients have closed their connections, and an idle gRPC channel that
-  // no thread polls notices the server going away only on its 5 s backup
-  // poll: destroy idle channels first for a quick stop.
   absl::StatusOr<int> Terminate(absl::Duration timeout = absl::Seconds(20));
 
   // Restart starts walletd again on the same data directory, terminating it
@@ -140,8 +136,9 @@ class WalletdProcess final {
   absl::StatusOr<HttpResponse> HttpGet(absl::string_view path) const;
 
   // Whether the child is running (started and not yet reaped).
-  bool running() const { return pid_ > 0; }
-  pid_t pid() const { return pid_; }
+  bool running() const { return child_ != nullptr && child_->running(); }
+  // The child's process id; -1 if it is not running.
+  pid_t pid() const { return running() ? child_->pid() : -1; }
 
   int grpc_port() const { return grpc_port_; }
   int http_port() const { return http_port_; }
@@ -158,6 +155,11 @@ class WalletdProcess final {
   // e.g. once a test has failed and its data and log are worth a look.
   void KeepTempDir() { keep_temp_dir_on_destroy_ = true; }
 
+  // KeepForInspection keeps the temporary directory (as KeepTempDir) and
+  // returns where it is with the log's last lines, for a failed test:
+  //   if (HasFailure()) ADD_FAILURE() << walletd->KeepForInspection();
+  std::string KeepForInspection();
+
   // LogTail returns up to the last `max_bytes` of the child's log, for
   // failure messages.
   std::string LogTail(size_t max_bytes = 4096) const;
@@ -165,25 +167,26 @@ class WalletdProcess final {
  private:
   explicit WalletdProcess(WalletdOptions options);
 
-  // Forks and execs the child, then waits for the ready file.
+  // Starts the child, waits for the ready file and reads the ports and the
+  // admin key.
   absl::Status Launch();
-  // Reaps the child without blocking; true if it has exited.
-  bool ReapIfExited(int* wait_status);
-  // Wraps `status`'s message with the log path and tail.
-  absl::Status WithLog(absl::Status status) const;
 
   WalletdOptions options_;
   std::string temp_dir_;
   std::string data_dir_;
   std::string ready_path_;
   std::string log_path_;
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> child_;
   int grpc_port_ = 0;
   int http_port_ = 0;
   std::string admin_key_;
   // Set when a start fails or by KeepTempDir, so the directory stays.
   bool keep_temp_dir_on_destroy_ = false;
 };
+
+// ExampleConfigOptions are options for walletd `binary` on the example tariff
+// book and policy in `source_dir`/deploy/config, without a notification log.
+WalletdOptions ExampleConfigOptions(std::string binary, absl::string_view source_dir);
 
 // HttpGetLocal fetches `path` from an HTTP listener on 127.0.0.1:`port` with
 // a 10 second timeout; errors as WalletdProcess::HttpGet.

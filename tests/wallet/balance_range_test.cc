@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/wallet_harness.h"
 #include "wallet/accounts.h"
 #include "wallet/wire.h"
@@ -15,11 +16,13 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using ::testing::UnorderedElementsAre;
 using testing::MeterRequest;
 using testing::TestLedgerOptions;
+using ::testing::UnorderedElementsAre;
 using testing::Wait;
 using testing::WalletHarness;
+using ::wallet::testing::IsOk;
+using ::wallet::testing::StatusIs;
 
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 
@@ -35,7 +38,7 @@ int64_t JournalBalance(Wallet& wallet, absl::string_view account) {
   v1::GetJournalRequest req;
   req.set_account(std::string(account));
   auto journal = wallet.GetJournal(req);
-  EXPECT_TRUE(journal.ok()) << journal.status();
+  EXPECT_THAT(journal, IsOk());
   return journal.ok() ? journal->balance_paise() : 0;
 }
 
@@ -44,8 +47,8 @@ class BalanceRangeTest : public ::testing::Test {
   BalanceRangeTest() : h_(Unbounded()) {}
 
   void SetUp() override {
-    ASSERT_TRUE(h_.Register(MeterRequest("M1", "C1")).ok());
-    ASSERT_TRUE(h_.Register(MeterRequest("M2", "C2")).ok());
+    ASSERT_THAT(h_.Register(MeterRequest("M1", "C1")), IsOk());
+    ASSERT_THAT(h_.Register(MeterRequest("M2", "C2")), IsOk());
   }
 
   WalletHarness h_;
@@ -53,18 +56,18 @@ class BalanceRangeTest : public ::testing::Test {
 
 TEST_F(BalanceRangeTest, OverflowAtASystemAccountIsRefusedAndChangesNothing) {
   // system:adjustments goes to -(2^63 - 1), one paisa above int64's lowest.
-  ASSERT_TRUE(h_.Adjust("adj-1", "M1", kMax, true, "test: edge of the range").ok());
+  ASSERT_THAT(h_.Adjust("adj-1", "M1", kMax, true, "test: edge of the range"), IsOk());
   ASSERT_EQ(JournalBalance(h_.wallet(), kAdjustments), -kMax);
   const uint64_t transfers = h_.TransferCount();
 
   // Crediting M2 (at zero) by 2 is fine for M2 but would wrap the system
   // account around to a huge positive balance.
   auto wrapped = h_.Adjust("adj-2", "M2", 2, true, "test: one step too far");
-  EXPECT_EQ(wrapped.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(wrapped.status().message(), HasSubstr("system:adjustments"));
+  EXPECT_THAT(wrapped,
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("system:adjustments")));
   // The meter's own edge is refused too.
-  EXPECT_EQ(h_.Adjust("adj-3", "M1", 1, true, "test: meter at the top").status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(h_.Adjust("adj-3", "M1", 1, true, "test: meter at the top"),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 
   EXPECT_EQ(h_.TransferCount(), transfers);
   EXPECT_EQ(h_.MeterBalance("M1"), kMax);
@@ -72,21 +75,21 @@ TEST_F(BalanceRangeTest, OverflowAtASystemAccountIsRefusedAndChangesNothing) {
   EXPECT_EQ(JournalBalance(h_.wallet(), kAdjustments), -kMax);
   // One paisa still fits, and the refused request ids were not burnt.
   auto fits = h_.Adjust("adj-2", "M2", 1, true, "test: last paisa");
-  ASSERT_TRUE(fits.ok()) << fits.status();
+  ASSERT_THAT(fits, IsOk());
   EXPECT_EQ(JournalBalance(h_.wallet(), kAdjustments), std::numeric_limits<int64_t>::min());
   h_.ExpectLedgerBalanced();
 }
 
 TEST_F(BalanceRangeTest, FloatTopUpThatWouldWrapTheDepositsAccountIsRefused) {
-  ASSERT_TRUE(h_.CreateRetailer("R1", 0).ok());
-  ASSERT_TRUE(h_.CreateRetailer("R2", 0).ok());
+  ASSERT_THAT(h_.CreateRetailer("R1", 0), IsOk());
+  ASSERT_THAT(h_.CreateRetailer("R2", 0), IsOk());
   // system:float_deposits at -(2^63 - 1).
-  ASSERT_TRUE(h_.TopUp("top-1", "R1", kMax).ok());
+  ASSERT_THAT(h_.TopUp("top-1", "R1", kMax), IsOk());
   const uint64_t transfers = h_.TransferCount();
   // R2's float (zero) takes it easily; the deposits account would wrap.
   auto refused = h_.TopUp("top-2", "R2", 2);
-  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(refused.status().message(), HasSubstr("system:float_deposits"));
+  EXPECT_THAT(refused,
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("system:float_deposits")));
   EXPECT_EQ(h_.TransferCount(), transfers);
   EXPECT_EQ(h_.FloatBalance("R2"), 0);
   EXPECT_EQ(JournalBalance(h_.wallet(), kFloatDeposits), -kMax);
@@ -96,14 +99,14 @@ TEST_F(BalanceRangeTest, FloatTopUpThatWouldWrapTheDepositsAccountIsRefused) {
 TEST_F(BalanceRangeTest, PaymentThatWouldWrapTheClearingAccountIsRefused) {
   const Principal consumer{v1::ROLE_CONSUMER, "C1"};
   auto first = h_.StartRecharge(consumer, "o-1", "M1", kMax);
-  ASSERT_TRUE(first.ok()) << first.status();
-  ASSERT_TRUE(h_.Confirm("pay-1", first->order().order_id(), kMax).ok());
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(h_.Confirm("pay-1", first->order().order_id(), kMax), IsOk());
   auto second = h_.StartRecharge(Principal{v1::ROLE_CONSUMER, "C2"}, "o-2", "M2", 2);
-  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_THAT(second, IsOk());
   const uint64_t transfers = h_.TransferCount();
   auto refused = h_.Confirm("pay-2", second->order().order_id(), 2);
-  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(refused.status().message(), HasSubstr("system:payment_clearing"));
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                HasSubstr("system:payment_clearing")));
   EXPECT_EQ(h_.TransferCount(), transfers);
   EXPECT_EQ(h_.MeterBalance("M2"), 0);
   h_.ExpectLedgerBalanced();
@@ -113,12 +116,12 @@ TEST_F(BalanceRangeTest, PaymentThatWouldWrapTheClearingAccountIsRefused) {
 // ledger still sums to exactly zero and nothing is out of range.
 TEST_F(BalanceRangeTest, CheckLedgerSumsBalancesNearTheLimitExactly) {
   const int64_t big = (int64_t{1} << 62) + (int64_t{1} << 61);  // 3/4 of the range
-  ASSERT_TRUE(h_.Adjust("adj-1", "M1", big, true, "test").ok());
+  ASSERT_THAT(h_.Adjust("adj-1", "M1", big, true, "test"), IsOk());
   auto order = h_.StartRecharge(Principal{v1::ROLE_CONSUMER, "C2"}, "o-1", "M2", big);
-  ASSERT_TRUE(order.ok()) << order.status();
-  ASSERT_TRUE(h_.Confirm("pay-1", order->order().order_id(), big).ok());
+  ASSERT_THAT(order, IsOk());
+  ASSERT_THAT(h_.Confirm("pay-1", order->order().order_id(), big), IsOk());
   auto check = h_.wallet().CheckLedger();
-  ASSERT_TRUE(check.ok()) << check.status();
+  ASSERT_THAT(check, IsOk());
   EXPECT_TRUE(check->ok()) << check->DebugString();
   EXPECT_EQ(check->sum_paise(), 0);
   EXPECT_THAT(check->out_of_range_accounts(), IsEmpty());
@@ -151,7 +154,7 @@ TEST(CheckLedgerTest, ReportsABalanceThatWrappedAround) {
     batch.Put(Table::kAccounts, kAdjustments, BigEndian64(~wrapped + 1));
   });
   auto check = h.wallet().CheckLedger();
-  ASSERT_TRUE(check.ok()) << check.status();
+  ASSERT_THAT(check, IsOk());
   EXPECT_FALSE(check->ok());
   EXPECT_THAT(check->out_of_range_accounts(),
               UnorderedElementsAre(std::string(kFees), std::string(kAdjustments)));
@@ -165,8 +168,8 @@ TEST(CheckLedgerTest, ReportsABalanceThatWrappedAround) {
 TEST(IngestRangeTest, ReadingThatWouldOverflowRevenueIsRejectedItemByItem) {
   WalletHarness h;
   auto req = MeterRequest("M1", "C1");
-  ASSERT_TRUE(h.Register(req).ok());
-  ASSERT_TRUE(h.Register(MeterRequest("M2", "C2")).ok());
+  ASSERT_THAT(h.Register(req), IsOk());
+  ASSERT_THAT(h.Register(MeterRequest("M2", "C2")), IsOk());
   const absl::Time start = h.clock().Now();
   auto ingest = [&](const std::string& batch_id,
                     std::vector<std::tuple<std::string, int64_t, absl::Time>> readings) {
@@ -181,21 +184,21 @@ TEST(IngestRangeTest, ReadingThatWouldOverflowRevenueIsRejectedItemByItem) {
     return Wait<v1::IngestReadingsResponse>(
         [&](auto done) { h.wallet().IngestReadings(ingest_req, done); });
   };
-  ASSERT_TRUE(ingest("base", {{"M1", 0, start - absl::Hours(2)},
-                              {"M2", 0, start - absl::Hours(2)}})
-                  .ok());
+  ASSERT_THAT(
+      ingest("base", {{"M1", 0, start - absl::Hours(2)}, {"M2", 0, start - absl::Hours(2)}}),
+      IsOk());
   // system:revenue 10 paise below int64's top, as if it had earned that much.
   h.EditStore([&](Store&, Batch& batch) {
     batch.Put(Table::kAccounts, kRevenue, BigEndian64(static_cast<uint64_t>(kMax - 10)));
   });
   auto state_before = h.wallet().GetMeterState("M1");
-  ASSERT_TRUE(state_before.ok());
+  ASSERT_THAT(state_before, IsOk());
   const uint64_t transfers = h.TransferCount();
   // 1 kWh at Rs 5 is 500 paise: too much for revenue. 1 Wh is 0.5 paise,
   // rounded down to nothing, so M2's reading still goes through.
   auto response = ingest("b1", {{"M1", 1000, start - absl::Hours(1)},
                                 {"M2", 1, start - absl::Hours(1)}});
-  ASSERT_TRUE(response.ok()) << response.status();
+  ASSERT_THAT(response, IsOk());
   ASSERT_EQ(response->results_size(), 2);
   EXPECT_EQ(response->results(0).outcome(), v1::ReadingResult::REJECTED);
   EXPECT_THAT(response->results(0).reason(), HasSubstr("system:revenue"));
@@ -203,7 +206,7 @@ TEST(IngestRangeTest, ReadingThatWouldOverflowRevenueIsRejectedItemByItem) {
   EXPECT_EQ(response->rejected(), 1);
   EXPECT_EQ(h.TransferCount(), transfers);
   auto state_after = h.wallet().GetMeterState("M1");
-  ASSERT_TRUE(state_after.ok());
+  ASSERT_THAT(state_after, IsOk());
   // The reading left no trace: the same register and time as before.
   EXPECT_EQ(state_after->SerializeAsString(), state_before->SerializeAsString());
   EXPECT_EQ(JournalBalance(h.wallet(), kRevenue), kMax - 10);

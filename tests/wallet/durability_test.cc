@@ -14,17 +14,21 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/fault_fs.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/wait.h"
 #include "tests/testing/wallet_harness.h"
 
 namespace wallet {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::FaultFs;
+using ::testing::HasSubstr;
 using testing::MeterRequest;
+using ::testing::Not;
 using testing::PollUntil;
 using testing::WalletHarness;
+using ::wallet::testing::IsOk;
+using ::wallet::testing::StatusIs;
 
 // What a restart must find again.
 struct Digest {
@@ -61,9 +65,9 @@ class DurabilityTest : public ::testing::Test {
     h_.options().disk_check_interval = absl::Milliseconds(5);
     h_.options().min_free_bytes = 0;  // only write errors stop writes here
     h_.Reopen();
-    ASSERT_TRUE(h_.Register(MeterRequest("M1", "C1")).ok());
-    ASSERT_TRUE(h_.CreateRetailer("R1", 0).ok());
-    ASSERT_TRUE(h_.TopUp("top", "R1", 1'000'000).ok());
+    ASSERT_THAT(h_.Register(MeterRequest("M1", "C1")), IsOk());
+    ASSERT_THAT(h_.CreateRetailer("R1", 0), IsOk());
+    ASSERT_THAT(h_.TopUp("top", "R1", 1'000'000), IsOk());
   }
 
   Digest Take() {
@@ -72,7 +76,7 @@ class DurabilityTest : public ::testing::Test {
     d.retailer_float = h_.FloatBalance("R1");
     d.transfers = h_.TransferCount();
     auto stats = h_.wallet().GetOutboxStats(Stream::kNotification);
-    EXPECT_TRUE(stats.ok()) << stats.status();
+    EXPECT_THAT(stats, IsOk());
     if (stats.ok()) d.notifications = stats->committed;
     return d;
   }
@@ -91,8 +95,7 @@ class DurabilityTest : public ::testing::Test {
   }
 
   void ExpectRefusedForAFullDisk(const absl::Status& status) {
-    EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
-    EXPECT_THAT(std::string(status.message()), HasSubstr("data disk is full")) << status;
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("data disk is full")));
   }
 
   // Declared first: the wallet works through it until it is closed.
@@ -104,7 +107,8 @@ class FailedCommitTest : public DurabilityTest,
                          public ::testing::WithParamInterface<FaultFs::Fault> {};
 
 TEST_P(FailedCommitTest, NothingFailedIsAcknowledgedAndRecoveryMatchesARestart) {
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(h_.Recharge("R1", absl::StrCat("ok-", i), "M1", 100).ok());
+  for (int i = 0; i < 10; ++i)
+    ASSERT_THAT(h_.Recharge("R1", absl::StrCat("ok-", i), "M1", 100), IsOk());
   const int64_t before = h_.MeterBalance("M1");
 
   fs_->SetFault(GetParam());
@@ -124,7 +128,7 @@ TEST_P(FailedCommitTest, NothingFailedIsAcknowledgedAndRecoveryMatchesARestart) 
       << h_.wallet().write_health().reason;
   // A write after the recovery finds the ledger consistent with the store:
   // a ledger still holding the failed group would break the wallet's chain.
-  ASSERT_TRUE(h_.Recharge("R1", "after", "M1", 100).ok());
+  ASSERT_THAT(h_.Recharge("R1", "after", "M1", 100), IsOk());
   h_.ExpectLedgerBalanced();
   const Digest recovered = Take();
   h_.Reopen();
@@ -132,7 +136,7 @@ TEST_P(FailedCommitTest, NothingFailedIsAcknowledgedAndRecoveryMatchesARestart) 
 
   // Retried, every request is applied exactly once.
   for (int i = 0; i < 40; ++i) {
-    EXPECT_TRUE(h_.Recharge("R1", absl::StrCat("f-", i), "M1", 100).ok()) << i;
+    EXPECT_THAT(h_.Recharge("R1", absl::StrCat("f-", i), "M1", 100), IsOk()) << i;
   }
   EXPECT_EQ(h_.MeterBalance("M1"), before + 41 * 100);
   h_.ExpectLedgerBalanced();
@@ -155,8 +159,8 @@ INSTANTIATE_TEST_SUITE_P(Faults, FailedCommitTest,
                          });
 
 TEST_F(DurabilityTest, GroupAppliedOnTopOfAFailedCommitIsRefusedNotAnswered) {
-  ASSERT_TRUE(h_.CreateRetailer("R2", 0).ok());
-  ASSERT_TRUE(h_.TopUp("top2", "R2", 15'000).ok());
+  ASSERT_THAT(h_.CreateRetailer("R2", 0), IsOk());
+  ASSERT_THAT(h_.TopUp("top2", "R2", 15'000), IsOk());
   auto recharge = [&](const std::string& id) -> std::future<Result> {
     auto promise = std::make_shared<std::promise<Result>>();
     std::future<Result> answer = promise->get_future();
@@ -190,9 +194,9 @@ TEST_F(DurabilityTest, GroupAppliedOnTopOfAFailedCommitIsRefusedNotAnswered) {
   h_.Reopen();
   EXPECT_EQ(Take(), recovered);
   std::future<Result> again = recharge("A");
-  EXPECT_TRUE(Answer(again).ok());
+  EXPECT_THAT(Answer(again), IsOk());
   again = recharge("B");
-  EXPECT_EQ(Answer(again).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(Answer(again), StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(h_.FloatBalance("R2"), 5'000);
   h_.ExpectLedgerBalanced();
 }
@@ -200,35 +204,35 @@ TEST_F(DurabilityTest, GroupAppliedOnTopOfAFailedCommitIsRefusedNotAnswered) {
 TEST_F(DurabilityTest, FreeSpaceBelowTheReserveRefusesWritesBeforeAnyFails) {
   h_.options().min_free_bytes = 64 << 20;
   h_.Reopen();
-  ASSERT_TRUE(h_.Recharge("R1", "before", "M1", 100).ok());
+  ASSERT_THAT(h_.Recharge("R1", "before", "M1", 100), IsOk());
   fs_->SetFreeBytes(10 << 20);
   ASSERT_TRUE(PollUntil([&] { return !h_.wallet().write_health().writable; }));
   const absl::Status refused = h_.Recharge("R1", "low", "M1", 100).status();
-  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(refused.message()), HasSubstr("nearly full"));
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("nearly full")));
   EXPECT_THAT(h_.wallet().write_health().reason, HasSubstr("below the free-space reserve"));
   EXPECT_EQ(h_.wallet().pipeline_stats().commit_errors.load(), 0u);
   EXPECT_EQ(h_.MeterBalance("M1"), 100);
 
   fs_->SetFreeBytes(uint64_t{1} << 30);
   ASSERT_TRUE(PollUntil([&] { return h_.wallet().write_health().writable; }));
-  EXPECT_TRUE(h_.Recharge("R1", "low", "M1", 100).ok());
+  EXPECT_THAT(h_.Recharge("R1", "low", "M1", 100), IsOk());
   EXPECT_EQ(h_.MeterBalance("M1"), 200);
 }
 
 TEST_F(DurabilityTest, StartsReadOnlyOnAFullDiskAndRecoversWhenSpaceIsFreed) {
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(h_.Recharge("R1", absl::StrCat("r", i), "M1", 100).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_THAT(h_.Recharge("R1", absl::StrCat("r", i), "M1", 100), IsOk());
   fs_->SetFault(FaultFs::Fault::kAppend);
   h_.Reopen();  // RocksDB cannot write what opening needs
   EXPECT_FALSE(h_.wallet().write_health().writable);
   EXPECT_THAT(h_.wallet().write_health().reason, HasSubstr("opened read-only"));
   EXPECT_EQ(h_.MeterBalance("M1"), 500);
   ExpectRefusedForAFullDisk(h_.Recharge("R1", "full", "M1", 100).status());
-  EXPECT_FALSE(h_.wallet().Tick().ok());
+  EXPECT_THAT(h_.wallet().Tick(), Not(IsOk()));
 
   fs_->SetFault(FaultFs::Fault::kNone);
   ASSERT_TRUE(PollUntil([&] { return h_.wallet().write_health().writable; }));
-  EXPECT_TRUE(h_.Recharge("R1", "full", "M1", 100).ok());
+  EXPECT_THAT(h_.Recharge("R1", "full", "M1", 100), IsOk());
   EXPECT_EQ(h_.MeterBalance("M1"), 600);
   h_.ExpectLedgerBalanced();
 }

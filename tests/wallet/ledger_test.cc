@@ -5,6 +5,7 @@
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/wallet_harness.h"
 #include "wallet/wire.h"
 
@@ -14,16 +15,18 @@ namespace {
 using ::testing::ElementsAre;
 using testing::MeterRequest;
 using testing::WalletHarness;
+using ::wallet::testing::IsOk;
+using ::wallet::testing::StatusIs;
 
 const Principal kAdmin{v1::ROLE_ADMIN, ""};
 
 class LedgerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(h_.Register(MeterRequest("M1", "C1")).ok());
-    ASSERT_TRUE(h_.Register(MeterRequest("M2", "C2", 2'500'000)).ok());
-    ASSERT_TRUE(h_.CreateRetailer("R1", 150).ok());
-    ASSERT_TRUE(h_.TopUp("top-1", "R1", 1'000'000).ok());
+    ASSERT_THAT(h_.Register(MeterRequest("M1", "C1")), IsOk());
+    ASSERT_THAT(h_.Register(MeterRequest("M2", "C2", 2'500'000)), IsOk());
+    ASSERT_THAT(h_.CreateRetailer("R1", 150), IsOk());
+    ASSERT_THAT(h_.TopUp("top-1", "R1", 1'000'000), IsOk());
   }
 
   WalletHarness h_;
@@ -31,7 +34,7 @@ class LedgerTest : public ::testing::Test {
 
 TEST_F(LedgerTest, RetailerRechargeMovesAmountAndCommissionInOneSet) {
   auto r = h_.Recharge("R1", "rcpt-1", "M1", 50'000);
-  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->recharge().debit_account(), "retailer:R1");
   EXPECT_EQ(r->recharge().credit_account(), "meter:M1");
   EXPECT_EQ(r->recharge().type(), v1::RETAILER_RECHARGE);
@@ -42,7 +45,7 @@ TEST_F(LedgerTest, RetailerRechargeMovesAmountAndCommissionInOneSet) {
   EXPECT_EQ(h_.MeterBalance("M1"), 50'000);
   EXPECT_EQ(h_.FloatBalance("R1"), 950'750);
   auto view = h_.wallet().GetMeter("M1");
-  ASSERT_TRUE(view.ok());
+  ASSERT_THAT(view, IsOk());
   EXPECT_EQ(view->meter().last_recharge_paise(), 50'000);
   EXPECT_EQ(UnixMicros(view->meter().last_recharge_time()),
             absl::ToUnixMicros(h_.clock().Now()));
@@ -51,22 +54,22 @@ TEST_F(LedgerTest, RetailerRechargeMovesAmountAndCommissionInOneSet) {
 
 TEST_F(LedgerTest, CommissionRoundsDownToThePaisa) {
   auto r = h_.Recharge("R1", "rcpt-odd", "M1", 12'345);  // 1.5 % = 185.175 paise
-  ASSERT_TRUE(r.ok());
+  ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->commission().amount_paise(), 185);
   auto tiny = h_.Recharge("R1", "rcpt-tiny", "M1", 50);  // 0.75 paise -> no commission transfer
-  ASSERT_TRUE(tiny.ok());
+  ASSERT_THAT(tiny, IsOk());
   EXPECT_FALSE(tiny->has_commission());
 }
 
 TEST_F(LedgerTest, ArrearsAreOpenedAsTheirOwnAccount) {
   auto view = h_.wallet().GetMeter("M2");
-  ASSERT_TRUE(view.ok());
+  ASSERT_THAT(view, IsOk());
   EXPECT_EQ(view->arrears_paise(), 2'500'000);
   EXPECT_EQ(view->balance_paise(), 0);
   v1::GetJournalRequest req;
   req.set_account("arrears:M2");
   auto journal = h_.wallet().GetJournal(req);
-  ASSERT_TRUE(journal.ok());
+  ASSERT_THAT(journal, IsOk());
   ASSERT_EQ(journal->entries_size(), 1);
   EXPECT_EQ(journal->entries(0).transfer().type(), v1::ARREARS_OPENING);
   EXPECT_EQ(journal->balance_paise(), -2'500'000);
@@ -75,45 +78,45 @@ TEST_F(LedgerTest, ArrearsAreOpenedAsTheirOwnAccount) {
 TEST_F(LedgerTest, RetryReturnsTheFirstResultAndAppliesOnce) {
   auto first = h_.Recharge("R1", "rcpt-9", "M1", 10'000);
   auto again = h_.Recharge("R1", "rcpt-9", "M1", 10'000);
-  ASSERT_TRUE(first.ok());
-  ASSERT_TRUE(again.ok());
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(again, IsOk());
   EXPECT_EQ(first->recharge().seq(), again->recharge().seq());
   EXPECT_EQ(again->meter_balance_paise(), 10'000);
   EXPECT_EQ(h_.MeterBalance("M1"), 10'000);
 }
 
 TEST_F(LedgerTest, SameIdWithOtherPayloadIsRefused) {
-  ASSERT_TRUE(h_.Recharge("R1", "rcpt-10", "M1", 10'000).ok());
+  ASSERT_THAT(h_.Recharge("R1", "rcpt-10", "M1", 10'000), IsOk());
   const uint64_t transfers = h_.TransferCount();
   auto other = h_.Recharge("R1", "rcpt-10", "M1", 20'000);
-  EXPECT_EQ(other.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(other, StatusIs(absl::StatusCode::kAlreadyExists));
   auto other_meter = h_.Recharge("R1", "rcpt-10", "M2", 10'000);
-  EXPECT_EQ(other_meter.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(other_meter, StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_EQ(h_.TransferCount(), transfers);
   EXPECT_EQ(h_.MeterBalance("M1"), 10'000);
 }
 
 TEST_F(LedgerTest, RequestIdsAreScopedPerRetailer) {
-  ASSERT_TRUE(h_.CreateRetailer("R2", 0).ok());
-  ASSERT_TRUE(h_.TopUp("top-r2", "R2", 100'000).ok());
-  ASSERT_TRUE(h_.Recharge("R1", "1", "M1", 1'000).ok());
-  ASSERT_TRUE(h_.Recharge("R2", "1", "M1", 1'000).ok());
+  ASSERT_THAT(h_.CreateRetailer("R2", 0), IsOk());
+  ASSERT_THAT(h_.TopUp("top-r2", "R2", 100'000), IsOk());
+  ASSERT_THAT(h_.Recharge("R1", "1", "M1", 1'000), IsOk());
+  ASSERT_THAT(h_.Recharge("R2", "1", "M1", 1'000), IsOk());
   EXPECT_EQ(h_.MeterBalance("M1"), 2'000);
 }
 
 TEST_F(LedgerTest, ReplayIsRememberedAcrossRestart) {
   auto first = h_.Recharge("R1", "rcpt-restart", "M1", 7'000);
-  ASSERT_TRUE(first.ok());
+  ASSERT_THAT(first, IsOk());
   h_.Reopen();
   auto again = h_.Recharge("R1", "rcpt-restart", "M1", 7'000);
-  ASSERT_TRUE(again.ok());
+  ASSERT_THAT(again, IsOk());
   EXPECT_EQ(again->recharge().seq(), first->recharge().seq());
   EXPECT_EQ(h_.MeterBalance("M1"), 7'000);
-  EXPECT_EQ(h_.Recharge("R1", "rcpt-restart", "M1", 8'000).status().code(),
-            absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(h_.Recharge("R1", "rcpt-restart", "M1", 8'000),
+              StatusIs(absl::StatusCode::kAlreadyExists));
   // New work continues the sequence without gaps.
   auto next = h_.Recharge("R1", "rcpt-after", "M1", 1'000);
-  ASSERT_TRUE(next.ok());
+  ASSERT_THAT(next, IsOk());
   EXPECT_EQ(next->recharge().seq(), first->commission().seq() + 1);
   h_.ExpectLedgerBalanced();
 }
@@ -189,64 +192,63 @@ TEST_F(LedgerTest, BadInputGetsTheRightCodeAndChangesNothing) {
        h_.StartRecharge(Principal{v1::ROLE_CONSUMER, "C2"}, "o2", "M1", 100).status()},
   };
   for (const Case& c : cases) {
-    EXPECT_EQ(c.status.code(), c.code) << c.name << ": " << c.status;
+    EXPECT_THAT(c.status, StatusIs(c.code)) << c.name;
     EXPECT_FALSE(c.status.message().empty()) << c.name;
   }
   EXPECT_EQ(h_.TransferCount(), transfers);
   EXPECT_EQ(h_.FloatBalance("R1"), float_before);
   EXPECT_EQ(h_.MeterBalance("M1"), 0);
-  EXPECT_EQ(h_.wallet().GetMeter("M3").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(h_.wallet().GetMeter("M3"), StatusIs(absl::StatusCode::kNotFound));
   // A failed request id is not burnt: it can be used once the input is right.
-  EXPECT_TRUE(h_.Recharge("R1", "a3", "M1", 100).ok());
+  EXPECT_THAT(h_.Recharge("R1", "a3", "M1", 100), IsOk());
   h_.ExpectLedgerBalanced();
 }
 
 TEST_F(LedgerTest, FloatLimitAllowsAgreedCredit) {
-  ASSERT_TRUE(h_.CreateRetailer("R3", 0, -20'000).ok());
-  EXPECT_TRUE(h_.Recharge("R3", "c1", "M1", 15'000).ok());
-  EXPECT_EQ(h_.Recharge("R3", "c2", "M1", 6'000).status().code(),
-            absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(h_.Recharge("R3", "c3", "M1", 5'000).ok());
+  ASSERT_THAT(h_.CreateRetailer("R3", 0, -20'000), IsOk());
+  EXPECT_THAT(h_.Recharge("R3", "c1", "M1", 15'000), IsOk());
+  EXPECT_THAT(h_.Recharge("R3", "c2", "M1", 6'000),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(h_.Recharge("R3", "c3", "M1", 5'000), IsOk());
   EXPECT_EQ(h_.FloatBalance("R3"), -20'000);
 }
 
 TEST_F(LedgerTest, PaymentIsCreditedOnceWhateverTheRetries) {
   const Principal consumer{v1::ROLE_CONSUMER, "C1"};
   auto order = h_.StartRecharge(consumer, "app-1", "M1", 30'000);
-  ASSERT_TRUE(order.ok()) << order.status();
+  ASSERT_THAT(order, IsOk());
   EXPECT_EQ(order->order().state(), v1::ORDER_PENDING);
   EXPECT_EQ(h_.MeterBalance("M1"), 0);  // nothing until the gateway confirms
   auto same_order = h_.StartRecharge(consumer, "app-1", "M1", 30'000);
-  ASSERT_TRUE(same_order.ok());
+  ASSERT_THAT(same_order, IsOk());
   EXPECT_EQ(same_order->order().order_id(), order->order().order_id());
 
-  EXPECT_EQ(h_.Confirm("pay-1", order->order().order_id(), 29'999).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(h_.Confirm("pay-1", order->order().order_id(), 29'999),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   auto paid = h_.Confirm("pay-1", order->order().order_id(), 30'000);
-  ASSERT_TRUE(paid.ok()) << paid.status();
+  ASSERT_THAT(paid, IsOk());
   EXPECT_EQ(paid->order().state(), v1::ORDER_PAID);
   EXPECT_EQ(paid->transfer().debit_account(), "system:payment_clearing");
   auto replay = h_.Confirm("pay-1", order->order().order_id(), 30'000);
-  ASSERT_TRUE(replay.ok());
+  ASSERT_THAT(replay, IsOk());
   EXPECT_EQ(replay->transfer().seq(), paid->transfer().seq());
-  EXPECT_EQ(h_.Confirm("pay-2", order->order().order_id(), 30'000).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(h_.Confirm("pay-2", order->order().order_id(), 30'000),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(h_.MeterBalance("M1"), 30'000);
   auto balance = h_.wallet().GetBalance(consumer, "M1");
-  ASSERT_TRUE(balance.ok());
+  ASSERT_THAT(balance, IsOk());
   EXPECT_EQ(balance->last_recharge_paise(), 30'000);
   EXPECT_EQ(balance->status(), v1::ACTIVE);
-  EXPECT_EQ(h_.wallet().GetBalance(consumer, "M2").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_THAT(h_.wallet().GetBalance(consumer, "M2"), StatusIs(absl::StatusCode::kNotFound));
   h_.ExpectLedgerBalanced();
 }
 
 TEST_F(LedgerTest, AdjustmentsNeedAReasonAndKeepTheWalletNonNegative) {
   auto credit = h_.Adjust("adj-1", "M1", 5'000, true, "meter replaced, carry-over");
-  ASSERT_TRUE(credit.ok());
+  ASSERT_THAT(credit, IsOk());
   EXPECT_EQ(credit->transfer().memo(), "meter replaced, carry-over");
   auto debit = h_.Adjust("adj-2", "M1", 5'000, false, "duplicate credit reversed");
-  ASSERT_TRUE(debit.ok());
+  ASSERT_THAT(debit, IsOk());
   EXPECT_EQ(debit->balance_paise(), 0);
   h_.ExpectLedgerBalanced();
 }
@@ -254,7 +256,7 @@ TEST_F(LedgerTest, AdjustmentsNeedAReasonAndKeepTheWalletNonNegative) {
 TEST_F(LedgerTest, JournalPagesNewestFirstWithoutGapsOrRepeats) {
   for (int i = 0; i < 25; ++i) {
     h_.clock().Advance(absl::Minutes(1));
-    ASSERT_TRUE(h_.Recharge("R1", absl::StrCat("p", i), "M1", 100 + i).ok());
+    ASSERT_THAT(h_.Recharge("R1", absl::StrCat("p", i), "M1", 100 + i), IsOk());
   }
   std::vector<int64_t> amounts;
   std::vector<int64_t> balances_after;
@@ -266,7 +268,7 @@ TEST_F(LedgerTest, JournalPagesNewestFirstWithoutGapsOrRepeats) {
     req.set_page_size(10);
     req.set_page_token(token);
     auto page = h_.wallet().ListTransactions(Principal{v1::ROLE_CONSUMER, "C1"}, req);
-    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_THAT(page, IsOk());
     for (const auto& e : page->entries()) {
       amounts.push_back(e.delta_paise());
       balances_after.push_back(e.balance_after_paise());
@@ -286,25 +288,26 @@ TEST_F(LedgerTest, JournalPagesNewestFirstWithoutGapsOrRepeats) {
   v1::ListTransactionsRequest forged;
   forged.set_meter_id("M1");
   forged.set_page_token("!!!");
-  EXPECT_EQ(h_.wallet().ListTransactions(kAdmin, forged).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(h_.wallet().ListTransactions(kAdmin, forged),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   // A token taken from another meter's history does not open it.
-  ASSERT_TRUE(h_.Recharge("R1", "m2-a", "M2", 500).ok());
-  ASSERT_TRUE(h_.Recharge("R1", "m2-b", "M2", 600).ok());
+  ASSERT_THAT(h_.Recharge("R1", "m2-a", "M2", 500), IsOk());
+  ASSERT_THAT(h_.Recharge("R1", "m2-b", "M2", 600), IsOk());
   v1::ListTransactionsRequest other;
   other.set_meter_id("M2");
   other.set_page_size(1);
   auto m2 = h_.wallet().ListTransactions(kAdmin, other);
-  ASSERT_TRUE(m2.ok()) << m2.status();
+  ASSERT_THAT(m2, IsOk());
   ASSERT_FALSE(m2->next_page_token().empty());
   forged.set_page_token(m2->next_page_token());
-  EXPECT_EQ(h_.wallet().ListTransactions(kAdmin, forged).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(h_.wallet().ListTransactions(kAdmin, forged),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(LedgerTest, SystemAccountJournalPagesOutOfTheGlobalJournal) {
   for (int i = 0; i < 7; ++i) {
-    ASSERT_TRUE(h_.Recharge("R1", absl::StrCat("sys", i), i % 2 ? "M1" : "M2", 10'000 * (i + 1)).ok());
+    ASSERT_THAT(h_.Recharge("R1", absl::StrCat("sys", i), i % 2 ? "M1" : "M2", 10'000 * (i + 1)),
+                IsOk());
   }
   v1::GetJournalRequest req;
   req.set_account("system:commission");
@@ -313,7 +316,7 @@ TEST_F(LedgerTest, SystemAccountJournalPagesOutOfTheGlobalJournal) {
   int64_t balance = 0;
   do {
     auto page = h_.wallet().GetJournal(req);
-    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_THAT(page, IsOk());
     balance = page->balance_paise();
     entries.insert(entries.end(), page->entries().begin(), page->entries().end());
     req.set_page_token(page->next_page_token());
@@ -333,19 +336,19 @@ TEST_F(LedgerTest, SystemAccountJournalPagesOutOfTheGlobalJournal) {
 TEST_F(LedgerTest, StatementCoversOneIstDay) {
   const absl::TimeZone ist = absl::FixedTimeZone(19800);
   h_.clock().Set(absl::FromCivil(absl::CivilSecond(2026, 11, 3, 23, 59, 0), ist));
-  ASSERT_TRUE(h_.Recharge("R1", "s1", "M1", 10'000).ok());  // day before
+  ASSERT_THAT(h_.Recharge("R1", "s1", "M1", 10'000), IsOk());  // day before
   h_.clock().Set(absl::FromCivil(absl::CivilSecond(2026, 11, 4, 0, 0, 0), ist));
-  ASSERT_TRUE(h_.Recharge("R1", "s2", "M1", 20'000).ok());
-  ASSERT_TRUE(h_.TopUp("top-2", "R1", 50'000).ok());
+  ASSERT_THAT(h_.Recharge("R1", "s2", "M1", 20'000), IsOk());
+  ASSERT_THAT(h_.TopUp("top-2", "R1", 50'000), IsOk());
   h_.clock().Set(absl::FromCivil(absl::CivilSecond(2026, 11, 4, 23, 59, 59), ist));
-  ASSERT_TRUE(h_.Recharge("R1", "s3", "M2", 30'000).ok());
+  ASSERT_THAT(h_.Recharge("R1", "s3", "M2", 30'000), IsOk());
   h_.clock().Set(absl::FromCivil(absl::CivilSecond(2026, 11, 5, 0, 0, 0), ist));
-  ASSERT_TRUE(h_.Recharge("R1", "s4", "M1", 40'000).ok());  // day after
+  ASSERT_THAT(h_.Recharge("R1", "s4", "M1", 40'000), IsOk());  // day after
 
   v1::GetStatementRequest req;
   req.set_date("2026-11-04");
   auto s = h_.wallet().GetStatement(Principal{v1::ROLE_RETAILER, "R1"}, req);
-  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_THAT(s, IsOk());
   EXPECT_EQ(s->opening_balance_paise(), 1'000'000 - 10'000 + 150);
   EXPECT_EQ(s->recharges_count(), 2);
   EXPECT_EQ(s->recharges_paise(), 50'000);
@@ -355,12 +358,12 @@ TEST_F(LedgerTest, StatementCoversOneIstDay) {
             s->opening_balance_paise() - 50'000 + 750 + 50'000);
   EXPECT_EQ(s->entries_size(), 5);
   req.set_date("4/11/2026");
-  EXPECT_EQ(h_.wallet().GetStatement(Principal{v1::ROLE_RETAILER, "R1"}, req).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(h_.wallet().GetStatement(Principal{v1::ROLE_RETAILER, "R1"}, req),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   req.set_date("2026-11-04");
   req.set_retailer_id("R2");
-  EXPECT_EQ(h_.wallet().GetStatement(Principal{v1::ROLE_RETAILER, "R1"}, req).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(h_.wallet().GetStatement(Principal{v1::ROLE_RETAILER, "R1"}, req),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(LedgerTest, ListMetersFiltersAndPages) {
@@ -368,7 +371,7 @@ TEST_F(LedgerTest, ListMetersFiltersAndPages) {
     auto req = MeterRequest(absl::StrFormat("X%02d", i), absl::StrCat("CX", i), i * 100'000);
     req.mutable_meter()->set_category(i % 3 == 0 ? v1::COMMERCIAL : v1::DOMESTIC);
     req.mutable_meter()->set_circle(i % 2 == 0 ? "Raipur" : "Bilaspur");
-    ASSERT_TRUE(h_.Register(req).ok());
+    ASSERT_THAT(h_.Register(req), IsOk());
   }
   v1::ListMetersRequest req;
   req.set_category(v1::COMMERCIAL);
@@ -378,7 +381,7 @@ TEST_F(LedgerTest, ListMetersFiltersAndPages) {
   std::vector<std::string> ids;
   do {
     auto page = h_.wallet().ListMeters(req);
-    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_THAT(page, IsOk());
     for (const auto& m : page->meters()) ids.push_back(m.meter().meter_id());
     req.set_page_token(page->next_page_token());
   } while (!req.page_token().empty());
@@ -392,24 +395,24 @@ TEST_F(LedgerTest, ApiKeysAreStoredHashedAndShownOnce) {
   req.set_subject_id("R1");
   auto issued = testing::Wait<v1::IssueApiKeyResponse>(
       [&](auto done) { h_.wallet().IssueApiKey(req, "wk_secret_1234567890", done); });
-  ASSERT_TRUE(issued.ok()) << issued.status();
+  ASSERT_THAT(issued, IsOk());
   EXPECT_EQ(issued->api_key(), "wk_secret_1234567890");
   auto who = h_.wallet().Authenticate("wk_secret_1234567890");
-  ASSERT_TRUE(who.ok());
+  ASSERT_THAT(who, IsOk());
   EXPECT_EQ(who->role, v1::ROLE_RETAILER);
   EXPECT_EQ(who->subject_id, "R1");
   auto replay = testing::Wait<v1::IssueApiKeyResponse>(
       [&](auto done) { h_.wallet().IssueApiKey(req, "wk_other_key_000000", done); });
-  ASSERT_TRUE(replay.ok());
+  ASSERT_THAT(replay, IsOk());
   EXPECT_EQ(replay->api_key(), "");
-  EXPECT_EQ(h_.wallet().Authenticate("wk_other_key_000000").status().code(),
-            absl::StatusCode::kUnauthenticated);
-  EXPECT_EQ(h_.wallet().Authenticate("").status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(h_.wallet().Authenticate("wk_other_key_000000"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(h_.wallet().Authenticate(""), StatusIs(absl::StatusCode::kUnauthenticated));
   req.set_request_id("key-2");
   req.set_subject_id("R404");
   auto unknown = testing::Wait<v1::IssueApiKeyResponse>(
       [&](auto done) { h_.wallet().IssueApiKey(req, "wk_third_key_000000", done); });
-  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(unknown, StatusIs(absl::StatusCode::kNotFound));
 }
 
 // Random mixes of valid and invalid operations, checked against a plain model
@@ -420,10 +423,10 @@ TEST(LedgerRandomTest, LongRandomMixKeepsTheLedgerExact) {
   constexpr int kRetailers = 4;
   std::map<std::string, int64_t> model;  // account -> balance
   for (int m = 0; m < kMeters; ++m) {
-    ASSERT_TRUE(h.Register(MeterRequest(absl::StrCat("M", m), absl::StrCat("C", m))).ok());
+    ASSERT_THAT(h.Register(MeterRequest(absl::StrCat("M", m), absl::StrCat("C", m))), IsOk());
   }
   for (int r = 0; r < kRetailers; ++r) {
-    ASSERT_TRUE(h.CreateRetailer(absl::StrCat("R", r), 25 * r).ok());
+    ASSERT_THAT(h.CreateRetailer(absl::StrCat("R", r), 25 * r), IsOk());
   }
   std::mt19937_64 rng(20261123);
   auto pick = [&](int n) { return static_cast<int>(rng() % n); };
@@ -472,7 +475,7 @@ TEST(LedgerRandomTest, LongRandomMixKeepsTheLedgerExact) {
         auto again = h.Recharge(r_id, key.substr(key.find('/') + 1),
                                 response.recharge().credit_account().substr(6),
                                 response.recharge().amount_paise());
-        ASSERT_TRUE(again.ok()) << again.status();
+        ASSERT_THAT(again, IsOk());
         EXPECT_EQ(again->recharge().seq(), response.recharge().seq());
         break;
       }
@@ -500,25 +503,25 @@ TEST(StoreFormatTest, RefusesAStoreOfAnotherLayout) {
   const std::string path = dir.path() + "/db";
   {
     auto store = Store::Open({.path = path});
-    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_THAT(store, IsOk());
     // A store written by another layout, e.g. meter wallets still in accounts.
     Batch batch(store->get());
     batch.Put(Table::kMeta, "store_format", "1");
-    ASSERT_TRUE((*store)->Commit(batch).ok());
+    ASSERT_THAT((*store)->Commit(batch), IsOk());
   }
   auto reopened = Store::Open({.path = path});
-  EXPECT_EQ(reopened.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(reopened.status().message(), ::testing::HasSubstr("layout 1"));
+  EXPECT_THAT(reopened,
+              StatusIs(absl::StatusCode::kFailedPrecondition, ::testing::HasSubstr("layout 1")));
 }
 
 TEST(StoreFormatTest, ANewStoreRecordsItsLayoutAndReopens) {
   testing::TempDir dir;
   const std::string path = dir.path() + "/db";
-  ASSERT_TRUE(Store::Open({.path = path}).ok());
+  ASSERT_THAT(Store::Open({.path = path}), IsOk());
   auto reopened = Store::Open({.path = path});
-  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  ASSERT_THAT(reopened, IsOk());
   auto format = (*reopened)->Get(Table::kMeta, "store_format");
-  ASSERT_TRUE(format.ok());
+  ASSERT_THAT(format, IsOk());
   EXPECT_EQ(format->value_or(""), "2");
 }
 

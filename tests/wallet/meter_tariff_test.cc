@@ -3,6 +3,7 @@
 // changed.
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/wallet_harness.h"
 
 namespace wallet {
@@ -12,6 +13,8 @@ using ::testing::HasSubstr;
 using testing::MeterRequest;
 using testing::Wait;
 using testing::WalletHarness;
+using ::wallet::testing::IsOk;
+using ::wallet::testing::StatusIs;
 
 class MeterTariffTest : public ::testing::Test {
  protected:
@@ -37,7 +40,7 @@ class MeterTariffTest : public ::testing::Test {
   }
 
   void ExpectNothingRegistered() {
-    EXPECT_EQ(h_.wallet().GetMeter("M1").status().code(), absl::StatusCode::kNotFound);
+    EXPECT_THAT(h_.wallet().GetMeter("M1"), StatusIs(absl::StatusCode::kNotFound));
     EXPECT_EQ(h_.TransferCount(), 0u);  // no arrears opened
     v1::IssueApiKeyRequest key;
     key.set_request_id("key-c1");
@@ -45,7 +48,7 @@ class MeterTariffTest : public ::testing::Test {
     key.set_subject_id("C1");
     auto issued = Wait<v1::IssueApiKeyResponse>(
         [&](auto done) { h_.wallet().IssueApiKey(key, "wk_test_key_0000000001", done); });
-    EXPECT_EQ(issued.status().code(), absl::StatusCode::kNotFound) << "consumer C1 was created";
+    EXPECT_THAT(issued, StatusIs(absl::StatusCode::kNotFound)) << "consumer C1 was created";
   }
 
   WalletHarness h_;  // clock: 2 November 2026; tariff book: DOM-2025
@@ -53,39 +56,39 @@ class MeterTariffTest : public ::testing::Test {
 
 TEST_F(MeterTariffTest, NoTariffIsInvalidArgumentAndChangesNothing) {
   const absl::Status status = Register("");
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(status.message()), HasSubstr("meter.tariff_id is required"));
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
+                               HasSubstr("meter.tariff_id is required")));
   ExpectNothingRegistered();
 }
 
 TEST_F(MeterTariffTest, UnknownTariffIsNotFoundAndChangesNothing) {
   const absl::Status status = Register("DOM-1999");
-  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(std::string(status.message()), HasSubstr("tariff DOM-1999 not found"));
+  EXPECT_THAT(status,
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("tariff DOM-1999 not found")));
   ExpectNothingRegistered();
 }
 
 TEST_F(MeterTariffTest, TariffNotYetInForceIsRefusedUntilItIs) {
-  ASSERT_TRUE(PutTariff("DOM-2027", "2027-04-01").ok());
+  ASSERT_THAT(PutTariff("DOM-2027", "2027-04-01"), IsOk());
   const absl::Status status = Register("DOM-2027");
-  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(std::string(status.message()), HasSubstr("takes effect on 2027-04-01"));
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition,
+                               HasSubstr("takes effect on 2027-04-01")));
   ExpectNothingRegistered();
   // A version in force today makes it usable; the request id was not burnt.
-  ASSERT_TRUE(PutTariff("DOM-2027", "2026-11-01", 2).ok());
-  EXPECT_TRUE(Register("DOM-2027").ok());
+  ASSERT_THAT(PutTariff("DOM-2027", "2026-11-01", 2), IsOk());
+  EXPECT_THAT(Register("DOM-2027"), IsOk());
   auto view = h_.wallet().GetMeter("M1");
-  ASSERT_TRUE(view.ok()) << view.status();
+  ASSERT_THAT(view, IsOk());
   EXPECT_EQ(view->meter().tariff_id(), "DOM-2027");
   EXPECT_EQ(view->arrears_paise(), 50'000);
 }
 
 TEST_F(MeterTariffTest, TariffAddedByAdminCanBeUsedAndSurvivesRestart) {
-  ASSERT_TRUE(PutTariff("COM-2026", "2026-04-01").ok());
-  ASSERT_TRUE(Register("COM-2026").ok());
+  ASSERT_THAT(PutTariff("COM-2026", "2026-04-01"), IsOk());
+  ASSERT_THAT(Register("COM-2026"), IsOk());
   h_.Reopen();  // the stored version keeps the meter's tariff in the book
   auto view = h_.wallet().GetMeter("M1");
-  ASSERT_TRUE(view.ok()) << view.status();
+  ASSERT_THAT(view, IsOk());
   EXPECT_EQ(view->meter().tariff_id(), "COM-2026");
 }
 

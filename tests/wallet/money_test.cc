@@ -3,10 +3,14 @@
 #include <limits>
 
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "wallet/validate.h"
 
 namespace wallet {
 namespace {
+
+using ::testing::Not;
+using ::wallet::testing::IsOk;
 
 TEST(MoneyTest, ParsesRupeesExactly) {
   EXPECT_EQ(*ParseRupees("350"), 35'000);
@@ -16,7 +20,7 @@ TEST(MoneyTest, ParsesRupeesExactly) {
   EXPECT_EQ(*ParseRupees("92233720368547758.07"), std::numeric_limits<int64_t>::max());
   for (const char* bad : {"", "-1", "+1", "1.234", "1.", ".5", "1,000", "abc", "1e3",
                           "92233720368547758.08", "99999999999999999999"}) {
-    EXPECT_FALSE(ParseRupees(bad).ok()) << bad;
+    EXPECT_THAT(ParseRupees(bad), Not(IsOk())) << bad;
   }
 }
 
@@ -41,15 +45,15 @@ TEST(MoneyTest, PercentRoundsDownWithoutOverflow) {
 }
 
 TEST(ValidateTest, Ids) {
-  EXPECT_TRUE(ValidateId("id", "MTR-001_a.b:c").ok());
-  EXPECT_FALSE(ValidateId("id", "").ok());
-  EXPECT_FALSE(ValidateId("id", std::string(65, 'a')).ok());
-  EXPECT_TRUE(ValidateId("id", std::string(64, 'a')).ok());
-  EXPECT_FALSE(ValidateId("id", "a b").ok());
-  EXPECT_FALSE(ValidateId("id", "a/b").ok());
-  EXPECT_FALSE(ValidateId("id", std::string("a\0b", 3)).ok());
-  EXPECT_TRUE(ValidatePhone("p", "+919876543210").ok());
-  EXPECT_FALSE(ValidatePhone("p", "98765").ok());
+  EXPECT_THAT(ValidateId("id", "MTR-001_a.b:c"), IsOk());
+  EXPECT_THAT(ValidateId("id", ""), Not(IsOk()));
+  EXPECT_THAT(ValidateId("id", std::string(65, 'a')), Not(IsOk()));
+  EXPECT_THAT(ValidateId("id", std::string(64, 'a')), IsOk());
+  EXPECT_THAT(ValidateId("id", "a b"), Not(IsOk()));
+  EXPECT_THAT(ValidateId("id", "a/b"), Not(IsOk()));
+  EXPECT_THAT(ValidateId("id", std::string("a\0b", 3)), Not(IsOk()));
+  EXPECT_THAT(ValidatePhone("p", "+919876543210"), IsOk());
+  EXPECT_THAT(ValidatePhone("p", "98765"), Not(IsOk()));
 }
 
 }  // namespace

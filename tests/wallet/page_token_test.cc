@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/wallet_harness.h"
 #include "wallet/journal_pager.h"
 #include "wallet/paging.h"
@@ -16,6 +17,9 @@ namespace {
 
 using testing::MeterRequest;
 using testing::WalletHarness;
+using ::wallet::testing::IsOk;
+using ::wallet::testing::IsOkAndHolds;
+using ::wallet::testing::StatusIs;
 
 const Principal kAdmin{v1::ROLE_ADMIN, ""};
 
@@ -31,32 +35,31 @@ TEST(PageTokensTest, OpenOnlyWhatWasIssuedForTheSameCallAndFilter) {
   filter.set_circle("Bilaspur");
   const std::string token = tokens.Issue("ListMeters", filter, "M0042");
   auto opened = tokens.Open("ListMeters", filter, token);
-  ASSERT_TRUE(opened.ok()) << opened.status();
-  EXPECT_EQ(*opened, "M0042");
+  EXPECT_THAT(opened, IsOkAndHolds("M0042"));
   EXPECT_EQ(token.find("M0042"), std::string::npos) << "the token should not read as an id";
 
   v1::ListMetersRequest other = filter;
   other.set_circle("Raipur");
-  EXPECT_EQ(tokens.Open("ListMeters", other, token).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(tokens.Open("ListOrders", filter, token).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(tokens.Open("ListMeters", filter, Tampered(token)).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(tokens.Open("ListMeters", other, token),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(tokens.Open("ListOrders", filter, token),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(tokens.Open("ListMeters", filter, Tampered(token)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   PageTokens other_key(std::string(PageTokens::kKeyBytes, 'x'));
-  EXPECT_EQ(other_key.Open("ListMeters", filter, token).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(other_key.Open("ListMeters", filter, token),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   for (const char* bad : {"abc", "-1", "!!!", "AAAA", "M0042"}) {
-    EXPECT_EQ(tokens.Open("ListMeters", filter, bad).status().code(),
-              absl::StatusCode::kInvalidArgument)
+    EXPECT_THAT(tokens.Open("ListMeters", filter, bad),
+                StatusIs(absl::StatusCode::kInvalidArgument))
         << bad;
   }
   // Moving the position (a made-up one with the old tag) does not open.
   std::string raw;
   ASSERT_TRUE(absl::WebSafeBase64Unescape(token, &raw));
   raw[0] = 'N';
-  EXPECT_EQ(tokens.Open("ListMeters", filter, absl::WebSafeBase64Escape(raw)).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(tokens.Open("ListMeters", filter, absl::WebSafeBase64Escape(raw)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 class PageTokenTest : public ::testing::Test {
@@ -65,15 +68,15 @@ class PageTokenTest : public ::testing::Test {
     for (int i = 0; i < 6; ++i) {
       auto req = MeterRequest(absl::StrCat("M", i), absl::StrCat("C", i));
       req.mutable_meter()->set_circle(i % 2 == 0 ? "Raipur" : "Bilaspur");
-      ASSERT_TRUE(h_.Register(req).ok());
+      ASSERT_THAT(h_.Register(req), IsOk());
     }
-    ASSERT_TRUE(h_.CreateRetailer("R1", 100).ok());
-    ASSERT_TRUE(h_.CreateRetailer("R2", 100).ok());
-    ASSERT_TRUE(h_.TopUp("top-1", "R1", 1'000'000).ok());
-    ASSERT_TRUE(h_.TopUp("top-2", "R2", 1'000'000).ok());
+    ASSERT_THAT(h_.CreateRetailer("R1", 100), IsOk());
+    ASSERT_THAT(h_.CreateRetailer("R2", 100), IsOk());
+    ASSERT_THAT(h_.TopUp("top-1", "R1", 1'000'000), IsOk());
+    ASSERT_THAT(h_.TopUp("top-2", "R2", 1'000'000), IsOk());
     for (int i = 0; i < 6; ++i) {
       h_.clock().Advance(absl::Minutes(1));
-      ASSERT_TRUE(h_.Recharge(i % 2 ? "R1" : "R2", absl::StrCat("rc", i), "M0", 1'000 + i).ok());
+      ASSERT_THAT(h_.Recharge(i % 2 ? "R1" : "R2", absl::StrCat("rc", i), "M0", 1'000 + i), IsOk());
     }
   }
 
@@ -83,7 +86,7 @@ class PageTokenTest : public ::testing::Test {
     req.set_circle(circle);
     req.set_page_size(1);
     auto page = h_.wallet().ListMeters(req);
-    EXPECT_TRUE(page.ok()) << page.status();
+    EXPECT_THAT(page, IsOk());
     return page.ok() ? page->next_page_token() : "";
   }
   std::string JournalToken(const std::string& account) {
@@ -91,7 +94,7 @@ class PageTokenTest : public ::testing::Test {
     req.set_account(account);
     req.set_page_size(1);
     auto page = h_.wallet().GetJournal(req);
-    EXPECT_TRUE(page.ok()) << page.status();
+    EXPECT_THAT(page, IsOk());
     return page.ok() ? page->next_page_token() : "";
   }
   std::string TransactionsToken(const std::string& meter) {
@@ -99,27 +102,27 @@ class PageTokenTest : public ::testing::Test {
     req.set_meter_id(meter);
     req.set_page_size(1);
     auto page = h_.wallet().ListTransactions(kAdmin, req);
-    EXPECT_TRUE(page.ok()) << page.status();
+    EXPECT_THAT(page, IsOk());
     return page.ok() ? page->next_page_token() : "";
   }
 
-  absl::StatusCode ListMeters(const std::string& token, const std::string& circle = "") {
+  absl::Status ListMeters(const std::string& token, const std::string& circle = "") {
     v1::ListMetersRequest req;
     req.set_circle(circle);
     req.set_page_token(token);
-    return h_.wallet().ListMeters(req).status().code();
+    return h_.wallet().ListMeters(req).status();
   }
-  absl::StatusCode GetJournal(const std::string& account, const std::string& token) {
+  absl::Status GetJournal(const std::string& account, const std::string& token) {
     v1::GetJournalRequest req;
     req.set_account(account);
     req.set_page_token(token);
-    return h_.wallet().GetJournal(req).status().code();
+    return h_.wallet().GetJournal(req).status();
   }
-  absl::StatusCode ListTransactions(const std::string& meter, const std::string& token) {
+  absl::Status ListTransactions(const std::string& meter, const std::string& token) {
     v1::ListTransactionsRequest req;
     req.set_meter_id(meter);
     req.set_page_token(token);
-    return h_.wallet().ListTransactions(kAdmin, req).status().code();
+    return h_.wallet().ListTransactions(kAdmin, req).status();
   }
 
   WalletHarness h_;
@@ -127,46 +130,52 @@ class PageTokenTest : public ::testing::Test {
 
 TEST_F(PageTokenTest, MalformedTokensAreInvalidArgumentEverywhere) {
   for (const char* bad : {"abc", "-1", "M3", "!!!", "0"}) {
-    EXPECT_EQ(ListMeters(bad), absl::StatusCode::kInvalidArgument) << bad;
-    EXPECT_EQ(GetJournal("retailer:R1", bad), absl::StatusCode::kInvalidArgument) << bad;
-    EXPECT_EQ(GetJournal("meter:M0", bad), absl::StatusCode::kInvalidArgument) << bad;
-    EXPECT_EQ(GetJournal("system:commission", bad), absl::StatusCode::kInvalidArgument) << bad;
-    EXPECT_EQ(ListTransactions("M0", bad), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(ListMeters(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
+    EXPECT_THAT(GetJournal("retailer:R1", bad), StatusIs(absl::StatusCode::kInvalidArgument))
+        << bad;
+    EXPECT_THAT(GetJournal("meter:M0", bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
+    EXPECT_THAT(GetJournal("system:commission", bad), StatusIs(absl::StatusCode::kInvalidArgument))
+        << bad;
+    EXPECT_THAT(ListTransactions("M0", bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
 }
 
 TEST_F(PageTokenTest, ATokenOpensOnlyItsOwnCallAccountAndFilter) {
   const std::string meters = MetersToken();
   ASSERT_FALSE(meters.empty());
-  EXPECT_EQ(ListMeters(meters), absl::StatusCode::kOk);
-  EXPECT_EQ(ListMeters(Tampered(meters)), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ListMeters(meters, "Raipur"), absl::StatusCode::kInvalidArgument);  // other filter
+  EXPECT_THAT(ListMeters(meters), IsOk());
+  EXPECT_THAT(ListMeters(Tampered(meters)), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ListMeters(meters, "Raipur"),
+              StatusIs(absl::StatusCode::kInvalidArgument));  // other filter
   const std::string raipur = MetersToken("Raipur");
-  EXPECT_EQ(ListMeters(raipur, "Raipur"), absl::StatusCode::kOk);
-  EXPECT_EQ(ListMeters(raipur, "Bilaspur"), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ListMeters(raipur, "Raipur"), IsOk());
+  EXPECT_THAT(ListMeters(raipur, "Bilaspur"), StatusIs(absl::StatusCode::kInvalidArgument));
 
   const std::string r1 = JournalToken("retailer:R1");
   ASSERT_FALSE(r1.empty());
-  EXPECT_EQ(GetJournal("retailer:R1", r1), absl::StatusCode::kOk);
-  EXPECT_EQ(GetJournal("retailer:R2", r1), absl::StatusCode::kInvalidArgument);  // other account
-  EXPECT_EQ(GetJournal("retailer:R1", Tampered(r1)), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ListMeters(r1), absl::StatusCode::kInvalidArgument);  // other call
+  EXPECT_THAT(GetJournal("retailer:R1", r1), IsOk());
+  EXPECT_THAT(GetJournal("retailer:R2", r1),
+              StatusIs(absl::StatusCode::kInvalidArgument));  // other account
+  EXPECT_THAT(GetJournal("retailer:R1", Tampered(r1)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ListMeters(r1), StatusIs(absl::StatusCode::kInvalidArgument));  // other call
 
   const std::string wallet = TransactionsToken("M0");
   ASSERT_FALSE(wallet.empty());
-  EXPECT_EQ(ListTransactions("M0", wallet), absl::StatusCode::kOk);
-  EXPECT_EQ(ListTransactions("M1", wallet), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ListTransactions("M0", wallet), IsOk());
+  EXPECT_THAT(ListTransactions("M1", wallet), StatusIs(absl::StatusCode::kInvalidArgument));
   // The same wallet, paged by another call.
-  EXPECT_EQ(GetJournal("meter:M0", wallet), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(GetJournal("meter:M0", wallet), StatusIs(absl::StatusCode::kInvalidArgument));
   const std::string commission = JournalToken("system:commission");
   ASSERT_FALSE(commission.empty());
-  EXPECT_EQ(GetJournal("system:commission", commission), absl::StatusCode::kOk);
-  EXPECT_EQ(GetJournal("system:float_deposits", commission), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(GetJournal("system:commission", commission), IsOk());
+  EXPECT_THAT(GetJournal("system:float_deposits", commission),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 
   // The key is kept in the store: tokens outlive a restart.
   h_.Reopen();
-  EXPECT_EQ(ListMeters(meters), absl::StatusCode::kOk);
-  EXPECT_EQ(GetJournal("system:commission", commission), absl::StatusCode::kOk);
+  EXPECT_THAT(ListMeters(meters), IsOk());
+  EXPECT_THAT(GetJournal("system:commission", commission), IsOk());
 }
 
 // Page tokens used to carry a system account's running balance, which the
@@ -175,7 +184,8 @@ TEST_F(PageTokenTest, ATokenOpensOnlyItsOwnCallAccountAndFilter) {
 TEST_F(PageTokenTest, ATokenCarryingABalanceIsRefused) {
   const std::string old_style =
       absl::WebSafeBase64Escape(absl::StrCat(BigEndian64(5), BigEndian64(999'999'999)));
-  EXPECT_EQ(GetJournal("system:commission", old_style), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(GetJournal("system:commission", old_style),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 // The balance after each transfer of a system account is exact on every
@@ -190,7 +200,7 @@ TEST_F(PageTokenTest, SystemAccountPagesGiveTheExactBalanceAfterChain) {
     int64_t balance = 0;
     do {
       auto page = h_.wallet().GetJournal(req);
-      EXPECT_TRUE(page.ok()) << page.status();
+      EXPECT_THAT(page, IsOk());
       if (!page.ok()) break;
       balance = page->balance_paise();
       entries.insert(entries.end(), page->entries().begin(), page->entries().end());
@@ -207,18 +217,17 @@ TEST_F(PageTokenTest, SystemAccountPagesGiveTheExactBalanceAfterChain) {
   };
   h_.Reopen();
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(h_.Recharge("R1", absl::StrCat("more", i), "M1", 2'000 * (i + 1)).ok());
+    ASSERT_THAT(h_.Recharge("R1", absl::StrCat("more", i), "M1", 2'000 * (i + 1)), IsOk());
   }
   for (int size : {1, 2, 3, 4, 20}) EXPECT_EQ(read_all(size).size(), 11u) << size;
   // Without any mark every balance is worked out from the balance now.
   h_.EditStore([](Store& store, Batch& batch) {
-    ASSERT_TRUE(store
-                    .Scan(Table::kSystemBalances, "", "", false,
-                          [&](absl::string_view key, absl::string_view) {
-                            batch.Delete(Table::kSystemBalances, key);
-                            return true;
-                          })
-                    .ok());
+    ASSERT_THAT(store.Scan(Table::kSystemBalances, "", "", false,
+                           [&](absl::string_view key, absl::string_view) {
+                             batch.Delete(Table::kSystemBalances, key);
+                             return true;
+                           }),
+                IsOk());
   });
   for (int size : {1, 3, 20}) EXPECT_EQ(read_all(size).size(), 11u) << size;
 }

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/wallet_harness.h"
 
 namespace wallet {
@@ -11,12 +12,14 @@ namespace {
 
 using testing::MeterRequest;
 using testing::WalletHarness;
+using ::wallet::testing::IsOk;
+using ::wallet::testing::StatusIs;
 
 TEST(PipelineTest, ManyClientsRechargingOneMeterGiveTheExactTotal) {
   WalletHarness h;
-  ASSERT_TRUE(h.Register(MeterRequest("HOT", "C1")).ok());
-  ASSERT_TRUE(h.CreateRetailer("R1", 0).ok());
-  ASSERT_TRUE(h.TopUp("top", "R1", 10'000'000).ok());
+  ASSERT_THAT(h.Register(MeterRequest("HOT", "C1")), IsOk());
+  ASSERT_THAT(h.CreateRetailer("R1", 0), IsOk());
+  ASSERT_THAT(h.TopUp("top", "R1", 10'000'000), IsOk());
   constexpr int kThreads = 16;
   constexpr int kEach = 200;
   std::atomic<int> failures{0};
@@ -45,10 +48,10 @@ TEST(PipelineTest, ManyClientsRechargingOneMeterGiveTheExactTotal) {
 
 TEST(PipelineTest, ConcurrentRetailerRechargesNeverOverdrawTheFloat) {
   WalletHarness h;
-  ASSERT_TRUE(h.Register(MeterRequest("M1", "C1")).ok());
-  ASSERT_TRUE(h.Register(MeterRequest("M2", "C2")).ok());
-  ASSERT_TRUE(h.CreateRetailer("R1", 0, -5'000).ok());
-  ASSERT_TRUE(h.TopUp("top", "R1", 100'000).ok());
+  ASSERT_THAT(h.Register(MeterRequest("M1", "C1")), IsOk());
+  ASSERT_THAT(h.Register(MeterRequest("M2", "C2")), IsOk());
+  ASSERT_THAT(h.CreateRetailer("R1", 0, -5'000), IsOk());
+  ASSERT_THAT(h.TopUp("top", "R1", 100'000), IsOk());
   std::atomic<int> ok{0};
   std::atomic<int> refused{0};
   std::vector<std::thread> threads;
@@ -60,7 +63,7 @@ TEST(PipelineTest, ConcurrentRetailerRechargesNeverOverdrawTheFloat) {
           ++ok;
           EXPECT_GE(r->float_balance_paise(), -5'000);
         } else {
-          EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+          EXPECT_THAT(r, StatusIs(absl::StatusCode::kFailedPrecondition));
           ++refused;
         }
       }
@@ -76,9 +79,9 @@ TEST(PipelineTest, ConcurrentRetailerRechargesNeverOverdrawTheFloat) {
 
 TEST(PipelineTest, ClosingDrainsEverythingQueued) {
   WalletHarness h;
-  ASSERT_TRUE(h.Register(MeterRequest("M1", "C1")).ok());
-  ASSERT_TRUE(h.CreateRetailer("R1", 0).ok());
-  ASSERT_TRUE(h.TopUp("top", "R1", 1'000'000).ok());
+  ASSERT_THAT(h.Register(MeterRequest("M1", "C1")), IsOk());
+  ASSERT_THAT(h.CreateRetailer("R1", 0), IsOk());
+  ASSERT_THAT(h.TopUp("top", "R1", 1'000'000), IsOk());
   std::atomic<int> acknowledged{0};
   for (int i = 0; i < 500; ++i) {
     v1::RetailerRechargeRequest req;

@@ -22,6 +22,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "wallet/tariff.h"
 
@@ -30,6 +31,8 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::wallet::testing::IsOk;
+using ::wallet::testing::StatusIs;
 
 v1::PolicyConfig ParseConfig(const std::string& text) {
   v1::PolicyConfig config;
@@ -591,10 +594,9 @@ TEST(PolicyValidateTest, AcceptsValidAndRejectsEachBadField) {
     c.mutate(config);
     const absl::Status status = ValidatePolicyConfig(config);
     if (c.error.empty()) {
-      EXPECT_TRUE(status.ok()) << status;
+      EXPECT_THAT(status, IsOk());
     } else {
-      EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
-      EXPECT_THAT(std::string(status.message()), HasSubstr(c.error));
+      EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.error)));
     }
   }
 }
@@ -670,7 +672,7 @@ void WriteFile(const std::string& path, const std::string& text) {
 TEST(PolicyLoadTest, LoadsTheShippedExample) {
   const std::string path = std::string(WALLET_SOURCE_DIR) + "/deploy/config/policy.textproto";
   absl::StatusOr<v1::PolicyConfig> config = LoadPolicyFile(path);
-  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_THAT(config, IsOk());
   EXPECT_EQ(config->utility(), "CSPDCL Bilaspur");
 
   const v1::CategoryPolicy& domestic = PolicyFor(*config, v1::DOMESTIC);
@@ -713,7 +715,7 @@ TEST(PolicyLoadTest, OmittedNoticeDaysLoadsAsThree) {
             "defaults { emergency_credit_paise: 30000 }\n"
             "categories { category: GOVERNMENT notice_days: 0 }\n");
   absl::StatusOr<v1::PolicyConfig> config = LoadPolicyFile(path);
-  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_THAT(config, IsOk());
   EXPECT_EQ(config->defaults().notice_days(), 3);
   EXPECT_EQ(PolicyFor(*config, v1::GOVERNMENT).notice_days(), 0);
 }
@@ -722,8 +724,7 @@ TEST(PolicyLoadTest, MissingFileIsNotFound) {
   wallet::testing::TempDir dir;
   const std::string path = dir.path() + "/absent.textproto";
   absl::StatusOr<v1::PolicyConfig> config = LoadPolicyFile(path);
-  EXPECT_EQ(config.status().code(), absl::StatusCode::kNotFound) << config.status();
-  EXPECT_THAT(config.status().message(), HasSubstr(path));
+  EXPECT_THAT(config, StatusIs(absl::StatusCode::kNotFound, HasSubstr(path)));
 }
 
 TEST(PolicyLoadTest, MalformedFileIsInvalidArgumentWithLineAndColumn) {
@@ -762,9 +763,8 @@ TEST(PolicyLoadTest, MalformedFileIsInvalidArgumentWithLineAndColumn) {
     SCOPED_TRACE(c.name);
     WriteFile(path, c.text);
     absl::StatusOr<v1::PolicyConfig> config = LoadPolicyFile(path);
-    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument) << config.status();
-    EXPECT_THAT(std::string(config.status().message()),
-                AllOf(HasSubstr(path + c.where), HasSubstr(c.what)));
+    EXPECT_THAT(config, StatusIs(absl::StatusCode::kInvalidArgument,
+                                 AllOf(HasSubstr(path + c.where), HasSubstr(c.what))));
   }
 }
 
@@ -773,7 +773,7 @@ TEST(PolicyLoadTest, WellFormedButInvalidFileIsInvalidArgument) {
   const std::string path = dir.path() + "/invalid.textproto";
   WriteFile(path, "calendar { holidays: \"2026-01-26\" holidays: \"2026-01-26\" }\n");
   absl::StatusOr<v1::PolicyConfig> config = LoadPolicyFile(path);
-  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(config, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(config.status().message(),
             absl::StrCat(path,
                          ": calendar.holidays[1] (\"2026-01-26\") duplicates "
@@ -781,9 +781,9 @@ TEST(PolicyLoadTest, WellFormedButInvalidFileIsInvalidArgument) {
 
   WriteFile(path, "categories { category: COMMERCIAL notice_days: 31 }\n");
   config = LoadPolicyFile(path);
-  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(config.status().message(),
-              AllOf(HasSubstr(path), HasSubstr("categories[0] (COMMERCIAL).notice_days (31)")));
+  EXPECT_THAT(config, StatusIs(absl::StatusCode::kInvalidArgument,
+                               AllOf(HasSubstr(path),
+                                     HasSubstr("categories[0] (COMMERCIAL).notice_days (31)"))));
 }
 
 TEST(PolicyLoadTest, EmptyFileIsAnEmptyValidConfig) {
@@ -791,7 +791,7 @@ TEST(PolicyLoadTest, EmptyFileIsAnEmptyValidConfig) {
   const std::string path = dir.path() + "/empty.textproto";
   WriteFile(path, "# nothing yet\n");
   absl::StatusOr<v1::PolicyConfig> config = LoadPolicyFile(path);
-  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_THAT(config, IsOk());
   EXPECT_EQ(config->categories_size(), 0);
   EXPECT_EQ(config->defaults().notice_days(), 3);
   // No window, no Sundays, no holidays: a cutoff is allowed at any time.

@@ -5,16 +5,19 @@
 #include "absl/time/civil_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/wallet_harness.h"
 #include "wallet/wire.h"
 
 namespace wallet {
 namespace {
 
+using ::wallet::testing::IsOk;
+using ::wallet::testing::StatusIs;
+using Kind = v1::Notification::Kind;
 using testing::MeterRequest;
 using testing::Wait;
 using testing::WalletHarness;
-using Kind = v1::Notification::Kind;
 
 const absl::TimeZone kIst = absl::FixedTimeZone(19800);
 
@@ -69,15 +72,15 @@ class PolicyTest : public ::testing::Test {
 
   void SetUp() override {
     h_.clock().Set(Ist(2, 10));  // Monday 2 November 2026, 10:00 IST
-    ASSERT_TRUE(h_.CreateRetailer("R1", 0).ok());
-    ASSERT_TRUE(h_.TopUp("top", "R1", 10'000'000).ok());
+    ASSERT_THAT(h_.CreateRetailer("R1", 0), IsOk());
+    ASSERT_THAT(h_.TopUp("top", "R1", 10'000'000), IsOk());
   }
 
   void Register(const std::string& meter, int64_t arrears = 0) {
     auto req = MeterRequest(meter, "C-" + meter, arrears);
     req.mutable_meter()->set_tariff_id("T1");
     req.mutable_meter()->set_sanctioned_load_w(10'000);
-    ASSERT_TRUE(h_.Register(req).ok());
+    ASSERT_THAT(h_.Register(req), IsOk());
   }
 
   absl::StatusOr<v1::IngestReadingsResponse> Ingest(std::vector<v1::Reading> readings) {
@@ -98,14 +101,14 @@ class PolicyTest : public ::testing::Test {
     SetTimestamp(absl::ToUnixMicros(at), r.mutable_meter_time());
     r.set_kind(kind);
     auto response = Ingest({r});
-    EXPECT_TRUE(response.ok()) << response.status();
+    EXPECT_THAT(response, IsOk());
     return response.ok() ? response->results(0) : v1::ReadingResult();
   }
 
   // New notifications and relay commands since the last call.
   std::vector<v1::Notification> NewNotifications() {
     auto items = h_.wallet().ReadOutbox(Stream::kNotification, notified_, 1000);
-    EXPECT_TRUE(items.ok());
+    EXPECT_THAT(items, IsOk());
     std::vector<v1::Notification> out;
     for (const auto& item : *items) {
       out.push_back(ToWire(item.notification()));
@@ -115,7 +118,7 @@ class PolicyTest : public ::testing::Test {
   }
   std::vector<v1::RelayCommand> NewCommands() {
     auto items = h_.wallet().ReadOutbox(Stream::kRelay, commanded_, 1000);
-    EXPECT_TRUE(items.ok());
+    EXPECT_THAT(items, IsOk());
     std::vector<v1::RelayCommand> out;
     for (const auto& item : *items) {
       out.push_back(ToWire(item.relay()));
@@ -131,7 +134,7 @@ class PolicyTest : public ::testing::Test {
 
   void TickAt(absl::Time t) {
     h_.clock().Set(t);
-    ASSERT_TRUE(h_.wallet().Tick().ok());
+    ASSERT_THAT(h_.wallet().Tick(), IsOk());
   }
 
   absl::StatusOr<v1::ReportRelayOutcomeResponse> Report(const v1::RelayCommand& command,
@@ -158,7 +161,7 @@ class PolicyTest : public ::testing::Test {
   // Takes a fresh meter with Rs 1,000 of credit down to exactly zero.
   void Exhaust(const std::string& meter, absl::Time at) {
     Register(meter);
-    ASSERT_TRUE(h_.Recharge("R1", "first-" + meter, meter, 100'000).ok());
+    ASSERT_THAT(h_.Recharge("R1", "first-" + meter, meter, 100'000), IsOk());
     h_.clock().Set(at);
     Read(meter, 0, at - absl::Hours(20));
     ASSERT_EQ(Read(meter, 200'000, at).outcome(), v1::ReadingResult::DEBITED);  // 200 kWh
@@ -175,7 +178,7 @@ class PolicyTest : public ::testing::Test {
 
 TEST_F(PolicyTest, OneMeterFromRechargeThroughCutoffToRestore) {
   Register("M1");
-  ASSERT_TRUE(h_.Recharge("R1", "r1", "M1", 100'000).ok());  // Rs 1,000
+  ASSERT_THAT(h_.Recharge("R1", "r1", "M1", 100'000), IsOk());  // Rs 1,000
   EXPECT_THAT(Kinds(NewNotifications()), ::testing::ElementsAre(v1::Notification::RECHARGE_RECEIPT));
 
   h_.clock().Set(Ist(2, 19));  // Monday evening
@@ -233,17 +236,17 @@ TEST_F(PolicyTest, OneMeterFromRechargeThroughCutoffToRestore) {
   EXPECT_TRUE(NewCommands().empty());
 
   auto confirmed = Report(cut[0], v1::RelayOutcome::CONFIRMED, v1::RELAY_DISCONNECTED);
-  ASSERT_TRUE(confirmed.ok()) << confirmed.status();
+  ASSERT_THAT(confirmed, IsOk());
   EXPECT_EQ(confirmed->state(), v1::RELAY_DISCONNECTED);
   EXPECT_THAT(Kinds(NewNotifications()), ::testing::ElementsAre(v1::Notification::DISCONNECTED));
 
   // Rs 300 does not cover the Rs 350 reconnection fee: stays cut.
   // (The balance was -Rs 5 after Thursday's 1 kWh.)
-  ASSERT_TRUE(h_.Recharge("R1", "r2", "M1", 30'000).ok());
+  ASSERT_THAT(h_.Recharge("R1", "r2", "M1", 30'000), IsOk());
   EXPECT_TRUE(NewCommands().empty());
   // Rs 500 more: fee charged, reconnect ordered at once (even in the evening).
   h_.clock().Set(Ist(6, 21));
-  ASSERT_TRUE(h_.Recharge("R1", "r3", "M1", 50'000).ok());
+  ASSERT_THAT(h_.Recharge("R1", "r3", "M1", 50'000), IsOk());
   auto restore = NewCommands();
   ASSERT_EQ(restore.size(), 1u);
   EXPECT_EQ(restore[0].action(), v1::RECONNECT);
@@ -251,13 +254,13 @@ TEST_F(PolicyTest, OneMeterFromRechargeThroughCutoffToRestore) {
   v1::GetJournalRequest journal;
   journal.set_account("system:fees");
   auto fees = h_.wallet().GetJournal(journal);
-  ASSERT_TRUE(fees.ok());
+  ASSERT_THAT(fees, IsOk());
   ASSERT_EQ(fees->entries_size(), 1);
   EXPECT_EQ(fees->entries(0).transfer().type(), v1::RECONNECTION_FEE);
   EXPECT_EQ(fees->entries(0).transfer().amount_paise(), 35'000);
-  ASSERT_TRUE(Report(restore[0], v1::RelayOutcome::CONFIRMED, v1::RELAY_CONNECTED).ok());
+  ASSERT_THAT(Report(restore[0], v1::RelayOutcome::CONFIRMED, v1::RELAY_CONNECTED), IsOk());
   auto state = h_.wallet().GetMeterState("M1");
-  ASSERT_TRUE(state.ok());
+  ASSERT_THAT(state, IsOk());
   EXPECT_EQ(state->relay(), v1::RELAY_CONNECTED);
   EXPECT_FALSE(state->has_exhaust_time());
   h_.ExpectLedgerBalanced();
@@ -279,46 +282,46 @@ TEST_F(PolicyTest, HolidaysAndSundaysDelayTheCut) {
 TEST_F(PolicyTest, RechargeDuringNoticeCancelsIt) {
   Exhaust("M3", Ist(2, 10));
   TickAt(Ist(3, 10));
-  ASSERT_TRUE(h_.Recharge("R1", "save", "M3", 20'000).ok());
+  ASSERT_THAT(h_.Recharge("R1", "save", "M3", 20'000), IsOk());
   TickAt(Ist(5, 10));
   TickAt(Ist(6, 10));
   EXPECT_TRUE(NewCommands().empty());
   auto state = h_.wallet().GetMeterState("M3");
-  ASSERT_TRUE(state.ok());
+  ASSERT_THAT(state, IsOk());
   EXPECT_FALSE(state->has_exhaust_time());
 }
 
 TEST_F(PolicyTest, AdminHoldsOverrideThePolicy) {
   Exhaust("M4", Ist(2, 10));
-  ASSERT_TRUE(Hold("M4", v1::HOLD_NEVER_DISCONNECT).ok());
+  ASSERT_THAT(Hold("M4", v1::HOLD_NEVER_DISCONNECT), IsOk());
   for (int day = 3; day <= 10; ++day) TickAt(Ist(day, 10));
   EXPECT_TRUE(NewCommands().empty());
 
   // Lifting the hold long after credit ran out restarts the notice period.
-  ASSERT_TRUE(Hold("M4", v1::HOLD_NONE).ok());
+  ASSERT_THAT(Hold("M4", v1::HOLD_NONE), IsOk());
   auto restarted = NewNotifications();
   ASSERT_EQ(restarted.size(), 1u);
   EXPECT_EQ(restarted[0].notice_day(), 1);
   EXPECT_TRUE(NewCommands().empty());
 
   Register("M5");
-  ASSERT_TRUE(h_.Recharge("R1", "m5", "M5", 100'000).ok());
-  ASSERT_TRUE(Hold("M5", v1::HOLD_KEEP_DISCONNECTED).ok());
+  ASSERT_THAT(h_.Recharge("R1", "m5", "M5", 100'000), IsOk());
+  ASSERT_THAT(Hold("M5", v1::HOLD_KEEP_DISCONNECTED), IsOk());
   auto cut = NewCommands();
   ASSERT_EQ(cut.size(), 1u);  // at once, whatever the balance
   EXPECT_EQ(cut[0].action(), v1::DISCONNECT);
   NewNotifications();
   // The meter was unreachable: the relay stays closed, and that is no tamper.
-  ASSERT_TRUE(Report(cut[0], v1::RelayOutcome::OFFLINE, v1::RELAY_CONNECTED).ok());
+  ASSERT_THAT(Report(cut[0], v1::RelayOutcome::OFFLINE, v1::RELAY_CONNECTED), IsOk());
   EXPECT_TRUE(NewNotifications().empty());
   TickAt(h_.clock().Now() + absl::Minutes(16));  // ordered again 15 minutes later
   cut = NewCommands();
   ASSERT_EQ(cut.size(), 1u);
   EXPECT_EQ(cut[0].action(), v1::DISCONNECT);
-  ASSERT_TRUE(Report(cut[0], v1::RelayOutcome::CONFIRMED, v1::RELAY_DISCONNECTED).ok());
-  ASSERT_TRUE(h_.Recharge("R1", "m5b", "M5", 100'000).ok());
+  ASSERT_THAT(Report(cut[0], v1::RelayOutcome::CONFIRMED, v1::RELAY_DISCONNECTED), IsOk());
+  ASSERT_THAT(h_.Recharge("R1", "m5b", "M5", 100'000), IsOk());
   EXPECT_TRUE(NewCommands().empty());  // a recharge does not lift the hold
-  ASSERT_TRUE(Hold("M5", v1::HOLD_NONE).ok());
+  ASSERT_THAT(Hold("M5", v1::HOLD_NONE), IsOk());
   auto back = NewCommands();
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0].action(), v1::RECONNECT);
@@ -332,11 +335,11 @@ TEST_F(PolicyTest, AdminHoldsOverrideThePolicy) {
 // readings, notice and relay), times as timestamps, and nothing internal.
 TEST_F(PolicyTest, SetHoldAndGetMeterStateShowThePolicyState) {
   Register("M9");
-  ASSERT_TRUE(h_.Recharge("R1", "m9", "M9", 100'000).ok());
+  ASSERT_THAT(h_.Recharge("R1", "m9", "M9", 100'000), IsOk());
   Read("M9", 0, Ist(2, 11));
   EXPECT_EQ(Read("M9", 2'000, Ist(2, 12)).charged_paise(), 1'000);
   auto held = Hold("M9", v1::HOLD_KEEP_DISCONNECTED);
-  ASSERT_TRUE(held.ok()) << held.status();
+  ASSERT_THAT(held, IsOk());
   auto cut = NewCommands();
   ASSERT_EQ(cut.size(), 1u);
   const v1::MeterPolicyState& state = held->state();
@@ -364,12 +367,12 @@ TEST_F(PolicyTest, SetHoldAndGetMeterStateShowThePolicyState) {
   EXPECT_FALSE(state.has_relay_retry_time());
   EXPECT_FALSE(state.tamper_alerted());
   auto read = h_.wallet().GetMeterState("M9");
-  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_THAT(read, IsOk());
   EXPECT_EQ(read->SerializeAsString(), state.SerializeAsString());
   // The meter was unreachable: the command is ordered again later.
-  ASSERT_TRUE(Report(cut[0], v1::RelayOutcome::OFFLINE, v1::RELAY_OFFLINE).ok());
+  ASSERT_THAT(Report(cut[0], v1::RelayOutcome::OFFLINE, v1::RELAY_OFFLINE), IsOk());
   read = h_.wallet().GetMeterState("M9");
-  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_THAT(read, IsOk());
   EXPECT_EQ(read->relay(), v1::RELAY_OFFLINE);
   EXPECT_EQ(read->pending_action(), v1::RELAY_ACTION_UNSPECIFIED);
   EXPECT_TRUE(read->pending_command_id().empty());
@@ -379,8 +382,8 @@ TEST_F(PolicyTest, SetHoldAndGetMeterStateShowThePolicyState) {
 
 TEST_F(PolicyTest, RelayObservationsWithoutACommand) {
   Register("M7");
-  ASSERT_TRUE(h_.Recharge("R1", "m7", "M7", 100'000).ok());
-  ASSERT_TRUE(Hold("M7", v1::HOLD_KEEP_DISCONNECTED).ok());
+  ASSERT_THAT(h_.Recharge("R1", "m7", "M7", 100'000), IsOk());
+  ASSERT_THAT(Hold("M7", v1::HOLD_KEEP_DISCONNECTED), IsOk());
   auto cut = NewCommands();
   ASSERT_EQ(cut.size(), 1u);
   NewNotifications();
@@ -394,7 +397,7 @@ TEST_F(PolicyTest, RelayObservationsWithoutACommand) {
   };
   // While the disconnect is on its way, a scheduled read is stale news.
   auto ignored = observe(seen);
-  ASSERT_TRUE(ignored.ok()) << ignored.status();
+  ASSERT_THAT(ignored, IsOk());
   EXPECT_TRUE(NewNotifications().empty());
 
   v1::RelayOutcome confirmed;
@@ -404,19 +407,19 @@ TEST_F(PolicyTest, RelayObservationsWithoutACommand) {
   confirmed.set_state(v1::RELAY_DISCONNECTED);
   // The gateway read the relay back at 2,000.
   SetTimestamp(2'000, confirmed.mutable_observe_time());
-  ASSERT_TRUE(observe(confirmed).ok());
+  ASSERT_THAT(observe(confirmed), IsOk());
   NewNotifications();
   // A read taken before the command ran, reported after its outcome, is old
   // news: no false tamper alert.
   SetTimestamp(1'000, seen.mutable_observe_time());
   auto late = observe(seen);
-  ASSERT_TRUE(late.ok()) << late.status();
+  ASSERT_THAT(late, IsOk());
   EXPECT_EQ(late->state(), v1::RELAY_DISCONNECTED);
   EXPECT_TRUE(NewNotifications().empty());
   // Found closed afterwards: forced reconnection, one alert for the utility.
   SetTimestamp(3'000, seen.mutable_observe_time());
   auto forced = observe(seen);
-  ASSERT_TRUE(forced.ok()) << forced.status();
+  ASSERT_THAT(forced, IsOk());
   EXPECT_EQ(forced->state(), v1::RELAY_CONNECTED);
   auto alerts = NewNotifications();
   ASSERT_EQ(alerts.size(), 1u);
@@ -427,19 +430,19 @@ TEST_F(PolicyTest, RelayObservationsWithoutACommand) {
   // An observation must say what was read.
   v1::RelayOutcome vague = seen;
   vague.set_result(v1::RelayOutcome::FAILED);
-  EXPECT_EQ(observe(vague).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(observe(vague), StatusIs(absl::StatusCode::kInvalidArgument));
   vague = seen;
   vague.set_state(v1::RELAY_UNKNOWN);
-  EXPECT_EQ(observe(vague).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(observe(vague), StatusIs(absl::StatusCode::kInvalidArgument));
   h_.ExpectLedgerBalanced();
 }
 
 TEST_F(PolicyTest, EnergyMeteredBeforeTheCutIsNoBypass) {
   Register("M8");
-  ASSERT_TRUE(h_.Recharge("R1", "m8", "M8", 100'000).ok());
+  ASSERT_THAT(h_.Recharge("R1", "m8", "M8", 100'000), IsOk());
   h_.clock().Set(Ist(2, 18));
   Read("M8", 0, Ist(2, 10));
-  ASSERT_TRUE(Hold("M8", v1::HOLD_KEEP_DISCONNECTED).ok());
+  ASSERT_THAT(Hold("M8", v1::HOLD_KEEP_DISCONNECTED), IsOk());
   auto cut = NewCommands();
   ASSERT_EQ(cut.size(), 1u);
   v1::RelayOutcome confirmed;
@@ -449,9 +452,9 @@ TEST_F(PolicyTest, EnergyMeteredBeforeTheCutIsNoBypass) {
   confirmed.set_state(v1::RELAY_DISCONNECTED);
   // Read open at 12:00.
   SetTimestamp(absl::ToUnixMicros(Ist(2, 12)), confirmed.mutable_observe_time());
-  ASSERT_TRUE(Wait<v1::ReportRelayOutcomeResponse>([&](auto done) {
-                h_.wallet().ReportRelayOutcome(confirmed, done);
-              }).ok());
+  ASSERT_THAT(Wait<v1::ReportRelayOutcomeResponse>(
+                  [&](auto done) { h_.wallet().ReportRelayOutcome(confirmed, done); }),
+              IsOk());
   NewNotifications();
   // Readings taken before the cut, delivered after its report: no alert.
   EXPECT_EQ(Read("M8", 1'000, Ist(2, 11)).outcome(), v1::ReadingResult::DEBITED);
@@ -467,15 +470,15 @@ TEST_F(PolicyTest, EnergyMeteredBeforeTheCutIsNoBypass) {
 TEST_F(PolicyTest, ArrearsShareIsRecoveredFromEachRechargeUpToTheCap) {
   Register("M6", 2'500'000);  // Rs 25,000 legacy arrears
   auto small = h_.Recharge("R1", "a1", "M6", 100'000);  // 20 % of Rs 1,000 = Rs 200
-  ASSERT_TRUE(small.ok());
+  ASSERT_THAT(small, IsOk());
   EXPECT_EQ(small->arrears_recovery().amount_paise(), 20'000);
   EXPECT_EQ(small->arrears_recovery().type(), v1::ARREARS_RECOVERY);
   EXPECT_EQ(small->meter_balance_paise(), 80'000);
   auto big = h_.Recharge("R1", "a2", "M6", 1'000'000);  // 20 % = Rs 2,000, capped at Rs 1,000
-  ASSERT_TRUE(big.ok());
+  ASSERT_THAT(big, IsOk());
   EXPECT_EQ(big->arrears_recovery().amount_paise(), 100'000);
   auto view = h_.wallet().GetMeter("M6");
-  ASSERT_TRUE(view.ok());
+  ASSERT_THAT(view, IsOk());
   EXPECT_EQ(view->arrears_paise(), 2'500'000 - 120'000);
   auto receipts = NewNotifications();
   ASSERT_EQ(receipts.size(), 2u);
@@ -487,7 +490,7 @@ TEST_F(PolicyTest, ArrearsShareIsRecoveredFromEachRechargeUpToTheCap) {
 
 TEST_F(PolicyTest, ReadingsOutOfOrderResetsAndImplausibleJumps) {
   Register("M7");
-  ASSERT_TRUE(h_.Recharge("R1", "m7", "M7", 1'000'000).ok());
+  ASSERT_THAT(h_.Recharge("R1", "m7", "M7", 1'000'000), IsOk());
   Read("M7", 5'000, Ist(2, 10));
   EXPECT_EQ(Read("M7", 6'000, Ist(2, 11)).charged_paise(), 500);  // 1 kWh
   EXPECT_EQ(Read("M7", 5'500, Ist(2, 10, 30)).outcome(), v1::ReadingResult::OUT_OF_ORDER);
@@ -514,7 +517,7 @@ TEST_F(PolicyTest, ReadingsOutOfOrderResetsAndImplausibleJumps) {
   ahead.set_register_wh(3'000);
   SetTimestamp(absl::ToUnixMicros(Ist(2, 16) + absl::Hours(30)), ahead.mutable_meter_time());
   auto future = Ingest({ahead});
-  ASSERT_TRUE(future.ok());
+  ASSERT_THAT(future, IsOk());
   EXPECT_EQ(future->results(0).outcome(), v1::ReadingResult::REJECTED);
   EXPECT_EQ(Read("M7", 3'000, Ist(2, 17)).charged_paise(), 500);
   h_.ExpectLedgerBalanced();
@@ -522,7 +525,7 @@ TEST_F(PolicyTest, ReadingsOutOfOrderResetsAndImplausibleJumps) {
 
 TEST_F(PolicyTest, BatchIsIdempotentAndBadItemsDoNotStopTheRest) {
   Register("M8");
-  ASSERT_TRUE(h_.Recharge("R1", "m8", "M8", 1'000'000).ok());
+  ASSERT_THAT(h_.Recharge("R1", "m8", "M8", 1'000'000), IsOk());
   Read("M8", 0, Ist(2, 10));
   v1::IngestReadingsRequest req;
   req.set_batch_id("gw-42");
@@ -539,22 +542,22 @@ TEST_F(PolicyTest, BatchIsIdempotentAndBadItemsDoNotStopTheRest) {
   h_.clock().Set(Ist(2, 12));
   auto first = Wait<v1::IngestReadingsResponse>(
       [&](auto done) { h_.wallet().IngestReadings(req, done); });
-  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_THAT(first, IsOk());
   EXPECT_EQ(first->debited(), 2);
   EXPECT_EQ(first->rejected(), 2);
   auto again = Wait<v1::IngestReadingsResponse>(
       [&](auto done) { h_.wallet().IngestReadings(req, done); });
-  ASSERT_TRUE(again.ok());
+  ASSERT_THAT(again, IsOk());
   EXPECT_EQ(h_.MeterBalance("M8"), 1'000'000 - 1'500);  // 3 kWh, once
   req.mutable_readings(0)->set_register_wh(2'500);
   auto changed = Wait<v1::IngestReadingsResponse>(
       [&](auto done) { h_.wallet().IngestReadings(req, done); });
-  EXPECT_EQ(changed.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(changed, StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
 TEST_F(PolicyTest, TariffVersionsAddedByAdminApplyFromTheirDateAndSurviveRestart) {
   Register("MT");
-  ASSERT_TRUE(h_.Recharge("R1", "mt", "MT", 1'000'000).ok());
+  ASSERT_THAT(h_.Recharge("R1", "mt", "MT", 1'000'000), IsOk());
   auto put = [&](const std::string& request_id, int version, const std::string& from,
                  int64_t rate) {
     v1::PutTariffRequest req;
@@ -567,27 +570,25 @@ TEST_F(PolicyTest, TariffVersionsAddedByAdminApplyFromTheirDateAndSurviveRestart
     t->add_slabs()->set_paise_per_kwh(rate);
     return Wait<v1::PutTariffResponse>([&](auto done) { h_.wallet().PutTariff(req, done); });
   };
-  ASSERT_TRUE(put("t2", 2, "2026-11-04", 600).ok());
-  EXPECT_EQ(put("t2-again", 2, "2026-11-05", 600).status().code(),
-            absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(put("t3-bad", 3, "2026-13-01", 600).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  ASSERT_THAT(put("t2", 2, "2026-11-04", 600), IsOk());
+  EXPECT_THAT(put("t2-again", 2, "2026-11-05", 600), StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(put("t3-bad", 3, "2026-13-01", 600), StatusIs(absl::StatusCode::kInvalidArgument));
   h_.Reopen();
   Read("MT", 0, Ist(3, 10));
   EXPECT_EQ(Read("MT", 1'000, Ist(3, 11)).charged_paise(), 500);  // version 1
   Read("MT", 1'000, Ist(4, 0));
   EXPECT_EQ(Read("MT", 2'000, Ist(4, 1)).charged_paise(), 600);  // version 2 from the 4th
   auto book = h_.wallet().ListTariffs();
-  ASSERT_TRUE(book.ok());
+  ASSERT_THAT(book, IsOk());
   EXPECT_EQ(book->tariffs_size(), 2);
 }
 
 TEST_F(PolicyTest, MeterStateAndScheduleSurviveRestart) {
   Exhaust("MR", Ist(2, 19));
-  ASSERT_TRUE(Hold("MR", v1::HOLD_NONE).ok());
+  ASSERT_THAT(Hold("MR", v1::HOLD_NONE), IsOk());
   h_.Reopen();
   auto state = h_.wallet().GetMeterState("MR");
-  ASSERT_TRUE(state.ok());
+  ASSERT_THAT(state, IsOk());
   EXPECT_TRUE(state->has_reading());
   EXPECT_EQ(state->notices_sent(), 1);
   EXPECT_EQ(UnixMicros(state->exhaust_time()), absl::ToUnixMicros(Ist(2, 19)));
@@ -629,7 +630,7 @@ class EmergencyCreditPolicyTest : public PolicyTest {
 
   v1::GetBalanceResponse Status(const std::string& meter) {
     auto status = h_.wallet().GetBalance(Principal{v1::ROLE_CONSUMER, "C-" + meter}, meter);
-    EXPECT_TRUE(status.ok()) << status.status();
+    EXPECT_THAT(status, IsOk());
     return status.ok() ? *status : v1::GetBalanceResponse();
   }
 };
@@ -676,14 +677,14 @@ TEST_F(EmergencyCreditPolicyTest, ConsumerStatusFromNewMeterThroughCutToRestore)
   EXPECT_EQ(status.supply(), v1::SUPPLY_ON);  // not yet
   EXPECT_EQ(status.supply_command(), v1::DISCONNECT);
   EXPECT_FALSE(status.has_earliest_cut_time());
-  ASSERT_TRUE(Report(cut[0], v1::RelayOutcome::CONFIRMED, v1::RELAY_DISCONNECTED).ok());
+  ASSERT_THAT(Report(cut[0], v1::RelayOutcome::CONFIRMED, v1::RELAY_DISCONNECTED), IsOk());
   status = Status("ME");
   EXPECT_EQ(status.status(), v1::DISCONNECTED);
   EXPECT_EQ(status.supply(), v1::SUPPLY_CUT);
   EXPECT_EQ(status.supply_command(), v1::RELAY_ACTION_UNSPECIFIED);
 
   // Rs 1,000 repays the emergency credit and the Rs 350 fee: restore ordered.
-  ASSERT_TRUE(h_.Recharge("R1", "me-1", "ME", 100'000).ok());
+  ASSERT_THAT(h_.Recharge("R1", "me-1", "ME", 100'000), IsOk());
   auto restore = NewCommands();
   ASSERT_EQ(restore.size(), 1u);
   status = Status("ME");
@@ -695,7 +696,7 @@ TEST_F(EmergencyCreditPolicyTest, ConsumerStatusFromNewMeterThroughCutToRestore)
   EXPECT_EQ(status.last_recharge_paise(), 100'000);
   EXPECT_EQ(UnixMicros(status.last_recharge_time()), absl::ToUnixMicros(Ist(6, 8)));
   // The meter is armed: the consumer presses its button.
-  ASSERT_TRUE(Report(restore[0], v1::RelayOutcome::ARMED, v1::RELAY_ARMED).ok());
+  ASSERT_THAT(Report(restore[0], v1::RelayOutcome::ARMED, v1::RELAY_ARMED), IsOk());
   status = Status("ME");
   EXPECT_EQ(status.supply(), v1::SUPPLY_ARMED);
   EXPECT_EQ(status.supply_command(), v1::RELAY_ACTION_UNSPECIFIED);
@@ -712,7 +713,7 @@ class FixedChargePolicyTest : public PolicyTest {
 
 TEST_F(FixedChargePolicyTest, FixedChargesOncePerDay) {
   Register("MF");
-  ASSERT_TRUE(h_.Recharge("R1", "mf", "MF", 1'000'000).ok());
+  ASSERT_THAT(h_.Recharge("R1", "mf", "MF", 1'000'000), IsOk());
   Read("MF", 0, Ist(2, 10));                        // base: no charge yet
   auto same_day = Read("MF", 1'000, Ist(2, 11));    // day 2 fixed + 1 kWh
   EXPECT_EQ(same_day.charged_paise(), 1'000 + 500);
@@ -730,14 +731,14 @@ class DutyPolicyTest : public PolicyTest {
     v1::GetJournalRequest req;
     req.set_account(account);
     auto journal = h_.wallet().GetJournal(req);
-    EXPECT_TRUE(journal.ok()) << journal.status();
+    EXPECT_THAT(journal, IsOk());
     return journal.ok() ? journal->balance_paise() : -1;
   }
 };
 
 TEST_F(DutyPolicyTest, OneChargePerReadingWithItsDutyMovedToTheDutyAccount) {
   Register("MD");
-  ASSERT_TRUE(h_.Recharge("R1", "md", "MD", 100'000).ok());
+  ASSERT_THAT(h_.Recharge("R1", "md", "MD", 100'000), IsOk());
   Read("MD", 0, Ist(2, 10));
   // Day 2 fixed: 1,000 + 80 duty; 2 kWh: 1,000 + 80 duty.
   EXPECT_EQ(Read("MD", 2'000, Ist(2, 11)).charged_paise(), 2'160);
@@ -748,7 +749,7 @@ TEST_F(DutyPolicyTest, OneChargePerReadingWithItsDutyMovedToTheDutyAccount) {
   v1::GetJournalRequest req;
   req.set_account("meter:MD");
   auto journal = h_.wallet().GetJournal(req);
-  ASSERT_TRUE(journal.ok()) << journal.status();
+  ASSERT_THAT(journal, IsOk());
   ASSERT_EQ(journal->entries_size(), 3);  // energy, fixed, recharge (newest first)
   const v1::Transfer& energy = journal->entries(0).transfer();
   EXPECT_EQ(energy.type(), v1::ENERGY_CHARGE);
@@ -763,7 +764,7 @@ TEST_F(DutyPolicyTest, OneChargePerReadingWithItsDutyMovedToTheDutyAccount) {
   h_.Reopen();
   EXPECT_EQ(h_.MeterBalance("MD"), 100'000 - 2'160);
   auto balance = h_.wallet().GetBalance(Principal{v1::ROLE_ADMIN, ""}, "MD");
-  ASSERT_TRUE(balance.ok()) << balance.status();
+  ASSERT_THAT(balance, IsOk());
   EXPECT_EQ(balance->last_recharge_paise(), 100'000);
   EXPECT_EQ(Read("MD", 3'000, Ist(2, 12)).charged_paise(), 540);
   EXPECT_EQ(SystemBalance("system:duty"), 200);

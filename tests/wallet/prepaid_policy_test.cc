@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "tests/wallet/november_2026.h"
 #include "wallet/notification_text.h"
@@ -34,45 +35,16 @@ const CutoffCalendar& Calendar() {
   return *calendar;
 }
 
-// Policy builds a category policy: three notice days and a Rs 350
-// reconnection fee unless a row says otherwise; no alerts, no emergency
-// credit, no grace.
-struct Policy {
-  v1::CategoryPolicy p;
-  Policy() {
-    p.set_notice_days(3);
-    p.set_reconnection_fee_paise(35'000);
-  }
-  // Alerts at 30 %, 10 % and 0 % of the last recharge.
-  Policy& Alerts() {
-    for (int32_t bps : {3000, 1000, 0}) p.add_alert_percent_bps(bps);
-    return *this;
-  }
-  Policy& Floor(int64_t paise) {
-    p.set_alert_floor_paise(paise);
-    return *this;
-  }
-  Policy& DaysLeft(int32_t days) {
-    p.set_alert_days_left(days);
-    return *this;
-  }
-  Policy& EmergencyCredit(int64_t paise) {
-    p.set_emergency_credit_paise(paise);
-    return *this;
-  }
-  Policy& NoticeDays(int32_t days) {
-    p.set_notice_days(days);
-    return *this;
-  }
-  Policy& GraceDays(int32_t days) {
-    p.set_grace_days(days);
-    return *this;
-  }
-  Policy& RestoreThreshold(int64_t paise) {
-    p.set_restore_threshold_paise(paise);
-    return *this;
-  }
-};
+// Policy is a category policy as an operator writes it in the policy file:
+// three notice days and a Rs 350 reconnection fee, then `text` on top; no
+// alerts, no emergency credit, no grace unless `text` says so.
+v1::CategoryPolicy Policy(const std::string& text = "") {
+  v1::CategoryPolicy policy;
+  policy.set_notice_days(3);
+  policy.set_reconnection_fee_paise(35'000);
+  EXPECT_TRUE(google::protobuf::TextFormat::MergeFromString(text, &policy)) << text;
+  return policy;
+}
 
 // Meter builds a meter's policy state: converted to prepaid on 1 October
 // (any grace is over), supply on, last recharge Rs 1,000.
@@ -84,28 +56,12 @@ struct Meter {
     st.prepaid_since_us = Us(absl::FromCivil(absl::CivilDay(2026, 10, 1), kIst));
     st.relay = v1::RELAY_CONNECTED;
   }
-  Meter& LastRecharge(int64_t paise) {
-    st.last_recharge_paise = paise;
-    return *this;
-  }
   Meter& AlertsSent(int32_t bits) {
     st.alerts_sent = bits;
     return *this;
   }
-  Meter& FloorSent() {
-    st.floor_alert_sent = true;
-    return *this;
-  }
-  Meter& DaysLeftSent() {
-    st.days_left_alert_sent = true;
-    return *this;
-  }
   Meter& DailySpend(int64_t paise) {
     st.daily_spend_paise = paise;
-    return *this;
-  }
-  Meter& PrepaidSince(absl::Time t) {
-    st.prepaid_since_us = Us(t);
     return *this;
   }
   // Credit ran out at `at`; `notices` have gone out since.
@@ -135,16 +91,14 @@ struct Meter {
     st.relay_retry_us = Us(retry_at);
     return *this;
   }
-  Meter& Relay(v1::RelayState relay) {
-    st.relay = relay;
-    return *this;
-  }
   Meter& Hold(v1::Hold hold) {
     st.hold = hold;
     return *this;
   }
-  Meter& TamperAlerted() {
-    st.tamper_alerted = true;
+  // Set sets any other field: Set(&PolicyState::tamper_alerted, true).
+  template <typename Field, typename Value>
+  Meter& Set(Field PolicyState::*field, Value value) {
+    st.*field = value;
     return *this;
   }
   // A collection drive cut the meter and the relay confirmed it.
@@ -191,8 +145,9 @@ TEST(PrepaidPolicyTest, LowBalanceAlertsOncePerRechargeCycle) {
   // Thresholds Rs 300, Rs 100 and Rs 0 of a Rs 1,000 recharge; a Rs 50
   // floor; an alert when the balance lasts fewer than three days. Rs 100 of
   // emergency credit keeps a zero balance from being exhausted.
-  const v1::CategoryPolicy policy =
-      Policy().Alerts().Floor(5'000).DaysLeft(3).EmergencyCredit(10'000).p;
+  const v1::CategoryPolicy policy = Policy(
+      "alert_percent_bps: [3000, 1000, 0] alert_floor_paise: 5000 alert_days_left: 3 "
+      "emergency_credit_paise: 10000");
   struct Case {
     const char* name;
     PolicyState meter;
@@ -210,10 +165,11 @@ TEST(PrepaidPolicyTest, LowBalanceAlertsOncePerRechargeCycle) {
       {"down to the floor", Meter(5'000).AlertsSent(0b11).st, "floor 5000", 0b11, true, false},
       {"a threshold and the floor together: the threshold only", Meter(0).AlertsSent(0b11).st,
        "threshold 0", 0b111, true, false},
-      {"floor already sent", Meter(4'000).AlertsSent(0b11).FloorSent().st, "nothing", 0b11, true,
-       false},
-      {"no recharge yet: no percentages, but the floor", Meter(3'000).LastRecharge(0).st,
-       "floor 5000", 0, true, false},
+      {"floor already sent",
+       Meter(4'000).AlertsSent(0b11).Set(&PolicyState::floor_alert_sent, true).st, "nothing", 0b11,
+       true, false},
+      {"no recharge yet: no percentages, but the floor",
+       Meter(3'000).Set(&PolicyState::last_recharge_paise, 0).st, "floor 5000", 0, true, false},
       {"lasts two days at Rs 100 a day", Meter(25'000).AlertsSent(0b1).DailySpend(10'000).st,
        "days left 2", 0b1, false, true},
       {"lasts less than a day", Meter(8'000).AlertsSent(0b11).DailySpend(10'000).st, "days left 0",
@@ -221,8 +177,12 @@ TEST(PrepaidPolicyTest, LowBalanceAlertsOncePerRechargeCycle) {
       {"lasts three days: not fewer than three",
        Meter(30'000).AlertsSent(0b1).DailySpend(10'000).st, "nothing", 0b1, false, false},
       {"days-left alert already sent",
-       Meter(20'000).AlertsSent(0b1).DailySpend(10'000).DaysLeftSent().st, "nothing", 0b1, false,
-       true},
+       Meter(20'000)
+           .AlertsSent(0b1)
+           .DailySpend(10'000)
+           .Set(&PolicyState::days_left_alert_sent, true)
+           .st,
+       "nothing", 0b1, false, true},
       {"no recent spend: no days-left alert", Meter(20'000).AlertsSent(0b1).st, "nothing", 0b1,
        false, false},
   };
@@ -250,20 +210,20 @@ TEST(PrepaidPolicyTest, EmergencyCreditAndExhaustion) {
     absl::Time exhausted;  // InfinitePast: not exhausted
     int32_t notices;
   } cases[] = {
-      {"inside Rs 100 of emergency credit: not exhausted", Policy().EmergencyCredit(10'000).p,
+      {"inside Rs 100 of emergency credit: not exhausted", Policy("emergency_credit_paise: 10000"),
        Meter(-5'000).st, "nothing", absl::InfinitePast(), 0},
-      {"emergency credit used up: exhausted now, first notice", Policy().EmergencyCredit(10'000).p,
-       Meter(-10'000).st, "notice 1 of 3", now, 1},
-      {"without emergency credit a zero balance is exhausted", Policy().p, Meter(0).st,
+      {"emergency credit used up: exhausted now, first notice",
+       Policy("emergency_credit_paise: 10000"), Meter(-10'000).st, "notice 1 of 3", now, 1},
+      {"without emergency credit a zero balance is exhausted", Policy(), Meter(0).st,
        "notice 1 of 3", now, 1},
-      {"a positive balance is not", Policy().p, Meter(1).st, "nothing", absl::InfinitePast(), 0},
-      {"exhausted earlier: counted from then", Policy().p,
-       Meter(-20'000).Exhausted(Nov(2, 9), 1).st, "nothing", Nov(2, 9), 1},
-      {"recharged during the notice period: all forgotten", Policy().p,
+      {"a positive balance is not", Policy(), Meter(1).st, "nothing", absl::InfinitePast(), 0},
+      {"exhausted earlier: counted from then", Policy(), Meter(-20'000).Exhausted(Nov(2, 9), 1).st,
+       "nothing", Nov(2, 9), 1},
+      {"recharged during the notice period: all forgotten", Policy(),
        Meter(5'000).Exhausted(Nov(1, 9), 2).st, "nothing", absl::InfinitePast(), 0},
-      {"back inside emergency credit is enough", Policy().EmergencyCredit(10'000).p,
+      {"back inside emergency credit is enough", Policy("emergency_credit_paise: 10000"),
        Meter(-5'000).Exhausted(Nov(1, 9), 2).st, "nothing", absl::InfinitePast(), 0},
-      {"cut: stays exhausted until restored", Policy().p,
+      {"cut: stays exhausted until restored", Policy(),
        Meter(20'000).Exhausted(Nov(1, 9), 3).Cut().st, "nothing", Nov(1, 9), 3},
   };
   for (const Case& c : cases) {
@@ -287,26 +247,26 @@ TEST(PrepaidPolicyTest, OneNoticeADayBeforeACut) {
     int32_t notices;
     absl::Time next_due;
   } cases[] = {
-      {"credit runs out: notice 1", Policy().p, Meter(-100).st, ran_out, "notice 1 of 3", 1,
+      {"credit runs out: notice 1", Policy(), Meter(-100).st, ran_out, "notice 1 of 3", 1,
        Nov(3, 10)},
-      {"a day less a minute later: nothing yet", Policy().p, Meter(-100).Exhausted(ran_out, 1).st,
+      {"a day less a minute later: nothing yet", Policy(), Meter(-100).Exhausted(ran_out, 1).st,
        Nov(3, 9, 59), "nothing", 1, Nov(3, 10)},
-      {"a day later: notice 2", Policy().p, Meter(-100).Exhausted(ran_out, 1).st, Nov(3, 10),
+      {"a day later: notice 2", Policy(), Meter(-100).Exhausted(ran_out, 1).st, Nov(3, 10),
        "notice 2 of 3", 2, Nov(4, 10)},
-      {"two days later: notice 3, the cut is due a day later", Policy().p,
+      {"two days later: notice 3, the cut is due a day later", Policy(),
        Meter(-100).Exhausted(ran_out, 2).st, Nov(4, 10), "notice 3 of 3", 3, Nov(5, 10)},
-      {"looked at late: only the notice due now", Policy().p, Meter(-100).Exhausted(ran_out, 1).st,
+      {"looked at late: only the notice due now", Policy(), Meter(-100).Exhausted(ran_out, 1).st,
        Nov(4, 11), "notice 3 of 3", 3, Nov(5, 10)},
-      {"every notice served: waits for the cut", Policy().p, Meter(-100).Exhausted(ran_out, 3).st,
+      {"every notice served: waits for the cut", Policy(), Meter(-100).Exhausted(ran_out, 3).st,
        Nov(5, 9), "nothing", 3, Nov(5, 10)},
-      {"five notice days", Policy().NoticeDays(5).p, Meter(-100).Exhausted(ran_out, 3).st,
+      {"five notice days", Policy("notice_days: 5"), Meter(-100).Exhausted(ran_out, 3).st,
        Nov(5, 10), "notice 4 of 5", 4, Nov(6, 10)},
-      {"held never to be cut: no notice", Policy().p,
+      {"held never to be cut: no notice", Policy(),
        Meter(-100).Exhausted(ran_out, 1).Hold(v1::HOLD_NEVER_DISCONNECT).st, Nov(3, 10), "nothing",
        1, kOnEvent},
-      {"already cut: no more notices", Policy().p, Meter(-100).Exhausted(ran_out, 3).Cut().st,
+      {"already cut: no more notices", Policy(), Meter(-100).Exhausted(ran_out, 3).Cut().st,
        Nov(6, 10), "nothing", 3, kOnEvent},
-      {"no notice days: cut at once, in allowed hours", Policy().NoticeDays(0).p, Meter(-100).st,
+      {"no notice days: cut at once, in allowed hours", Policy("notice_days: 0"), Meter(-100).st,
        ran_out, "disconnect (credit exhausted, notice served)", 0, kOnEvent},
   };
   for (const Case& c : cases) {
@@ -323,8 +283,8 @@ TEST(PrepaidPolicyTest, OneNoticeADayBeforeACut) {
 }
 
 TEST(PrepaidPolicyTest, CutOnlyAfterNoticeAndGraceAndNeverInFriendlyHours) {
-  const v1::CategoryPolicy policy = Policy().p;
-  const v1::CategoryPolicy with_grace = Policy().GraceDays(10).p;
+  const v1::CategoryPolicy policy = Policy();
+  const v1::CategoryPolicy with_grace = Policy("grace_days: 10");
   struct Case {
     const char* name;
     v1::CategoryPolicy policy;
@@ -350,11 +310,11 @@ TEST(PrepaidPolicyTest, CutOnlyAfterNoticeAndGraceAndNeverInFriendlyHours) {
       {"Monday after the weekend: cut", policy, Meter(-100).Exhausted(Nov(5, 10), 3).st, Nov(9, 8),
        "disconnect (credit exhausted, notice served)", kOnEvent},
       {"within ten days of conversion: grace", with_grace,
-       Meter(-100).PrepaidSince(Nov(2, 0)).Exhausted(Nov(2, 10), 3).st, Nov(5, 10), "nothing",
-       Nov(12, 8)},
+       Meter(-100).Set(&PolicyState::prepaid_since_us, Us(Nov(2, 0))).Exhausted(Nov(2, 10), 3).st,
+       Nov(5, 10), "nothing", Nov(12, 8)},
       {"grace over: cut", with_grace,
-       Meter(-100).PrepaidSince(Nov(2, 0)).Exhausted(Nov(2, 10), 3).st, Nov(12, 8),
-       "disconnect (credit exhausted, notice served)", kOnEvent},
+       Meter(-100).Set(&PolicyState::prepaid_since_us, Us(Nov(2, 0))).Exhausted(Nov(2, 10), 3).st,
+       Nov(12, 8), "disconnect (credit exhausted, notice served)", kOnEvent},
       {"a notice still due: served first, the cut waits a day", policy,
        Meter(-100).Exhausted(Nov(2, 10), 2).st, Nov(4, 10), "notice 3 of 3", Nov(5, 10)},
       {"already cut: not ordered again", policy, Meter(-100).Exhausted(Nov(2, 10), 3).Cut().st,
@@ -380,7 +340,7 @@ TEST(PrepaidPolicyTest, RestoreOnPaymentWithTheReconnectionFee) {
   const absl::Time now = Nov(6, 12);
   // Cut for non-payment after credit ran out on Monday.
   auto cut = [](int64_t balance) {
-    return Meter(balance).Exhausted(Nov(2, 10), 3).Cut().TamperAlerted();
+    return Meter(balance).Exhausted(Nov(2, 10), 3).Cut().Set(&PolicyState::tamper_alerted, true);
   };
   struct Case {
     const char* name;
@@ -389,24 +349,24 @@ TEST(PrepaidPolicyTest, RestoreOnPaymentWithTheReconnectionFee) {
     bool restore_blocked;
     std::string decision;
   } cases[] = {
-      {"the recharge covers the Rs 350 fee: fee, then reconnect", Policy().p, cut(50'000).st, false,
+      {"the recharge covers the Rs 350 fee: fee, then reconnect", Policy(), cut(50'000).st, false,
        "fee 35000, reconnect (recharged)"},
-      {"short of the fee: stays cut", Policy().p, cut(30'000).st, false, "nothing"},
-      {"the fee would leave nothing: stays cut", Policy().p, cut(35'000).st, false, "nothing"},
-      {"a paisa more than the fee", Policy().p, cut(35'001).st, false,
+      {"short of the fee: stays cut", Policy(), cut(30'000).st, false, "nothing"},
+      {"the fee would leave nothing: stays cut", Policy(), cut(35'000).st, false, "nothing"},
+      {"a paisa more than the fee", Policy(), cut(35'001).st, false,
        "fee 35000, reconnect (recharged)"},
-      {"below the restore threshold after the fee", Policy().RestoreThreshold(20'000).p,
+      {"below the restore threshold after the fee", Policy("restore_threshold_paise: 20000"),
        cut(50'000).st, false, "nothing"},
-      {"at the restore threshold after the fee", Policy().RestoreThreshold(20'000).p,
+      {"at the restore threshold after the fee", Policy("restore_threshold_paise: 20000"),
        cut(55'000).st, false, "fee 35000, reconnect (recharged)"},
-      {"emergency credit does not count towards a restore", Policy().EmergencyCredit(10'000).p,
+      {"emergency credit does not count towards a restore", Policy("emergency_credit_paise: 10000"),
        cut(30'000).st, false, "nothing"},
-      {"cut by the utility, hold lifted: no fee", Policy().p, cut(100).Cut(false).st, false,
+      {"cut by the utility, hold lifted: no fee", Policy(), cut(100).Cut(false).st, false,
        "reconnect (recharged)"},
-      {"the cut never confirmed: no fee", Policy().p, cut(100).Relay(v1::RELAY_CONNECTED).st, false,
-       "reconnect (recharged)"},
-      {"the fee cannot be charged: stays cut", Policy().p, cut(50'000).st, true, "nothing"},
-      {"a reconnect already pending: not twice", Policy().p,
+      {"the cut never confirmed: no fee", Policy(),
+       cut(100).Set(&PolicyState::relay, v1::RELAY_CONNECTED).st, false, "reconnect (recharged)"},
+      {"the fee cannot be charged: stays cut", Policy(), cut(50'000).st, true, "nothing"},
+      {"a reconnect already pending: not twice", Policy(),
        Meter(50'000).Cut().Pending(v1::RECONNECT).st, false, "nothing"},
   };
   for (const Case& c : cases) {
@@ -457,7 +417,7 @@ TEST(PrepaidPolicyTest, HoldsOverrideTheBalance) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    const PolicyDecision d = DecidePolicy(c.meter, Policy().p, Calendar(), now);
+    const PolicyDecision d = DecidePolicy(c.meter, Policy(), Calendar(), now);
     EXPECT_EQ(Describe(d), c.decision);
     EXPECT_EQ(d.next.cut_for_nonpayment, c.cut_for_nonpayment);
     EXPECT_EQ(d.reconnection_fee_paise, 0);
@@ -493,7 +453,7 @@ TEST(PrepaidPolicyTest, AFailedCommandIsOrderedAgainAtItsRetryTime) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    const PolicyDecision d = DecidePolicy(c.meter, Policy().p, Calendar(), c.now);
+    const PolicyDecision d = DecidePolicy(c.meter, Policy(), Calendar(), c.now);
     EXPECT_EQ(Describe(d), c.decision);
     EXPECT_EQ(DueOf(d), c.next_due);
     if (!d.relay_orders.empty()) {
@@ -514,47 +474,61 @@ TEST(PrepaidPolicyTest, ARetriedCutForNonPaymentWaitsOutTheProtectedHours) {
     absl::Time next_due;
   } cases[] = {
       {"the policy's cut: waits for the morning",
-       Meter(-100).Exhausted(Nov(2, 10), 3).Cut().Failed(v1::DISCONNECT, evening).Relay(
-           v1::RELAY_CONNECTED).st,
+       Meter(-100)
+           .Exhausted(Nov(2, 10), 3)
+           .Cut()
+           .Failed(v1::DISCONNECT, evening)
+           .Set(&PolicyState::relay, v1::RELAY_CONNECTED)
+           .st,
        "nothing", Nov(6, 8, 0)},
       {"a drive's cut: waits for the morning",
-       Meter(50'000).DriveCut().Failed(v1::DISCONNECT, evening).Relay(v1::RELAY_CONNECTED).st,
+       Meter(50'000)
+           .DriveCut()
+           .Failed(v1::DISCONNECT, evening)
+           .Set(&PolicyState::relay, v1::RELAY_CONNECTED)
+           .st,
        "nothing", Nov(6, 8, 0)},
       {"a hold's cut: at once",
        Meter(50'000)
            .Hold(v1::HOLD_KEEP_DISCONNECTED)
            .Cut(/*for_nonpayment=*/false)
            .Failed(v1::DISCONNECT, evening)
-           .Relay(v1::RELAY_CONNECTED)
+           .Set(&PolicyState::relay, v1::RELAY_CONNECTED)
            .st,
        "disconnect (retry after a failed command)", kOnEvent},
       {"a reconnect: at once",
-       Meter(50'000).Failed(v1::RECONNECT, evening).Relay(v1::RELAY_DISCONNECTED).st,
+       Meter(50'000)
+           .Failed(v1::RECONNECT, evening)
+           .Set(&PolicyState::relay, v1::RELAY_DISCONNECTED)
+           .st,
        "reconnect (retry after a failed command)", kOnEvent},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    const PolicyDecision d = DecidePolicy(c.meter, Policy().p, Calendar(), evening);
+    const PolicyDecision d = DecidePolicy(c.meter, Policy(), Calendar(), evening);
     EXPECT_EQ(Describe(d), c.decision);
     EXPECT_EQ(DueOf(d), c.next_due);
   }
   // At 08:00 the waiting cut goes out.
-  PolicyState waiting =
-      Meter(50'000).DriveCut().Failed(v1::DISCONNECT, Nov(6, 8, 0)).Relay(v1::RELAY_CONNECTED).st;
-  EXPECT_EQ(Describe(DecidePolicy(waiting, Policy().p, Calendar(), Nov(6, 8, 0))),
+  PolicyState waiting = Meter(50'000)
+                            .DriveCut()
+                            .Failed(v1::DISCONNECT, Nov(6, 8, 0))
+                            .Set(&PolicyState::relay, v1::RELAY_CONNECTED)
+                            .st;
+  EXPECT_EQ(Describe(DecidePolicy(waiting, Policy(), Calendar(), Nov(6, 8, 0))),
             "disconnect (retry after a failed command)");
 }
 
 TEST(PrepaidPolicyTest, ARechargeDoesNotRestoreAMeterADriveCut) {
   // Rs 500 in the wallet: the policy would restore a meter it cut itself;
   // a drive's cut waits for the drive's restore rule (dues paid).
-  EXPECT_EQ(Describe(DecidePolicy(Meter(50'000).Cut().st, Policy().p, Calendar(), Nov(3, 10))),
+  EXPECT_EQ(Describe(DecidePolicy(Meter(50'000).Cut().st, Policy(), Calendar(), Nov(3, 10))),
             "fee 35000, reconnect (recharged)");
-  EXPECT_EQ(Describe(DecidePolicy(Meter(50'000).DriveCut().st, Policy().p, Calendar(), Nov(3, 10))),
+  EXPECT_EQ(Describe(DecidePolicy(Meter(50'000).DriveCut().st, Policy(), Calendar(), Nov(3, 10))),
             "nothing");
   // A never-disconnect hold still overrides it.
   EXPECT_EQ(Describe(DecidePolicy(Meter(50'000).DriveCut().Hold(v1::HOLD_NEVER_DISCONNECT).st,
-                                  Policy().p, Calendar(), Nov(3, 10))),
+                                  Policy(), Calendar(), Nov(3, 10))),
             "reconnect (admin hold: never disconnect)");
 }
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/wallet_harness.h"
 #include "wallet/wire.h"
 
@@ -20,6 +21,8 @@ using testing::MeterRequest;
 using testing::TestLedgerOptions;
 using testing::Wait;
 using testing::WalletHarness;
+using ::wallet::testing::IsOk;
+using ::wallet::testing::StatusIs;
 
 // The admin making the changes, as Wallet::Authenticate gives it.
 const Principal kOps{v1::ROLE_ADMIN, "", "3fa2c9d0e1b2a3c4", "ops desk"};
@@ -51,17 +54,17 @@ class RegistryChangesTest : public ::testing::Test {
     auto m1 = MeterRequest("M1", "C1");
     m1.mutable_consumer()->set_name("Ramesh Sahu");
     m1.mutable_consumer()->set_phone("+919826000101");
-    ASSERT_TRUE(h_.Register(m1).ok());
+    ASSERT_THAT(h_.Register(m1), IsOk());
     auto m1b = MeterRequest("M1b", "C1");
     m1b.mutable_consumer()->clear_name();  // an existing consumer: details may be left out
     m1b.mutable_consumer()->clear_phone();
-    ASSERT_TRUE(h_.Register(m1b).ok());
+    ASSERT_THAT(h_.Register(m1b), IsOk());
     auto m2 = MeterRequest("M2", "C2");
     m2.mutable_consumer()->set_name("Meena Verma");
     m2.mutable_consumer()->set_phone("+919826000102");
-    ASSERT_TRUE(h_.Register(m2).ok());
-    ASSERT_TRUE(h_.CreateRetailer("R1", 0).ok());
-    ASSERT_TRUE(h_.TopUp("top-1", "R1", 1'000'000).ok());
+    ASSERT_THAT(h_.Register(m2), IsOk());
+    ASSERT_THAT(h_.CreateRetailer("R1", 0), IsOk());
+    ASSERT_THAT(h_.TopUp("top-1", "R1", 1'000'000), IsOk());
   }
 
   absl::StatusOr<v1::UpdateConsumerResponse> UpdateConsumer(const v1::UpdateConsumerRequest& req) {
@@ -84,7 +87,7 @@ class RegistryChangesTest : public ::testing::Test {
     std::vector<v1::Change> out;
     do {
       auto page = h_.wallet().ListChanges(req);
-      EXPECT_TRUE(page.ok()) << page.status();
+      EXPECT_THAT(page, IsOk());
       if (!page.ok()) break;
       out.insert(out.end(), page->changes().begin(), page->changes().end());
       req.set_page_token(page->next_page_token());
@@ -95,7 +98,7 @@ class RegistryChangesTest : public ::testing::Test {
   // The phones that the notifications queued since the last call go to.
   std::vector<std::string> NewPhones() {
     auto items = h_.wallet().ReadOutbox(Stream::kNotification, notified_, 1000);
-    EXPECT_TRUE(items.ok());
+    EXPECT_THAT(items, IsOk());
     std::vector<std::string> phones;
     for (const auto& item : *items) {
       phones.push_back(item.notification().phone());
@@ -106,7 +109,7 @@ class RegistryChangesTest : public ::testing::Test {
 
   v1::Consumer StoredConsumer(const std::string& meter) {
     auto view = h_.wallet().GetMeter(meter);
-    EXPECT_TRUE(view.ok()) << view.status();
+    EXPECT_THAT(view, IsOk());
     return view.ok() ? view->consumer() : v1::Consumer();
   }
 
@@ -115,7 +118,7 @@ class RegistryChangesTest : public ::testing::Test {
 };
 
 TEST_F(RegistryChangesTest, PhoneChangeIsRecordedAndNotificationsFollowIt) {
-  ASSERT_TRUE(h_.Recharge("R1", "rc-1", "M1", 10'000).ok());
+  ASSERT_THAT(h_.Recharge("R1", "rc-1", "M1", 10'000), IsOk());
   EXPECT_THAT(NewPhones(), ElementsAre("+919826000101"));
   v1::UpdateConsumerRequest req;
   req.set_request_id("upd-1");
@@ -123,7 +126,7 @@ TEST_F(RegistryChangesTest, PhoneChangeIsRecordedAndNotificationsFollowIt) {
   req.set_phone("+917000000001");
   req.set_reason("consumer's request at the Torwa counter, form 12/881");
   auto updated = UpdateConsumer(req);
-  ASSERT_TRUE(updated.ok()) << updated.status();
+  ASSERT_THAT(updated, IsOk());
   EXPECT_FALSE(updated->unchanged());
   EXPECT_EQ(updated->consumer().phone(), "+917000000001");
   EXPECT_EQ(updated->consumer().name(), "Ramesh Sahu");  // not given: unchanged
@@ -138,23 +141,23 @@ TEST_F(RegistryChangesTest, PhoneChangeIsRecordedAndNotificationsFollowIt) {
   EXPECT_THAT(Fields(change), ElementsAre("phone: +919826000101 -> +917000000001"));
 
   // Both of C1's meters notify the new phone, also after a restart.
-  ASSERT_TRUE(h_.Recharge("R1", "rc-2", "M1", 10'000).ok());
-  ASSERT_TRUE(h_.Recharge("R1", "rc-3", "M1b", 10'000).ok());
+  ASSERT_THAT(h_.Recharge("R1", "rc-2", "M1", 10'000), IsOk());
+  ASSERT_THAT(h_.Recharge("R1", "rc-3", "M1b", 10'000), IsOk());
   EXPECT_THAT(NewPhones(), ElementsAre("+917000000001", "+917000000001"));
   h_.Reopen();
-  ASSERT_TRUE(h_.Recharge("R1", "rc-4", "M1b", 10'000).ok());
+  ASSERT_THAT(h_.Recharge("R1", "rc-4", "M1b", 10'000), IsOk());
   EXPECT_THAT(NewPhones(), ElementsAre("+917000000001"));
   EXPECT_EQ(StoredConsumer("M1").phone(), "+917000000001");
 
   // A retry answers the same and records nothing more.
   auto replay = UpdateConsumer(req);
-  ASSERT_TRUE(replay.ok()) << replay.status();
+  ASSERT_THAT(replay, IsOk());
   EXPECT_EQ(replay->change().seq(), change.seq());
   auto recorded = Changes("", "C1");
   ASSERT_EQ(recorded.size(), 1u);
   EXPECT_EQ(recorded[0].seq(), change.seq());
   req.set_phone("+917000000002");
-  EXPECT_EQ(UpdateConsumer(req).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(UpdateConsumer(req), StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
 TEST_F(RegistryChangesTest, NameCanBeClearedAndAnUpdateThatChangesNothingSaysSo) {
@@ -164,7 +167,7 @@ TEST_F(RegistryChangesTest, NameCanBeClearedAndAnUpdateThatChangesNothingSaysSo)
   req.set_name("");
   req.set_reason("name entered by mistake");
   auto cleared = UpdateConsumer(req);
-  ASSERT_TRUE(cleared.ok()) << cleared.status();
+  ASSERT_THAT(cleared, IsOk());
   EXPECT_EQ(cleared->consumer().name(), "");
   EXPECT_EQ(cleared->consumer().phone(), "+919826000102");
   EXPECT_THAT(Fields(cleared->change()), ElementsAre("name: Meena Verma -> "));
@@ -172,7 +175,7 @@ TEST_F(RegistryChangesTest, NameCanBeClearedAndAnUpdateThatChangesNothingSaysSo)
   req.set_request_id("upd-2");
   req.set_phone("+919826000102");  // what it is already
   auto same = UpdateConsumer(req);
-  ASSERT_TRUE(same.ok()) << same.status();
+  ASSERT_THAT(same, IsOk());
   EXPECT_TRUE(same->unchanged());
   EXPECT_FALSE(same->has_change());
   EXPECT_EQ(Changes("", "C2").size(), 1u);
@@ -235,13 +238,13 @@ TEST_F(RegistryChangesTest, BadUpdatesAreRefusedAndChangeNothing) {
     add("nothing given", absl::StatusCode::kInvalidArgument, UpdateMeter(req).status());
   }
   for (const Case& c : cases) {
-    EXPECT_EQ(c.status.code(), c.code) << c.name << ": " << c.status;
+    EXPECT_THAT(c.status, StatusIs(c.code)) << c.name;
     EXPECT_FALSE(c.status.message().empty()) << c.name;
   }
   EXPECT_EQ(StoredConsumer("M1").phone(), "+919826000101");
   EXPECT_EQ(StoredConsumer("M1").name(), "Ramesh Sahu");
   auto view = h_.wallet().GetMeter("M1");
-  ASSERT_TRUE(view.ok());
+  ASSERT_THAT(view, IsOk());
   EXPECT_EQ(view->meter().circle(), "Bilaspur");
   EXPECT_EQ(view->meter().tariff_id(), "DOM-2025");
   EXPECT_THAT(Changes("M1"), IsEmpty());
@@ -250,7 +253,7 @@ TEST_F(RegistryChangesTest, BadUpdatesAreRefusedAndChangeNothing) {
 
 TEST_F(RegistryChangesTest, MeterUpdateAppliesTheNewCategorysPolicyAtOnce) {
   auto before = h_.wallet().GetBalance(kOps, "M1");
-  ASSERT_TRUE(before.ok());
+  ASSERT_THAT(before, IsOk());
   EXPECT_EQ(before->status(), v1::ON_EMERGENCY_CREDIT);  // Rs 0, Rs 300 to draw on
   v1::UpdateMeterRequest req;
   req.set_request_id("cat-1");
@@ -260,7 +263,7 @@ TEST_F(RegistryChangesTest, MeterUpdateAppliesTheNewCategorysPolicyAtOnce) {
   req.set_subdivision("Sarkanda");
   req.set_reason("shop, inspected 4 Nov");
   auto updated = UpdateMeter(req);
-  ASSERT_TRUE(updated.ok()) << updated.status();
+  ASSERT_THAT(updated, IsOk());
   EXPECT_EQ(updated->meter().category(), v1::COMMERCIAL);
   EXPECT_EQ(updated->meter().circle(), "Bilaspur");
   EXPECT_THAT(Fields(updated->change()),
@@ -269,21 +272,21 @@ TEST_F(RegistryChangesTest, MeterUpdateAppliesTheNewCategorysPolicyAtOnce) {
   // No emergency credit any more: credit is exhausted now and notice 1 went
   // out, and the scheduler will serve the next ones.
   auto after = h_.wallet().GetBalance(kOps, "M1");
-  ASSERT_TRUE(after.ok());
+  ASSERT_THAT(after, IsOk());
   EXPECT_EQ(after->status(), v1::NOTICE);
   EXPECT_EQ(after->notice_day(), 1);
   auto state = h_.wallet().GetMeterState("M1");
-  ASSERT_TRUE(state.ok());
+  ASSERT_THAT(state, IsOk());
   EXPECT_TRUE(state->has_exhaust_time());
   h_.clock().Advance(absl::Hours(24));
-  ASSERT_TRUE(h_.wallet().Tick().ok());
+  ASSERT_THAT(h_.wallet().Tick(), IsOk());
   after = h_.wallet().GetBalance(kOps, "M1");
-  ASSERT_TRUE(after.ok());
+  ASSERT_THAT(after, IsOk());
   EXPECT_EQ(after->notice_day(), 2);
   EXPECT_EQ(Changes("M1").size(), 1u);
   h_.Reopen();
   auto view = h_.wallet().GetMeter("M1");
-  ASSERT_TRUE(view.ok());
+  ASSERT_THAT(view, IsOk());
   EXPECT_EQ(view->meter().sanctioned_load_w(), 10'000);
 }
 
@@ -294,30 +297,30 @@ TEST_F(RegistryChangesTest, MeterTariffChangesOnlyToATariffInForce) {
   put.mutable_tariff()->set_version(1);
   put.mutable_tariff()->set_effective_from("2027-04-01");
   put.mutable_tariff()->add_slabs()->set_paise_per_kwh(800);
-  ASSERT_TRUE(
-      Wait<v1::PutTariffResponse>([&](auto done) { h_.wallet().PutTariff(put, done); }).ok());
+  ASSERT_THAT(Wait<v1::PutTariffResponse>([&](auto done) { h_.wallet().PutTariff(put, done); }),
+              IsOk());
   v1::UpdateMeterRequest req;
   req.set_request_id("tariff-1");
   req.set_meter_id("M1");
   req.set_tariff_id("COM-2027");
   req.set_reason("new tariff order");
-  EXPECT_EQ(UpdateMeter(req).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(UpdateMeter(req), StatusIs(absl::StatusCode::kFailedPrecondition));
   put.set_request_id("put-2");
   put.mutable_tariff()->set_version(2);
   put.mutable_tariff()->set_effective_from("2026-10-01");
-  ASSERT_TRUE(
-      Wait<v1::PutTariffResponse>([&](auto done) { h_.wallet().PutTariff(put, done); }).ok());
+  ASSERT_THAT(Wait<v1::PutTariffResponse>([&](auto done) { h_.wallet().PutTariff(put, done); }),
+              IsOk());
   auto updated = UpdateMeter(req);
-  ASSERT_TRUE(updated.ok()) << updated.status();
+  ASSERT_THAT(updated, IsOk());
   EXPECT_THAT(Fields(updated->change()), ElementsAre("tariff_id: DOM-2025 -> COM-2027"));
 }
 
 TEST_F(RegistryChangesTest, MovedMeterGoesWithItsWalletToTheNewOwner) {
-  ASSERT_TRUE(h_.Recharge("R1", "rc-1", "M1b", 25'000).ok());
+  ASSERT_THAT(h_.Recharge("R1", "rc-1", "M1b", 25'000), IsOk());
   const Principal c1{v1::ROLE_CONSUMER, "C1"};
   const Principal c2{v1::ROLE_CONSUMER, "C2"};
   auto order = h_.StartRecharge(c1, "o-1", "M1b", 5'000);
-  ASSERT_TRUE(order.ok());
+  ASSERT_THAT(order, IsOk());
   NewPhones();
 
   v1::MoveMeterRequest req;
@@ -326,7 +329,7 @@ TEST_F(RegistryChangesTest, MovedMeterGoesWithItsWalletToTheNewOwner) {
   req.mutable_consumer()->set_consumer_id("C2");
   req.set_reason("premises sold, registry deed 2211/2026");
   auto moved = Move(req);
-  ASSERT_TRUE(moved.ok()) << moved.status();
+  ASSERT_THAT(moved, IsOk());
   EXPECT_EQ(moved->meter().consumer_id(), "C2");
   EXPECT_EQ(moved->consumer().name(), "Meena Verma");
   EXPECT_THAT(moved->cancelled_order_ids(), ElementsAre(order->order().order_id()));
@@ -334,16 +337,16 @@ TEST_F(RegistryChangesTest, MovedMeterGoesWithItsWalletToTheNewOwner) {
 
   // The wallet stayed with the meter; the owners' views followed it.
   EXPECT_EQ(h_.MeterBalance("M1b"), 25'000);
-  EXPECT_EQ(h_.wallet().GetBalance(c1, "M1b").status().code(), absl::StatusCode::kNotFound);
-  EXPECT_TRUE(h_.wallet().GetBalance(c2, "M1b").ok());
+  EXPECT_THAT(h_.wallet().GetBalance(c1, "M1b"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(h_.wallet().GetBalance(c2, "M1b"), IsOk());
   auto mine = h_.wallet().ListMyMeters(c1);
-  ASSERT_TRUE(mine.ok());
+  ASSERT_THAT(mine, IsOk());
   ASSERT_EQ(mine->meters_size(), 1);
   EXPECT_EQ(mine->meters(0).meter_id(), "M1");
   // The previous owner's order cannot credit the new owner's meter.
-  EXPECT_EQ(h_.Confirm("pay-1", order->order().order_id(), 5'000).status().code(),
-            absl::StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(h_.Recharge("R1", "rc-2", "M1b", 1'000).ok());
+  EXPECT_THAT(h_.Confirm("pay-1", order->order().order_id(), 5'000),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_THAT(h_.Recharge("R1", "rc-2", "M1b", 1'000), IsOk());
   EXPECT_THAT(NewPhones(), ElementsAre("+919826000102"));
 
   // Recorded under the meter and under both consumers.
@@ -353,11 +356,11 @@ TEST_F(RegistryChangesTest, MovedMeterGoesWithItsWalletToTheNewOwner) {
   // Moving it to where it is changes nothing.
   req.set_request_id("move-2");
   auto again = Move(req);
-  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_THAT(again, IsOk());
   EXPECT_TRUE(again->unchanged());
   h_.Reopen();
   mine = h_.wallet().ListMyMeters(c2);
-  ASSERT_TRUE(mine.ok());
+  ASSERT_THAT(mine, IsOk());
   EXPECT_EQ(mine->meters_size(), 2);
 }
 
@@ -369,15 +372,15 @@ TEST_F(RegistryChangesTest, MoveToANewConsumerCreatesIt) {
   req.mutable_consumer()->set_name("Gupta Traders");
   req.set_reason("new connection holder");
   // A new consumer needs a phone.
-  EXPECT_EQ(Move(req).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Move(req), StatusIs(absl::StatusCode::kInvalidArgument));
   req.mutable_consumer()->set_phone("+919826000201");
   auto moved = Move(req);
-  ASSERT_TRUE(moved.ok()) << moved.status();
+  ASSERT_THAT(moved, IsOk());
   EXPECT_THAT(Fields(moved->change()),
               ElementsAre("consumer_id: C1 -> C3", "consumer.name:  -> Gupta Traders",
                           "consumer.phone:  -> +919826000201"));
   EXPECT_EQ(StoredConsumer("M1b").phone(), "+919826000201");
-  ASSERT_TRUE(h_.Recharge("R1", "rc-1", "M1b", 1'000).ok());
+  ASSERT_THAT(h_.Recharge("R1", "rc-1", "M1b", 1'000), IsOk());
   EXPECT_THAT(NewPhones(), ElementsAre("+919826000201"));
 }
 
@@ -389,11 +392,11 @@ TEST_F(RegistryChangesTest, OtherDetailsForAnExistingConsumerAreRefused) {
   reg.mutable_consumer()->set_name("Ramesh Kumar Sahu");
   reg.mutable_consumer()->set_phone("+919826000101");
   auto registered = h_.Register(reg);
-  EXPECT_EQ(registered.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(std::string(registered.status().message()), HasSubstr("UpdateConsumer"));
-  EXPECT_EQ(h_.wallet().GetMeter("M5").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(registered,
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("UpdateConsumer")));
+  EXPECT_THAT(h_.wallet().GetMeter("M5"), StatusIs(absl::StatusCode::kNotFound));
   reg.mutable_consumer()->set_name("Ramesh Sahu");
-  EXPECT_TRUE(h_.Register(reg).ok());  // the same details are fine
+  EXPECT_THAT(h_.Register(reg), IsOk());  // the same details are fine
 
   v1::MoveMeterRequest move;
   move.set_request_id("move-1");
@@ -401,23 +404,23 @@ TEST_F(RegistryChangesTest, OtherDetailsForAnExistingConsumerAreRefused) {
   move.mutable_consumer()->set_consumer_id("C1");
   move.mutable_consumer()->set_phone("+910000000000");
   move.set_reason("test");
-  EXPECT_EQ(Move(move).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(Move(move), StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(StoredConsumer("M2").consumer_id(), "C2");
   move.set_meter_id("M9");
   move.mutable_consumer()->clear_phone();
-  EXPECT_EQ(Move(move).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(Move(move), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(Changes("M2"), IsEmpty());
 }
 
 TEST_F(RegistryChangesTest, ListChangesNamesExactlyOneSubject) {
   v1::ListChangesRequest req;
-  EXPECT_EQ(h_.wallet().ListChanges(req).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(h_.wallet().ListChanges(req), StatusIs(absl::StatusCode::kInvalidArgument));
   req.set_meter_id("M1");
   req.set_consumer_id("C1");
-  EXPECT_EQ(h_.wallet().ListChanges(req).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(h_.wallet().ListChanges(req), StatusIs(absl::StatusCode::kInvalidArgument));
   req.clear_consumer_id();
   req.set_meter_id("M9");
-  EXPECT_EQ(h_.wallet().ListChanges(req).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(h_.wallet().ListChanges(req), StatusIs(absl::StatusCode::kNotFound));
   // Newest first, paged.
   for (int i = 0; i < 3; ++i) {
     v1::UpdateMeterRequest update;
@@ -425,7 +428,7 @@ TEST_F(RegistryChangesTest, ListChangesNamesExactlyOneSubject) {
     update.set_meter_id("M1");
     update.set_circle(absl::StrCat("Circle-", i));
     update.set_reason("test");
-    ASSERT_TRUE(UpdateMeter(update).ok());
+    ASSERT_THAT(UpdateMeter(update), IsOk());
   }
   auto changes = Changes("M1");
   ASSERT_EQ(changes.size(), 3u);

@@ -19,6 +19,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
 namespace wallet {
@@ -26,6 +27,8 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::wallet::testing::IsOk;
+using ::wallet::testing::StatusIs;
 
 v1::Tariff ParseTariff(const std::string& text) {
   v1::Tariff tariff;
@@ -428,7 +431,7 @@ struct InForceCase {
 
 TEST(TariffBookTest, InForcePicksLatestVersionEffectiveAtIstMidnight) {
   absl::StatusOr<TariffBook> book = TariffBook::Create(TwoVersions());
-  ASSERT_TRUE(book.ok()) << book.status();
+  ASSERT_THAT(book, IsOk());
   const InForceCase cases[] = {
       {"before the first version", Ist(2024, 3, 31, 23, 59, 59), 0},
       {"at v1's IST midnight", Ist(2024, 4, 1), 1},
@@ -464,7 +467,7 @@ TEST(TariffBookTest, ToProtoIsOrderedByIdThenDate) {
   other.set_tariff_id("A-FIRST");
   *proto.add_tariffs() = other;
   absl::StatusOr<TariffBook> book = TariffBook::Create(proto);
-  ASSERT_TRUE(book.ok()) << book.status();
+  ASSERT_THAT(book, IsOk());
   const v1::TariffBook out = book->ToProto();
   ASSERT_EQ(out.tariffs_size(), 3);
   EXPECT_EQ(out.tariffs(0).tariff_id(), "A-FIRST");
@@ -472,13 +475,13 @@ TEST(TariffBookTest, ToProtoIsOrderedByIdThenDate) {
   EXPECT_EQ(out.tariffs(2).effective_from(), "2025-04-01");
   // Round trip.
   absl::StatusOr<TariffBook> again = TariffBook::Create(out);
-  ASSERT_TRUE(again.ok());
+  ASSERT_THAT(again, IsOk());
   EXPECT_EQ(again->ToProto().SerializeAsString(), out.SerializeAsString());
 }
 
 TEST(TariffBookTest, EmptyBookIsValid) {
   absl::StatusOr<TariffBook> book = TariffBook::Create(v1::TariffBook());
-  ASSERT_TRUE(book.ok());
+  ASSERT_THAT(book, IsOk());
   EXPECT_EQ(book->InForce("DOM-LT1", Ist(2025, 5, 1)), nullptr);
   EXPECT_EQ(book->ToProto().tariffs_size(), 0);
 }
@@ -490,8 +493,8 @@ TEST(TariffBookTest, CreateRejectsDuplicatesAndInvalidTariffs) {
     same_version.set_effective_from("2026-04-01");
     *proto.add_tariffs() = same_version;
     absl::StatusOr<TariffBook> book = TariffBook::Create(proto);
-    EXPECT_EQ(book.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_THAT(book.status().message(), AllOf(HasSubstr("DOM-LT1"), HasSubstr("v1")));
+    EXPECT_THAT(book, StatusIs(absl::StatusCode::kInvalidArgument,
+                               AllOf(HasSubstr("DOM-LT1"), HasSubstr("v1"))));
   }
   {
     v1::TariffBook proto = TwoVersions();
@@ -499,22 +502,21 @@ TEST(TariffBookTest, CreateRejectsDuplicatesAndInvalidTariffs) {
     same_date.set_version(3);
     *proto.add_tariffs() = same_date;
     absl::StatusOr<TariffBook> book = TariffBook::Create(proto);
-    EXPECT_EQ(book.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_THAT(book.status().message(),
-                AllOf(HasSubstr("DOM-LT1"), HasSubstr("2025-04-01"), HasSubstr("v2")));
+    EXPECT_THAT(book,
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(HasSubstr("DOM-LT1"), HasSubstr("2025-04-01"), HasSubstr("v2"))));
   }
   {
     v1::TariffBook proto = TwoVersions();
     proto.mutable_tariffs(1)->set_duty_bps(9'999);
     absl::StatusOr<TariffBook> book = TariffBook::Create(proto);
-    EXPECT_EQ(book.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_THAT(book.status().message(), HasSubstr("duty_bps"));
+    EXPECT_THAT(book, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("duty_bps")));
   }
 }
 
 TEST(TariffBookTest, AddValidatesAndRejectsClashes) {
   absl::StatusOr<TariffBook> book = TariffBook::Create(TwoVersions());
-  ASSERT_TRUE(book.ok());
+  ASSERT_THAT(book, IsOk());
   const v1::Tariff* before = book->InForce("DOM-LT1", Ist(2025, 5, 1));
   ASSERT_NE(before, nullptr);
 
@@ -525,18 +527,18 @@ TEST(TariffBookTest, AddValidatesAndRejectsClashes) {
 
   v1::Tariff invalid = v3;
   invalid.clear_slabs();
-  EXPECT_EQ(book->Add(invalid).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(book->Add(invalid), StatusIs(absl::StatusCode::kInvalidArgument));
 
   v1::Tariff same_version = v3;
   same_version.set_version(2);
-  EXPECT_EQ(book->Add(same_version).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(book->Add(same_version), StatusIs(absl::StatusCode::kAlreadyExists));
 
   v1::Tariff same_date = v3;
   same_date.set_effective_from("2025-04-01");
-  EXPECT_EQ(book->Add(same_date).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(book->Add(same_date), StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_EQ(book->ToProto().tariffs_size(), 2) << "failed Adds leave the book unchanged";
 
-  ASSERT_TRUE(book->Add(v3).ok());
+  ASSERT_THAT(book->Add(v3), IsOk());
   EXPECT_EQ(book->InForce("DOM-LT1", Ist(2026, 3, 31, 23, 59, 59))->version(), 2);
   EXPECT_EQ(book->InForce("DOM-LT1", Ist(2026, 4, 1))->version(), 3);
   // Earlier pointers stay valid across Add.
@@ -545,7 +547,7 @@ TEST(TariffBookTest, AddValidatesAndRejectsClashes) {
 
   v1::Tariff new_id = Ladder();
   new_id.set_tariff_id("NDLT-1");
-  ASSERT_TRUE(book->Add(new_id).ok());
+  ASSERT_THAT(book->Add(new_id), IsOk());
   EXPECT_TRUE(book->Contains("NDLT-1"));
 }
 
@@ -700,10 +702,9 @@ TEST(TariffValidateTest, AcceptsValidAndRejectsEachBadField) {
     c.mutate(tariff);
     const absl::Status status = ValidateTariff(tariff);
     if (c.error == nullptr) {
-      EXPECT_TRUE(status.ok()) << status;
+      EXPECT_THAT(status, IsOk());
     } else {
-      EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
-      EXPECT_THAT(status.message(), HasSubstr(c.error));
+      EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.error)));
       // Every message names the tariff, escaped, and its version.
       EXPECT_THAT(status.message(), HasSubstr("tariff \""));
       EXPECT_THAT(status.message(), HasSubstr("\" v"));
@@ -731,9 +732,9 @@ void WriteFile(const std::string& path, const std::string& text) {
 TEST(TariffLoadTest, LoadsTheShippedExampleBook) {
   const std::string path = std::string(WALLET_SOURCE_DIR) + "/deploy/config/tariffs.textproto";
   absl::StatusOr<v1::TariffBook> proto = LoadTariffFile(path);
-  ASSERT_TRUE(proto.ok()) << proto.status();
+  ASSERT_THAT(proto, IsOk());
   absl::StatusOr<TariffBook> book = TariffBook::Create(*proto);
-  ASSERT_TRUE(book.ok()) << book.status();
+  ASSERT_THAT(book, IsOk());
   for (const char* id : {"DOM-LT1", "NDLT-1", "GOVT-LT", "IND-LT"}) {
     EXPECT_TRUE(book->Contains(id)) << id;
   }
@@ -754,7 +755,7 @@ TEST(TariffLoadTest, LoadsTheShippedExampleBook) {
 TEST(TariffLoadTest, MissingFileIsNotFound) {
   wallet::testing::TempDir dir;
   absl::StatusOr<v1::TariffBook> proto = LoadTariffFile(dir.path() + "/absent.textproto");
-  EXPECT_EQ(proto.status().code(), absl::StatusCode::kNotFound) << proto.status();
+  EXPECT_THAT(proto, StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST(TariffLoadTest, MalformedFileIsInvalidArgumentWithLineAndColumn) {
@@ -767,20 +768,18 @@ TEST(TariffLoadTest, MalformedFileIsInvalidArgumentWithLineAndColumn) {
             "  versoin: 1\n"
             "}\n");
   absl::StatusOr<v1::TariffBook> proto = LoadTariffFile(path);
-  EXPECT_EQ(proto.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(proto.status().message(), AllOf(HasSubstr(path + ":3:"), HasSubstr("versoin")));
+  EXPECT_THAT(proto, StatusIs(absl::StatusCode::kInvalidArgument,
+                              AllOf(HasSubstr(path + ":3:"), HasSubstr("versoin"))));
 
   // Line 2 has a string where a number belongs.
   WriteFile(path, "tariffs {\n  version: \"two\"\n}\n");
   proto = LoadTariffFile(path);
-  EXPECT_EQ(proto.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(proto.status().message(), HasSubstr(path + ":2:"));
+  EXPECT_THAT(proto, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(path + ":2:")));
 
   // Unclosed brace: the error is at the end of the input.
   WriteFile(path, "tariffs {\n  version: 1\n");
   proto = LoadTariffFile(path);
-  EXPECT_EQ(proto.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(proto.status().message(), HasSubstr(path + ":"));
+  EXPECT_THAT(proto, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(path + ":")));
 }
 
 TEST(TariffLoadTest, WellFormedButInvalidBookIsInvalidArgument) {
@@ -793,9 +792,9 @@ TEST(TariffLoadTest, WellFormedButInvalidBookIsInvalidArgument) {
             "  duty_bps: 9000\n"
             "}\n");
   absl::StatusOr<v1::TariffBook> proto = LoadTariffFile(path);
-  EXPECT_EQ(proto.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(proto.status().message(),
-              AllOf(HasSubstr(path), HasSubstr("DOM-LT1"), HasSubstr("duty_bps (9000)")));
+  EXPECT_THAT(proto,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr(path), HasSubstr("DOM-LT1"), HasSubstr("duty_bps (9000)"))));
 }
 
 TEST(TariffLoadTest, EmptyFileIsAnEmptyBook) {
@@ -803,7 +802,7 @@ TEST(TariffLoadTest, EmptyFileIsAnEmptyBook) {
   const std::string path = dir.path() + "/empty.textproto";
   WriteFile(path, "# nothing yet\n");
   absl::StatusOr<v1::TariffBook> proto = LoadTariffFile(path);
-  ASSERT_TRUE(proto.ok()) << proto.status();
+  ASSERT_THAT(proto, IsOk());
   EXPECT_EQ(proto->tariffs_size(), 0);
 }
 

@@ -13,6 +13,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 
 namespace wallet {
 namespace {
@@ -20,6 +21,7 @@ namespace {
 using ::google::protobuf::Message;
 using ::google::protobuf::TextFormat;
 using ::google::protobuf::util::MessageDifferencer;
+using ::wallet::testing::StatusIs;
 
 template <typename T>
 T FromText(const std::string& text) {
@@ -59,8 +61,8 @@ TEST(WireTest, InvalidTimestampsAreRefused) {
   time.set_seconds(-62'135'596'801);  // before 0001-01-01
   EXPECT_EQ(UnixMicros(time), std::nullopt);
   absl::StatusOr<int64_t> field = TimeField("reading.meter_time", time);
-  EXPECT_EQ(field.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(field.status().message(), ::testing::HasSubstr("reading.meter_time"));
+  EXPECT_THAT(field, StatusIs(absl::StatusCode::kInvalidArgument,
+                              ::testing::HasSubstr("reading.meter_time")));
 }
 
 // Bytes that walletd wrote before the stored records had a package of their

@@ -9,11 +9,15 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "wallet/v1/admin.pb.h"
 #include "walletctl/format.h"
 
 namespace walletctl {
 namespace {
+
+using ::wallet::testing::IsOk;
+using ::wallet::testing::StatusIs;
 
 namespace v1 = ::wallet::v1;
 using ::testing::HasSubstr;
@@ -109,7 +113,7 @@ TEST(RenderJson, UsesProtoNamesZeroValuesAndInt64Strings) {
   EXPECT_THAT(json, HasSubstr("\"meter_id\":\"M1\""));
   EXPECT_EQ(json.find('\n'), std::string::npos);
   v1::MeterView parsed;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &parsed).ok());
+  ASSERT_THAT(google::protobuf::util::JsonStringToMessage(json, &parsed), IsOk());
   EXPECT_EQ(parsed.SerializeAsString(), view.SerializeAsString());
 }
 
@@ -136,13 +140,13 @@ TEST(Output, ShowsAResponseInTheFormatAskedFor) {
     return report;
   };
   EXPECT_EQ(CaptureOutput(OutputFormat::kText,
-                          [&](Output& out) { ASSERT_TRUE(out.Show(response, report).ok()); }),
+                          [&](Output& out) { ASSERT_THAT(out.Show(response, report), IsOk()); }),
             "balance: Rs 5.00\n");
   EXPECT_EQ(CaptureOutput(OutputFormat::kCsv,
-                          [&](Output& out) { ASSERT_TRUE(out.Show(response, report).ok()); }),
+                          [&](Output& out) { ASSERT_THAT(out.Show(response, report), IsOk()); }),
             "field,value\nbalance,5.00\n");
   EXPECT_THAT(CaptureOutput(OutputFormat::kJson,
-                            [&](Output& out) { ASSERT_TRUE(out.Show(response, report).ok()); }),
+                            [&](Output& out) { ASSERT_THAT(out.Show(response, report), IsOk()); }),
               HasSubstr("\"balance_paise\":\"500\""));
 }
 
@@ -150,9 +154,9 @@ TEST(Output, PrintsStreamItemsOneALine) {
   v1::AdjustBalanceResponse item;
   const std::vector<Column> columns = {{"SEQ"}, {"TEXT"}};
   auto print = [&](Output& out) {
-    ASSERT_TRUE(out.StartItems(columns).ok());
-    ASSERT_TRUE(
-        out.ShowItem(item, "1 hello, world", {PlainValue("1"), PlainValue("hello, world")}).ok());
+    ASSERT_THAT(out.StartItems(columns), IsOk());
+    ASSERT_THAT(out.ShowItem(item, "1 hello, world", {PlainValue("1"), PlainValue("hello, world")}),
+                IsOk());
   };
   EXPECT_EQ(CaptureOutput(OutputFormat::kText, print), "1 hello, world\n");
   EXPECT_EQ(CaptureOutput(OutputFormat::kCsv, print), "seq,text\n1,\"hello, world\"\n");
@@ -165,7 +169,7 @@ TEST(Output, FailsWhenStandardOutputCannotBeWritten) {
   Output output(OutputFormat::kText, full);
   Report report;
   report.Add("meter", PlainValue("M1"));
-  EXPECT_EQ(output.ShowReport(report).code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(output.ShowReport(report), StatusIs(absl::StatusCode::kUnavailable));
   std::fclose(full);
 }
 

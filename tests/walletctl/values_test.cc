@@ -9,11 +9,16 @@
 #include "absl/time/civil_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "wallet/v1/common.pb.h"
 #include "wallet/v1/meter.pb.h"
 
 namespace walletctl {
 namespace {
+
+using ::testing::Not;
+using ::wallet::testing::IsOk;
+using ::wallet::testing::StatusIs;
 
 namespace v1 = ::wallet::v1;
 using ::testing::HasSubstr;
@@ -35,9 +40,9 @@ TEST(ParseRupeesText, IsExactToThePaisa) {
 TEST(ParseRupeesText, RefusesValuesBeyondInt64Paise) {
   for (const char* text : {"92233720368547758.08", "92233720368547759", "99999999999999999999"}) {
     absl::StatusOr<int64_t> paise = ParseRupeesText(text, false);
-    ASSERT_FALSE(paise.ok()) << text;
-    EXPECT_EQ(paise.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_THAT(paise.status().message(), HasSubstr("too large")) << text;
+    ASSERT_THAT(paise, Not(IsOk())) << text;
+    EXPECT_THAT(paise, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("too large")))
+        << text;
   }
 }
 
@@ -45,7 +50,7 @@ TEST(ParseRupeesText, RefusesWhatIsNotRupees) {
   for (const char* text :
        {"", "-5", "+5", " 5", "5 ", "5.", ".5", "5.123", "1e3", "1,000", "Rs 5", "5.0.0", "٥"}) {
     absl::StatusOr<int64_t> paise = ParseRupeesText(text, true);
-    ASSERT_FALSE(paise.ok()) << "\"" << text << "\"";
+    ASSERT_THAT(paise, Not(IsOk())) << "\"" << text << "\"";
     EXPECT_THAT(paise.status().message(), HasSubstr("at most 2 decimals")) << text;
   }
 }
@@ -62,9 +67,9 @@ TEST(ParsePaiseText, TakesWholePaiseUpToInt64) {
   EXPECT_THAT(ParsePaiseText("9223372036854775808", false).status().message(),
               HasSubstr("too large"));
   for (const char* text : {"", "-1", "+1", "1.0", " 1", "1e2"}) {
-    EXPECT_FALSE(ParsePaiseText(text, true).ok()) << text;
+    EXPECT_THAT(ParsePaiseText(text, true), Not(IsOk())) << text;
   }
-  EXPECT_FALSE(ParsePaiseText("0", false).ok());
+  EXPECT_THAT(ParsePaiseText("0", false), Not(IsOk()));
   EXPECT_EQ(*ParsePaiseText("0", true), 0);
 }
 
@@ -73,15 +78,15 @@ TEST(ParseIntText, KeepsToTheRange) {
   EXPECT_EQ(*ParseIntText("1000", 0, 1000), 1000);
   EXPECT_EQ(*ParseIntText("-5", -10, 10), -5);
   EXPECT_THAT(ParseIntText("1001", 0, 1000).status().message(), HasSubstr("from 0 to 1000"));
-  EXPECT_FALSE(ParseIntText("-1", 0, 1000).ok());
-  EXPECT_FALSE(ParseIntText("12abc", 0, 1000).ok());
-  EXPECT_FALSE(ParseIntText("99999999999999999999", 0, kMax).ok());
+  EXPECT_THAT(ParseIntText("-1", 0, 1000), Not(IsOk()));
+  EXPECT_THAT(ParseIntText("12abc", 0, 1000), Not(IsOk()));
+  EXPECT_THAT(ParseIntText("99999999999999999999", 0, kMax), Not(IsOk()));
 }
 
 TEST(ParseBoolText, TakesTheUsualSpellings) {
   for (const char* yes : {"true", "TRUE", "yes", "1"}) EXPECT_TRUE(*ParseBoolText(yes)) << yes;
   for (const char* no : {"false", "No", "0"}) EXPECT_FALSE(*ParseBoolText(no)) << no;
-  EXPECT_FALSE(ParseBoolText("maybe").ok());
+  EXPECT_THAT(ParseBoolText("maybe"), Not(IsOk()));
 }
 
 TEST(ParseEnumText, TakesLowerCaseNamesWithoutThePrefix) {
@@ -96,7 +101,7 @@ TEST(ParseEnumText, TakesLowerCaseNamesWithoutThePrefix) {
 TEST(ParseEnumText, RefusesTheUnsetValueAndListsTheChoices) {
   for (const char* text : {"category_unspecified", "unspecified", "domestik", ""}) {
     absl::StatusOr<int> value = ParseEnumText(*v1::Category_descriptor(), "", text);
-    ASSERT_FALSE(value.ok()) << text;
+    ASSERT_THAT(value, Not(IsOk())) << text;
     EXPECT_THAT(value.status().message(),
                 HasSubstr("one of domestic|commercial|government|industrial"));
   }
@@ -117,14 +122,14 @@ TEST(ParseIdText, AcceptsWhatWalletdAccepts) {
   EXPECT_EQ(*ParseIdText(std::string(64, 'x')), std::string(64, 'x'));
   EXPECT_THAT(ParseIdText(std::string(65, 'x')).status().message(), HasSubstr("longer than 64"));
   EXPECT_THAT(ParseIdText("BSP 0001").status().message(), HasSubstr("only letters, digits"));
-  EXPECT_FALSE(ParseIdText("").ok());
+  EXPECT_THAT(ParseIdText(""), Not(IsOk()));
 }
 
 TEST(ParsePhoneText, TakesTenToFifteenDigits) {
   EXPECT_EQ(*ParsePhoneText("+919826000101"), "+919826000101");
   EXPECT_EQ(*ParsePhoneText("9826000101"), "9826000101");
-  EXPECT_FALSE(ParsePhoneText("98260").ok());
-  EXPECT_FALSE(ParsePhoneText("+91 98260 00101").ok());
+  EXPECT_THAT(ParsePhoneText("98260"), Not(IsOk()));
+  EXPECT_THAT(ParsePhoneText("+91 98260 00101"), Not(IsOk()));
 }
 
 TEST(ParseIstDate, TakesOnlyRealDates) {
@@ -132,7 +137,7 @@ TEST(ParseIstDate, TakesOnlyRealDates) {
   for (const char* text : {"2025-02-29", "2025-02-30", "2025-13-01", "2025-2-3", "20250101",
                            "2025-01-01T00:00:00", ""}) {
     absl::StatusOr<std::string> date = ParseIstDate(text);
-    ASSERT_FALSE(date.ok()) << text;
+    ASSERT_THAT(date, Not(IsOk())) << text;
     EXPECT_THAT(date.status().message(), HasSubstr("YYYY-MM-DD"));
   }
 }
@@ -145,7 +150,7 @@ TEST(ParseIstTime, ReadsIndianStandardTime) {
   for (const char* text : {"2025-04-01T24:00:00", "2025-04-31T08:00:00", "2025-04-01 08:00:00",
                            "2025-04-01T08:00", "2025-04-01T08:00:00Z", "2025-04-01T8:00:00"}) {
     absl::StatusOr<absl::Time> parsed = ParseIstTime(text);
-    ASSERT_FALSE(parsed.ok()) << text;
+    ASSERT_THAT(parsed, Not(IsOk())) << text;
     EXPECT_THAT(parsed.status().message(), HasSubstr("YYYY-MM-DDTHH:MM:SS (IST)"));
   }
 }

@@ -1,15 +1,15 @@
-// check-ledger: every balance rebuilt from the journal and compared with
-// the stored one, in 128 bits. Wallet member function; see wallet.h.
+#include "wallet/journal_check.h"
+
 #include <algorithm>
 #include <limits>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "wallet/accounts.h"
-#include "wallet/record_io.h"
 #include "base/status_macros.h"
-#include "wallet/wallet.h"
+#include "wallet/accounts.h"
+#include "wallet/journal.h"
+#include "wallet/record_io.h"
 
 namespace wallet {
 namespace {
@@ -34,7 +34,7 @@ std::string FormatWide(__int128 v) {
 
 }  // namespace
 
-absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
+absl::StatusOr<v1::CheckLedgerResponse> CheckJournal(const Store& store) {
   // Sums in 128 bits: no sum of int64 balances can wrap, so a balance that
   // left int64 (or a sum that is not zero) cannot hide behind a wrap-around.
   using Wide = __int128;
@@ -45,9 +45,10 @@ absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
   absl::Status status;
   uint64_t expected_seq = 1;
   // One snapshot for both scans: a commit between them is not a mismatch.
-  const auto snapshot = store_->TakeSnapshot();
-  WALLET_RETURN_IF_ERROR(store_->Scan(
-      Table::kJournal, "", "", false, [&](absl::string_view, absl::string_view value) {
+  const auto snapshot = store.TakeSnapshot();
+  WALLET_RETURN_IF_ERROR(store.Scan(
+      Table::kJournal, "", "", false,
+      [&](absl::string_view, absl::string_view value) {
         auto transfer = ParseRecord<store::v1::TransferRecord>(value, "transfer");
         if (!transfer.ok()) {
           status = transfer.status();
@@ -78,8 +79,8 @@ absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
   WALLET_RETURN_IF_ERROR(status);
   // Every paisa of duty inside a charge has been swept to the duty account.
   if (rebuilt[kDuty] != duty_in_charges) {
-    response.add_mismatched_accounts(absl::StrCat(
-        kDuty, " (", FormatWide(duty_in_charges), " paise of duty in charges)"));
+    response.add_mismatched_accounts(
+        absl::StrCat(kDuty, " (", FormatWide(duty_in_charges), " paise of duty in charges)"));
   }
   Wide sum = 0;
   auto check = [&](absl::string_view account, int64_t stored) {
@@ -91,15 +92,15 @@ absl::StatusOr<v1::CheckLedgerResponse> Wallet::CheckLedger() const {
     if (stored != expected) response.add_mismatched_accounts(std::string(account));
     response.set_accounts(response.accounts() + 1);
   };
-  WALLET_RETURN_IF_ERROR(store_->Scan(
+  WALLET_RETURN_IF_ERROR(store.Scan(
       Table::kAccounts, "", "", false,
       [&](absl::string_view key, absl::string_view value) {
-        check(key, static_cast<int64_t>(DecodeBigEndian64(value)));
+        check(key, DecodeBalance(value));
         return true;
       },
       snapshot.get()));
   // Meter wallets keep their balance in the meter state.
-  WALLET_RETURN_IF_ERROR(store_->Scan(
+  WALLET_RETURN_IF_ERROR(store.Scan(
       Table::kMeterState, "", "", false,
       [&](absl::string_view key, absl::string_view value) {
         auto state = ParseRecord<store::v1::MeterState>(value, "meter state");
