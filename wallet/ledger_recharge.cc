@@ -173,9 +173,6 @@ std::optional<store::v1::TransferRecord> Ledger::Recharged(Txn& txn, MeterEntry&
   if (share > 0) {
     recovery = journal_.Post(txn, v1::ARREARS_RECOVERY, MeterAccount(id), ArrearsAccount(id), share,
                              request_ref, "arrears recovered from recharge");
-    // The share is a payment toward dues: it counts for a drive, and may
-    // meet the restore rule of one that cut the meter.
-    ApplyDriveRestoreRule(txn, m, share, DuesOf(id));
   }
   // A recharge starts a new alert cycle.
   st.set_alerts_sent(0);
@@ -183,6 +180,9 @@ std::optional<store::v1::TransferRecord> Ledger::Recharged(Txn& txn, MeterEntry&
   st.set_days_left_alert_sent(false);
   Notify(txn, m, v1::Notification::RECHARGE_RECEIPT, amount,
          RechargeReceiptText(id, amount, share, st.balance_paise()), 0, share);
+  // The share is a payment toward dues: it counts for a drive, and may meet
+  // the restore rule of one that cut the meter.
+  if (share > 0) ApplyDriveRestoreRule(txn, m, share, DuesOf(id));
   Evaluate(txn, m);
   return recovery;
 }

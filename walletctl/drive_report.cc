@@ -36,9 +36,10 @@ std::string RuleText(const v1::RestoreRule& rule) {
 // DriveActionText is "2026-11-02 10:00:00 IST by c0ffee0000000001 (control room):
 // reason".
 std::string DriveActionText(const v1::DriveAction& action) {
-  std::string text = absl::StrCat(FormatTimestamp(action.action_time()), " by ",
-                                  OrDash(action.admin_key_id()));
-  if (!action.admin_key_label().empty()) absl::StrAppend(&text, " (", action.admin_key_label(), ")");
+  std::string text =
+      absl::StrCat(FormatTimestamp(action.action_time()), " by ", OrDash(action.admin_key_id()));
+  if (!action.admin_key_label().empty())
+    absl::StrAppend(&text, " (", action.admin_key_label(), ")");
   if (!action.reason().empty()) absl::StrAppend(&text, ": ", action.reason());
   return text;
 }
@@ -72,6 +73,8 @@ Value CountValue(int64_t count) { return PlainValue(absl::StrCat(count)); }
 }  // namespace
 
 std::string SecondsText(double seconds) {
+  if (seconds < 0.001) return "under 1 ms";
+  if (seconds < 1) return absl::StrFormat("%.0f ms", seconds * 1000);
   if (seconds < 60) return absl::StrFormat("%.1f s", seconds);
   if (seconds < 3600) return absl::StrFormat("%.1f min", seconds / 60);
   return absl::StrFormat("%.1f h", seconds / 3600);
@@ -92,11 +95,11 @@ std::string ProgressText(const v1::Drive& drive) {
   const int64_t dealt =
       std::min(total, c.cut() + c.failed() + c.offline() + c.paid_before_cut() + c.skipped());
   const int filled = total == 0 ? kBarWidth : static_cast<int>(dealt * kBarWidth / total);
-  std::string text = absl::StrCat("[", std::string(filled, '#'),
-                                  std::string(kBarWidth - filled, '-'), "] ", dealt, "/", total,
-                                  " ordered ", c.ordered(), ", cut ", c.cut(), ", failed ",
-                                  c.failed(), ", offline ", c.offline(), " | paid ", c.paid(), " ",
-                                  FormatPaise(c.collected_paise()), ", restored ", c.restored());
+  std::string text =
+      absl::StrCat("[", std::string(filled, '#'), std::string(kBarWidth - filled, '-'), "] ", dealt,
+                   "/", total, " ordered ", c.ordered(), ", cut ", c.cut(), ", failed ", c.failed(),
+                   ", offline ", c.offline(), " | paid ", c.paid(), " ",
+                   FormatPaise(c.collected_paise()), ", restored ", c.restored());
   if (drive.state() == v1::DRIVE_RUNNING) {
     if (!drive.waiting_for().empty()) absl::StrAppend(&text, " | ", drive.waiting_for());
   } else {

@@ -37,8 +37,8 @@ Report DrivesReport(const wallet::v1::ListDrivesResponse& response);
 // RESTORED.
 Report DriveMetersReport(const wallet::v1::ListDriveMetersResponse& response);
 
-// SecondsText is a duration for people: "0.4 s", "42.0 s", "3.5 min",
-// "2.0 h".
+// SecondsText is a duration for people: "under 1 ms", "420 ms", "42.0 s",
+// "3.5 min", "2.0 h".
 std::string SecondsText(double seconds);
 
 }  // namespace walletctl

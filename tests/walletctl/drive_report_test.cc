@@ -80,7 +80,8 @@ TEST(DriveReport, TheLinemansListIsCsvWithAddresses) {
 }
 
 TEST(DriveReport, DurationsForPeople) {
-  EXPECT_EQ(SecondsText(0.42), "0.4 s");
+  EXPECT_EQ(SecondsText(0.0005), "under 1 ms");
+  EXPECT_EQ(SecondsText(0.42), "420 ms");
   EXPECT_EQ(SecondsText(59.94), "59.9 s");
   EXPECT_EQ(SecondsText(90), "1.5 min");
   EXPECT_EQ(SecondsText(7200), "2.0 h");
