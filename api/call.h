@@ -53,13 +53,9 @@ using Roles = std::vector<wallet::v1::Role>;
 // Metrics::Method.
 using Metrics = ::base::Metrics;
 
-// ToGrpc converts a status for the wire. Internal errors are logged, and their
-// text is not sent to the client.
-grpc::Status ToGrpc(const absl::Status& status, const std::string& method);
-
-// Logged logs `describe(response)` once a write succeeded, then answers:
-// admin actions (and payments taken at a counter) are rare, and each one
-// matters to an auditor.
+// Logged wraps `done` so that a successful admin write is logged, one line
+// made by `describe(response)`: admin actions are rare and each one matters
+// to an auditor.
 template <typename Response, typename Describe>
 wallet::Callback<Response> Logged(wallet::Callback<Response> done, Describe describe) {
   return [done = std::move(done), describe](absl::StatusOr<Response> result) {
@@ -67,6 +63,10 @@ wallet::Callback<Response> Logged(wallet::Callback<Response> done, Describe desc
     done(std::move(result));
   };
 }
+
+// ToGrpc converts a status for the wire. Internal errors are logged, and their
+// text is not sent to the client.
+grpc::Status ToGrpc(const absl::Status& status, const std::string& method);
 
 class Calls final {
  public:

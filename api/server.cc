@@ -14,6 +14,12 @@
 #include "wallet/v1/retailer.grpc.pb.h"
 
 namespace api {
+namespace {
+
+// Largest request walletd takes (gRPC's default is 4 MiB).
+constexpr int kMaxRequestBytes = 64 << 20;
+
+}  // namespace
 
 WalletServer::WalletServer(wallet::Wallet* wallet, base::SettableClock* settable_clock)
     : wallet_(wallet),
@@ -22,11 +28,12 @@ WalletServer::WalletServer(wallet::Wallet* wallet, base::SettableClock* settable
       consumer_(NewConsumerService(&calls_)),
       payment_(NewPaymentGatewayService(&calls_)),
       retailer_(NewRetailerService(&calls_)),
-      collection_(NewCollectionService(&calls_)),
+      collection_(NewCollectionService(&calls_, &drive_hub_)),
       ingest_(&calls_),
       gateway_(&calls_, &hub_),
       notifications_(&calls_, &hub_) {
   wallet_->SetOutboxListener([this] { hub_.WakeAll(); });
+  wallet_->SetDriveListener([this] { drive_hub_.WakeAll(); });
 }
 
 absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet* wallet,
@@ -35,8 +42,9 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
-                           &server->grpc_port_);
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->grpc_port_);
+  // A drive may list a million meter ids: ~12 MB at ten characters each.
+  builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
   builder.RegisterService(server->admin_.get());
   builder.RegisterService(server->consumer_.get());
   builder.RegisterService(server->payment_.get());
@@ -76,8 +84,8 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   for (const char* service :
        {v1::AdminService::service_full_name(), v1::ConsumerService::service_full_name(),
         v1::PaymentGatewayService::service_full_name(), v1::RetailerService::service_full_name(),
-        v1::CollectionService::service_full_name(),
-        v1::MeterIngestService::service_full_name(), v1::MeterGatewayService::service_full_name(),
+        v1::CollectionService::service_full_name(), v1::MeterIngestService::service_full_name(),
+        v1::MeterGatewayService::service_full_name(),
         v1::NotificationService::service_full_name()}) {
     server->server_->GetHealthCheckService()->SetServingStatus(service, true);
   }
@@ -91,9 +99,9 @@ absl::Status WalletServer::Health() const {
   if (!serving_) return absl::UnavailableError("shutting down");
   const wallet::WriteHealth health = wallet_->write_health();
   if (!health.writable) {
-    return absl::UnavailableError(absl::StrCat("not accepting writes (reads are served): ",
-                                               health.reason,
-                                               "; writes resume by themselves once space is freed"));
+    return absl::UnavailableError(
+        absl::StrCat("not accepting writes (reads are served): ", health.reason,
+                     "; writes resume by themselves once space is freed"));
   }
   return absl::OkStatus();
 }
@@ -133,8 +141,7 @@ void WalletServer::RegisterPipelineMetrics() {
   metrics_.RegisterValue("walletd_largest_group", "gauge",
                          "Most requests committed by one group commit so far.",
                          [stats] { return static_cast<double>(stats->largest_group.load()); });
-  metrics_.RegisterValue("walletd_queue_depth", "gauge",
-                         "Operations waiting for the writer.",
+  metrics_.RegisterValue("walletd_queue_depth", "gauge", "Operations waiting for the writer.",
                          [stats] { return static_cast<double>(stats->queue_depth.load()); });
   metrics_.RegisterValue("walletd_up", "gauge", "1 while serving, 0 while shutting down.",
                          [this] { return serving_ ? 1.0 : 0.0; });
@@ -162,12 +169,11 @@ void WalletServer::RegisterOutboxMetrics() {
   auto value = [this](const std::string& family, const char* label, const std::string& type,
                       const std::string& help, wallet::Stream stream,
                       double (*pick)(const wallet::OutboxStats&)) {
-    metrics_.RegisterValue(absl::StrCat(family, "{stream=\"", label, "\"}"), type, help,
-                           [this, stream, pick] {
-                             absl::StatusOr<wallet::OutboxStats> stats =
-                                 wallet_->GetOutboxStats(stream);
-                             return stats.ok() ? pick(*stats) : std::nan("");
-                           });
+    metrics_.RegisterValue(
+        absl::StrCat(family, "{stream=\"", label, "\"}"), type, help, [this, stream, pick] {
+          absl::StatusOr<wallet::OutboxStats> stats = wallet_->GetOutboxStats(stream);
+          return stats.ok() ? pick(*stats) : std::nan("");
+        });
   };
   for (const Stream& s : kStreams) {
     value("walletd_outbox_committed_total", s.label, "counter",
@@ -219,6 +225,7 @@ void WalletServer::Shutdown(absl::Duration grace) {
 WalletServer::~WalletServer() {
   Shutdown(absl::Seconds(5));
   wallet_->SetOutboxListener(nullptr);
+  wallet_->SetDriveListener(nullptr);
 }
 
 }  // namespace api

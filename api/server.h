@@ -68,6 +68,8 @@ class WalletServer final {
   std::unique_ptr<grpc::Service> consumer_;
   std::unique_ptr<grpc::Service> payment_;
   std::unique_ptr<grpc::Service> retailer_;
+  // Wakes WatchDrive streams when a commit changed a drive.
+  StreamHub drive_hub_;
   std::unique_ptr<grpc::Service> collection_;
   StreamHub hub_;
   MeterIngestService ingest_;

@@ -20,10 +20,14 @@ namespace api {
 // FAILED_PRECONDITION, as on a production walletd).
 std::unique_ptr<grpc::Service> NewAdminService(Calls* calls, base::SettableClock* settable_clock);
 
+class StreamHub;
+
 // NewCollectionService serves wallet.v1.CollectionService to ROLE_ADMIN
-// keys: dues imports (a stream answered chunk by chunk), defaulter lists and
-// payments toward dues at a counter.
-std::unique_ptr<grpc::Service> NewCollectionService(Calls* calls);
+// keys: dues imports (a stream answered chunk by chunk), defaulter lists,
+// payments toward dues at a counter, and collection drives. `drive_hub` (not
+// owned; it must outlive the service's calls) wakes WatchDrive streams when a
+// committed group changed a drive (Wallet::SetDriveListener).
+std::unique_ptr<grpc::Service> NewCollectionService(Calls* calls, StreamHub* drive_hub);
 
 // NewConsumerService serves wallet.v1.ConsumerService to consumers (their own
 // meters) and admins.

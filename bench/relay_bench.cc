@@ -16,7 +16,6 @@
 // Prints figures as it goes and, last, one JSON line with restore_p50_ms,
 // restore_p99_ms, confirmed_per_s and sim_start_s.
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -29,9 +28,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "base/lock_checks.h"
+#include "bench/bulk_holds.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
-#include "tests/testing/bench_util.h"
 #include "tests/testing/meter_fleet.h"
 #include "wallet/v1/meter.grpc.pb.h"
 
@@ -103,14 +102,6 @@ int Fail(const absl::Status& status) {
   return 1;
 }
 
-absl::StatusOr<sim::FleetSummary> Summary(MeterFleet& fleet) {
-  sim::FleetSummary summary;
-  grpc::ClientContext context;
-  grpc::Status s = fleet.sim_control().GetFleetSummary(&context, sim::FleetSummaryRequest(), &summary);
-  if (!s.ok()) return ToStatus(s, "GetFleetSummary");
-  return summary;
-}
-
 // CutForNonPayment sends two zero-consumption readings per meter: the second
 // makes walletd evaluate a wallet with no credit and order the cut.
 absl::Status CutForNonPayment(MeterFleet& fleet, int count) {
@@ -175,7 +166,7 @@ int main(int argc, char** argv) {
   // Counted by meter-sim itself: the watch stream may open after the first cuts.
   if (!MeterFleet::WaitFor(
           [&] {
-            absl::StatusOr<sim::FleetSummary> summary = Summary(fleet);
+            absl::StatusOr<sim::FleetSummary> summary = fleet.SimSummary();
             return summary.ok() && summary->disconnected() >= restore_meters;
           },
           absl::Seconds(120))) {
@@ -201,52 +192,16 @@ int main(int argc, char** argv) {
               restore_meters, p50, p99, Percentile(latencies_ms, 1.0));
 
   // ---- bulk disconnect
-  absl::StatusOr<double> confirmed_before = fleet.GatewayMetric("gateway_relay_confirmed_total");
-  if (!confirmed_before.ok()) return Fail(confirmed_before.status());
-  const double cpu_walletd = ProcessCpuSeconds(fleet.walletd().pid());
-  const double cpu_gateway = ProcessCpuSeconds(fleet.gateway()->pid());
-  const double cpu_sim = ProcessCpuSeconds(fleet.sim().pid());
-  const absl::Time bulk_start = absl::Now();
-  std::atomic<int> next{0};
-  std::atomic<bool> failed{false};
-  absl::Mutex error_mu;
-  absl::Status error;
-  std::vector<std::thread> holders;
-  for (int t = 0; t < absl::GetFlag(FLAGS_holds_in_flight); ++t) {
-    holders.emplace_back([&] {
-      for (int i = next++; i < meters && !failed; i = next++) {
-        absl::Status held = fleet.SetHold(fleet.meter_id(i), v1::HOLD_KEEP_DISCONNECTED);
-        if (!held.ok()) {
-          failed = true;
-          absl::MutexLock lock(&error_mu);
-          error = held;
-        }
-      }
-    });
-  }
-  for (std::thread& t : holders) t.join();
-  if (failed) return Fail(error);
-  const absl::Time holds_done = absl::Now();
-  double confirmed = 0;
-  if (!MeterFleet::WaitFor(
-          [&] {
-            absl::StatusOr<double> now = fleet.GatewayMetric("gateway_relay_confirmed_total");
-            confirmed = now.ok() ? *now - *confirmed_before : confirmed;
-            return confirmed >= meters;
-          },
-          absl::Seconds(300))) {
-    return Fail(absl::DeadlineExceededError(absl::StrCat("only ", confirmed, " confirmed")));
-  }
-  const double seconds = absl::ToDoubleSeconds(absl::Now() - bulk_start);
-  const double per_s = meters / seconds;
+  absl::StatusOr<BulkResult> bulk = BulkHolds(fleet, fleet.meter_ids(), v1::HOLD_KEEP_DISCONNECTED,
+                                              absl::GetFlag(FLAGS_holds_in_flight));
+  if (!bulk.ok()) return Fail(bulk.status());
+  const double per_s = bulk->confirmed_per_s;
   std::printf("bulk disconnect: %d commands confirmed end to end in %.2f s = %.0f/s "
               "(holds issued in %.2f s)\n",
-              meters, seconds, per_s, absl::ToDoubleSeconds(holds_done - bulk_start));
+              meters, bulk->seconds, per_s, bulk->holds_seconds);
   std::printf("cpu over the bulk phase: walletd %.2f, meter-gatewayd %.2f, meter-sim %.2f cores\n",
-              (ProcessCpuSeconds(fleet.walletd().pid()) - cpu_walletd) / seconds,
-              (ProcessCpuSeconds(fleet.gateway()->pid()) - cpu_gateway) / seconds,
-              (ProcessCpuSeconds(fleet.sim().pid()) - cpu_sim) / seconds);
-  absl::StatusOr<sim::FleetSummary> summary = Summary(fleet);
+              bulk->walletd_cores, bulk->gateway_cores, bulk->sim_cores);
+  absl::StatusOr<sim::FleetSummary> summary = fleet.SimSummary();
   if (summary.ok()) {
     std::printf("meter-sim: %d disconnected of %d, %llu sessions, %llu relay operations\n",
                 summary->disconnected(), summary->meters(),

@@ -19,6 +19,8 @@ set(rules
   # logging and no text; its words are notification_text's alone.
   wallet/prepaid_policy.*   "^(absl/|wallet/v1/|wallet/store/v1/records\\.pb\\.h$|wallet/(prepaid_policy|policy_config|money)\\.h$)"
   wallet/notification_text.* "^(absl/|wallet/(notification_text|prepaid_policy|money)\\.h$)"
+  # So are the rules of collection drives.
+  wallet/drive.*        "^(absl/|google/protobuf/|wallet/v1/|wallet/store/v1/records\\.pb\\.h$|wallet/(drive|policy_config|tariff)\\.h$)"
   api                   "^(api|wallet|base|absl|glog|google/protobuf|grpcpp)/"
   # The client takes from the core only its money and id rules and its
   # text-format reader.

@@ -49,6 +49,7 @@ absl::Status Ledger::LoadState() {
     m.index_slot = next_index_slot_++;
   });
   WALLET_RETURN_IF_ERROR(outbox_.Load(*store_));
+  WALLET_RETURN_IF_ERROR(drives_.Load(*store_));
   // Tariff versions added through the API, on top of the tariff file.
   absl::Status tariff_error;
   WALLET_RETURN_IF_ERROR(store_->Scan(
@@ -129,6 +130,7 @@ void Ledger::FinishGroup(Txn& txn) {
   meters_.ForEachChanged(
       [this](MeterEntry& m) { index_update_.changes.push_back(IndexChangeOf(m, /*all=*/false)); });
   meters_.WriteChanged(*txn.batch);
+  drives_.WriteChanged(*txn.batch);
 }
 
 void Ledger::FillIndex(DefaulterIndex& index) {

@@ -19,9 +19,10 @@
 // recharge orders (orders.cc), changes of consumers and meters
 // (registry_changes.cc), readings (ledger_readings.cc), relay reports and
 // holds (ledger_relay.cc), the policy's application and billing modes
-// (ledger_policy.cc), and dues from billing with the payments toward them
-// (ledger_dues.cc). After each group the ledger describes what it changed
-// for the defaulter index (wallet/defaulter_index.h).
+// (ledger_policy.cc), dues from billing with the payments toward them
+// (ledger_dues.cc), and collection drives (ledger_drives.cc). After each
+// group the ledger describes what it changed for the defaulter index
+// (wallet/defaulter_index.h).
 //
 // Every operation validates completely before it changes anything, so a
 // failed operation leaves both memory and the batch untouched. Errors:
@@ -56,6 +57,8 @@
 #include "wallet/defaulter_index.h"
 #include "wallet/dues.h"
 #include "wallet/dues_book.h"
+#include "wallet/drive.h"
+#include "wallet/drive_book.h"
 #include "wallet/journal.h"
 #include "wallet/ledger_options.h"
 #include "wallet/meters.h"
@@ -189,9 +192,8 @@ class Ledger final {
   // after it (DuesOwedBy(m).total()). Whatever it writes into `txn` commits
   // or fails with the payment. It returns whether it ordered a reconnect
   // (PayDuesResponse.restore_ordered; a recharge ignores it) and cannot
-  // fail: the payment is already decided. Collection drives' restore rule
-  // (a reconnect at once, at any hour, with the fee per policy) belongs
-  // here; until then it does nothing.
+  // fail: the payment is already decided. It applies the collection drives'
+  // restore rule (ApplyDriveRestoreRule).
   bool OnDuesPaid(Txn& txn, MeterEntry& m, int64_t paid_paise, int64_t dues_left_paise);
 
   // FillIndex resets `index` with every meter as loaded; call once after
@@ -204,8 +206,39 @@ class Ledger final {
   // of the last group answered (wallet/defaulter_index.h).
   const DefaulterIndex* defaulters() const { return defaulters_; }
 
+  // Collection drives (ledger_drives.cc), by the admin `who`, recorded
+  // with its key; each idempotent by request_id. CreateDrive lists the
+  // meters of a selection or a list and classifies them (wallet/drive.h):
+  // InvalidArgument (bad fields, no meters, a meter listed twice, more than
+  // kMaxDriveMeters), FailedPrecondition (a selection of no meter or of too
+  // many), Unimplemented (a selection by unpaid bills). The state changes:
+  // NotFound (unknown drive), FailedPrecondition (a state that does not
+  // allow it), PermissionDenied (ApproveDrive by the key that created it).
+  absl::StatusOr<v1::Drive> CreateDrive(Txn& txn, const Principal& who,
+                                        const v1::CreateDriveRequest& req);
+  absl::StatusOr<v1::Drive> ApproveDrive(Txn& txn, const Principal& who,
+                                         const v1::DriveActionRequest& req);
+  absl::StatusOr<v1::Drive> PauseDrive(Txn& txn, const Principal& who,
+                                       const v1::DriveActionRequest& req);
+  absl::StatusOr<v1::Drive> ResumeDrive(Txn& txn, const Principal& who,
+                                        const v1::DriveActionRequest& req);
+  absl::StatusOr<v1::Drive> CancelDrive(Txn& txn, const Principal& who,
+                                        const v1::DriveActionRequest& req);
+  // ApplyDriveRestoreRule takes a payment of `paid` paise toward m's dues
+  // that left `dues_left` owed (call it after posting the payment): the
+  // payment counts for every running drive listing m, and if a drive
+  // ordered m cut and its restore rule is now met, a reconnect is ordered at
+  // once (at any hour), the drive's reconnection fee is added to m's dues,
+  // and the consumer is told by SMS. Returns whether a reconnect was
+  // ordered. Cannot fail.
+  bool ApplyDriveRestoreRule(Txn& txn, MeterEntry& m, int64_t paid, int64_t dues_left);
+  // TakeDrivesWritten tells whether the last group changed a drive's record,
+  // and resets the flag.
+  bool TakeDrivesWritten() { return drives_.TakeWritten(); }
+
   // Tick re-evaluates every meter whose policy is due at txn.now (end of a
-  // no-cutoff window, next notice day, ...), a bounded number per call.
+  // no-cutoff window, next notice day, ...), a bounded number per call, and
+  // runs the running drives (RunDrive).
   void Tick(Txn& txn);
 
   // FinishGroup writes the balances and meter states the group changed; call
@@ -221,6 +254,14 @@ class Ledger final {
 
   // Balance returns the in-memory (possibly not yet committed) balance.
   int64_t Balance(absl::string_view account) const { return journal_.Balance(account); }
+
+  // For tests only, defined in tests/testing/ledger_testing.cc and linked by
+  // the tests alone: PostForTesting posts a transfer (e.g. DUES_BILLED,
+  // DUES_PAYMENT, which no operation here posts yet), checking its range
+  // first; MeterForTesting finds a meter's entry (null if unknown).
+  absl::Status PostForTesting(Txn& txn, v1::TransferType type, const std::string& debit,
+                              const std::string& credit, int64_t amount);
+  MeterEntry* MeterForTesting(absl::string_view meter_id);
 
  private:
   Ledger(const Store* store, const LedgerOptions& options, const DefaulterIndex* defaulters);
@@ -331,6 +372,46 @@ class Ledger final {
   void DetailsChanged(MeterEntry& m);
   DefaulterChange IndexChangeOf(MeterEntry& m, bool all);
 
+  // Drives (ledger_drives.cc). RunDrive orders the disconnects a running
+  // drive's rate and the calendar allow now, from its cursor, and ends it
+  // once every meter is answered.
+  void RunDrive(Txn& txn, DriveEntry& drive);
+  // TakeTurn does with the meter at a drive's cursor what `turn` says.
+  void TakeTurn(Txn& txn, DriveEntry& drive, const DriveTarget& target, MeterEntry& m, Turn turn);
+  // DriveAction applies an admin's action to drive `req.drive_id`: `allowed`
+  // says from which state, `change` does it; idempotent as `op`.
+  template <typename Change>
+  absl::StatusOr<v1::Drive> DriveAction(Txn& txn, const Principal& who,
+                                        const v1::DriveActionRequest& req, absl::string_view op,
+                                        absl::string_view action, v1::DriveState from,
+                                        Change change);
+  // SelectMeters lists the meters of a selection, by dues owed (most first).
+  absl::StatusOr<std::vector<std::string>> SelectMeters(const v1::Selection& selection) const;
+  // FactsOf is what the drive's rules know of meter `meter_id` now.
+  DriveMeterFacts FactsOf(const std::string& meter_id) const;
+  // DuesOf is what a meter owes: principal and surcharge.
+  int64_t DuesOf(absl::string_view meter_id) const;
+  // ReadProgress reads what happened to one meter of a drive (empty:
+  // nothing yet); WriteProgress stores it and moves the drive's counts.
+  absl::StatusOr<store::v1::DriveProgressRecord> ReadProgress(Txn& txn, uint64_t seq,
+                                                              int64_t position);
+  void WriteProgress(Txn& txn, DriveEntry& drive, int64_t position,
+                     const store::v1::DriveProgressRecord& before,
+                     const store::v1::DriveProgressRecord& after);
+  // CountPayment adds a payment toward dues to a drive's meter at `position`.
+  void CountPayment(Txn& txn, DriveEntry& drive, int64_t position, int64_t paid);
+  // RestoreByDrive orders the reconnect of a meter whose payment met the
+  // drive's rule, with `fee` added to its dues and an SMS.
+  void RestoreByDrive(Txn& txn, MeterEntry& m, const DriveEntry& drive, int64_t fee,
+                      int64_t dues_left);
+  // OnDriveRelayReport follows a relay report about a meter a drive ordered
+  // cut: `answered` is the action the report answers (unspecified for an
+  // observation).
+  void OnDriveRelayReport(Txn& txn, MeterEntry& m, v1::RelayAction answered,
+                          const v1::RelayOutcome& outcome);
+  // Reschedule puts m's next policy evaluation where its state says.
+  void Reschedule(Txn& txn, MeterEntry& m);
+
   const Store* store_;
   LedgerOptions options_;
   const DefaulterIndex* const defaulters_;
@@ -341,6 +422,7 @@ class Ledger final {
   DueScheduler scheduler_;
   TariffBook tariffs_;
   std::unique_ptr<CutoffCalendar> calendar_;
+  DriveBook drives_;
   absl::flat_hash_map<std::string, store::v1::RetailerRecord> retailers_;
   uint64_t next_order_ = 1;
   // The next recorded change's seq (registry_changes.cc).

@@ -307,9 +307,8 @@ absl::StatusOr<v1::PayDuesResponse> Ledger::PayDues(Txn& txn, MeterEntry& m,
   return response;
 }
 
-bool Ledger::OnDuesPaid(Txn&, MeterEntry&, int64_t, int64_t) {
-  // No restore rule yet: collection drives add theirs here.
-  return false;
+bool Ledger::OnDuesPaid(Txn& txn, MeterEntry& m, int64_t paid_paise, int64_t dues_left_paise) {
+  return ApplyDriveRestoreRule(txn, m, paid_paise, dues_left_paise);
 }
 
 absl::StatusOr<v1::PayDuesResponse> Ledger::PayDuesAtCounter(Txn& txn,

@@ -111,6 +111,7 @@ void Ledger::Tick(Txn& txn) {
     m->due_us = 0;
     Evaluate(txn, *m);
   }
+  for (DriveEntry* drive : drives_.Running()) RunDrive(txn, *drive);
 }
 
 PolicyState Ledger::PolicyStateOf(const MeterEntry& m) const {

@@ -191,7 +191,6 @@ std::optional<store::v1::TransferRecord> Ledger::Recharged(Txn& txn, MeterEntry&
     // dues import deducts it.
     dues_.RecordPayment(txn, id, DuesAmounts{share, 0}, options_.dues_payment_window);
     DuesChanged(m);
-    OnDuesPaid(txn, m, share, DuesOwedBy(m).total());
   }
   // A recharge starts a new alert cycle.
   st.set_alerts_sent(0);
@@ -199,6 +198,10 @@ std::optional<store::v1::TransferRecord> Ledger::Recharged(Txn& txn, MeterEntry&
   st.set_days_left_alert_sent(false);
   Notify(txn, m, v1::Notification::RECHARGE_RECEIPT, amount,
          RechargeReceiptText(id, amount, share, st.balance_paise()), 0, share);
+  // The share is a payment toward dues: it counts for a drive, and may meet
+  // the restore rule of one that cut the meter (after the receipt, so that
+  // the consumer reads the payment before the reconnection).
+  if (share > 0) OnDuesPaid(txn, m, share, DuesOwedBy(m).total());
   Evaluate(txn, m);
   return recovery;
 }

@@ -57,6 +57,7 @@ absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
     return stale;
   }
   const v1::RelayState before = st.relay();
+  const v1::RelayAction answered = current ? st.pending_action() : v1::RELAY_ACTION_UNSPECIFIED;
   if (observed_us > 0) st.set_relay_observed_us(observed_us);
   const bool failed =
       outcome.result() == v1::RelayOutcome::FAILED || outcome.result() == v1::RelayOutcome::OFFLINE;
@@ -70,7 +71,8 @@ absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
         }
         if (action == v1::DISCONNECT) {
           Notify(txn, *m, v1::Notification::DISCONNECTED, 0,
-                 DisconnectedText(id, st.cut_for_nonpayment()));
+                 st.drive_id().empty() ? DisconnectedText(id, st.cut_for_nonpayment())
+                                       : DriveCutText(id, st.drive_dues_at_cut_paise()));
         } else {
           Notify(txn, *m, v1::Notification::RECONNECTED, 0, ReconnectedText(id));
         }
@@ -95,6 +97,7 @@ absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
     Notify(txn, *m, v1::Notification::TAMPER_ALERT, 0, RelayTamperText(id));
   }
   meters_.Touch(*m);
+  if (!st.drive_id().empty()) OnDriveRelayReport(txn, *m, answered, outcome);
   Evaluate(txn, *m);
   v1::ReportRelayOutcomeResponse response;
   response.set_state(st.relay());

@@ -110,4 +110,25 @@ absl::string_view RelayReasonText(RelayReason reason) {
   return "";
 }
 
+std::string DriveCutText(absl::string_view meter_id, int64_t dues_paise) {
+  return absl::StrCat("Meter ", meter_id, ": supply disconnected for unpaid dues of ",
+                      FormatRupees(dues_paise),
+                      ". Pay your dues at the counter, a retailer or online to restore it.");
+}
+
+std::string DriveRestoreText(absl::string_view meter_id, int64_t dues_paise, int64_t fee_paise) {
+  return absl::StrCat(
+      "Meter ", meter_id, ": payment toward your dues received; supply is being restored.",
+      fee_paise > 0 ? absl::StrCat(" Reconnection fee ", FormatRupees(fee_paise), " added.") : "",
+      dues_paise > 0 ? absl::StrCat(" Dues left ", FormatRupees(dues_paise), ".") : "");
+}
+
+std::string DriveCutReason(absl::string_view drive_id) {
+  return absl::StrCat("collection drive ", drive_id, ": dues unpaid");
+}
+
+std::string DriveRestoreReason(absl::string_view drive_id) {
+  return absl::StrCat("collection drive ", drive_id, ": dues paid");
+}
+
 }  // namespace wallet

@@ -54,6 +54,17 @@ std::string QuarantinedText(absl::string_view meter_id, absl::string_view reason
 // RelayReasonText is the reason a relay command ordered for `reason` gives.
 absl::string_view RelayReasonText(RelayReason reason);
 
+// Collection drives (wallet/drive.h). DriveCutText tells the consumer that
+// supply was cut for `dues_paise` of unpaid dues; DriveRestoreText that a
+// payment toward them brings supply back, with what is still owed
+// (`dues_paise`, the reconnection fee `fee_paise` included).
+std::string DriveCutText(absl::string_view meter_id, int64_t dues_paise);
+std::string DriveRestoreText(absl::string_view meter_id, int64_t dues_paise, int64_t fee_paise);
+// DriveCutReason and DriveRestoreReason are the reasons a drive's relay
+// commands give.
+std::string DriveCutReason(absl::string_view drive_id);
+std::string DriveRestoreReason(absl::string_view drive_id);
+
 }  // namespace wallet
 
 #endif  // WALLET_NOTIFICATION_TEXT_H_

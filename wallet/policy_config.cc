@@ -208,6 +208,15 @@ bool CutoffCalendar::CutoffAllowed(absl::Time t) const {
   return !DayBlocked(absl::CivilDay(local)) && !InWindow(local.hour() * 60 + local.minute());
 }
 
+CutoffCalendar::Block CutoffCalendar::BlockAt(absl::Time t) const {
+  if (t == absl::InfiniteFuture() || t == absl::InfinitePast()) return Block::kWindow;
+  const absl::CivilMinute local = absl::ToCivilMinute(t, IstTimeZone());
+  const absl::CivilDay day(local);
+  if (no_cutoff_sundays_ && absl::GetWeekday(day) == absl::Weekday::sunday) return Block::kSunday;
+  if (std::binary_search(holidays_.begin(), holidays_.end(), day)) return Block::kHoliday;
+  return InWindow(local.hour() * 60 + local.minute()) ? Block::kWindow : Block::kNone;
+}
+
 absl::Time CutoffCalendar::NextCutoffAllowed(absl::Time t) const {
   if (t == absl::InfiniteFuture() || t == absl::InfinitePast()) return absl::InfiniteFuture();
   const absl::TimeZone ist = IstTimeZone();

@@ -135,6 +135,13 @@ class CutoffCalendar final {
   // microseconds per blocked day searched.
   absl::Time NextCutoffAllowed(absl::Time t) const;
 
+  // Block is what keeps supply from being cut at an instant.
+  enum class Block { kNone, kWindow, kSunday, kHoliday };
+  // BlockAt returns what blocks a cut at `t`: kNone exactly when
+  // CutoffAllowed(t); a blocked day (Sunday, holiday) before the window;
+  // kWindow for infinite instants.
+  Block BlockAt(absl::Time t) const;
+
  private:
   // Whether the whole IST day is blocked (Sunday or holiday).
   bool DayBlocked(absl::CivilDay day) const;

@@ -109,6 +109,7 @@ PolicyState PolicyState::Of(const store::v1::MeterState& state) {
   st.prepaid_since_us = state.prepaid_since_us();
   st.hold = state.hold();
   st.relay = state.relay();
+  st.drive_cut = !state.drive_id().empty();
   st.exhausted_us = state.exhausted_us();
   st.notices_sent = state.notices_sent();
   st.alerts_sent = state.alerts_sent();
@@ -138,7 +139,8 @@ void PolicyState::StoreIn(store::v1::MeterState* state) const {
 bool operator==(const PolicyState& a, const PolicyState& b) {
   return a.balance_paise == b.balance_paise && a.last_recharge_paise == b.last_recharge_paise &&
          a.daily_spend_paise == b.daily_spend_paise && a.prepaid_since_us == b.prepaid_since_us &&
-         a.hold == b.hold && a.relay == b.relay && a.exhausted_us == b.exhausted_us &&
+         a.hold == b.hold && a.relay == b.relay && a.drive_cut == b.drive_cut &&
+         a.exhausted_us == b.exhausted_us &&
          a.notices_sent == b.notices_sent && a.alerts_sent == b.alerts_sent &&
          a.floor_alert_sent == b.floor_alert_sent &&
          a.days_left_alert_sent == b.days_left_alert_sent && a.last_action == b.last_action &&
@@ -172,10 +174,19 @@ PolicyDecision DecidePolicy(const PolicyState& state, const v1::CategoryPolicy& 
   // Rule 4: a command that failed for good is ordered again after a while.
   if (st.pending_action == v1::RELAY_ACTION_UNSPECIFIED && st.relay_retry_us != 0 &&
       now_us >= st.relay_retry_us) {
-    st.relay_retry_us = 0;
-    const v1::RelayAction again = st.last_action;
-    st.last_action = v1::RELAY_ACTION_UNSPECIFIED;
-    Order(d, again, RelayReason::kRetry);
+    const bool friendly_hours = st.last_action == v1::DISCONNECT &&
+                                (st.cut_for_nonpayment || st.drive_cut) &&
+                                !calendar.CutoffAllowed(now);
+    if (friendly_hours) {
+      // A cut for non-payment waits for the end of the protected hours.
+      const absl::Time allowed = calendar.NextCutoffAllowed(now);
+      st.relay_retry_us = allowed == absl::InfiniteFuture() ? 0 : absl::ToUnixMicros(allowed);
+    } else {
+      st.relay_retry_us = 0;
+      const v1::RelayAction again = st.last_action;
+      st.last_action = v1::RELAY_ACTION_UNSPECIFIED;
+      Order(d, again, RelayReason::kRetry);
+    }
   }
   switch (st.hold) {
     case v1::HOLD_KEEP_DISCONNECTED:
@@ -189,7 +200,10 @@ PolicyDecision DecidePolicy(const PolicyState& state, const v1::CategoryPolicy& 
       break;
     default:
       if (st.last_action == v1::DISCONNECT) {
-        if (st.postpaid) {
+        if (st.drive_cut) {
+          // A collection drive's cut stands until the drive's restore rule
+          // is met (Ledger::ApplyDriveRestoreRule), whatever the balance.
+        } else if (st.postpaid) {
           // Only a hold cuts a post-paid meter here; lifted, nothing keeps
           // the supply off (there is no balance to wait for).
           Order(d, v1::RECONNECT, RelayReason::kHoldLifted);

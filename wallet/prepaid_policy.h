@@ -25,11 +25,14 @@
 //   3. Notices: while exhausted, not cut and not held, notice k of N is due
 //      k-1 days after credit ran out; each is sent once.
 //   4. A relay command that failed for good is ordered again once its retry
-//      time has come and nothing is pending.
+//      time has come and nothing is pending; a cut for non-payment (the
+//      policy's or a drive's) only when the calendar allows a cut then,
+//      else at the first moment it does.
 //   5. Holds override the rest: HOLD_KEEP_DISCONNECTED cuts (not for
 //      non-payment), HOLD_NEVER_DISCONNECT restores a meter the policy cut
 //      and stops notices and cuts.
-//   6. Restore: a meter the policy cut is reconnected once its balance, less
+//   6. Restore: a meter the policy cut (not a drive: its own rule decides,
+//      wallet/drive.h) is reconnected once its balance, less
 //      the reconnection fee (due only after a cut for non-payment that the
 //      relay confirmed), reaches restore_threshold_paise and is above the
 //      exhaustion line: no flapping at the boundary.
@@ -79,6 +82,9 @@ struct PolicyState {
   // The meter is post-paid (its record's billing mode, not its state: Of
   // leaves it false, StoreIn does not store it).
   bool postpaid = false;
+  // A collection drive ordered the meter cut (MeterState.drive_id): its
+  // restore rule, not a recharge, brings supply back.
+  bool drive_cut = false;
 
   // Decided by the policy.
   int64_t exhausted_us = 0;  // when credit ran out; 0 if it has not

@@ -40,6 +40,9 @@ const char* const kTableNames[] = {
     "changes",
     "dues",
     "dues_imports",
+    "drives",
+    "drive_meters",
+    "drive_progress",
 };
 static_assert(sizeof(kTableNames) / sizeof(kTableNames[0]) ==
               static_cast<size_t>(Table::kCount));
@@ -463,7 +466,8 @@ absl::Status Store::Flush() {
 
 bool Batch::Indexed(Table table) {
   return table == Table::kRequests || table == Table::kOrders || table == Table::kApiKeys ||
-         table == Table::kConsumers || table == Table::kMeta || table == Table::kDuesImports;
+         table == Table::kConsumers || table == Table::kMeta || table == Table::kDuesImports ||
+         table == Table::kDriveProgress;
 }
 
 std::string Batch::OverlayKey(Table table, absl::string_view key) {

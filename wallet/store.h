@@ -53,6 +53,9 @@ enum class Table : int {
   kChanges,         // 'c' consumer id or 'm' meter id, \0 be64(change seq) -> ChangeRecord
   kDues,            // meter id -> DuesRecord (what billing last said; recent payments)
   kDuesImports,     // import id -> DuesImportRecord; import id \0 meter id -> DuesRowRecord
+  kDrives,          // be64(drive seq) -> DriveRecord
+  kDriveMeters,     // be64(drive seq) be64(position) -> DriveMeterRecord (as listed)
+  kDriveProgress,   // be64(drive seq) be64(position) -> DriveProgressRecord (what happened)
   kCount,
 };
 
@@ -187,7 +190,8 @@ class Store final {
 
 // Batch collects writes for one commit and answers reads through them.
 // Only tables the ledger reads back during a group (requests, orders, API
-// keys, consumers, meta, dues imports) are indexed; the rest, which the ledger mirrors in
+// keys, consumers, meta, dues imports, drive progress) are indexed; the rest, which the ledger
+// mirrors in
 // memory, go straight into the write batch. Not thread-safe: owned by the
 // writer thread.
 class Batch final {

@@ -89,15 +89,17 @@ Wallet::Wallet(std::unique_ptr<Store> store, std::unique_ptr<DefaulterIndex> def
       [this](Txn& txn) -> CommitPipeline::Completion {
         ledger_->FinishGroup(txn);
         const bool outbox = ledger_->TakeOutboxWritten();
+        const bool drives = ledger_->TakeDrivesWritten();
         auto index = std::make_shared<const DefaulterUpdate>(ledger_->TakeIndexUpdate());
-        if (!outbox && index->empty()) return nullptr;
+        if (!outbox && !drives && index->empty()) return nullptr;
         // Completions run in commit order: the index follows the commits.
-        return [this, outbox, index](const absl::Status& committed) {
+        return [this, outbox, drives, index](const absl::Status& committed) {
           if (!committed.ok()) return;
           defaulters_->Apply(*index);
-          if (!outbox) return;
+          if (!outbox && !drives) return;
           absl::MutexLock lock(&listener_mu_);
-          if (outbox_listener_) outbox_listener_();
+          if (outbox && outbox_listener_) outbox_listener_();
+          if (drives && drive_listener_) drive_listener_();
         };
       },
       [this](const absl::Status& error) { return gate_.WriteFailed(error, "a commit failed"); },
@@ -156,6 +158,11 @@ void Wallet::Mutate(ApplyFn apply, Callback<Response> done) {
         };
       });
   if (!queued) done(absl::UnavailableError("the wallet is shutting down"));
+}
+
+void Wallet::MutateDrive(std::function<absl::StatusOr<v1::Drive>(Txn&)> apply,
+                         Callback<v1::Drive> done) {
+  Mutate<v1::Drive>(std::move(apply), std::move(done));
 }
 
 void Wallet::RunTicker(absl::Duration interval) {

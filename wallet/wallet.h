@@ -216,6 +216,24 @@ class Wallet final {
   // its decisions are durable.
   absl::Status Tick();
 
+  // Collection drives (wallet/drive.h, wallet_drives.cc). The actions are by
+  // the admin `who`, recorded with its key (Ledger::CreateDrive and the
+  // others say how they fail). The readers see committed drives: NotFound
+  // for an unknown drive, InvalidArgument for a page token not issued for
+  // the same call and filters.
+  void CreateDrive(Principal who, v1::CreateDriveRequest req, Callback<v1::Drive> done);
+  void ApproveDrive(Principal who, v1::DriveActionRequest req, Callback<v1::Drive> done);
+  void PauseDrive(Principal who, v1::DriveActionRequest req, Callback<v1::Drive> done);
+  void ResumeDrive(Principal who, v1::DriveActionRequest req, Callback<v1::Drive> done);
+  void CancelDrive(Principal who, v1::DriveActionRequest req, Callback<v1::Drive> done);
+  absl::StatusOr<v1::Drive> GetDrive(const std::string& drive_id) const;
+  absl::StatusOr<v1::ListDrivesResponse> ListDrives(const v1::ListDrivesRequest& req) const;
+  absl::StatusOr<v1::ListDriveMetersResponse> ListDriveMeters(
+      const v1::ListDriveMetersRequest& req) const;
+  // SetDriveListener installs a function called (on the commit path, so it
+  // must be quick) whenever a committed group changed a drive.
+  void SetDriveListener(std::function<void()> listener);
+
   // The outbox streams (wallet/outbox.h): relay commands and notifications.
   // ReadOutbox returns committed items after `after_seq`, at most `max`, as
   // stored (ToWire in wallet/wire.h gives what receivers are sent);
@@ -245,6 +263,9 @@ class Wallet final {
   // Mutate runs `apply` on the writer and hands its result to `done` once durable.
   template <typename Response, typename ApplyFn>
   void Mutate(ApplyFn apply, Callback<Response> done);
+  // MutateDrive is Mutate for the drive calls (wallet_drives.cc).
+  void MutateDrive(std::function<absl::StatusOr<v1::Drive>(Txn&)> apply,
+                   Callback<v1::Drive> done);
 
   absl::StatusOr<int64_t> StoredBalance(const std::string& account,
                                         const Store::Snapshot* at = nullptr) const;
@@ -303,6 +324,7 @@ class Wallet final {
 
   absl::Mutex listener_mu_;
   std::function<void()> outbox_listener_ ABSL_GUARDED_BY(listener_mu_);
+  std::function<void()> drive_listener_ ABSL_GUARDED_BY(listener_mu_);
 
   absl::Mutex ticker_mu_;
   bool ticker_stop_ ABSL_GUARDED_BY(ticker_mu_) = false;

@@ -131,6 +131,37 @@ const Command* FindOrComplain(const std::vector<CommandGroup>& groups, absl::str
   return command;
 }
 
+// CommandWords is how many of the positional words name the command: two
+// for a command named by two words ("drive create"), else one.
+size_t CommandWords(const std::vector<CommandGroup>& groups,
+                    const std::vector<std::string>& positional) {
+  if (positional.size() >= 2 &&
+      FindCommand(groups, absl::StrCat(positional[0], " ", positional[1])) != nullptr) {
+    return 2;
+  }
+  return 1;
+}
+
+// FindNamed finds the command the first `words` positional words name, or
+// records that there is none, with the closest name.
+const Command* FindNamed(const std::vector<CommandGroup>& groups,
+                         const std::vector<std::string>& positional, size_t words,
+                         std::vector<std::string>& problems) {
+  std::string name = positional[0];
+  // A word that only starts commands ("drive") is completed by the next one
+  // for the suggestion: "drive shwo" suggests "drive show".
+  if (words == 1 && positional.size() >= 2 && FindCommand(groups, name) == nullptr) {
+    for (const std::string& candidate : CommandNames(groups)) {
+      if (absl::StartsWith(candidate, absl::StrCat(name, " "))) {
+        name = absl::StrCat(name, " ", positional[1]);
+        break;
+      }
+    }
+  }
+  if (words == 2) name = absl::StrCat(positional[0], " ", positional[1]);
+  return FindOrComplain(groups, name, problems);
+}
+
 // UsesOf lists the flags `command` takes: the global ones and its own.
 std::vector<const FlagUse*> UsesOf(const Command* command) {
   std::vector<const FlagUse*> uses;
@@ -217,10 +248,11 @@ Invocation ParseCommandLine(const std::vector<std::string>& words,
     if (help_word) positional.erase(positional.begin());
     problems.clear();
     invocation.help = true;
-    if (positional.size() > 1) {
+    const size_t words = positional.empty() ? 0 : CommandWords(groups, positional);
+    if (positional.size() > words) {
       problems.push_back("help takes one command name");
     } else if (!positional.empty()) {
-      invocation.command = FindOrComplain(groups, positional[0], problems);
+      invocation.command = FindNamed(groups, positional, words, problems);
     }
     return invocation;
   }
@@ -228,9 +260,10 @@ Invocation ParseCommandLine(const std::vector<std::string>& words,
   if (positional.empty()) {
     problems.push_back("no command given");
   } else {
-    invocation.command = FindOrComplain(groups, positional[0], problems);
-    if (positional.size() > 1) {
-      problems.push_back(absl::StrCat("unexpected argument \"", positional[1],
+    const size_t words = CommandWords(groups, positional);
+    invocation.command = FindNamed(groups, positional, words, problems);
+    if (invocation.command != nullptr && positional.size() > words) {
+      problems.push_back(absl::StrCat("unexpected argument \"", positional[words],
                                       "\"; values go in flags, e.g. --meter=ID"));
     }
   }

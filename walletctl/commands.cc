@@ -14,6 +14,7 @@ const std::vector<CommandGroup>& Commands() {
       ConsumerCommands(),  // consumer
       PaymentCommands(),   // payment gateway
       GatewayCommands(),   // meter gateway and streams
+      DriveCommands(),     // collection drives
       OpsCommands(),       // operations
   };
   return *groups;

@@ -32,6 +32,9 @@ CommandGroup ConsumerCommands();
 CommandGroup PaymentCommands();
 // Meter gateway: readings, relay commands and outcomes, notifications.
 CommandGroup GatewayCommands();
+// Collection drives (admin): create, approve, pause, resume, cancel, show,
+// watch, their meters.
+CommandGroup DriveCommands();
 // Operations: API keys, ledger check, the demo clock.
 CommandGroup OpsCommands();
 

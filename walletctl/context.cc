@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -78,5 +79,6 @@ void Context::EndProgress() {
   absl::FPrintF(err_, "\n");
   progress_shown_ = false;
 }
+
 
 }  // namespace walletctl

@@ -51,6 +51,10 @@ using StreamMethod = std::unique_ptr<grpc::ClientReaderWriter<wallet::v1::Stream
 template <typename Response, typename Item>
 using PageItems = google::protobuf::RepeatedPtrField<Item>* (Response::*)();
 
+template <typename Stub, typename Request, typename Item>
+using ServerStreamMethod = std::unique_ptr<grpc::ClientReader<Item>> (Stub::*)(
+    grpc::ClientContext*, const Request&);
+
 // What a list command asked for: one page, or every page.
 struct Paging {
   int32_t page_size = 0;  // 0: the server's default
@@ -179,6 +183,27 @@ class Context {
     AnnounceGeneratedKeys();
     connection_.Prepare(call, /*deadline=*/false);
     return (connection_.Stub<Stub>().*method)(&call);
+  }
+
+  // Follow opens a server stream and hands each message to `on_item` (which
+  // may stop the stream with an error) until the server ends it; the
+  // stream's status, or `on_item`'s error.
+  template <typename Stub, typename Request, typename Item, typename OnItem>
+  absl::Status Follow(ServerStreamMethod<Stub, Request, Item> method, const Request& request,
+                      OnItem on_item) {
+    grpc::ClientContext call;
+    connection_.Prepare(call, /*deadline=*/false);
+    Stub& stub = connection_.Stub<Stub>();
+    std::unique_ptr<grpc::ClientReader<Item>> reader = (stub.*method)(&call, request);
+    Item item;
+    while (reader->Read(&item)) {
+      if (absl::Status handled = on_item(item); !handled.ok()) {
+        call.TryCancel();
+        reader->Finish().ok();
+        return handled;
+      }
+    }
+    return FromGrpc(reader->Finish());
   }
 
   Output& output() { return output_; }

@@ -10,8 +10,11 @@
 #include "api/server.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wallet_harness.h"
+#include "wallet/v1/collection.grpc.pb.h"
+#include "wallet/v1/retailer.grpc.pb.h"
 
 namespace api {
 namespace {
@@ -124,7 +127,7 @@ class CollectionApiTest : public ::testing::Test {
   }
 
   wallet::testing::TempDir dir_;
-  base::FakeClock clock_{absl::FromUnixSeconds(1'793'000'000)};
+  wallet::testing::FakeClock clock_{absl::FromUnixSeconds(1'793'000'000)};
   std::unique_ptr<wallet::Wallet> wallet_;
   std::unique_ptr<WalletServer> server_;
   std::shared_ptr<grpc::Channel> channel_;

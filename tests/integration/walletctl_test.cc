@@ -26,6 +26,8 @@
 #include "wallet/v1/admin.pb.h"
 #include "wallet/v1/collection.pb.h"
 #include "wallet/v1/consumer.pb.h"
+#include "wallet/v1/meter.pb.h"
+#include "tests/testing/wait.h"
 
 namespace wallet::testing {
 namespace {
@@ -724,6 +726,78 @@ TEST_F(WalletctlCollectionTest, UpdateMeterSwitchesBillingModeAndRecordsIt) {
               Not(HasSubstr("postpaid_billed")));
   EXPECT_THAT(MustSucceed(admin_key_file_, {"balance", "--meter=CTL-D1"}),
               ContainsRegex("surcharge: +Rs 0\\.00\n"));
+}
+
+TEST_F(WalletctlTest, ADriveFromPreviewToDone) {
+  for (int i = 0; i < 3; ++i) {
+    RegisterMeter(absl::StrCat("DRV-M", i), absl::StrCat("DRV-C", i), "25000");
+  }
+  const std::string approver = IssueKey("admin", "");
+  // A Monday morning, outside the example policy's no-cutoff hours.
+  MustSucceed(admin_key_file_, {"set-clock", "--at=2030-01-07T10:00:00"});
+  const std::string meters = absl::StrCat(walletd_->temp_dir(), "/defaulters.csv");
+  std::ofstream(meters) << "meter_id\nDRV-M0\nDRV-M1\nDRV-M2\nDRV-NONE\n";
+
+  const std::string preview = MustSucceed(
+      admin_key_file_, {"drive", "create", "--name=Torwa domestic", "--reason=arrears over Rs 20,000",
+                        absl::StrCat("--meters_file=", meters), "--rate_per_minute=600",
+                        "--reconnection_fee=350", "--request_id=drv-1"});
+  EXPECT_THAT(preview, ContainsRegex("drive: +drive-1\n"));
+  EXPECT_THAT(preview, ContainsRegex("state: +preview\n"));
+  EXPECT_THAT(preview, HasSubstr("4 meters: 3 to disconnect"));
+  EXPECT_THAT(preview, HasSubstr("1 unknown"));
+  EXPECT_THAT(preview, ContainsRegex("dues at start: +Rs 75,000\\.00\n"));
+
+  const ProcessResult self = Admin({"drive", "approve", "--drive=drive-1"});
+  EXPECT_EQ(self.exit_code, kFailed) << Describe(self);
+  EXPECT_THAT(self.err, HasSubstr("error: PERMISSION_DENIED: "));
+  EXPECT_THAT(MustSucceed(approver, {"drive", "approve", "--drive=drive-1", "--reason=checked"}),
+              ContainsRegex("state: +running"));
+
+  // walletd orders the three disconnects at its next tick; the gateway's
+  // part is played with walletctl.
+  const std::string gateway = IssueKey("meter_gateway", "");
+  std::vector<v1::RelayCommand> commands;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        commands.clear();
+        const std::string out = MustSucceed(gateway, {"--output=json", "relay-commands"});
+        for (absl::string_view line : absl::StrSplit(out, '\n', absl::SkipEmpty())) {
+          v1::RelayCommand command;
+          EXPECT_TRUE(
+              google::protobuf::util::JsonStringToMessage(std::string(line), &command).ok())
+              << line;
+          commands.push_back(command);
+        }
+        return commands.size() == 3;
+      },
+      "three disconnects"));
+  for (const v1::RelayCommand& command : commands) {
+    EXPECT_EQ(command.action(), v1::DISCONNECT);
+    MustSucceed(gateway, {"report-relay", absl::StrCat("--command_id=", command.command_id()),
+                          absl::StrCat("--meter=", command.meter_id()), "--result=confirmed",
+                          "--state=disconnected"});
+  }
+
+  // Every meter answered: the drive ends at the next tick, and so does the
+  // watch, with the figures.
+  const ProcessResult watched = Admin({"drive", "watch", "--drive=drive-1"});
+  EXPECT_EQ(watched.exit_code, kOk) << Describe(watched);
+  EXPECT_THAT(watched.err, HasSubstr("3/3"));
+  EXPECT_THAT(watched.out, ContainsRegex("state: +done\n"));
+  EXPECT_THAT(MustSucceed(admin_key_file_, {"drive", "show", "--drive=drive-1"}),
+              ContainsRegex("recovery: +3 cut, 0 paid Rs 0\\.00, 0 restored, restore p50 -, "
+                            "p99 -\n"));
+  const std::vector<std::vector<std::string>> rows =
+      ParseCsv(MustSucceed(admin_key_file_, {"--output=csv", "drive", "meters", "--drive=drive-1"}));
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_THAT(rows[1], ::testing::Contains("cut"));
+  EXPECT_THAT(rows[4], ::testing::Contains("unknown_meter"));
+  EXPECT_THAT(MustSucceed(admin_key_file_, {"drives"}),
+              ContainsRegex("drive-1 +Torwa domestic +done +4 +3 +3 "));
+  const ProcessResult pause = Admin({"drive", "pause", "--drive=drive-1"});
+  EXPECT_EQ(pause.exit_code, kFailed) << Describe(pause);
+  EXPECT_THAT(pause.err, HasSubstr("error: FAILED_PRECONDITION: drive drive-1 is done"));
 }
 
 }  // namespace

@@ -82,6 +82,7 @@ absl::Status MeterFleet::RegisterMeters() {
   topology.meter_ids = meter_ids_;
   topology.tariff_id = "FLEET";
   topology.sanctioned_load_w = static_cast<int32_t>(options_.sanctioned_load_w);
+  topology.arrears_paise = options_.arrears_paise;
   topology.meter_gateway_key = true;
   topology.id_prefix = "fleet-";
   topology.parallelism = 256;  // many registrations share each group commit
@@ -153,6 +154,15 @@ absl::StatusOr<v1::MeterPolicyState> MeterFleet::WalletState(const std::string& 
   grpc::Status s = admin_->GetMeterState(MakeContext(admin_key()).get(), r, &state);
   if (!s.ok()) return ToStatus(s, "GetMeterState");
   return state;
+}
+
+absl::StatusOr<metersim::v1::FleetSummary> MeterFleet::SimSummary() {
+  metersim::v1::FleetSummary summary;
+  grpc::ClientContext context;
+  grpc::Status s =
+      sim_control_->GetFleetSummary(&context, metersim::v1::FleetSummaryRequest(), &summary);
+  if (!s.ok()) return ToStatus(s, "GetFleetSummary");
+  return summary;
 }
 
 absl::StatusOr<metersim::v1::Meter> MeterFleet::SimMeter(const std::string& meter_id) {

@@ -75,6 +75,8 @@ struct FleetOptions {
   std::string policy = kFleetPolicy;
   // Sanctioned load of every meter; bounds plausible readings. Default: 50 kW.
   int64_t sanctioned_load_w = 50'000;
+  // Legacy arrears every meter is registered with. Default: 0.
+  int64_t arrears_paise = 0;
   // Whether to start the gateway now (else StartGateway). Default: true.
   bool start_gateway = true;
 };
@@ -117,6 +119,8 @@ class MeterFleet final {
   absl::Status SetClock(absl::Time t);
   absl::StatusOr<v1::MeterPolicyState> WalletState(const std::string& meter_id);
   absl::StatusOr<metersim::v1::Meter> SimMeter(const std::string& meter_id);
+  // SimSummary is meter-sim's count of its meters by relay state.
+  absl::StatusOr<metersim::v1::FleetSummary> SimSummary();
   absl::StatusOr<metersim::v1::Meter> Configure(const metersim::v1::ConfigureMeterRequest& r);
   // Notifications written so far to walletd's notification log.
   std::string NotificationLog() const;

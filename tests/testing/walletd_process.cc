@@ -409,6 +409,7 @@ absl::StatusOr<Topology> CreateTestTopology(AdminService::StubInterface& admin,
     consumer.set_consumer_id(topology.consumer_ids[i]);
     consumer.set_name(absl::StrCat("Test Consumer ", i));
     consumer.set_phone(absl::StrFormat("+919%09d", i));
+    request.set_arrears_paise(options.arrears_paise);
     RegisterCall* raw = call.get();
     std::function<void(grpc::Status)> finish = Finisher(
         std::move(call), absl::StrCat("RegisterMeter ", topology.meter_ids[i]), std::move(done));

@@ -247,6 +247,9 @@ struct TopologyOptions {
   // Sanctioned load of every meter, in watts; it bounds plausible readings.
   // Default: 3000.
   int32_t sanctioned_load_w = 3000;
+  // Legacy arrears every meter is registered with (RegisterMeterRequest
+  // arrears_paise): dues a collection drive can collect. Default: 0.
+  int64_t arrears_paise = 0;
   // Credit put on each meter's wallet by one AdminService.AdjustBalance
   // CREDIT after registration; at most `max_topup_paise`. Default: 0 (none).
   int64_t opening_credit_paise = 0;

@@ -105,6 +105,13 @@ struct Meter {
     st.postpaid = true;
     return *this;
   }
+  // A collection drive cut the meter and the relay confirmed it.
+  Meter& DriveCut() {
+    st.last_action = v1::DISCONNECT;
+    st.relay = v1::RELAY_DISCONNECTED;
+    st.drive_cut = true;
+    return *this;
+  }
 };
 
 // Describe lists what the decision does, in the order it is carried out:
@@ -425,7 +432,8 @@ TEST(PrepaidPolicyTest, HoldsOverrideTheBalance) {
 TEST(PrepaidPolicyTest, APostpaidMeterHasOnlyHoldsAndRetries) {
   // Every alert, a Rs 50 floor, no emergency credit: as prepaid meters, each
   // of these would be alerted, noticed, cut or restored.
-  const v1::CategoryPolicy policy = Policy().Alerts().Floor(5'000).DaysLeft(3).p;
+  const v1::CategoryPolicy policy =
+      Policy("alert_percent_bps: [3000, 1000, 0] alert_floor_paise: 5000 alert_days_left: 3");
   const absl::Time now = Nov(6, 12);
   const absl::Time retry_at = Nov(6, 11);
   struct Case {
@@ -496,6 +504,76 @@ TEST(PrepaidPolicyTest, AFailedCommandIsOrderedAgainAtItsRetryTime) {
       EXPECT_EQ(d.next.relay_retry_us, 0);
     }
   }
+}
+
+TEST(PrepaidPolicyTest, ARetriedCutForNonPaymentWaitsOutTheProtectedHours) {
+  // Thursday 5 November: a cut ordered at 17:50 failed; its retry falls due
+  // at 19:00, inside the no-cutoff window, so it waits for Friday 08:00. A
+  // hold's cut is no cut for non-payment: retried at once.
+  const absl::Time evening = Nov(5, 19, 0);
+  struct Case {
+    const char* name;
+    PolicyState meter;
+    std::string decision;
+    absl::Time next_due;
+  } cases[] = {
+      {"the policy's cut: waits for the morning",
+       Meter(-100)
+           .Exhausted(Nov(2, 10), 3)
+           .Cut()
+           .Failed(v1::DISCONNECT, evening)
+           .Set(&PolicyState::relay, v1::RELAY_CONNECTED)
+           .st,
+       "nothing", Nov(6, 8, 0)},
+      {"a drive's cut: waits for the morning",
+       Meter(50'000)
+           .DriveCut()
+           .Failed(v1::DISCONNECT, evening)
+           .Set(&PolicyState::relay, v1::RELAY_CONNECTED)
+           .st,
+       "nothing", Nov(6, 8, 0)},
+      {"a hold's cut: at once",
+       Meter(50'000)
+           .Hold(v1::HOLD_KEEP_DISCONNECTED)
+           .Cut(/*for_nonpayment=*/false)
+           .Failed(v1::DISCONNECT, evening)
+           .Set(&PolicyState::relay, v1::RELAY_CONNECTED)
+           .st,
+       "disconnect (retry after a failed command)", kOnEvent},
+      {"a reconnect: at once",
+       Meter(50'000)
+           .Failed(v1::RECONNECT, evening)
+           .Set(&PolicyState::relay, v1::RELAY_DISCONNECTED)
+           .st,
+       "reconnect (retry after a failed command)", kOnEvent},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const PolicyDecision d = DecidePolicy(c.meter, Policy(), Calendar(), evening);
+    EXPECT_EQ(Describe(d), c.decision);
+    EXPECT_EQ(DueOf(d), c.next_due);
+  }
+  // At 08:00 the waiting cut goes out.
+  PolicyState waiting = Meter(50'000)
+                            .DriveCut()
+                            .Failed(v1::DISCONNECT, Nov(6, 8, 0))
+                            .Set(&PolicyState::relay, v1::RELAY_CONNECTED)
+                            .st;
+  EXPECT_EQ(Describe(DecidePolicy(waiting, Policy(), Calendar(), Nov(6, 8, 0))),
+            "disconnect (retry after a failed command)");
+}
+
+TEST(PrepaidPolicyTest, ARechargeDoesNotRestoreAMeterADriveCut) {
+  // Rs 500 in the wallet: the policy would restore a meter it cut itself;
+  // a drive's cut waits for the drive's restore rule (dues paid).
+  EXPECT_EQ(Describe(DecidePolicy(Meter(50'000).Cut().st, Policy(), Calendar(), Nov(3, 10))),
+            "fee 35000, reconnect (recharged)");
+  EXPECT_EQ(Describe(DecidePolicy(Meter(50'000).DriveCut().st, Policy(), Calendar(), Nov(3, 10))),
+            "nothing");
+  // A never-disconnect hold still overrides it.
+  EXPECT_EQ(Describe(DecidePolicy(Meter(50'000).DriveCut().Hold(v1::HOLD_NEVER_DISCONNECT).st,
+                                  Policy(), Calendar(), Nov(3, 10))),
+            "reconnect (admin hold: never disconnect)");
 }
 
 TEST(PrepaidPolicyTest, ArrearsShareOfARecharge) {

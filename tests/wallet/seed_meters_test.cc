@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wallet_harness.h"
 
@@ -24,7 +25,7 @@ TEST(SeedMeters, RegistersEveryMeterThroughTheWallet) {
                   },
                   /*in_flight=*/64)
                   .ok());
-  base::FakeClock clock(absl::Now());
+  testing::FakeClock clock(absl::Now());
   options.tick_interval = absl::ZeroDuration();
   auto wallet = Wallet::Open(options, &clock);
   ASSERT_TRUE(wallet.ok()) << wallet.status();

@@ -6,8 +6,10 @@
 // balance leave int64.
 #include "walletctl/cli.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <utility>
@@ -19,7 +21,9 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
+#include "tests/testing/temp_dir.h"
 #include "wallet/v1/admin.grpc.pb.h"
+#include "wallet/v1/collection.grpc.pb.h"
 
 namespace walletctl {
 namespace {
@@ -208,6 +212,143 @@ TEST(Walletctl, CheckLedgerExitsZeroOnABalancedLedger) {
   EXPECT_THAT(run.out, HasSubstr("result:    OK\n"));
   EXPECT_THAT(run.out, Not(HasSubstr("out of range")));
   EXPECT_THAT(run.err, IsEmpty());
+}
+
+// FakeCollection answers the drive calls with set responses and keeps the
+// requests it got.
+class FakeCollection final : public wallet::v1::CollectionService::Service {
+ public:
+  grpc::Status CreateDrive(grpc::ServerContext*, const wallet::v1::CreateDriveRequest* request,
+                           wallet::v1::Drive* response) override {
+    created.push_back(*request);
+    *response = drive;
+    return grpc::Status::OK;
+  }
+  grpc::Status ListDriveMeters(grpc::ServerContext*,
+                               const wallet::v1::ListDriveMetersRequest* request,
+                               wallet::v1::ListDriveMetersResponse* response) override {
+    listed.push_back(*request);
+    *response = meters;
+    return grpc::Status::OK;
+  }
+  grpc::Status WatchDrive(grpc::ServerContext*, const wallet::v1::GetDriveRequest*,
+                          grpc::ServerWriter<wallet::v1::Drive>* writer) override {
+    for (const wallet::v1::Drive& update : updates) writer->Write(update);
+    return grpc::Status::OK;
+  }
+
+  wallet::v1::Drive drive;
+  wallet::v1::ListDriveMetersResponse meters;
+  std::vector<wallet::v1::Drive> updates;
+  std::vector<wallet::v1::CreateDriveRequest> created;
+  std::vector<wallet::v1::ListDriveMetersRequest> listed;
+};
+
+// Against runs walletctl with `words` against `service` on a loopback port.
+Outcome Against(grpc::Service& service, const std::vector<std::string>& words) {
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  EXPECT_NE(server, nullptr);
+  std::vector<std::string> all = {absl::StrCat("--server=127.0.0.1:", port), "--api_key=k",
+                                  "--timeout_ms=60000"};
+  all.insert(all.end(), words.begin(), words.end());
+  Outcome outcome = Walletctl(all);
+  server->Shutdown();
+  return outcome;
+}
+
+TEST(Walletctl, DriveMetersAsCsvIsTheLinemansList) {
+  FakeCollection collection;
+  wallet::v1::DriveMeter& m = *collection.meters.add_meters();
+  m.set_meter_id("BSP-0042");
+  m.set_drive_class(wallet::v1::NO_RELAY);
+  m.set_outcome(wallet::v1::NOT_ORDERED);
+  m.set_consumer_name("Gupta Traders");
+  m.set_address("Link Road, Bilaspur");
+  m.set_dues_at_start_paise(2'500'000);
+  const Outcome run = Against(
+      collection, {"drive", "meters", "--drive=drive-7", "--class=no_relay", "--output=csv"});
+  EXPECT_EQ(run.exit_code, kExitOk) << run.err;
+  EXPECT_EQ(run.out,
+            "meter,class,outcome,consumer,address,dues_at_start,paid,failure,cut,paid_at,restored\n"
+            "BSP-0042,no_relay,not_ordered,Gupta Traders,\"Link Road, Bilaspur\",25000.00,0.00,,,,"
+            "\n");
+  ASSERT_EQ(collection.listed.size(), 1u);
+  EXPECT_EQ(collection.listed[0].drive_id(), "drive-7");
+  EXPECT_EQ(collection.listed[0].drive_class(), wallet::v1::NO_RELAY);
+}
+
+TEST(Walletctl, DriveCreateReadsAFileOfMeterIds) {
+  wallet::testing::TempDir dir;
+  const std::string path = dir.path() + "/defaulters.csv";
+  std::ofstream(path) << "meter_id,dues\n# from the billing export\nBSP-0001,25000\n\n BSP-0002 \n";
+  FakeCollection collection;
+  collection.drive.set_drive_id("drive-1");
+  collection.drive.set_state(wallet::v1::DRIVE_PREVIEW);
+  collection.drive.mutable_counts()->set_meters(2);
+  collection.drive.mutable_counts()->set_to_disconnect(2);
+  const Outcome run =
+      Against(collection, {"drive", "create", "--name=Dec", "--reason=dues", "--meters_file=" + path,
+                           "--rate_per_minute=600", "--reconnection_fee=350", "--request_id=d1"});
+  EXPECT_EQ(run.exit_code, kExitOk) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("2 meters: 2 to disconnect"));
+  ASSERT_EQ(collection.created.size(), 1u);
+  const wallet::v1::CreateDriveRequest& sent = collection.created[0];
+  EXPECT_THAT(sent.meter_ids().meter_ids(), ::testing::ElementsAre("BSP-0001", "BSP-0002"));
+  EXPECT_EQ(sent.rate_per_minute(), 600);
+  EXPECT_EQ(sent.restore_rule().paid_share_bps(), 10'000);
+  EXPECT_EQ(sent.restore_rule().reconnection_fee_paise(), 35'000);
+  EXPECT_EQ(sent.request_id(), "d1");
+}
+
+TEST(Walletctl, DriveCreateNeedsOneSourceOfMetersAndValidIds) {
+  wallet::testing::TempDir dir;
+  const std::string bad = dir.path() + "/bad.txt";
+  std::ofstream(bad) << "BSP-0001\nBSP 0002\n";
+  const std::string base[] = {"--server=127.0.0.1:1", "drive", "create", "--name=x", "--reason=y",
+                              "--rate_per_minute=60"};
+  std::vector<std::string> neither(std::begin(base), std::end(base));
+  std::vector<std::string> both = neither;
+  both.push_back("--meters_file=" + bad);
+  both.push_back("--circle=Bilaspur");
+  std::vector<std::string> bad_id = neither;
+  bad_id.push_back("--meters_file=" + bad);
+  for (const auto& [words, error] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {neither, "give the drive's meters"},
+           {both, "give the drive's meters"},
+           {bad_id, "line 2"}}) {
+    const Outcome run = Walletctl(words);
+    EXPECT_EQ(run.exit_code, kExitUsage) << run.err;
+    EXPECT_THAT(run.err, HasSubstr(error));
+  }
+}
+
+TEST(Walletctl, DriveWatchDrawsProgressAndEndsWithTheDrive) {
+  FakeCollection collection;
+  wallet::v1::Drive drive;
+  drive.set_drive_id("drive-3");
+  drive.set_state(wallet::v1::DRIVE_RUNNING);
+  drive.mutable_counts()->set_to_disconnect(4);
+  drive.mutable_counts()->set_ordered(2);
+  collection.updates.push_back(drive);
+  drive.mutable_counts()->set_cut(4);
+  drive.mutable_counts()->set_ordered(4);
+  drive.set_state(wallet::v1::DRIVE_DONE);
+  collection.updates.push_back(drive);
+  const Outcome run = Against(collection, {"drive", "watch", "--drive=drive-3"});
+  EXPECT_EQ(run.exit_code, kExitOk) << run.err;
+  // Standard error is not a terminal here: each redraw is a line of its own.
+  EXPECT_THAT(run.err, HasSubstr("[----------"));
+  EXPECT_THAT(run.err, HasSubstr("\n[####################] 4/4"));
+  EXPECT_THAT(run.err, HasSubstr("| done"));
+  EXPECT_THAT(run.err, ::testing::EndsWith("\n")) << "the bar's line is ended";
+  EXPECT_THAT(run.out, ::testing::ContainsRegex("recovery: +4 cut, 0 paid Rs 0.00, 0 restored"));
+  const Outcome json = Against(collection, {"--json", "drive", "watch", "--drive=drive-3"});
+  EXPECT_EQ(json.exit_code, kExitOk) << json.err;
+  EXPECT_EQ(std::count(json.out.begin(), json.out.end(), '\n'), 2) << json.out;
 }
 
 }  // namespace

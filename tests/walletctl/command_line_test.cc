@@ -35,6 +35,7 @@ const std::vector<CommandGroup>& TestGroups() {
             Nothing},
            {"show", "Show.", "admin", {Optional(kMeter), Optional(kWhen)}, Nothing},
            {"count", "Count.", "admin", {Optional(kBigCount)}, Nothing},
+           {"drive show", "Show a drive.", "admin", {Optional(kMeter)}, Nothing},
        }}};
   return *groups;
 }
@@ -184,6 +185,25 @@ TEST(ParseCommandLine, HelpInEveryForm) {
   EXPECT_THAT(Parse({"help", "py"}).problems,
               ElementsAre("unknown command \"py\"; did you mean \"pay\"?"));
   EXPECT_THAT(Parse({"help", "pay", "show"}).problems, ElementsAre("help takes one command name"));
+}
+
+TEST(ParseCommandLine, ReadsCommandsOfTwoWords) {
+  const Invocation invocation = Parse({"drive", "show", "--meter=M1"});
+  ASSERT_THAT(invocation.problems, IsEmpty());
+  ASSERT_NE(invocation.command, nullptr);
+  EXPECT_EQ(invocation.command->name, "drive show");
+  EXPECT_EQ(invocation.args.Text(kMeter), "M1");
+  EXPECT_EQ(Parse({"--meter=M1", "drive", "show"}).command->name, "drive show");
+  EXPECT_THAT(Parse({"drive", "shwo"}).problems,
+              ElementsAre("unknown command \"drive shwo\"; did you mean \"drive show\"?"));
+  EXPECT_THAT(Parse({"drive", "show", "M1"}).problems,
+              ElementsAre(HasSubstr("unexpected argument \"M1\"")));
+  const Invocation help = Parse({"help", "drive", "show"});
+  EXPECT_TRUE(help.help);
+  ASSERT_NE(help.command, nullptr);
+  EXPECT_EQ(help.command->name, "drive show");
+  EXPECT_THAT(Parse({"help", "drive", "show", "x"}).problems,
+              ElementsAre("help takes one command name"));
 }
 
 }  // namespace

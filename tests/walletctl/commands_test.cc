@@ -39,7 +39,9 @@ TEST(Commands, KeepTheirNames) {
         "balance",         "history",      "start-recharge", "confirm-payment", "ingest",
         "relay-commands",  "report-relay", "notifications",  "tariffs",         "put-tariff",
         "update-consumer", "update-meter", "move-meter",     "changes",         "order",
-        "orders",          "cancel-order"}) {
+        "orders",          "cancel-order",   "drive create",   "drive approve",   "drive pause",
+        "drive resume",    "drive cancel",   "drive show",     "drive watch",     "drive meters",
+        "drives"}) {
     EXPECT_EQ(names.count(name), 1u) << name;
   }
 }

@@ -1,0 +1,659 @@
+// Collection drives carried out: creation with its preview, the admins'
+// actions (approve, pause, resume, cancel), the runner called from Tick,
+// relay outcomes of a drive's commands, and the restore rule on payments
+// toward dues. The rules themselves are in wallet/drive.h; the records in
+// wallet/drive_store.h. Ledger member functions; see ledger.h. Writer thread
+// only.
+//
+// Crash safety: every step of a drive is one group's batch. The runner moves
+// its cursor in the same batch as the commands it orders (the drive's record
+// is written by FinishGroup), so after a crash the drive resumes at the
+// first meter not ordered: none twice, none skipped.
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "glog/logging.h"
+#include "wallet/accounts.h"
+#include "wallet/drive_store.h"
+#include "wallet/idempotency.h"
+#include "wallet/ledger.h"
+#include "wallet/money.h"
+#include "wallet/notification_text.h"
+#include "wallet/record_io.h"
+#include "wallet/validate.h"
+
+namespace wallet {
+namespace {
+
+using store::v1::DriveProgressRecord;
+using store::v1::DriveRecord;
+
+// A tick orders at most this many disconnects per drive (the rate decides
+// below that) and looks at most at this many meters, so that one commit
+// stays small however many meters paid or were held meanwhile.
+constexpr int64_t kMaxOrdersPerTick = 10'000;
+constexpr int kMaxTurnsPerTick = 50'000;
+constexpr int32_t kFullShareBps = 10'000;
+
+absl::Status ValidateRestoreRule(const v1::RestoreRule& rule) {
+  if (rule.paid_share_bps() <= 0 || rule.paid_share_bps() > kFullShareBps) {
+    return absl::InvalidArgumentError(
+        "restore_rule.paid_share_bps must be in (0, 10000]: 10000 restores once all dues are "
+        "paid, 5000 once half are");
+  }
+  if (rule.reconnection_fee_paise() < 0 || rule.reconnection_fee_paise() > kMaxPolicyPaise) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "restore_rule.reconnection_fee_paise must be between 0 and ", kMaxPolicyPaise));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSelection(const v1::Selection& s) {
+  WALLET_RETURN_IF_ERROR(ValidateName("selection.circle", s.circle()));
+  WALLET_RETURN_IF_ERROR(ValidateName("selection.division", s.division()));
+  WALLET_RETURN_IF_ERROR(ValidateName("selection.subdivision", s.subdivision()));
+  for (int category : s.categories()) {
+    WALLET_RETURN_IF_ERROR(ValidateCategory("selection.categories", category));
+  }
+  if (!v1::BillingMode_IsValid(s.billing_mode())) {
+    return absl::InvalidArgumentError("selection.billing_mode is not a known billing mode");
+  }
+  if (s.min_dues_paise() < 0) {
+    return absl::InvalidArgumentError("selection.min_dues_paise must not be negative");
+  }
+  if (s.min_unpaid_bills() < 0) {
+    return absl::InvalidArgumentError("selection.min_unpaid_bills must not be negative");
+  }
+  return absl::OkStatus();
+}
+
+// MeterIdsOf checks a drive's list of meter ids.
+absl::Status ValidateMeterIds(const v1::MeterIdList& list) {
+  if (list.meter_ids().empty()) {
+    return absl::InvalidArgumentError("meter_ids lists no meter");
+  }
+  if (list.meter_ids_size() > kMaxDriveMeters) {
+    return absl::InvalidArgumentError(absl::StrCat("meter_ids lists ", list.meter_ids_size(),
+                                                   " meters; a drive takes at most ",
+                                                   kMaxDriveMeters));
+  }
+  absl::flat_hash_set<absl::string_view> seen;
+  seen.reserve(list.meter_ids_size());
+  for (int i = 0; i < list.meter_ids_size(); ++i) {
+    const std::string& id = list.meter_ids(i);
+    WALLET_RETURN_IF_ERROR(ValidateId(absl::StrCat("meter_ids[", i, "]"), id));
+    if (!seen.insert(id).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("meter_ids[", i, "]: meter ", id, " is listed twice"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void AddAction(DriveRecord& record, const Principal& who, absl::string_view action,
+               absl::Time now, absl::string_view reason) {
+  DriveRecord::Action* a = record.add_actions();
+  a->set_action(std::string(action));
+  a->set_admin_key_id(who.key_id);
+  a->set_admin_key_label(who.key_label);
+  a->set_time_us(absl::ToUnixMicros(now));
+  a->set_reason(std::string(reason));
+}
+
+void CountClass(v1::DriveCounts& counts, v1::DriveClass c) {
+  switch (c) {
+    case v1::TO_DISCONNECT:
+      counts.set_to_disconnect(counts.to_disconnect() + 1);
+      break;
+    case v1::PROTECTED_HOLD:
+      counts.set_protected_hold(counts.protected_hold() + 1);
+      break;
+    case v1::PROTECTED_GOVERNMENT:
+      counts.set_protected_government(counts.protected_government() + 1);
+      break;
+    case v1::NO_RELAY:
+      counts.set_no_relay(counts.no_relay() + 1);
+      break;
+    case v1::ALREADY_DISCONNECTED:
+      counts.set_already_disconnected(counts.already_disconnected() + 1);
+      break;
+    case v1::UNKNOWN_METER:
+      counts.set_unknown(counts.unknown() + 1);
+      break;
+    case v1::NOTHING_DUE:
+      counts.set_nothing_due(counts.nothing_due() + 1);
+      break;
+    default:
+      break;
+  }
+}
+
+const char* StateName(v1::DriveState state) {
+  switch (state) {
+    case v1::DRIVE_PREVIEW:
+      return "in preview";
+    case v1::DRIVE_RUNNING:
+      return "running";
+    case v1::DRIVE_PAUSED:
+      return "paused";
+    case v1::DRIVE_DONE:
+      return "done";
+    case v1::DRIVE_CANCELLED:
+      return "cancelled";
+    default:
+      return "in no known state";
+  }
+}
+
+// Plus adds two amounts, saturating at INT64_MAX (figures, not balances).
+int64_t Plus(int64_t a, int64_t b) {
+  return AddOverflows(a, b) ? std::numeric_limits<int64_t>::max() : a + b;
+}
+
+bool Over(v1::DriveState state) {
+  return state == v1::DRIVE_DONE || state == v1::DRIVE_CANCELLED;
+}
+
+}  // namespace
+
+// ---- Facts -----------------------------------------------------------------
+
+int64_t Ledger::DuesOf(absl::string_view meter_id) const {
+  return DuesOwed(journal_.Balance(ArrearsAccount(meter_id)),
+                  journal_.Balance(SurchargeAccount(meter_id)));
+}
+
+DriveMeterFacts Ledger::FactsOf(const std::string& meter_id) const {
+  DriveMeterFacts facts;
+  const MeterEntry* m = meters_.Find(meter_id);
+  if (m == nullptr) return facts;
+  const store::v1::MeterState& st = m->state;
+  facts.registered = true;
+  facts.category = m->meter.category();
+  facts.ct_operated = m->meter.ct_operated();
+  facts.hold = st.hold();
+  // A reconnect on its way (a recharge restoring a prepaid meter) does not
+  // count: the drive cuts it again.
+  facts.disconnected = st.last_action() == v1::DISCONNECT ||
+                       (st.relay() == v1::RELAY_DISCONNECTED && st.last_action() != v1::RECONNECT) ||
+                       st.hold() == v1::HOLD_KEEP_DISCONNECTED;
+  facts.dues_paise = DuesOf(meter_id);
+  return facts;
+}
+
+// SelectMeters reads the defaulter index: committed state as of the last
+// group answered, which is what an admin looking at a defaulter list saw.
+// The preview then classifies each meter on the ledger's own state.
+absl::StatusOr<std::vector<std::string>> Ledger::SelectMeters(const v1::Selection& s) const {
+  if (defaulters_ == nullptr) {
+    return absl::FailedPreconditionError("selections need the defaulter index");
+  }
+  WALLET_RETURN_IF_ERROR(DefaulterIndex::ValidateSelection(s));
+  std::vector<DefaulterIndex::Selected> chosen = defaulters_->Select(s);
+  if (chosen.empty()) {
+    return absl::FailedPreconditionError("the selection matches no meter");
+  }
+  if (static_cast<int64_t>(chosen.size()) > kMaxDriveMeters) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the selection matches ", chosen.size(), " meters; a drive takes at most ",
+                     kMaxDriveMeters, ": narrow it"));
+  }
+  std::vector<std::string> ids;
+  ids.reserve(chosen.size());
+  for (DefaulterIndex::Selected& selected : chosen) ids.push_back(std::move(selected.meter_id));
+  return ids;
+}
+
+// ---- Creation and the admins' actions ---------------------------------------
+
+absl::StatusOr<v1::Drive> Ledger::CreateDrive(Txn& txn, const Principal& who,
+                                              const v1::CreateDriveRequest& req) {
+  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
+  return Idempotent<v1::Drive>(
+      txn, RequestKey("CreateDrive", kAdminScope, req.request_id()), req,
+      [&]() -> absl::StatusOr<v1::Drive> {
+        if (req.name().empty()) return absl::InvalidArgumentError("name is required");
+        WALLET_RETURN_IF_ERROR(ValidateName("name", req.name()));
+        WALLET_RETURN_IF_ERROR(ValidateReason("reason", req.reason()));
+        if (req.rate_per_minute() <= 0 || req.rate_per_minute() > kMaxDriveRatePerMinute) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "rate_per_minute must be between 1 and ", kMaxDriveRatePerMinute,
+              ": the disconnects the head-end takes per minute"));
+        }
+        WALLET_RETURN_IF_ERROR(ValidateRestoreRule(req.restore_rule()));
+        std::vector<std::string> selected;
+        const google::protobuf::RepeatedPtrField<std::string>* ids = nullptr;
+        switch (req.meters_case()) {
+          case v1::CreateDriveRequest::kSelection: {
+            WALLET_RETURN_IF_ERROR(ValidateSelection(req.selection()));
+            WALLET_ASSIGN_OR_RETURN(selected, SelectMeters(req.selection()));
+            break;
+          }
+          case v1::CreateDriveRequest::kMeterIds:
+            WALLET_RETURN_IF_ERROR(ValidateMeterIds(req.meter_ids()));
+            ids = &req.meter_ids().meter_ids();
+            break;
+          default:
+            return absl::InvalidArgumentError("give the drive's meters: a selection or meter_ids");
+        }
+        const int64_t listed = ids != nullptr ? ids->size() : static_cast<int64_t>(selected.size());
+        auto id_at = [&](int64_t i) -> const std::string& {
+          return ids != nullptr ? ids->Get(static_cast<int>(i)) : selected[i];
+        };
+        // Classify everything before writing anything.
+        DriveRecord record;
+        record.set_seq(drives_.NextSeq());
+        std::vector<store::v1::DriveMeterRecord> rows(listed);
+        std::vector<DriveTarget> targets;
+        __int128 dues_at_start = 0;
+        for (int64_t i = 0; i < listed; ++i) {
+          const DriveMeterFacts facts = FactsOf(id_at(i));
+          store::v1::DriveMeterRecord& row = rows[i];
+          row.set_meter_id(id_at(i));
+          row.set_drive_class(ClassifyDriveMeter(facts, req.include_government()));
+          row.set_dues_at_start_paise(facts.dues_paise);
+          CountClass(*record.mutable_counts(), row.drive_class());
+          if (row.drive_class() != v1::TO_DISCONNECT) continue;
+          targets.push_back(DriveTarget{id_at(i), i, facts.dues_paise});
+          dues_at_start += facts.dues_paise;
+        }
+        if (dues_at_start > std::numeric_limits<int64_t>::max()) {
+          return absl::FailedPreconditionError(
+              "the dues of the meters to disconnect add up beyond int64 paise");
+        }
+        record.set_name(req.name());
+        record.set_reason(req.reason());
+        record.set_state(v1::DRIVE_PREVIEW);
+        record.set_include_government(req.include_government());
+        record.set_rate_per_minute(req.rate_per_minute());
+        *record.mutable_restore_rule() = req.restore_rule();
+        record.set_create_us(absl::ToUnixMicros(txn.now));
+        record.mutable_counts()->set_meters(listed);
+        record.set_dues_at_start_paise(static_cast<int64_t>(dues_at_start));
+        AddAction(record, who, "created", txn.now, req.reason());
+        for (int64_t i = 0; i < listed; ++i) {
+          txn.batch->Put(Table::kDriveMeters, DriveMeterKey(record.seq(), i),
+                         rows[i].SerializeAsString());
+        }
+        return ToWire(drives_.Add(std::move(record), std::move(targets)).record);
+      });
+}
+
+template <typename Change>
+absl::StatusOr<v1::Drive> Ledger::DriveAction(Txn& txn, const Principal& who,
+                                              const v1::DriveActionRequest& req,
+                                              absl::string_view op, absl::string_view action,
+                                              v1::DriveState from, Change change) {
+  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
+  return Idempotent<v1::Drive>(
+      txn, RequestKey(op, kAdminScope, req.request_id()), req,
+      [&]() -> absl::StatusOr<v1::Drive> {
+        WALLET_RETURN_IF_ERROR(ValidateId("drive_id", req.drive_id()));
+        if (!req.reason().empty()) WALLET_RETURN_IF_ERROR(ValidateReason("reason", req.reason()));
+        const std::optional<uint64_t> seq = DriveSeq(req.drive_id());
+        DriveEntry* drive = seq ? drives_.Find(*seq) : nullptr;
+        if (drive == nullptr) {
+          return absl::NotFoundError(absl::StrCat("drive ", req.drive_id(), " not found"));
+        }
+        DriveRecord& record = drive->record;
+        const v1::DriveState state = record.state();
+        const bool allowed = from == v1::DRIVE_STATE_UNSPECIFIED ? !Over(state) : state == from;
+        if (!allowed) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "drive ", req.drive_id(), " is ", StateName(state), ": it cannot be ", action,
+              from == v1::DRIVE_STATE_UNSPECIFIED ? " any more" : absl::StrCat(" unless ", StateName(from))));
+        }
+        WALLET_RETURN_IF_ERROR(change(*drive));
+        AddAction(record, who, action, txn.now, req.reason());
+        drives_.Touch(*drive);
+        return ToWire(record);
+      });
+}
+
+absl::StatusOr<v1::Drive> Ledger::ApproveDrive(Txn& txn, const Principal& who,
+                                               const v1::DriveActionRequest& req) {
+  return DriveAction(txn, who, req, "ApproveDrive", "approved", v1::DRIVE_PREVIEW,
+                     [&](DriveEntry& drive) -> absl::Status {
+                       DriveRecord& record = drive.record;
+                       if (record.actions().empty() ||
+                           record.actions(0).admin_key_id() == who.key_id) {
+                         return absl::PermissionDeniedError(
+                             "a drive is approved by another admin key than the one that "
+                             "created it: one-click mass disconnection needs two people");
+                       }
+                       const int64_t now_us = absl::ToUnixMicros(txn.now);
+                       record.set_state(v1::DRIVE_RUNNING);
+                       record.set_start_us(now_us);
+                       const TokenBucket bucket = FullBucket(record.rate_per_minute(), now_us);
+                       record.set_bucket_micro_tokens(bucket.units);
+                       record.set_bucket_us(bucket.filled_us);
+                       return absl::OkStatus();
+                     });
+}
+
+absl::StatusOr<v1::Drive> Ledger::PauseDrive(Txn& txn, const Principal& who,
+                                             const v1::DriveActionRequest& req) {
+  return DriveAction(txn, who, req, "PauseDrive", "paused", v1::DRIVE_RUNNING,
+                     [&](DriveEntry& drive) {
+                       drive.record.set_state(v1::DRIVE_PAUSED);
+                       drive.record.clear_waiting_for();
+                       return absl::OkStatus();
+                     });
+}
+
+absl::StatusOr<v1::Drive> Ledger::ResumeDrive(Txn& txn, const Principal& who,
+                                              const v1::DriveActionRequest& req) {
+  return DriveAction(txn, who, req, "ResumeDrive", "resumed", v1::DRIVE_PAUSED,
+                     [&](DriveEntry& drive) {
+                       drive.record.set_state(v1::DRIVE_RUNNING);
+                       return absl::OkStatus();
+                     });
+}
+
+absl::StatusOr<v1::Drive> Ledger::CancelDrive(Txn& txn, const Principal& who,
+                                              const v1::DriveActionRequest& req) {
+  return DriveAction(txn, who, req, "CancelDrive", "cancelled", v1::DRIVE_STATE_UNSPECIFIED,
+                     [&](DriveEntry& drive) {
+                       // Meters already cut stay cut until they pay: their
+                       // state still names the drive.
+                       drive.record.set_state(v1::DRIVE_CANCELLED);
+                       drive.record.set_end_us(absl::ToUnixMicros(txn.now));
+                       drive.record.clear_waiting_for();
+                       drives_.End(drive);
+                       return absl::OkStatus();
+                     });
+}
+
+// ---- The runner ------------------------------------------------------------
+
+void Ledger::RunDrive(Txn& txn, DriveEntry& drive) {
+  DriveRecord& record = drive.record;
+  const int64_t total = static_cast<int64_t>(drive.targets.size());
+  int64_t cursor = record.cursor();
+  std::string waiting;
+  if (cursor < total) waiting = CalendarWait(*calendar_, txn.now);
+  if (cursor < total && waiting.empty()) {
+    TokenBucket bucket{record.bucket_micro_tokens(), record.bucket_us()};
+    FillBucket(bucket, record.rate_per_minute(), absl::ToUnixMicros(txn.now));
+    int64_t ordered = 0;
+    for (int turns = 0; cursor < total && turns < kMaxTurnsPerTick; ++turns) {
+      const DriveTarget& target = drive.targets[cursor];
+      MeterEntry* m = meters_.Find(target.meter_id);
+      if (m == nullptr) {  // meters are never removed once listed
+        LOG(DFATAL) << "drive meter " << target.meter_id << " is not registered";
+        ++cursor;
+        continue;
+      }
+      const Turn turn = DecideTurn(FactsOf(target.meter_id), target.dues_at_start_paise,
+                                   record.restore_rule().paid_share_bps());
+      if (turn == Turn::kOrder) {
+        if (WholeTokens(bucket) == 0 || ordered >= kMaxOrdersPerTick) {
+          waiting = "rate";
+          break;
+        }
+        TakeToken(bucket);
+        ++ordered;
+      }
+      TakeTurn(txn, drive, target, *m, turn);
+      ++cursor;
+    }
+    record.set_bucket_micro_tokens(bucket.units);
+    record.set_bucket_us(bucket.filled_us);
+    if (cursor != record.cursor()) {
+      record.set_cursor(cursor);
+      drives_.Touch(drive);
+    }
+  }
+  if (cursor >= total) {
+    if (record.awaiting() > 0) {
+      waiting = "answers";
+    } else {
+      record.set_state(v1::DRIVE_DONE);
+      record.set_end_us(absl::ToUnixMicros(txn.now));
+      record.clear_waiting_for();
+      drives_.End(drive);
+      drives_.Touch(drive);
+      LOG(INFO) << "drive " << DriveId(record.seq()) << " done: " << record.counts().cut()
+                << " cut of " << record.counts().to_disconnect() << " to disconnect";
+      return;
+    }
+  }
+  if (waiting != record.waiting_for()) {
+    record.set_waiting_for(waiting);
+    drives_.Touch(drive);
+  }
+}
+
+void Ledger::TakeTurn(Txn& txn, DriveEntry& drive, const DriveTarget& target, MeterEntry& m,
+                      Turn turn) {
+  const uint64_t seq = drive.record.seq();
+  absl::StatusOr<DriveProgressRecord> before = ReadProgress(txn, seq, target.position);
+  if (!before.ok()) {
+    LOG(ERROR) << "drive " << DriveId(seq) << " meter " << target.meter_id
+               << ": progress not readable: " << before.status();
+    before = DriveProgressRecord();
+  }
+  DriveProgressRecord after = *before;
+  switch (turn) {
+    case Turn::kOrder: {
+      store::v1::MeterState& st = m.state;
+      after.set_outcome(v1::ORDERED);
+      after.set_order_us(absl::ToUnixMicros(txn.now));
+      st.set_drive_id(DriveId(seq));
+      st.set_drive_position(target.position);
+      st.set_drive_dues_at_cut_paise(DuesOf(target.meter_id));
+      st.set_last_action(v1::DISCONNECT);
+      st.set_pending_action(v1::DISCONNECT);
+      st.set_relay_retry_us(0);
+      st.set_cut_for_nonpayment(false);
+      OrderRelay(txn, m, v1::DISCONNECT, DriveCutReason(DriveId(seq)));
+      Reschedule(txn, m);
+      break;
+    }
+    case Turn::kPaid:
+      after.set_outcome(v1::PAID_BEFORE_CUT);
+      break;
+    case Turn::kHeld:
+      after.set_outcome(v1::SKIPPED_HOLD);
+      break;
+    case Turn::kDisconnected:
+      after.set_outcome(v1::SKIPPED_DISCONNECTED);
+      break;
+  }
+  WriteProgress(txn, drive, target.position, *before, after);
+}
+
+void Ledger::Reschedule(Txn& txn, MeterEntry& m) {
+  scheduler_.Schedule(m.meter.meter_id(), m.due_us,
+                      NextPolicyDue(PolicyState::Of(m.state), PolicyOf(m), *calendar_,
+                                    absl::ToUnixMicros(txn.now)));
+}
+
+absl::StatusOr<DriveProgressRecord> Ledger::ReadProgress(Txn& txn, uint64_t seq,
+                                                         int64_t position) {
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                          txn.batch->Get(Table::kDriveProgress, DriveMeterKey(seq, position)));
+  if (!stored) return DriveProgressRecord();
+  return ParseRecord<DriveProgressRecord>(*stored, "drive progress");
+}
+
+void Ledger::WriteProgress(Txn& txn, DriveEntry& drive, int64_t position,
+                           const DriveProgressRecord& before, const DriveProgressRecord& after) {
+  MoveOutcome(before, after, drive.record);
+  txn.batch->Put(Table::kDriveProgress, DriveMeterKey(drive.record.seq(), position),
+                 after.SerializeAsString());
+  drives_.Touch(drive);
+}
+
+// ---- Relay outcomes ----------------------------------------------------------
+
+void Ledger::OnDriveRelayReport(Txn& txn, MeterEntry& m, v1::RelayAction answered,
+                                const v1::RelayOutcome& outcome) {
+  store::v1::MeterState& st = m.state;
+  const std::optional<uint64_t> seq = DriveSeq(st.drive_id());
+  DriveEntry* drive = seq ? drives_.Find(*seq) : nullptr;
+  if (drive == nullptr) {
+    LOG(ERROR) << "meter " << m.meter.meter_id() << " names unknown drive " << st.drive_id();
+    return;
+  }
+  const int64_t position = st.drive_position();
+  absl::StatusOr<DriveProgressRecord> before = ReadProgress(txn, *seq, position);
+  if (!before.ok()) {
+    LOG(ERROR) << "drive " << st.drive_id() << " meter " << m.meter.meter_id()
+               << ": progress not readable: " << before.status();
+    return;
+  }
+  DriveProgressRecord after = *before;
+  const int64_t now_us = absl::ToUnixMicros(txn.now);
+  const bool restoring =
+      before->outcome() == v1::RESTORE_ORDERED || before->outcome() == v1::ARMED;
+  bool reconnected = false;
+  if (answered == v1::DISCONNECT && !restoring) {
+    switch (outcome.result()) {
+      case v1::RelayOutcome::CONFIRMED:
+        after.set_outcome(v1::CUT);
+        after.clear_failure();
+        if (after.cut_us() == 0) after.set_cut_us(now_us);
+        break;
+      case v1::RelayOutcome::FAILED:
+        after.set_outcome(v1::FAILED);
+        after.set_failure(outcome.reason());
+        break;
+      case v1::RelayOutcome::OFFLINE:
+        after.set_outcome(v1::OFFLINE);
+        after.clear_failure();
+        break;
+      default:
+        break;
+    }
+  } else if (answered == v1::RECONNECT) {
+    if (outcome.result() == v1::RelayOutcome::ARMED && restoring) {
+      after.set_outcome(v1::ARMED);
+    } else if (outcome.result() == v1::RelayOutcome::CONFIRMED) {
+      // Also a reconnect the drive did not order (a never-disconnect hold):
+      // the meter is the drive's no more.
+      reconnected = true;
+    }
+  } else if (answered == v1::RELAY_ACTION_UNSPECIFIED && before->outcome() == v1::ARMED &&
+             outcome.state() == v1::RELAY_CONNECTED) {
+    reconnected = true;  // the consumer pressed the button
+  }
+  if (reconnected && restoring) {
+    after.set_restore_us(now_us);
+    if (after.cut_us() != 0) {
+      after.set_outcome(v1::RESTORED);
+      AddRestoreTime(now_us - after.pay_us(), drive->record.mutable_restore_histogram());
+    } else {
+      after.set_outcome(v1::PAID_BEFORE_CUT);  // paid before the cut took effect
+    }
+  }
+  if (reconnected) {
+    st.clear_drive_id();
+    st.clear_drive_position();
+    st.clear_drive_dues_at_cut_paise();
+    meters_.Touch(m);
+  }
+  if (after.SerializeAsString() != before->SerializeAsString()) {
+    WriteProgress(txn, *drive, position, *before, after);
+  }
+}
+
+// ---- Payments toward dues ------------------------------------------------------
+
+void Ledger::CountPayment(Txn& txn, DriveEntry& drive, int64_t position, int64_t paid) {
+  absl::StatusOr<DriveProgressRecord> before = ReadProgress(txn, drive.record.seq(), position);
+  if (!before.ok()) {
+    LOG(ERROR) << "drive " << DriveId(drive.record.seq()) << " position " << position
+               << ": progress not readable: " << before.status();
+    return;
+  }
+  DriveProgressRecord after = *before;
+  after.set_paid_paise(Plus(after.paid_paise(), paid));
+  WriteProgress(txn, drive, position, *before, after);
+}
+
+bool Ledger::ApplyDriveRestoreRule(Txn& txn, MeterEntry& m, int64_t paid, int64_t dues_left) {
+  store::v1::MeterState& st = m.state;
+  const std::optional<uint64_t> cut_by = DriveSeq(st.drive_id());
+  if (paid > 0) {
+    for (const DriveMembership& member : drives_.Memberships(m.meter.meter_id())) {
+      const DriveRecord& record = member.drive->record;
+      // A drive counts payments from its start; the drive that ordered the
+      // cut counts its own below.
+      if (record.state() == v1::DRIVE_PREVIEW || (cut_by && record.seq() == *cut_by)) continue;
+      CountPayment(txn, *member.drive, member.drive->targets[member.target].position, paid);
+    }
+  }
+  if (!cut_by) return false;
+  DriveEntry* drive = drives_.Find(*cut_by);
+  if (drive == nullptr) {
+    LOG(ERROR) << "meter " << m.meter.meter_id() << " names unknown drive " << st.drive_id();
+    return false;
+  }
+  const int64_t position = st.drive_position();
+  absl::StatusOr<DriveProgressRecord> before = ReadProgress(txn, *cut_by, position);
+  if (!before.ok()) {
+    LOG(ERROR) << "drive " << st.drive_id() << " meter " << m.meter.meter_id()
+               << ": progress not readable: " << before.status();
+    return false;
+  }
+  DriveProgressRecord after = *before;
+  if (paid > 0) {
+    after.set_paid_paise(Plus(after.paid_paise(), paid));
+  }
+  const v1::RestoreRule& rule = drive->record.restore_rule();
+  const bool restore = st.last_action() == v1::DISCONNECT &&
+                       RestoreRuleMet(dues_left, st.drive_dues_at_cut_paise(),
+                                      rule.paid_share_bps());
+  if (restore) {
+    after.set_outcome(v1::RESTORE_ORDERED);
+    after.set_pay_us(absl::ToUnixMicros(txn.now));
+    // The fee is due only for a cut that happened.
+    RestoreByDrive(txn, m, *drive, before->outcome() == v1::CUT ? rule.reconnection_fee_paise() : 0,
+                   dues_left);
+  }
+  if (after.SerializeAsString() != before->SerializeAsString()) {
+    WriteProgress(txn, *drive, position, *before, after);
+  }
+  return restore;
+}
+
+void Ledger::RestoreByDrive(Txn& txn, MeterEntry& m, const DriveEntry& drive, int64_t fee,
+                            int64_t dues_left) {
+  const std::string& id = m.meter.meter_id();
+  const std::string drive_id = DriveId(drive.record.seq());
+  store::v1::MeterState& st = m.state;
+  st.set_last_action(v1::RECONNECT);
+  st.set_pending_action(v1::RECONNECT);
+  st.set_relay_retry_us(0);
+  st.set_cut_for_nonpayment(false);
+  st.set_tamper_alerted(false);
+  // A prepaid wallet still exhausted gets its full notice period again.
+  st.set_exhausted_us(0);
+  st.set_notices_sent(0);
+  OrderRelay(txn, m, v1::RECONNECT, DriveRestoreReason(drive_id));
+  if (fee > 0) {
+    const std::string arrears = ArrearsAccount(id);
+    const absl::Status fits = journal_.CheckRange({{arrears, -fee}, {kFees, fee}});
+    if (fits.ok()) {
+      journal_.Post(txn, v1::RECONNECTION_FEE, arrears, std::string(kFees), fee,
+                    absl::StrCat(drive_id, "-reconnect-", st.pending_command_id()),
+                    absl::StrCat("reconnection fee, collection drive ", drive_id));
+    } else {
+      LOG(ERROR) << "meter " << id << ": drive reconnection fee not charged: " << fits.message();
+      fee = 0;
+    }
+  }
+  const int64_t owed = Plus(std::max<int64_t>(dues_left, 0), fee);
+  Notify(txn, m, v1::Notification::RECONNECTED, fee, DriveRestoreText(id, owed, fee));
+  Reschedule(txn, m);
+}
+
+}  // namespace wallet
