@@ -40,6 +40,7 @@ absl::StatusOr<v1::RegisterMeterResponse> Ledger::RegisterMeter(
         WALLET_RETURN_IF_ERROR(
             ValidateSanctionedLoad("meter.sanctioned_load_w", in.sanctioned_load_w()));
         WALLET_RETURN_IF_ERROR(ValidateId("meter.tariff_id", in.tariff_id()));
+        WALLET_RETURN_IF_ERROR(ValidateAddress("meter.address", in.address()));
         if (req.arrears_paise() < 0 || req.arrears_paise() > kMaxLedgerAmount) {
           return absl::InvalidArgumentError(
               absl::StrCat("arrears_paise must be between 0 and ", kMaxLedgerAmount));

@@ -80,6 +80,10 @@ absl::Status ValidateCategory(absl::string_view field, int category) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateAddress(absl::string_view field, absl::string_view address) {
+  return ValidateText(field, address, kMaxAddressBytes);
+}
+
 absl::Status ValidateSanctionedLoad(absl::string_view field, int64_t watts) {
   if (watts <= 0 || watts > kMaxSanctionedLoadW) {
     return absl::InvalidArgumentError(

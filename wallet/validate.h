@@ -16,6 +16,8 @@ inline constexpr size_t kMaxIdLength = 64;
 inline constexpr size_t kMaxNameBytes = 128;
 // Longest reason of an adjustment, a hold or a change.
 inline constexpr size_t kMaxReasonBytes = 256;
+// Longest postal address of a meter.
+inline constexpr size_t kMaxAddressBytes = 256;
 // Largest sanctioned load of a meter: 10 MW.
 inline constexpr int64_t kMaxSanctionedLoadW = 10'000'000;
 
@@ -39,6 +41,9 @@ absl::Status ValidateReason(absl::string_view field, absl::string_view reason);
 
 // ValidateCategory accepts a known category other than unspecified.
 absl::Status ValidateCategory(absl::string_view field, int category);
+
+// ValidateAddress accepts text of at most kMaxAddressBytes (empty too).
+absl::Status ValidateAddress(absl::string_view field, absl::string_view address);
 
 // ValidateSanctionedLoad accepts 1..kMaxSanctionedLoadW watts.
 absl::Status ValidateSanctionedLoad(absl::string_view field, int64_t watts);

@@ -141,6 +141,8 @@ v1::Meter ToWire(store::v1::MeterRecord record, const store::v1::MeterState& sta
   SetTime(record.registered_us(), &out, &v1::Meter::mutable_register_time);
   out.set_last_recharge_paise(state.last_recharge_paise());
   SetTime(state.last_recharge_us(), &out, &v1::Meter::mutable_last_recharge_time);
+  out.set_ct_operated(record.ct_operated());
+  out.set_address(std::move(*record.mutable_address()));
   return out;
 }
 
@@ -183,6 +185,8 @@ store::v1::MeterRecord RecordOf(const v1::Meter& meter) {
   out.set_subdivision(meter.subdivision());
   out.set_sanctioned_load_w(meter.sanctioned_load_w());
   out.set_tariff_id(meter.tariff_id());
+  out.set_ct_operated(meter.ct_operated());
+  out.set_address(meter.address());
   return out;
 }
 
