@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "wallet/tariff.h"
 
@@ -14,6 +15,22 @@ namespace {
 constexpr int32_t kFullShareBps = 10'000;
 constexpr int64_t kMicrosPerMilli = 1'000;
 constexpr size_t kMaxFailureKindBytes = 64;
+
+// The gateway's typed failures in words, the kinds a drive counts them by.
+struct FailureName {
+  v1::RelayOutcome::Failure failure;
+  const char* words;
+};
+constexpr FailureName kFailureNames[] = {
+    {v1::RelayOutcome::NO_ANSWER, "no answer"},
+    {v1::RelayOutcome::REFUSED, "refused"},
+    {v1::RelayOutcome::NO_RELAY, "no relay"},
+    {v1::RelayOutcome::PROTOCOL_ERROR, "protocol error"},
+    {v1::RelayOutcome::METER_ERROR, "meter error"},
+    {v1::RelayOutcome::WRONG_STATE, "wrong state"},
+    {v1::RelayOutcome::UNREACHABLE, "unreachable"},
+    {v1::RelayOutcome::NOT_IN_DIRECTORY, "not in the gateway's directory"},
+};
 
 // AddGauge adds `delta` to the count that holds the meters in `outcome` now
 // (failed, offline, armed); other outcomes have none.
@@ -151,6 +168,16 @@ std::string CalendarWait(const CutoffCalendar& calendar, absl::Time now) {
   return absl::StrCat(why, " until ", absl::FormatTime("%Y-%m-%d %H:%M IST", next, IstTimeZone()));
 }
 
+std::string DriveFailure(const v1::RelayOutcome& outcome) {
+  absl::string_view words;
+  for (const FailureName& name : kFailureNames) {
+    if (name.failure == outcome.failure()) words = name.words;
+  }
+  if (words.empty() || absl::StartsWith(outcome.reason(), words)) return outcome.reason();
+  if (outcome.reason().empty()) return std::string(words);
+  return absl::StrCat(words, ": ", outcome.reason());
+}
+
 std::string FailureKind(absl::string_view reason) {
   absl::string_view kind = absl::StripAsciiWhitespace(reason.substr(0, reason.find(':')));
   if (kind.empty()) return "unknown";
@@ -199,9 +226,8 @@ double RestorePercentileSeconds(const google::protobuf::RepeatedField<int64_t>& 
   int64_t total = 0;
   for (int64_t count : histogram) total += count;
   if (total == 0) return 0;
-  const int64_t rank =
-      std::clamp<int64_t>(static_cast<int64_t>(std::ceil(p * static_cast<double>(total))), 1,
-                          total);
+  const int64_t rank = std::clamp<int64_t>(
+      static_cast<int64_t>(std::ceil(p * static_cast<double>(total))), 1, total);
   int64_t seen = 0;
   for (int bucket = 0; bucket < histogram.size(); ++bucket) {
     seen += histogram.Get(bucket);

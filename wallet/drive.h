@@ -36,6 +36,7 @@
 #include "wallet/store/v1/records.pb.h"
 #include "wallet/v1/collection.pb.h"
 #include "wallet/v1/common.pb.h"
+#include "wallet/v1/meter.pb.h"
 
 namespace wallet {
 
@@ -127,9 +128,16 @@ void TakeToken(TokenBucket& bucket);
 // until ...", "holiday until ..."; empty when it may cut now.
 std::string CalendarWait(const CutoffCalendar& calendar, absl::Time now);
 
-// FailureKind is the kind of a relay failure from the gateway's reason: the
-// part before its first ':', trimmed ("no relay on this meter: ..." gives
-// "no relay on this meter"), at most 64 bytes; "unknown" when empty.
+// DriveFailure is what a drive records of a failed disconnect: the kind of
+// the gateway's typed failure in words, then its reason ("no relay: no
+// disconnect control: CT-operated meter"), or the reason alone when it
+// already starts with those words ("refused: ...") or the failure is
+// unspecified (a gateway that predates the field).
+std::string DriveFailure(const v1::RelayOutcome& outcome);
+
+// FailureKind is the kind of a recorded failure (DriveFailure): the part
+// before its first ':', trimmed ("no relay: ..." gives "no relay"), at most
+// 64 bytes; "unknown" when empty.
 std::string FailureKind(absl::string_view reason);
 
 // MoveOutcome records in `drive` (its counts and awaiting) that one of its

@@ -2,9 +2,9 @@
 
 #include <utility>
 
-#include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "base/status_macros.h"
 #include "wallet/drive.h"
 #include "wallet/record_io.h"
@@ -43,9 +43,8 @@ absl::Status MeterDetails(const Store& store, const Store::Snapshot* at, v1::Dri
   if (!meter) return absl::OkStatus();
   out.set_address(meter->address());
   WALLET_ASSIGN_OR_RETURN(std::optional<store::v1::ConsumerRecord> consumer,
-                          ReadRecord<store::v1::ConsumerRecord>(store, Table::kConsumers,
-                                                                meter->consumer_id(), "consumer",
-                                                                at));
+                          ReadRecord<store::v1::ConsumerRecord>(
+                              store, Table::kConsumers, meter->consumer_id(), "consumer", at));
   if (consumer) out.set_consumer_name(consumer->name());
   return absl::OkStatus();
 }
@@ -57,8 +56,8 @@ std::string DriveId(uint64_t seq) { return absl::StrCat(kDriveIdPrefix, seq); }
 std::optional<uint64_t> DriveSeq(absl::string_view drive_id) {
   uint64_t seq = 0;
   if (!absl::ConsumePrefix(&drive_id, kDriveIdPrefix) || drive_id.empty() ||
-      drive_id.front() == '0' || drive_id.front() == '+' ||
-      !absl::SimpleAtoi(drive_id, &seq) || seq == 0) {
+      drive_id.front() == '0' || drive_id.front() == '+' || !absl::SimpleAtoi(drive_id, &seq) ||
+      seq == 0) {
     return std::nullopt;
   }
   return seq;
@@ -112,30 +111,30 @@ absl::StatusOr<v1::ListDrivesResponse> ReadDrives(const Store& store, uint64_t b
   v1::ListDrivesResponse response;
   *next = 0;
   absl::Status status;
-  WALLET_RETURN_IF_ERROR(store.Scan(
-      Table::kDrives, "", before == 0 ? "" : DriveKey(before - 1), /*reverse=*/true,
-      [&](absl::string_view, absl::string_view value) {
-        absl::StatusOr<store::v1::DriveRecord> record =
-            ParseRecord<store::v1::DriveRecord>(value, "drive");
-        if (!record.ok()) {
-          status = record.status();
-          return false;
-        }
-        if (response.drives_size() >= page_size) {
-          *next = record->seq() + 1;
-          return false;
-        }
-        *response.add_drives() = ToWire(*record);
-        return true;
-      }));
+  WALLET_RETURN_IF_ERROR(store.Scan(Table::kDrives, "", before == 0 ? "" : DriveKey(before - 1),
+                                    /*reverse=*/true,
+                                    [&](absl::string_view, absl::string_view value) {
+                                      absl::StatusOr<store::v1::DriveRecord> record =
+                                          ParseRecord<store::v1::DriveRecord>(value, "drive");
+                                      if (!record.ok()) {
+                                        status = record.status();
+                                        return false;
+                                      }
+                                      if (response.drives_size() >= page_size) {
+                                        *next = record->seq() + 1;
+                                        return false;
+                                      }
+                                      *response.add_drives() = ToWire(*record);
+                                      return true;
+                                    }));
   WALLET_RETURN_IF_ERROR(status);
   return response;
 }
 
 absl::StatusOr<v1::ListDriveMetersResponse> ReadDriveMeters(const Store& store, uint64_t seq,
-                                                            v1::DriveClass filter,
-                                                            int64_t position, int32_t page_size,
-                                                            int max_scanned, int64_t* next) {
+                                                            v1::DriveClass filter, int64_t position,
+                                                            int32_t page_size, int max_scanned,
+                                                            int64_t* next) {
   const std::unique_ptr<Store::Snapshot> snapshot = store.TakeSnapshot();
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> drive,
                           store.Get(Table::kDrives, DriveKey(seq), snapshot.get()));
@@ -177,6 +176,7 @@ absl::StatusOr<v1::ListDriveMetersResponse> ReadDriveMeters(const Store& store, 
           out.set_outcome(p.outcome());
           out.set_paid_paise(p.paid_paise());
           out.set_failure(p.failure());
+          SetTimeIf(p.order_us(), out.mutable_order_time());
           SetTimeIf(p.cut_us(), out.mutable_cut_time());
           SetTimeIf(p.pay_us(), out.mutable_pay_time());
           SetTimeIf(p.restore_us(), out.mutable_restore_time());

@@ -97,8 +97,8 @@ absl::Status ValidateMeterIds(const v1::MeterIdList& list) {
   return absl::OkStatus();
 }
 
-void AddAction(DriveRecord& record, const Principal& who, absl::string_view action,
-               absl::Time now, absl::string_view reason) {
+void AddAction(DriveRecord& record, const Principal& who, absl::string_view action, absl::Time now,
+               absl::string_view reason) {
   DriveRecord::Action* a = record.add_actions();
   a->set_action(std::string(action));
   a->set_admin_key_id(who.key_id);
@@ -157,9 +157,7 @@ int64_t Plus(int64_t a, int64_t b) {
   return AddOverflows(a, b) ? std::numeric_limits<int64_t>::max() : a + b;
 }
 
-bool Over(v1::DriveState state) {
-  return state == v1::DRIVE_DONE || state == v1::DRIVE_CANCELLED;
-}
+bool Over(v1::DriveState state) { return state == v1::DRIVE_DONE || state == v1::DRIVE_CANCELLED; }
 
 }  // namespace
 
@@ -177,13 +175,17 @@ DriveMeterFacts Ledger::FactsOf(const std::string& meter_id) const {
   const store::v1::MeterState& st = m->state;
   facts.registered = true;
   facts.category = m->meter.category();
-  facts.ct_operated = m->meter.ct_operated();
+  // A meter the gateway found without a relay is CT-operated, whatever its
+  // record says.
+  facts.ct_operated = m->meter.ct_operated() || st.no_relay();
   facts.hold = st.hold();
   // A reconnect on its way (a recharge restoring a prepaid meter) does not
-  // count: the drive cuts it again.
-  facts.disconnected = st.last_action() == v1::DISCONNECT ||
-                       (st.relay() == v1::RELAY_DISCONNECTED && st.last_action() != v1::RECONNECT) ||
-                       st.hold() == v1::HOLD_KEEP_DISCONNECTED;
+  // count: the drive cuts it again. Nor does a disconnect ordered to a meter
+  // without a relay: it cut nothing.
+  facts.disconnected =
+      (st.last_action() == v1::DISCONNECT && !st.no_relay()) ||
+      (st.relay() == v1::RELAY_DISCONNECTED && st.last_action() != v1::RECONNECT) ||
+      st.hold() == v1::HOLD_KEEP_DISCONNECTED;
   facts.dues_paise = DuesOf(meter_id);
   return facts;
 }
@@ -201,9 +203,9 @@ absl::StatusOr<std::vector<std::string>> Ledger::SelectMeters(const v1::Selectio
     return absl::FailedPreconditionError("the selection matches no meter");
   }
   if (static_cast<int64_t>(chosen.size()) > kMaxDriveMeters) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the selection matches ", chosen.size(), " meters; a drive takes at most ",
-                     kMaxDriveMeters, ": narrow it"));
+    return absl::FailedPreconditionError(absl::StrCat("the selection matches ", chosen.size(),
+                                                      " meters; a drive takes at most ",
+                                                      kMaxDriveMeters, ": narrow it"));
   }
   std::vector<std::string> ids;
   ids.reserve(chosen.size());
@@ -223,9 +225,9 @@ absl::StatusOr<v1::Drive> Ledger::CreateDrive(Txn& txn, const Principal& who,
         WALLET_RETURN_IF_ERROR(ValidateName("name", req.name()));
         WALLET_RETURN_IF_ERROR(ValidateReason("reason", req.reason()));
         if (req.rate_per_minute() <= 0 || req.rate_per_minute() > kMaxDriveRatePerMinute) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "rate_per_minute must be between 1 and ", kMaxDriveRatePerMinute,
-              ": the disconnects the head-end takes per minute"));
+          return absl::InvalidArgumentError(
+              absl::StrCat("rate_per_minute must be between 1 and ", kMaxDriveRatePerMinute,
+                           ": the disconnects the head-end takes per minute"));
         }
         WALLET_RETURN_IF_ERROR(ValidateRestoreRule(req.restore_rule()));
         std::vector<std::string> selected;
@@ -293,8 +295,7 @@ absl::StatusOr<v1::Drive> Ledger::DriveAction(Txn& txn, const Principal& who,
                                               v1::DriveState from, Change change) {
   WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
   return Idempotent<v1::Drive>(
-      txn, RequestKey(op, kAdminScope, req.request_id()), req,
-      [&]() -> absl::StatusOr<v1::Drive> {
+      txn, RequestKey(op, kAdminScope, req.request_id()), req, [&]() -> absl::StatusOr<v1::Drive> {
         WALLET_RETURN_IF_ERROR(ValidateId("drive_id", req.drive_id()));
         if (!req.reason().empty()) WALLET_RETURN_IF_ERROR(ValidateReason("reason", req.reason()));
         const std::optional<uint64_t> seq = DriveSeq(req.drive_id());
@@ -308,7 +309,8 @@ absl::StatusOr<v1::Drive> Ledger::DriveAction(Txn& txn, const Principal& who,
         if (!allowed) {
           return absl::FailedPreconditionError(absl::StrCat(
               "drive ", req.drive_id(), " is ", StateName(state), ": it cannot be ", action,
-              from == v1::DRIVE_STATE_UNSPECIFIED ? " any more" : absl::StrCat(" unless ", StateName(from))));
+              from == v1::DRIVE_STATE_UNSPECIFIED ? " any more"
+                                                  : absl::StrCat(" unless ", StateName(from))));
         }
         WALLET_RETURN_IF_ERROR(change(*drive));
         AddAction(record, who, action, txn.now, req.reason());
@@ -319,23 +321,23 @@ absl::StatusOr<v1::Drive> Ledger::DriveAction(Txn& txn, const Principal& who,
 
 absl::StatusOr<v1::Drive> Ledger::ApproveDrive(Txn& txn, const Principal& who,
                                                const v1::DriveActionRequest& req) {
-  return DriveAction(txn, who, req, "ApproveDrive", "approved", v1::DRIVE_PREVIEW,
-                     [&](DriveEntry& drive) -> absl::Status {
-                       DriveRecord& record = drive.record;
-                       if (record.actions().empty() ||
-                           record.actions(0).admin_key_id() == who.key_id) {
-                         return absl::PermissionDeniedError(
-                             "a drive is approved by another admin key than the one that "
-                             "created it: one-click mass disconnection needs two people");
-                       }
-                       const int64_t now_us = absl::ToUnixMicros(txn.now);
-                       record.set_state(v1::DRIVE_RUNNING);
-                       record.set_start_us(now_us);
-                       const TokenBucket bucket = FullBucket(record.rate_per_minute(), now_us);
-                       record.set_bucket_micro_tokens(bucket.units);
-                       record.set_bucket_us(bucket.filled_us);
-                       return absl::OkStatus();
-                     });
+  return DriveAction(
+      txn, who, req, "ApproveDrive", "approved", v1::DRIVE_PREVIEW,
+      [&](DriveEntry& drive) -> absl::Status {
+        DriveRecord& record = drive.record;
+        if (record.actions().empty() || record.actions(0).admin_key_id() == who.key_id) {
+          return absl::PermissionDeniedError(
+              "a drive is approved by another admin key than the one that "
+              "created it: one-click mass disconnection needs two people");
+        }
+        const int64_t now_us = absl::ToUnixMicros(txn.now);
+        record.set_state(v1::DRIVE_RUNNING);
+        record.set_start_us(now_us);
+        const TokenBucket bucket = FullBucket(record.rate_per_minute(), now_us);
+        record.set_bucket_micro_tokens(bucket.units);
+        record.set_bucket_us(bucket.filled_us);
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<v1::Drive> Ledger::PauseDrive(Txn& txn, const Principal& who,
@@ -476,8 +478,7 @@ void Ledger::Reschedule(Txn& txn, MeterEntry& m) {
                                     absl::ToUnixMicros(txn.now)));
 }
 
-absl::StatusOr<DriveProgressRecord> Ledger::ReadProgress(Txn& txn, uint64_t seq,
-                                                         int64_t position) {
+absl::StatusOr<DriveProgressRecord> Ledger::ReadProgress(Txn& txn, uint64_t seq, int64_t position) {
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
                           txn.batch->Get(Table::kDriveProgress, DriveMeterKey(seq, position)));
   if (!stored) return DriveProgressRecord();
@@ -512,8 +513,7 @@ void Ledger::OnDriveRelayReport(Txn& txn, MeterEntry& m, v1::RelayAction answere
   }
   DriveProgressRecord after = *before;
   const int64_t now_us = absl::ToUnixMicros(txn.now);
-  const bool restoring =
-      before->outcome() == v1::RESTORE_ORDERED || before->outcome() == v1::ARMED;
+  const bool restoring = before->outcome() == v1::RESTORE_ORDERED || before->outcome() == v1::ARMED;
   bool reconnected = false;
   if (answered == v1::DISCONNECT && !restoring) {
     switch (outcome.result()) {
@@ -524,7 +524,7 @@ void Ledger::OnDriveRelayReport(Txn& txn, MeterEntry& m, v1::RelayAction answere
         break;
       case v1::RelayOutcome::FAILED:
         after.set_outcome(v1::FAILED);
-        after.set_failure(outcome.reason());
+        after.set_failure(DriveFailure(outcome));
         break;
       case v1::RelayOutcome::OFFLINE:
         after.set_outcome(v1::OFFLINE);
@@ -554,7 +554,13 @@ void Ledger::OnDriveRelayReport(Txn& txn, MeterEntry& m, v1::RelayAction answere
       after.set_outcome(v1::PAID_BEFORE_CUT);  // paid before the cut took effect
     }
   }
-  if (reconnected) {
+  // A meter without a relay leaves the drive as it stands: the cut it could
+  // not make is taken back (the prepaid policy does not retry or restore
+  // what never happened), and it is the lineman's now.
+  const bool no_relay =
+      answered == v1::DISCONNECT && !restoring && outcome.failure() == v1::RelayOutcome::NO_RELAY;
+  if (no_relay) st.set_last_action(v1::RELAY_ACTION_UNSPECIFIED);
+  if (reconnected || no_relay) {
     st.clear_drive_id();
     st.clear_drive_position();
     st.clear_drive_dues_at_cut_paise();
@@ -609,9 +615,9 @@ bool Ledger::ApplyDriveRestoreRule(Txn& txn, MeterEntry& m, int64_t paid, int64_
     after.set_paid_paise(Plus(after.paid_paise(), paid));
   }
   const v1::RestoreRule& rule = drive->record.restore_rule();
-  const bool restore = st.last_action() == v1::DISCONNECT &&
-                       RestoreRuleMet(dues_left, st.drive_dues_at_cut_paise(),
-                                      rule.paid_share_bps());
+  const bool restore =
+      st.last_action() == v1::DISCONNECT &&
+      RestoreRuleMet(dues_left, st.drive_dues_at_cut_paise(), rule.paid_share_bps());
   if (restore) {
     after.set_outcome(v1::RESTORE_ORDERED);
     after.set_pay_us(absl::ToUnixMicros(txn.now));

@@ -82,9 +82,17 @@ absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
         Notify(txn, *m, v1::Notification::RECONNECTED, 0, ArmedText(id));
         break;
       default:  // FAILED, OFFLINE
-        st.set_relay_retry_us(absl::ToUnixMicros(txn.now) + kRelayRetryUs);
+        if (outcome.failure() == v1::RelayOutcome::NO_RELAY) {
+          // No disconnect control on the meter (CT-operated): no retry can
+          // switch it, so none is ordered; cutting it is a lineman's work.
+          st.set_no_relay(true);
+        } else {
+          st.set_relay_retry_us(absl::ToUnixMicros(txn.now) + kRelayRetryUs);
+        }
         break;
     }
+    // A command carried out shows the meter has a relay (replaced since).
+    if (!failed) st.set_no_relay(false);
     st.set_pending_action(v1::RELAY_ACTION_UNSPECIFIED);
     st.clear_pending_command_id();
   }

@@ -164,6 +164,7 @@ Report DriveMetersReport(const v1::ListDriveMetersResponse& response) {
                                   {"DUES AT START", Align::kRight},
                                   {"PAID", Align::kRight},
                                   {"FAILURE"},
+                                  {"ORDERED"},
                                   {"CUT"},
                                   {"PAID AT"},
                                   {"RESTORED"}});
@@ -173,8 +174,8 @@ Report DriveMetersReport(const v1::ListDriveMetersResponse& response) {
                   PlainValue(EnumText(*v1::DriveMeterOutcome_descriptor(), m.outcome())),
                   OrDashValue(m.consumer_name()), OrDashValue(m.address()),
                   MoneyValue(m.dues_at_start_paise()), MoneyValue(m.paid_paise()),
-                  OrDashValue(m.failure()), TimeValue(m.cut_time()), TimeValue(m.pay_time()),
-                  TimeValue(m.restore_time())});
+                  OrDashValue(m.failure()), TimeValue(m.order_time()), TimeValue(m.cut_time()),
+                  TimeValue(m.pay_time()), TimeValue(m.restore_time())});
   }
   return report;
 }

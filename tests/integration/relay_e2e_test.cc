@@ -6,8 +6,8 @@
 // mode-1 meter is armed and closed by its button, an offline meter is retried
 // until it answers, and a bypassed or forced meter raises a tamper alert. A
 // CT-operated meter (no disconnect control) cannot be cut: the gateway
-// reports the cut FAILED with NO_RELAY after one attempt, and its energy is
-// billed all the same.
+// reports the cut FAILED with NO_RELAY after one attempt, walletd does not
+// order it again, and its energy is billed all the same.
 //
 // Every wait is for a condition with a generous deadline: the processes share
 // a busy machine. SetClock answers after walletd's scheduler has run at the
@@ -273,15 +273,18 @@ TEST_F(RelayEndToEndTest, CtMeterCutFailsWithNoRelayOnceWhileItsEnergyIsBilled) 
                         "the CT meter's energy read and billed"));
 
   ASSERT_TRUE(fleet_->SetHold(ct, v1::HOLD_KEEP_DISCONNECTED).ok());
-  // walletd records the command as failed for good: no command pending, a
-  // time to order it again.
+  // walletd records the command as failed for good: no command pending, and
+  // none to be ordered again (no retry can switch a meter without a relay).
   ASSERT_TRUE(WaitUntil(
       [&] {
         absl::StatusOr<v1::MeterPolicyState> s = fleet_->WalletState(ct);
         return s.ok() && s->last_action() == v1::DISCONNECT &&
-               s->pending_action() == v1::RELAY_ACTION_UNSPECIFIED && s->has_relay_retry_time();
+               s->pending_action() == v1::RELAY_ACTION_UNSPECIFIED;
       },
       "walletd to record the failed cut"));
+  absl::StatusOr<v1::MeterPolicyState> failed = fleet_->WalletState(ct);
+  ASSERT_THAT(failed, IsOk());
+  EXPECT_FALSE(failed->has_relay_retry_time()) << "a cut the meter cannot make is to be retried";
   EXPECT_NE(WalletRelay(ct), v1::RELAY_DISCONNECTED);
   absl::StatusOr<double> no_relay =
       fleet_->GatewayMetric("gateway_relay_failed_total{failure=\"no_relay\"}");

@@ -12,8 +12,9 @@ target_link_libraries(gateway_test PRIVATE meter_gateway meter_sim test_support 
   GTest::gtest_main)
 gtest_discover_tests(gateway_test DISCOVERY_TIMEOUT 60)
 
-# walletd, meter-gatewayd and meter-sim as real processes: the whole loop.
-add_executable(relay_e2e_test integration/relay_e2e_test.cc)
+# walletd, meter-gatewayd and meter-sim as real processes: the whole loop,
+# and a collection drive over 1,000 simulated meters.
+add_executable(relay_e2e_test integration/relay_e2e_test.cc integration/drive_e2e_test.cc)
 target_compile_options(relay_e2e_test PRIVATE ${WALLET_WARNINGS})
 target_link_libraries(relay_e2e_test PRIVATE wallet_testing test_support GTest::gmock
   GTest::gtest_main absl::strings absl::time)

@@ -83,6 +83,7 @@ absl::Status MeterFleet::RegisterMeters() {
   topology.tariff_id = "FLEET";
   topology.sanctioned_load_w = static_cast<int32_t>(options_.sanctioned_load_w);
   topology.arrears_paise = options_.arrears_paise;
+  topology.edit_registration = options_.edit_registration;
   topology.meter_gateway_key = true;
   topology.id_prefix = "fleet-";
   topology.parallelism = 256;  // many registrations share each group commit
@@ -117,6 +118,14 @@ absl::Status MeterFleet::StopGateway() {
   gateway_.reset();
   return *code == 0 ? absl::OkStatus()
                     : absl::InternalError(absl::StrCat("meter-gatewayd exited with ", *code));
+}
+
+absl::Status MeterFleet::CrashWalletd() {
+  if (absl::Status s = walletd_->Kill(); !s.ok()) return s;
+  if (absl::Status s = walletd_->Restart(); !s.ok()) return s;
+  admin_ = v1::AdminService::NewStub(walletd_->NewChannel());
+  retailer_ = v1::RetailerService::NewStub(walletd_->NewChannel());
+  return absl::OkStatus();
 }
 
 absl::Status MeterFleet::Recharge(const std::string& meter_id, int64_t amount_paise) {

@@ -77,6 +77,10 @@ struct FleetOptions {
   int64_t sanctioned_load_w = 50'000;
   // Legacy arrears every meter is registered with. Default: 0.
   int64_t arrears_paise = 0;
+  // Changes each meter's registration (TopologyOptions::edit_registration),
+  // e.g. its category, division or arrears; `index` is the meter's place in
+  // meter_ids(). Default: none.
+  std::function<void(int index, v1::RegisterMeterRequest& request)> edit_registration;
   // Whether to start the gateway now (else StartGateway). Default: true.
   bool start_gateway = true;
 };
@@ -88,6 +92,12 @@ class MeterFleet final {
   absl::Status StartGateway();
   // StopGateway sends SIGTERM; the exit code must be 0.
   absl::Status StopGateway();
+  // CrashWalletd kills walletd (SIGKILL) and starts it again on the same
+  // data, on new ports, and points the fleet's own calls there. walletd's
+  // settable clock starts again from the real time: SetClock it. A gateway
+  // still running talks to the old ports: stop it first and start it again
+  // afterwards.
+  absl::Status CrashWalletd();
 
   const std::string& meter_id(int i) const { return meter_ids_[i]; }
   const std::vector<std::string>& meter_ids() const { return meter_ids_; }

@@ -410,6 +410,7 @@ absl::StatusOr<Topology> CreateTestTopology(AdminService::StubInterface& admin,
     consumer.set_name(absl::StrCat("Test Consumer ", i));
     consumer.set_phone(absl::StrFormat("+919%09d", i));
     request.set_arrears_paise(options.arrears_paise);
+    if (options.edit_registration) options.edit_registration(i, request);
     RegisterCall* raw = call.get();
     std::function<void(grpc::Status)> finish = Finisher(
         std::move(call), absl::StrCat("RegisterMeter ", topology.meter_ids[i]), std::move(done));

@@ -40,6 +40,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -250,6 +251,12 @@ struct TopologyOptions {
   // Legacy arrears every meter is registered with (RegisterMeterRequest
   // arrears_paise): dues a collection drive can collect. Default: 0.
   int64_t arrears_paise = 0;
+  // EditRegistration, when set, is called with each meter's index and its
+  // RegisterMeterRequest as the topology filled it in (domestic, circle
+  // Bilaspur, division City, subdivision Sub1, `arrears_paise`), and may
+  // change it: another category, division or arrears per meter. Called from
+  // the setup's threads, possibly several at once. Default: none.
+  std::function<void(int index, wallet::v1::RegisterMeterRequest& request)> edit_registration;
   // Credit put on each meter's wallet by one AdminService.AdjustBalance
   // CREDIT after registration; at most `max_topup_paise`. Default: 0 (none).
   int64_t opening_credit_paise = 0;

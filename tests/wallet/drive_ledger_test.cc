@@ -24,8 +24,8 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using ::testing::Pair;
 using testing::Nov;
+using ::testing::Pair;
 using testing::Wait;
 using testing::WalletHarness;
 
@@ -160,25 +160,26 @@ class DriveLedgerTest : public ::testing::Test {
     return meters;
   }
 
-  absl::Status Report(const store::v1::RelayCommandRecord& command,
-                      v1::RelayOutcome::Result result, const std::string& reason = "") {
+  absl::Status Report(const store::v1::RelayCommandRecord& command, v1::RelayOutcome::Result result,
+                      const std::string& reason = "",
+                      v1::RelayOutcome::Failure failure = v1::RelayOutcome::FAILURE_UNSPECIFIED) {
     v1::RelayOutcome outcome;
     outcome.set_command_id(command.command_id());
     outcome.set_meter_id(command.meter_id());
     outcome.set_result(result);
     outcome.set_reason(reason);
+    outcome.set_failure(failure);
     if (result == v1::RelayOutcome::CONFIRMED) {
       outcome.set_state(command.action() == v1::DISCONNECT ? v1::RELAY_DISCONNECTED
                                                            : v1::RELAY_CONNECTED);
     }
-    return Wait<v1::ReportRelayOutcomeResponse>([&](auto done) {
-             h_.wallet().ReportRelayOutcome(outcome, done);
-           })
+    return Wait<v1::ReportRelayOutcomeResponse>(
+               [&](auto done) { h_.wallet().ReportRelayOutcome(outcome, done); })
         .status();
   }
 
-  std::map<std::string, v1::DriveMeter> Meters(const std::string& drive_id,
-                                               v1::DriveClass filter = v1::DRIVE_CLASS_UNSPECIFIED) {
+  std::map<std::string, v1::DriveMeter> Meters(
+      const std::string& drive_id, v1::DriveClass filter = v1::DRIVE_CLASS_UNSPECIFIED) {
     std::map<std::string, v1::DriveMeter> meters;
     v1::ListDriveMetersRequest req;
     req.set_drive_id(drive_id);
@@ -274,8 +275,7 @@ TEST_F(DriveLedgerTest, BadDrivesAreRefusedAndChangeNothing) {
     edit(req);
     cases.push_back({name, req, code});
   };
-  with("no meters", absl::StatusCode::kInvalidArgument,
-       [](auto& r) { r.clear_meter_ids(); });
+  with("no meters", absl::StatusCode::kInvalidArgument, [](auto& r) { r.clear_meter_ids(); });
   with("an empty list", absl::StatusCode::kInvalidArgument,
        [](auto& r) { r.mutable_meter_ids()->clear_meter_ids(); });
   with("a meter twice", absl::StatusCode::kInvalidArgument,
@@ -406,8 +406,7 @@ TEST_F(DriveLedgerTest, OutcomesAreCountedAndTheDriveEndsOnceAllAreAnswered) {
   EXPECT_EQ(drive.counts().cut(), 1);
   EXPECT_EQ(drive.counts().failed(), 1);
   EXPECT_EQ(drive.counts().offline(), 1);
-  EXPECT_THAT(drive.counts().failed_by_reason(),
-              ElementsAre(Pair("no relay on this meter", 1)));
+  EXPECT_THAT(drive.counts().failed_by_reason(), ElementsAre(Pair("no relay on this meter", 1)));
   ASSERT_TRUE(Report(commands[3], v1::RelayOutcome::CONFIRMED).ok());
   TickAt(Nov(2, 10, 2));
   drive = Get(id);
@@ -446,6 +445,51 @@ TEST_F(DriveLedgerTest, OutcomesAreCountedAndTheDriveEndsOnceAllAreAnswered) {
   EXPECT_EQ(drive.counts().offline(), 0);
 }
 
+TEST_F(DriveLedgerTest, ACutFailingForWantOfARelayIsNotRetriedAndLaterPreviewsKnowIt) {
+  // D001 has no disconnect control, though its record does not say so;
+  // D002 does not answer in time.
+  Register(3);
+  const std::string id = Start(Ids(0, 3), /*rate=*/600);
+  TickAt(Nov(2, 10, 1));
+  std::vector<store::v1::RelayCommandRecord> commands = Commands();
+  ASSERT_EQ(commands.size(), 3u);
+  ASSERT_TRUE(Report(commands[0], v1::RelayOutcome::CONFIRMED).ok());
+  ASSERT_TRUE(Report(commands[1], v1::RelayOutcome::FAILED,
+                     "no disconnect control: CT-operated meter", v1::RelayOutcome::NO_RELAY)
+                  .ok());
+  ASSERT_TRUE(Report(commands[2], v1::RelayOutcome::FAILED, "timeout: no answer in 10 s",
+                     v1::RelayOutcome::NO_ANSWER)
+                  .ok());
+  v1::Drive drive = Get(id);
+  EXPECT_EQ(drive.counts().failed(), 2);
+  EXPECT_THAT(drive.counts().failed_by_reason(),
+              ::testing::UnorderedElementsAre(Pair("no relay", 1), Pair("no answer", 1)));
+  std::map<std::string, v1::DriveMeter> meters = Meters(id);
+  EXPECT_EQ(meters["D001"].failure(), "no relay: no disconnect control: CT-operated meter");
+  EXPECT_EQ(meters["D002"].failure(), "no answer: timeout: no answer in 10 s");
+
+  // The policy orders the unanswered cut again after 15 minutes, the one
+  // the meter cannot make never: the drive takes it back.
+  TickAt(Nov(2, 10, 20));
+  const std::vector<store::v1::RelayCommandRecord> retries = Commands(commands.back().seq());
+  ASSERT_EQ(retries.size(), 1u);
+  EXPECT_EQ(retries[0].meter_id(), "D002");
+  absl::StatusOr<v1::MeterPolicyState> state = h_.wallet().GetMeterState("D001");
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->pending_action(), v1::RELAY_ACTION_UNSPECIFIED);
+  EXPECT_NE(state->last_action(), v1::DISCONNECT);
+  EXPECT_FALSE(state->has_relay_retry_time());
+  TickAt(Nov(3, 10, 0));
+  EXPECT_EQ(Commands(retries.back().seq()).size(), 0u);
+
+  // The next drive's preview puts D001 on the lineman's list.
+  absl::StatusOr<v1::Drive> later = Create(Request(Ids(0, 3)));
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_EQ(later->counts().no_relay(), 1);
+  EXPECT_EQ(later->counts().already_disconnected(), 2) << "D000 cut, D002 being cut";
+  EXPECT_EQ(Meters(later->drive_id())["D001"].drive_class(), v1::NO_RELAY);
+}
+
 TEST_F(DriveLedgerTest, PausedDrivesOrderNothingAndStatesChangeOnlyAsAllowed) {
   Register(10);
   const std::string id = Start(Ids(0, 10), /*rate=*/60);
@@ -479,7 +523,8 @@ TEST_F(DriveLedgerTest, PausedDrivesOrderNothingAndStatesChangeOnlyAsAllowed) {
   EXPECT_EQ(Get(id).SerializeAsString(), cancelled.SerializeAsString());
   TickAt(Nov(2, 10, 5));
   EXPECT_EQ(Disconnected().size(), 6u) << "cancelled";
-  EXPECT_THAT(Get(id).actions(), ::testing::SizeIs(5));  // created, approved, paused, resumed, cancelled
+  EXPECT_THAT(Get(id).actions(),
+              ::testing::SizeIs(5));  // created, approved, paused, resumed, cancelled
 }
 
 TEST_F(DriveLedgerTest, AReopenedStoreResumesWithNoMeterOrderedTwiceOrSkipped) {

@@ -60,8 +60,7 @@ TEST(DriveTest, ThePreviewSplitsTheMetersIntoClasses) {
       {"government office, the drive includes them", government, true, v1::TO_DISCONNECT},
       {"CT-operated: field work", ct, false, v1::NO_RELAY},
       {"CT-operated with a hold: protected", held_ct, false, v1::PROTECTED_HOLD},
-      {"CT-operated government office left out", government_ct, false,
-       v1::PROTECTED_GOVERNMENT},
+      {"CT-operated government office left out", government_ct, false, v1::PROTECTED_GOVERNMENT},
       {"CT-operated government office included: field work", government_ct, true, v1::NO_RELAY},
   };
   for (const Case& c : cases) {
@@ -194,8 +193,7 @@ TEST(DriveTest, FillingInStepsEqualsFillingOnce) {
 TEST(DriveTest, TheCalendarSaysWhyADriveWaits) {
   const CutoffCalendar calendar(testing::FriendlyHours());
   EXPECT_EQ(CalendarWait(calendar, Nov(2, 10)), "") << "Monday morning: cut";
-  EXPECT_EQ(CalendarWait(calendar, Nov(2, 7, 59)),
-            "no-cutoff window until 2026-11-02 08:00 IST");
+  EXPECT_EQ(CalendarWait(calendar, Nov(2, 7, 59)), "no-cutoff window until 2026-11-02 08:00 IST");
   EXPECT_EQ(CalendarWait(calendar, Nov(2, 18)), "no-cutoff window until 2026-11-03 08:00 IST");
   // Friday evening: Saturday the 7th is a holiday and the 8th a Sunday.
   EXPECT_EQ(CalendarWait(calendar, Nov(6, 18)), "no-cutoff window until 2026-11-09 08:00 IST");
@@ -212,6 +210,34 @@ TEST(DriveTest, FailuresAreCountedByKind) {
   EXPECT_EQ(FailureKind("  timeout "), "timeout");
   EXPECT_EQ(FailureKind(""), "unknown");
   EXPECT_EQ(FailureKind(std::string(100, 'x')).size(), 64u);
+}
+
+TEST(DriveTest, AFailureIsRecordedWithTheKindTheGatewayTyped) {
+  struct Case {
+    v1::RelayOutcome::Failure failure;
+    const char* reason;
+    const char* recorded;
+  } cases[] = {
+      {v1::RelayOutcome::NO_RELAY, "no disconnect control: CT-operated meter",
+       "no relay: no disconnect control: CT-operated meter"},
+      {v1::RelayOutcome::NO_ANSWER, "timeout: 10 s", "no answer: timeout: 10 s"},
+      {v1::RelayOutcome::REFUSED, "refused: read-write-denied", "refused: read-write-denied"},
+      {v1::RelayOutcome::NOT_IN_DIRECTORY, "", "not in the gateway's directory"},
+      {v1::RelayOutcome::FAILURE_UNSPECIFIED, "no relay on this meter: x",
+       "no relay on this meter: x"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.reason);
+    v1::RelayOutcome outcome;
+    outcome.set_result(v1::RelayOutcome::FAILED);
+    outcome.set_failure(c.failure);
+    outcome.set_reason(c.reason);
+    EXPECT_EQ(DriveFailure(outcome), c.recorded);
+  }
+  v1::RelayOutcome ct;
+  ct.set_failure(v1::RelayOutcome::NO_RELAY);
+  ct.set_reason("no disconnect control: CT-operated meter");
+  EXPECT_EQ(FailureKind(DriveFailure(ct)), "no relay");
 }
 
 store::v1::DriveProgressRecord Progress(v1::DriveMeterOutcome outcome, std::string failure = "",

@@ -75,6 +75,23 @@ TEST_F(LedgerTest, ArrearsAreOpenedAsTheirOwnAccount) {
   EXPECT_EQ(journal->balance_paise(), -2'500'000);
 }
 
+// A CT-operated meter has no relay to switch: a collection drive lists it
+// for a lineman, with its address.
+TEST_F(LedgerTest, AMeterIsRegisteredWithItsAddressAndWhetherItHasARelay) {
+  auto req = MeterRequest("M3", "C3");
+  req.mutable_meter()->set_ct_operated(true);
+  req.mutable_meter()->set_address("12 Link Road, Bilaspur");
+  ASSERT_THAT(h_.Register(req), IsOk());
+  auto ct = h_.wallet().GetMeter("M3");
+  ASSERT_THAT(ct, IsOk());
+  EXPECT_TRUE(ct->meter().ct_operated());
+  EXPECT_EQ(ct->meter().address(), "12 Link Road, Bilaspur");
+  auto plain = h_.wallet().GetMeter("M1");
+  ASSERT_THAT(plain, IsOk());
+  EXPECT_FALSE(plain->meter().ct_operated());
+  EXPECT_TRUE(plain->meter().address().empty());
+}
+
 TEST_F(LedgerTest, RetryReturnsTheFirstResultAndAppliesOnce) {
   auto first = h_.Recharge("R1", "rcpt-9", "M1", 10'000);
   auto again = h_.Recharge("R1", "rcpt-9", "M1", 10'000);
@@ -183,6 +200,11 @@ TEST_F(LedgerTest, BadInputGetsTheRightCodeAndChangesNothing) {
        }()},
       {"negative arrears", absl::StatusCode::kInvalidArgument, [&] {
          auto req = MeterRequest("M3", "C3", -1);
+         return h_.Register(req).status();
+       }()},
+      {"meter with an address too long", absl::StatusCode::kInvalidArgument, [&] {
+         auto req = MeterRequest("M3", "C3");
+         req.mutable_meter()->set_address(std::string(257, 'a'));
          return h_.Register(req).status();
        }()},
       {"unknown order", absl::StatusCode::kNotFound, h_.Confirm("pay-x", "ord-x", 100).status()},

@@ -119,14 +119,15 @@ class PolicyTest : public ::testing::Test {
     ASSERT_THAT(h_.wallet().Tick(), IsOk());
   }
 
-  absl::StatusOr<v1::ReportRelayOutcomeResponse> Report(const v1::RelayCommand& command,
-                                                        v1::RelayOutcome::Result result,
-                                                        v1::RelayState state) {
+  absl::StatusOr<v1::ReportRelayOutcomeResponse> Report(
+      const v1::RelayCommand& command, v1::RelayOutcome::Result result, v1::RelayState state,
+      v1::RelayOutcome::Failure failure = v1::RelayOutcome::FAILURE_UNSPECIFIED) {
     v1::RelayOutcome outcome;
     outcome.set_command_id(command.command_id());
     outcome.set_meter_id(command.meter_id());
     outcome.set_result(result);
     outcome.set_state(state);
+    outcome.set_failure(failure);
     return Wait<v1::ReportRelayOutcomeResponse>(
         [&](auto done) { h_.wallet().ReportRelayOutcome(outcome, done); });
   }
@@ -359,6 +360,36 @@ TEST_F(PolicyTest, SetHoldAndGetMeterStateShowThePolicyState) {
   EXPECT_TRUE(read->pending_command_id().empty());
   EXPECT_EQ(UnixMicros(read->relay_retry_time()),
             absl::ToUnixMicros(h_.clock().Now() + absl::Minutes(15)));
+}
+
+// A meter without a disconnect control object (CT-operated, though its
+// record does not say so) cannot be switched: a command that fails so is
+// not ordered again every 15 minutes, while other failures are.
+TEST_F(PolicyTest, ACommandFailingForWantOfARelayIsNotOrderedAgain) {
+  Register("M5");
+  Register("M6");
+  ASSERT_THAT(Hold("M5", v1::HOLD_KEEP_DISCONNECTED), IsOk());
+  ASSERT_THAT(Hold("M6", v1::HOLD_KEEP_DISCONNECTED), IsOk());
+  auto cuts = NewCommands();
+  ASSERT_EQ(cuts.size(), 2u);
+  ASSERT_THAT(
+      Report(cuts[0], v1::RelayOutcome::FAILED, v1::RELAY_UNKNOWN, v1::RelayOutcome::NO_RELAY),
+      IsOk());
+  ASSERT_THAT(
+      Report(cuts[1], v1::RelayOutcome::FAILED, v1::RELAY_UNKNOWN, v1::RelayOutcome::NO_ANSWER),
+      IsOk());
+  auto state = h_.wallet().GetMeterState("M5");
+  ASSERT_THAT(state, IsOk());
+  EXPECT_EQ(state->pending_action(), v1::RELAY_ACTION_UNSPECIFIED);
+  EXPECT_EQ(state->last_action(), v1::DISCONNECT) << "still what the hold wants";
+  EXPECT_FALSE(state->has_relay_retry_time());
+  EXPECT_EQ(state->relay(), v1::RELAY_CONNECTED);
+  TickAt(Ist(2, 11));
+  auto again = NewCommands();
+  ASSERT_EQ(again.size(), 1u) << "only the unanswered cut";
+  EXPECT_EQ(again[0].meter_id(), "M6");
+  TickAt(Ist(3, 11));
+  EXPECT_TRUE(NewCommands().empty());
 }
 
 TEST_F(PolicyTest, RelayObservationsWithoutACommand) {

@@ -273,8 +273,9 @@ TEST(Walletctl, DriveMetersAsCsvIsTheLinemansList) {
       collection, {"drive", "meters", "--drive=drive-7", "--class=no_relay", "--output=csv"});
   EXPECT_EQ(run.exit_code, kExitOk) << run.err;
   EXPECT_EQ(run.out,
-            "meter,class,outcome,consumer,address,dues_at_start,paid,failure,cut,paid_at,restored\n"
-            "BSP-0042,no_relay,not_ordered,Gupta Traders,\"Link Road, Bilaspur\",25000.00,0.00,,,,"
+            "meter,class,outcome,consumer,address,dues_at_start,paid,failure,ordered,cut,paid_at,"
+            "restored\n"
+            "BSP-0042,no_relay,not_ordered,Gupta Traders,\"Link Road, Bilaspur\",25000.00,0.00,,,,,"
             "\n");
   ASSERT_EQ(collection.listed.size(), 1u);
   EXPECT_EQ(collection.listed[0].drive_id(), "drive-7");

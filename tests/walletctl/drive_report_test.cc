@@ -74,9 +74,10 @@ TEST(DriveReport, TheLinemansListIsCsvWithAddresses) {
   m.set_address("12, Link Road, Bilaspur");
   m.set_dues_at_start_paise(2'512'345);
   EXPECT_EQ(RenderCsv(DriveMetersReport(response)),
-            "meter,class,outcome,consumer,address,dues_at_start,paid,failure,cut,paid_at,restored\n"
+            "meter,class,outcome,consumer,address,dues_at_start,paid,failure,ordered,cut,paid_at,"
+            "restored\n"
             "BSP-0042,no_relay,not_ordered,Gupta Traders,\"12, Link Road, Bilaspur\",25123.45,0.00,"
-            ",,,\n");
+            ",,,,\n");
 }
 
 TEST(DriveReport, DurationsForPeople) {
