@@ -102,14 +102,20 @@ std::string AddressOf(const std::string& meter_id) {
   return absl::StrCat(NumberOf(meter_id), " Link Road, Sarkanda");
 }
 
-// ---- The dues, the selection and the payments: each in one place, to be
-// switched to dues imported from billing once walletd imports them.
+// ---- The dues, the selection and the payments.
 
-// DuesAtRegistration: a meter's dues are the legacy arrears it is registered
-// with (arrears:<id>, where an import's principal goes too). With dues
-// imports, this goes and the plan's dues are imported once the fleet is up.
-void DuesAtRegistration(v1::RegisterMeterRequest& request) {
-  request.set_arrears_paise(PlanOf(request.meter().meter_id()).dues_paise);
+// DuesRowOf: what the billing system's export says a meter owes: its plan's
+// dues, a tenth of them late-payment surcharge, over two unpaid bills.
+v1::DuesRow DuesRowOf(int64_t line, const std::string& meter_id) {
+  const int64_t dues = PlanOf(meter_id).dues_paise;
+  v1::DuesRow row;
+  row.set_line(line);
+  row.set_meter_id(meter_id);
+  row.set_principal_paise(dues - dues / 10);
+  row.set_surcharge_paise(dues / 10);
+  row.set_unpaid_bills(2);
+  row.set_oldest_due_date("2026-09-15");
+  return row;
 }
 
 // Defaulters: the commercial connections (government offices among them)
@@ -138,13 +144,6 @@ v1::DriveClass ExpectedClass(const Plan& p) {
   return v1::TO_DISCONNECT;
 }
 
-// PayTowardDues: a recharge whose whole amount recovers arrears (the test
-// policy's arrears_share_bps is 100 %); a counter payment of dues would do
-// the same.
-absl::Status PayTowardDues(MeterFleet& fleet, const std::string& meter_id, int64_t paise) {
-  return fleet.Recharge(meter_id, paise);
-}
-
 // ---- Time.
 
 std::string IstDate(absl::CivilDay day) { return absl::FormatCivilTime(day); }
@@ -169,8 +168,7 @@ Days PlanDays() {
 }
 
 // No cut 18:00-08:00, on Sundays or on the holidays; Rs 1 lakh of emergency
-// credit, so that the prepaid policy cuts nobody on its own; all of a
-// recharge recovers arrears.
+// credit, so that the prepaid policy cuts nobody on its own.
 std::string PolicyText(const Days& days) {
   std::string holidays;
   for (const std::string& d : days.holidays) absl::StrAppend(&holidays, " holidays: \"", d, "\"");
@@ -180,7 +178,6 @@ calendar { no_cutoff_start_minute: 1080 no_cutoff_end_minute: 480 no_cutoff_sund
 defaults {
   emergency_credit_paise: 10000000
   notice_days: 0
-  arrears_share_bps: 10000
   reconnection_fee_paise: 0
   restore_threshold_paise: 0
   grace_days: 0
@@ -225,7 +222,6 @@ class DriveEndToEndTest : public ::testing::Test {
       meter.set_division(plan.division);
       meter.set_ct_operated(plan.ct_registered);
       if (plan.ct) meter.set_address(AddressOf(meter.meter_id()));
-      DuesAtRegistration(request);
     };
     options.sim_args = {"--load_w=0", absl::StrCat("--ct_every=", kCtEvery)};
     options.gateway_args = {"--read_interval=0", "--retry_initial=200ms", "--retry_max=1s",
@@ -234,6 +230,7 @@ class DriveEndToEndTest : public ::testing::Test {
     ASSERT_THAT(fleet, IsOk());
     fleet_ = *std::move(fleet);
     Connect();
+    ImportDues();
     for (const std::string& id : fleet_->meter_ids()) {
       if (PlanOf(id).held) {
         ASSERT_THAT(fleet_->SetHold(id, v1::HOLD_NEVER_DISCONNECT), IsOk());
@@ -261,6 +258,48 @@ class DriveEndToEndTest : public ::testing::Test {
   }
 
   void Connect() { collection_ = v1::CollectionService::NewStub(fleet_->walletd().NewChannel()); }
+
+  // ImportDues imports every meter's dues from billing, in chunks of 250
+  // rows, each answered with the import's progress before the next is sent.
+  void ImportDues() {
+    auto ctx = MakeContext(admin_key(), absl::Seconds(60));
+    auto stream = collection_->ImportDues(ctx.get());
+    v1::ImportDuesRequest header;
+    header.mutable_header()->set_import_id("billing-2026-11");
+    header.mutable_header()->set_source("dues-2026-11.csv");
+    ASSERT_TRUE(stream->Write(header));
+    const std::vector<std::string>& ids = fleet_->meter_ids();
+    v1::ImportDuesProgress progress;
+    for (size_t first = 0; first < ids.size(); first += 250) {
+      v1::ImportDuesRequest chunk;
+      for (size_t i = first; i < std::min(ids.size(), first + 250); ++i) {
+        *chunk.mutable_chunk()->add_rows() = DuesRowOf(static_cast<int64_t>(i) + 2, ids[i]);
+      }
+      ASSERT_TRUE(stream->Write(chunk));
+      ASSERT_TRUE(stream->Read(&progress));
+      EXPECT_EQ(progress.rows_seen(), static_cast<int64_t>(std::min(ids.size(), first + 250)));
+    }
+    stream->WritesDone();
+    ASSERT_THAT(stream->Finish(), IsOk());
+    EXPECT_EQ(progress.rows_applied(), kMeters);
+    EXPECT_EQ(progress.rows_rejected(), 0);
+  }
+
+  // PayTowardDues takes `paise` at the utility's cash counter toward the
+  // meter's dues; the answer says whether it ordered a reconnect.
+  absl::StatusOr<v1::PayDuesResponse> PayTowardDues(const std::string& meter_id, int64_t paise) {
+    v1::PayDuesRequest request;
+    request.set_request_id(absl::StrCat("counter-", ++requests_));
+    request.set_meter_id(meter_id);
+    request.set_amount_paise(paise);
+    request.set_receipt("CR-1");
+    v1::PayDuesResponse response;
+    const grpc::Status s =
+        collection_->PayDuesAtCounter(MakeContext(admin_key()).get(), request, &response);
+    if (!s.ok())
+      return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+    return response;
+  }
 
   // The clock at `t` on the drive's Monday, IST.
   absl::Time Monday(int hour, int minute) const {
@@ -596,12 +635,17 @@ TEST_F(DriveEndToEndTest, SelectPreviewApproveCutPayAndRestore) {
   const std::vector<std::string> part(cut_meters.begin() + 5, cut_meters.begin() + 10);
   int64_t collected = 0;
   for (const std::string& meter : full) {
-    ASSERT_THAT(PayTowardDues(*fleet_, meter, PlanOf(meter).dues_paise), IsOk());
+    absl::StatusOr<v1::PayDuesResponse> paid = PayTowardDues(meter, PlanOf(meter).dues_paise);
+    ASSERT_THAT(paid, IsOk());
+    EXPECT_TRUE(paid->restore_ordered()) << meter;
+    EXPECT_EQ(paid->dues_left_paise(), 0) << meter;
     collected += PlanOf(meter).dues_paise;
     EXPECT_EQ(WalletState(meter).last_action(), v1::RECONNECT) << "ordered with the payment";
   }
   for (const std::string& meter : part) {
-    ASSERT_THAT(PayTowardDues(*fleet_, meter, PlanOf(meter).dues_paise / 2), IsOk());
+    absl::StatusOr<v1::PayDuesResponse> paid = PayTowardDues(meter, PlanOf(meter).dues_paise / 2);
+    ASSERT_THAT(paid, IsOk());
+    EXPECT_FALSE(paid->restore_ordered()) << meter;
     collected += PlanOf(meter).dues_paise / 2;
     EXPECT_EQ(WalletState(meter).last_action(), v1::DISCONNECT) << "restored on a part payment";
   }
@@ -612,9 +656,10 @@ TEST_F(DriveEndToEndTest, SelectPreviewApproveCutPayAndRestore) {
   ASSERT_TRUE(WaitUntil([&] { return Get(id).counts().restored() == 5; }, "five restored"));
   for (const std::string& meter : part) EXPECT_EQ(SimMeter(meter).control_state(), 0) << meter;
 
-  // ---- The drive's figures equal the journal: the arrears recovered from
-  // the drive's meters since it started, and a reconnection fee for each
-  // restored meter.
+  // ---- The drive's figures equal the journal: the payments toward the dues
+  // of the drive's meters since it started (principal into arrears:<id>,
+  // surcharge into surcharge:<id>), and a reconnection fee for each restored
+  // meter.
   drive = Get(id);
   const int64_t started_us = Micros(drive.start_time());
   int64_t journal_collected = 0;
@@ -626,10 +671,16 @@ TEST_F(DriveEndToEndTest, SelectPreviewApproveCutPayAndRestore) {
     for (const v1::JournalEntry& e : Journal(absl::StrCat("arrears:", meter))) {
       const v1::Transfer& t = e.transfer();
       if (Micros(t.create_time()) < started_us) continue;
-      if (t.type() == v1::ARREARS_RECOVERY) paid += t.amount_paise();
+      if (t.type() == v1::DUES_PAYMENT) paid += t.amount_paise();
       if (t.type() == v1::RECONNECTION_FEE) {
         ++fees;
         EXPECT_EQ(t.amount_paise(), kFeePaise);
+      }
+    }
+    for (const v1::JournalEntry& e : Journal(absl::StrCat("surcharge:", meter))) {
+      const v1::Transfer& t = e.transfer();
+      if (Micros(t.create_time()) >= started_us && t.type() == v1::SURCHARGE_PAYMENT) {
+        paid += t.amount_paise();
       }
     }
     journal_collected += paid;
