@@ -20,10 +20,10 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/text_proto.h"
 #include "wallet/tariff.h"
 
 namespace wallet {
@@ -35,15 +35,11 @@ using ::wallet::testing::IsOk;
 using ::wallet::testing::StatusIs;
 
 v1::PolicyConfig ParseConfig(const std::string& text) {
-  v1::PolicyConfig config;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &config)) << text;
-  return config;
+  return testing::FromText<v1::PolicyConfig>(text);
 }
 
 v1::Calendar ParseCalendar(const std::string& text) {
-  v1::Calendar calendar;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &calendar)) << text;
-  return calendar;
+  return testing::FromText<v1::Calendar>(text);
 }
 
 absl::Time Ist(int y, int m, int d, int hh = 0, int mm = 0, int ss = 0) {

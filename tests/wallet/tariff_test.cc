@@ -17,10 +17,10 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/text_proto.h"
 
 namespace wallet {
 namespace {
@@ -30,11 +30,7 @@ using ::testing::HasSubstr;
 using ::wallet::testing::IsOk;
 using ::wallet::testing::StatusIs;
 
-v1::Tariff ParseTariff(const std::string& text) {
-  v1::Tariff tariff;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &tariff)) << text;
-  return tariff;
-}
+v1::Tariff ParseTariff(const std::string& text) { return testing::FromText<v1::Tariff>(text); }
 
 // The domestic ladder of the brief: 0-100 kWh @ 390, 101-200 @ 520,
 // 201-400 @ 650, above @ 760 paise/kWh. No ToD, no duty, so energy tests see
