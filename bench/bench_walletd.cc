@@ -33,6 +33,19 @@ std::unique_ptr<WalletdProcess> StartWalletdFromFlags(std::vector<std::string> a
   return testing::StartBenchWalletd(options);
 }
 
+std::optional<testing::Topology> CreateTopology(WalletdProcess& walletd,
+                                                v1::AdminService::Stub& admin,
+                                                const testing::TopologyOptions& options) {
+  absl::StatusOr<testing::Topology> topology =
+      testing::CreateTestTopology(admin, walletd.admin_key(), options);
+  if (!topology.ok()) {
+    std::fprintf(stderr, "setup failed: %s\nwalletd log: %s\n",
+                 topology.status().ToString().c_str(), walletd.log_path().c_str());
+    return std::nullopt;
+  }
+  return *std::move(topology);
+}
+
 std::vector<std::shared_ptr<grpc::Channel>> ConnectChannels(WalletdProcess& walletd, int count) {
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int i = 0; i < count; ++i) {

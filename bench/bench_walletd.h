@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,13 @@ using BenchClock = std::chrono::steady_clock;
 // --keep_data say, with `args` before --walletd_args. nullptr (with the
 // reason printed) if it did not start.
 std::unique_ptr<testing::WalletdProcess> StartWalletdFromFlags(std::vector<std::string> args);
+
+// CreateTopology registers in walletd what `options` asks for (meters,
+// retailers, keys, credit). nullopt (with the reason and walletd's log
+// printed) if that failed.
+std::optional<testing::Topology> CreateTopology(testing::WalletdProcess& walletd,
+                                                v1::AdminService::Stub& admin,
+                                                const testing::TopologyOptions& options);
 
 // ConnectChannels opens `count` channels to walletd and waits up to 10 s for
 // each to connect. Empty (with the reason printed) if one did not.

@@ -36,6 +36,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -439,13 +440,8 @@ int Main() {
   topology_options.parallelism = absl::GetFlag(FLAGS_register_parallelism);
   topology_options.call_timeout = absl::Seconds(120);
   const absl::Time setup_start = absl::Now();
-  absl::StatusOr<Topology> topology =
-      wallet::testing::CreateTestTopology(*admin, walletd.admin_key(), topology_options);
-  if (!topology.ok()) {
-    std::fprintf(stderr, "setup failed: %s\nwalletd log: %s\n",
-                 topology.status().ToString().c_str(), walletd.log_path().c_str());
-    return 1;
-  }
+  std::optional<Topology> topology = CreateTopology(walletd, *admin, topology_options);
+  if (!topology.has_value()) return 1;
   const double setup_seconds = absl::ToDoubleSeconds(absl::Now() - setup_start);
   std::printf(
       "setup: %d meters on %s registered and credited Rs %.2f each in %.2f s "

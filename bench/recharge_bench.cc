@@ -414,13 +414,8 @@ int Main() {
   }
   topology_options.max_topup_paise = absl::GetFlag(FLAGS_max_topup_paise);
   const absl::Time setup_start = absl::Now();
-  absl::StatusOr<Topology> topology =
-      wallet::testing::CreateTestTopology(*admin, walletd.admin_key(), topology_options);
-  if (!topology.ok()) {
-    std::fprintf(stderr, "setup failed: %s\nwalletd log: %s\n",
-                 topology.status().ToString().c_str(), walletd.log_path().c_str());
-    return 1;
-  }
+  std::optional<Topology> topology = CreateTopology(walletd, *admin, topology_options);
+  if (!topology.has_value()) return 1;
   if (mode == Mode::kRetailer) {
     std::printf(
         "setup: %d meters, %d retailers with Rs %.2f lakh float each, "
