@@ -8,7 +8,6 @@
 #include "wallet/policy_config.h"
 
 #include <cstdint>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <random>
@@ -24,6 +23,7 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/text_proto.h"
+#include "tests/testing/write_file.h"
 #include "wallet/tariff.h"
 
 namespace wallet {
@@ -33,6 +33,7 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::wallet::testing::IsOk;
 using ::wallet::testing::StatusIs;
+using ::wallet::testing::WriteFile;
 
 v1::PolicyConfig ParseConfig(const std::string& text) {
   return testing::FromText<v1::PolicyConfig>(text);
@@ -659,11 +660,6 @@ TEST(PolicyDefaultsTest, NoticeDaysDefaultsToThreeButKeepsAnExplicitZero) {
 
 // ---------------------------------------------------------------------------
 // Loading
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-}
 
 TEST(PolicyLoadTest, LoadsTheShippedExample) {
   const std::string path = std::string(WALLET_SOURCE_DIR) + "/deploy/config/policy.textproto";

@@ -6,7 +6,6 @@
 #include "wallet/tariff.h"
 
 #include <cstdint>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <random>
@@ -21,6 +20,7 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/text_proto.h"
+#include "tests/testing/write_file.h"
 
 namespace wallet {
 namespace {
@@ -29,6 +29,7 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::wallet::testing::IsOk;
 using ::wallet::testing::StatusIs;
+using ::wallet::testing::WriteFile;
 
 v1::Tariff ParseTariff(const std::string& text) { return testing::FromText<v1::Tariff>(text); }
 
@@ -719,11 +720,6 @@ TEST(TariffValidateTest, MessagesNameTheTariffAndVersion) {
 
 // ---------------------------------------------------------------------------
 // Loading
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-}
 
 TEST(TariffLoadTest, LoadsTheShippedExampleBook) {
   const std::string path = std::string(WALLET_SOURCE_DIR) + "/deploy/config/tariffs.textproto";
