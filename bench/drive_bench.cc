@@ -29,6 +29,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "base/lock_checks.h"
+#include "bench/bench_fleet.h"
 #include "bench/bulk_holds.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/testing/bench_util.h"
@@ -183,17 +184,8 @@ int main(int argc, char** argv) {
   const int meters = absl::GetFlag(FLAGS_meters);
   const int relay_meters = std::min(meters, absl::GetFlag(FLAGS_relay_meters));
 
-  FleetOptions options;
-  options.walletd = WALLETD_PATH;
-  options.meter_sim = METER_SIM_PATH;
-  options.gatewayd = METER_GATEWAYD_PATH;
-  options.meters = meters;
-  options.policy = kBenchPolicy;
+  FleetOptions options = BenchFleetOptions(meters, absl::GetFlag(FLAGS_concurrency), kBenchPolicy);
   options.arrears_paise = 2'500'000;
-  options.sim_args = {"--load_w=0"};
-  options.walletd_args = {"--notification_log=none"};
-  options.gateway_args = {absl::StrCat("--concurrency=", absl::GetFlag(FLAGS_concurrency)),
-                          "--read_interval=0"};
   const absl::Time setup_start = absl::Now();
   absl::StatusOr<std::unique_ptr<MeterFleet>> started = MeterFleet::Start(options);
   if (!started.ok()) return Fail(started.status());

@@ -36,6 +36,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +50,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "base/lock_checks.h"
+#include "bench/bench_walletd.h"
+#include "bench/xorshift.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/testing/bench_util.h"
@@ -60,9 +63,6 @@
 #define WALLET_SOURCE_DIR "."
 #endif
 
-ABSL_FLAG(std::string, walletd, "",
-          "Path of the walletd binary. Default: ../api/walletd relative to "
-          "this binary's directory (the build tree layout).");
 ABSL_FLAG(int, meters, 100000, "Meters to register and read.");
 ABSL_FLAG(int, batch, 1000, "Readings per IngestReadings call (walletd takes at most 10,000).");
 ABSL_FLAG(int, clients, 8, "Concurrent closed-loop clients, one IngestReadings call each.");
@@ -70,7 +70,6 @@ ABSL_FLAG(int, seconds, 10, "Measured duration.");
 ABSL_FLAG(double, warmup_seconds, 1.0,
           "Unmeasured load before the window, so that connections, allocators "
           "and caches are warm when measuring starts.");
-ABSL_FLAG(int, channels, 4, "gRPC channels (TCP connections) to spread the clients over.");
 ABSL_FLAG(int, register_parallelism, 1000,
           "Registration and credit calls in flight at once during setup.");
 ABSL_FLAG(int64_t, credit_paise, 500000,
@@ -86,12 +85,11 @@ ABSL_FLAG(std::string, policy, WALLET_SOURCE_DIR "/deploy/config/policy.textprot
 ABSL_FLAG(int, deadline_ms, 30000, "Deadline of each IngestReadings call.");
 ABSL_FLAG(int, retries, 5, "Retries of a failed batch (same batch_id) before a client gives up.");
 ABSL_FLAG(int, sample_meters, 200, "Meters whose final balance is checked one by one.");
-ABSL_FLAG(std::vector<std::string>, walletd_args, {}, "Extra walletd flags, comma-separated.");
-ABSL_FLAG(bool, keep_data, false, "Keep walletd's temporary directory.");
 
 namespace wallet::bench {
 namespace {
 
+using google::protobuf::util::TimeUtil;
 using ::wallet::testing::MetricSamples;
 using ::wallet::testing::Topology;
 using ::wallet::testing::WalletdProcess;
@@ -100,7 +98,6 @@ using ::wallet::v1::IngestReadingsRequest;
 using ::wallet::v1::IngestReadingsResponse;
 using ::wallet::v1::MeterIngestService;
 using ::wallet::v1::ReadingResult;
-using google::protobuf::util::TimeUtil;
 using Clock = std::chrono::steady_clock;
 
 constexpr int kOutcomes = ReadingResult::Outcome_ARRAYSIZE;
@@ -131,7 +128,7 @@ class Client final {
         stub_(stub),
         api_key_(std::move(api_key)),
         base_time_us_(absl::ToUnixMicros(base_time)),
-        rng_(0x9E3779B97F4A7C15ull * static_cast<uint64_t>(index + 1)) {
+        rng_(index) {
     for (int m = index; m < static_cast<int>(topology.meter_ids.size()); m += clients) {
       meters_.push_back(m);
     }
@@ -140,7 +137,7 @@ class Client final {
     last_balance_.assign(meters_.size(), 0);
     for (size_t k = 0; k < meters_.size(); ++k) {
       // Registers of installed meters do not start at zero.
-      register_wh_[k] = 1'000'000 + static_cast<int64_t>(NextRandom() % 10'000'000);
+      register_wh_[k] = 1'000'000 + static_cast<int64_t>(rng_.Next() % 10'000'000);
     }
   }
 
@@ -170,14 +167,6 @@ class Client final {
   bool has_reading(size_t k) const { return readings_sent_[k] > 1; }
 
  private:
-  uint64_t NextRandom() {
-    // xorshift64: cheap and good enough for plausible consumption.
-    rng_ ^= rng_ << 13;
-    rng_ ^= rng_ >> 7;
-    rng_ ^= rng_ << 17;
-    return rng_;
-  }
-
   // Send builds the next `n` readings (cycling over the owned meters), sends
   // them as one batch, retrying with the same batch_id on failure, and checks
   // that each came back as `expected`.
@@ -193,7 +182,7 @@ class Client final {
       next_ = (next_ + 1) % meters_.size();
       slots.push_back(k);
       if (readings_sent_[k] > 0) {
-        register_wh_[k] += 100 + static_cast<int64_t>(NextRandom() % 201);
+        register_wh_[k] += 100 + static_cast<int64_t>(rng_.Next() % 201);
       }
       v1::Reading& reading = *request_.add_readings();
       reading.set_meter_id(topology_.meter_ids[meters_[k]]);
@@ -254,11 +243,11 @@ class Client final {
         last_balance_[slots[i]] = result.balance_paise();
       }
       if (result.outcome() != expected && stats->first_unexpected.empty()) {
-        stats->first_unexpected = absl::StrCat(
-            request_.readings(i).meter_id(), " at ",
-            TimeUtil::ToString(request_.readings(i).meter_time()), ": ",
-            ReadingResult::Outcome_Name(result.outcome()), " ", result.reason(), " (expected ",
-            ReadingResult::Outcome_Name(expected), ")");
+        stats->first_unexpected =
+            absl::StrCat(request_.readings(i).meter_id(), " at ",
+                         TimeUtil::ToString(request_.readings(i).meter_time()), ": ",
+                         ReadingResult::Outcome_Name(result.outcome()), " ", result.reason(),
+                         " (expected ", ReadingResult::Outcome_Name(expected), ")");
       }
     }
   }
@@ -268,7 +257,7 @@ class Client final {
   MeterIngestService::Stub* const stub_;
   const std::string api_key_;
   const int64_t base_time_us_;
-  uint64_t rng_;
+  XorShift64 rng_;
   std::vector<int> meters_;             // indices into topology_.meter_ids
   std::vector<int64_t> readings_sent_;  // per owned meter
   std::vector<int64_t> register_wh_;
@@ -299,12 +288,6 @@ ClientStats Sum(const std::vector<ClientStats>& stats) {
   }
   std::sort(total.latencies_ns.begin(), total.latencies_ns.end());
   return total;
-}
-
-double PercentileMs(const std::vector<int64_t>& sorted_ns, double q) {
-  if (sorted_ns.empty()) return 0;
-  const size_t rank = std::min(static_cast<size_t>(q * sorted_ns.size()), sorted_ns.size() - 1);
-  return sorted_ns[rank] / 1e6;
 }
 
 void PrintOutcomes(const ClientStats& s) {
@@ -359,19 +342,7 @@ Verification Verify(const ClientStats& base, const ClientStats& drive,
                     const std::vector<std::unique_ptr<Client>>& clients, const Topology& topology,
                     AdminService::Stub& admin, const std::string& admin_key) {
   Verification v;
-  v1::CheckLedgerResponse ledger;
-  grpc::Status status =
-      admin.CheckLedger(wallet::testing::MakeContext(admin_key, absl::Seconds(300)).get(),
-                        v1::CheckLedgerRequest(), &ledger);
-  if (!status.ok()) {
-    std::printf("CheckLedger failed: %s\n", status.error_message().c_str());
-  } else {
-    v.ledger_ok = ledger.ok() && ledger.sum_paise() == 0 && ledger.mismatched_accounts().empty();
-    std::printf("CheckLedger: ok=%s transfers=%" PRIu64 " accounts=%" PRIu64 " sum=%" PRId64
-                " mismatched=%d\n",
-                ledger.ok() ? "true" : "false", ledger.transfers(), ledger.accounts(),
-                ledger.sum_paise(), ledger.mismatched_accounts_size());
-  }
+  v.ledger_ok = CheckLedger(admin, admin_key, absl::Seconds(300));
 
   v.all_debited = !base.gave_up && !drive.gave_up &&
                   base.outcomes[ReadingResult::RESET] == base.readings_total &&
@@ -413,7 +384,8 @@ Verification Verify(const ClientStats& base, const ClientStats& drive,
     v1::GetMeterRequest request;
     request.set_meter_id(topology.meter_ids[client.meters()[k]]);
     v1::MeterView view;
-    status = admin.GetMeter(wallet::testing::MakeContext(admin_key).get(), request, &view);
+    const grpc::Status status =
+        admin.GetMeter(wallet::testing::MakeContext(admin_key).get(), request, &view);
     ++checked;
     if (!status.ok() || view.balance_paise() != client.last_balance(k)) {
       if (++mismatched <= 5) {
@@ -448,15 +420,9 @@ int Main() {
     return 2;
   }
 
-  wallet::testing::WalletdOptions options;
-  options.binary = absl::GetFlag(FLAGS_walletd);
-  options.extra_args = {absl::StrCat("--tariffs=", absl::GetFlag(FLAGS_tariffs)),
-                        absl::StrCat("--policy=", absl::GetFlag(FLAGS_policy))};
-  for (const std::string& arg : absl::GetFlag(FLAGS_walletd_args)) {
-    options.extra_args.push_back(arg);
-  }
-  options.keep_temp_dir = absl::GetFlag(FLAGS_keep_data);
-  std::unique_ptr<WalletdProcess> started = wallet::testing::StartBenchWalletd(options);
+  std::unique_ptr<WalletdProcess> started =
+      StartWalletdFromFlags({absl::StrCat("--tariffs=", absl::GetFlag(FLAGS_tariffs)),
+                             absl::StrCat("--policy=", absl::GetFlag(FLAGS_policy))});
   if (started == nullptr) return 1;
   WalletdProcess& walletd = *started;
 
@@ -474,13 +440,8 @@ int Main() {
   topology_options.parallelism = absl::GetFlag(FLAGS_register_parallelism);
   topology_options.call_timeout = absl::Seconds(120);
   const absl::Time setup_start = absl::Now();
-  absl::StatusOr<Topology> topology =
-      wallet::testing::CreateTestTopology(*admin, walletd.admin_key(), topology_options);
-  if (!topology.ok()) {
-    std::fprintf(stderr, "setup failed: %s\nwalletd log: %s\n",
-                 topology.status().ToString().c_str(), walletd.log_path().c_str());
-    return 1;
-  }
+  std::optional<Topology> topology = CreateTopology(walletd, *admin, topology_options);
+  if (!topology.has_value()) return 1;
   const double setup_seconds = absl::ToDoubleSeconds(absl::Now() - setup_start);
   std::printf(
       "setup: %d meters on %s registered and credited Rs %.2f each in %.2f s "
@@ -489,26 +450,18 @@ int Main() {
       setup_seconds, meters / setup_seconds, topology_options.parallelism);
   std::fflush(stdout);
 
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  std::vector<std::shared_ptr<grpc::Channel>> channels = ConnectChannels(walletd, channel_count);
+  if (channels.empty()) return 1;
   std::vector<std::unique_ptr<MeterIngestService::Stub>> stubs;
-  for (int i = 0; i < channel_count; ++i) {
-    channels.push_back(walletd.NewChannel());
-    if (!channels.back()->WaitForConnected(std::chrono::system_clock::now() +
-                                           std::chrono::seconds(10))) {
-      std::fprintf(stderr, "cannot connect to %s\n", walletd.target().c_str());
-      return 1;
-    }
-    stubs.push_back(MeterIngestService::NewStub(channels.back()));
-  }
+  for (const auto& channel : channels) stubs.push_back(MeterIngestService::NewStub(channel));
   // Meter time moves 15 minutes per reading, much faster than real time, and
   // walletd rejects readings stamped ahead of its clock. So meter time starts
   // far enough in the past that even 2 million readings/s stay behind now
   // (still under the tariff version in force since 2024).
   const int64_t max_rounds =
       int64_t{2'000'000} * (absl::GetFlag(FLAGS_seconds) + 10) / std::max<int64_t>(meters, 1) + 2;
-  const absl::Time base_time =
-      absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) / 900 * 900) -
-      absl::Minutes(15) * max_rounds - absl::Hours(1);
+  const absl::Time base_time = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) / 900 * 900) -
+                               absl::Minutes(15) * max_rounds - absl::Hours(1);
   std::vector<std::unique_ptr<Client>> clients;
   for (int c = 0; c < client_count; ++c) {
     clients.push_back(std::make_unique<Client>(c, *topology, client_count,
@@ -541,29 +494,17 @@ int Main() {
   std::fflush(stdout);
   std::vector<ClientStats> drive_stats(client_count);
   for (ClientStats& s : drive_stats) s.latencies_ns.reserve(1 << 14);
-  const Clock::time_point window_start =
-      Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                         std::chrono::duration<double>(absl::GetFlag(FLAGS_warmup_seconds)));
-  const Clock::time_point window_end = window_start + std::chrono::seconds(seconds);
-  double client_cpu = 0;
-  double server_cpu = 0;
-  MetricSamples metrics_before;
-  MetricSamples metrics_after;
-  std::thread sampler([&] {
-    // CPU and counters at the window's edges, so warm-up and drain are excluded.
-    std::this_thread::sleep_until(window_start);
-    client_cpu = -wallet::testing::SelfCpuSeconds();
-    server_cpu = -wallet::testing::ProcessCpuSeconds(walletd.pid());
-    metrics_before = wallet::testing::ScrapeMetrics(walletd);
-    std::this_thread::sleep_until(window_end);
-    client_cpu += wallet::testing::SelfCpuSeconds();
-    server_cpu += wallet::testing::ProcessCpuSeconds(walletd.pid());
-    metrics_after = wallet::testing::ScrapeMetrics(walletd);
-  });
+  const Window w = WindowAfterWarmup(absl::GetFlag(FLAGS_warmup_seconds), seconds);
+  WindowSample sample;
+  std::thread sampler([&] { sample = SampleWindow(walletd, w); });
   ForEachClient(clients, [&](size_t c) {
-    clients[c]->Drive(batch, interval, window_start, window_end, &drive_stats[c]);
+    clients[c]->Drive(batch, interval, w.start, w.end, &drive_stats[c]);
   });
   sampler.join();
+  const double client_cpu = sample.client_cpu_seconds;
+  const double server_cpu = sample.server_cpu_seconds;
+  const MetricSamples& metrics_before = sample.metrics_before;
+  const MetricSamples& metrics_after = sample.metrics_after;
   const ClientStats drive = Sum(drive_stats);
   const double window = static_cast<double>(seconds);
   const double readings_per_s = drive.readings_in_window / window;
@@ -602,14 +543,7 @@ int Main() {
   stubs.clear();
   channels.clear();
   admin.reset();
-  const absl::Time stop_start = absl::Now();
-  absl::StatusOr<int> exit_code = walletd.Terminate();
-  std::printf("walletd stopped in %.2f s\n", absl::ToDoubleSeconds(absl::Now() - stop_start));
-  if (!exit_code.ok() || *exit_code != 0) {
-    const std::string why =
-        exit_code.ok() ? absl::StrCat("exit code ", *exit_code) : exit_code.status().ToString();
-    std::printf("walletd did not shut down cleanly: %s\n", why.c_str());
-  }
+  StopWalletd(walletd);
 
   int64_t other_outcomes = drive.readings_total - drive.outcomes[ReadingResult::DEBITED];
   int64_t errors = 0;

@@ -44,9 +44,11 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "base/lock_checks.h"
+#include "bench/bench_walletd.h"
+#include "bench/recharge_phase.h"
+#include "bench/xorshift.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
-#include "bench/recharge_phase.h"
 #include "tests/testing/bench_util.h"
 #include "tests/testing/walletd_process.h"
 #include "wallet/v1/admin.grpc.pb.h"
@@ -54,9 +56,6 @@
 #include "wallet/v1/payment.grpc.pb.h"
 #include "wallet/v1/retailer.grpc.pb.h"
 
-ABSL_FLAG(std::string, walletd, "",
-          "Path of the walletd binary. Default: ../api/walletd relative to "
-          "this binary's directory (the build tree layout).");
 ABSL_FLAG(int, clients, 64, "Concurrent closed-loop clients.");
 ABSL_FLAG(int, meters, 1000, "Meters to spread the recharges over.");
 ABSL_FLAG(int, seconds, 10, "Measured duration of each phase.");
@@ -66,7 +65,6 @@ ABSL_FLAG(double, warmup_seconds, 1.0,
 ABSL_FLAG(std::string, mode, "retailer",
           "retailer: RetailerService.Recharge; order: "
           "ConsumerService.StartRecharge + PaymentGatewayService.ConfirmPayment.");
-ABSL_FLAG(int, channels, 4, "gRPC channels (TCP connections) to spread over.");
 ABSL_FLAG(int, threads, 2, "Client completion-queue threads.");
 ABSL_FLAG(int, retailers, 1, "Retailers in retailer mode (clients round-robin).");
 ABSL_FLAG(int64_t, amount_paise, 10000,
@@ -77,8 +75,6 @@ ABSL_FLAG(int64_t, max_topup_paise, 10'000'000,
           "--max_amount_paise.");
 ABSL_FLAG(int64_t, float_paise, 0, "Float per retailer; 0 sizes it for 60,000 recharges/s.");
 ABSL_FLAG(int, deadline_ms, 10000, "Deadline of each benchmark call.");
-ABSL_FLAG(std::vector<std::string>, walletd_args, {}, "Extra walletd flags, comma-separated.");
-ABSL_FLAG(bool, keep_data, false, "Keep walletd's temporary directory.");
 ABSL_FLAG(bool, skip_noop, false, "Skip the no-op RPC phase.");
 
 namespace wallet::bench {
@@ -87,13 +83,6 @@ namespace {
 using ::grpc::health::v1::Health;
 using ::grpc::health::v1::HealthCheckRequest;
 using ::grpc::health::v1::HealthCheckResponse;
-using ::wallet::testing::DefaultWalletdPath;
-using ::wallet::testing::DescribeCommits;
-using ::wallet::testing::DescribeServerLatency;
-using ::wallet::testing::MetricSamples;
-using ::wallet::testing::ProcessCpuSeconds;
-using ::wallet::testing::ScrapeMetrics;
-using ::wallet::testing::SelfCpuSeconds;
 using ::wallet::testing::Topology;
 using ::wallet::testing::WalletdProcess;
 using ::wallet::v1::AdminService;
@@ -137,12 +126,7 @@ class Client final {
  public:
   Client(int index, const PhaseContext* phase, Connection* connection, grpc::CompletionQueue* cq,
          ThreadStats* stats)
-      : index_(index),
-        phase_(phase),
-        connection_(connection),
-        cq_(cq),
-        stats_(stats),
-        rng_(0x9E3779B97F4A7C15ull * static_cast<uint64_t>(index + 1)) {
+      : index_(index), phase_(phase), connection_(connection), cq_(cq), stats_(stats), rng_(index) {
     if (phase_->mode == Mode::kRetailer) {
       const Topology& topology = *phase_->topology;
       const int retailer = index_ % static_cast<int>(topology.retailer_ids.size());
@@ -195,14 +179,6 @@ class Client final {
   }
 
  private:
-  uint64_t NextRandom() {
-    // xorshift64: cheap and good enough to spread load over meters.
-    rng_ ^= rng_ << 13;
-    rng_ ^= rng_ >> 7;
-    rng_ ^= rng_ << 17;
-    return rng_;
-  }
-
   void ResetContext(const std::string& api_key) {
     context_.emplace();
     context_->AddMetadata(wallet::testing::kApiKeyMetadata, api_key);
@@ -219,7 +195,7 @@ class Client final {
       health_reader_->Finish(&health_response_, &status_, this);
       return;
     }
-    const uint64_t random = NextRandom();
+    const uint64_t random = rng_.Next();
     meter_ = static_cast<int>(random % phase_->topology->meter_ids.size());
     const int64_t amount = phase_->amount_paise + static_cast<int64_t>((random >> 32) % 100);
     const std::string& meter_id = phase_->topology->meter_ids[meter_];
@@ -286,7 +262,7 @@ class Client final {
   Connection* const connection_;
   grpc::CompletionQueue* const cq_;
   ThreadStats* const stats_;
-  uint64_t rng_;
+  XorShift64 rng_;
   std::string retailer_key_;
 
   // The current call. Requests are reused to spare allocations.
@@ -313,7 +289,6 @@ class Client final {
 PhaseResult RunPhase(Mode mode, const Topology& topology, std::vector<Connection>& connections,
                      const WalletdProcess& walletd) {
   const std::string& admin_key = walletd.admin_key();
-  const pid_t server_pid = walletd.pid();
   const int clients = absl::GetFlag(FLAGS_clients);
   const int threads = std::max(1, std::min(absl::GetFlag(FLAGS_threads), clients));
   const int meters = static_cast<int>(topology.meter_ids.size());
@@ -324,11 +299,10 @@ PhaseResult RunPhase(Mode mode, const Topology& topology, std::vector<Connection
   phase.admin_key = admin_key;
   phase.amount_paise = absl::GetFlag(FLAGS_amount_paise);
   phase.deadline = std::chrono::milliseconds(absl::GetFlag(FLAGS_deadline_ms));
-  const Clock::time_point start = Clock::now();
-  phase.window_start =
-      start + std::chrono::duration_cast<Clock::duration>(
-                  std::chrono::duration<double>(absl::GetFlag(FLAGS_warmup_seconds)));
-  phase.window_end = phase.window_start + std::chrono::seconds(absl::GetFlag(FLAGS_seconds));
+  const Window window =
+      WindowAfterWarmup(absl::GetFlag(FLAGS_warmup_seconds), absl::GetFlag(FLAGS_seconds));
+  phase.window_start = window.start;
+  phase.window_end = window.end;
 
   std::vector<ThreadStats> stats(threads);
   std::vector<std::unique_ptr<grpc::CompletionQueue>> queues;
@@ -359,17 +333,14 @@ PhaseResult RunPhase(Mode mode, const Topology& topology, std::vector<Connection
       }
     });
   }
-  // Sample CPU use at the window's edges, so warm-up and drain are excluded.
-  PhaseResult result;
-  std::this_thread::sleep_until(phase.window_start);
-  const double client_cpu_at_start = SelfCpuSeconds();
-  const double server_cpu_at_start = ProcessCpuSeconds(server_pid);
-  result.metrics_before = ScrapeMetrics(walletd);
-  std::this_thread::sleep_until(phase.window_end);
-  const double client_cpu_at_end = SelfCpuSeconds();
-  const double server_cpu_at_end = ProcessCpuSeconds(server_pid);
-  result.metrics_after = ScrapeMetrics(walletd);
+  WindowSample sample = SampleWindow(walletd, window);
   for (std::thread& worker : workers) worker.join();
+
+  PhaseResult result;
+  result.metrics_before = std::move(sample.metrics_before);
+  result.metrics_after = std::move(sample.metrics_after);
+  result.client_cpu_seconds = sample.client_cpu_seconds;
+  result.server_cpu_seconds = sample.server_cpu_seconds;
 
   result.mode = mode;
   result.seconds = std::chrono::duration<double>(phase.window_end - phase.window_start).count();
@@ -392,8 +363,6 @@ PhaseResult RunPhase(Mode mode, const Topology& topology, std::vector<Connection
     for (Unresolved& u : s.unresolved) result.unresolved.push_back(std::move(u));
   }
   std::sort(result.latencies_ns.begin(), result.latencies_ns.end());
-  result.client_cpu_seconds = client_cpu_at_end - client_cpu_at_start;
-  result.server_cpu_seconds = server_cpu_at_end - server_cpu_at_start;
   return result;
 }
 
@@ -419,11 +388,7 @@ int Main() {
     return 2;
   }
 
-  wallet::testing::WalletdOptions options;
-  options.binary = absl::GetFlag(FLAGS_walletd);
-  options.extra_args = absl::GetFlag(FLAGS_walletd_args);
-  options.keep_temp_dir = absl::GetFlag(FLAGS_keep_data);
-  std::unique_ptr<WalletdProcess> started = wallet::testing::StartBenchWalletd(options);
+  std::unique_ptr<WalletdProcess> started = StartWalletdFromFlags({});
   if (started == nullptr) return 1;
   WalletdProcess& walletd = *started;
 
@@ -449,13 +414,8 @@ int Main() {
   }
   topology_options.max_topup_paise = absl::GetFlag(FLAGS_max_topup_paise);
   const absl::Time setup_start = absl::Now();
-  absl::StatusOr<Topology> topology =
-      wallet::testing::CreateTestTopology(*admin, walletd.admin_key(), topology_options);
-  if (!topology.ok()) {
-    std::fprintf(stderr, "setup failed: %s\nwalletd log: %s\n",
-                 topology.status().ToString().c_str(), walletd.log_path().c_str());
-    return 1;
-  }
+  std::optional<Topology> topology = CreateTopology(walletd, *admin, topology_options);
+  if (!topology.has_value()) return 1;
   if (mode == Mode::kRetailer) {
     std::printf(
         "setup: %d meters, %d retailers with Rs %.2f lakh float each, "
@@ -467,14 +427,13 @@ int Main() {
                 absl::ToDoubleSeconds(absl::Now() - setup_start));
   }
 
-  std::vector<Connection> connections(absl::GetFlag(FLAGS_channels));
-  for (Connection& connection : connections) {
-    connection.channel = walletd.NewChannel();
-    if (!connection.channel->WaitForConnected(std::chrono::system_clock::now() +
-                                              std::chrono::seconds(10))) {
-      std::fprintf(stderr, "cannot connect to %s\n", walletd.target().c_str());
-      return 1;
-    }
+  std::vector<std::shared_ptr<grpc::Channel>> channels =
+      ConnectChannels(walletd, absl::GetFlag(FLAGS_channels));
+  if (channels.empty()) return 1;
+  std::vector<Connection> connections(channels.size());
+  for (size_t i = 0; i < channels.size(); ++i) {
+    Connection& connection = connections[i];
+    connection.channel = std::move(channels[i]);
     connection.retailer = RetailerService::NewStub(connection.channel);
     connection.consumer = ConsumerService::NewStub(connection.channel);
     connection.payment = PaymentGatewayService::NewStub(connection.channel);
@@ -515,14 +474,7 @@ int Main() {
   // thread polls notices the server's GOAWAY only on its 5 s backup poll.
   connections.clear();
   admin.reset();
-  const absl::Time stop_start = absl::Now();
-  absl::StatusOr<int> exit_code = walletd.Terminate();
-  std::printf("walletd stopped in %.2f s\n", absl::ToDoubleSeconds(absl::Now() - stop_start));
-  if (!exit_code.ok() || *exit_code != 0) {
-    const std::string why =
-        exit_code.ok() ? absl::StrCat("exit code ", *exit_code) : exit_code.status().ToString();
-    std::printf("walletd did not shut down cleanly: %s\n", why.c_str());
-  }
+  StopWalletd(walletd);
 
   const double noop_rate = noop.seconds > 0 ? noop.Rate() : 0;
   std::printf(

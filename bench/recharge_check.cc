@@ -1,11 +1,11 @@
 // The printout and checks of recharge_bench's phases (recharge_phase.h).
-#include "bench/recharge_phase.h"
-
 #include <cinttypes>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "bench/bench_walletd.h"
+#include "bench/recharge_phase.h"
 
 namespace wallet::bench {
 
@@ -27,10 +27,10 @@ void PrintPhase(const PhaseResult& r, const char* label) {
   if (r.mode != Mode::kNoop) {
     const std::string commits = DescribeCommits(r.metrics_before, r.metrics_after, r.seconds);
     if (!commits.empty()) std::printf("          %s\n", commits.c_str());
-    const std::string served = DescribeServerLatency(r.metrics_before, r.metrics_after,
-                                                     r.mode == Mode::kRetailer
-                                                         ? "RetailerService/Recharge"
-                                                         : "PaymentGatewayService/ConfirmPayment");
+    const std::string served =
+        DescribeServerLatency(r.metrics_before, r.metrics_after,
+                              r.mode == Mode::kRetailer ? "RetailerService/Recharge"
+                                                        : "PaymentGatewayService/ConfirmPayment");
     if (!served.empty()) std::printf("          %s\n", served.c_str());
   }
   for (const auto& [code, count] : r.errors_by_code) {
@@ -87,23 +87,11 @@ absl::Status ResolveUnknownOutcomes(PhaseResult& r, const Topology& topology,
   return absl::OkStatus();
 }
 
-
 Verification Verify(const PhaseResult& r, const Topology& topology, AdminService::Stub& admin,
                     const std::string& admin_key, int64_t float_per_retailer) {
   Verification v;
-  wallet::v1::CheckLedgerResponse ledger;
-  grpc::Status status =
-      admin.CheckLedger(wallet::testing::MakeContext(admin_key, absl::Seconds(120)).get(),
-                        wallet::v1::CheckLedgerRequest(), &ledger);
-  if (!status.ok()) {
-    std::printf("CheckLedger failed: %s\n", status.error_message().c_str());
-  } else {
-    v.ledger_ok = ledger.ok() && ledger.sum_paise() == 0 && ledger.mismatched_accounts().empty();
-    std::printf("CheckLedger: ok=%s transfers=%" PRIu64 " accounts=%" PRIu64 " sum=%" PRId64
-                " mismatched=%d\n",
-                ledger.ok() ? "true" : "false", ledger.transfers(), ledger.accounts(),
-                ledger.sum_paise(), ledger.mismatched_accounts_size());
-  }
+  v.ledger_ok = CheckLedger(admin, admin_key, absl::Seconds(120));
+  grpc::Status status;
 
   int64_t balance_sum = 0;
   int mismatched_meters = 0;

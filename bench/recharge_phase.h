@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "bench/bench_walletd.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/testing/bench_util.h"
@@ -40,7 +41,6 @@ inline const char* ModeName(Mode mode) {
   return "?";
 }
 
-
 struct Connection {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::RetailerService::Stub> retailer;
@@ -58,7 +58,7 @@ struct Unresolved {
   std::optional<v1::ConfirmPaymentRequest> confirm;
 };
 
-// What one client thread observed. Owned by that thread during a phase, so
+// What a phase measured, summed over its client threads.
 
 struct PhaseResult {
   Mode mode = Mode::kRetailer;
@@ -80,12 +80,7 @@ struct PhaseResult {
   MetricSamples metrics_after;
 
   double Rate() const { return ok_in_window / seconds; }
-  double PercentileMs(double q) const {
-    if (latencies_ns.empty()) return 0;
-    size_t rank = static_cast<size_t>(q * latencies_ns.size());
-    rank = std::min(rank, latencies_ns.size() - 1);
-    return latencies_ns[rank] / 1e6;
-  }
+  double PercentileMs(double q) const { return bench::PercentileMs(latencies_ns, q); }
 };
 
 // PrintPhase prints a phase's rate, latency, CPU and walletd's own figures.

@@ -28,6 +28,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "base/lock_checks.h"
+#include "bench/bench_fleet.h"
 #include "bench/bulk_holds.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
@@ -140,16 +141,7 @@ int main(int argc, char** argv) {
   const int meters = absl::GetFlag(FLAGS_meters);
   const int restore_meters = std::min(meters, absl::GetFlag(FLAGS_restore_meters));
 
-  FleetOptions options;
-  options.walletd = WALLETD_PATH;
-  options.meter_sim = METER_SIM_PATH;
-  options.gatewayd = METER_GATEWAYD_PATH;
-  options.meters = meters;
-  options.policy = kBenchPolicy;
-  options.sim_args = {"--load_w=0"};
-  options.walletd_args = {"--notification_log=none"};
-  options.gateway_args = {absl::StrCat("--concurrency=", absl::GetFlag(FLAGS_concurrency)),
-                          "--read_interval=0"};
+  FleetOptions options = BenchFleetOptions(meters, absl::GetFlag(FLAGS_concurrency), kBenchPolicy);
   const absl::Time setup_start = absl::Now();
   absl::StatusOr<std::unique_ptr<MeterFleet>> started = MeterFleet::Start(options);
   if (!started.ok()) return Fail(started.status());

@@ -127,9 +127,7 @@ absl::Status UpdateMeter(const Args& args, Context& context) {
 }
 
 absl::Status MoveMeter(const Args& args, Context& context) {
-  v1::MoveMeterRequest request;
-  request.set_request_id(context.IdempotencyKey(kRequestId));
-  request.set_meter_id(args.Text(kMeter));
+  auto request = KeyedMeterRequest<v1::MoveMeterRequest>(args, context);
   *request.mutable_consumer() = ConsumerOf(args);
   request.set_reason(args.Text(kReason));
   return context.Run(&AdminStub::MoveMeter, request, MeterMovedReport);

@@ -317,19 +317,13 @@ Report DuesPaidReport(const v1::PayDuesResponse& response) {
 }
 
 absl::Status PayDues(const Args& args, Context& context) {
-  v1::PayDuesRequest request;
-  request.set_request_id(context.IdempotencyKey(kRequestId));
-  request.set_meter_id(args.Text(kMeter));
-  request.set_amount_paise(Amount(args));
+  auto request = MeterAmountRequest<v1::PayDuesRequest>(args, context);
   request.set_receipt(args.Text(kReceipt));
   return context.Run(&CollectionStub::PayDuesAtCounter, request, DuesPaidReport);
 }
 
 absl::Status RetailerPayDues(const Args& args, Context& context) {
-  v1::RetailerPayDuesRequest request;
-  request.set_request_id(context.IdempotencyKey(kRequestId));
-  request.set_meter_id(args.Text(kMeter));
-  request.set_amount_paise(Amount(args));
+  auto request = MeterAmountRequest<v1::RetailerPayDuesRequest>(args, context);
   request.set_retailer_id(args.Text(kPayingRetailer));
   return context.Run(&RetailerStub::PayDues, request, DuesPaidReport);
 }

@@ -69,6 +69,26 @@ FlagUse AmountUse();
 // Amount returns the amount given by AmountUse's flags, in paise.
 int64_t Amount(const Args& args);
 
+// KeyedMeterRequest is a Request for --meter keyed for idempotency by
+// --request_id (or a fresh id, see Context::IdempotencyKey): how every
+// command that changes one meter starts its request.
+template <typename Request>
+Request KeyedMeterRequest(const Args& args, Context& context) {
+  Request request;
+  request.set_request_id(context.IdempotencyKey(kRequestId));
+  request.set_meter_id(args.Text(kMeter));
+  return request;
+}
+
+// MeterAmountRequest is KeyedMeterRequest with the amount of AmountUse's
+// flags: a payment, recharge or adjustment of one meter.
+template <typename Request>
+Request MeterAmountRequest(const Args& args, Context& context) {
+  Request request = KeyedMeterRequest<Request>(args, context);
+  request.set_amount_paise(Amount(args));
+  return request;
+}
+
 // PAGING: a list command's page size, where to continue, or every page.
 inline constexpr FlagSpec kPageSize =
     IntFlag("page_size", "N", "Page size of a list.", 0, 1000).WithDefault("the server's");

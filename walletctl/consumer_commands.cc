@@ -161,10 +161,7 @@ absl::Status History(const Args& args, Context& context) {
 }
 
 absl::Status StartRecharge(const Args& args, Context& context) {
-  v1::StartRechargeRequest request;
-  request.set_request_id(context.IdempotencyKey(kRequestId));
-  request.set_meter_id(args.Text(kMeter));
-  request.set_amount_paise(Amount(args));
+  auto request = MeterAmountRequest<v1::StartRechargeRequest>(args, context);
   request.set_purpose(args.Enum(kPurpose, v1::ORDER_PURPOSE_UNSPECIFIED));
   return context.Run(&ConsumerStub::StartRecharge, request,
                      OrderOfReport<v1::StartRechargeResponse>);

@@ -173,19 +173,14 @@ absl::Status ListMeters(const Args& args, Context& context) {
 }
 
 absl::Status Adjust(const Args& args, Context& context) {
-  v1::AdjustBalanceRequest request;
-  request.set_request_id(context.IdempotencyKey(kRequestId));
-  request.set_meter_id(args.Text(kMeter));
+  auto request = MeterAmountRequest<v1::AdjustBalanceRequest>(args, context);
   request.set_direction(args.Enum(kDirection, v1::AdjustBalanceRequest::DIRECTION_UNSPECIFIED));
-  request.set_amount_paise(Amount(args));
   request.set_reason(args.Text(kReason));
   return context.Run(&AdminStub::AdjustBalance, request, AdjustedReport);
 }
 
 absl::Status SetHold(const Args& args, Context& context) {
-  v1::SetHoldRequest request;
-  request.set_request_id(context.IdempotencyKey(kRequestId));
-  request.set_meter_id(args.Text(kMeter));
+  auto request = KeyedMeterRequest<v1::SetHoldRequest>(args, context);
   request.set_hold(args.Enum(kHold, v1::HOLD_NONE));
   request.set_reason(args.Text(kReason));
   return context.Run(&AdminStub::SetHold, request, HoldSetReport);

@@ -127,10 +127,7 @@ absl::Status TopUpFloat(const Args& args, Context& context) {
 }
 
 absl::Status Recharge(const Args& args, Context& context) {
-  v1::RetailerRechargeRequest request;
-  request.set_request_id(context.IdempotencyKey(kRequestId));
-  request.set_meter_id(args.Text(kMeter));
-  request.set_amount_paise(Amount(args));
+  auto request = MeterAmountRequest<v1::RetailerRechargeRequest>(args, context);
   request.set_retailer_id(args.Text(kRetailer));
   return context.Run(&RetailerStub::Recharge, request, RechargedReport);
 }

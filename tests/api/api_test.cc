@@ -15,14 +15,15 @@
 #include "api/server.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "tests/testing/local_server.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wallet_harness.h"
+#include "wallet/auth.h"
 #include "wallet/v1/admin.grpc.pb.h"
 #include "wallet/v1/consumer.grpc.pb.h"
 #include "wallet/v1/payment.grpc.pb.h"
 #include "wallet/v1/retailer.grpc.pb.h"
-#include "wallet/auth.h"
 
 namespace api {
 namespace {
@@ -93,24 +94,14 @@ class GatedClock final : public base::Clock {
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    wallet::WalletOptions options;
-    options.data_dir = dir_.path() + "/db";
-    options.ledger = wallet::testing::TestLedgerOptions();
-    // No scheduler ticks: the writer asks the clock for the time only for
-    // the calls a test makes.
-    options.tick_interval = absl::ZeroDuration();
-    auto opened = wallet::Wallet::Open(options, &clock_);
+    auto opened = wallet::Wallet::Open(wallet::testing::TestWalletOptions(dir_.path()), &clock_);
     ASSERT_THAT(opened, IsOk());
     wallet_ = *std::move(opened);
     ASSERT_THAT(wallet_->EnsureApiKey(kAdminKey, v1::ROLE_ADMIN, "test"), IsOk());
-    ServerOptions server_options;
-    server_options.listen = "127.0.0.1:0";
-    server_options.http_listen = "127.0.0.1:0";
-    auto server = WalletServer::Start(wallet_.get(), server_options);
+    auto server = wallet::testing::StartLocalServer(wallet_.get(), /*http=*/true);
     ASSERT_THAT(server, IsOk());
     server_ = *std::move(server);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->grpc_port()),
-                                   grpc::InsecureChannelCredentials());
+    channel_ = wallet::testing::LocalChannel(*server_);
     admin_ = v1::AdminService::NewStub(channel_);
     consumer_ = v1::ConsumerService::NewStub(channel_);
     retailer_ = v1::RetailerService::NewStub(channel_);

@@ -11,6 +11,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/testing/fake_clock.h"
+#include "tests/testing/local_server.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wallet_harness.h"
 #include "wallet/v1/collection.grpc.pb.h"
@@ -52,11 +53,7 @@ v1::ImportDuesRequest Chunk(std::vector<v1::DuesRow> rows) {
 class CollectionApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    wallet::WalletOptions options;
-    options.data_dir = dir_.path() + "/db";
-    options.ledger = wallet::testing::TestLedgerOptions();
-    options.tick_interval = absl::ZeroDuration();
-    auto opened = wallet::Wallet::Open(options, &clock_);
+    auto opened = wallet::Wallet::Open(wallet::testing::TestWalletOptions(dir_.path()), &clock_);
     ASSERT_TRUE(opened.ok()) << opened.status();
     wallet_ = *std::move(opened);
     ASSERT_TRUE(wallet_->EnsureApiKey(kAdminKey, v1::ROLE_ADMIN, "test").ok());
@@ -79,14 +76,10 @@ class CollectionApiTest : public ::testing::Test {
     ASSERT_TRUE(Wait<v1::IssueApiKeyResponse>([&](auto done) {
                   wallet_->IssueApiKey(key, kRetailerKey, done);
                 }).ok());
-    ServerOptions server_options;
-    server_options.listen = "127.0.0.1:0";
-    server_options.http_listen = "";
-    auto server = WalletServer::Start(wallet_.get(), server_options);
+    auto server = wallet::testing::StartLocalServer(wallet_.get());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->grpc_port()),
-                                   grpc::InsecureChannelCredentials());
+    channel_ = wallet::testing::LocalChannel(*server_);
     collection_ = v1::CollectionService::NewStub(channel_);
     retailer_ = v1::RetailerService::NewStub(channel_);
   }

@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/fake_clock.h"
+#include "tests/testing/local_server.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wait.h"
 #include "tests/testing/wallet_harness.h"
@@ -33,24 +34,17 @@ class DriveApiTest : public ::testing::Test {
                                absl::FixedTimeZone(19800))) {}
 
   void SetUp() override {
-    wallet::WalletOptions options;
-    options.data_dir = dir_.path() + "/db";
-    options.ledger = wallet::testing::TestLedgerOptions();
+    wallet::WalletOptions options = wallet::testing::TestWalletOptions(dir_.path());
     options.ledger.policy.mutable_defaults()->set_emergency_credit_paise(1'000'000);
-    options.tick_interval = absl::ZeroDuration();  // the test ticks
     auto opened = wallet::Wallet::Open(options, &clock_);
     ASSERT_TRUE(opened.ok()) << opened.status();
     wallet_ = *std::move(opened);
     ASSERT_TRUE(wallet_->EnsureApiKey(kCreatorKey, v1::ROLE_ADMIN, "control room").ok());
     ASSERT_TRUE(wallet_->EnsureApiKey(kApproverKey, v1::ROLE_ADMIN, "superintendent").ok());
-    ServerOptions server_options;
-    server_options.listen = "127.0.0.1:0";
-    server_options.http_listen = "";
-    auto server = WalletServer::Start(wallet_.get(), server_options);
+    auto server = wallet::testing::StartLocalServer(wallet_.get());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->grpc_port()),
-                                   grpc::InsecureChannelCredentials());
+    channel_ = wallet::testing::LocalChannel(*server_);
     collection_ = v1::CollectionService::NewStub(channel_);
     for (int i = 0; i < 3; ++i) {
       auto registered = wallet::testing::Wait<v1::RegisterMeterResponse>([&](auto done) {

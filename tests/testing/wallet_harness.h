@@ -7,6 +7,7 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/civil_time.h"
@@ -117,17 +118,26 @@ struct OutboxCursor {
   }
 };
 
+// TestWalletOptions opens a wallet in `dir`/db under `ledger`, with no
+// scheduler ticks: tests move the fake clock and tick themselves, so the
+// writer asks the clock for the time only for the calls a test makes.
+inline WalletOptions TestWalletOptions(const std::string& dir,
+                                       LedgerOptions ledger = TestLedgerOptions()) {
+  WalletOptions options;
+  options.data_dir = dir + "/db";
+  options.ledger = std::move(ledger);
+  options.tick_interval = absl::ZeroDuration();
+  return options;
+}
+
 class WalletHarness {
  public:
   // `random` (not owned) stands in for the system's randomness when given.
   explicit WalletHarness(LedgerOptions ledger = TestLedgerOptions(), Random* random = nullptr)
       : clock_(absl::FromCivil(absl::CivilSecond(2026, 11, 2, 10, 0, 0),
                                absl::FixedTimeZone(19800))) {
-    options_.data_dir = dir_.path() + "/db";
-    options_.ledger = ledger;
+    options_ = TestWalletOptions(dir_.path(), std::move(ledger));
     options_.random = random;
-    // Tests move the fake clock and call Tick() themselves.
-    options_.tick_interval = absl::ZeroDuration();
     Reopen();
   }
 

@@ -8,7 +8,6 @@
 #include "wallet/policy_config.h"
 
 #include <cstdint>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <random>
@@ -20,10 +19,11 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/text_proto.h"
+#include "tests/testing/write_file.h"
 #include "wallet/tariff.h"
 
 namespace wallet {
@@ -33,17 +33,14 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::wallet::testing::IsOk;
 using ::wallet::testing::StatusIs;
+using ::wallet::testing::WriteFile;
 
 v1::PolicyConfig ParseConfig(const std::string& text) {
-  v1::PolicyConfig config;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &config)) << text;
-  return config;
+  return testing::FromText<v1::PolicyConfig>(text);
 }
 
 v1::Calendar ParseCalendar(const std::string& text) {
-  v1::Calendar calendar;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &calendar)) << text;
-  return calendar;
+  return testing::FromText<v1::Calendar>(text);
 }
 
 absl::Time Ist(int y, int m, int d, int hh = 0, int mm = 0, int ss = 0) {
@@ -663,11 +660,6 @@ TEST(PolicyDefaultsTest, NoticeDaysDefaultsToThreeButKeepsAnExplicitZero) {
 
 // ---------------------------------------------------------------------------
 // Loading
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-}
 
 TEST(PolicyLoadTest, LoadsTheShippedExample) {
   const std::string path = std::string(WALLET_SOURCE_DIR) + "/deploy/config/policy.textproto";

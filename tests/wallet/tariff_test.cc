@@ -6,7 +6,6 @@
 #include "wallet/tariff.h"
 
 #include <cstdint>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <random>
@@ -17,10 +16,11 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/text_proto.h"
+#include "tests/testing/write_file.h"
 
 namespace wallet {
 namespace {
@@ -29,12 +29,9 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::wallet::testing::IsOk;
 using ::wallet::testing::StatusIs;
+using ::wallet::testing::WriteFile;
 
-v1::Tariff ParseTariff(const std::string& text) {
-  v1::Tariff tariff;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &tariff)) << text;
-  return tariff;
-}
+v1::Tariff ParseTariff(const std::string& text) { return testing::FromText<v1::Tariff>(text); }
 
 // The domestic ladder of the brief: 0-100 kWh @ 390, 101-200 @ 520,
 // 201-400 @ 650, above @ 760 paise/kWh. No ToD, no duty, so energy tests see
@@ -723,11 +720,6 @@ TEST(TariffValidateTest, MessagesNameTheTariffAndVersion) {
 
 // ---------------------------------------------------------------------------
 // Loading
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-}
 
 TEST(TariffLoadTest, LoadsTheShippedExampleBook) {
   const std::string path = std::string(WALLET_SOURCE_DIR) + "/deploy/config/tariffs.textproto";

@@ -14,6 +14,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/text_proto.h"
 
 namespace wallet {
 namespace {
@@ -23,12 +24,7 @@ using ::google::protobuf::TextFormat;
 using ::google::protobuf::util::MessageDifferencer;
 using ::wallet::testing::StatusIs;
 
-template <typename T>
-T FromText(const std::string& text) {
-  T message;
-  EXPECT_TRUE(TextFormat::ParseFromString(text, &message)) << text;
-  return message;
-}
+using ::wallet::testing::FromText;
 
 int64_t Micros(const google::protobuf::Timestamp& time) { return UnixMicros(time).value_or(-1); }
 

@@ -1,0 +1,22 @@
+#include "bench/bench_fleet.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace wallet::testing {
+
+FleetOptions BenchFleetOptions(int meters, int concurrency, std::string policy) {
+  FleetOptions options;
+  options.walletd = WALLETD_PATH;
+  options.meter_sim = METER_SIM_PATH;
+  options.gatewayd = METER_GATEWAYD_PATH;
+  options.meters = meters;
+  options.policy = std::move(policy);
+  options.sim_args = {"--load_w=0"};
+  options.walletd_args = {"--notification_log=none"};
+  options.gateway_args = {absl::StrCat("--concurrency=", concurrency), "--read_interval=0"};
+  return options;
+}
+
+}  // namespace wallet::testing
