@@ -20,9 +20,10 @@
 // (registry_changes.cc), readings (ledger_readings.cc), relay reports and
 // holds (ledger_relay.cc), the policy's application and billing modes
 // (ledger_policy.cc), dues from billing with the payments toward them
-// (ledger_dues.cc), and collection drives (ledger_drives.cc). After each
-// group the ledger describes what it changed for the defaulter index
-// (wallet/defaulter_index.h).
+// (ledger_dues.cc), and collection drives (ledger_drives.cc: creation and
+// the admins' actions; ledger_drive_runner.cc: the runner, relay outcomes,
+// the restore rule). After each group the ledger describes what it changed
+// for the defaulter index (wallet/defaulter_index.h).
 //
 // Every operation validates completely before it changes anything, so a
 // failed operation leaves both memory and the batch untouched. Errors:
@@ -372,7 +373,7 @@ class Ledger final {
   void DetailsChanged(MeterEntry& m);
   DefaulterChange IndexChangeOf(MeterEntry& m, bool all);
 
-  // Drives (ledger_drives.cc). RunDrive orders the disconnects a running
+  // Drives (ledger_drive_runner.cc). RunDrive orders the disconnects a running
   // drive's rate and the calendar allow now, from its cursor, and ends it
   // once every meter is answered.
   void RunDrive(Txn& txn, DriveEntry& drive);

@@ -438,7 +438,9 @@ TEST_F(DriveLedgerTest, OutcomesAreCountedAndTheDriveEndsOnceAllAreAnswered) {
   std::vector<store::v1::RelayCommandRecord> retries = Commands(commands.back().seq());
   ASSERT_EQ(retries.size(), 2u) << "the failed and the offline meter";
   for (const auto& retry : retries) {
-    if (retry.meter_id() == "D002") ASSERT_TRUE(Report(retry, v1::RelayOutcome::CONFIRMED).ok());
+    if (retry.meter_id() == "D002") {
+      ASSERT_TRUE(Report(retry, v1::RelayOutcome::CONFIRMED).ok());
+    }
   }
   drive = Get(id);
   EXPECT_EQ(drive.counts().cut(), 3);
