@@ -21,7 +21,6 @@ namespace {
 namespace v1 = ::wallet::v1;
 using AdminStub = v1::AdminService::Stub;
 
-constexpr char kAdminKey[] = "admin";
 constexpr absl::string_view kUnchanged = "unchanged";
 
 // The details as update-consumer and update-meter take them: left out, they

@@ -31,8 +31,6 @@ namespace v1 = ::wallet::v1;
 using CollectionStub = v1::CollectionService::Stub;
 using RetailerStub = v1::RetailerService::Stub;
 
-constexpr char kAdminKey[] = "admin";
-constexpr char kRetailerKey[] = "retailer, or admin with --retailer";
 // Rows walletd takes in one chunk at most.
 constexpr int64_t kMaxChunkRows = 10'000;
 // Rejected rows shown on standard error when they are not written to a file.

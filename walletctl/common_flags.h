@@ -15,6 +15,15 @@
 
 namespace walletctl {
 
+// The keys a command takes, as its help names them.
+inline constexpr char kAdminKey[] = "admin";
+inline constexpr char kConsumerKey[] = "consumer, or admin";
+inline constexpr char kMeterGatewayKey[] = "meter_gateway";
+inline constexpr char kNotificationKey[] = "meter_gateway, or admin";
+inline constexpr char kPaymentGatewayKey[] = "payment_gateway";
+inline constexpr char kRetailerKey[] = "retailer, or admin with --retailer";
+inline constexpr char kSecondAdminKey[] = "admin (another key than the creator's)";
+
 inline constexpr FlagSpec kRequestId =
     IdFlag("request_id",
            "Idempotency key of a mutating call; repeat it to retry safely (the first result comes "

@@ -17,7 +17,6 @@ namespace {
 namespace v1 = ::wallet::v1;
 using ConsumerStub = v1::ConsumerService::Stub;
 
-constexpr char kConsumerKey[] = "consumer, or admin";
 
 constexpr FlagSpec kPurpose =
     EnumFlag("purpose", "PURPOSE",

@@ -27,8 +27,6 @@ namespace {
 namespace v1 = ::wallet::v1;
 using CollectionStub = v1::CollectionService::Stub;
 
-constexpr char kAdminKey[] = "admin";
-constexpr char kSecondAdminKey[] = "admin (another key than the creator's)";
 
 constexpr FlagSpec kDrive = IdFlag("drive", "Drive id, e.g. drive-3.");
 constexpr FlagSpec kMetersFile =

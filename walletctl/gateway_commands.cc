@@ -23,8 +23,6 @@ using IngestStub = v1::MeterIngestService::Stub;
 using MeterGatewayStub = v1::MeterGatewayService::Stub;
 using NotificationStub = v1::NotificationService::Stub;
 
-constexpr char kMeterGatewayKey[] = "meter_gateway";
-constexpr char kNotificationKey[] = "meter_gateway, or admin";
 
 constexpr int64_t kMaxInt64 = std::numeric_limits<int64_t>::max();
 

@@ -13,7 +13,6 @@ namespace {
 namespace v1 = ::wallet::v1;
 using AdminStub = v1::AdminService::Stub;
 
-constexpr char kAdminKey[] = "admin";
 
 constexpr FlagSpec kAccount =
     IdFlag("account", "Ledger account: meter:<id>, arrears:<id>, retailer:<id> or system:<name>.");

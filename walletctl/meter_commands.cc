@@ -16,7 +16,6 @@ namespace {
 namespace v1 = ::wallet::v1;
 using AdminStub = v1::AdminService::Stub;
 
-constexpr char kAdminKey[] = "admin";
 
 constexpr FlagSpec kArrears =
     RupeesFlag("arrears", "Legacy post-paid arrears the meter opens with, in rupees.",

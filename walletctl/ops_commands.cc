@@ -17,7 +17,6 @@ namespace v1 = ::wallet::v1;
 using ::google::protobuf::util::TimeUtil;
 using AdminStub = v1::AdminService::Stub;
 
-constexpr char kAdminKey[] = "admin";
 
 constexpr FlagSpec kRole =
     EnumFlag("role", "ROLE", "What the key may do.", &v1::Role_descriptor, "ROLE_");

@@ -14,7 +14,6 @@ namespace {
 namespace v1 = ::wallet::v1;
 using PaymentStub = v1::PaymentGatewayService::Stub;
 
-constexpr char kPaymentGatewayKey[] = "payment_gateway";
 
 constexpr FlagSpec kPaymentId = IdFlag(
     "payment_id", "The payment gateway's id of the payment; confirming it again credits nothing.");

@@ -21,8 +21,6 @@ namespace v1 = ::wallet::v1;
 using AdminStub = v1::AdminService::Stub;
 using RetailerStub = v1::RetailerService::Stub;
 
-constexpr char kAdminKey[] = "admin";
-constexpr char kRetailerKey[] = "retailer, or admin with --retailer";
 
 // -1, as leaving it out, asks for walletd's default.
 constexpr FlagSpec kCommissionBps =
