@@ -175,6 +175,7 @@ v1::MeterPolicyState ToWire(absl::string_view meter_id, const store::v1::MeterSt
   SetTime(state.relay_retry_us(), &out, &v1::MeterPolicyState::mutable_relay_retry_time);
   SetTime(state.relay_observed_us(), &out, &v1::MeterPolicyState::mutable_relay_observe_time);
   out.set_tamper_alerted(state.tamper_alerted());
+  out.set_no_relay(state.no_relay());
   return out;
 }
 

@@ -108,6 +108,8 @@ Report MeterStateReport(const v1::MeterPolicyState& state) {
            PlainValue(CommandText(state.pending_action(), state.pending_command_id())))
       .Add("last action", PlainValue(last_action))
       .Add("relay retry at", TimeValue(state.relay_retry_time()))
+      .Add("relay control",
+           PlainValue(state.no_relay() ? "none: a command failed NO_RELAY (field work)" : "yes"))
       .Add("hold", PlainValue(EnumText(*v1::Hold_descriptor(), state.hold(), "HOLD_")))
       .Add("register",
            PlainValue(state.has_reading() ? absl::StrCat(state.register_wh(), " Wh at meter time ",

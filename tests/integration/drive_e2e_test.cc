@@ -613,6 +613,7 @@ TEST_F(DriveEndToEndTest, SelectPreviewApproveCutPayAndRestore) {
     const v1::MeterPolicyState s = WalletState(meter);
     EXPECT_EQ(s.pending_action(), v1::RELAY_ACTION_UNSPECIFIED) << meter;
     EXPECT_FALSE(s.has_relay_retry_time()) << meter;
+    EXPECT_TRUE(s.no_relay()) << meter;
   }
   for (const std::string& meter : unknown_ct) {
     EXPECT_EQ(GatewayLogLines(absl::StrCat(" on ", meter, ": FAILED (NO_RELAY)")), 1) << meter;

@@ -285,6 +285,7 @@ TEST_F(RelayEndToEndTest, CtMeterCutFailsWithNoRelayOnceWhileItsEnergyIsBilled) 
   absl::StatusOr<v1::MeterPolicyState> failed = fleet_->WalletState(ct);
   ASSERT_THAT(failed, IsOk());
   EXPECT_FALSE(failed->has_relay_retry_time()) << "a cut the meter cannot make is to be retried";
+  EXPECT_TRUE(failed->no_relay()) << "the operator sees why";
   EXPECT_NE(WalletRelay(ct), v1::RELAY_DISCONNECTED);
   absl::StatusOr<double> no_relay =
       fleet_->GatewayMetric("gateway_relay_failed_total{failure=\"no_relay\"}");
