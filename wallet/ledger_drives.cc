@@ -45,23 +45,13 @@ absl::Status ValidateRestoreRule(const v1::RestoreRule& rule) {
   return absl::OkStatus();
 }
 
+// ValidateSelection checks the place names; the rest is the defaulter
+// index's to check, as for a defaulter list.
 absl::Status ValidateSelection(const v1::Selection& s) {
   WALLET_RETURN_IF_ERROR(ValidateName("selection.circle", s.circle()));
   WALLET_RETURN_IF_ERROR(ValidateName("selection.division", s.division()));
   WALLET_RETURN_IF_ERROR(ValidateName("selection.subdivision", s.subdivision()));
-  for (int category : s.categories()) {
-    WALLET_RETURN_IF_ERROR(ValidateCategory("selection.categories", category));
-  }
-  if (!v1::BillingMode_IsValid(s.billing_mode())) {
-    return absl::InvalidArgumentError("selection.billing_mode is not a known billing mode");
-  }
-  if (s.min_dues_paise() < 0) {
-    return absl::InvalidArgumentError("selection.min_dues_paise must not be negative");
-  }
-  if (s.min_unpaid_bills() < 0) {
-    return absl::InvalidArgumentError("selection.min_unpaid_bills must not be negative");
-  }
-  return absl::OkStatus();
+  return DefaulterIndex::ValidateSelection(s);
 }
 
 // MeterIdsOf checks a drive's list of meter ids.
@@ -182,7 +172,6 @@ absl::StatusOr<std::vector<std::string>> Ledger::SelectMeters(const v1::Selectio
   if (defaulters_ == nullptr) {
     return absl::FailedPreconditionError("selections need the defaulter index");
   }
-  WALLET_RETURN_IF_ERROR(DefaulterIndex::ValidateSelection(s));
   std::vector<DefaulterIndex::Selected> chosen = defaulters_->Select(s);
   if (chosen.empty()) {
     return absl::FailedPreconditionError("the selection matches no meter");
