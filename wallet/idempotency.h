@@ -18,14 +18,15 @@
 // Batch.
 //
 // Example:
-//   return Idempotent<v1::TopUpFloatResponse>(
-//       txn, RequestKey("TopUpFloat", kAdminScope, req.request_id()), req,
+//   return IdempotentRequest<v1::TopUpFloatResponse>(
+//       txn, "TopUpFloat", kAdminScope, req,
 //       [&]() -> absl::StatusOr<v1::TopUpFloatResponse> { ... });
 #ifndef WALLET_IDEMPOTENCY_H_
 #define WALLET_IDEMPOTENCY_H_
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -37,6 +38,7 @@
 #include "wallet/store.h"
 #include "wallet/store/v1/records.pb.h"
 #include "wallet/txn.h"
+#include "wallet/validate.h"
 
 namespace wallet {
 
@@ -81,6 +83,17 @@ absl::StatusOr<Response> Idempotent(Txn& txn, const std::string& key, const Requ
   record.set_response(DeterministicBytes(response));
   txn.batch->Put(Table::kRequests, key, record.SerializeAsString());
   return response;
+}
+
+// IdempotentRequest is Idempotent for a request keyed by its request_id
+// field: InvalidArgument naming request_id for a malformed id, checked
+// before anything else; then Idempotent under
+// RequestKey(op, scope, req.request_id()).
+template <typename Response, typename Request, typename Apply>
+absl::StatusOr<Response> IdempotentRequest(Txn& txn, absl::string_view op, absl::string_view scope,
+                                           const Request& req, Apply apply) {
+  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
+  return Idempotent<Response>(txn, RequestKey(op, scope, req.request_id()), req, std::move(apply));
 }
 
 }  // namespace wallet

@@ -191,10 +191,8 @@ absl::StatusOr<std::vector<std::string>> Ledger::SelectMeters(const v1::Selectio
 
 absl::StatusOr<v1::Drive> Ledger::CreateDrive(Txn& txn, const Principal& who,
                                               const v1::CreateDriveRequest& req) {
-  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
-  return Idempotent<v1::Drive>(
-      txn, RequestKey("CreateDrive", kAdminScope, req.request_id()), req,
-      [&]() -> absl::StatusOr<v1::Drive> {
+  return IdempotentRequest<v1::Drive>(
+      txn, "CreateDrive", kAdminScope, req, [&]() -> absl::StatusOr<v1::Drive> {
         if (req.name().empty()) return absl::InvalidArgumentError("name is required");
         WALLET_RETURN_IF_ERROR(ValidateName("name", req.name()));
         WALLET_RETURN_IF_ERROR(ValidateReason("reason", req.reason()));
@@ -267,9 +265,8 @@ absl::StatusOr<v1::Drive> Ledger::DriveAction(Txn& txn, const Principal& who,
                                               const v1::DriveActionRequest& req,
                                               absl::string_view op, absl::string_view action,
                                               v1::DriveState from, Change change) {
-  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
-  return Idempotent<v1::Drive>(
-      txn, RequestKey(op, kAdminScope, req.request_id()), req, [&]() -> absl::StatusOr<v1::Drive> {
+  return IdempotentRequest<v1::Drive>(
+      txn, op, kAdminScope, req, [&]() -> absl::StatusOr<v1::Drive> {
         WALLET_RETURN_IF_ERROR(ValidateId("drive_id", req.drive_id()));
         if (!req.reason().empty()) WALLET_RETURN_IF_ERROR(ValidateReason("reason", req.reason()));
         const std::optional<uint64_t> seq = DriveSeq(req.drive_id());

@@ -313,10 +313,8 @@ bool Ledger::OnDuesPaid(Txn& txn, MeterEntry& m, int64_t paid_paise, int64_t due
 
 absl::StatusOr<v1::PayDuesResponse> Ledger::PayDuesAtCounter(Txn& txn,
                                                              const v1::PayDuesRequest& req) {
-  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
-  return Idempotent<v1::PayDuesResponse>(
-      txn, RequestKey("PayDuesAtCounter", kAdminScope, req.request_id()), req,
-      [&]() -> absl::StatusOr<v1::PayDuesResponse> {
+  return IdempotentRequest<v1::PayDuesResponse>(
+      txn, "PayDuesAtCounter", kAdminScope, req, [&]() -> absl::StatusOr<v1::PayDuesResponse> {
         WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
         WALLET_RETURN_IF_ERROR(
             ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));

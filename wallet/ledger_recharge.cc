@@ -20,10 +20,8 @@ namespace wallet {
 
 absl::StatusOr<v1::AdjustBalanceResponse> Ledger::AdjustBalance(
     Txn& txn, const v1::AdjustBalanceRequest& req) {
-  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
-  return Idempotent<v1::AdjustBalanceResponse>(
-      txn, RequestKey("AdjustBalance", kAdminScope, req.request_id()), req,
-      [&]() -> absl::StatusOr<v1::AdjustBalanceResponse> {
+  return IdempotentRequest<v1::AdjustBalanceResponse>(
+      txn, "AdjustBalance", kAdminScope, req, [&]() -> absl::StatusOr<v1::AdjustBalanceResponse> {
         WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
         WALLET_RETURN_IF_ERROR(
             ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
@@ -64,10 +62,8 @@ absl::StatusOr<v1::AdjustBalanceResponse> Ledger::AdjustBalance(
 
 absl::StatusOr<v1::TopUpFloatResponse> Ledger::TopUpFloat(Txn& txn,
                                                           const v1::TopUpFloatRequest& req) {
-  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
-  return Idempotent<v1::TopUpFloatResponse>(
-      txn, RequestKey("TopUpFloat", kAdminScope, req.request_id()), req,
-      [&]() -> absl::StatusOr<v1::TopUpFloatResponse> {
+  return IdempotentRequest<v1::TopUpFloatResponse>(
+      txn, "TopUpFloat", kAdminScope, req, [&]() -> absl::StatusOr<v1::TopUpFloatResponse> {
         WALLET_RETURN_IF_ERROR(ValidateId("retailer_id", req.retailer_id()));
         WALLET_RETURN_IF_ERROR(
             ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));

@@ -22,10 +22,8 @@ constexpr int32_t kMaxCommissionBps = 1000;  // 10 %
 
 absl::StatusOr<v1::RegisterMeterResponse> Ledger::RegisterMeter(
     Txn& txn, const v1::RegisterMeterRequest& req) {
-  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
-  return Idempotent<v1::RegisterMeterResponse>(
-      txn, RequestKey("RegisterMeter", kAdminScope, req.request_id()), req,
-      [&]() -> absl::StatusOr<v1::RegisterMeterResponse> {
+  return IdempotentRequest<v1::RegisterMeterResponse>(
+      txn, "RegisterMeter", kAdminScope, req, [&]() -> absl::StatusOr<v1::RegisterMeterResponse> {
         const v1::Meter& in = req.meter();
         WALLET_RETURN_IF_ERROR(ValidateId("meter.meter_id", in.meter_id()));
         WALLET_RETURN_IF_ERROR(ValidateId("meter.consumer_id", in.consumer_id()));
@@ -105,10 +103,8 @@ absl::StatusOr<v1::RegisterMeterResponse> Ledger::RegisterMeter(
 
 absl::StatusOr<v1::CreateRetailerResponse> Ledger::CreateRetailer(
     Txn& txn, const v1::CreateRetailerRequest& req) {
-  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
-  return Idempotent<v1::CreateRetailerResponse>(
-      txn, RequestKey("CreateRetailer", kAdminScope, req.request_id()), req,
-      [&]() -> absl::StatusOr<v1::CreateRetailerResponse> {
+  return IdempotentRequest<v1::CreateRetailerResponse>(
+      txn, "CreateRetailer", kAdminScope, req, [&]() -> absl::StatusOr<v1::CreateRetailerResponse> {
         const v1::Retailer& in = req.retailer();
         WALLET_RETURN_IF_ERROR(ValidateId("retailer.retailer_id", in.retailer_id()));
         if (in.name().empty()) return absl::InvalidArgumentError("retailer.name is required");
@@ -143,10 +139,8 @@ absl::StatusOr<v1::IssueApiKeyResponse> Ledger::IssueApiKey(Txn& txn,
                                                             const v1::IssueApiKeyRequest& req,
                                                             const std::string& key_hash,
                                                             bool* issued) {
-  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
-  return Idempotent<v1::IssueApiKeyResponse>(
-      txn, RequestKey("IssueApiKey", kAdminScope, req.request_id()), req,
-      [&]() -> absl::StatusOr<v1::IssueApiKeyResponse> {
+  return IdempotentRequest<v1::IssueApiKeyResponse>(
+      txn, "IssueApiKey", kAdminScope, req, [&]() -> absl::StatusOr<v1::IssueApiKeyResponse> {
         WALLET_RETURN_IF_ERROR(ValidateName("label", req.label()));
         switch (req.role()) {
           case v1::ROLE_RETAILER:
@@ -199,10 +193,8 @@ absl::Status Ledger::EnsureApiKey(Txn& txn, const std::string& key_hash, v1::Rol
 }
 
 absl::StatusOr<v1::PutTariffResponse> Ledger::PutTariff(Txn& txn, const v1::PutTariffRequest& req) {
-  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
-  return Idempotent<v1::PutTariffResponse>(
-      txn, RequestKey("PutTariff", kAdminScope, req.request_id()), req,
-      [&]() -> absl::StatusOr<v1::PutTariffResponse> {
+  return IdempotentRequest<v1::PutTariffResponse>(
+      txn, "PutTariff", kAdminScope, req, [&]() -> absl::StatusOr<v1::PutTariffResponse> {
         WALLET_RETURN_IF_ERROR(tariffs_.Add(req.tariff()));
         txn.batch->Put(Table::kMeta,
                        absl::StrCat(kTariffPrefix, req.tariff().tariff_id(), "/",

@@ -113,10 +113,8 @@ absl::StatusOr<v1::ReportRelayOutcomeResponse> Ledger::ReportRelayOutcome(
 }
 
 absl::StatusOr<v1::SetHoldResponse> Ledger::SetHold(Txn& txn, const v1::SetHoldRequest& req) {
-  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
-  return Idempotent<v1::SetHoldResponse>(
-      txn, RequestKey("SetHold", kAdminScope, req.request_id()), req,
-      [&]() -> absl::StatusOr<v1::SetHoldResponse> {
+  return IdempotentRequest<v1::SetHoldResponse>(
+      txn, "SetHold", kAdminScope, req, [&]() -> absl::StatusOr<v1::SetHoldResponse> {
         WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
         if (!v1::Hold_IsValid(req.hold())) return absl::InvalidArgumentError("unknown hold");
         WALLET_RETURN_IF_ERROR(ValidateReason("reason", req.reason()));

@@ -94,9 +94,8 @@ v1::Order OrderAt(OrderRecord order, absl::Time now, absl::Duration lifetime) {
 absl::StatusOr<v1::StartRechargeResponse> Ledger::StartRecharge(
     Txn& txn, const Principal& who, const v1::StartRechargeRequest& req,
     const std::string& order_id) {
-  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
-  return Idempotent<v1::StartRechargeResponse>(
-      txn, RequestKey("StartRecharge", RequestScope(who), req.request_id()), req,
+  return IdempotentRequest<v1::StartRechargeResponse>(
+      txn, "StartRecharge", RequestScope(who), req,
       [&]() -> absl::StatusOr<v1::StartRechargeResponse> {
         WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
         WALLET_RETURN_IF_ERROR(
@@ -217,10 +216,8 @@ absl::StatusOr<v1::ConfirmPaymentResponse> Ledger::ConfirmPayment(
 
 absl::StatusOr<v1::CancelOrderResponse> Ledger::CancelOrder(Txn& txn, const Principal& who,
                                                            const v1::CancelOrderRequest& req) {
-  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
-  return Idempotent<v1::CancelOrderResponse>(
-      txn, RequestKey("CancelOrder", RequestScope(who), req.request_id()), req,
-      [&]() -> absl::StatusOr<v1::CancelOrderResponse> {
+  return IdempotentRequest<v1::CancelOrderResponse>(
+      txn, "CancelOrder", RequestScope(who), req, [&]() -> absl::StatusOr<v1::CancelOrderResponse> {
         WALLET_RETURN_IF_ERROR(ValidateId("order_id", req.order_id()));
         WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
                                 txn.batch->Get(Table::kOrders, req.order_id()));

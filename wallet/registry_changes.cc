@@ -139,10 +139,8 @@ v1::Change Ledger::RecordChange(Txn& txn, const Principal& who, ChangeRecord cha
 
 absl::StatusOr<v1::UpdateConsumerResponse> Ledger::UpdateConsumer(
     Txn& txn, const Principal& who, const v1::UpdateConsumerRequest& req) {
-  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
-  return Idempotent<v1::UpdateConsumerResponse>(
-      txn, RequestKey("UpdateConsumer", kAdminScope, req.request_id()), req,
-      [&]() -> absl::StatusOr<v1::UpdateConsumerResponse> {
+  return IdempotentRequest<v1::UpdateConsumerResponse>(
+      txn, "UpdateConsumer", kAdminScope, req, [&]() -> absl::StatusOr<v1::UpdateConsumerResponse> {
         WALLET_RETURN_IF_ERROR(ValidateId("consumer_id", req.consumer_id()));
         if (!req.has_name() && !req.has_phone()) {
           return absl::InvalidArgumentError("nothing to change: give name, phone or both");
@@ -179,10 +177,8 @@ absl::StatusOr<v1::UpdateConsumerResponse> Ledger::UpdateConsumer(
 
 absl::StatusOr<v1::UpdateMeterResponse> Ledger::UpdateMeter(Txn& txn, const Principal& who,
                                                             const v1::UpdateMeterRequest& req) {
-  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
-  return Idempotent<v1::UpdateMeterResponse>(
-      txn, RequestKey("UpdateMeter", kAdminScope, req.request_id()), req,
-      [&]() -> absl::StatusOr<v1::UpdateMeterResponse> {
+  return IdempotentRequest<v1::UpdateMeterResponse>(
+      txn, "UpdateMeter", kAdminScope, req, [&]() -> absl::StatusOr<v1::UpdateMeterResponse> {
         WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
         if (!req.has_category() && !req.has_circle() && !req.has_division() &&
             !req.has_subdivision() && !req.has_sanctioned_load_w() && !req.has_tariff_id() &&
@@ -286,10 +282,8 @@ absl::StatusOr<v1::UpdateMeterResponse> Ledger::UpdateMeter(Txn& txn, const Prin
 
 absl::StatusOr<v1::MoveMeterResponse> Ledger::MoveMeter(Txn& txn, const Principal& who,
                                                         const v1::MoveMeterRequest& req) {
-  WALLET_RETURN_IF_ERROR(ValidateId("request_id", req.request_id()));
-  return Idempotent<v1::MoveMeterResponse>(
-      txn, RequestKey("MoveMeter", kAdminScope, req.request_id()), req,
-      [&]() -> absl::StatusOr<v1::MoveMeterResponse> {
+  return IdempotentRequest<v1::MoveMeterResponse>(
+      txn, "MoveMeter", kAdminScope, req, [&]() -> absl::StatusOr<v1::MoveMeterResponse> {
         const v1::Consumer& to = req.consumer();
         WALLET_RETURN_IF_ERROR(ValidateId("meter_id", req.meter_id()));
         WALLET_RETURN_IF_ERROR(ValidateId("consumer.consumer_id", to.consumer_id()));
