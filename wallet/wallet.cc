@@ -9,6 +9,7 @@
 #include "wallet/auth.h"
 #include "wallet/dues.h"
 #include "wallet/ledger.h"
+#include "wallet/on_ledger.h"
 #include "wallet/orders.h"
 #include "wallet/record_io.h"
 
@@ -160,6 +161,16 @@ void Wallet::Mutate(ApplyFn apply, Callback<Response> done) {
   if (!queued) done(absl::UnavailableError("the wallet is shutting down"));
 }
 
+template <auto op, typename Request, typename Response>
+void Wallet::MutateAsRetailer(const Principal& who, Request req, Callback<Response> done) {
+  absl::StatusOr<std::string> retailer = ActingRetailer(who, req.retailer_id());
+  if (!retailer.ok()) {
+    done(retailer.status());
+    return;
+  }
+  Mutate(OnLedger<op>(ledger_, *std::move(retailer), std::move(req)), std::move(done));
+}
+
 void Wallet::MutateDrive(std::function<absl::StatusOr<v1::Drive>(Txn&)> apply,
                          Callback<v1::Drive> done) {
   Mutate<v1::Drive>(std::move(apply), std::move(done));
@@ -210,30 +221,20 @@ absl::Status Wallet::Rebuild() {
 
 void Wallet::IngestReadings(v1::IngestReadingsRequest req,
                             Callback<v1::IngestReadingsResponse> done) {
-  Mutate<v1::IngestReadingsResponse>(
-      [this, req = std::move(req)](Txn& txn) { return ledger_->IngestReadings(txn, req); },
-      std::move(done));
+  Mutate(OnLedger<&Ledger::IngestReadings>(ledger_, std::move(req)), std::move(done));
 }
 
 void Wallet::ReportRelayOutcome(v1::RelayOutcome outcome,
                                 Callback<v1::ReportRelayOutcomeResponse> done) {
-  Mutate<v1::ReportRelayOutcomeResponse>(
-      [this, outcome = std::move(outcome)](Txn& txn) {
-        return ledger_->ReportRelayOutcome(txn, outcome);
-      },
-      std::move(done));
+  Mutate(OnLedger<&Ledger::ReportRelayOutcome>(ledger_, std::move(outcome)), std::move(done));
 }
 
 void Wallet::SetHold(v1::SetHoldRequest req, Callback<v1::SetHoldResponse> done) {
-  Mutate<v1::SetHoldResponse>(
-      [this, req = std::move(req)](Txn& txn) { return ledger_->SetHold(txn, req); },
-      std::move(done));
+  Mutate(OnLedger<&Ledger::SetHold>(ledger_, std::move(req)), std::move(done));
 }
 
 void Wallet::PutTariff(v1::PutTariffRequest req, Callback<v1::PutTariffResponse> done) {
-  Mutate<v1::PutTariffResponse>(
-      [this, req = std::move(req)](Txn& txn) { return ledger_->PutTariff(txn, req); },
-      std::move(done));
+  Mutate(OnLedger<&Ledger::PutTariff>(ledger_, std::move(req)), std::move(done));
 }
 
 void Wallet::AckOutbox(Stream stream, uint64_t seq, Callback<bool> done) {
@@ -288,55 +289,36 @@ absl::Status Wallet::EnsureApiKey(absl::string_view api_key, v1::Role role,
 }
 
 void Wallet::RegisterMeter(v1::RegisterMeterRequest req, Callback<v1::RegisterMeterResponse> done) {
-  Mutate<v1::RegisterMeterResponse>(
-      [this, req = std::move(req)](Txn& txn) { return ledger_->RegisterMeter(txn, req); },
-      std::move(done));
+  Mutate(OnLedger<&Ledger::RegisterMeter>(ledger_, std::move(req)), std::move(done));
 }
 
 void Wallet::UpdateConsumer(Principal who, v1::UpdateConsumerRequest req,
                             Callback<v1::UpdateConsumerResponse> done) {
-  Mutate<v1::UpdateConsumerResponse>(
-      [this, who = std::move(who), req = std::move(req)](Txn& txn) {
-        return ledger_->UpdateConsumer(txn, who, req);
-      },
-      std::move(done));
+  Mutate(OnLedger<&Ledger::UpdateConsumer>(ledger_, std::move(who), std::move(req)),
+         std::move(done));
 }
 
 void Wallet::UpdateMeter(Principal who, v1::UpdateMeterRequest req,
                          Callback<v1::UpdateMeterResponse> done) {
-  Mutate<v1::UpdateMeterResponse>(
-      [this, who = std::move(who), req = std::move(req)](Txn& txn) {
-        return ledger_->UpdateMeter(txn, who, req);
-      },
-      std::move(done));
+  Mutate(OnLedger<&Ledger::UpdateMeter>(ledger_, std::move(who), std::move(req)), std::move(done));
 }
 
 void Wallet::MoveMeter(Principal who, v1::MoveMeterRequest req,
                        Callback<v1::MoveMeterResponse> done) {
-  Mutate<v1::MoveMeterResponse>(
-      [this, who = std::move(who), req = std::move(req)](Txn& txn) {
-        return ledger_->MoveMeter(txn, who, req);
-      },
-      std::move(done));
+  Mutate(OnLedger<&Ledger::MoveMeter>(ledger_, std::move(who), std::move(req)), std::move(done));
 }
 
 void Wallet::AdjustBalance(v1::AdjustBalanceRequest req, Callback<v1::AdjustBalanceResponse> done) {
-  Mutate<v1::AdjustBalanceResponse>(
-      [this, req = std::move(req)](Txn& txn) { return ledger_->AdjustBalance(txn, req); },
-      std::move(done));
+  Mutate(OnLedger<&Ledger::AdjustBalance>(ledger_, std::move(req)), std::move(done));
 }
 
 void Wallet::CreateRetailer(v1::CreateRetailerRequest req,
                             Callback<v1::CreateRetailerResponse> done) {
-  Mutate<v1::CreateRetailerResponse>(
-      [this, req = std::move(req)](Txn& txn) { return ledger_->CreateRetailer(txn, req); },
-      std::move(done));
+  Mutate(OnLedger<&Ledger::CreateRetailer>(ledger_, std::move(req)), std::move(done));
 }
 
 void Wallet::TopUpFloat(v1::TopUpFloatRequest req, Callback<v1::TopUpFloatResponse> done) {
-  Mutate<v1::TopUpFloatResponse>(
-      [this, req = std::move(req)](Txn& txn) { return ledger_->TopUpFloat(txn, req); },
-      std::move(done));
+  Mutate(OnLedger<&Ledger::TopUpFloat>(ledger_, std::move(req)), std::move(done));
 }
 
 void Wallet::IssueApiKey(v1::IssueApiKeyRequest req, std::string api_key,
@@ -364,70 +346,39 @@ void Wallet::StartRecharge(Principal who, v1::StartRechargeRequest req,
     done(order_id.status());
     return;
   }
-  Mutate<v1::StartRechargeResponse>(
-      [this, who = std::move(who), req = std::move(req), id = *std::move(order_id)](Txn& txn) {
-        return ledger_->StartRecharge(txn, who, req, id);
-      },
-      std::move(done));
+  Mutate(OnLedger<&Ledger::StartRecharge>(ledger_, std::move(who), std::move(req),
+                                          *std::move(order_id)),
+         std::move(done));
 }
 
 void Wallet::CancelOrder(Principal who, v1::CancelOrderRequest req,
                          Callback<v1::CancelOrderResponse> done) {
-  Mutate<v1::CancelOrderResponse>(
-      [this, who = std::move(who), req = std::move(req)](Txn& txn) {
-        return ledger_->CancelOrder(txn, who, req);
-      },
-      std::move(done));
+  Mutate(OnLedger<&Ledger::CancelOrder>(ledger_, std::move(who), std::move(req)), std::move(done));
 }
 
 void Wallet::ConfirmPayment(v1::ConfirmPaymentRequest req,
                             Callback<v1::ConfirmPaymentResponse> done) {
-  Mutate<v1::ConfirmPaymentResponse>(
-      [this, req = std::move(req)](Txn& txn) { return ledger_->ConfirmPayment(txn, req); },
-      std::move(done));
+  Mutate(OnLedger<&Ledger::ConfirmPayment>(ledger_, std::move(req)), std::move(done));
 }
 
 void Wallet::RetailerRecharge(Principal who, v1::RetailerRechargeRequest req,
                               Callback<v1::RetailerRechargeResponse> done) {
-  absl::StatusOr<std::string> retailer = ActingRetailer(who, req.retailer_id());
-  if (!retailer.ok()) {
-    done(retailer.status());
-    return;
-  }
-  Mutate<v1::RetailerRechargeResponse>(
-      [this, retailer = *std::move(retailer), req = std::move(req)](Txn& txn) {
-        return ledger_->RetailerRecharge(txn, retailer, req);
-      },
-      std::move(done));
+  MutateAsRetailer<&Ledger::RetailerRecharge>(who, std::move(req), std::move(done));
 }
 
 void Wallet::ImportDuesChunk(v1::DuesImportHeader header, v1::DuesChunk chunk,
                              Callback<v1::ImportDuesProgress> done) {
-  Mutate<v1::ImportDuesProgress>(
-      [this, header = std::move(header), chunk = std::move(chunk)](Txn& txn) {
-        return ledger_->ImportDuesChunk(txn, header, chunk);
-      },
-      std::move(done));
+  Mutate(OnLedger<&Ledger::ImportDuesChunk>(ledger_, std::move(header), std::move(chunk)),
+         std::move(done));
 }
 
 void Wallet::PayDuesAtCounter(v1::PayDuesRequest req, Callback<v1::PayDuesResponse> done) {
-  Mutate<v1::PayDuesResponse>(
-      [this, req = std::move(req)](Txn& txn) { return ledger_->PayDuesAtCounter(txn, req); },
-      std::move(done));
+  Mutate(OnLedger<&Ledger::PayDuesAtCounter>(ledger_, std::move(req)), std::move(done));
 }
 
 void Wallet::RetailerPayDues(Principal who, v1::RetailerPayDuesRequest req,
                              Callback<v1::PayDuesResponse> done) {
-  absl::StatusOr<std::string> retailer = ActingRetailer(who, req.retailer_id());
-  if (!retailer.ok()) {
-    done(retailer.status());
-    return;
-  }
-  Mutate<v1::PayDuesResponse>(
-      [this, retailer = *std::move(retailer), req = std::move(req)](Txn& txn) {
-        return ledger_->RetailerPayDues(txn, retailer, req);
-      },
-      std::move(done));
+  MutateAsRetailer<&Ledger::RetailerPayDues>(who, std::move(req), std::move(done));
 }
 
 }  // namespace wallet

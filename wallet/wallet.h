@@ -263,6 +263,11 @@ class Wallet final {
   // Mutate runs `apply` on the writer and hands its result to `done` once durable.
   template <typename Response, typename ApplyFn>
   void Mutate(ApplyFn apply, Callback<Response> done);
+  // MutateAsRetailer is Mutate of the ledger's `op` for a retailer's call:
+  // `op` gets the acting retailer (ActingRetailer) and `req`; a caller who
+  // may not act for it gets ActingRetailer's error and nothing is queued.
+  template <auto op, typename Request, typename Response>
+  void MutateAsRetailer(const Principal& who, Request req, Callback<Response> done);
   // MutateDrive is Mutate for the drive calls (wallet_drives.cc).
   void MutateDrive(std::function<absl::StatusOr<v1::Drive>(Txn&)> apply,
                    Callback<v1::Drive> done);

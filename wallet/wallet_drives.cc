@@ -10,6 +10,7 @@
 #include "base/status_macros.h"
 #include "wallet/drive_store.h"
 #include "wallet/ledger.h"
+#include "wallet/on_ledger.h"
 #include "wallet/paging.h"
 #include "wallet/validate.h"
 #include "wallet/wallet.h"
@@ -24,44 +25,30 @@ constexpr int32_t kMaxDriveMeterPage = 10'000;
 // hands back a token, so that one call never walks a whole large drive.
 constexpr int kMaxDriveMetersScanned = 200'000;
 
-template <typename Request>
-using DriveOp = absl::StatusOr<v1::Drive> (Ledger::*)(Txn&, const Principal&, const Request&);
-
-// OnLedger is the writer's part of a drive call: `op` of the ledger as it is
-// when the group is applied (a recovery may have replaced it since).
-template <typename Request>
-std::function<absl::StatusOr<v1::Drive>(Txn&)> OnLedger(const std::unique_ptr<Ledger>& ledger,
-                                                       DriveOp<Request> op, Principal who,
-                                                       Request req) {
-  return [&ledger, op, who = std::move(who), req = std::move(req)](Txn& txn) {
-    return ((*ledger).*op)(txn, who, req);
-  };
-}
-
 }  // namespace
 
 void Wallet::CreateDrive(Principal who, v1::CreateDriveRequest req, Callback<v1::Drive> done) {
-  MutateDrive(OnLedger(ledger_, &Ledger::CreateDrive, std::move(who), std::move(req)),
+  MutateDrive(OnLedger<&Ledger::CreateDrive>(ledger_, std::move(who), std::move(req)),
               std::move(done));
 }
 
 void Wallet::ApproveDrive(Principal who, v1::DriveActionRequest req, Callback<v1::Drive> done) {
-  MutateDrive(OnLedger(ledger_, &Ledger::ApproveDrive, std::move(who), std::move(req)),
+  MutateDrive(OnLedger<&Ledger::ApproveDrive>(ledger_, std::move(who), std::move(req)),
               std::move(done));
 }
 
 void Wallet::PauseDrive(Principal who, v1::DriveActionRequest req, Callback<v1::Drive> done) {
-  MutateDrive(OnLedger(ledger_, &Ledger::PauseDrive, std::move(who), std::move(req)),
+  MutateDrive(OnLedger<&Ledger::PauseDrive>(ledger_, std::move(who), std::move(req)),
               std::move(done));
 }
 
 void Wallet::ResumeDrive(Principal who, v1::DriveActionRequest req, Callback<v1::Drive> done) {
-  MutateDrive(OnLedger(ledger_, &Ledger::ResumeDrive, std::move(who), std::move(req)),
+  MutateDrive(OnLedger<&Ledger::ResumeDrive>(ledger_, std::move(who), std::move(req)),
               std::move(done));
 }
 
 void Wallet::CancelDrive(Principal who, v1::DriveActionRequest req, Callback<v1::Drive> done) {
-  MutateDrive(OnLedger(ledger_, &Ledger::CancelDrive, std::move(who), std::move(req)),
+  MutateDrive(OnLedger<&Ledger::CancelDrive>(ledger_, std::move(who), std::move(req)),
               std::move(done));
 }
 
