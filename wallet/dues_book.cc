@@ -5,21 +5,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "wallet/record_io.h"
 
 namespace wallet {
 
 absl::Status DuesBook::Load(const Store& store) {
-  absl::Status parse_error;
-  WALLET_RETURN_IF_ERROR(
-      store.Scan(Table::kDues, "", "", false, [&](absl::string_view key, absl::string_view value) {
-        store::v1::DuesRecord& record = records_[key];
-        if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          parse_error = absl::InternalError(absl::StrCat("corrupt dues record ", key));
-          return false;
-        }
-        return true;
-      }));
-  return parse_error;
+  return ScanRecords<store::v1::DuesRecord>(
+      store, Table::kDues, "", "dues record",
+      [&](absl::string_view key, store::v1::DuesRecord record) {
+        records_[key] = std::move(record);
+        return absl::OkStatus();
+      });
 }
 
 const store::v1::DuesRecord* DuesBook::Find(absl::string_view meter_id) const {

@@ -9,6 +9,7 @@
 #include "base/status_macros.h"
 #include "wallet/accounts.h"
 #include "wallet/orders.h"
+#include "wallet/record_io.h"
 #include "wallet/registry_changes.h"
 
 namespace wallet {
@@ -50,32 +51,20 @@ absl::Status Ledger::LoadState() {
   });
   WALLET_RETURN_IF_ERROR(outbox_.Load(*store_));
   WALLET_RETURN_IF_ERROR(drives_.Load(*store_));
-  // Tariff versions added through the API, on top of the tariff file.
-  absl::Status tariff_error;
-  WALLET_RETURN_IF_ERROR(store_->Scan(
-      Table::kMeta, kTariffPrefix, "", false, [&](absl::string_view key, absl::string_view value) {
-        v1::Tariff tariff;
-        if (!tariff.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          tariff_error = absl::InternalError(absl::StrCat("corrupt tariff ", key));
-          return false;
-        }
-        absl::Status added = tariffs_.Add(tariff);
-        // The file may already hold the same version: that is fine.
-        if (!added.ok() && added.code() != absl::StatusCode::kAlreadyExists) tariff_error = added;
-        return tariff_error.ok();
-      }));
-  WALLET_RETURN_IF_ERROR(tariff_error);
-  absl::Status parse_error;
-  WALLET_RETURN_IF_ERROR(store_->Scan(
-      Table::kRetailers, "", "", false, [&](absl::string_view key, absl::string_view value) {
-        store::v1::RetailerRecord& retailer = retailers_[key];
-        if (!retailer.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          parse_error = absl::InternalError(absl::StrCat("corrupt retailer record ", key));
-          return false;
-        }
-        return true;
-      }));
-  return parse_error;
+  // Tariff versions added through the API, on top of the tariff file (which
+  // may already hold the same version: that is fine).
+  const auto add_tariff = [this](absl::string_view, const v1::Tariff& tariff) {
+    const absl::Status added = tariffs_.Add(tariff);
+    return absl::IsAlreadyExists(added) ? absl::OkStatus() : added;
+  };
+  WALLET_RETURN_IF_ERROR(
+      ScanRecords<v1::Tariff>(*store_, Table::kMeta, kTariffPrefix, "tariff", add_tariff));
+  return ScanRecords<store::v1::RetailerRecord>(
+      *store_, Table::kRetailers, "", "retailer record",
+      [&](absl::string_view key, store::v1::RetailerRecord retailer) {
+        retailers_[key] = std::move(retailer);
+        return absl::OkStatus();
+      });
 }
 
 absl::Status Ledger::CheckTariffsInUse(absl::Time now) const {

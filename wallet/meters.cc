@@ -5,43 +5,33 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "wallet/record_io.h"
 
 namespace wallet {
 
 absl::Status MeterRegistry::Load(const Store& store) {
-  absl::Status parse_error;
-  WALLET_RETURN_IF_ERROR(store.Scan(
-      Table::kMeters, "", "", false, [&](absl::string_view key, absl::string_view value) {
-        store::v1::MeterRecord meter;
-        if (!meter.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          parse_error = absl::InternalError(absl::StrCat("corrupt meter record ", key));
-          return false;
-        }
-        meters_[key].meter = std::move(meter);
-        return true;
-      }));
-  WALLET_RETURN_IF_ERROR(store.Scan(
-      Table::kMeterState, "", "", false, [&](absl::string_view key, absl::string_view value) {
+  WALLET_RETURN_IF_ERROR(
+      ScanRecords<store::v1::MeterRecord>(store, Table::kMeters, "", "meter record",
+                                          [&](absl::string_view key, store::v1::MeterRecord meter) {
+                                            meters_[key].meter = std::move(meter);
+                                            return absl::OkStatus();
+                                          }));
+  WALLET_RETURN_IF_ERROR(ScanRecords<store::v1::MeterState>(
+      store, Table::kMeterState, "", "meter state",
+      [&](absl::string_view key, store::v1::MeterState state) {
         auto it = meters_.find(key);
-        if (it == meters_.end() ||
-            !it->second.state.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          parse_error = absl::InternalError(absl::StrCat("corrupt meter state ", key));
-          return false;
+        if (it == meters_.end()) {
+          return absl::InternalError(absl::StrCat("corrupt meter state ", key));
         }
-        return true;
+        it->second.state = std::move(state);
+        return absl::OkStatus();
       }));
-  WALLET_RETURN_IF_ERROR(parse_error);
-  WALLET_RETURN_IF_ERROR(store.Scan(
-      Table::kConsumers, "", "", false, [&](absl::string_view key, absl::string_view value) {
-        store::v1::ConsumerRecord consumer;
-        if (!consumer.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          parse_error = absl::InternalError(absl::StrCat("corrupt consumer record ", key));
-          return false;
-        }
+  WALLET_RETURN_IF_ERROR(ScanRecords<store::v1::ConsumerRecord>(
+      store, Table::kConsumers, "", "consumer record",
+      [&](absl::string_view key, const store::v1::ConsumerRecord& consumer) {
         consumers_[key].phone = consumer.phone();
-        return true;
+        return absl::OkStatus();
       }));
-  WALLET_RETURN_IF_ERROR(parse_error);
   for (auto& [id, m] : meters_) m.consumer = &consumers_[m.meter.consumer_id()];
   return absl::OkStatus();
 }

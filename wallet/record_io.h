@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -37,6 +38,28 @@ absl::StatusOr<std::optional<Message>> ReadRecord(const Store& store, Table tabl
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored, store.Get(table, key, at));
   if (!stored) return std::nullopt;
   return ParseRecord<Message>(*stored, what);
+}
+
+// ScanRecords calls `visit(key, record)` (returning absl::Status) for each
+// record of `table` whose key starts with `prefix`, in key order, parsed as
+// a `Message`. It stops at the first error and returns it: the store's,
+// Internal "corrupt <what> <key>" for a record that does not parse, or
+// `visit`'s.
+template <typename Message, typename Visit>
+absl::Status ScanRecords(const Store& store, Table table, absl::string_view prefix,
+                         absl::string_view what, Visit visit) {
+  absl::Status stopped;
+  WALLET_RETURN_IF_ERROR(
+      store.Scan(table, prefix, "", false, [&](absl::string_view key, absl::string_view value) {
+        Message record;
+        if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          stopped = absl::InternalError(absl::StrCat("corrupt ", what, " ", key));
+        } else {
+          stopped = visit(key, std::move(record));
+        }
+        return stopped.ok();
+      }));
+  return stopped;
 }
 
 // ReadMeterState returns a meter's stored state (its wallet, readings and
