@@ -234,29 +234,26 @@ absl::StatusOr<std::shared_ptr<Store::Instance>> Store::OpenInstance(bool read_o
     descriptors.emplace_back(name, TableOptions(cache_));
     descriptors.back().options.disable_auto_compactions = !auto_compactions;
   }
+  // hint_inserts makes `table`'s memtable keep an insert hint per prefix
+  // that `by` (owned by the options) extracts.
+  const auto hint_inserts = [&descriptors](Table table, const rocksdb::SliceTransform* by) {
+    descriptors[static_cast<int>(table)].options.memtable_insert_with_hint_prefix_extractor.reset(
+        by);
+  };
   // Journal keys only grow, and each account's journal keys grow: an insert
   // hint per prefix makes those memtable inserts nearly free instead of a
   // full skiplist search (the writer's largest cost under load).
-  descriptors[static_cast<int>(Table::kJournal)]
-      .options.memtable_insert_with_hint_prefix_extractor.reset(
-          rocksdb::NewFixedPrefixTransform(0));
-  descriptors[static_cast<int>(Table::kAccountJournal)]
-      .options.memtable_insert_with_hint_prefix_extractor.reset(new UpToNul());
-  descriptors[static_cast<int>(Table::kSystemBalances)]
-      .options.memtable_insert_with_hint_prefix_extractor.reset(new UpToNul());
+  hint_inserts(Table::kJournal, rocksdb::NewFixedPrefixTransform(0));
+  hint_inserts(Table::kAccountJournal, new UpToNul());
+  hint_inserts(Table::kSystemBalances, new UpToNul());
   // Order ids begin with their creation time, and each consumer's and meter's
   // order index keys grow: hinted inserts, as for the journals.
-  descriptors[static_cast<int>(Table::kOrders)]
-      .options.memtable_insert_with_hint_prefix_extractor.reset(
-          rocksdb::NewFixedPrefixTransform(0));
-  descriptors[static_cast<int>(Table::kOrderIndex)]
-      .options.memtable_insert_with_hint_prefix_extractor.reset(new UpToNul());
+  hint_inserts(Table::kOrders, rocksdb::NewFixedPrefixTransform(0));
+  hint_inserts(Table::kOrderIndex, new UpToNul());
   // Meter states are written in key order at the end of each group
   // (Ledger::FinishGroup): with one hint, each insert starts from its
   // neighbour's position instead of searching from the top.
-  descriptors[static_cast<int>(Table::kMeterState)]
-      .options.memtable_insert_with_hint_prefix_extractor.reset(
-          rocksdb::NewFixedPrefixTransform(0));
+  hint_inserts(Table::kMeterState, rocksdb::NewFixedPrefixTransform(0));
   // Idempotency records are only read by key: a hashed memtable makes an
   // insert a bucket lookup. Not for meter_state, written on every reading: a
   // hashed memtable must be sorted whole at each flush, which cost more (on
