@@ -28,6 +28,12 @@ std::string DescribeChange(absl::string_view what, absl::string_view id, bool un
                       change.seq());
 }
 
+// DescribeMeterChange is DescribeChange for an update or a move of a meter.
+template <typename Response>
+std::string DescribeMeterChange(const Response& r) {
+  return DescribeChange("meter", r.meter().meter_id(), r.unchanged(), r.change());
+}
+
 // AdminService: the utility's operations. Writes are logged, one line each.
 class AdminService final : public WalletService<v1::AdminService> {
  public:
@@ -60,24 +66,20 @@ class AdminService final : public WalletService<v1::AdminService> {
 
   ServerUnaryReactor* UpdateMeter(CallbackServerContext* ctx, const v1::UpdateMeterRequest* request,
                                   v1::UpdateMeterResponse* response) override {
-    return Serve(ctx, "UpdateMeter", kAdminOnly, response,
-                 [&](const wallet::Principal& who, auto done) {
-                   wallet()->UpdateMeter(who, *request, Logged(std::move(done), [](const auto& r) {
-                                           return DescribeChange("meter", r.meter().meter_id(),
-                                                                 r.unchanged(), r.change());
-                                         }));
-                 });
+    return Serve(
+        ctx, "UpdateMeter", kAdminOnly, response, [&](const wallet::Principal& who, auto done) {
+          wallet()->UpdateMeter(
+              who, *request, Logged(std::move(done), DescribeMeterChange<v1::UpdateMeterResponse>));
+        });
   }
 
   ServerUnaryReactor* MoveMeter(CallbackServerContext* ctx, const v1::MoveMeterRequest* request,
                                 v1::MoveMeterResponse* response) override {
-    return Serve(ctx, "MoveMeter", kAdminOnly, response,
-                 [&](const wallet::Principal& who, auto done) {
-                   wallet()->MoveMeter(who, *request, Logged(std::move(done), [](const auto& r) {
-                                         return DescribeChange("meter", r.meter().meter_id(),
-                                                               r.unchanged(), r.change());
-                                       }));
-                 });
+    return Serve(
+        ctx, "MoveMeter", kAdminOnly, response, [&](const wallet::Principal& who, auto done) {
+          wallet()->MoveMeter(who, *request,
+                              Logged(std::move(done), DescribeMeterChange<v1::MoveMeterResponse>));
+        });
   }
 
   ServerUnaryReactor* ListChanges(CallbackServerContext* ctx, const v1::ListChangesRequest* request,

@@ -71,43 +71,33 @@ class CollectionService final : public WalletService<v1::CollectionService> {
 
   ServerUnaryReactor* CreateDrive(CallbackServerContext* ctx, const v1::CreateDriveRequest* request,
                                   v1::Drive* response) override {
-    return Serve(
-        ctx, "CreateDrive", kAdminOnly, response, [&](const wallet::Principal& who, auto done) {
-          wallet()->CreateDrive(who, *request, DriveLogged(std::move(done), who, "created"));
-        });
+    return ServeDriveAction(ctx, "CreateDrive", &wallet::Wallet::CreateDrive, request, response,
+                            "created");
   }
 
   ServerUnaryReactor* ApproveDrive(CallbackServerContext* ctx,
                                    const v1::DriveActionRequest* request,
                                    v1::Drive* response) override {
-    return Serve(
-        ctx, "ApproveDrive", kAdminOnly, response, [&](const wallet::Principal& who, auto done) {
-          wallet()->ApproveDrive(who, *request, DriveLogged(std::move(done), who, "approved"));
-        });
+    return ServeDriveAction(ctx, "ApproveDrive", &wallet::Wallet::ApproveDrive, request, response,
+                            "approved");
   }
 
   ServerUnaryReactor* PauseDrive(CallbackServerContext* ctx, const v1::DriveActionRequest* request,
                                  v1::Drive* response) override {
-    return Serve(ctx, "PauseDrive", kAdminOnly, response,
-                 [&](const wallet::Principal& who, auto done) {
-                   wallet()->PauseDrive(who, *request, DriveLogged(std::move(done), who, "paused"));
-                 });
+    return ServeDriveAction(ctx, "PauseDrive", &wallet::Wallet::PauseDrive, request, response,
+                            "paused");
   }
 
   ServerUnaryReactor* ResumeDrive(CallbackServerContext* ctx, const v1::DriveActionRequest* request,
                                   v1::Drive* response) override {
-    return Serve(
-        ctx, "ResumeDrive", kAdminOnly, response, [&](const wallet::Principal& who, auto done) {
-          wallet()->ResumeDrive(who, *request, DriveLogged(std::move(done), who, "resumed"));
-        });
+    return ServeDriveAction(ctx, "ResumeDrive", &wallet::Wallet::ResumeDrive, request, response,
+                            "resumed");
   }
 
   ServerUnaryReactor* CancelDrive(CallbackServerContext* ctx, const v1::DriveActionRequest* request,
                                   v1::Drive* response) override {
-    return Serve(
-        ctx, "CancelDrive", kAdminOnly, response, [&](const wallet::Principal& who, auto done) {
-          wallet()->CancelDrive(who, *request, DriveLogged(std::move(done), who, "cancelled"));
-        });
+    return ServeDriveAction(ctx, "CancelDrive", &wallet::Wallet::CancelDrive, request, response,
+                            "cancelled");
   }
 
   ServerUnaryReactor* GetDrive(CallbackServerContext* ctx, const v1::GetDriveRequest* request,
@@ -139,6 +129,19 @@ class CollectionService final : public WalletService<v1::CollectionService> {
   }
 
  private:
+  // ServeDriveAction serves an admin's action on a drive: the wallet's `act`
+  // with the caller and `request`, logged as `verb` once it succeeded.
+  template <typename Request>
+  ServerUnaryReactor* ServeDriveAction(CallbackServerContext* ctx, absl::string_view method,
+                                       void (wallet::Wallet::*act)(wallet::Principal, Request,
+                                                                   wallet::Callback<v1::Drive>),
+                                       const Request* request, v1::Drive* response,
+                                       absl::string_view verb) {
+    return Serve(ctx, method, kAdminOnly, response, [&](const wallet::Principal& who, auto done) {
+      (wallet()->*act)(who, *request, DriveLogged(std::move(done), who, verb));
+    });
+  }
+
   StreamHub* const drive_hub_;
 };
 
