@@ -81,6 +81,10 @@ class MeterRegistry final {
     changed_.push_back(&m);
   }
 
+  // changed_count is how many meters were touched since the last
+  // WriteChanged.
+  size_t changed_count() const { return changed_.size(); }
+
   // ForEachChanged calls `visit(MeterEntry&)` for every meter touched since
   // the last WriteChanged.
   template <typename Visit>
