@@ -42,7 +42,10 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->grpc_port_);
+  builder.AddListeningPort(
+      options.listen,
+      options.credentials != nullptr ? options.credentials : grpc::InsecureServerCredentials(),
+      &server->grpc_port_);
   // A drive may list a million meter ids: ~12 MB at ten characters each.
   builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
   builder.RegisterService(server->admin_.get());

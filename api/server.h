@@ -21,6 +21,10 @@ struct ServerOptions {
   // gRPC listen address; port 0 picks a free port.
   // Default: 127.0.0.1:50051.
   std::string listen = "127.0.0.1:50051";
+  // How the gRPC port is served (base::ServerCredentialsFrom); null:
+  // plaintext.
+  // Default: null.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
   // HTTP address for /metrics and /healthz; port 0 picks a free port, empty
   // disables.
   // Default: 127.0.0.1:9464.

@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "base/daemon.h"
 #include "base/daemon_files.h"
+#include "base/grpc/tls.h"
 #include "glog/logging.h"
 #include "wallet/auth.h"
 #include "wallet/money.h"
@@ -29,6 +30,11 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC listen address; port 0 picks a free port");
 ABSL_FLAG(std::string, http_listen, "127.0.0.1:9464",
           "address for GET /metrics and /healthz; port 0 picks a free port; empty disables");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate chain: serve gRPC over TLS (with --tls_key_file); empty: plaintext");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA: with TLS, every client must present a certificate signed by it");
 ABSL_FLAG(std::string, data_dir, "./walletd-data", "RocksDB directory (created if missing)");
 ABSL_FLAG(std::string, admin_key_file, "",
           "file holding the bootstrap admin API key; default <data_dir>/admin.key; "
@@ -105,6 +111,12 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   base::Daemon daemon("walletd", argv[0]);
 
+  // Certificates first: a typo in a path fails before the ledger loads.
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      base::ServerCredentialsFrom({absl::GetFlag(FLAGS_tls_cert_file),
+                                   absl::GetFlag(FLAGS_tls_key_file),
+                                   absl::GetFlag(FLAGS_tls_client_ca_file)});
+  if (!credentials.ok()) return daemon.Fail(credentials.status());
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
   mkdir(data_dir.c_str(), 0700);
   std::string key_file = absl::GetFlag(FLAGS_admin_key_file);
@@ -169,6 +181,7 @@ int main(int argc, char** argv) {
 
   api::ServerOptions server_options;
   server_options.listen = absl::GetFlag(FLAGS_listen);
+  server_options.credentials = *credentials;
   server_options.http_listen = absl::GetFlag(FLAGS_http_listen);
   server_options.notification_log = absl::GetFlag(FLAGS_notification_log);
   if (settable) {

@@ -24,8 +24,16 @@ tariffs {
   slabs { paise_per_kwh: 10000 }
 }
 TARIFF
+# Mutual TLS with a self-made CA: walletd's certificate, and one for each
+# client (walletctl, meter-gatewayd).
+deploy/make-certs.sh "$DEMO/certs" >/dev/null
+CERTS="$DEMO/certs"
 # --settable_clock lets the demo move walletd's clock over notice days.
-CONFIG=(--tariffs="$DEMO/tariffs.textproto" --policy=deploy/config/policy.textproto --settable_clock)
+CONFIG=(--tariffs="$DEMO/tariffs.textproto" --policy=deploy/config/policy.textproto --settable_clock
+  --tls_cert_file="$CERTS/walletd.crt" --tls_key_file="$CERTS/walletd.key"
+  --tls_client_ca_file="$CERTS/ca.crt")
+GATEWAY_TLS=(--wallet_tls_ca="$CERTS/ca.crt" --wallet_tls_cert="$CERTS/meter-gateway.crt"
+  --wallet_tls_key="$CERTS/meter-gateway.key")
 "$BIN/walletd" --data_dir="$DEMO/data" --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
   --ready_file="$DEMO/ready" "${CONFIG[@]}" 2>"$DEMO/walletd.log" &
 WALLETD=$!
@@ -40,12 +48,15 @@ for _ in $(seq 100); do [[ -f "$DEMO/ready" ]] && break; sleep 0.1; done
 GRPC_PORT=$(sed -n 's/^grpc_port=//p' "$DEMO/ready")
 HTTP_PORT=$(sed -n 's/^http_port=//p' "$DEMO/ready")
 
-ctl() { build/walletctl/walletctl --server="127.0.0.1:$GRPC_PORT" "$@"; }
+ctl() {
+  build/walletctl/walletctl --server="127.0.0.1:$GRPC_PORT" --tls_ca="$CERTS/ca.crt" \
+    --tls_cert="$CERTS/operator.crt" --tls_key="$CERTS/operator.key" "$@"
+}
 admin() { ctl --api_key_file="$DEMO/data/admin.key" "$@"; }
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 expect_fail() { if "$@" 2>&1; then echo "!! expected an error"; exit 1; fi; }
 
-say "walletd is up: gRPC 127.0.0.1:$GRPC_PORT, metrics http://127.0.0.1:$HTTP_PORT/metrics, data in $DEMO/data"
+say "walletd is up: gRPC over mutual TLS on 127.0.0.1:$GRPC_PORT (CA $CERTS/ca.crt), metrics http://127.0.0.1:$HTTP_PORT/metrics, data in $DEMO/data"
 
 say "The utility registers three prepaid meters (one with Rs 25,000 legacy arrears)"
 admin register-meter --request_id=reg-1 --meter=BSP-0001 --consumer=CON-101 --name="Ramesh Sahu" \
@@ -78,6 +89,9 @@ say "Bad input gets a clear error and changes nothing"
 expect_fail pos recharge --request_id=R-0002 --meter=NO-SUCH-METER --amount=100
 expect_fail pos recharge --request_id=R-0003 --meter=BSP-0002 --amount=50000
 expect_fail ctl --api_key=wk_wrong_key float
+say "A client without a certificate from the utility's CA cannot even connect"
+expect_fail build/walletctl/walletctl --server="127.0.0.1:$GRPC_PORT" --tls_ca="$CERTS/ca.crt" \
+  --api_key_file="$DEMO/data/admin.key" float
 expect_fail admin register-meter --meter=BSP-0004 --consumer=CON-103 --phone=+919826000103 \
   --category=domestic --load_w=2000 --tariff=DOM-LT9
 
@@ -174,7 +188,7 @@ pos recharge --request_id=R-SIM-20 --meter=SIM000002 --amount=1000 >/dev/null
 pos recharge --request_id=R-SIM-30 --meter=SIM000003 --amount=1000 >/dev/null
 echo "SIM000001, SIM000002, SIM000003 registered; shop 1 prepaid just Rs 10, shops 2 and 3 Rs 1,000 each"
 grep -E '^#|^SIM00000[123],' "$DEMO/fleet.csv" >"$DEMO/gateway-meters.csv"
-"build/meter-gateway/gateway/meter-gatewayd" --wallet="127.0.0.1:$GRPC_PORT" \
+"build/meter-gateway/gateway/meter-gatewayd" --wallet="127.0.0.1:$GRPC_PORT" "${GATEWAY_TLS[@]}" \
   --api_key_file="$DEMO/gw.key" --meters="$DEMO/gateway-meters.csv" --read_interval=1s \
   --armed_poll_interval=500ms --retry_initial=300ms --retry_max=2s --http_listen=127.0.0.1:0 \
   --ready_file="$DEMO/gateway.ready" 2>"$DEMO/meter-gatewayd.log" &
@@ -304,7 +318,7 @@ echo "the gateway restarts with the six new meters in its directory:"
 kill -TERM "$GWPID"; wait "$GWPID" || true
 grep -E '^#|^SIM00000[1-9],' "$DEMO/fleet.csv" >"$DEMO/gateway-meters.csv"
 rm -f "$DEMO/gateway.ready"
-"build/meter-gateway/gateway/meter-gatewayd" --wallet="127.0.0.1:$GRPC_PORT" \
+"build/meter-gateway/gateway/meter-gatewayd" --wallet="127.0.0.1:$GRPC_PORT" "${GATEWAY_TLS[@]}" \
   --api_key_file="$DEMO/gw.key" --meters="$DEMO/gateway-meters.csv" --read_interval=1s \
   --armed_poll_interval=500ms --retry_initial=300ms --retry_max=2s --http_listen=127.0.0.1:0 \
   --ready_file="$DEMO/gateway.ready" 2>>"$DEMO/meter-gatewayd.log" &

@@ -8,6 +8,8 @@
 set(rules
   # No domain: Abseil and glog only (libmicrohttpd is a system include).
   base                  "^(base|absl|glog)/"
+  # gRPC credentials: base_grpc apart, so that the codec links no gRPC.
+  base/grpc             "^(base|absl|grpcpp)/"
   # The codec builds in the fuzz configuration: Abseil and base only.
   meter-gateway/dlms    "^(meter-gateway/dlms|base|absl)/"
   # The meter side reaches the wallet only through walletd's API.

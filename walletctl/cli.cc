@@ -58,11 +58,13 @@ int RunWalletctl(const std::vector<std::string>& words, const Environment& envir
 
   ConnectionOptions options;
   if (args.Has(kServer)) options.server = args.Text(kServer);
+  options.tls = {args.Text(kTlsCa), args.Text(kTlsCert), args.Text(kTlsKey)};
   options.api_key = *std::move(api_key);
   options.timeout = absl::Milliseconds(args.Int(kTimeoutMs, 10'000));
-  const std::unique_ptr<Connection> connection = Connection::Open(std::move(options));
+  absl::StatusOr<std::unique_ptr<Connection>> connection = Connection::Open(std::move(options));
+  if (!connection.ok()) return Failure(connection.status(), invocation.command, err);
   Output output(FormatOf(args), out);
-  Context context(args, *connection, output, err);
+  Context context(args, **connection, output, err);
   const absl::Status status = invocation.command->run(args, context);
   if (!status.ok()) return Failure(status, invocation.command, err);
   return kExitOk;

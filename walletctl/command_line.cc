@@ -228,6 +228,9 @@ void CheckUse(const FlagUse& use, const absl::flat_hash_set<absl::string_view>& 
 const std::vector<FlagUse>& GlobalFlags() {
   static const auto* const flags = new std::vector<FlagUse>{
       Optional(kServer),
+      Optional(kTlsCa),
+      Optional(kTlsCert),
+      Optional(kTlsKey),
       OptionalOneOf({&kApiKeyFile, &kApiKey}),
       OptionalOneOf({&kOutput, &kJson}),
       Optional(kTimeoutMs),

@@ -30,6 +30,13 @@ namespace walletctl {
 // Global flags: where and as whom to connect, and how to print.
 inline constexpr FlagSpec kServer =
     TextFlag("server", "HOST:PORT", "walletd's address.").WithDefault("127.0.0.1:50051");
+inline constexpr FlagSpec kTlsCa =
+    TextFlag("tls_ca", "PATH",
+             "PEM CA that signed walletd's certificate: connect over TLS and check it.")
+        .WithDefault("plaintext");
+inline constexpr FlagSpec kTlsCert = TextFlag(
+    "tls_cert", "PATH", "PEM client certificate, for a walletd that requires one (with --tls_key).");
+inline constexpr FlagSpec kTlsKey = TextFlag("tls_key", "PATH", "PEM private key of --tls_cert.");
 inline constexpr FlagSpec kApiKey =
     TextFlag("api_key", "KEY",
              "API key, sent as call metadata x-api-key. Prefer --api_key_file: a command line is "

@@ -38,9 +38,11 @@ absl::StatusOr<std::string> ResolveApiKey(const ApiKeySources& sources) {
   return sources.env_key;
 }
 
-std::unique_ptr<Connection> Connection::Open(ConnectionOptions options) {
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials());
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(ConnectionOptions options) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      base::ChannelCredentialsFrom(options.tls);
+  if (!credentials.ok()) return credentials.status();
+  std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(options.server, *credentials);
   return std::unique_ptr<Connection>(new Connection(std::move(options), channel));
 }
 

@@ -1,8 +1,8 @@
 // The one place walletctl connects to walletd: the address, the API key (from
 // a flag, a file or the environment) and the deadline of each call.
 //
-// walletd serves plain gRPC today; TLS, when walletd serves it, belongs in
-// ConnectionOptions and Connection::Open, and nowhere else.
+// TLS (--tls_ca, and --tls_cert/--tls_key for a walletd that asks for a
+// client certificate) is set up in Connection::Open and nowhere else.
 //
 // Example:
 //   ApiKeySources sources;
@@ -10,10 +10,10 @@
 //   absl::StatusOr<std::string> key = ResolveApiKey(sources);
 //   ConnectionOptions options;
 //   options.api_key = *key;
-//   std::unique_ptr<Connection> connection = Connection::Open(options);
+//   absl::StatusOr<std::unique_ptr<Connection>> connection = Connection::Open(options);
 //   grpc::ClientContext context;
-//   connection->Prepare(context, /*deadline=*/true);
-//   connection->Stub<wallet::v1::AdminService::Stub>().CheckLedger(&context, ...);
+//   (*connection)->Prepare(context, /*deadline=*/true);
+//   (*connection)->Stub<wallet::v1::AdminService::Stub>().CheckLedger(&context, ...);
 //
 // Thread safety: a Connection may be used from several threads (gRPC stubs
 // are thread-safe).
@@ -27,6 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "base/grpc/tls.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
@@ -57,6 +58,9 @@ absl::StatusOr<std::string> ResolveApiKey(const ApiKeySources& sources);
 struct ConnectionOptions {
   // walletd's address, host:port.
   std::string server = "127.0.0.1:50051";
+  // TLS: the CA that signed walletd's certificate and, for a walletd that
+  // asks for one, the client's certificate and key. Empty: plaintext.
+  base::ClientTlsFiles tls;
   // Sent as call metadata x-api-key; empty sends none.
   std::string api_key;
   // Deadline of each unary call (streams have none).
@@ -65,8 +69,9 @@ struct ConnectionOptions {
 
 class Connection {
  public:
-  // Open makes the channel; it connects on the first call.
-  static std::unique_ptr<Connection> Open(ConnectionOptions options);
+  // Open makes the channel; it connects on the first call. Errors are those
+  // of base::ChannelCredentialsFrom (an unreadable certificate file, ...).
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(ConnectionOptions options);
 
   // Stub returns the stub of one of walletd's services, e.g.
   // Stub<wallet::v1::AdminService::Stub>().

@@ -62,7 +62,7 @@ class GatewayImpl final : public Gateway {
  public:
   GatewayImpl(const GatewayOptions& options, uint64_t seed)
       : options_(options),
-        wallet_(MakeWalletConnection(MakeGrpcWalletStub(options.wallet_address, options.api_key),
+        wallet_(MakeWalletConnection(MakeGrpcWalletStub(options.wallet_address, options.wallet_credentials, options.api_key),
                                      ConnectionOptions(seed + 1))),
         meters_(MakeDlmsMeterLink(options.directory, options.dlms)),
         batcher_(BatcherOptions(options), wallet_.get()),

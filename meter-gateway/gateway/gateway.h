@@ -40,6 +40,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "base/metrics.h"
+#include "grpcpp/security/credentials.h"
 #include "meter-gateway/dlms/client.h"
 #include "meter-gateway/gateway/directory.h"
 #include "meter-gateway/gateway/retry_policy.h"
@@ -49,6 +50,9 @@ namespace meter_gateway {
 struct GatewayOptions {
   // walletd's gRPC address. Default: 127.0.0.1:50051.
   std::string wallet_address = "127.0.0.1:50051";
+  // How the channel to walletd is secured (base::ChannelCredentialsFrom);
+  // null: plaintext. Default: null.
+  std::shared_ptr<grpc::ChannelCredentials> wallet_credentials;
   // An API key with the METER_GATEWAY role. Required.
   std::string api_key;
   // How each meter is reached. Commands for meters not listed fail.

@@ -34,9 +34,11 @@ class GrpcRelayStream final : public RelayStream {
 
 class GrpcWalletStub final : public WalletStub {
  public:
-  GrpcWalletStub(const std::string& address, std::string api_key)
+  GrpcWalletStub(const std::string& address,
+                 const std::shared_ptr<grpc::ChannelCredentials>& credentials, std::string api_key)
       : api_key_(std::move(api_key)),
-        channel_(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
+        channel_(grpc::CreateChannel(
+            address, credentials != nullptr ? credentials : grpc::InsecureChannelCredentials())),
         gateway_(v1::MeterGatewayService::NewStub(channel_)),
         ingest_(v1::MeterIngestService::NewStub(channel_)) {}
 
@@ -79,9 +81,10 @@ class GrpcWalletStub final : public WalletStub {
 
 }  // namespace
 
-std::unique_ptr<WalletStub> MakeGrpcWalletStub(const std::string& address,
-                                               const std::string& api_key) {
-  return std::make_unique<GrpcWalletStub>(address, api_key);
+std::unique_ptr<WalletStub> MakeGrpcWalletStub(
+    const std::string& address, std::shared_ptr<grpc::ChannelCredentials> credentials,
+    const std::string& api_key) {
+  return std::make_unique<GrpcWalletStub>(address, credentials, api_key);
 }
 
 }  // namespace meter_gateway

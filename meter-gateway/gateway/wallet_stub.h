@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "grpcpp/security/credentials.h"
 #include "wallet/v1/meter.pb.h"
 
 namespace meter_gateway {
@@ -59,10 +60,12 @@ class WalletStub {
 };
 
 // MakeGrpcWalletStub returns a stub over one gRPC channel to `address` that
-// sends `api_key` (role METER_GATEWAY) with every call. The channel connects
-// lazily: walletd need not be up yet.
-std::unique_ptr<WalletStub> MakeGrpcWalletStub(const std::string& address,
-                                               const std::string& api_key);
+// sends `api_key` (role METER_GATEWAY) with every call, secured by
+// `credentials` (null: plaintext). The channel connects lazily: walletd need
+// not be up yet.
+std::unique_ptr<WalletStub> MakeGrpcWalletStub(
+    const std::string& address, std::shared_ptr<grpc::ChannelCredentials> credentials,
+    const std::string& api_key);
 
 }  // namespace meter_gateway
 

@@ -22,3 +22,14 @@ add_dependencies(relay_e2e_test walletd meter-gatewayd meter-sim)
 target_compile_definitions(relay_e2e_test PRIVATE WALLETD_PATH="$<TARGET_FILE:walletd>"
   METER_SIM_PATH="$<TARGET_FILE:meter-sim>" METER_GATEWAYD_PATH="$<TARGET_FILE:meter-gatewayd>")
 gtest_discover_tests(relay_e2e_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
+
+# TLS and mutual TLS between walletd and walletctl / meter-gatewayd, with
+# certificates from deploy/make-certs.sh.
+add_executable(tls_test integration/tls_test.cc)
+target_compile_options(tls_test PRIVATE ${WALLET_WARNINGS})
+target_link_libraries(tls_test PRIVATE wallet_testing test_support GTest::gmock GTest::gtest_main)
+add_dependencies(tls_test walletd walletctl meter-gatewayd meter-sim)
+target_compile_definitions(tls_test PRIVATE WALLETD_PATH="$<TARGET_FILE:walletd>"
+  WALLETCTL_PATH="$<TARGET_FILE:walletctl>" METER_SIM_PATH="$<TARGET_FILE:meter-sim>"
+  METER_GATEWAYD_PATH="$<TARGET_FILE:meter-gatewayd>" WALLET_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+gtest_discover_tests(tls_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)

@@ -37,6 +37,7 @@ absl::Status MeterFleet::Setup() {
 
   WalletdOptions walletd;
   walletd.binary = options_.walletd;
+  walletd.tls = options_.walletd_tls;
   walletd.extra_args = {"--settable_clock", "--tariffs=" + tariffs, "--policy=" + policy};
   walletd.extra_args.insert(walletd.extra_args.end(), options_.walletd_args.begin(),
                             options_.walletd_args.end());

@@ -69,6 +69,9 @@ struct FleetOptions {
   int meters = 20;
   // Further flags per process, after the fleet's own.
   std::vector<std::string> walletd_args;
+  // How the fleet's own calls reach a walletd serving TLS (walletd_args
+  // then name its certificate). Default: plaintext.
+  base::ClientTlsFiles walletd_tls;
   std::vector<std::string> sim_args;
   std::vector<std::string> gateway_args;
   std::string tariff = kFleetTariff;

@@ -133,6 +133,9 @@ absl::StatusOr<std::unique_ptr<WalletdProcess>> WalletdProcess::Start(WalletdOpt
   if (options.binary.empty()) {
     return absl::InvalidArgumentError("WalletdOptions.binary is required");
   }
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      base::ChannelCredentialsFrom(options.tls);
+  if (!credentials.ok()) return credentials.status();
   std::string root = options.temp_root;
   if (root.empty()) {
     const char* tmpdir = std::getenv("TMPDIR");
@@ -143,6 +146,7 @@ absl::StatusOr<std::unique_ptr<WalletdProcess>> WalletdProcess::Start(WalletdOpt
     return ErrnoStatus(absl::StrCat("mkdtemp ", pattern));
   }
   std::unique_ptr<WalletdProcess> process(new WalletdProcess(std::move(options)));
+  process->credentials_ = *std::move(credentials);
   process->temp_dir_ = pattern;
   process->data_dir_ = absl::StrCat(pattern, "/data");
   process->ready_path_ = absl::StrCat(pattern, "/ready");
@@ -248,7 +252,7 @@ std::shared_ptr<grpc::Channel> WalletdProcess::NewChannel() const {
   // Channels with equal arguments share one TCP connection through the
   // global subchannel pool; a local pool gives each channel its own.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(target(), grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(target(), credentials_, args);
 }
 
 absl::StatusOr<HttpResponse> WalletdProcess::HttpGet(absl::string_view path) const {

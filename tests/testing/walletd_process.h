@@ -51,6 +51,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
+#include "base/grpc/tls.h"
 #include "tests/testing/child_process.h"
 #include "wallet/v1/admin.grpc.pb.h"
 
@@ -80,6 +81,10 @@ struct WalletdOptions {
   // post-mortem inspection). Default: false (it is removed).
   bool keep_temp_dir = false;
 
+  // How NewChannel reaches a walletd started with --tls_cert_file (put
+  // those flags in extra_args). Default: plaintext.
+  base::ClientTlsFiles tls;
+
   // Parent directory for the temporary directory. Default: empty, meaning
   // $TMPDIR, or /tmp when TMPDIR is unset.
   std::string temp_root;
@@ -96,7 +101,8 @@ class WalletdProcess final {
  public:
   // Start creates the temporary directory and starts walletd in it, returning
   // once walletd has written its ready file. Errors: `InvalidArgument` if
-  // `options.binary` is empty, `Internal` if the directory cannot be created,
+  // `options.binary` is empty, those of base::ChannelCredentialsFrom for
+  // `options.tls`, `Internal` if the directory cannot be created,
   // and those of ChildProcess::Start (walletd exiting or hanging before it is
   // ready, with the log's last lines). On failure the temporary directory is
   // kept for inspection. As for every ChildProcess, start it from a thread
@@ -173,6 +179,7 @@ class WalletdProcess final {
   absl::Status Launch();
 
   WalletdOptions options_;
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;  // from options_.tls
   std::string temp_dir_;
   std::string data_dir_;
   std::string ready_path_;
