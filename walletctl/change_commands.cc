@@ -74,9 +74,7 @@ Report MeterMovedReport(const v1::MoveMeterResponse& response) {
 }
 
 Report ChangesReport(const v1::ListChangesResponse& response) {
-  Report report;
-  AddChangeTable(response.changes(), report);
-  return report;
+  return ReportOf(AddChangeTable, response.changes());
 }
 
 // ---------------------------------------------------------------------------
@@ -89,29 +87,18 @@ absl::Status NothingToChange(absl::string_view flags) {
 }
 
 absl::Status UpdateConsumer(const Args& args, Context& context) {
-  v1::UpdateConsumerRequest request;
+  auto request = KeyedRequest<v1::UpdateConsumerRequest>(context);
   if (args.Has(kName)) request.set_name(args.Text(kName));
   if (args.Has(kPhone)) request.set_phone(args.Text(kPhone));
   if (!request.has_name() && !request.has_phone()) return NothingToChange("--name, --phone");
-  request.set_request_id(context.IdempotencyKey(kRequestId));
   request.set_consumer_id(args.Text(kConsumer));
   request.set_reason(args.Text(kReason));
   return context.Run(&AdminStub::UpdateConsumer, request, ConsumerUpdatedReport);
 }
 
 absl::Status UpdateMeter(const Args& args, Context& context) {
-  v1::UpdateMeterRequest request;
-  if (args.Has(kCategory)) request.set_category(args.Enum(kCategory, v1::CATEGORY_UNSPECIFIED));
-  if (args.Has(kCircle)) request.set_circle(args.Text(kCircle));
-  if (args.Has(kDivision)) request.set_division(args.Text(kDivision));
-  if (args.Has(kSubdivision)) request.set_subdivision(args.Text(kSubdivision));
-  if (args.Has(kLoadW)) request.set_sanctioned_load_w(args.Int(kLoadW));
-  if (args.Has(kTariff)) request.set_tariff_id(args.Text(kTariff));
-  if (args.Has(kBillingMode)) {
-    request.set_billing_mode(args.Enum(kBillingMode, v1::BILLING_MODE_UNSPECIFIED));
-  }
-  if (args.Has(kCtOperated)) request.set_ct_operated(args.Bool(kCtOperated));
-  if (args.Has(kAddress)) request.set_address(args.Text(kAddress));
+  auto request = KeyedMeterRequest<v1::UpdateMeterRequest>(args, context);
+  SetMeterDetails(args, request);
   if (!request.has_category() && !request.has_circle() && !request.has_division() &&
       !request.has_subdivision() && !request.has_sanctioned_load_w() && !request.has_tariff_id() &&
       !request.has_billing_mode() && !request.has_ct_operated() && !request.has_address()) {
@@ -119,8 +106,6 @@ absl::Status UpdateMeter(const Args& args, Context& context) {
         "--category, --circle, --division, --subdivision, --load_w, --tariff, --billing_mode, "
         "--ct_operated, --address");
   }
-  request.set_request_id(context.IdempotencyKey(kRequestId));
-  request.set_meter_id(args.Text(kMeter));
   request.set_reason(args.Text(kReason));
   return context.Run(&AdminStub::UpdateMeter, request, MeterUpdatedReport);
 }
@@ -133,10 +118,7 @@ absl::Status MoveMeter(const Args& args, Context& context) {
 }
 
 absl::Status ListChanges(const Args& args, Context& context) {
-  v1::ListChangesRequest request;
-  request.set_meter_id(args.Text(kMeter));
-  request.set_consumer_id(args.Text(kConsumer));
-  return context.RunList(&AdminStub::ListChanges, request,
+  return context.RunList(&AdminStub::ListChanges, OwnerFilter<v1::ListChangesRequest>(args),
                          &v1::ListChangesResponse::mutable_changes, ChangesReport);
 }
 

@@ -309,9 +309,7 @@ absl::Status Defaulters(const Args& args, Context& context) {
 // payments
 
 Report DuesPaidReport(const v1::PayDuesResponse& response) {
-  Report report;
-  AddDuesPaidFields(response, report);
-  return report;
+  return ReportOf(AddDuesPaidFields, response);
 }
 
 absl::Status PayDues(const Args& args, Context& context) {

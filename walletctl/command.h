@@ -8,9 +8,8 @@
 //
 // Example:
 //   absl::Status GetMeter(const Args& args, Context& context) {
-//     v1::GetMeterRequest request;
-//     request.set_meter_id(args.Text(kMeter));
-//     return context.Run(&AdminStub::GetMeter, request, MeterViewReport);
+//     return context.Run(&AdminStub::GetMeter, MeterRequest<v1::GetMeterRequest>(args),
+//                        MeterViewReport);
 //   }
 //   ...
 //   {"get-meter", "Show a meter, its consumer, balance and arrears.", kAdminKey,

@@ -1,11 +1,14 @@
 // Flags that commands of several files share: ids, amounts, reasons,
-// idempotency keys, paging, and the details of meters and consumers. A flag
-// only one file uses is declared in that file.
+// idempotency keys, paging, and the details of meters and consumers; and the
+// helpers that start a request from them (KeyedRequest, IdRequest,
+// MeterAmountRequest, ...), so that a command writes only its own fields. A
+// flag only one file uses is declared in that file.
 #ifndef WALLETCTL_COMMON_FLAGS_H_
 #define WALLETCTL_COMMON_FLAGS_H_
 
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "wallet/v1/common.pb.h"
@@ -66,6 +69,28 @@ inline constexpr FlagSpec kAddress =
 // register-meter and move-meter send it.
 wallet::v1::Consumer ConsumerOf(const Args& args);
 
+// SetMeterDetails copies the meter details given (--category, --circle,
+// --division, --subdivision, --load_w, --tariff, --billing_mode,
+// --ct_operated, --address) to the fields of the same names in `target`:
+// the v1::Meter register-meter sends (a detail left out keeps the field's
+// zero value) or the v1::UpdateMeterRequest of update-meter (left unset:
+// unchanged).
+template <typename Target>
+void SetMeterDetails(const Args& args, Target& target) {
+  namespace v1 = ::wallet::v1;
+  if (args.Has(kCategory)) target.set_category(args.Enum(kCategory, v1::CATEGORY_UNSPECIFIED));
+  if (args.Has(kCircle)) target.set_circle(args.Text(kCircle));
+  if (args.Has(kDivision)) target.set_division(args.Text(kDivision));
+  if (args.Has(kSubdivision)) target.set_subdivision(args.Text(kSubdivision));
+  if (args.Has(kLoadW)) target.set_sanctioned_load_w(args.Int(kLoadW));
+  if (args.Has(kTariff)) target.set_tariff_id(args.Text(kTariff));
+  if (args.Has(kBillingMode)) {
+    target.set_billing_mode(args.Enum(kBillingMode, v1::BILLING_MODE_UNSPECIFIED));
+  }
+  if (args.Has(kCtOperated)) target.set_ct_operated(args.Bool(kCtOperated));
+  if (args.Has(kAddress)) target.set_address(args.Text(kAddress));
+}
+
 // AMOUNT: --amount (rupees) or --amount_paise, exactly one, more than zero.
 inline constexpr FlagSpec kAmount = RupeesFlag(
     "amount", "Amount in rupees, at most 2 decimals: 350 or 350.50.", /*allow_zero=*/false);
@@ -78,14 +103,47 @@ FlagUse AmountUse();
 // Amount returns the amount given by AmountUse's flags, in paise.
 int64_t Amount(const Args& args);
 
-// KeyedMeterRequest is a Request for --meter keyed for idempotency by
-// --request_id (or a fresh id, see Context::IdempotencyKey): how every
-// command that changes one meter starts its request.
+// KeyedRequest is a Request keyed for idempotency by --request_id (or a
+// fresh id, see Context::IdempotencyKey): how every mutating command starts
+// its request.
 template <typename Request>
-Request KeyedMeterRequest(const Args& args, Context& context) {
+Request KeyedRequest(Context& context) {
   Request request;
   request.set_request_id(context.IdempotencyKey(kRequestId));
+  return request;
+}
+
+// IdRequest is a Request whose id field holds `flag`'s text: how a command
+// about one meter, retailer, order or drive starts its request. `id` is the
+// field's mutable accessor, e.g. &v1::GetFloatRequest::mutable_retailer_id.
+template <typename Request>
+Request IdRequest(std::string* (Request::*id)(), const Args& args, const FlagSpec& flag) {
+  Request request;
+  *(request.*id)() = args.Text(flag);
+  return request;
+}
+
+// MeterRequest is IdRequest for --meter.
+template <typename Request>
+Request MeterRequest(const Args& args) {
+  return IdRequest(&Request::mutable_meter_id, args, kMeter);
+}
+
+// KeyedMeterRequest is KeyedRequest for --meter: how every command that
+// changes one meter starts its request.
+template <typename Request>
+Request KeyedMeterRequest(const Args& args, Context& context) {
+  Request request = KeyedRequest<Request>(context);
   request.set_meter_id(args.Text(kMeter));
+  return request;
+}
+
+// OwnerFilter is a list Request filtered to --meter and --consumer (each
+// empty when not given: no filter), as orders and changes take them.
+template <typename Request>
+Request OwnerFilter(const Args& args) {
+  Request request = MeterRequest<Request>(args);
+  request.set_consumer_id(args.Text(kConsumer));
   return request;
 }
 

@@ -17,7 +17,6 @@ namespace {
 namespace v1 = ::wallet::v1;
 using ConsumerStub = v1::ConsumerService::Stub;
 
-
 constexpr FlagSpec kPurpose =
     EnumFlag("purpose", "PURPOSE",
              "recharge (credit the prepaid wallet) or dues (toward the meter's dues, at most "
@@ -116,16 +115,10 @@ Report MyMetersReport(const v1::ListMyMetersResponse& response) {
 }
 
 Report HistoryReport(const v1::ListTransactionsResponse& response) {
-  Report report;
-  AddJournalTable(response.entries(), report);
-  return report;
+  return ReportOf(AddJournalTable, response.entries());
 }
 
-Report OrderReport(const v1::Order& order) {
-  Report report;
-  AddOrderFields(order, report);
-  return report;
-}
+Report OrderReport(const v1::Order& order) { return ReportOf(AddOrderFields, order); }
 
 // OrderOfReport shows the order a response carries (StartRechargeResponse,
 // CancelOrderResponse).
@@ -135,9 +128,7 @@ Report OrderOfReport(const Response& response) {
 }
 
 Report OrdersReport(const v1::ListOrdersResponse& response) {
-  Report report;
-  AddOrderTable(response.orders(), report);
-  return report;
+  return ReportOf(AddOrderTable, response.orders());
 }
 
 // ---------------------------------------------------------------------------
@@ -147,15 +138,13 @@ absl::Status Balance(const Args& args, Context& context) {
   if (!args.Has(kMeter)) {
     return context.Run(&ConsumerStub::ListMyMeters, v1::ListMyMetersRequest(), MyMetersReport);
   }
-  v1::GetBalanceRequest request;
-  request.set_meter_id(args.Text(kMeter));
-  return context.Run(&ConsumerStub::GetBalance, request, BalanceReport);
+  return context.Run(&ConsumerStub::GetBalance, MeterRequest<v1::GetBalanceRequest>(args),
+                     BalanceReport);
 }
 
 absl::Status History(const Args& args, Context& context) {
-  v1::ListTransactionsRequest request;
-  request.set_meter_id(args.Text(kMeter));
-  return context.RunList(&ConsumerStub::ListTransactions, request,
+  return context.RunList(&ConsumerStub::ListTransactions,
+                         MeterRequest<v1::ListTransactionsRequest>(args),
                          &v1::ListTransactionsResponse::mutable_entries, HistoryReport);
 }
 
@@ -167,22 +156,18 @@ absl::Status StartRecharge(const Args& args, Context& context) {
 }
 
 absl::Status GetOrder(const Args& args, Context& context) {
-  v1::GetOrderRequest request;
-  request.set_order_id(args.Text(kOrderId));
-  return context.Run(&ConsumerStub::GetOrder, request, OrderReport);
+  return context.Run(&ConsumerStub::GetOrder,
+                     IdRequest(&v1::GetOrderRequest::mutable_order_id, args, kOrderId),
+                     OrderReport);
 }
 
 absl::Status ListOrders(const Args& args, Context& context) {
-  v1::ListOrdersRequest request;
-  request.set_meter_id(args.Text(kMeter));
-  request.set_consumer_id(args.Text(kConsumer));
-  return context.RunList(&ConsumerStub::ListOrders, request,
+  return context.RunList(&ConsumerStub::ListOrders, OwnerFilter<v1::ListOrdersRequest>(args),
                          &v1::ListOrdersResponse::mutable_orders, OrdersReport);
 }
 
 absl::Status CancelOrder(const Args& args, Context& context) {
-  v1::CancelOrderRequest request;
-  request.set_request_id(context.IdempotencyKey(kRequestId));
+  auto request = KeyedRequest<v1::CancelOrderRequest>(context);
   request.set_order_id(args.Text(kOrderId));
   return context.Run(&ConsumerStub::CancelOrder, request, OrderOfReport<v1::CancelOrderResponse>);
 }

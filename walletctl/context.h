@@ -6,8 +6,7 @@
 //
 // Example:
 //   absl::Status Adjust(const Args& args, Context& context) {
-//     v1::AdjustBalanceRequest request;
-//     request.set_request_id(context.IdempotencyKey(kRequestId));
+//     auto request = MeterAmountRequest<v1::AdjustBalanceRequest>(args, context);
 //     ...
 //     return context.Run(&AdminStub::AdjustBalance, request, AdjustedReport);
 //   }

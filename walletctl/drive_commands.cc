@@ -27,7 +27,6 @@ namespace {
 namespace v1 = ::wallet::v1;
 using CollectionStub = v1::CollectionService::Stub;
 
-
 constexpr FlagSpec kDrive = IdFlag("drive", "Drive id, e.g. drive-3.");
 constexpr FlagSpec kMetersFile =
     TextFlag("meters_file", "PATH",
@@ -90,7 +89,7 @@ std::vector<FlagUse> DriveCreateFlags() {
 }
 
 absl::Status CreateDrive(const Args& args, Context& context) {
-  v1::CreateDriveRequest request;
+  auto request = KeyedRequest<v1::CreateDriveRequest>(context);
   const bool selected = HasSelection(args);
   if (args.Has(kMetersFile) == selected) {
     return UsageError(
@@ -107,7 +106,6 @@ absl::Status CreateDrive(const Args& args, Context& context) {
     if (!ids.ok()) return ids.status();
     for (std::string& id : *ids) request.mutable_meter_ids()->add_meter_ids(std::move(id));
   }
-  request.set_request_id(context.IdempotencyKey(kRequestId));
   request.set_name(args.Text(kName));
   request.set_reason(args.Text(kReason));
   request.set_include_government(args.Bool(kIncludeGovernment));
@@ -119,8 +117,7 @@ absl::Status CreateDrive(const Args& args, Context& context) {
 }
 
 v1::DriveActionRequest ActionRequest(const Args& args, Context& context) {
-  v1::DriveActionRequest request;
-  request.set_request_id(context.IdempotencyKey(kRequestId));
+  auto request = KeyedRequest<v1::DriveActionRequest>(context);
   request.set_drive_id(args.Text(kDrive));
   request.set_reason(args.Text(kReason));
   return request;
@@ -143,14 +140,12 @@ absl::Status CancelDrive(const Args& args, Context& context) {
 }
 
 absl::Status ShowDrive(const Args& args, Context& context) {
-  v1::GetDriveRequest request;
-  request.set_drive_id(args.Text(kDrive));
-  return context.Run(&CollectionStub::GetDrive, request, DriveReport);
+  return context.Run(&CollectionStub::GetDrive,
+                     IdRequest(&v1::GetDriveRequest::mutable_drive_id, args, kDrive), DriveReport);
 }
 
 absl::Status WatchDrive(const Args& args, Context& context) {
-  v1::GetDriveRequest request;
-  request.set_drive_id(args.Text(kDrive));
+  const auto request = IdRequest(&v1::GetDriveRequest::mutable_drive_id, args, kDrive);
   v1::Drive last;
   const bool json = context.output().format() == OutputFormat::kJson;
   absl::Status watched = context.Follow(&CollectionStub::WatchDrive, request,
@@ -166,8 +161,7 @@ absl::Status WatchDrive(const Args& args, Context& context) {
 }
 
 absl::Status ListDriveMeters(const Args& args, Context& context) {
-  v1::ListDriveMetersRequest request;
-  request.set_drive_id(args.Text(kDrive));
+  auto request = IdRequest(&v1::ListDriveMetersRequest::mutable_drive_id, args, kDrive);
   request.set_drive_class(args.Enum(kClass, v1::DRIVE_CLASS_UNSPECIFIED));
   return context.RunList(&CollectionStub::ListDriveMeters, request,
                          &v1::ListDriveMetersResponse::mutable_meters, DriveMetersReport);

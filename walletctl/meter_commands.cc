@@ -16,7 +16,6 @@ namespace {
 namespace v1 = ::wallet::v1;
 using AdminStub = v1::AdminService::Stub;
 
-
 constexpr FlagSpec kArrears =
     RupeesFlag("arrears", "Legacy post-paid arrears the meter opens with, in rupees.",
                /*allow_zero=*/true)
@@ -136,29 +135,19 @@ Report HoldSetReport(const v1::SetHoldResponse& response) {
 // Commands
 
 absl::Status RegisterMeter(const Args& args, Context& context) {
-  v1::RegisterMeterRequest request;
-  request.set_request_id(context.IdempotencyKey(kRequestId));
+  auto request = KeyedRequest<v1::RegisterMeterRequest>(context);
   v1::Meter& meter = *request.mutable_meter();
   meter.set_meter_id(args.Text(kMeter));
   meter.set_consumer_id(args.Text(kConsumer));
-  meter.set_category(args.Enum(kCategory, v1::CATEGORY_UNSPECIFIED));
-  meter.set_circle(args.Text(kCircle));
-  meter.set_division(args.Text(kDivision));
-  meter.set_subdivision(args.Text(kSubdivision));
-  meter.set_sanctioned_load_w(args.Int(kLoadW));
-  meter.set_tariff_id(args.Text(kTariff));
-  meter.set_billing_mode(args.Enum(kBillingMode, v1::BILLING_MODE_UNSPECIFIED));
-  meter.set_ct_operated(args.Bool(kCtOperated));
-  meter.set_address(args.Text(kAddress));
+  SetMeterDetails(args, meter);
   *request.mutable_consumer() = ConsumerOf(args);
   request.set_arrears_paise(args.Int(kArrears));
   return context.Run(&AdminStub::RegisterMeter, request, RegisteredReport);
 }
 
 absl::Status GetMeter(const Args& args, Context& context) {
-  v1::GetMeterRequest request;
-  request.set_meter_id(args.Text(kMeter));
-  return context.Run(&AdminStub::GetMeter, request, MeterViewReport);
+  return context.Run(&AdminStub::GetMeter, MeterRequest<v1::GetMeterRequest>(args),
+                     MeterViewReport);
 }
 
 absl::Status ListMeters(const Args& args, Context& context) {
@@ -188,9 +177,8 @@ absl::Status SetHold(const Args& args, Context& context) {
 }
 
 absl::Status GetMeterState(const Args& args, Context& context) {
-  v1::GetMeterRequest request;
-  request.set_meter_id(args.Text(kMeter));
-  return context.Run(&AdminStub::GetMeterState, request, MeterStateReport);
+  return context.Run(&AdminStub::GetMeterState, MeterRequest<v1::GetMeterRequest>(args),
+                     MeterStateReport);
 }
 
 }  // namespace

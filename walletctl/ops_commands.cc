@@ -17,7 +17,6 @@ namespace v1 = ::wallet::v1;
 using ::google::protobuf::util::TimeUtil;
 using AdminStub = v1::AdminService::Stub;
 
-
 constexpr FlagSpec kRole =
     EnumFlag("role", "ROLE", "What the key may do.", &v1::Role_descriptor, "ROLE_");
 constexpr FlagSpec kSubject =
@@ -60,8 +59,7 @@ Report ClockReport(const v1::SetClockResponse& response) {
 // Commands
 
 absl::Status IssueKey(const Args& args, Context& context) {
-  v1::IssueApiKeyRequest request;
-  request.set_request_id(context.IdempotencyKey(kRequestId));
+  auto request = KeyedRequest<v1::IssueApiKeyRequest>(context);
   request.set_role(args.Enum(kRole, v1::ROLE_UNSPECIFIED));
   request.set_subject_id(args.Text(kSubject));
   request.set_label(args.Text(kLabel));

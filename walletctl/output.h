@@ -89,6 +89,15 @@ class Report {
   std::optional<Table> table_;
 };
 
+// ReportOf is the Report that `add` fills from `part` alone: how a response
+// shown by one report part is shown, e.g. ReportOf(AddOrderFields, order).
+template <typename Part>
+Report ReportOf(void (*add)(const Part&, Report&), const Part& part) {
+  Report report;
+  add(part, report);
+  return report;
+}
+
 // RenderText renders for people: fields with their values aligned, a blank
 // line, the table with aligned columns ("(none)" under the titles when it
 // has no rows). Widths count code points, so names in Indian scripts align.

@@ -21,7 +21,6 @@ namespace v1 = ::wallet::v1;
 using AdminStub = v1::AdminService::Stub;
 using RetailerStub = v1::RetailerService::Stub;
 
-
 // -1, as leaving it out, asks for walletd's default.
 constexpr FlagSpec kCommissionBps =
     IntFlag("commission_bps", "BPS",
@@ -51,9 +50,7 @@ void AddRetailerFields(const v1::Retailer& retailer, Report& report) {
 }
 
 Report RetailerCreatedReport(const v1::CreateRetailerResponse& response) {
-  Report report;
-  AddRetailerFields(response.retailer(), report);
-  return report;
+  return ReportOf(AddRetailerFields, response.retailer());
 }
 
 Report ToppedUpReport(const v1::TopUpFloatResponse& response) {
@@ -102,8 +99,7 @@ Report StatementReport(const v1::GetStatementResponse& response) {
 // Commands
 
 absl::Status CreateRetailer(const Args& args, Context& context) {
-  v1::CreateRetailerRequest request;
-  request.set_request_id(context.IdempotencyKey(kRequestId));
+  auto request = KeyedRequest<v1::CreateRetailerRequest>(context);
   v1::Retailer& retailer = *request.mutable_retailer();
   retailer.set_retailer_id(args.Text(kRetailer));
   retailer.set_name(args.Text(kName));
@@ -116,8 +112,7 @@ absl::Status CreateRetailer(const Args& args, Context& context) {
 }
 
 absl::Status TopUpFloat(const Args& args, Context& context) {
-  v1::TopUpFloatRequest request;
-  request.set_request_id(context.IdempotencyKey(kRequestId));
+  auto request = KeyedRequest<v1::TopUpFloatRequest>(context);
   request.set_retailer_id(args.Text(kRetailer));
   request.set_amount_paise(Amount(args));
   request.set_reference(args.Text(kReference));
@@ -131,14 +126,13 @@ absl::Status Recharge(const Args& args, Context& context) {
 }
 
 absl::Status Float(const Args& args, Context& context) {
-  v1::GetFloatRequest request;
-  request.set_retailer_id(args.Text(kRetailer));
-  return context.Run(&RetailerStub::GetFloat, request, FloatReport);
+  return context.Run(&RetailerStub::GetFloat,
+                     IdRequest(&v1::GetFloatRequest::mutable_retailer_id, args, kRetailer),
+                     FloatReport);
 }
 
 absl::Status Statement(const Args& args, Context& context) {
-  v1::GetStatementRequest request;
-  request.set_retailer_id(args.Text(kRetailer));
+  auto request = IdRequest(&v1::GetStatementRequest::mutable_retailer_id, args, kRetailer);
   request.set_date(args.Has(kDate) ? args.Text(kDate)
                                    : absl::FormatTime("%Y-%m-%d", absl::Now(), Ist()));
   return context.Run(&RetailerStub::GetStatement, request, StatementReport);

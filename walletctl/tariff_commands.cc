@@ -21,7 +21,6 @@ namespace {
 namespace v1 = ::wallet::v1;
 using AdminStub = v1::AdminService::Stub;
 
-
 constexpr FlagSpec kFile =
     TextFlag("file", "PATH",
              "One tariff version in protobuf text format: the fields of one `tariffs` entry of "
@@ -137,8 +136,7 @@ absl::Status ListTariffs(const Args& args, Context& context) {
 absl::Status PutTariff(const Args& args, Context& context) {
   absl::StatusOr<v1::Tariff> tariff = ReadTariffFile(args.Text(kFile));
   if (!tariff.ok()) return tariff.status();
-  v1::PutTariffRequest request;
-  request.set_request_id(context.IdempotencyKey(kRequestId));
+  auto request = KeyedRequest<v1::PutTariffRequest>(context);
   *request.mutable_tariff() = *std::move(tariff);
   return context.Run(&AdminStub::PutTariff, request, TariffReport);
 }

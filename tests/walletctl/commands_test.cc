@@ -9,6 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "wallet/v1/admin.pb.h"
+#include "wallet/v1/common.pb.h"
+#include "walletctl/args.h"
 #include "walletctl/command_line.h"
 #include "walletctl/common_flags.h"
 #include "walletctl/help.h"
@@ -210,6 +213,49 @@ TEST(Help, DescribesEveryCommand) {
       }
     }
   }
+}
+
+// A command reads its ids from the flags named, into the fields named.
+TEST(RequestHelpers, FillTheIdFieldsFromTheirFlags) {
+  Args args;
+  args.Set("meter", std::string("BSP-0042"));
+  args.Set("consumer", std::string("C-7"));
+  EXPECT_EQ(MeterRequest<wallet::v1::GetMeterRequest>(args).meter_id(), "BSP-0042");
+  EXPECT_EQ(IdRequest(&wallet::v1::UpdateConsumerRequest::mutable_consumer_id, args, kConsumer)
+                .consumer_id(),
+            "C-7");
+  const auto changes = OwnerFilter<wallet::v1::ListChangesRequest>(args);
+  EXPECT_EQ(changes.meter_id(), "BSP-0042");
+  EXPECT_EQ(changes.consumer_id(), "C-7");
+  EXPECT_EQ(OwnerFilter<wallet::v1::ListChangesRequest>(Args()).meter_id(), "");
+}
+
+// update-meter sends only the details given (a field left unset is not
+// changed), and register-meter the same details into its Meter.
+TEST(SetMeterDetails, SetsOnlyTheDetailsGiven) {
+  Args args;
+  args.Set("circle", std::string("Bilaspur"));
+  args.Set("load_w", int64_t{5000});
+  args.Set("billing_mode", int64_t{wallet::v1::POSTPAID});
+  args.Set("ct_operated", false);
+  wallet::v1::UpdateMeterRequest update;
+  SetMeterDetails(args, update);
+  EXPECT_EQ(update.circle(), "Bilaspur");
+  EXPECT_EQ(update.sanctioned_load_w(), 5000);
+  EXPECT_EQ(update.billing_mode(), wallet::v1::POSTPAID);
+  EXPECT_TRUE(update.has_ct_operated());
+  EXPECT_FALSE(update.has_category());
+  EXPECT_FALSE(update.has_division());
+  EXPECT_FALSE(update.has_subdivision());
+  EXPECT_FALSE(update.has_tariff_id());
+  EXPECT_FALSE(update.has_address());
+
+  wallet::v1::Meter meter;
+  SetMeterDetails(args, meter);
+  EXPECT_EQ(meter.circle(), "Bilaspur");
+  EXPECT_EQ(meter.sanctioned_load_w(), 5000);
+  EXPECT_EQ(meter.billing_mode(), wallet::v1::POSTPAID);
+  EXPECT_EQ(meter.tariff_id(), "");
 }
 
 }  // namespace
