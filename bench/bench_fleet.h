@@ -4,8 +4,10 @@
 #ifndef BENCH_BENCH_FLEET_H_
 #define BENCH_BENCH_FLEET_H_
 
+#include <cstdint>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "tests/testing/meter_fleet.h"
 
 namespace wallet::testing {
@@ -15,6 +17,12 @@ namespace wallet::testing {
 // no meter on its own, and walletd writing no notification log: only the
 // relay commands the bench orders load the processes.
 FleetOptions BenchFleetOptions(int meters, int concurrency, std::string policy);
+
+// BenchPolicy is the text of a policy for `utility` with no protected hours,
+// notice, reconnection fee, restore threshold or grace, and
+// `emergency_credit_paise` of emergency credit: the meters' relays move only
+// when the bench says so.
+std::string BenchPolicy(absl::string_view utility, int64_t emergency_credit_paise);
 
 }  // namespace wallet::testing
 

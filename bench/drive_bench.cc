@@ -24,12 +24,11 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "base/lock_checks.h"
 #include "bench/bench_fleet.h"
+#include "bench/bench_init.h"
 #include "bench/bulk_holds.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/testing/bench_util.h"
@@ -48,19 +47,6 @@ namespace {
 using namespace wallet::testing;  // NOLINT: a benchmark's main file
 namespace v1 = ::wallet::v1;
 namespace sim = ::metersim::v1;
-
-// No protected hours and no notice; Rs 1 lakh of emergency credit keeps the
-// prepaid policy from cutting the meters on its own.
-constexpr char kBenchPolicy[] = R"(
-utility: "drive bench"
-defaults {
-  emergency_credit_paise: 10000000
-  notice_days: 0
-  reconnection_fee_paise: 0
-  restore_threshold_paise: 0
-  grace_days: 0
-}
-)";
 
 int Fail(const absl::Status& status) {
   std::fprintf(stderr, "drive_bench: %s\n", status.ToString().c_str());
@@ -179,12 +165,14 @@ absl::StatusOr<double> SelectSeconds(MeterFleet& fleet, v1::CollectionService::S
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
-  base::IgnoreLockCycles();
+  wallet::bench::InitBench(argc, argv);
   const int meters = absl::GetFlag(FLAGS_meters);
   const int relay_meters = std::min(meters, absl::GetFlag(FLAGS_relay_meters));
 
-  FleetOptions options = BenchFleetOptions(meters, absl::GetFlag(FLAGS_concurrency), kBenchPolicy);
+  // Rs 1 lakh of emergency credit keeps the prepaid policy from cutting the
+  // meters on its own.
+  FleetOptions options = BenchFleetOptions(meters, absl::GetFlag(FLAGS_concurrency),
+                                           BenchPolicy("drive bench", 10'000'000));
   options.arrears_paise = 2'500'000;
   const absl::Time setup_start = absl::Now();
   absl::StatusOr<std::unique_ptr<MeterFleet>> started = MeterFleet::Start(options);

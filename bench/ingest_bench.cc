@@ -42,14 +42,13 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "base/lock_checks.h"
+#include "bench/bench_init.h"
 #include "bench/bench_walletd.h"
 #include "bench/xorshift.h"
 #include "google/protobuf/util/time_util.h"
@@ -565,7 +564,6 @@ int Main() {
 }  // namespace wallet::bench
 
 int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
-  base::IgnoreLockCycles();
+  wallet::bench::InitBench(argc, argv);
   return wallet::bench::Main();
 }

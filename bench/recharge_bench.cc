@@ -36,14 +36,13 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "base/lock_checks.h"
+#include "bench/bench_init.h"
 #include "bench/bench_walletd.h"
 #include "bench/recharge_phase.h"
 #include "bench/xorshift.h"
@@ -492,7 +491,6 @@ int Main() {
 }  // namespace wallet::bench
 
 int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
-  base::IgnoreLockCycles();
+  wallet::bench::InitBench(argc, argv);
   return wallet::bench::Main();
 }

@@ -23,12 +23,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "base/lock_checks.h"
 #include "bench/bench_fleet.h"
+#include "bench/bench_init.h"
 #include "bench/bulk_holds.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
@@ -46,17 +45,6 @@ using namespace wallet::testing;  // NOLINT: a benchmark's main file
 namespace v1 = ::wallet::v1;
 namespace sim = ::metersim::v1;
 using google::protobuf::util::TimeUtil;
-
-constexpr char kBenchPolicy[] = R"(
-utility: "relay bench"
-defaults {
-  emergency_credit_paise: 0
-  notice_days: 0
-  reconnection_fee_paise: 0
-  restore_threshold_paise: 0
-  grace_days: 0
-}
-)";
 
 int64_t MonotonicUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -136,12 +124,13 @@ double Percentile(std::vector<double> v, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
-  base::IgnoreLockCycles();
+  wallet::bench::InitBench(argc, argv);
   const int meters = absl::GetFlag(FLAGS_meters);
   const int restore_meters = std::min(meters, absl::GetFlag(FLAGS_restore_meters));
 
-  FleetOptions options = BenchFleetOptions(meters, absl::GetFlag(FLAGS_concurrency), kBenchPolicy);
+  FleetOptions options =
+      BenchFleetOptions(meters, absl::GetFlag(FLAGS_concurrency),
+                        BenchPolicy("relay bench", /*emergency_credit_paise=*/0));
   const absl::Time setup_start = absl::Now();
   absl::StatusOr<std::unique_ptr<MeterFleet>> started = MeterFleet::Start(options);
   if (!started.ok()) return Fail(started.status());

@@ -145,6 +145,21 @@ struct MethodDescriptor {
   int8_t method_id = 0;
 };
 
+// The attributes and methods of the objects above that reading a meter and
+// switching its relay use.
+constexpr AttributeDescriptor kEnergyValueAttribute{kRegisterClass, kActiveImportEnergyObis,
+                                                    kRegisterValue};
+constexpr AttributeDescriptor kEnergyScalerUnitAttribute{kRegisterClass, kActiveImportEnergyObis,
+                                                         kRegisterScalerUnit};
+constexpr AttributeDescriptor kControlStateAttribute{kDisconnectControlClass,
+                                                     kDisconnectControlObis, kControlState};
+constexpr AttributeDescriptor kOutputStateAttribute{kDisconnectControlClass, kDisconnectControlObis,
+                                                    kOutputState};
+constexpr MethodDescriptor kRemoteDisconnectMethod{kDisconnectControlClass, kDisconnectControlObis,
+                                                   kRemoteDisconnect};
+constexpr MethodDescriptor kRemoteReconnectMethod{kDisconnectControlClass, kDisconnectControlObis,
+                                                  kRemoteReconnect};
+
 // GET-Request-Normal (C0 01).
 struct GetRequest {
   uint8_t invoke_id_and_priority = kDefaultInvokeIdAndPriority;

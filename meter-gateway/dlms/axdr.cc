@@ -230,6 +230,18 @@ void EncodeAt(const Data& value, std::string* out) {
   }
 }
 
+// ReadBigEndian reads sizeof(T) bytes, most significant first, into *v;
+// false, with nothing consumed, if fewer remain.
+template <typename T>
+bool ReadBigEndian(Reader& reader, T* v) {
+  absl::string_view bytes;
+  if (!reader.ReadBytes(sizeof(T), &bytes)) return false;
+  T raw = 0;
+  for (char c : bytes) raw = static_cast<T>((raw << 8) | static_cast<uint8_t>(c));
+  *v = raw;
+  return true;
+}
+
 }  // namespace
 
 Data Data::Boolean(bool v) {
@@ -355,30 +367,11 @@ bool Reader::ReadU8(uint8_t* v) {
   return true;
 }
 
-bool Reader::ReadU16(uint16_t* v) {
-  absl::string_view bytes;
-  if (!ReadBytes(2, &bytes)) return false;
-  *v = static_cast<uint16_t>((static_cast<uint8_t>(bytes[0]) << 8) | static_cast<uint8_t>(bytes[1]));
-  return true;
-}
+bool Reader::ReadU16(uint16_t* v) { return ReadBigEndian(*this, v); }
 
-bool Reader::ReadU32(uint32_t* v) {
-  absl::string_view bytes;
-  if (!ReadBytes(4, &bytes)) return false;
-  uint32_t raw = 0;
-  for (char c : bytes) raw = (raw << 8) | static_cast<uint8_t>(c);
-  *v = raw;
-  return true;
-}
+bool Reader::ReadU32(uint32_t* v) { return ReadBigEndian(*this, v); }
 
-bool Reader::ReadU64(uint64_t* v) {
-  absl::string_view bytes;
-  if (!ReadBytes(8, &bytes)) return false;
-  uint64_t raw = 0;
-  for (char c : bytes) raw = (raw << 8) | static_cast<uint8_t>(c);
-  *v = raw;
-  return true;
-}
+bool Reader::ReadU64(uint64_t* v) { return ReadBigEndian(*this, v); }
 
 bool Reader::ReadBytes(size_t n, absl::string_view* v) {
   if (n > rest_.size()) return false;

@@ -11,18 +11,8 @@ namespace meter_gateway {
 namespace {
 
 namespace v1 = ::wallet::v1;
-using dlms::AttributeDescriptor;
 using dlms::Data;
 using google::protobuf::util::TimeUtil;
-
-const AttributeDescriptor kControlStateAttr{dlms::kDisconnectControlClass,
-                                            dlms::kDisconnectControlObis, dlms::kControlState};
-const AttributeDescriptor kOutputStateAttr{dlms::kDisconnectControlClass,
-                                           dlms::kDisconnectControlObis, dlms::kOutputState};
-const AttributeDescriptor kEnergyValueAttr{dlms::kRegisterClass, dlms::kActiveImportEnergyObis,
-                                           dlms::kRegisterValue};
-const AttributeDescriptor kEnergyScalerAttr{dlms::kRegisterClass, dlms::kActiveImportEnergyObis,
-                                            dlms::kRegisterScalerUnit};
 
 RelayAttempt Judge(const v1::RelayCommand& command, v1::RelayOutcome::Result result,
                    v1::RelayState state, v1::RelayOutcome::Failure failure, std::string reason,
@@ -75,10 +65,10 @@ RelayAttempt FailureOf(const v1::RelayCommand& command, const absl::Status& stat
 }
 
 absl::StatusOr<v1::RelayState> ReadRelay(dlms::Client& client) {
-  absl::StatusOr<Data> control = client.Get(kControlStateAttr);
+  absl::StatusOr<Data> control = client.Get(dlms::kControlStateAttribute);
   if (!control.ok()) return control.status();
   absl::StatusOr<int64_t> control_state = control->AsInt64();
-  absl::StatusOr<Data> output = client.Get(kOutputStateAttr);
+  absl::StatusOr<Data> output = client.Get(dlms::kOutputStateAttribute);
   if (!output.ok()) return output.status();
   absl::StatusOr<bool> output_state = output->AsBool();
   if (!control_state.ok() || !output_state.ok()) {
@@ -103,9 +93,7 @@ RelayAttempt ExecuteRelayCommand(const dlms::MeterEndpoint& meter,
   if (!client.ok()) return FailureOf(command, client.status(), /*associating=*/true);
   const bool disconnect = command.action() == v1::DISCONNECT;
   absl::StatusOr<std::optional<Data>> invoked = (*client)->Action(
-      {dlms::kDisconnectControlClass, dlms::kDisconnectControlObis,
-       disconnect ? dlms::kRemoteDisconnect : dlms::kRemoteReconnect},
-      Data::Integer(0));
+      disconnect ? dlms::kRemoteDisconnectMethod : dlms::kRemoteReconnectMethod, Data::Integer(0));
   if (!invoked.ok()) return FailureOf(command, invoked.status(), false);
   absl::StatusOr<v1::RelayState> state = ReadRelay(**client);
   if (!state.ok()) return FailureOf(command, state.status(), false);
@@ -135,9 +123,9 @@ absl::StatusOr<MeterRead> ReadMeter(const dlms::MeterEndpoint& meter,
                                     const dlms::ClientOptions& options) {
   absl::StatusOr<std::unique_ptr<dlms::Client>> client = dlms::Client::Connect(meter, options);
   if (!client.ok()) return client.status();
-  absl::StatusOr<Data> value = (*client)->Get(kEnergyValueAttr);
+  absl::StatusOr<Data> value = (*client)->Get(dlms::kEnergyValueAttribute);
   if (!value.ok()) return value.status();
-  absl::StatusOr<Data> scaler_unit = (*client)->Get(kEnergyScalerAttr);
+  absl::StatusOr<Data> scaler_unit = (*client)->Get(dlms::kEnergyScalerUnitAttribute);
   if (!scaler_unit.ok()) return scaler_unit.status();
   absl::StatusOr<int64_t> raw = value->AsInt64();
   if (!raw.ok() || *raw < 0 || scaler_unit->type() != dlms::DataType::kStructure ||

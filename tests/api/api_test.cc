@@ -15,6 +15,7 @@
 #include "api/server.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "tests/testing/health_check.h"
 #include "tests/testing/local_server.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -28,11 +29,33 @@
 namespace api {
 namespace {
 
+using ::wallet::testing::CheckHealth;
 using ::wallet::testing::IsOk;
 using wallet::testing::MeterRequest;
 using ::wallet::testing::StatusIs;
 
 constexpr char kAdminKey[] = "wk_admin_key_for_tests_0001";
+
+// StartRechargeOf is a consumer's order of `amount_paise` for `meter_id`.
+v1::StartRechargeRequest StartRechargeOf(const std::string& request_id, const std::string& meter_id,
+                                         int64_t amount_paise) {
+  v1::StartRechargeRequest request;
+  request.set_request_id(request_id);
+  request.set_meter_id(meter_id);
+  request.set_amount_paise(amount_paise);
+  return request;
+}
+
+// PaymentOf is the payment gateway's confirmation that `payment_id` paid
+// `amount_paise` for `order_id`.
+v1::ConfirmPaymentRequest PaymentOf(const std::string& payment_id, const std::string& order_id,
+                                    int64_t amount_paise) {
+  v1::ConfirmPaymentRequest request;
+  request.set_payment_id(payment_id);
+  request.set_order_id(order_id);
+  request.set_amount_paise(amount_paise);
+  return request;
+}
 
 // HttpGet fetches http://127.0.0.1:port/path and returns the raw response.
 std::string HttpGet(int port, const std::string& path) {
@@ -187,10 +210,7 @@ TEST_F(ApiTest, RolesAndOwnershipAreEnforced) {
                    &balance),
               StatusIs(grpc::StatusCode::NOT_FOUND));
   // A consumer can never confirm its own payment.
-  v1::ConfirmPaymentRequest confirm;
-  confirm.set_payment_id("pay-self");
-  confirm.set_order_id("ord-0000000001");
-  confirm.set_amount_paise(100);
+  const v1::ConfirmPaymentRequest confirm = PaymentOf("pay-self", "ord-0000000001", 100);
   v1::ConfirmPaymentResponse paid;
   EXPECT_THAT(Call(consumer_key_, &v1::PaymentGatewayService::Stub::ConfirmPayment, payment_.get(),
                    confirm, &paid),
@@ -201,18 +221,12 @@ TEST_F(ApiTest, RolesAndOwnershipAreEnforced) {
 }
 
 TEST_F(ApiTest, RechargeByPaymentIsCreditedOnceOnConfirmation) {
-  v1::StartRechargeRequest start;
-  start.set_request_id("app-1");
-  start.set_meter_id("M1");
-  start.set_amount_paise(50'000);
+  const v1::StartRechargeRequest start = StartRechargeOf("app-1", "M1", 50'000);
   v1::StartRechargeResponse order;
   ASSERT_THAT(Call(consumer_key_, &v1::ConsumerService::Stub::StartRecharge, consumer_.get(), start,
                    &order),
               IsOk());
-  v1::ConfirmPaymentRequest confirm;
-  confirm.set_payment_id("pay_N8x2");
-  confirm.set_order_id(order.order().order_id());
-  confirm.set_amount_paise(50'000);
+  const v1::ConfirmPaymentRequest confirm = PaymentOf("pay_N8x2", order.order().order_id(), 50'000);
   v1::ConfirmPaymentResponse first, second;
   ASSERT_THAT(Call(gateway_key_, &v1::PaymentGatewayService::Stub::ConfirmPayment, payment_.get(),
                    confirm, &first),
@@ -293,11 +307,8 @@ TEST_F(ApiTest, RetailerActsOnlyOnItsOwnFloatAndErrorsMapToCodes) {
 }
 
 TEST_F(ApiTest, HealthAndMetricsAreServed) {
-  auto health = grpc::health::v1::Health::NewStub(channel_);
-  grpc::health::v1::HealthCheckRequest req;
   grpc::health::v1::HealthCheckResponse resp;
-  grpc::ClientContext ctx;
-  ASSERT_THAT(health->Check(&ctx, req, &resp), IsOk());
+  ASSERT_THAT(CheckHealth(channel_, "", &resp), IsOk());
   EXPECT_EQ(resp.status(), grpc::health::v1::HealthCheckResponse::SERVING);
 
   const std::string healthz = HttpGet(server_->http_port(), "/healthz");
@@ -336,13 +347,9 @@ TEST_F(ApiTest, ConsumerCannotTellForeignMetersFromUnknownOnes) {
                   meter_id);
   };
   auto order = [&](const std::string& key, const std::string& meter_id) {
-    v1::StartRechargeRequest request;
-    request.set_request_id("probe-" + meter_id);
-    request.set_meter_id(meter_id);
-    request.set_amount_paise(10'000);
     v1::StartRechargeResponse response;
-    return answer(Call(key, &v1::ConsumerService::Stub::StartRecharge, consumer_.get(), request,
-                       &response),
+    return answer(Call(key, &v1::ConsumerService::Stub::StartRecharge, consumer_.get(),
+                       StartRechargeOf("probe-" + meter_id, meter_id, 10'000), &response),
                   meter_id);
   };
   auto orders = [&](const std::string& key, const std::string& meter_id) {
@@ -386,22 +393,15 @@ TEST_F(ApiTest, HealthIsReportedForEveryService) {
       "wallet.v1.MeterGatewayService",
       "wallet.v1.NotificationService",
   };
-  auto health = grpc::health::v1::Health::NewStub(channel_);
-  auto check = [&](const std::string& service, grpc::health::v1::HealthCheckResponse* response) {
-    grpc::health::v1::HealthCheckRequest request;
-    request.set_service(service);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    return health->Check(&ctx, request, response);
-  };
   for (const std::string& service : services) {
     grpc::health::v1::HealthCheckResponse response;
-    grpc::Status status = check(service, &response);
+    grpc::Status status = CheckHealth(channel_, service, &response);
     ASSERT_THAT(status, IsOk()) << "'" << service << "'";
     EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << service;
   }
   grpc::health::v1::HealthCheckResponse unknown;
-  EXPECT_THAT(check("wallet.v1.NoSuchService", &unknown), StatusIs(grpc::StatusCode::NOT_FOUND));
+  EXPECT_THAT(CheckHealth(channel_, "wallet.v1.NoSuchService", &unknown),
+              StatusIs(grpc::StatusCode::NOT_FOUND));
 
   // Keep one call in flight, so that the shutdown waits for it.
   clock_.Hold();
@@ -422,7 +422,7 @@ TEST_F(ApiTest, HealthIsReportedForEveryService) {
   for (const std::string& service : services) {
     grpc::health::v1::HealthCheckResponse response;
     const absl::Time give_up = absl::Now() + absl::Seconds(60);
-    while (check(service, &response).ok() &&
+    while (CheckHealth(channel_, service, &response).ok() &&
            response.status() == grpc::health::v1::HealthCheckResponse::SERVING &&
            absl::Now() < give_up) {
       absl::SleepFor(absl::Milliseconds(10));
@@ -438,10 +438,7 @@ TEST_F(ApiTest, HealthIsReportedForEveryService) {
 // cannot tell them from unknown ones, and the gateway's payment for a
 // cancelled order is refused.
 TEST_F(ApiTest, OrdersAreTheOwnersToSeeAndCancel) {
-  v1::StartRechargeRequest start;
-  start.set_request_id("app-1");
-  start.set_meter_id("M1");
-  start.set_amount_paise(25'000);
+  const v1::StartRechargeRequest start = StartRechargeOf("app-1", "M1", 25'000);
   v1::StartRechargeResponse started;
   ASSERT_THAT(Call(consumer_key_, &v1::ConsumerService::Stub::StartRecharge, consumer_.get(), start,
                    &started),
@@ -499,10 +496,7 @@ TEST_F(ApiTest, OrdersAreTheOwnersToSeeAndCancel) {
               IsOk());
   EXPECT_EQ(cancelled.order().state(), v1::ORDER_CANCELLED);
 
-  v1::ConfirmPaymentRequest confirm;
-  confirm.set_payment_id("pay_late");
-  confirm.set_order_id(id);
-  confirm.set_amount_paise(25'000);
+  const v1::ConfirmPaymentRequest confirm = PaymentOf("pay_late", id, 25'000);
   v1::ConfirmPaymentResponse paid;
   EXPECT_THAT(Call(gateway_key_, &v1::PaymentGatewayService::Stub::ConfirmPayment, payment_.get(),
                    confirm, &paid),

@@ -11,6 +11,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/testing/fake_clock.h"
+#include "tests/testing/health_check.h"
 #include "tests/testing/local_server.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wallet_harness.h"
@@ -214,11 +215,10 @@ TEST_F(CollectionApiTest, OnlyAdminsImportListAndTakeCounterPayments) {
             grpc::StatusCode::PERMISSION_DENIED);
 
   // The health service names the collection service.
-  auto health = grpc::health::v1::Health::NewStub(channel_);
-  grpc::health::v1::HealthCheckRequest check;
-  check.set_service(v1::CollectionService::service_full_name());
   grpc::health::v1::HealthCheckResponse serving;
-  ASSERT_TRUE(health->Check(Context("").get(), check, &serving).ok());
+  ASSERT_TRUE(
+      wallet::testing::CheckHealth(channel_, v1::CollectionService::service_full_name(), &serving)
+          .ok());
   EXPECT_EQ(serving.status(), grpc::health::v1::HealthCheckResponse::SERVING);
 }
 

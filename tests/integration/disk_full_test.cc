@@ -133,11 +133,7 @@ class DiskFullTest : public ::testing::Test {
   }
   void FreeSpace() { ASSERT_EQ(unlink((mount_point_ + "/filler").c_str()), 0) << strerror(errno); }
 
-  HttpResponse Health() {
-    auto health = walletd_->HttpGet("/healthz");
-    EXPECT_THAT(health, IsOk());
-    return health.ok() ? *health : HttpResponse{};
-  }
+  HttpResponse Health() { return ExpectValue(walletd_->HttpGet("/healthz")); }
   double Metric(absl::string_view series) {
     auto metrics = walletd_->HttpGet("/metrics");
     EXPECT_THAT(metrics, IsOk());

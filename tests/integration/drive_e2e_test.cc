@@ -359,16 +359,10 @@ class DriveEndToEndTest : public ::testing::Test {
     return ids;
   }
 
-  sim::Meter SimMeter(const std::string& id) {
-    absl::StatusOr<sim::Meter> m = fleet_->SimMeter(id);
-    EXPECT_THAT(m, IsOk());
-    return m.ok() ? *m : sim::Meter();
-  }
+  sim::Meter SimMeter(const std::string& id) { return ExpectValue(fleet_->SimMeter(id)); }
 
   v1::MeterPolicyState WalletState(const std::string& id) {
-    absl::StatusOr<v1::MeterPolicyState> s = fleet_->WalletState(id);
-    EXPECT_THAT(s, IsOk());
-    return s.ok() ? *s : v1::MeterPolicyState();
+    return ExpectValue(fleet_->WalletState(id));
   }
 
   // Every journal entry of `account`.

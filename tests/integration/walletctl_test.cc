@@ -109,10 +109,8 @@ class WalletctlTest : public ::testing::Test {
     std::vector<std::string> argv = {WALLETCTL_PATH, absl::StrCat("--server=", walletd_->target())};
     if (!key_file.empty()) argv.push_back(absl::StrCat("--api_key_file=", key_file));
     argv.insert(argv.end(), args.begin(), args.end());
-    absl::StatusOr<ProcessResult> result =
-        RunProcess(argv, {{"WALLETCTL_API_KEY", ""}, {"WALLETCTL_API_KEY_FILE", ""}}, kRunTimeout);
-    EXPECT_THAT(result, IsOk());
-    return result.ok() ? *std::move(result) : ProcessResult();
+    return ExpectValue(
+        RunProcess(argv, {{"WALLETCTL_API_KEY", ""}, {"WALLETCTL_API_KEY_FILE", ""}}, kRunTimeout));
   }
 
   ProcessResult Admin(const std::vector<std::string>& args) {

@@ -22,6 +22,7 @@
 #include "tests/meter-gateway/gateway_fakes.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_monotonic_clock.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/wait.h"
 
 namespace meter_gateway::testing {
@@ -30,6 +31,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
+using ::wallet::testing::ExpectValue;
 using ::wallet::testing::kGenerousDeadline;
 
 const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
@@ -75,9 +77,7 @@ class CtMeterTest : public ::testing::Test {
   }
 
   metersim::v1::Meter SimMeter(const std::string& meter_id) {
-    absl::StatusOr<metersim::v1::Meter> meter = sim_->fleet().GetMeter(meter_id);
-    EXPECT_TRUE(meter.ok()) << meter.status();
-    return meter.ok() ? *meter : metersim::v1::Meter();
+    return ExpectValue(sim_->fleet().GetMeter(meter_id));
   }
 
   wallet::testing::FakeMonotonicClock sim_clock_;

@@ -1,7 +1,6 @@
 # Tests of meter-gateway/dlms: codec vectors from the Green Book, and the
 # client against a scripted meter on a loopback socket.
-add_executable(dlms_test meter-gateway/dlms_test.cc)
-target_compile_options(dlms_test PRIVATE ${WALLET_WARNINGS})
+wallet_executable(dlms_test meter-gateway/dlms_test.cc)
 target_link_libraries(dlms_test PRIVATE dlms test_support absl::synchronization GTest::gmock
   GTest::gtest_main)
 # The prefix lets `ctest -R dlms` select these tests.

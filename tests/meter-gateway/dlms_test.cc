@@ -961,10 +961,6 @@ ClientOptions SilentOptions() {
   return options;
 }
 
-const AttributeDescriptor kEnergy{kRegisterClass, kActiveImportEnergyObis, kRegisterValue};
-const MethodDescriptor kDisconnect{kDisconnectControlClass, kDisconnectControlObis,
-                                   kRemoteDisconnect};
-
 TEST(ClientTest, HappyPath) {
   FakeMeter meter({FakeMeter::Reply(kAareAccepted), FakeMeter::Reply(kGetResponseValue),
                    FakeMeter::Reply("C7 01 C2 00 00"), FakeMeter::Reply("C4 01 C3 00 16 00"),
@@ -973,10 +969,11 @@ TEST(ClientTest, HappyPath) {
       Client::Connect(meter.Endpoint(), PatientOptions());
   ASSERT_THAT(client, IsOk());
 
-  absl::StatusOr<Data> energy = (*client)->Get(kEnergy);
+  absl::StatusOr<Data> energy = (*client)->Get(kEnergyValueAttribute);
   EXPECT_THAT(energy, IsOkAndHolds(Data::DoubleLongUnsigned(123456)));
 
-  absl::StatusOr<std::optional<Data>> action = (*client)->Action(kDisconnect, Data::Integer(0));
+  absl::StatusOr<std::optional<Data>> action =
+      (*client)->Action(kRemoteDisconnectMethod, Data::Integer(0));
   ASSERT_THAT(action, IsOk());
   EXPECT_FALSE(action->has_value());
 
@@ -986,7 +983,7 @@ TEST(ClientTest, HappyPath) {
   EXPECT_EQ(*state->AsInt64(), kStateDisconnected);
 
   EXPECT_THAT((*client)->Release(), IsOk());
-  EXPECT_THAT((*client)->Get(kEnergy), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT((*client)->Get(kEnergyValueAttribute), StatusIs(absl::StatusCode::kUnavailable));
 
   const std::vector<std::string> received = meter.received();
   ASSERT_EQ(received.size(), 5u);
@@ -1042,7 +1039,7 @@ TEST(ClientTest, AccessResultsMapToCodes) {
     absl::StatusOr<std::unique_ptr<Client>> client =
         Client::Connect(meter.Endpoint(), PatientOptions());
     ASSERT_THAT(client, IsOk());
-    absl::Status status = (*client)->Get(kEnergy).status();
+    absl::Status status = (*client)->Get(kEnergyValueAttribute).status();
     EXPECT_THAT(status, StatusIs(c.code)) << c.reply;
     EXPECT_THAT(status.message(), HasSubstr(c.text)) << c.reply;
     EXPECT_THAT(status.message(), HasSubstr("GET 3/1.0.1.8.0.255/2")) << c.reply;
@@ -1075,11 +1072,12 @@ TEST(ClientTest, ActionResultsMapToCodes) {
   absl::StatusOr<std::unique_ptr<Client>> client =
       Client::Connect(meter.Endpoint(), PatientOptions());
   ASSERT_THAT(client, IsOk());
-  EXPECT_THAT((*client)->Action(kDisconnect, Data::Integer(0)),
+  EXPECT_THAT((*client)->Action(kRemoteDisconnectMethod, Data::Integer(0)),
               StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT((*client)->Action(kDisconnect, Data::Integer(0)),
+  EXPECT_THAT((*client)->Action(kRemoteDisconnectMethod, Data::Integer(0)),
               StatusIs(absl::StatusCode::kFailedPrecondition));
-  absl::StatusOr<std::optional<Data>> data = (*client)->Action(kDisconnect, Data::Integer(0));
+  absl::StatusOr<std::optional<Data>> data =
+      (*client)->Action(kRemoteDisconnectMethod, Data::Integer(0));
   EXPECT_THAT(data, IsOkAndHolds(Data::Enum(1)));
 }
 
@@ -1092,12 +1090,12 @@ TEST(ClientTest, SilentMeterTimesOut) {
       Client::Connect(meter.Endpoint(), SilentAfterAssociationOptions());
   ASSERT_THAT(client, IsOk());
   const auto start = std::chrono::steady_clock::now();
-  absl::Status status = (*client)->Get(kEnergy).status();
+  absl::Status status = (*client)->Get(kEnergyValueAttribute).status();
   const auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kDeadlineExceeded));
   EXPECT_GE(elapsed, absl::ToChronoMilliseconds(kSilenceTimeout) - std::chrono::milliseconds(10));
   // The stream may still carry the late answer: the client does not reuse it.
-  EXPECT_THAT((*client)->Get(kEnergy), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT((*client)->Get(kEnergyValueAttribute), StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST(ClientTest, SilentAssociationTimesOut) {
@@ -1119,7 +1117,7 @@ TEST(ClientTest, MeterClosesDuringRequest) {
   absl::StatusOr<std::unique_ptr<Client>> client =
       Client::Connect(meter.Endpoint(), PatientOptions());
   ASSERT_THAT(client, IsOk());
-  EXPECT_THAT((*client)->Get(kEnergy), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT((*client)->Get(kEnergyValueAttribute), StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST(ClientTest, ConnectionRefused) {
@@ -1160,7 +1158,7 @@ TEST(ClientTest, ReleaseWithoutAnswerStillCloses) {
       Client::Connect(meter.Endpoint(), SilentAfterAssociationOptions());
   ASSERT_THAT(client, IsOk());
   EXPECT_THAT((*client)->Release(), StatusIs(absl::StatusCode::kDeadlineExceeded));
-  EXPECT_THAT((*client)->Get(kEnergy), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT((*client)->Get(kEnergyValueAttribute), StatusIs(absl::StatusCode::kUnavailable));
 }
 
 }  // namespace

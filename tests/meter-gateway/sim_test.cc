@@ -10,7 +10,6 @@
 #include <chrono>
 #include <functional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -36,6 +35,8 @@
 #include "meter-gateway/sim/simulator.h"
 #include "metersim/v1/sim.grpc.pb.h"
 #include "tests/testing/fake_monotonic_clock.h"
+#include "tests/testing/health_check.h"
+#include "tests/testing/run_on_threads.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/wait.h"
 
@@ -46,10 +47,13 @@ using ::google::protobuf::util::TimeUtil;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::wallet::testing::CheckHealth;
+using ::wallet::testing::ExpectValue;
 using ::wallet::testing::FakeMonotonicClock;
 using ::wallet::testing::IsOk;
 using ::wallet::testing::IsOkAndHolds;
 using ::wallet::testing::kGenerousDeadline;
+using ::wallet::testing::RunOnThreads;
 using ::wallet::testing::StatusIs;
 using ::wallet::testing::WaitUntil;
 
@@ -196,15 +200,9 @@ class FleetTest : public ::testing::Test {
     v1::ConfigureMeterRequest request;
     request.set_meter_id(text_id);
     f(request);
-    absl::StatusOr<v1::Meter> meter = fleet_->Configure(request);
-    EXPECT_THAT(meter, IsOk());
-    return meter.ok() ? *meter : v1::Meter();
+    return ExpectValue(fleet_->Configure(request));
   }
-  v1::Meter Get(const std::string& id) {
-    absl::StatusOr<v1::Meter> meter = fleet_->GetMeter(id);
-    EXPECT_THAT(meter, IsOk());
-    return meter.ok() ? *meter : v1::Meter();
-  }
+  v1::Meter Get(const std::string& id) { return ExpectValue(fleet_->GetMeter(id)); }
 
   FakeMonotonicClock clock_;
   RecordingSink sink_;
@@ -484,20 +482,6 @@ TEST_F(FleetTest, SummaryCountsStates) {
 
 using dlms::AttributeDescriptor;
 using dlms::Data;
-using dlms::MethodDescriptor;
-
-const AttributeDescriptor kRegisterValue{dlms::kRegisterClass, dlms::kActiveImportEnergyObis,
-                                         dlms::kRegisterValue};
-const AttributeDescriptor kScalerUnit{dlms::kRegisterClass, dlms::kActiveImportEnergyObis,
-                                      dlms::kRegisterScalerUnit};
-const AttributeDescriptor kControlState{dlms::kDisconnectControlClass,
-                                        dlms::kDisconnectControlObis, dlms::kControlState};
-const AttributeDescriptor kOutputState{dlms::kDisconnectControlClass,
-                                       dlms::kDisconnectControlObis, dlms::kOutputState};
-const MethodDescriptor kDisconnect{dlms::kDisconnectControlClass, dlms::kDisconnectControlObis,
-                                   dlms::kRemoteDisconnect};
-const MethodDescriptor kReconnect{dlms::kDisconnectControlClass, dlms::kDisconnectControlObis,
-                                  dlms::kRemoteReconnect};
 
 // Patient: client options for meters that answer (or refuse). The deadlines
 // only bound a failure; the machine running the tests may be busy.
@@ -600,10 +584,7 @@ class SimServerTest : public ::testing::Test {
   }
 
   std::unique_ptr<dlms::Client> Connect(int meter) {
-    absl::StatusOr<std::unique_ptr<dlms::Client>> client =
-        dlms::Client::Connect(Endpoint(meter), Patient());
-    EXPECT_THAT(client, IsOk());
-    return client.ok() ? *std::move(client) : nullptr;
+    return ExpectValue(dlms::Client::Connect(Endpoint(meter), Patient()));
   }
 
   v1::Meter Configure(std::function<void(v1::ConfigureMeterRequest&)> f,
@@ -645,24 +626,17 @@ class SimServerTest : public ::testing::Test {
 };
 
 TEST_F(SimServerTest, HealthIsReportedForTheControlService) {
-  auto health = grpc::health::v1::Health::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", sim_->control_port()),
-                          grpc::InsecureChannelCredentials()));
-  auto check = [&](const std::string& service, grpc::health::v1::HealthCheckResponse* response) {
-    grpc::health::v1::HealthCheckRequest request;
-    request.set_service(service);
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    return health->Check(&context, request, response);
-  };
+  const std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", sim_->control_port()), grpc::InsecureChannelCredentials());
   for (const std::string service : {"", "metersim.v1.MeterSimService"}) {
     grpc::health::v1::HealthCheckResponse response;
-    const grpc::Status status = check(service, &response);
+    const grpc::Status status = CheckHealth(channel, service, &response);
     ASSERT_THAT(status, IsOk()) << "'" << service << "'";
     EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << service;
   }
   grpc::health::v1::HealthCheckResponse unknown;
-  EXPECT_THAT(check("metersim.v1.NoSuchService", &unknown), StatusIs(grpc::StatusCode::NOT_FOUND));
+  EXPECT_THAT(CheckHealth(channel, "metersim.v1.NoSuchService", &unknown),
+              StatusIs(grpc::StatusCode::NOT_FOUND));
 }
 
 TEST_F(SimServerTest, AssociatesWithTheRightPasswordOnly) {
@@ -686,8 +660,8 @@ TEST_F(SimServerTest, AssociatesWithTheRightPasswordOnly) {
   absl::StatusOr<std::unique_ptr<dlms::Client>> public_client =
       dlms::Client::Connect(Endpoint(0, "", dlms::kPublicClientSap), Patient());
   ASSERT_THAT(public_client, IsOk());
-  EXPECT_THAT((*public_client)->Get(kRegisterValue), IsOk());
-  EXPECT_THAT((*public_client)->Action(kDisconnect, Data::Integer(0)),
+  EXPECT_THAT((*public_client)->Get(dlms::kEnergyValueAttribute), IsOk());
+  EXPECT_THAT((*public_client)->Action(dlms::kRemoteDisconnectMethod, Data::Integer(0)),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(GetMeter("SIM000001").control_state(), kConnected);
   EXPECT_EQ(GetMeter("SIM000001").sessions(), 2u);
@@ -700,9 +674,9 @@ TEST_F(SimServerTest, ReadsRegisterValueScalerUnitAndRelay) {
   });
   std::unique_ptr<dlms::Client> client = Connect(0);
   ASSERT_NE(client, nullptr);
-  absl::StatusOr<Data> value = client->Get(kRegisterValue);
+  absl::StatusOr<Data> value = client->Get(dlms::kEnergyValueAttribute);
   EXPECT_THAT(value, IsOkAndHolds(Data::DoubleLongUnsigned(1234)));
-  absl::StatusOr<Data> scaler_unit = client->Get(kScalerUnit);
+  absl::StatusOr<Data> scaler_unit = client->Get(dlms::kEnergyScalerUnitAttribute);
   EXPECT_THAT(scaler_unit,
               IsOkAndHolds(Data::Structure({Data::Integer(1), Data::Enum(dlms::kUnitWattHour)})));
   absl::StatusOr<Data> name =
@@ -710,10 +684,10 @@ TEST_F(SimServerTest, ReadsRegisterValueScalerUnitAndRelay) {
   EXPECT_THAT(name, IsOkAndHolds(Data::OctetString(std::string("\x01\x00\x01\x08\x00\xFF", 6))));
 
   clock_.Advance(absl::Hours(1));  // 1000 W
-  EXPECT_EQ(*client->Get(kRegisterValue), Data::DoubleLongUnsigned(1334));
+  EXPECT_EQ(*client->Get(dlms::kEnergyValueAttribute), Data::DoubleLongUnsigned(1334));
 
-  EXPECT_EQ(*client->Get(kOutputState), Data::Boolean(true));
-  EXPECT_EQ(*client->Get(kControlState), Data::Enum(1));
+  EXPECT_EQ(*client->Get(dlms::kOutputStateAttribute), Data::Boolean(true));
+  EXPECT_EQ(*client->Get(dlms::kControlStateAttribute), Data::Enum(1));
   EXPECT_EQ(*client->Get({dlms::kDisconnectControlClass, dlms::kDisconnectControlObis,
                           dlms::kControlMode}),
             Data::Enum(4));
@@ -725,7 +699,7 @@ TEST_F(SimServerTest, ReadsRegisterValueScalerUnitAndRelay) {
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(client->Get({3, dlms::kActiveImportEnergyObis, 9}),
               StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(client->Get(kRegisterValue), IsOk());
+  EXPECT_THAT(client->Get(dlms::kEnergyValueAttribute), IsOk());
 }
 
 TEST_F(SimServerTest, DisconnectAndReconnectReachWatchRelay) {
@@ -737,9 +711,9 @@ TEST_F(SimServerTest, DisconnectAndReconnectReachWatchRelay) {
   std::unique_ptr<dlms::Client> client = Connect(4);
   ASSERT_NE(client, nullptr);
   clock_.Advance(absl::Seconds(7));
-  ASSERT_THAT(client->Action(kDisconnect, Data::Integer(0)), IsOk());
-  EXPECT_EQ(*client->Get(kControlState), Data::Enum(0));
-  EXPECT_EQ(*client->Get(kOutputState), Data::Boolean(false));
+  ASSERT_THAT(client->Action(dlms::kRemoteDisconnectMethod, Data::Integer(0)), IsOk());
+  EXPECT_EQ(*client->Get(dlms::kControlStateAttribute), Data::Enum(0));
+  EXPECT_EQ(*client->Get(dlms::kOutputStateAttribute), Data::Boolean(false));
   v1::RelayEvent event;
   ASSERT_TRUE(watch->Read(&event));
   EXPECT_EQ(event.meter_id(), "SIM000005");
@@ -749,9 +723,10 @@ TEST_F(SimServerTest, DisconnectAndReconnectReachWatchRelay) {
   EXPECT_EQ(TimeUtil::DurationToMicroseconds(event.monotonic_time()), clock_.NowMicros());
 
   // Disconnecting again changes nothing and still succeeds.
-  ASSERT_THAT(client->Action(kDisconnect, Data::Integer(0)), IsOk());
-  ASSERT_THAT(client->Action(kReconnect, Data::Integer(0)), IsOk());  // mode 4: closes directly
-  EXPECT_EQ(*client->Get(kControlState), Data::Enum(1));
+  ASSERT_THAT(client->Action(dlms::kRemoteDisconnectMethod, Data::Integer(0)), IsOk());
+  ASSERT_THAT(client->Action(dlms::kRemoteReconnectMethod, Data::Integer(0)),
+              IsOk());  // mode 4: closes directly
+  EXPECT_EQ(*client->Get(dlms::kControlStateAttribute), Data::Enum(1));
   ASSERT_TRUE(watch->Read(&event));
   EXPECT_EQ(event.meter_id(), "SIM000005");
   EXPECT_EQ(event.control_state(), 1);
@@ -760,7 +735,7 @@ TEST_F(SimServerTest, DisconnectAndReconnectReachWatchRelay) {
   EXPECT_EQ(GetMeter("SIM000005").relay_operations(), 3u);
 
   // A bad parameter is refused without touching the relay.
-  EXPECT_THAT(client->Action(kDisconnect, Data::Unsigned(0)), Not(IsOk()));
+  EXPECT_THAT(client->Action(dlms::kRemoteDisconnectMethod, Data::Unsigned(0)), Not(IsOk()));
   EXPECT_EQ(GetMeter("SIM000005").control_state(), 1);
   watch_context.TryCancel();
 }
@@ -769,10 +744,10 @@ TEST_F(SimServerTest, ModeOneReconnectArmsAndTheButtonConnects) {
   Configure([](v1::ConfigureMeterRequest& r) { r.set_control_mode(1); });
   std::unique_ptr<dlms::Client> client = Connect(0);
   ASSERT_NE(client, nullptr);
-  ASSERT_THAT(client->Action(kDisconnect, Data::Integer(0)), IsOk());
-  ASSERT_THAT(client->Action(kReconnect, Data::Integer(0)), IsOk());
-  EXPECT_EQ(*client->Get(kControlState), Data::Enum(kReadyForReconnection));
-  EXPECT_EQ(*client->Get(kOutputState), Data::Boolean(false));
+  ASSERT_THAT(client->Action(dlms::kRemoteDisconnectMethod, Data::Integer(0)), IsOk());
+  ASSERT_THAT(client->Action(dlms::kRemoteReconnectMethod, Data::Integer(0)), IsOk());
+  EXPECT_EQ(*client->Get(dlms::kControlStateAttribute), Data::Enum(kReadyForReconnection));
+  EXPECT_EQ(*client->Get(dlms::kOutputStateAttribute), Data::Boolean(false));
 
   grpc::ClientContext context;
   v1::PressButtonRequest press;
@@ -780,16 +755,17 @@ TEST_F(SimServerTest, ModeOneReconnectArmsAndTheButtonConnects) {
   v1::Meter meter;
   ASSERT_THAT(control_->PressButton(&context, press, &meter), IsOk());
   EXPECT_EQ(meter.control_state(), kConnected);
-  EXPECT_EQ(*client->Get(kControlState), Data::Enum(kConnected));
+  EXPECT_EQ(*client->Get(dlms::kControlStateAttribute), Data::Enum(kConnected));
 }
 
 TEST_F(SimServerTest, MeterWithoutRelayAnswersObjectUndefined) {
   Configure([](v1::ConfigureMeterRequest& r) { r.set_has_relay(false); }, "SIM000002");
   std::unique_ptr<dlms::Client> client = Connect(1);
   ASSERT_NE(client, nullptr);
-  EXPECT_THAT(client->Action(kDisconnect, Data::Integer(0)), StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(client->Get(kControlState), StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(client->Get(kRegisterValue), IsOk());
+  EXPECT_THAT(client->Action(dlms::kRemoteDisconnectMethod, Data::Integer(0)),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(client->Get(dlms::kControlStateAttribute), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(client->Get(dlms::kEnergyValueAttribute), IsOk());
 }
 
 TEST_F(SimServerTest, CtMeterAnswersObjectUndefinedForTheRelayAndServesItsRegister) {
@@ -811,16 +787,16 @@ TEST_F(SimServerTest, CtMeterAnswersObjectUndefinedForTheRelayAndServesItsRegist
     EXPECT_TRUE(undefined(client->Get(relay).status())) << int{attribute};
     EXPECT_TRUE(undefined(client->Set(relay, Data::Enum(1)))) << int{attribute};
   }
-  EXPECT_TRUE(undefined(client->Action(kDisconnect, Data::Integer(0)).status()));
-  EXPECT_TRUE(undefined(client->Action(kReconnect, Data::Integer(0)).status()));
+  EXPECT_TRUE(undefined(client->Action(dlms::kRemoteDisconnectMethod, Data::Integer(0)).status()));
+  EXPECT_TRUE(undefined(client->Action(dlms::kRemoteReconnectMethod, Data::Integer(0)).status()));
   // The energy register works as on any meter, and keeps counting: a CT
   // meter's supply is never cut.
-  const absl::StatusOr<Data> before = client->Get(kRegisterValue);
+  const absl::StatusOr<Data> before = client->Get(dlms::kEnergyValueAttribute);
   ASSERT_TRUE(before.ok()) << before.status();
-  EXPECT_EQ(*client->Get(kScalerUnit),
+  EXPECT_EQ(*client->Get(dlms::kEnergyScalerUnitAttribute),
             Data::Structure({Data::Integer(0), Data::Enum(dlms::kUnitWattHour)}));
   clock_.Advance(absl::Hours(1));
-  EXPECT_EQ(*client->Get(kRegisterValue)->AsInt64(), *before->AsInt64() + 3600);
+  EXPECT_EQ(*client->Get(dlms::kEnergyValueAttribute)->AsInt64(), *before->AsInt64() + 3600);
   EXPECT_TRUE(client->Release().ok());
   const v1::Meter meter = GetMeter("SIM000005");
   EXPECT_EQ(meter.relay_operations(), 0u);
@@ -835,7 +811,7 @@ TEST_F(SimServerTest, SetIsDeniedOnObjectsTheMeterHas) {
   const AttributeDescriptor mode{dlms::kDisconnectControlClass, dlms::kDisconnectControlObis,
                                  dlms::kControlMode};
   EXPECT_EQ(client->Set(mode, Data::Enum(1)).code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(client->Set(kRegisterValue, Data::DoubleLongUnsigned(0)).code(),
+  EXPECT_EQ(client->Set(dlms::kEnergyValueAttribute, Data::DoubleLongUnsigned(0)).code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(client->Set({dlms::kRegisterClass, dlms::kActiveImportEnergyObis, 9}, Data::Null())
                 .code(),
@@ -845,7 +821,7 @@ TEST_F(SimServerTest, SetIsDeniedOnObjectsTheMeterHas) {
   EXPECT_EQ(*client->Get({dlms::kDisconnectControlClass, dlms::kDisconnectControlObis,
                           dlms::kControlMode}),
             Data::Enum(4));
-  EXPECT_EQ(*client->Get(kRegisterValue), Data::DoubleLongUnsigned(0));
+  EXPECT_EQ(*client->Get(dlms::kEnergyValueAttribute), Data::DoubleLongUnsigned(0));
 }
 
 TEST_F(SimServerTest, RefuseFaultAndModeZeroDenyRelayOperations) {
@@ -854,9 +830,9 @@ TEST_F(SimServerTest, RefuseFaultAndModeZeroDenyRelayOperations) {
   for (int meter : {0, 1}) {
     std::unique_ptr<dlms::Client> client = Connect(meter);
     ASSERT_NE(client, nullptr);
-    EXPECT_THAT(client->Action(kDisconnect, Data::Integer(0)),
+    EXPECT_THAT(client->Action(dlms::kRemoteDisconnectMethod, Data::Integer(0)),
                 StatusIs(absl::StatusCode::kPermissionDenied));
-    EXPECT_EQ(*client->Get(kControlState), Data::Enum(kConnected));
+    EXPECT_EQ(*client->Get(dlms::kControlStateAttribute), Data::Enum(kConnected));
   }
 }
 
@@ -892,7 +868,7 @@ TEST_F(SimServerTest, DelayedMeterAnswersLateButAnswers) {
   ASSERT_THAT(client, IsOk());
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(300));
   const absl::Time get_start = absl::Now();
-  EXPECT_THAT((*client)->Get(kRegisterValue), IsOk());
+  EXPECT_THAT((*client)->Get(dlms::kEnergyValueAttribute), IsOk());
   EXPECT_GE(absl::Now() - get_start, absl::Milliseconds(300));
   // A timeout shorter than the delay: DeadlineExceeded. The delay is the
   // longest there is, so no amount of load lets the answer come in time.
@@ -933,7 +909,7 @@ TEST_F(SimServerTest, MalformedInputDropsOnlyThatSession) {
   EXPECT_TRUE(wrong_port.closed());
 
   EXPECT_EQ(Summary().sessions_dropped(), dropped_before + 4);
-  EXPECT_THAT(good->Get(kRegisterValue), IsOk());
+  EXPECT_THAT(good->Get(dlms::kEnergyValueAttribute), IsOk());
 }
 
 TEST_F(SimServerTest, UnsupportedServiceAndUnassociatedRequestsGetExceptionResponses) {
@@ -941,7 +917,7 @@ TEST_F(SimServerTest, UnsupportedServiceAndUnassociatedRequestsGetExceptionRespo
   ASSERT_TRUE(raw.connected());
   // GET before any association.
   dlms::GetRequest get;
-  get.attribute = kRegisterValue;
+  get.attribute = dlms::kEnergyValueAttribute;
   raw.Send(Frame(0x20, 0x01, get));
   std::optional<dlms::WrapperFrame> frame = raw.Next();
   ASSERT_TRUE(frame.has_value());
@@ -1002,7 +978,7 @@ TEST_F(SimServerTest, EachAddressReachesItsMeter) {
   for (int i : meters) {
     std::unique_ptr<dlms::Client> client = Connect(i);
     ASSERT_NE(client, nullptr) << MeterAddress(i);
-    EXPECT_EQ(*client->Get(kRegisterValue), Data::DoubleLongUnsigned(1000 + i)) << i;
+    EXPECT_EQ(*client->Get(dlms::kEnergyValueAttribute), Data::DoubleLongUnsigned(1000 + i)) << i;
   }
   // An address in the scheme but beyond the fleet, and one outside it.
   for (const std::string& host : {MeterAddress(kMeters), std::string("127.0.0.1")}) {
@@ -1102,23 +1078,17 @@ TEST(SimulatorStart, ManySessionsInParallel) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 500;
   std::atomic<int> failures{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kPerThread; ++i) {
-        const int meter = (t * kPerThread + i) % 10000;
-        dlms::MeterEndpoint endpoint{MeterAddress(meter),
-                                     static_cast<uint16_t>((*sim)->dlms_port()), 1, 0x20,
-                                     "12345678"};
-        absl::StatusOr<std::unique_ptr<dlms::Client>> client =
-            dlms::Client::Connect(endpoint, Patient());
-        if (!client.ok() || !(*client)->Get(kRegisterValue).ok() || !(*client)->Release().ok()) {
-          failures.fetch_add(1);
-        }
-      }
-    });
-  }
-  for (std::thread& thread : threads) thread.join();
+  RunOnThreads(kThreads, kPerThread, [&](int t, int i) {
+    const int meter = (t * kPerThread + i) % 10000;
+    dlms::MeterEndpoint endpoint{MeterAddress(meter), static_cast<uint16_t>((*sim)->dlms_port()), 1,
+                                 0x20, "12345678"};
+    absl::StatusOr<std::unique_ptr<dlms::Client>> client =
+        dlms::Client::Connect(endpoint, Patient());
+    if (!client.ok() || !(*client)->Get(dlms::kEnergyValueAttribute).ok() ||
+        !(*client)->Release().ok()) {
+      failures.fetch_add(1);
+    }
+  });
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ((*sim)->fleet().Summary().sessions(), uint64_t{kThreads * kPerThread});
 }

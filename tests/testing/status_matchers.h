@@ -10,6 +10,8 @@
 //   StatusIs(code, message)      ... and a message that matches `message`
 //                                (a string for equality, or a matcher)
 //
+// and ExpectValue(status_or), for helpers that return a call's value.
+//
 // A failure prints the status as its code and message (a StatusOr with its
 // value), and says which part did not match.
 //
@@ -230,6 +232,18 @@ template <typename Code, typename MessageMatcher>
   return ::testing::MakePolymorphicMatcher(internal_status::StatusIsMatcher(
       internal_status::CodeNumber(code),
       ::testing::MatcherCast<const std::string&>(std::forward<MessageMatcher>(message))));
+}
+
+// ExpectValue returns the value `result` holds. If it holds none, the test
+// fails (non-fatally, with the status) and ExpectValue returns T(), so that
+// a helper can hand its caller something to check further.
+//
+// Example:
+//   v1::Drive Get(const std::string& id) { return ExpectValue(wallet.GetDrive(id)); }
+template <typename T>
+T ExpectValue(absl::StatusOr<T> result) {
+  EXPECT_THAT(result, IsOk());
+  return result.ok() ? *std::move(result) : T();
 }
 
 }  // namespace wallet::testing

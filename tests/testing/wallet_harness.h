@@ -10,7 +10,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/status_matchers.h"
@@ -29,18 +31,23 @@ absl::StatusOr<Response> Wait(Start start) {
   return future.get();
 }
 
-// TestTariffBook holds "DOM-2025", the tariff of MeterRequest's meters: a
-// flat Rs 5/kWh in force since 2020.
-inline v1::TariffBook TestTariffBook() {
+// FlatTariffBook holds one DOMESTIC tariff, `tariff_id` version 1: a flat
+// Rs 5/kWh and nothing else, in force since 2020, so that the arithmetic of
+// a test stays visible.
+inline v1::TariffBook FlatTariffBook(const std::string& tariff_id) {
   v1::TariffBook book;
   v1::Tariff* tariff = book.add_tariffs();
-  tariff->set_tariff_id("DOM-2025");
+  tariff->set_tariff_id(tariff_id);
   tariff->set_version(1);
   tariff->set_effective_from("2020-01-01");
   tariff->set_category(v1::DOMESTIC);
   tariff->add_slabs()->set_paise_per_kwh(500);
   return book;
 }
+
+// TestTariffBook holds "DOM-2025", the tariff of MeterRequest's meters, flat
+// as FlatTariffBook's.
+inline v1::TariffBook TestTariffBook() { return FlatTariffBook("DOM-2025"); }
 
 // TestLedgerOptions are the defaults with TestTariffBook in force.
 inline LedgerOptions TestLedgerOptions() {
@@ -82,6 +89,29 @@ inline v1::DuesRow DuesRowOf(int64_t line, const std::string& meter_id, int64_t 
   row.set_unpaid_bills(unpaid_bills);
   row.set_oldest_due_date(oldest_due_date);
   return row;
+}
+
+// ReadingAt is `meter`'s register reading of `register_wh` taken at `at`.
+inline v1::Reading ReadingAt(const std::string& meter, int64_t register_wh, absl::Time at) {
+  v1::Reading reading;
+  reading.set_meter_id(meter);
+  reading.set_register_wh(register_wh);
+  SetTimestamp(absl::ToUnixMicros(at), reading.mutable_meter_time());
+  return reading;
+}
+
+// OutcomeOf is the gateway's answer `result` to `command` (a RelayCommand
+// or the RelayCommandRecord it was sent from), failing as `failure` says.
+template <typename Command>
+v1::RelayOutcome OutcomeOf(
+    const Command& command, v1::RelayOutcome::Result result,
+    v1::RelayOutcome::Failure failure = v1::RelayOutcome::FAILURE_UNSPECIFIED) {
+  v1::RelayOutcome outcome;
+  outcome.set_command_id(command.command_id());
+  outcome.set_meter_id(command.meter_id());
+  outcome.set_result(result);
+  outcome.set_failure(failure);
+  return outcome;
 }
 
 // OutboxCursor reads what a wallet's outbox streams committed since the
@@ -233,6 +263,30 @@ class WalletHarness {
     req.set_amount_paise(amount);
     return Wait<v1::ConfirmPaymentResponse>(
         [&](auto done) { wallet_->ConfirmPayment(req, done); });
+  }
+  absl::StatusOr<v1::IngestReadingsResponse> Ingest(const std::string& batch_id,
+                                                    const std::vector<v1::Reading>& readings) {
+    v1::IngestReadingsRequest req;
+    req.set_batch_id(batch_id);
+    for (const v1::Reading& reading : readings) *req.add_readings() = reading;
+    return Wait<v1::IngestReadingsResponse>([&](auto done) { wallet_->IngestReadings(req, done); });
+  }
+  absl::StatusOr<v1::ReportRelayOutcomeResponse> ReportOutcome(const v1::RelayOutcome& outcome) {
+    return Wait<v1::ReportRelayOutcomeResponse>(
+        [&](auto done) { wallet_->ReportRelayOutcome(outcome, done); });
+  }
+  // Journal is the first page of `account`'s journal, newest entry first.
+  absl::StatusOr<v1::GetJournalResponse> Journal(absl::string_view account) {
+    v1::GetJournalRequest req;
+    req.set_account(std::string(account));
+    return wallet_->GetJournal(req);
+  }
+  // AccountBalance is `account`'s balance as its journal states it; 0, with
+  // a test failure, if the journal cannot be read.
+  int64_t AccountBalance(absl::string_view account) {
+    auto journal = Journal(account);
+    EXPECT_THAT(journal, IsOk());
+    return journal.ok() ? journal->balance_paise() : 0;
   }
   int64_t MeterBalance(const std::string& meter) {
     auto view = wallet_->GetMeter(meter);

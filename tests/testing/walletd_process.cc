@@ -118,13 +118,36 @@ absl::Status RunAsync(int count, int in_flight, const std::function<void(int, Ca
   return state->first_error;
 }
 
-// Ends an asynchronous call: `call` (its context, request and response) has
-// lived until here; its status goes to `done`.
-template <typename Call>
-std::function<void(grpc::Status)> Finisher(std::shared_ptr<Call> call, std::string what,
-                                           CallDone done) {
-  return [call = std::move(call), what = std::move(what),
-          done = std::move(done)](grpc::Status status) { done(ToStatus(status, what)); };
+// One asynchronous AdminService call: what it needs alive until it ends.
+template <typename Request, typename Response>
+struct AdminCall {
+  grpc::ClientContext context;
+  Request request;
+  Response response;
+};
+
+// StartAdminCall begins `call` with `async_method` of admin's asynchronous
+// interface, or makes it with `sync_method` on a stub that has none (a mock
+// stub), and reports its status, prefixed with `what`, to `done`. `call`
+// lives until then.
+template <typename Request, typename Response>
+void StartAdminCall(
+    AdminService::StubInterface& admin, std::shared_ptr<AdminCall<Request, Response>> call,
+    void (AdminService::StubInterface::async_interface::*async_method)(
+        grpc::ClientContext*, const Request*, Response*, std::function<void(grpc::Status)>),
+    grpc::Status (AdminService::StubInterface::*sync_method)(grpc::ClientContext*, const Request&,
+                                                             Response*),
+    std::string what, CallDone done) {
+  AdminCall<Request, Response>* raw = call.get();
+  std::function<void(grpc::Status)> finish = [call = std::move(call), what = std::move(what),
+                                              done = std::move(done)](grpc::Status status) {
+    done(ToStatus(status, what));
+  };
+  if (auto* async = admin.async(); async != nullptr) {
+    (async->*async_method)(&raw->context, &raw->request, &raw->response, std::move(finish));
+  } else {
+    finish((admin.*sync_method)(&raw->context, raw->request, &raw->response));
+  }
 }
 
 }  // namespace
@@ -390,11 +413,8 @@ absl::StatusOr<Topology> CreateTestTopology(AdminService::StubInterface& admin,
     tariff_id = kTestTariffId;
   }
 
-  struct RegisterCall {
-    grpc::ClientContext context;
-    wallet::v1::RegisterMeterRequest request;
-    wallet::v1::RegisterMeterResponse response;
-  };
+  using RegisterCall =
+      AdminCall<wallet::v1::RegisterMeterRequest, wallet::v1::RegisterMeterResponse>;
   absl::Status status = RunAsync(meters, options.parallelism, [&](int i, CallDone done) {
     auto call = std::make_shared<RegisterCall>();
     ConfigureContext(&call->context, key, options.call_timeout);
@@ -415,24 +435,16 @@ absl::StatusOr<Topology> CreateTestTopology(AdminService::StubInterface& admin,
     consumer.set_phone(absl::StrFormat("+919%09d", i));
     request.set_arrears_paise(options.arrears_paise);
     if (options.edit_registration) options.edit_registration(i, request);
-    RegisterCall* raw = call.get();
-    std::function<void(grpc::Status)> finish = Finisher(
-        std::move(call), absl::StrCat("RegisterMeter ", topology.meter_ids[i]), std::move(done));
-    // A mock stub has no asynchronous interface: call it synchronously.
-    if (auto* async = admin.async(); async != nullptr) {
-      async->RegisterMeter(&raw->context, &raw->request, &raw->response, std::move(finish));
-    } else {
-      finish(admin.RegisterMeter(&raw->context, raw->request, &raw->response));
-    }
+    StartAdminCall(admin, std::move(call),
+                   &AdminService::StubInterface::async_interface::RegisterMeter,
+                   &AdminService::StubInterface::RegisterMeter,
+                   absl::StrCat("RegisterMeter ", topology.meter_ids[i]), std::move(done));
   });
   if (!status.ok()) return status;
 
   if (options.opening_credit_paise > 0) {
-    struct CreditCall {
-      grpc::ClientContext context;
-      wallet::v1::AdjustBalanceRequest request;
-      wallet::v1::AdjustBalanceResponse response;
-    };
+    using CreditCall =
+        AdminCall<wallet::v1::AdjustBalanceRequest, wallet::v1::AdjustBalanceResponse>;
     status = RunAsync(meters, options.parallelism, [&](int i, CallDone done) {
       auto call = std::make_shared<CreditCall>();
       ConfigureContext(&call->context, key, options.call_timeout);
@@ -441,14 +453,10 @@ absl::StatusOr<Topology> CreateTestTopology(AdminService::StubInterface& admin,
       call->request.set_amount_paise(options.opening_credit_paise);
       call->request.set_direction(wallet::v1::AdjustBalanceRequest::CREDIT);
       call->request.set_reason("opening credit for a test");
-      CreditCall* raw = call.get();
-      std::function<void(grpc::Status)> finish = Finisher(
-          std::move(call), absl::StrCat("AdjustBalance ", topology.meter_ids[i]), std::move(done));
-      if (auto* async = admin.async(); async != nullptr) {
-        async->AdjustBalance(&raw->context, &raw->request, &raw->response, std::move(finish));
-      } else {
-        finish(admin.AdjustBalance(&raw->context, raw->request, &raw->response));
-      }
+      StartAdminCall(admin, std::move(call),
+                     &AdminService::StubInterface::async_interface::AdjustBalance,
+                     &AdminService::StubInterface::AdjustBalance,
+                     absl::StrCat("AdjustBalance ", topology.meter_ids[i]), std::move(done));
     });
     if (!status.ok()) return status;
   }

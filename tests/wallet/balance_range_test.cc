@@ -17,6 +17,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using testing::MeterRequest;
+using testing::ReadingAt;
 using testing::TestLedgerOptions;
 using ::testing::UnorderedElementsAre;
 using testing::Wait;
@@ -34,14 +35,6 @@ LedgerOptions Unbounded() {
   return options;
 }
 
-int64_t JournalBalance(Wallet& wallet, absl::string_view account) {
-  v1::GetJournalRequest req;
-  req.set_account(std::string(account));
-  auto journal = wallet.GetJournal(req);
-  EXPECT_THAT(journal, IsOk());
-  return journal.ok() ? journal->balance_paise() : 0;
-}
-
 class BalanceRangeTest : public ::testing::Test {
  protected:
   BalanceRangeTest() : h_(Unbounded()) {}
@@ -57,7 +50,7 @@ class BalanceRangeTest : public ::testing::Test {
 TEST_F(BalanceRangeTest, OverflowAtASystemAccountIsRefusedAndChangesNothing) {
   // system:adjustments goes to -(2^63 - 1), one paisa above int64's lowest.
   ASSERT_THAT(h_.Adjust("adj-1", "M1", kMax, true, "test: edge of the range"), IsOk());
-  ASSERT_EQ(JournalBalance(h_.wallet(), kAdjustments), -kMax);
+  ASSERT_EQ(h_.AccountBalance(kAdjustments), -kMax);
   const uint64_t transfers = h_.TransferCount();
 
   // Crediting M2 (at zero) by 2 is fine for M2 but would wrap the system
@@ -72,11 +65,11 @@ TEST_F(BalanceRangeTest, OverflowAtASystemAccountIsRefusedAndChangesNothing) {
   EXPECT_EQ(h_.TransferCount(), transfers);
   EXPECT_EQ(h_.MeterBalance("M1"), kMax);
   EXPECT_EQ(h_.MeterBalance("M2"), 0);
-  EXPECT_EQ(JournalBalance(h_.wallet(), kAdjustments), -kMax);
+  EXPECT_EQ(h_.AccountBalance(kAdjustments), -kMax);
   // One paisa still fits, and the refused request ids were not burnt.
   auto fits = h_.Adjust("adj-2", "M2", 1, true, "test: last paisa");
   ASSERT_THAT(fits, IsOk());
-  EXPECT_EQ(JournalBalance(h_.wallet(), kAdjustments), std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(h_.AccountBalance(kAdjustments), std::numeric_limits<int64_t>::min());
   h_.ExpectLedgerBalanced();
 }
 
@@ -92,7 +85,7 @@ TEST_F(BalanceRangeTest, FloatTopUpThatWouldWrapTheDepositsAccountIsRefused) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("system:float_deposits")));
   EXPECT_EQ(h_.TransferCount(), transfers);
   EXPECT_EQ(h_.FloatBalance("R2"), 0);
-  EXPECT_EQ(JournalBalance(h_.wallet(), kFloatDeposits), -kMax);
+  EXPECT_EQ(h_.AccountBalance(kFloatDeposits), -kMax);
   h_.ExpectLedgerBalanced();
 }
 
@@ -171,22 +164,9 @@ TEST(IngestRangeTest, ReadingThatWouldOverflowRevenueIsRejectedItemByItem) {
   ASSERT_THAT(h.Register(req), IsOk());
   ASSERT_THAT(h.Register(MeterRequest("M2", "C2")), IsOk());
   const absl::Time start = h.clock().Now();
-  auto ingest = [&](const std::string& batch_id,
-                    std::vector<std::tuple<std::string, int64_t, absl::Time>> readings) {
-    v1::IngestReadingsRequest ingest_req;
-    ingest_req.set_batch_id(batch_id);
-    for (const auto& [meter, wh, at] : readings) {
-      v1::Reading* r = ingest_req.add_readings();
-      r->set_meter_id(meter);
-      r->set_register_wh(wh);
-      SetTimestamp(absl::ToUnixMicros(at), r->mutable_meter_time());
-    }
-    return Wait<v1::IngestReadingsResponse>(
-        [&](auto done) { h.wallet().IngestReadings(ingest_req, done); });
-  };
-  ASSERT_THAT(
-      ingest("base", {{"M1", 0, start - absl::Hours(2)}, {"M2", 0, start - absl::Hours(2)}}),
-      IsOk());
+  ASSERT_THAT(h.Ingest("base", {ReadingAt("M1", 0, start - absl::Hours(2)),
+                                ReadingAt("M2", 0, start - absl::Hours(2))}),
+              IsOk());
   // system:revenue 10 paise below int64's top, as if it had earned that much.
   h.EditStore([&](Store&, Batch& batch) {
     batch.Put(Table::kAccounts, kRevenue, BigEndian64(static_cast<uint64_t>(kMax - 10)));
@@ -196,8 +176,8 @@ TEST(IngestRangeTest, ReadingThatWouldOverflowRevenueIsRejectedItemByItem) {
   const uint64_t transfers = h.TransferCount();
   // 1 kWh at Rs 5 is 500 paise: too much for revenue. 1 Wh is 0.5 paise,
   // rounded down to nothing, so M2's reading still goes through.
-  auto response = ingest("b1", {{"M1", 1000, start - absl::Hours(1)},
-                                {"M2", 1, start - absl::Hours(1)}});
+  auto response = h.Ingest("b1", {ReadingAt("M1", 1000, start - absl::Hours(1)),
+                                  ReadingAt("M2", 1, start - absl::Hours(1))});
   ASSERT_THAT(response, IsOk());
   ASSERT_EQ(response->results_size(), 2);
   EXPECT_EQ(response->results(0).outcome(), v1::ReadingResult::REJECTED);
@@ -209,7 +189,7 @@ TEST(IngestRangeTest, ReadingThatWouldOverflowRevenueIsRejectedItemByItem) {
   ASSERT_THAT(state_after, IsOk());
   // The reading left no trace: the same register and time as before.
   EXPECT_EQ(state_after->SerializeAsString(), state_before->SerializeAsString());
-  EXPECT_EQ(JournalBalance(h.wallet(), kRevenue), kMax - 10);
+  EXPECT_EQ(h.AccountBalance(kRevenue), kMax - 10);
 }
 
 }  // namespace

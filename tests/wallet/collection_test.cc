@@ -105,11 +105,10 @@ class CollectionTest : public ::testing::Test {
                      : std::make_pair(int64_t{-1}, int64_t{-1});
   }
 
+  // SystemBalance is `account`'s balance: 0 while no transfer has touched
+  // it (the journal has no such account yet).
   int64_t SystemBalance(absl::string_view account) {
-    v1::GetJournalRequest req;
-    req.set_account(std::string(account));
-    req.set_page_size(1);
-    auto journal = h_.wallet().GetJournal(req);
+    auto journal = h_.Journal(account);
     return journal.ok() ? journal->balance_paise() : 0;
   }
 
@@ -118,14 +117,7 @@ class CollectionTest : public ::testing::Test {
 
   absl::StatusOr<v1::IngestReadingsResponse> Read(const std::string& meter, int64_t register_wh,
                                                   absl::Time at) {
-    v1::IngestReadingsRequest req;
-    req.set_batch_id(absl::StrCat("b", ++batches_));
-    v1::Reading* r = req.add_readings();
-    r->set_meter_id(meter);
-    r->set_register_wh(register_wh);
-    SetTimestamp(absl::ToUnixMicros(at), r->mutable_meter_time());
-    return Wait<v1::IngestReadingsResponse>(
-        [&](auto done) { h_.wallet().IngestReadings(req, done); });
+    return h_.Ingest(absl::StrCat("b", ++batches_), {testing::ReadingAt(meter, register_wh, at)});
   }
 
   absl::StatusOr<v1::UpdateMeterResponse> SetMode(const std::string& request_id,
@@ -173,15 +165,12 @@ TEST_F(CollectionTest, ImportPostsEachSnapshotAsPrincipalAndSurcharge) {
   EXPECT_EQ(view->unpaid_bills(), 2);
   EXPECT_EQ(view->oldest_due_date(), "2026-08-15");
 
-  v1::GetJournalRequest journal;
-  journal.set_account(SurchargeAccount("M1"));
-  auto surcharge = h_.wallet().GetJournal(journal);
+  auto surcharge = h_.Journal(SurchargeAccount("M1"));
   ASSERT_TRUE(surcharge.ok()) << surcharge.status();
   ASSERT_EQ(surcharge->entries_size(), 1);
   EXPECT_EQ(surcharge->entries(0).transfer().type(), v1::SURCHARGE_BILLED);
   EXPECT_EQ(surcharge->entries(0).transfer().credit_account(), kBilledDues);
-  journal.set_account(ArrearsAccount("M2"));
-  auto reduced = h_.wallet().GetJournal(journal);
+  auto reduced = h_.Journal(ArrearsAccount("M2"));
   ASSERT_TRUE(reduced.ok());
   EXPECT_EQ(reduced->entries(0).transfer().type(), v1::DUES_REDUCED);
   EXPECT_EQ(reduced->entries(0).transfer().amount_paise(), 10'000);

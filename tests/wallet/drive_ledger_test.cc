@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/ledger_harness.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/wallet_harness.h"
 #include "tests/wallet/november_2026.h"
 #include "wallet/accounts.h"
@@ -23,6 +24,7 @@ namespace wallet {
 namespace {
 
 using ::testing::ElementsAre;
+using testing::ExpectValue;
 using ::testing::HasSubstr;
 using testing::Nov;
 using ::testing::Pair;
@@ -135,11 +137,7 @@ class DriveLedgerTest : public ::testing::Test {
     ASSERT_TRUE(h_.wallet().Tick().ok());
   }
 
-  v1::Drive Get(const std::string& drive_id) {
-    absl::StatusOr<v1::Drive> drive = h_.wallet().GetDrive(drive_id);
-    EXPECT_TRUE(drive.ok()) << drive.status();
-    return drive.ok() ? *drive : v1::Drive();
-  }
+  v1::Drive Get(const std::string& drive_id) { return ExpectValue(h_.wallet().GetDrive(drive_id)); }
 
   // The relay commands committed after `after`, oldest first.
   std::vector<store::v1::RelayCommandRecord> Commands(uint64_t after = 0) {
@@ -163,19 +161,13 @@ class DriveLedgerTest : public ::testing::Test {
   absl::Status Report(const store::v1::RelayCommandRecord& command, v1::RelayOutcome::Result result,
                       const std::string& reason = "",
                       v1::RelayOutcome::Failure failure = v1::RelayOutcome::FAILURE_UNSPECIFIED) {
-    v1::RelayOutcome outcome;
-    outcome.set_command_id(command.command_id());
-    outcome.set_meter_id(command.meter_id());
-    outcome.set_result(result);
+    v1::RelayOutcome outcome = testing::OutcomeOf(command, result, failure);
     outcome.set_reason(reason);
-    outcome.set_failure(failure);
     if (result == v1::RelayOutcome::CONFIRMED) {
       outcome.set_state(command.action() == v1::DISCONNECT ? v1::RELAY_DISCONNECTED
                                                            : v1::RELAY_CONNECTED);
     }
-    return Wait<v1::ReportRelayOutcomeResponse>(
-               [&](auto done) { h_.wallet().ReportRelayOutcome(outcome, done); })
-        .status();
+    return h_.ReportOutcome(outcome).status();
   }
 
   std::map<std::string, v1::DriveMeter> Meters(
@@ -655,11 +647,7 @@ class DriveRestoreRuleTest : public ::testing::Test {
     });
   }
 
-  v1::Drive Drive() {
-    absl::StatusOr<v1::Drive> drive = ReadDrive(h_.store(), "drive-1");
-    EXPECT_TRUE(drive.ok()) << drive.status();
-    return drive.ok() ? *drive : v1::Drive();
-  }
+  v1::Drive Drive() { return ExpectValue(ReadDrive(h_.store(), "drive-1")); }
 
   testing::LedgerHarness h_;
 };

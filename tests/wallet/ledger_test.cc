@@ -66,9 +66,7 @@ TEST_F(LedgerTest, ArrearsAreOpenedAsTheirOwnAccount) {
   ASSERT_THAT(view, IsOk());
   EXPECT_EQ(view->arrears_paise(), 2'500'000);
   EXPECT_EQ(view->balance_paise(), 0);
-  v1::GetJournalRequest req;
-  req.set_account("arrears:M2");
-  auto journal = h_.wallet().GetJournal(req);
+  auto journal = h_.Journal("arrears:M2");
   ASSERT_THAT(journal, IsOk());
   ASSERT_EQ(journal->entries_size(), 1);
   EXPECT_EQ(journal->entries(0).transfer().type(), v1::ARREARS_OPENING);

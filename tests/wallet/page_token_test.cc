@@ -80,30 +80,32 @@ class PageTokenTest : public ::testing::Test {
     }
   }
 
+  // NextToken is `page`'s next_page_token; "" (and a test failure) if the
+  // listing failed.
+  template <typename Page>
+  static std::string NextToken(const absl::StatusOr<Page>& page) {
+    EXPECT_THAT(page, IsOk());
+    return page.ok() ? page->next_page_token() : "";
+  }
+
   // A first page of each listing, and its next_page_token.
   std::string MetersToken(const std::string& circle = "") {
     v1::ListMetersRequest req;
     req.set_circle(circle);
     req.set_page_size(1);
-    auto page = h_.wallet().ListMeters(req);
-    EXPECT_THAT(page, IsOk());
-    return page.ok() ? page->next_page_token() : "";
+    return NextToken(h_.wallet().ListMeters(req));
   }
   std::string JournalToken(const std::string& account) {
     v1::GetJournalRequest req;
     req.set_account(account);
     req.set_page_size(1);
-    auto page = h_.wallet().GetJournal(req);
-    EXPECT_THAT(page, IsOk());
-    return page.ok() ? page->next_page_token() : "";
+    return NextToken(h_.wallet().GetJournal(req));
   }
   std::string TransactionsToken(const std::string& meter) {
     v1::ListTransactionsRequest req;
     req.set_meter_id(meter);
     req.set_page_size(1);
-    auto page = h_.wallet().ListTransactions(kAdmin, req);
-    EXPECT_THAT(page, IsOk());
-    return page.ok() ? page->next_page_token() : "";
+    return NextToken(h_.wallet().ListTransactions(kAdmin, req));
   }
 
   absl::Status ListMeters(const std::string& token, const std::string& circle = "") {

@@ -1,9 +1,9 @@
 // Concurrency through the single writer: exact totals, no overdrawn float,
 // group commit, and draining on close.
 #include <atomic>
-#include <thread>
 
 #include "gtest/gtest.h"
+#include "tests/testing/run_on_threads.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/wallet_harness.h"
 
@@ -11,6 +11,7 @@ namespace wallet {
 namespace {
 
 using testing::MeterRequest;
+using testing::RunOnThreads;
 using testing::WalletHarness;
 using ::wallet::testing::IsOk;
 using ::wallet::testing::StatusIs;
@@ -23,19 +24,13 @@ TEST(PipelineTest, ManyClientsRechargingOneMeterGiveTheExactTotal) {
   constexpr int kThreads = 16;
   constexpr int kEach = 200;
   std::atomic<int> failures{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kEach; ++i) {
-        // Each client also retries every request once, as a flaky network would.
-        const std::string id = absl::StrCat("t", t, "-", i);
-        const int64_t amount = 100 + t;
-        if (!h.Recharge("R1", id, "HOT", amount).ok()) ++failures;
-        if (!h.Recharge("R1", id, "HOT", amount).ok()) ++failures;
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  RunOnThreads(kThreads, kEach, [&](int t, int i) {
+    // Each client also retries every request once, as a flaky network would.
+    const std::string id = absl::StrCat("t", t, "-", i);
+    const int64_t amount = 100 + t;
+    if (!h.Recharge("R1", id, "HOT", amount).ok()) ++failures;
+    if (!h.Recharge("R1", id, "HOT", amount).ok()) ++failures;
+  });
   EXPECT_EQ(failures, 0);
   int64_t expected = 0;
   for (int t = 0; t < kThreads; ++t) expected += kEach * (100 + t);
@@ -54,22 +49,16 @@ TEST(PipelineTest, ConcurrentRetailerRechargesNeverOverdrawTheFloat) {
   ASSERT_THAT(h.TopUp("top", "R1", 100'000), IsOk());
   std::atomic<int> ok{0};
   std::atomic<int> refused{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 12; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 20; ++i) {
-        auto r = h.Recharge("R1", absl::StrCat(t, "-", i), t % 2 ? "M1" : "M2", 1'000);
-        if (r.ok()) {
-          ++ok;
-          EXPECT_GE(r->float_balance_paise(), -5'000);
-        } else {
-          EXPECT_THAT(r, StatusIs(absl::StatusCode::kFailedPrecondition));
-          ++refused;
-        }
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  RunOnThreads(12, 20, [&](int t, int i) {
+    auto r = h.Recharge("R1", absl::StrCat(t, "-", i), t % 2 ? "M1" : "M2", 1'000);
+    if (r.ok()) {
+      ++ok;
+      EXPECT_GE(r->float_balance_paise(), -5'000);
+    } else {
+      EXPECT_THAT(r, StatusIs(absl::StatusCode::kFailedPrecondition));
+      ++refused;
+    }
+  });
   EXPECT_EQ(ok, 105);  // (1,00,000 + 5,000 credit) / 1,000
   EXPECT_EQ(refused, 12 * 20 - 105);
   EXPECT_EQ(h.FloatBalance("R1"), -5'000);

@@ -12,6 +12,7 @@
 namespace wallet {
 namespace {
 
+using ::wallet::testing::ExpectValue;
 using ::wallet::testing::IsOk;
 using ::wallet::testing::StatusIs;
 using Kind = v1::Notification::Kind;
@@ -25,16 +26,10 @@ absl::Time Ist(int day, int hour, int minute = 0) {
   return absl::FromCivil(absl::CivilSecond(2026, 11, day, hour, minute, 0), kIst);
 }
 
-// A flat tariff keeps the arithmetic visible: 500 paise per kWh, nothing else.
+// "T1": 500 paise per kWh and, if given, a fixed charge per kW a day.
 v1::TariffBook FlatTariff(int64_t fixed_paise_per_kw_day = 0) {
-  v1::TariffBook book;
-  v1::Tariff* t = book.add_tariffs();
-  t->set_tariff_id("T1");
-  t->set_version(1);
-  t->set_effective_from("2020-01-01");
-  t->set_category(v1::DOMESTIC);
-  t->add_slabs()->set_paise_per_kwh(500);
-  t->set_fixed_paise_per_kw_day(fixed_paise_per_kw_day);
+  v1::TariffBook book = testing::FlatTariffBook("T1");
+  book.mutable_tariffs(0)->set_fixed_paise_per_kw_day(fixed_paise_per_kw_day);
   return book;
 }
 
@@ -84,21 +79,14 @@ class PolicyTest : public ::testing::Test {
   }
 
   absl::StatusOr<v1::IngestReadingsResponse> Ingest(std::vector<v1::Reading> readings) {
-    v1::IngestReadingsRequest req;
-    req.set_batch_id(absl::StrCat("b", ++batches_));
-    for (auto& r : readings) *req.add_readings() = r;
-    return Wait<v1::IngestReadingsResponse>(
-        [&](auto done) { h_.wallet().IngestReadings(req, done); });
+    return h_.Ingest(absl::StrCat("b", ++batches_), readings);
   }
 
   v1::ReadingResult Read(const std::string& meter, int64_t register_wh, absl::Time at,
                          v1::Reading::Kind kind = v1::Reading::NORMAL) {
     // A reading arrives after it is taken.
     if (h_.clock().Now() < at) h_.clock().Set(at);
-    v1::Reading r;
-    r.set_meter_id(meter);
-    r.set_register_wh(register_wh);
-    SetTimestamp(absl::ToUnixMicros(at), r.mutable_meter_time());
+    v1::Reading r = testing::ReadingAt(meter, register_wh, at);
     r.set_kind(kind);
     auto response = Ingest({r});
     EXPECT_THAT(response, IsOk());
@@ -122,14 +110,9 @@ class PolicyTest : public ::testing::Test {
   absl::StatusOr<v1::ReportRelayOutcomeResponse> Report(
       const v1::RelayCommand& command, v1::RelayOutcome::Result result, v1::RelayState state,
       v1::RelayOutcome::Failure failure = v1::RelayOutcome::FAILURE_UNSPECIFIED) {
-    v1::RelayOutcome outcome;
-    outcome.set_command_id(command.command_id());
-    outcome.set_meter_id(command.meter_id());
-    outcome.set_result(result);
+    v1::RelayOutcome outcome = testing::OutcomeOf(command, result, failure);
     outcome.set_state(state);
-    outcome.set_failure(failure);
-    return Wait<v1::ReportRelayOutcomeResponse>(
-        [&](auto done) { h_.wallet().ReportRelayOutcome(outcome, done); });
+    return h_.ReportOutcome(outcome);
   }
 
   absl::StatusOr<v1::SetHoldResponse> Hold(const std::string& meter, v1::Hold hold) {
@@ -233,9 +216,7 @@ TEST_F(PolicyTest, OneMeterFromRechargeThroughCutoffToRestore) {
   ASSERT_EQ(restore.size(), 1u);
   EXPECT_EQ(restore[0].action(), v1::RECONNECT);
   EXPECT_EQ(h_.MeterBalance("M1"), -500 + 30'000 + 50'000 - 35'000);
-  v1::GetJournalRequest journal;
-  journal.set_account("system:fees");
-  auto fees = h_.wallet().GetJournal(journal);
+  auto fees = h_.Journal("system:fees");
   ASSERT_THAT(fees, IsOk());
   ASSERT_EQ(fees->entries_size(), 1);
   EXPECT_EQ(fees->entries(0).transfer().type(), v1::RECONNECTION_FEE);
@@ -403,12 +384,8 @@ TEST_F(PolicyTest, RelayObservationsWithoutACommand) {
   seen.set_meter_id("M7");
   seen.set_result(v1::RelayOutcome::CONFIRMED);
   seen.set_state(v1::RELAY_CONNECTED);
-  auto observe = [&](const v1::RelayOutcome& o) {
-    return Wait<v1::ReportRelayOutcomeResponse>(
-        [&](auto done) { h_.wallet().ReportRelayOutcome(o, done); });
-  };
   // While the disconnect is on its way, a scheduled read is stale news.
-  auto ignored = observe(seen);
+  auto ignored = h_.ReportOutcome(seen);
   ASSERT_THAT(ignored, IsOk());
   EXPECT_TRUE(NewNotifications().empty());
 
@@ -419,18 +396,18 @@ TEST_F(PolicyTest, RelayObservationsWithoutACommand) {
   confirmed.set_state(v1::RELAY_DISCONNECTED);
   // The gateway read the relay back at 2,000.
   SetTimestamp(2'000, confirmed.mutable_observe_time());
-  ASSERT_THAT(observe(confirmed), IsOk());
+  ASSERT_THAT(h_.ReportOutcome(confirmed), IsOk());
   NewNotifications();
   // A read taken before the command ran, reported after its outcome, is old
   // news: no false tamper alert.
   SetTimestamp(1'000, seen.mutable_observe_time());
-  auto late = observe(seen);
+  auto late = h_.ReportOutcome(seen);
   ASSERT_THAT(late, IsOk());
   EXPECT_EQ(late->state(), v1::RELAY_DISCONNECTED);
   EXPECT_TRUE(NewNotifications().empty());
   // Found closed afterwards: forced reconnection, one alert for the utility.
   SetTimestamp(3'000, seen.mutable_observe_time());
-  auto forced = observe(seen);
+  auto forced = h_.ReportOutcome(seen);
   ASSERT_THAT(forced, IsOk());
   EXPECT_EQ(forced->state(), v1::RELAY_CONNECTED);
   auto alerts = NewNotifications();
@@ -442,10 +419,10 @@ TEST_F(PolicyTest, RelayObservationsWithoutACommand) {
   // An observation must say what was read.
   v1::RelayOutcome vague = seen;
   vague.set_result(v1::RelayOutcome::FAILED);
-  EXPECT_THAT(observe(vague), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(h_.ReportOutcome(vague), StatusIs(absl::StatusCode::kInvalidArgument));
   vague = seen;
   vague.set_state(v1::RELAY_UNKNOWN);
-  EXPECT_THAT(observe(vague), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(h_.ReportOutcome(vague), StatusIs(absl::StatusCode::kInvalidArgument));
   h_.ExpectLedgerBalanced();
 }
 
@@ -464,9 +441,7 @@ TEST_F(PolicyTest, EnergyMeteredBeforeTheCutIsNoBypass) {
   confirmed.set_state(v1::RELAY_DISCONNECTED);
   // Read open at 12:00.
   SetTimestamp(absl::ToUnixMicros(Ist(2, 12)), confirmed.mutable_observe_time());
-  ASSERT_THAT(Wait<v1::ReportRelayOutcomeResponse>(
-                  [&](auto done) { h_.wallet().ReportRelayOutcome(confirmed, done); }),
-              IsOk());
+  ASSERT_THAT(h_.ReportOutcome(confirmed), IsOk());
   NewNotifications();
   // Readings taken before the cut, delivered after its report: no alert.
   EXPECT_EQ(Read("M8", 1'000, Ist(2, 11)).outcome(), v1::ReadingResult::DEBITED);
@@ -641,9 +616,7 @@ class EmergencyCreditPolicyTest : public PolicyTest {
   EmergencyCreditPolicyTest() : PolicyTest(WithEmergencyCredit()) {}
 
   v1::GetBalanceResponse Status(const std::string& meter) {
-    auto status = h_.wallet().GetBalance(Principal{v1::ROLE_CONSUMER, "C-" + meter}, meter);
-    EXPECT_THAT(status, IsOk());
-    return status.ok() ? *status : v1::GetBalanceResponse();
+    return ExpectValue(h_.wallet().GetBalance(Principal{v1::ROLE_CONSUMER, "C-" + meter}, meter));
   }
 };
 
@@ -738,14 +711,6 @@ class DutyPolicyTest : public PolicyTest {
  protected:
   // 8 % electricity duty on energy and on the Rs 10 fixed charge of each day.
   DutyPolicyTest() : PolicyTest(Options(0, /*fixed=*/100, /*duty_bps=*/800)) {}
-
-  int64_t SystemBalance(const std::string& account) {
-    v1::GetJournalRequest req;
-    req.set_account(account);
-    auto journal = h_.wallet().GetJournal(req);
-    EXPECT_THAT(journal, IsOk());
-    return journal.ok() ? journal->balance_paise() : -1;
-  }
 };
 
 TEST_F(DutyPolicyTest, OneChargePerReadingWithItsDutyMovedToTheDutyAccount) {
@@ -754,13 +719,11 @@ TEST_F(DutyPolicyTest, OneChargePerReadingWithItsDutyMovedToTheDutyAccount) {
   Read("MD", 0, Ist(2, 10));
   // Day 2 fixed: 1,000 + 80 duty; 2 kWh: 1,000 + 80 duty.
   EXPECT_EQ(Read("MD", 2'000, Ist(2, 11)).charged_paise(), 2'160);
-  EXPECT_EQ(SystemBalance("system:duty"), 160);
-  EXPECT_EQ(SystemBalance("system:revenue"), 2'000);
+  EXPECT_EQ(h_.AccountBalance("system:duty"), 160);
+  EXPECT_EQ(h_.AccountBalance("system:revenue"), 2'000);
 
   // The consumer's statement: one line per charge, each naming its duty.
-  v1::GetJournalRequest req;
-  req.set_account("meter:MD");
-  auto journal = h_.wallet().GetJournal(req);
+  auto journal = h_.Journal("meter:MD");
   ASSERT_THAT(journal, IsOk());
   ASSERT_EQ(journal->entries_size(), 3);  // energy, fixed, recharge (newest first)
   const v1::Transfer& energy = journal->entries(0).transfer();
@@ -779,7 +742,7 @@ TEST_F(DutyPolicyTest, OneChargePerReadingWithItsDutyMovedToTheDutyAccount) {
   ASSERT_THAT(balance, IsOk());
   EXPECT_EQ(balance->last_recharge_paise(), 100'000);
   EXPECT_EQ(Read("MD", 3'000, Ist(2, 12)).charged_paise(), 540);
-  EXPECT_EQ(SystemBalance("system:duty"), 200);
+  EXPECT_EQ(h_.AccountBalance("system:duty"), 200);
   h_.ExpectLedgerBalanced();
 }
 
