@@ -38,7 +38,9 @@ absl::Status MeterRegistry::Load(const Store& store) {
           parse_error = absl::InternalError(absl::StrCat("corrupt consumer record ", key));
           return false;
         }
-        consumers_[key].phone = consumer.phone();
+        ConsumerEntry& entry = consumers_[key];
+        entry.phone = consumer.phone();
+        entry.language = consumer.language();
         return true;
       }));
   WALLET_RETURN_IF_ERROR(parse_error);
