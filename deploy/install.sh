@@ -14,6 +14,7 @@ PACKAGES=(
   libmicrohttpd-dev    # HTTP for /metrics, /healthz and payment webhooks
   curl                 # the demo reads /metrics
   clang libclang-rt-14-dev  # libFuzzer for the DLMS parser fuzz test (fuzz_dlms)
+  kannel kannel-extras # the SMS gateway notifierd sends through; fakesmsc for its tests
 )
 
 SUDO=""
