@@ -10,6 +10,7 @@
 // takes the stream). The API key needs the METER_GATEWAY or ADMIN role.
 // SIGTERM or SIGINT: finish the send in flight, record it, exit 0.
 #include <atomic>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -93,6 +94,12 @@ int main(int argc, char** argv) {
   if (!book.ok()) return daemon.Fail(book.status());
   if (absl::GetFlag(FLAGS_data_dir).empty()) {
     return daemon.Fail(absl::InvalidArgumentError("--data_dir is required"));
+  }
+  std::error_code created;
+  std::filesystem::create_directories(absl::GetFlag(FLAGS_data_dir), created);
+  if (created) {
+    return daemon.Fail(absl::UnavailableError(absl::StrCat(
+        "cannot create --data_dir ", absl::GetFlag(FLAGS_data_dir), ": ", created.message())));
   }
   absl::StatusOr<std::unique_ptr<notifier::SmsStore>> store =
       notifier::SmsStore::Open(absl::GetFlag(FLAGS_data_dir) + "/sms");
