@@ -155,7 +155,7 @@ CommandGroup ChangeCommands() {
   return {"Changes of consumers and meters",
           {
               {"update-consumer",
-               "Change a consumer's name, phone or SMS language; the change is recorded.",
+               "Change a consumer's name, phone or SMS language (recorded).",
                kAdminKey,
                {Required(kConsumer), Required(kReason, kReasonHelp),
                 Optional(kNewName, "Consumer's name; --name= clears it."),
