@@ -24,6 +24,8 @@ set(rules
   # So are the rules of collection drives.
   wallet/drive.*        "^(absl/|google/protobuf/|wallet/v1/|wallet/store/v1/records\\.pb\\.h$|wallet/(drive|policy_config|tariff)\\.h$)"
   api                   "^(api|wallet|base|absl|glog|google/protobuf|grpcpp)/"
+  # The notifier reaches the wallet only through walletd's API.
+  notifier              "^(notifier|base|absl|glog|google/protobuf|grpcpp|nlohmann|rocksdb|wallet/v1)/"
   # The client takes from the core only its money and id rules and its
   # text-format reader.
   walletctl             "^(walletctl/|base/|absl/|google/protobuf/|grpcpp/|wallet/v1/|wallet/(money|validate|textproto)\\.h$)"

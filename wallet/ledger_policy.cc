@@ -90,6 +90,7 @@ void Ledger::Notify(Txn& txn, const MeterEntry& m, v1::Notification::Kind kind, 
   // Tamper alerts and quarantined readings go to the utility, not the consumer.
   if (kind != v1::Notification::TAMPER_ALERT && kind != v1::Notification::QUARANTINED_READING) {
     n.set_phone(m.consumer->phone);
+    n.set_language(m.consumer->language);
   }
   n.set_balance_paise(m.state.balance_paise());
   n.set_amount_paise(amount);

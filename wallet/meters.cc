@@ -29,7 +29,9 @@ absl::Status MeterRegistry::Load(const Store& store) {
   WALLET_RETURN_IF_ERROR(ScanRecords<store::v1::ConsumerRecord>(
       store, Table::kConsumers, "", "consumer record",
       [&](absl::string_view key, const store::v1::ConsumerRecord& consumer) {
-        consumers_[key].phone = consumer.phone();
+        ConsumerEntry& entry = consumers_[key];
+        entry.phone = consumer.phone();
+        entry.language = consumer.language();
         return absl::OkStatus();
       }));
   for (auto& [id, m] : meters_) m.consumer = &consumers_[m.meter.consumer_id()];

@@ -31,6 +31,7 @@ namespace wallet {
 // What the ledger keeps in memory per consumer: where notifications go.
 struct ConsumerEntry {
   std::string phone;
+  v1::Language language = v1::LANGUAGE_UNSPECIFIED;
 };
 
 // What the ledger keeps in memory per meter.

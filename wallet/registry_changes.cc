@@ -29,6 +29,12 @@ using store::v1::MeterRecord;
 
 constexpr int32_t kDefaultChangePage = 50;
 
+// SmsLanguage is the language a consumer's SMS go out in: records written
+// before languages existed, and registrations that named none, are English.
+v1::Language SmsLanguage(v1::Language language) {
+  return language == v1::LANGUAGE_UNSPECIFIED ? v1::ENGLISH : language;
+}
+
 // Diff records `field` in `change` if it differs.
 void Diff(ChangeRecord& change, absl::string_view field, const std::string& before,
           const std::string& after) {
@@ -98,6 +104,7 @@ v1::Change ToWire(ChangeRecord record) {
 
 absl::Status Ledger::ValidateNewConsumer(const v1::Consumer& consumer) {
   WALLET_RETURN_IF_ERROR(ValidatePhone("consumer.phone", consumer.phone()));
+  WALLET_RETURN_IF_ERROR(ValidateLanguage("consumer.language", consumer.language()));
   return ValidateName("consumer.name", consumer.name());
 }
 
@@ -105,6 +112,10 @@ absl::Status Ledger::SameConsumerDetails(const ConsumerRecord& stored, const v1:
   std::vector<absl::string_view> differ;
   if (!given.name().empty() && given.name() != stored.name()) differ.push_back("name");
   if (!given.phone().empty() && given.phone() != stored.phone()) differ.push_back("phone");
+  if (given.language() != v1::LANGUAGE_UNSPECIFIED &&
+      given.language() != SmsLanguage(stored.language())) {
+    differ.push_back("language");
+  }
   if (differ.empty()) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat(
       "consumer ", stored.consumer_id(), " is registered with another ",
@@ -120,7 +131,9 @@ absl::StatusOr<ConsumerRecord> Ledger::StoredConsumer(Txn& txn, absl::string_vie
 
 void Ledger::PutConsumer(Txn& txn, const ConsumerRecord& consumer) {
   txn.batch->Put(Table::kConsumers, consumer.consumer_id(), consumer.SerializeAsString());
-  meters_.Consumer(consumer.consumer_id()).phone = consumer.phone();
+  ConsumerEntry& entry = meters_.Consumer(consumer.consumer_id());
+  entry.phone = consumer.phone();
+  entry.language = consumer.language();
 }
 
 v1::Change Ledger::RecordChange(Txn& txn, const Principal& who, ChangeRecord change,
@@ -142,9 +155,10 @@ absl::StatusOr<v1::UpdateConsumerResponse> Ledger::UpdateConsumer(
   return IdempotentRequest<v1::UpdateConsumerResponse>(
       txn, "UpdateConsumer", kAdminScope, req, [&]() -> absl::StatusOr<v1::UpdateConsumerResponse> {
         WALLET_RETURN_IF_ERROR(ValidateId("consumer_id", req.consumer_id()));
-        if (!req.has_name() && !req.has_phone()) {
-          return absl::InvalidArgumentError("nothing to change: give name, phone or both");
+        if (!req.has_name() && !req.has_phone() && req.language() == v1::LANGUAGE_UNSPECIFIED) {
+          return absl::InvalidArgumentError("nothing to change: give name, phone or language");
         }
+        WALLET_RETURN_IF_ERROR(ValidateLanguage("language", req.language()));
         if (req.has_name()) WALLET_RETURN_IF_ERROR(ValidateName("name", req.name()));
         if (req.has_phone()) WALLET_RETURN_IF_ERROR(ValidatePhone("phone", req.phone()));
         WALLET_RETURN_IF_ERROR(ValidateReason("reason", req.reason()));
@@ -159,6 +173,11 @@ absl::StatusOr<v1::UpdateConsumerResponse> Ledger::UpdateConsumer(
         if (req.has_phone()) {
           Diff(change, "phone", consumer.phone(), req.phone());
           consumer.set_phone(req.phone());
+        }
+        if (req.language() != v1::LANGUAGE_UNSPECIFIED) {
+          Diff(change, "language", v1::Language_Name(SmsLanguage(consumer.language())),
+               v1::Language_Name(req.language()));
+          consumer.set_language(req.language());
         }
         v1::UpdateConsumerResponse response;
         if (change.fields().empty()) {

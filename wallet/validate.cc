@@ -88,6 +88,11 @@ absl::Status ValidateBillingMode(absl::string_view field, int mode, bool unspeci
   return absl::InvalidArgumentError(absl::StrCat(field, " must be PREPAID or POSTPAID"));
 }
 
+absl::Status ValidateLanguage(absl::string_view field, int language) {
+  if (v1::Language_IsValid(language)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(field, " must be ENGLISH or HINDI"));
+}
+
 absl::Status ValidateAddress(absl::string_view field, absl::string_view address) {
   return ValidateText(field, address, kMaxAddressBytes);
 }

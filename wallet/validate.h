@@ -46,6 +46,10 @@ absl::Status ValidateCategory(absl::string_view field, int category);
 // stands for PREPAID at registration) if `unspecified_ok`.
 absl::Status ValidateBillingMode(absl::string_view field, int mode, bool unspecified_ok);
 
+// ValidateLanguage accepts a known language; unspecified stands for English
+// at registration and for "unchanged" in an update.
+absl::Status ValidateLanguage(absl::string_view field, int language);
+
 // ValidateAddress accepts text of at most kMaxAddressBytes (empty too).
 absl::Status ValidateAddress(absl::string_view field, absl::string_view address);
 

@@ -69,6 +69,7 @@ v1::Consumer ToWire(store::v1::ConsumerRecord record) {
   out.set_consumer_id(std::move(*record.mutable_consumer_id()));
   out.set_name(std::move(*record.mutable_name()));
   out.set_phone(std::move(*record.mutable_phone()));
+  out.set_language(record.language());
   return out;
 }
 
@@ -126,6 +127,7 @@ v1::Notification ToWire(store::v1::NotificationRecord record) {
   out.set_notice_day(record.notice_day());
   SetTime(record.time_us(), &out, &v1::Notification::mutable_create_time);
   out.set_text(std::move(*record.mutable_text()));
+  out.set_language(record.language());
   return out;
 }
 
@@ -200,6 +202,9 @@ store::v1::ConsumerRecord RecordOf(const v1::Consumer& consumer) {
   out.set_consumer_id(consumer.consumer_id());
   out.set_name(consumer.name());
   out.set_phone(consumer.phone());
+  // Stored explicitly so that a later update compares like with like.
+  out.set_language(consumer.language() == v1::LANGUAGE_UNSPECIFIED ? v1::ENGLISH
+                                                                   : consumer.language());
   return out;
 }
 

@@ -27,6 +27,7 @@ constexpr absl::string_view kUnchanged = "unchanged";
 // stay as they are.
 constexpr FlagSpec kNewName = kName.WithDefault(kUnchanged);
 constexpr FlagSpec kNewPhone = kPhone.WithDefault(kUnchanged);
+constexpr FlagSpec kNewLanguage = kLanguage.WithDefault(kUnchanged);
 constexpr FlagSpec kNewCategory = kCategory.WithDefault(kUnchanged);
 constexpr FlagSpec kNewCircle = kCircle.WithDefault(kUnchanged);
 constexpr FlagSpec kNewDivision = kDivision.WithDefault(kUnchanged);
@@ -45,7 +46,11 @@ constexpr absl::string_view kReasonHelp = "Why; recorded with the change for aud
 void AddConsumerFields(const v1::Consumer& consumer, Report& report) {
   report.Add("consumer", PlainValue(consumer.consumer_id()))
       .Add("name", OrDashValue(consumer.name()))
-      .Add("phone", OrDashValue(consumer.phone()));
+      .Add("phone", OrDashValue(consumer.phone()))
+      .Add("language", PlainValue(EnumText(*v1::Language_descriptor(),
+                                           consumer.language() == v1::LANGUAGE_UNSPECIFIED
+                                               ? v1::ENGLISH  // registered before languages
+                                               : consumer.language())));
 }
 
 Report ConsumerUpdatedReport(const v1::UpdateConsumerResponse& response) {
@@ -90,7 +95,11 @@ absl::Status UpdateConsumer(const Args& args, Context& context) {
   auto request = KeyedRequest<v1::UpdateConsumerRequest>(context);
   if (args.Has(kName)) request.set_name(args.Text(kName));
   if (args.Has(kPhone)) request.set_phone(args.Text(kPhone));
-  if (!request.has_name() && !request.has_phone()) return NothingToChange("--name, --phone");
+  request.set_language(args.Enum(kLanguage, v1::LANGUAGE_UNSPECIFIED));
+  if (!request.has_name() && !request.has_phone() &&
+      request.language() == v1::LANGUAGE_UNSPECIFIED) {
+    return NothingToChange("--name, --phone, --language");
+  }
   request.set_consumer_id(args.Text(kConsumer));
   request.set_reason(args.Text(kReason));
   return context.Run(&AdminStub::UpdateConsumer, request, ConsumerUpdatedReport);
@@ -128,16 +137,17 @@ CommandGroup ChangeCommands() {
   return {"Changes of consumers and meters",
           {
               {"update-consumer",
-               "Change a consumer's name or phone; the change is recorded.",
+               "Change a consumer's name, phone or SMS language (recorded).",
                kAdminKey,
                {Required(kConsumer), Required(kReason, kReasonHelp),
                 Optional(kNewName, "Consumer's name; --name= clears it."),
                 Optional(kNewPhone,
                          "Consumer's mobile number: 10 to 15 digits, optional +. Notifications "
                          "go to it from now on."),
+                Optional(kNewLanguage, "Language of the consumer's SMS from now on."),
                 Optional(kRequestId)},
                UpdateConsumer,
-               "Give at least one of --name and --phone. Answers `unchanged` (and records "
+               "Give at least one of --name, --phone and --language. Answers `unchanged` (and records "
                "nothing) when the consumer already has the values given."},
               {"update-meter",
                "Change a meter's category, place, sanctioned load, tariff, billing mode, CT flag "
@@ -173,6 +183,9 @@ CommandGroup ChangeCommands() {
                 Optional(kPhone,
                          "A new consumer's mobile number (required for a new consumer); for an "
                          "existing one leave it out."),
+                Optional(kLanguage,
+                         "A new consumer's SMS language (english if left out); for an existing "
+                         "one leave it out."),
                 Optional(kRequestId)},
                MoveMeter,
                "The wallet, arrears, readings and history stay with the meter; the previous "

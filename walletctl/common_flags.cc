@@ -13,6 +13,7 @@ wallet::v1::Consumer ConsumerOf(const Args& args) {
   consumer.set_consumer_id(args.Text(kConsumer));
   consumer.set_name(args.Text(kName));
   consumer.set_phone(args.Text(kPhone));
+  consumer.set_language(args.Enum(kLanguage, wallet::v1::LANGUAGE_UNSPECIFIED));
   return consumer;
 }
 

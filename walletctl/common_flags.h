@@ -45,6 +45,9 @@ inline constexpr FlagSpec kOrderId = IdFlag("order_id", "Recharge order id (from
 // update-consumer and move-meter change.
 inline constexpr FlagSpec kPhone = TypedFlag(
     ValueType::kPhone, "phone", "NUM", "Consumer's mobile number: 10 to 15 digits, optional +.");
+inline constexpr FlagSpec kLanguage =
+    EnumFlag("language", "LANG", "Language of the consumer's SMS: english or hindi.",
+             &wallet::v1::Language_descriptor);
 inline constexpr FlagSpec kCategory =
     EnumFlag("category", "CAT", "Meter category.", &wallet::v1::Category_descriptor);
 inline constexpr FlagSpec kCircle = TextFlag("circle", "X", "Circle of the meter.");
@@ -65,7 +68,7 @@ inline constexpr FlagSpec kCtOperated =
 inline constexpr FlagSpec kAddress =
     TextFlag("address", "TEXT", "Postal address of the meter, for field work.");
 
-// ConsumerOf is the consumer --consumer, --name and --phone describe, as
+// ConsumerOf is the consumer --consumer, --name, --phone and --language describe, as
 // register-meter and move-meter send it.
 wallet::v1::Consumer ConsumerOf(const Args& args);
 

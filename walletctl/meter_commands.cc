@@ -197,6 +197,9 @@ CommandGroup MeterCommands() {
                 Optional(kName,
                          "Consumer's name. For an existing consumer, leave it out or give the "
                          "name it has."),
+                Optional(kLanguage,
+                         "Language of the consumer's SMS: english (if left out) or hindi. For an "
+                         "existing consumer, leave it out or give the language it has."),
                 Optional(kCircle), Optional(kDivision), Optional(kSubdivision), Optional(kArrears),
                 Optional(kNewBillingMode), Optional(kCtOperated),
                 Optional(kAddress), Optional(kRequestId)},

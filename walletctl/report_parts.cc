@@ -64,9 +64,11 @@ void AddMeterFields(const v1::Meter& meter, const v1::Consumer& consumer, Report
   std::string who = OrDash(meter.consumer_id());
   if (!consumer.name().empty()) absl::StrAppend(&who, " ", consumer.name());
   if (!consumer.phone().empty()) absl::StrAppend(&who, " (", consumer.phone(), ")");
-  report.Add("meter", PlainValue(meter.meter_id()))
-      .Add("consumer", PlainValue(who))
-      .Add("category", PlainValue(EnumText(*v1::Category_descriptor(), meter.category())))
+  report.Add("meter", PlainValue(meter.meter_id())).Add("consumer", PlainValue(who));
+  if (consumer.language() != v1::LANGUAGE_UNSPECIFIED) {
+    report.Add("language", PlainValue(EnumText(*v1::Language_descriptor(), consumer.language())));
+  }
+  report.Add("category", PlainValue(EnumText(*v1::Category_descriptor(), meter.category())))
       .Add("location",
            PlainValue(absl::StrCat(OrDash(meter.circle()), " / ", OrDash(meter.division()), " / ",
                                    OrDash(meter.subdivision()))))

@@ -160,6 +160,53 @@ TEST_F(RegistryChangesTest, PhoneChangeIsRecordedAndNotificationsFollowIt) {
   EXPECT_THAT(UpdateConsumer(req), StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
+TEST_F(RegistryChangesTest, LanguageIsSetAtRegistrationChangedByUpdateAndCarriedByNotifications) {
+  auto reg = MeterRequest("M7", "C7");
+  reg.mutable_consumer()->set_phone("+919826000107");
+  reg.mutable_consumer()->set_language(v1::HINDI);
+  ASSERT_THAT(h_.Register(reg), IsOk());
+  EXPECT_EQ(StoredConsumer("M7").language(), v1::HINDI);
+  EXPECT_EQ(StoredConsumer("M1").language(), v1::ENGLISH);  // none given: English
+  // Another language for the existing consumer is refused, like another phone.
+  auto other = MeterRequest("M8", "C7");
+  other.mutable_consumer()->clear_phone();
+  other.mutable_consumer()->set_language(v1::ENGLISH);
+  EXPECT_THAT(h_.Register(other),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("language")));
+
+  const auto languages = [&] {
+    std::vector<v1::Language> out;
+    auto items = h_.wallet().ReadOutbox(Stream::kNotification, notified_, 1000);
+    EXPECT_THAT(items, IsOk());
+    for (const auto& item : *items) {
+      out.push_back(item.notification().language());
+      notified_ = item.notification().seq();
+    }
+    return out;
+  };
+  languages();
+  ASSERT_THAT(h_.Recharge("R1", "rc-7", "M7", 10'000), IsOk());
+  EXPECT_THAT(languages(), ElementsAre(v1::HINDI));
+
+  v1::UpdateConsumerRequest req;
+  req.set_request_id("upd-lang");
+  req.set_consumer_id("C7");
+  req.set_language(v1::ENGLISH);
+  req.set_reason("asked for English at the counter");
+  auto updated = UpdateConsumer(req);
+  ASSERT_THAT(updated, IsOk());
+  EXPECT_EQ(updated->consumer().language(), v1::ENGLISH);
+  EXPECT_THAT(Fields(updated->change()), ElementsAre("language: HINDI -> ENGLISH"));
+  ASSERT_THAT(h_.Recharge("R1", "rc-8", "M7", 10'000), IsOk());
+  EXPECT_THAT(languages(), ElementsAre(v1::ENGLISH));
+  h_.Reopen();
+  EXPECT_EQ(StoredConsumer("M7").language(), v1::ENGLISH);
+
+  req.set_request_id("upd-lang-bad");
+  req.set_language(static_cast<v1::Language>(9));
+  EXPECT_THAT(UpdateConsumer(req), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST_F(RegistryChangesTest, NameCanBeClearedAndAnUpdateThatChangesNothingSaysSo) {
   v1::UpdateConsumerRequest req;
   req.set_request_id("upd-1");

@@ -188,8 +188,10 @@ TEST(WireTest, MeterCarriesItsLastRechargeFromTheState) {
 
 TEST(WireTest, ConsumerAndRetailerRoundTrip) {
   const auto consumer = FromText<store::v1::ConsumerRecord>(
-      "consumer_id: \"C1\" name: \"Meena\" phone: \"+919800000001\"");
+      "consumer_id: \"C1\" name: \"Meena\" phone: \"+919800000001\" language: HINDI");
   EXPECT_TRUE(MessageDifferencer::Equals(RecordOf(ToWire(consumer)), consumer));
+  // A consumer registered without a language is stored as English.
+  EXPECT_EQ(RecordOf(v1::Consumer()).language(), v1::ENGLISH);
   const auto retailer = FromText<store::v1::RetailerRecord>(
       "retailer_id: \"R1\" name: \"Shop 1\" commission_bps: 150 float_limit_paise: -500000 "
       "created_us: 1792000000000001");

@@ -129,7 +129,7 @@ TEST(Walletctl, UpdateWithNothingToChangeExitsTwoBeforeAnythingIsSent) {
       Walletctl({"--server=127.0.0.1:1", "update-consumer", "--consumer=C1", "--reason=typo"});
   EXPECT_EQ(consumer.exit_code, kExitUsage);
   EXPECT_THAT(consumer.err, StartsWith("error: nothing to change: give at least one of --name, "
-                                       "--phone\nusage: walletctl update-consumer"));
+                                       "--phone, --language\nusage: walletctl update-consumer"));
   EXPECT_THAT(consumer.err, Not(HasSubstr("request id")));
   const Outcome meter =
       Walletctl({"--server=127.0.0.1:1", "update-meter", "--meter=M1", "--reason=survey"});
