@@ -26,7 +26,10 @@ Notifier::Notifier(const NotifierOptions& options, TemplateBook book,
       store_(std::move(store)),
       sender_(std::move(sender)),
       clock_(clock),
-      channel_(grpc::CreateChannel(options.wallet_address, grpc::InsecureChannelCredentials())),
+      channel_(grpc::CreateChannel(options.wallet_address,
+                                   options.wallet_credentials != nullptr
+                                       ? options.wallet_credentials
+                                       : grpc::InsecureChannelCredentials())),
       bucket_(options.rate, options.burst, clock->Now()) {}
 
 Notifier::~Notifier() { Stop(); }

@@ -45,6 +45,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "grpcpp/security/credentials.h"
 #include "base/clock.h"
 #include "base/metrics.h"
 #include "grpcpp/grpcpp.h"
@@ -60,6 +61,9 @@ namespace notifier {
 struct NotifierOptions {
   // walletd's gRPC address. Default: 127.0.0.1:50051.
   std::string wallet_address = "127.0.0.1:50051";
+  // How the channel to walletd is secured (base::ChannelCredentialsFrom);
+  // null: plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> wallet_credentials;
   // An API key with the METER_GATEWAY or ADMIN role. Default: none (set it).
   std::string api_key;
   // SMS per second at most, and the burst a full bucket allows. Default: 10, 10.
