@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -33,6 +34,10 @@ namespace base {
 // HealthCheck answers whether the server can do its work now; an error's
 // message says why not (it is shown to whoever asks: no secrets).
 using HealthCheck = std::function<absl::Status()>;
+
+// MonitoringRoutes are the two routes above, for a server that serves more
+// (its own API beside them): pass them to HttpServer::Start with the rest.
+std::vector<HttpRoute> MonitoringRoutes(const Metrics* metrics, HealthCheck health);
 
 // StartMonitoringEndpoint listens on `address` as HttpServer::Start does (the
 // same errors) and serves /metrics from `metrics` and /healthz from `health`.

@@ -8,7 +8,9 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev
   libgoogle-glog-dev   # logging (LOG/CHECK), as STYLE.md asks
-  libssl-dev           # SHA-256 of stored API keys, random key generation
+  libssl-dev           # SHA-256 of stored API keys, HMAC-SHA256 of webhooks, random keys
+  libcurl4-openssl-dev # outbound HTTP(S): the payment gateway's API, webhooks, the SMS gateway
+  nlohmann-json3-dev   # JSON of the payment gateway's API and webhooks (header-only)
   libmicrohttpd-dev    # HTTP for /metrics, /healthz and payment webhooks
   curl                 # the demo reads /metrics
   clang libclang-rt-14-dev  # libFuzzer for the DLMS parser fuzz test (fuzz_dlms)
