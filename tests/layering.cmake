@@ -13,6 +13,8 @@ set(rules
   # The meter side reaches the wallet only through walletd's API.
   meter-gateway/gateway "^(meter-gateway/gateway|meter-gateway/dlms|base|absl|glog|google/protobuf|grpcpp|wallet/v1)/"
   meter-gateway/sim     "^(meter-gateway/sim|meter-gateway/dlms|base|absl|glog|google/protobuf|grpcpp|metersim/v1|wallet/v1)/"
+  # The payment-gateway simulator knows nothing of the wallet.
+  payment-gateway-sim   "^(payment-gateway-sim|base|absl|glog|nlohmann)/"
   # The core knows no server, client or meter protocol.
   wallet                "^(wallet|base|absl|glog|google/protobuf|rocksdb)/"
   # Inside the core, the prepaid policy is pure: no store, no clock, no
