@@ -1,5 +1,6 @@
 #include <memory>
 
+#include "api/online_recharge.h"
 #include "api/services.h"
 #include "wallet/v1/consumer.grpc.pb.h"
 
@@ -14,7 +15,8 @@ const Roles kConsumerOrAdmin = {v1::ROLE_CONSUMER, v1::ROLE_ADMIN};
 // recharge orders. The wallet checks that the meter or order is the caller's.
 class ConsumerService final : public WalletService<v1::ConsumerService> {
  public:
-  explicit ConsumerService(Calls* calls) : WalletService(calls) {}
+  ConsumerService(Calls* calls, OnlineRecharge* online_recharge)
+      : WalletService(calls), online_recharge_(online_recharge) {}
 
   ServerUnaryReactor* ListMyMeters(CallbackServerContext* ctx,
                                    const v1::ListMyMetersRequest* request,
@@ -46,7 +48,11 @@ class ConsumerService final : public WalletService<v1::ConsumerService> {
                                     v1::StartRechargeResponse* response) override {
     return Serve(ctx, "StartRecharge", kConsumerOrAdmin, response,
                  [&](const wallet::Principal& who, auto done) {
-                   wallet()->StartRecharge(who, *request, std::move(done));
+                   if (online_recharge_ != nullptr) {
+                     online_recharge_->Start(who, *request, std::move(done));
+                   } else {
+                     wallet()->StartRecharge(who, *request, std::move(done));
+                   }
                  });
   }
 
@@ -73,12 +79,15 @@ class ConsumerService final : public WalletService<v1::ConsumerService> {
                    wallet()->CancelOrder(who, *request, std::move(done));
                  });
   }
+
+ private:
+  OnlineRecharge* const online_recharge_;
 };
 
 }  // namespace
 
-std::unique_ptr<grpc::Service> NewConsumerService(Calls* calls) {
-  return std::make_unique<ConsumerService>(calls);
+std::unique_ptr<grpc::Service> NewConsumerService(Calls* calls, OnlineRecharge* online_recharge) {
+  return std::make_unique<ConsumerService>(calls, online_recharge);
 }
 
 }  // namespace api

@@ -21,11 +21,17 @@ constexpr int kMaxRequestBytes = 64 << 20;
 
 }  // namespace
 
-WalletServer::WalletServer(wallet::Wallet* wallet, base::SettableClock* settable_clock)
+WalletServer::WalletServer(wallet::Wallet* wallet, const ServerOptions& options)
     : wallet_(wallet),
       calls_(wallet, &metrics_),
-      admin_(NewAdminService(&calls_, settable_clock)),
-      consumer_(NewConsumerService(&calls_)),
+      gateway_client_(options.payment_gateway.base_url.empty()
+                          ? nullptr
+                          : std::make_unique<PaymentGatewayClient>(options.payment_gateway)),
+      online_recharge_(gateway_client_ == nullptr
+                           ? nullptr
+                           : std::make_unique<OnlineRecharge>(wallet, gateway_client_.get())),
+      admin_(NewAdminService(&calls_, options.settable_clock)),
+      consumer_(NewConsumerService(&calls_, online_recharge_.get())),
       payment_(NewPaymentGatewayService(&calls_)),
       retailer_(NewRetailerService(&calls_)),
       collection_(NewCollectionService(&calls_, &drive_hub_)),
@@ -38,7 +44,10 @@ WalletServer::WalletServer(wallet::Wallet* wallet, base::SettableClock* settable
 
 absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet* wallet,
                                                                   const ServerOptions& options) {
-  std::unique_ptr<WalletServer> server(new WalletServer(wallet, options.settable_clock));
+  if (!options.webhook_listen.empty() && options.webhook_secret.empty()) {
+    return absl::InvalidArgumentError("a webhook listener needs the webhook secret");
+  }
+  std::unique_ptr<WalletServer> server(new WalletServer(wallet, options));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -81,6 +90,7 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
     if (!http.ok()) return http.status();
     server->http_ = *std::move(http);
   }
+  if (absl::Status payments = server->StartPayments(options); !payments.ok()) return payments;
   // The health service answers for "" by itself; each service is named too,
   // so that a client or a load balancer checks the one it calls. Shutdown
   // turns them all NOT_SERVING.
@@ -96,6 +106,31 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   LOG(INFO) << "walletd serving gRPC on port " << server->grpc_port_ << ", HTTP on port "
             << server->http_port();
   return server;
+}
+
+absl::Status WalletServer::StartPayments(const ServerOptions& options) {
+  if (!options.webhook_listen.empty()) {
+    webhook_ = std::make_unique<PaymentWebhook>(wallet_, options.webhook_secret, &metrics_);
+    std::vector<base::HttpRoute> routes;
+    PaymentWebhook* webhook = webhook_.get();
+    routes.push_back({kWebhookPath, {"POST"}, [webhook](const base::HttpRequest& request) {
+                        return webhook->Answer(request);
+                      }});
+    base::HttpServerOptions http_options;
+    // Each delivery waits for its durable write: many at once share a
+    // group commit.
+    http_options.thread_per_connection = true;
+    absl::StatusOr<std::unique_ptr<base::HttpServer>> http =
+        base::HttpServer::Start(options.webhook_listen, std::move(routes), http_options);
+    if (!http.ok()) return http.status();
+    webhook_http_ = *std::move(http);
+    LOG(INFO) << "walletd taking payment gateway webhooks on port " << webhook_http_->port();
+  }
+  if (gateway_client_ != nullptr) {
+    reconciler_ = std::make_unique<OrderReconciler>(wallet_, gateway_client_.get(), &metrics_,
+                                                    options.reconciler);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status WalletServer::Health() const {
@@ -220,7 +255,10 @@ void WalletServer::Shutdown(absl::Duration grace) {
   }
   server_->Shutdown(std::chrono::system_clock::now());
   server_->Wait();
-  // The HTTP server first: /metrics reads the sink.
+  // The HTTP servers first: /metrics reads the sink. Webhooks stop with
+  // the gRPC calls: both are answered only after a durable write.
+  webhook_http_.reset();
+  reconciler_.reset();
   http_.reset();
   sink_.reset();
 }

@@ -9,6 +9,10 @@
 #include "absl/time/time.h"
 #include "api/call.h"
 #include "api/meter_services.h"
+#include "api/online_recharge.h"
+#include "api/order_reconciler.h"
+#include "api/payment_gateway_client.h"
+#include "api/payment_webhook.h"
 #include "api/services.h"
 #include "base/http_server.h"
 #include "base/metrics.h"
@@ -37,6 +41,20 @@ struct ServerOptions {
   // moves forward. Null disables SetClock.
   // Default: null.
   base::SettableClock* settable_clock = nullptr;
+  // The payment gateway's orders API. With a base_url, StartRecharge makes
+  // the gateway's order and answers the checkout (api/online_recharge.h),
+  // and the order reconciler runs; without one, orders wait for
+  // PaymentGatewayService.ConfirmPayment.
+  // Default: no base_url.
+  PaymentGatewayOptions payment_gateway;
+  ReconcilerOptions reconciler;
+  // Address of the payment gateway's webhook listener (POST
+  // /webhooks/payment-gateway, api/payment_webhook.h); port 0 picks a free
+  // port, empty disables. Needs webhook_secret.
+  // Default: empty.
+  std::string webhook_listen;
+  // The webhook secret the gateway signs with. Never logged.
+  std::string webhook_secret;
 };
 
 class WalletServer final {
@@ -51,6 +69,7 @@ class WalletServer final {
 
   int grpc_port() const { return grpc_port_; }
   int http_port() const { return http_ ? http_->port() : 0; }
+  int webhook_port() const { return webhook_http_ ? webhook_http_->port() : 0; }
 
   // Shutdown stops taking calls, lets calls in flight finish for up to
   // `grace`, then cancels the rest. Their wallet operations still complete:
@@ -58,7 +77,10 @@ class WalletServer final {
   void Shutdown(absl::Duration grace);
 
  private:
-  WalletServer(wallet::Wallet* wallet, base::SettableClock* settable_clock);
+  WalletServer(wallet::Wallet* wallet, const ServerOptions& options);
+  // StartPayments starts the webhook listener and the order reconciler as
+  // configured.
+  absl::Status StartPayments(const ServerOptions& options);
   void RegisterPipelineMetrics();
   void RegisterOutboxMetrics();
   // Health answers GET /healthz: Unavailable with the cause while shutting
@@ -68,6 +90,9 @@ class WalletServer final {
   wallet::Wallet* wallet_;
   Metrics metrics_{"walletd_rpc"};
   Calls calls_;
+  // Null without a payment gateway.
+  std::unique_ptr<PaymentGatewayClient> gateway_client_;
+  std::unique_ptr<OnlineRecharge> online_recharge_;
   std::unique_ptr<grpc::Service> admin_;
   std::unique_ptr<grpc::Service> consumer_;
   std::unique_ptr<grpc::Service> payment_;
@@ -81,6 +106,9 @@ class WalletServer final {
   NotificationService notifications_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<base::HttpServer> http_;
+  std::unique_ptr<PaymentWebhook> webhook_;
+  std::unique_ptr<base::HttpServer> webhook_http_;
+  std::unique_ptr<OrderReconciler> reconciler_;
   std::unique_ptr<NotificationLogSink> sink_;
   int grpc_port_ = 0;
   std::atomic<bool> serving_{false};

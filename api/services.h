@@ -29,9 +29,13 @@ class StreamHub;
 // committed group changed a drive (Wallet::SetDriveListener).
 std::unique_ptr<grpc::Service> NewCollectionService(Calls* calls, StreamHub* drive_hub);
 
+class OnlineRecharge;
+
 // NewConsumerService serves wallet.v1.ConsumerService to consumers (their own
-// meters) and admins.
-std::unique_ptr<grpc::Service> NewConsumerService(Calls* calls);
+// meters) and admins. With `online_recharge` (not owned; null: none)
+// StartRecharge goes through the payment gateway.
+std::unique_ptr<grpc::Service> NewConsumerService(Calls* calls,
+                                                  OnlineRecharge* online_recharge = nullptr);
 
 // NewPaymentGatewayService serves wallet.v1.PaymentGatewayService to the
 // payment gateway's key only.

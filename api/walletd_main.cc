@@ -40,7 +40,7 @@ ABSL_FLAG(std::string, admin_key_file, "",
           "file holding the bootstrap admin API key; default <data_dir>/admin.key; "
           "created with a random key if missing");
 ABSL_FLAG(std::string, ready_file, "",
-          "if set, written once serving: grpc_port=N and http_port=M lines");
+          "if set, written once serving: grpc_port=N, http_port=M and webhook_port=W lines");
 ABSL_FLAG(int64_t, max_amount_paise, 10'000'000,
           "largest single recharge, adjustment or float top-up, in paise; "
           "1 to 100000000000 (Rs 100 crore)");
@@ -63,6 +63,25 @@ ABSL_FLAG(int64_t, min_free_disk_mb, 256,
           "refuse changes (UNAVAILABLE) while the data directory's file system has less free "
           "space than this many MiB, so that walletd stops cleanly before RocksDB runs out; "
           "writes resume by themselves once there is an eighth more; 0 turns the check off");
+ABSL_FLAG(std::string, payment_gateway_url, "",
+          "the payment gateway's orders API base URL (e.g. https://api.razorpay.com); when set, "
+          "StartRecharge makes the gateway's order and the order reconciler runs; empty: orders "
+          "wait for PaymentGatewayService.ConfirmPayment");
+ABSL_FLAG(std::string, payment_gateway_key_id, "", "walletd's key id at the payment gateway");
+ABSL_FLAG(std::string, payment_gateway_secret_file, "",
+          "file holding the payment gateway's key secret (basic auth of the orders API)");
+ABSL_FLAG(std::string, payment_gateway_ca_file, "",
+          "CA certificates (PEM) to verify an https payment gateway with; default the system's");
+ABSL_FLAG(std::string, webhook_listen, "",
+          "address for the payment gateway's webhooks (POST /webhooks/payment-gateway); port 0 "
+          "picks a free port; empty disables");
+ABSL_FLAG(std::string, webhook_secret_file, "",
+          "file holding the webhook secret the payment gateway signs webhooks with");
+ABSL_FLAG(absl::Duration, reconcile_after, absl::Minutes(2),
+          "the order reconciler asks the payment gateway about orders still unpaid this long "
+          "after they were made");
+ABSL_FLAG(absl::Duration, reconcile_every, absl::Seconds(30),
+          "how often the order reconciler runs");
 ABSL_FLAG(std::string, notification_log, "",
           "append notifications (SMS stand-in) here; default <data_dir>/notifications.log; "
           "'none' leaves the stream to an external sender");
@@ -101,6 +120,44 @@ absl::Status EnsureAdminKey(wallet::Wallet* wallet, const std::string& key,
       }
     }
   });
+  return absl::OkStatus();
+}
+
+// PaymentOptions reads the payment gateway's and the webhook's flags and
+// secret files into `options`.
+absl::Status PaymentOptions(api::ServerOptions& options) {
+  api::PaymentGatewayOptions& gateway = options.payment_gateway;
+  gateway.base_url = absl::GetFlag(FLAGS_payment_gateway_url);
+  if (!gateway.base_url.empty()) {
+    gateway.key_id = absl::GetFlag(FLAGS_payment_gateway_key_id);
+    gateway.ca_file = absl::GetFlag(FLAGS_payment_gateway_ca_file);
+    const std::string secret_file = absl::GetFlag(FLAGS_payment_gateway_secret_file);
+    if (gateway.key_id.empty() || secret_file.empty()) {
+      return absl::InvalidArgumentError(
+          "--payment_gateway_url needs --payment_gateway_key_id and "
+          "--payment_gateway_secret_file");
+    }
+    absl::StatusOr<std::string> secret = base::ReadApiKeyFile(secret_file);
+    if (!secret.ok()) return secret.status();
+    gateway.key_secret = *std::move(secret);
+  }
+  options.reconciler.after = absl::GetFlag(FLAGS_reconcile_after);
+  options.reconciler.every = absl::GetFlag(FLAGS_reconcile_every);
+  if (options.reconciler.after < absl::ZeroDuration() ||
+      options.reconciler.every < absl::Milliseconds(10)) {
+    return absl::InvalidArgumentError(
+        "--reconcile_after must not be negative and --reconcile_every at least 10ms");
+  }
+  options.webhook_listen = absl::GetFlag(FLAGS_webhook_listen);
+  if (!options.webhook_listen.empty()) {
+    const std::string secret_file = absl::GetFlag(FLAGS_webhook_secret_file);
+    if (secret_file.empty()) {
+      return absl::InvalidArgumentError("--webhook_listen needs --webhook_secret_file");
+    }
+    absl::StatusOr<std::string> secret = base::ReadApiKeyFile(secret_file);
+    if (!secret.ok()) return secret.status();
+    options.webhook_secret = *std::move(secret);
+  }
   return absl::OkStatus();
 }
 
@@ -193,13 +250,17 @@ int main(int argc, char** argv) {
   } else if (server_options.notification_log == "none") {
     server_options.notification_log.clear();
   }
+  if (absl::Status payments = PaymentOptions(server_options); !payments.ok()) {
+    return daemon.Fail(payments);
+  }
   absl::StatusOr<std::unique_ptr<api::WalletServer>> server =
       api::WalletServer::Start(wallet->get(), server_options);
   if (!server.ok()) return daemon.Fail(server.status());
 
-  absl::Status ready = daemon.WriteReadyFile(
-      absl::GetFlag(FLAGS_ready_file),
-      {{"grpc_port", (*server)->grpc_port()}, {"http_port", (*server)->http_port()}});
+  absl::Status ready = daemon.WriteReadyFile(absl::GetFlag(FLAGS_ready_file),
+                                             {{"grpc_port", (*server)->grpc_port()},
+                                              {"http_port", (*server)->http_port()},
+                                              {"webhook_port", (*server)->webhook_port()}});
   if (!ready.ok()) return daemon.Fail(ready);
 
   daemon.WaitForStopSignal();

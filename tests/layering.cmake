@@ -25,7 +25,8 @@ set(rules
   wallet/notification_text.* "^(absl/|wallet/(notification_text|prepaid_policy|money)\\.h$)"
   # So are the rules of collection drives.
   wallet/drive.*        "^(absl/|google/protobuf/|wallet/v1/|wallet/store/v1/records\\.pb\\.h$|wallet/(drive|policy_config|tariff)\\.h$)"
-  api                   "^(api|wallet|base|absl|glog|google/protobuf|grpcpp)/"
+  # The server speaks JSON (nlohmann) with the payment gateway; the core does not.
+  api                   "^(api|wallet|base|absl|glog|google/protobuf|grpcpp|nlohmann)/"
   # The notifier reaches the wallet only through walletd's API.
   notifier              "^(notifier|base|absl|glog|google/protobuf|grpcpp|nlohmann|rocksdb|wallet/v1)/"
   # The client takes from the core only its money and id rules and its

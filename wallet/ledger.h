@@ -138,6 +138,29 @@ class Ledger final {
   absl::StatusOr<v1::CancelOrderResponse> CancelOrder(Txn& txn, const Principal& who,
                                                       const v1::CancelOrderRequest& req);
 
+  // Online payments through the payment gateway (ledger_payment_events.cc;
+  // the order states are in orders.h).
+  // RecordGatewayOrder notes that the gateway's order `gateway_order_id`
+  // pays order `order_id`, and answers with the order. Idempotent: an order
+  // that already has a gateway order keeps the first (the answer shows it).
+  // Errors: InvalidArgument (malformed ids), NotFound (unknown order),
+  // FailedPrecondition (an order no longer awaiting payment), AlreadyExists
+  // (the gateway order is another order's).
+  absl::StatusOr<v1::Order> RecordGatewayOrder(Txn& txn, const std::string& order_id,
+                                               const std::string& gateway_order_id);
+  // ApplyPaymentEvent applies a gateway event once per event id (a replay
+  // answers the first result with `replayed` set). CAPTURED credits the
+  // order through ConfirmPayment (once per payment id: a second event for
+  // the same payment is ALREADY_CREDITED); FAILED marks a pending order
+  // FAILED and tells the consumer (PAYMENT_FAILED), and is IGNORED for an
+  // order in any other state. Errors, with nothing changed: InvalidArgument
+  // (malformed event, currency not INR, amount not the order's), NotFound
+  // (no order for the gateway order id), FailedPrecondition (as
+  // ConfirmPayment: the order was paid by another payment, cancelled or
+  // expired; the payment must be refunded), AlreadyExists (the event id or
+  // payment id was seen with other contents).
+  absl::StatusOr<v1::PaymentEventResult> ApplyPaymentEvent(Txn& txn, const v1::PaymentEvent& event);
+
   // Retailer operation (ledger_recharge.cc); `retailer_id` is the acting
   // retailer, already authorised by the caller.
   absl::StatusOr<v1::RetailerRechargeResponse> RetailerRecharge(
@@ -293,10 +316,18 @@ class Ledger final {
   void Cancel(Txn& txn, store::v1::OrderRecord& order, absl::string_view reason);
   void PaidOrder(Txn& txn, store::v1::OrderRecord& order, const std::string& payment_id,
                  v1::ConfirmPaymentResponse& response);
-  // PendingOrdersOf returns the meter's orders still pending at txn.now, as
+  // PendingOrdersOf returns the meter's orders still awaiting payment
+  // (AwaitsPayment: pending or failed) at txn.now, as
   // committed (orders of the group being applied are not indexed yet).
   absl::StatusOr<std::vector<store::v1::OrderRecord>> PendingOrdersOf(Txn& txn,
                                                                       absl::string_view meter_id);
+  // StoredOrder reads an order as the group sees it: NotFound if unknown.
+  absl::StatusOr<store::v1::OrderRecord> StoredOrder(Txn& txn, absl::string_view order_id);
+  // ApplyNewPaymentEvent applies an event not seen before
+  // (ApplyPaymentEvent); FailOrder marks `order` FAILED for `reason`.
+  absl::StatusOr<v1::PaymentEventResult> ApplyNewPaymentEvent(Txn& txn,
+                                                              const v1::PaymentEvent& event);
+  void FailOrder(Txn& txn, store::v1::OrderRecord& order, absl::string_view reason);
 
   // FindRetailer is NotFound (InvalidArgument for a malformed id) unless the
   // retailer exists; CheckFloatCovers is FailedPrecondition unless its float

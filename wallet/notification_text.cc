@@ -42,6 +42,11 @@ std::string RechargeReceiptText(absl::string_view meter_id, int64_t amount_paise
       ". New balance ", FormatRupees(balance_paise), ".");
 }
 
+std::string PaymentFailedText(absl::string_view meter_id, int64_t amount_paise) {
+  return absl::StrCat("Your online payment of ", FormatRupees(amount_paise), " for meter ",
+                      meter_id, " failed. No money was credited; please try again.");
+}
+
 std::string DuesReceiptText(absl::string_view meter_id, int64_t principal_paise,
                             int64_t surcharge_paise, int64_t dues_left_paise) {
   std::string text = absl::StrCat("Payment of ", FormatRupees(principal_paise + surcharge_paise),

@@ -31,6 +31,10 @@ std::string AlertText(absl::string_view meter_id, const PolicyAlert& alert);
 std::string RechargeReceiptText(absl::string_view meter_id, int64_t amount_paise,
                                 int64_t arrears_paise, int64_t balance_paise);
 
+// PaymentFailedText tells the consumer that an online payment of
+// `amount_paise` for meter `meter_id` failed and nothing was credited.
+std::string PaymentFailedText(absl::string_view meter_id, int64_t amount_paise);
+
 // DuesReceiptText acknowledges a payment toward a meter's dues: what went
 // to principal and to surcharge, and what is left (0: all paid).
 std::string DuesReceiptText(absl::string_view meter_id, int64_t principal_paise,

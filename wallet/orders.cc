@@ -15,6 +15,7 @@
 #include "wallet/idempotency.h"
 #include "wallet/ledger.h"
 #include "wallet/paging.h"
+#include "wallet/random.h"
 #include "wallet/record_io.h"
 #include "wallet/validate.h"
 #include "wallet/wallet.h"
@@ -29,16 +30,23 @@ constexpr int32_t kDefaultOrderPage = 50;
 // A filtered listing stops after this many index rows and hands back a token.
 constexpr int kMaxOrdersScannedPerPage = 100'000;
 
-absl::Status OrderNotFound(absl::string_view order_id) {
-  return absl::NotFoundError(absl::StrCat("order ", order_id, " not found"));
-}
-
 std::string Rfc3339(absl::Time t) {
   return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
 }
 
-// NotPending explains why an order that is not pending at `now` can be
-// neither paid nor cancelled.
+// NoRandom gives zero bytes: with it TimeOrderedId makes the smallest order
+// id of a millisecond, a bound for scanning the orders table by time.
+class NoRandom final : public Random {
+ public:
+  absl::StatusOr<std::string> Bytes(size_t n) override { return std::string(n, '\0'); }
+};
+
+}  // namespace
+
+absl::Status OrderNotFound(absl::string_view order_id) {
+  return absl::NotFoundError(absl::StrCat("order ", order_id, " not found"));
+}
+
 absl::Status NotPending(const OrderRecord& order, v1::OrderState state, absl::Duration lifetime,
                         absl::string_view consequence) {
   switch (state) {
@@ -58,8 +66,6 @@ absl::Status NotPending(const OrderRecord& order, v1::OrderState state, absl::Du
   }
 }
 
-}  // namespace
-
 std::string OrderIndexPrefix(char by, absl::string_view id) {
   return KeyPrefix(absl::StrCat(absl::string_view(&by, 1), id));
 }
@@ -73,8 +79,16 @@ absl::Time OrderExpiry(const OrderRecord& order, absl::Duration lifetime) {
                                 : absl::FromUnixMicros(order.created_us()) + lifetime;
 }
 
+bool AwaitsPayment(v1::OrderState state) {
+  return state == v1::ORDER_PENDING || state == v1::ORDER_FAILED;
+}
+
+std::string GatewayOrderKey(absl::string_view gateway_order_id) {
+  return OrderIndexPrefix('g', gateway_order_id);
+}
+
 v1::OrderState OrderStateAt(const OrderRecord& order, absl::Time now, absl::Duration lifetime) {
-  if (order.state() == v1::ORDER_PENDING && now >= OrderExpiry(order, lifetime)) {
+  if (AwaitsPayment(order.state()) && now >= OrderExpiry(order, lifetime)) {
     return v1::ORDER_EXPIRED;
   }
   return order.state();
@@ -153,13 +167,10 @@ absl::StatusOr<v1::ConfirmPaymentResponse> Ledger::ConfirmPayment(
         WALLET_RETURN_IF_ERROR(ValidateId("order_id", req.order_id()));
         WALLET_RETURN_IF_ERROR(
             ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
-        WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                                txn.batch->Get(Table::kOrders, req.order_id()));
-        if (!stored) return OrderNotFound(req.order_id());
-        WALLET_ASSIGN_OR_RETURN(OrderRecord order, ParseRecord<OrderRecord>(*stored, "order"));
+        WALLET_ASSIGN_OR_RETURN(OrderRecord order, StoredOrder(txn, req.order_id()));
         constexpr absl::string_view kRefund = "; the payment must be refunded";
         const v1::OrderState state = OrderStateAt(order, txn.now, options_.order_lifetime);
-        if (state != v1::ORDER_PENDING) {
+        if (!AwaitsPayment(state)) {
           return NotPending(order, state, options_.order_lifetime, kRefund);
         }
         const MeterEntry& m = *meters_.Find(order.meter_id());
@@ -219,18 +230,15 @@ absl::StatusOr<v1::CancelOrderResponse> Ledger::CancelOrder(Txn& txn, const Prin
   return IdempotentRequest<v1::CancelOrderResponse>(
       txn, "CancelOrder", RequestScope(who), req, [&]() -> absl::StatusOr<v1::CancelOrderResponse> {
         WALLET_RETURN_IF_ERROR(ValidateId("order_id", req.order_id()));
-        WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                                txn.batch->Get(Table::kOrders, req.order_id()));
-        if (!stored) return OrderNotFound(req.order_id());
-        WALLET_ASSIGN_OR_RETURN(OrderRecord order, ParseRecord<OrderRecord>(*stored, "order"));
+        WALLET_ASSIGN_OR_RETURN(OrderRecord order, StoredOrder(txn, req.order_id()));
         // Another consumer's order answers as an unknown one.
         if (!who.is_admin() && order.consumer_id() != who.subject_id) {
           return OrderNotFound(req.order_id());
         }
         const v1::OrderState state = OrderStateAt(order, txn.now, options_.order_lifetime);
-        if (state != v1::ORDER_PENDING) {
+        if (!AwaitsPayment(state)) {
           return NotPending(order, state, options_.order_lifetime,
-                            ": only a pending order can be cancelled");
+                            ": only a pending or failed order can be cancelled");
         }
         Cancel(txn, order,
                who.is_admin() ? "cancelled by the utility" : "cancelled by the consumer");
@@ -238,6 +246,13 @@ absl::StatusOr<v1::CancelOrderResponse> Ledger::CancelOrder(Txn& txn, const Prin
         *response.mutable_order() = OrderAt(std::move(order), txn.now, options_.order_lifetime);
         return response;
       });
+}
+
+absl::StatusOr<OrderRecord> Ledger::StoredOrder(Txn& txn, absl::string_view order_id) {
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                          txn.batch->Get(Table::kOrders, order_id));
+  if (!stored) return OrderNotFound(order_id);
+  return ParseRecord<OrderRecord>(*stored, "order");
 }
 
 void Ledger::PaidOrder(Txn& txn, OrderRecord& order, const std::string& payment_id,
@@ -271,7 +286,7 @@ absl::StatusOr<std::vector<OrderRecord>> Ledger::PendingOrdersOf(Txn& txn,
     WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored, txn.batch->Get(Table::kOrders, id));
     if (!stored) return absl::InternalError(absl::StrCat("order index names a missing order ", id));
     WALLET_ASSIGN_OR_RETURN(OrderRecord order, ParseRecord<OrderRecord>(*stored, "order"));
-    if (OrderStateAt(order, txn.now, options_.order_lifetime) == v1::ORDER_PENDING) {
+    if (AwaitsPayment(OrderStateAt(order, txn.now, options_.order_lifetime))) {
       pending.push_back(std::move(order));
     }
   }
@@ -346,6 +361,38 @@ absl::StatusOr<v1::ListOrdersResponse> Wallet::ListOrders(const Principal& who,
           snapshot.get()));
   if (!next.empty()) response.set_next_page_token(tokens_.Issue("ListOrders", filter, next));
   return response;
+}
+
+absl::StatusOr<std::vector<v1::Order>> Wallet::OrdersAwaitingGateway(absl::Duration age,
+                                                                     int limit) const {
+  const absl::Time now = clock_->Now();
+  NoRandom zero;
+  // Order ids begin with their creation time: the orders made in the
+  // lifetime before now, less `age`, are one range of keys, oldest first.
+  WALLET_ASSIGN_OR_RETURN(const std::string first,
+                          TimeOrderedId(zero, now - order_lifetime_, kOrderIdPrefix));
+  // The whole millisecond of `now - age` is in.
+  WALLET_ASSIGN_OR_RETURN(const std::string end,
+                          TimeOrderedId(zero, now - age + absl::Milliseconds(1), kOrderIdPrefix));
+  std::vector<v1::Order> orders;
+  absl::Status parsed;
+  WALLET_RETURN_IF_ERROR(
+      store_->Scan(Table::kOrders, kOrderIdPrefix, first, /*reverse=*/false,
+                   [&](absl::string_view key, absl::string_view value) {
+                     if (key >= end || static_cast<int>(orders.size()) >= limit) return false;
+                     absl::StatusOr<OrderRecord> order = ParseRecord<OrderRecord>(value, "order");
+                     if (!order.ok()) {
+                       parsed = order.status();
+                       return false;
+                     }
+                     if (!order->gateway_order_id().empty() &&
+                         AwaitsPayment(OrderStateAt(*order, now, order_lifetime_))) {
+                       orders.push_back(OrderAt(*std::move(order), now, order_lifetime_));
+                     }
+                     return true;
+                   }));
+  WALLET_RETURN_IF_ERROR(parsed);
+  return orders;
 }
 
 }  // namespace wallet

@@ -462,8 +462,9 @@ absl::Status Store::Flush() {
 }
 
 bool Batch::Indexed(Table table) {
-  return table == Table::kRequests || table == Table::kOrders || table == Table::kApiKeys ||
-         table == Table::kConsumers || table == Table::kMeta || table == Table::kDuesImports ||
+  // kOrderIndex for its gateway order keys, which a payment event looks up.
+  return table == Table::kRequests || table == Table::kOrders || table == Table::kOrderIndex ||
+         table == Table::kApiKeys || table == Table::kConsumers || table == Table::kMeta || table == Table::kDuesImports ||
          table == Table::kDriveProgress;
 }
 

@@ -49,7 +49,8 @@ enum class Table : int {
   kApiKeys,         // hex sha256(key) -> ApiKeyRecord
   kOutbox,          // stream byte ('r' relay, 'n' notification) be64(seq) -> OutboxItem
   kSystemBalances,  // system account \0 be64(seq) -> be64 balance after seq (one per group)
-  kOrderIndex,      // 'c' consumer id or 'm' meter id, \0 be64(order seq) -> order id
+  kOrderIndex,      // 'c' consumer id or 'm' meter id, \0 be64(order seq) -> order id;
+                    // 'g' gateway order id \0 -> order id
   kChanges,         // 'c' consumer id or 'm' meter id, \0 be64(change seq) -> ChangeRecord
   kDues,            // meter id -> DuesRecord (what billing last said; recent payments)
   kDuesImports,     // import id -> DuesImportRecord; import id \0 meter id -> DuesRowRecord

@@ -361,6 +361,20 @@ void Wallet::ConfirmPayment(v1::ConfirmPaymentRequest req,
   Mutate(OnLedger<&Ledger::ConfirmPayment>(ledger_, std::move(req)), std::move(done));
 }
 
+void Wallet::RecordGatewayOrder(std::string order_id, std::string gateway_order_id,
+                                Callback<v1::Order> done) {
+  Mutate<v1::Order>(
+      [this, order_id = std::move(order_id), gateway_order_id = std::move(gateway_order_id)](
+          Txn& txn) { return ledger_->RecordGatewayOrder(txn, order_id, gateway_order_id); },
+      std::move(done));
+}
+
+void Wallet::ApplyPaymentEvent(v1::PaymentEvent event, Callback<v1::PaymentEventResult> done) {
+  Mutate<v1::PaymentEventResult>(
+      [this, event = std::move(event)](Txn& txn) { return ledger_->ApplyPaymentEvent(txn, event); },
+      std::move(done));
+}
+
 void Wallet::RetailerRecharge(Principal who, v1::RetailerRechargeRequest req,
                               Callback<v1::RetailerRechargeResponse> done) {
   MutateAsRetailer<&Ledger::RetailerRecharge>(who, std::move(req), std::move(done));

@@ -147,6 +147,12 @@ class Wallet final {
   void CancelOrder(Principal who, v1::CancelOrderRequest req,
                    Callback<v1::CancelOrderResponse> done);
   void ConfirmPayment(v1::ConfirmPaymentRequest req, Callback<v1::ConfirmPaymentResponse> done);
+  // Online payments through the payment gateway (Ledger::RecordGatewayOrder
+  // and Ledger::ApplyPaymentEvent say how they fail): the gateway's order for
+  // one of walletd's, and the gateway's events, applied once per event id.
+  void RecordGatewayOrder(std::string order_id, std::string gateway_order_id,
+                          Callback<v1::Order> done);
+  void ApplyPaymentEvent(v1::PaymentEvent event, Callback<v1::PaymentEventResult> done);
   // `who` is a retailer (acting on its own float) or an admin naming one.
   void RetailerRecharge(Principal who, v1::RetailerRechargeRequest req,
                         Callback<v1::RetailerRechargeResponse> done);
@@ -181,6 +187,12 @@ class Wallet final {
   absl::StatusOr<v1::Order> GetOrder(const Principal& who, const std::string& order_id) const;
   absl::StatusOr<v1::ListOrdersResponse> ListOrders(const Principal& who,
                                                     const v1::ListOrdersRequest& req) const;
+  // OrdersAwaitingGateway lists, oldest first and at most `limit`, the orders
+  // made at least `age` ago (and within the order lifetime) that have a
+  // gateway order and still await payment (pending or failed) at the clock's
+  // time: those the order reconciler asks the gateway about.
+  absl::StatusOr<std::vector<v1::Order>> OrdersAwaitingGateway(absl::Duration age,
+                                                               int limit) const;
 
   // Collection of dues (wallet_collection.cc; Ledger::ImportDuesChunk and
   // the payments say how they fail). CheckDuesImportHeader refuses a header

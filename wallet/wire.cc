@@ -98,6 +98,9 @@ v1::Order ToWire(store::v1::OrderRecord record) {
   SetTime(record.cancelled_us(), &out, &v1::Order::mutable_cancel_time);
   out.set_cancel_reason(std::move(*record.mutable_cancel_reason()));
   out.set_purpose(record.purpose());
+  out.set_gateway_order_id(std::move(*record.mutable_gateway_order_id()));
+  out.set_failure_reason(std::move(*record.mutable_failure_reason()));
+  SetTime(record.failed_us(), &out, &v1::Order::mutable_fail_time);
   return out;
 }
 

@@ -24,10 +24,12 @@ Value ClosedValue(const v1::Order& order) {
   return TimeValue(google::protobuf::Timestamp());
 }
 
-// OrderDetail is a paid order's payment or a cancelled order's reason.
+// OrderDetail is a paid order's payment, a cancelled order's reason or why
+// a failed order's payment failed.
 std::string OrderDetail(const v1::Order& order) {
   if (order.state() == v1::ORDER_PAID) return absl::StrCat("payment ", order.payment_id());
   if (order.state() == v1::ORDER_CANCELLED) return order.cancel_reason();
+  if (order.state() == v1::ORDER_FAILED) return order.failure_reason();
   return "";
 }
 
