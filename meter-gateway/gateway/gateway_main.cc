@@ -12,7 +12,7 @@
 #include "absl/flags/usage.h"
 #include "base/daemon.h"
 #include "base/daemon_files.h"
-#include "base/grpc/tls.h"
+#include "base/grpc/client_tls_flags.h"
 #include "base/metrics.h"
 #include "base/monitoring_endpoint.h"
 #include "glog/logging.h"
@@ -20,11 +20,6 @@
 #include "meter-gateway/gateway/gateway.h"
 
 ABSL_FLAG(std::string, wallet, "127.0.0.1:50051", "walletd's gRPC address");
-ABSL_FLAG(std::string, wallet_tls_ca, "",
-          "PEM CA that signed walletd's certificate: reach walletd over TLS; empty: plaintext");
-ABSL_FLAG(std::string, wallet_tls_cert, "",
-          "PEM client certificate for a walletd that requires one (with --wallet_tls_key)");
-ABSL_FLAG(std::string, wallet_tls_key, "", "PEM private key of --wallet_tls_cert");
 ABSL_FLAG(std::string, api_key_file, "", "file holding an API key with the METER_GATEWAY role");
 ABSL_FLAG(std::string, meters, "",
           "meter directory CSV: meter_id,host,port,server_wport,client_wport,password");
@@ -51,9 +46,7 @@ int main(int argc, char** argv) {
   meter_gateway::GatewayOptions options;
   options.wallet_address = absl::GetFlag(FLAGS_wallet);
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
-      base::ChannelCredentialsFrom({absl::GetFlag(FLAGS_wallet_tls_ca),
-                                    absl::GetFlag(FLAGS_wallet_tls_cert),
-                                    absl::GetFlag(FLAGS_wallet_tls_key)});
+      base::ClientCredentialsFromFlags();
   if (!credentials.ok()) return daemon.Fail(credentials.status());
   options.wallet_credentials = *credentials;
   absl::StatusOr<std::string> key = base::ReadApiKeyFile(absl::GetFlag(FLAGS_api_key_file));

@@ -171,23 +171,6 @@ class FakeAdmin final : public wallet::v1::AdminService::Service {
   wallet::v1::CheckLedgerResponse answer_;
 };
 
-// Against runs walletctl with `words` against `service` on a loopback port.
-Outcome Against(grpc::Service& service, const std::vector<std::string>& words) {
-  int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  EXPECT_NE(server, nullptr);
-  EXPECT_NE(port, 0);
-  std::vector<std::string> all = {absl::StrCat("--server=127.0.0.1:", port), "--api_key=k",
-                                  "--timeout_ms=60000"};
-  all.insert(all.end(), words.begin(), words.end());
-  Outcome outcome = Walletctl(all);
-  server->Shutdown();
-  return outcome;
-}
-
 // CheckLedgerAgainst runs check-ledger against a FakeAdmin giving `answer`.
 Outcome CheckLedgerAgainst(const wallet::v1::CheckLedgerResponse& answer,
                            std::vector<std::string> flags = {}) {
