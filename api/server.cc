@@ -120,6 +120,7 @@ absl::Status WalletServer::StartPayments(const ServerOptions& options) {
     // Each delivery waits for its durable write: many at once share a
     // group commit.
     http_options.thread_per_connection = true;
+    http_options.tls = options.webhook_tls;
     absl::StatusOr<std::unique_ptr<base::HttpServer>> http =
         base::HttpServer::Start(options.webhook_listen, std::move(routes), http_options);
     if (!http.ok()) return http.status();

@@ -55,6 +55,10 @@ struct ServerOptions {
   std::string webhook_listen;
   // The webhook secret the gateway signs with. Never logged.
   std::string webhook_secret;
+  // The webhook listener's certificate and key: HTTPS, as the payment
+  // gateway requires on the internet. Empty: plain HTTP (behind a proxy
+  // that terminates TLS, or in tests). Default: empty.
+  base::TlsPair webhook_tls;
 };
 
 class WalletServer final {

@@ -72,6 +72,9 @@ ABSL_FLAG(std::string, payment_gateway_secret_file, "",
           "file holding the payment gateway's key secret (basic auth of the orders API)");
 ABSL_FLAG(std::string, payment_gateway_ca_file, "",
           "CA certificates (PEM) to verify an https payment gateway with; default the system's");
+ABSL_FLAG(std::string, webhook_tls_cert_file, "",
+          "PEM certificate: serve --webhook_listen over HTTPS (with --webhook_tls_key_file)");
+ABSL_FLAG(std::string, webhook_tls_key_file, "", "PEM private key of --webhook_tls_cert_file");
 ABSL_FLAG(std::string, webhook_listen, "",
           "address for the payment gateway's webhooks (POST /webhooks/payment-gateway); port 0 "
           "picks a free port; empty disables");
@@ -157,6 +160,10 @@ absl::Status PaymentOptions(api::ServerOptions& options) {
     absl::StatusOr<std::string> secret = base::ReadApiKeyFile(secret_file);
     if (!secret.ok()) return secret.status();
     options.webhook_secret = *std::move(secret);
+    absl::StatusOr<base::TlsPair> tls = base::ReadTlsPair(
+        absl::GetFlag(FLAGS_webhook_tls_cert_file), absl::GetFlag(FLAGS_webhook_tls_key_file));
+    if (!tls.ok()) return tls.status();
+    options.webhook_tls = *std::move(tls);
   }
   return absl::OkStatus();
 }

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
@@ -46,6 +47,33 @@ absl::StatusOr<std::string> ReadApiKeyFile(const std::string& path, size_t min_l
         absl::StrCat(path, " holds no key of at least ", min_length, " characters"));
   }
   return key;
+}
+
+absl::StatusOr<std::string> ReadPemFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", what, " file ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!absl::StrContains(text.str(), "-----BEGIN ")) {
+    return absl::FailedPreconditionError(absl::StrCat(what, " file ", path, " holds no PEM block"));
+  }
+  return text.str();
+}
+
+absl::StatusOr<TlsPair> ReadTlsPair(const std::string& cert_file, const std::string& key_file) {
+  if (cert_file.empty() != key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "a TLS certificate and its private key are given together: name both files or neither");
+  }
+  TlsPair pair;
+  if (cert_file.empty()) return pair;
+  absl::StatusOr<std::string> cert = ReadPemFile(cert_file, "TLS certificate");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadPemFile(key_file, "TLS private key");
+  if (!key.ok()) return key.status();
+  pair.cert_pem = *std::move(cert);
+  pair.key_pem = *std::move(key);
+  return pair;
 }
 
 }  // namespace base

@@ -1,6 +1,6 @@
 // Files a server reads or writes around start-up: files replaced whole
 // (ready files that tests and scripts wait for, generated keys, exported
-// directories) and key files that hold one secret.
+// directories), key files that hold one secret, and PEM files.
 //
 // Both functions are thread-safe in the sense of the file system: they keep
 // no state. Neither logs the contents of what it reads or writes, so that
@@ -34,6 +34,25 @@ absl::Status WriteFileAtomically(const std::string& path, const std::string& tex
 // InvalidArgument if it holds fewer than `min_length` characters (at least
 // one is always required).
 absl::StatusOr<std::string> ReadApiKeyFile(const std::string& path, size_t min_length = 1);
+
+// ReadPemFile returns the whole of a PEM file (a certificate, a chain or a
+// key), which `what` names in errors ("TLS certificate"); the text is never
+// put in an error. NotFound if it cannot be read, FailedPrecondition if it
+// holds no PEM block.
+absl::StatusOr<std::string> ReadPemFile(const std::string& path, const std::string& what);
+
+// TlsPair is a server's (or a client's) certificate chain and private key,
+// PEM; empty when TLS is off.
+struct TlsPair {
+  std::string cert_pem;
+  std::string key_pem;
+  bool empty() const { return cert_pem.empty(); }
+};
+
+// ReadTlsPair reads a certificate and its key, which are named together or
+// not at all (an empty pair). InvalidArgument if only one is named; errors of
+// ReadPemFile.
+absl::StatusOr<TlsPair> ReadTlsPair(const std::string& cert_file, const std::string& key_file);
 
 }  // namespace base
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -156,13 +157,26 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
   if (options.thread_per_connection) flags |= MHD_USE_THREAD_PER_CONNECTION;
   const auto idle_seconds =
       static_cast<unsigned>(std::max<int64_t>(1, absl::ToInt64Seconds(options.idle_timeout)));
+  // The certificate and key stay in server->options_ while the daemon runs.
+  std::vector<MHD_OptionItem> tls;
+  if (!server->options_.tls.empty()) {
+    flags |= MHD_USE_TLS;
+    tls.push_back({MHD_OPTION_HTTPS_MEM_CERT, 0,
+                   const_cast<char*>(server->options_.tls.cert_pem.c_str())});
+    tls.push_back({MHD_OPTION_HTTPS_MEM_KEY, 0,
+                   const_cast<char*>(server->options_.tls.key_pem.c_str())});
+  }
+  tls.push_back({MHD_OPTION_END, 0, nullptr});
   server->daemon_ = MHD_start_daemon(
       flags, 0, nullptr, nullptr, &Answer, server.get(), MHD_OPTION_SOCK_ADDR, &*addr,
       MHD_OPTION_CONNECTION_LIMIT, options.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
       idle_seconds, MHD_OPTION_URI_LOG_CALLBACK, &BeginExchange, nullptr,
-      MHD_OPTION_NOTIFY_COMPLETED, &EndExchange, nullptr, MHD_OPTION_END);
+      MHD_OPTION_NOTIFY_COMPLETED, &EndExchange, nullptr, MHD_OPTION_ARRAY, tls.data(),
+      MHD_OPTION_END);
   if (server->daemon_ == nullptr) {
-    return absl::UnavailableError(absl::StrCat("cannot listen for HTTP on ", address));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen for HTTP", server->options_.tls.empty() ? "" : "S", " on ", address,
+        server->options_.tls.empty() ? "" : " (or the certificate and key do not fit together)"));
   }
   const MHD_DaemonInfo* info = MHD_get_daemon_info(server->daemon_, MHD_DAEMON_INFO_BIND_PORT);
   server->port_ = info == nullptr ? 0 : info->port;

@@ -43,6 +43,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "base/daemon_files.h"
 
 struct MHD_Daemon;
 
@@ -109,6 +110,9 @@ struct HttpServerOptions {
   // Whether each connection gets its own thread (handlers run at once)
   // instead of one thread serving all. Default: false.
   bool thread_per_connection = false;
+  // Serve HTTPS with this certificate and key (base::ReadTlsPair); empty:
+  // plain HTTP. Default: empty.
+  TlsPair tls;
 };
 
 class HttpServer final {

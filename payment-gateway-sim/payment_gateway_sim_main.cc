@@ -43,6 +43,12 @@ ABSL_FLAG(std::string, webhook_url, "",
           "where webhooks are POSTed; empty: none are sent (counted as dropped)");
 ABSL_FLAG(std::string, webhook_secret_file, "",
           "file holding the webhook signing secret (required with --webhook_url)");
+ABSL_FLAG(std::string, webhook_ca_file, "",
+          "PEM CA that signed the webhook receiver's certificate (https:// URLs); empty: the "
+          "system's CAs");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate: serve the orders API over HTTPS (with --tls_key_file)");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
 ABSL_FLAG(int32_t, webhook_copies, 1, "deliver each event this many times (1-100)");
 ABSL_FLAG(bool, webhook_shuffle, false, "deliver a checkout's events in random order");
 ABSL_FLAG(bool, webhook_drop, false, "deliver no webhooks at all (for reconciliation tests)");
@@ -70,6 +76,7 @@ absl::StatusOr<pg_sim::WebhookOptions> WebhookFlags(uint64_t seed) {
   options.initial_backoff = absl::GetFlag(FLAGS_webhook_retry_initial);
   options.max_backoff = absl::GetFlag(FLAGS_webhook_retry_max);
   options.max_attempts = absl::GetFlag(FLAGS_webhook_max_attempts);
+  options.ca_file = absl::GetFlag(FLAGS_webhook_ca_file);
   options.seed = seed;
   if (options.copies < 1 || options.copies > 100) {
     return absl::InvalidArgumentError("--webhook_copies must be 1-100");
@@ -132,6 +139,10 @@ int main(int argc, char** argv) {
     routes.push_back(std::move(route));
   }
   base::HttpServerOptions http_options;
+  absl::StatusOr<base::TlsPair> tls =
+      base::ReadTlsPair(absl::GetFlag(FLAGS_tls_cert_file), absl::GetFlag(FLAGS_tls_key_file));
+  if (!tls.ok()) return daemon.Fail(tls.status());
+  http_options.tls = *std::move(tls);
   http_options.max_connections = 256;  // kept-alive clients (walletd's threads, benchmarks)
   absl::StatusOr<std::unique_ptr<base::HttpServer>> http =
       base::HttpServer::Start(absl::GetFlag(FLAGS_listen), std::move(routes), http_options);

@@ -93,6 +93,7 @@ bool WebhookSender::Attempt(const Run& run) {
                   {"X-Razorpay-Event-Id", event.id}};
   call.body = event.body;
   call.timeout = options_.timeout;
+  call.ca_file = options_.ca_file;
   absl::StatusOr<base::HttpReply> reply = client_.Send(call);
   if (reply.ok() && reply->status >= 200 && reply->status < 300) return true;
   LOG(WARNING) << "webhook " << event.name << " " << event.id << " attempt " << run.attempts + 1

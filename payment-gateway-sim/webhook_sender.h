@@ -73,6 +73,9 @@ struct WebhookOptions {
   absl::Duration max_backoff = absl::Seconds(60);
   // Attempts per delivery before it is given up. Default: 12.
   int max_attempts = 12;
+  // The CA that signed the receiver's certificate, for an https:// url
+  // (empty: the system's CAs). Default: empty.
+  std::string ca_file;
   // Seeds the order of shuffled events and the back-off jitter.
   // Default: 1.
   uint64_t seed = 1;

@@ -12,13 +12,18 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "base/daemon_files.h"
 #include "base/http_server.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/run_process.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace base {
 namespace {
 
+using ::testing::Not;
 using ::wallet::testing::IsOk;
 using ::wallet::testing::StatusIs;
 
@@ -199,6 +204,64 @@ TEST(HttpClientTest, ThreadsSendAtOnce) {
   }
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(ok.load(), 80);
+}
+
+// Certificates from deploy/make-certs.sh: a CA and walletd's certificate for
+// 127.0.0.1.
+class HttpsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<wallet::testing::ProcessResult> made = wallet::testing::RunProcess(
+        {"/bin/bash", absl::StrCat(WALLET_SOURCE_DIR, "/deploy/make-certs.sh"), dir_.path()}, {},
+        absl::Seconds(60));
+    ASSERT_THAT(made, IsOk());
+    ASSERT_EQ(made->exit_code, 0) << made->err;
+  }
+  std::string File(const std::string& name) const { return dir_.path() + "/" + name; }
+
+  wallet::testing::TempDir dir_;
+};
+
+TEST_F(HttpsTest, ServesHttpsToClientsThatTrustItsCa) {
+  absl::StatusOr<TlsPair> pair = ReadTlsPair(File("walletd.crt"), File("walletd.key"));
+  ASSERT_THAT(pair, IsOk());
+  HttpServerOptions options;
+  options.tls = *pair;
+  std::vector<HttpRoute> routes;
+  routes.push_back({"/hello", {"POST"}, [](const HttpRequest& request) {
+                      return HttpResponse{200, "text/plain", "hello " + request.body, {}};
+                    }});
+  absl::StatusOr<std::unique_ptr<HttpServer>> server =
+      HttpServer::Start("127.0.0.1:0", std::move(routes), options);
+  ASSERT_THAT(server, IsOk());
+  HttpClient client;
+  HttpCall call;
+  call.method = "POST";
+  call.url = absl::StrCat("https://127.0.0.1:", (*server)->port(), "/hello");
+  call.body = "over TLS";
+  call.ca_file = File("ca.crt");
+  absl::StatusOr<HttpReply> reply = client.Send(call);
+  ASSERT_THAT(reply, IsOk());
+  EXPECT_EQ(reply->status, 200);
+  EXPECT_EQ(reply->body, "hello over TLS");
+
+  // The system's CAs do not know the self-made one; plain HTTP gets no answer.
+  call.ca_file.clear();
+  EXPECT_THAT(client.Send(call), StatusIs(absl::StatusCode::kUnavailable));
+  call.url = absl::StrCat("http://127.0.0.1:", (*server)->port(), "/hello");
+  call.ca_file = File("ca.crt");
+  EXPECT_THAT(client.Send(call), Not(IsOk()));
+}
+
+TEST_F(HttpsTest, CertificateAndKeyComeTogether) {
+  EXPECT_THAT(ReadTlsPair(File("walletd.crt"), ""), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ReadTlsPair(File("absent.crt"), File("walletd.key")),
+              StatusIs(absl::StatusCode::kNotFound, ::testing::HasSubstr("absent.crt")));
+  EXPECT_THAT(ReadTlsPair(File("ca.srl"), File("walletd.key")),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  absl::StatusOr<TlsPair> none = ReadTlsPair("", "");
+  ASSERT_THAT(none, IsOk());
+  EXPECT_TRUE(none->empty());
 }
 
 }  // namespace

@@ -61,8 +61,9 @@ int FreePort() {
 
 class PaymentE2eTest : public ::testing::Test {
  protected:
-  // Start runs the simulator with `sim_flags` and walletd against it.
-  void Start(const std::vector<std::string>& sim_flags) {
+  // Start runs the simulator with `sim_flags` and walletd against it; with
+  // `https`, both serve HTTPS with certificates from deploy/make-certs.sh.
+  void Start(const std::vector<std::string>& sim_flags, bool https = false) {
     dir_ = ::testing::TempDir() + "/payment_e2e_" +
            ::testing::UnitTest::GetInstance()->current_test_info()->name();
     ASSERT_EQ(system(absl::StrCat("rm -rf '", dir_, "' && mkdir -p '", dir_, "'").c_str()), 0);
@@ -70,22 +71,39 @@ class PaymentE2eTest : public ::testing::Test {
     WriteFile(dir_ + "/webhook_secret", kWebhookSecret);
     webhook_port_ = FreePort();
     ASSERT_GT(webhook_port_, 0);
+    std::vector<std::string> sim_tls, walletd_tls;
+    if (https) {
+      const std::string certs = dir_ + "/certs";
+      ASSERT_EQ(system(absl::StrCat("/bin/bash '", WALLET_SOURCE_DIR, "/deploy/make-certs.sh' '",
+                                    certs, "' >/dev/null")
+                           .c_str()),
+                0);
+      scheme_ = "https";
+      ca_file_ = certs + "/ca.crt";
+      // The simulator serves with the same certificate for 127.0.0.1.
+      sim_tls = {"--tls_cert_file=" + certs + "/walletd.crt",
+                 "--tls_key_file=" + certs + "/walletd.key", "--webhook_ca_file=" + ca_file_};
+      walletd_tls = {"--webhook_tls_cert_file=" + certs + "/walletd.crt",
+                     "--webhook_tls_key_file=" + certs + "/walletd.key",
+                     "--payment_gateway_ca_file=" + ca_file_};
+    }
 
     ChildOptions sim;
     sim.binary = PAYMENT_GATEWAY_SIM_PATH;
     sim.log_path = dir_ + "/sim.log";
     sim.ready_file = dir_ + "/sim.ready";
-    sim.args = {
-        "--listen=127.0.0.1:0",
-        absl::StrCat("--key_id=", kKeyId),
-        "--key_secret_file=" + dir_ + "/key_secret",
-        absl::StrCat("--webhook_url=http://127.0.0.1:", webhook_port_, "/webhooks/payment-gateway"),
-        "--webhook_secret_file=" + dir_ + "/webhook_secret",
-        "--webhook_retry_initial=100ms",
-        "--webhook_retry_max=500ms",
-        "--seed=19",
-        "--ready_file=" + sim.ready_file};
+    sim.args = {"--listen=127.0.0.1:0",
+                absl::StrCat("--key_id=", kKeyId),
+                "--key_secret_file=" + dir_ + "/key_secret",
+                absl::StrCat("--webhook_url=", scheme_, "://127.0.0.1:", webhook_port_,
+                             "/webhooks/payment-gateway"),
+                "--webhook_secret_file=" + dir_ + "/webhook_secret",
+                "--webhook_retry_initial=100ms",
+                "--webhook_retry_max=500ms",
+                "--seed=19",
+                "--ready_file=" + sim.ready_file};
     sim.args.insert(sim.args.end(), sim_flags.begin(), sim_flags.end());
+    sim.args.insert(sim.args.end(), sim_tls.begin(), sim_tls.end());
     auto started = ChildProcess::Start(sim);
     ASSERT_THAT(started, IsOk());
     sim_ = *std::move(started);
@@ -95,13 +113,15 @@ class PaymentE2eTest : public ::testing::Test {
 
     WalletdOptions options;
     options.binary = WALLETD_PATH;
-    options.extra_args = {absl::StrCat("--payment_gateway_url=http://127.0.0.1:", sim_port_),
-                          absl::StrCat("--payment_gateway_key_id=", kKeyId),
-                          "--payment_gateway_secret_file=" + dir_ + "/key_secret",
-                          absl::StrCat("--webhook_listen=127.0.0.1:", webhook_port_),
-                          "--webhook_secret_file=" + dir_ + "/webhook_secret",
-                          "--reconcile_after=0s",
-                          "--reconcile_every=200ms"};
+    options.extra_args = {
+        absl::StrCat("--payment_gateway_url=", scheme_, "://127.0.0.1:", sim_port_),
+        absl::StrCat("--payment_gateway_key_id=", kKeyId),
+        "--payment_gateway_secret_file=" + dir_ + "/key_secret",
+        absl::StrCat("--webhook_listen=127.0.0.1:", webhook_port_),
+        "--webhook_secret_file=" + dir_ + "/webhook_secret",
+        "--reconcile_after=0s",
+        "--reconcile_every=200ms"};
+    options.extra_args.insert(options.extra_args.end(), walletd_tls.begin(), walletd_tls.end());
     auto walletd = WalletdProcess::Start(options);
     ASSERT_THAT(walletd, IsOk());
     walletd_ = *std::move(walletd);
@@ -140,7 +160,8 @@ class PaymentE2eTest : public ::testing::Test {
     base::HttpCall call;
     call.method = "POST";
     call.url =
-        absl::StrCat("http://127.0.0.1:", sim_port_, "/sim/orders/", gateway_order_id, "/pay");
+        absl::StrCat(scheme_, "://127.0.0.1:", sim_port_, "/sim/orders/", gateway_order_id, "/pay");
+    call.ca_file = ca_file_;
     call.headers = {{"Content-Type", "application/json"}};
     call.body = Json{{"outcome", outcome}, {"method", "upi"}}.dump();
     auto reply = http_.Send(call);
@@ -154,7 +175,8 @@ class PaymentE2eTest : public ::testing::Test {
                   const std::string& secret = kWebhookSecret) {
     base::HttpCall call;
     call.method = "POST";
-    call.url = absl::StrCat("http://127.0.0.1:", webhook_port_, "/webhooks/payment-gateway");
+    call.url = absl::StrCat(scheme_, "://127.0.0.1:", webhook_port_, "/webhooks/payment-gateway");
+    call.ca_file = ca_file_;
     call.headers = {{"Content-Type", "application/json"},
                     {"X-Razorpay-Signature", base::HmacSha256Hex(secret, body)},
                     {"X-Razorpay-Event-Id", event_id}};
@@ -197,6 +219,8 @@ class PaymentE2eTest : public ::testing::Test {
   }
 
   std::string dir_;
+  std::string scheme_ = "http";
+  std::string ca_file_;  // with https: the CA of both servers' certificate
   int webhook_port_ = 0;
   int sim_port_ = 0;
   std::unique_ptr<ChildProcess> sim_;
@@ -230,6 +254,26 @@ TEST_F(PaymentE2eTest, CheckoutCreditsOnceThoughEveryWebhookComesThreeTimes) {
   auto order = GetOrder(started->order().order_id());
   ASSERT_THAT(order, IsOk());
   EXPECT_EQ(order->state(), v1::ORDER_PAID);
+}
+
+TEST_F(PaymentE2eTest, OverHttpsTheCheckoutCreditsOnceAndForgeriesChangeNothing) {
+  Start({"--webhook_copies=2"}, /*https=*/true);
+  auto started = Recharge("r1");
+  ASSERT_THAT(started, IsOk());
+  Pay(started->checkout().gateway_order_id(), "captured");
+  EXPECT_TRUE(
+      WaitUntil([&] { return Balance() == kAmount; }, "the credit over HTTPS", absl::Seconds(30)));
+  EXPECT_EQ(PostWebhook("evt_forged", "{}", "not the secret"), 401);
+  // A client that does not trust the certificate gets no answer at all.
+  base::HttpCall call;
+  call.method = "POST";
+  call.url = absl::StrCat("https://127.0.0.1:", webhook_port_, "/webhooks/payment-gateway");
+  call.body = "{}";
+  EXPECT_THAT(http_.Send(call), StatusIs(absl::StatusCode::kUnavailable));
+  auto order = GetOrder(started->order().order_id());
+  ASSERT_THAT(order, IsOk());
+  EXPECT_EQ(order->state(), v1::ORDER_PAID);
+  EXPECT_EQ(Balance(), kAmount);
 }
 
 TEST_F(PaymentE2eTest, ForgedUnknownAndWrongAmountWebhooksChangeNothing) {
