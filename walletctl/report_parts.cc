@@ -106,6 +106,10 @@ void AddOrderFields(const v1::Order& order, Report& report) {
   if (order.purpose() == v1::DUES) {
     report.Add("purpose", PlainValue("dues (principal first, then surcharge)"));
   }
+  if (!order.gateway_order_id().empty()) {
+    // Paid online: the payment gateway's order, which the app checks out.
+    report.Add("gateway order", PlainValue(order.gateway_order_id()));
+  }
   report.Add("state", PlainValue(OrderStateText(order.state())))
       .Add("created", TimeValue(order.create_time()))
       .Add("expires", TimeValue(order.expire_time()))

@@ -54,6 +54,14 @@ TEST(AddOrderFields, ShowsThePendingOrderAndWhenItExpires) {
                           Pair("paid", "-"), Pair("cancelled", "-"), Pair("cancel reason", "-")));
 }
 
+TEST(AddOrderFields, ShowsTheGatewaysOrderOfAnOnlinePayment) {
+  v1::Order online = PendingOrder();
+  online.set_gateway_order_id("order_Sim0000000001");
+  Report report;
+  AddOrderFields(online, report);
+  EXPECT_THAT(Texts(report), testing::Contains(Pair("gateway order", "order_Sim0000000001")));
+}
+
 TEST(AddOrderFields, ShowsExpiredAndCancelledOrders) {
   v1::Order expired = PendingOrder();
   expired.set_state(v1::ORDER_EXPIRED);
