@@ -34,13 +34,35 @@ CONFIG=(--tariffs="$DEMO/tariffs.textproto" --policy=deploy/config/policy.textpr
   --tls_client_ca_file="$CERTS/ca.crt")
 GATEWAY_TLS=(--wallet_tls_ca="$CERTS/ca.crt" --wallet_tls_cert="$CERTS/meter-gateway.crt"
   --wallet_tls_key="$CERTS/meter-gateway.key")
+# Online payments: a payment gateway (the simulator) that walletd creates
+# orders at and that posts signed webhooks to walletd over HTTPS. The
+# webhook port is chosen now: the gateway must know the URL before walletd
+# starts.
+for port in $(shuf -i 20000-60000 -n 50); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { WEBHOOK_PORT=$port; break; }
+done
+printf 'demo_gateway_key_secret_42\n' >"$DEMO/pg.key"
+printf 'demo_gateway_webhook_secret_42\n' >"$DEMO/pg-webhook.key"
+build/payment-gateway-sim/payment-gateway-sim --listen=127.0.0.1:0 --key_id=rzp_demo \
+  --key_secret_file="$DEMO/pg.key" --tls_cert_file="$CERTS/walletd.crt" \
+  --tls_key_file="$CERTS/walletd.key" --webhook_secret_file="$DEMO/pg-webhook.key" \
+  --webhook_url="https://127.0.0.1:$WEBHOOK_PORT/webhooks/payment-gateway" \
+  --webhook_ca_file="$CERTS/ca.crt" --webhook_copies=2 --ready_file="$DEMO/pg.ready" \
+  >/dev/null 2>"$DEMO/payment-gateway-sim.log" &
+PGPID=$!
+for _ in $(seq 100); do [[ -f "$DEMO/pg.ready" ]] && break; sleep 0.1; done
+PG_PORT=$(sed -n 's/^http_port=//p' "$DEMO/pg.ready")
+CONFIG+=(--payment_gateway_url="https://127.0.0.1:$PG_PORT" --payment_gateway_key_id=rzp_demo
+  --payment_gateway_secret_file="$DEMO/pg.key" --payment_gateway_ca_file="$CERTS/ca.crt"
+  --webhook_listen="127.0.0.1:$WEBHOOK_PORT" --webhook_secret_file="$DEMO/pg-webhook.key"
+  --webhook_tls_cert_file="$CERTS/walletd.crt" --webhook_tls_key_file="$CERTS/walletd.key")
 "$BIN/walletd" --data_dir="$DEMO/data" --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
   --ready_file="$DEMO/ready" "${CONFIG[@]}" 2>"$DEMO/walletd.log" &
 WALLETD=$!
 SIMPID=""
 GWPID=""
 stop() {
-  for pid in $GWPID $SIMPID $WALLETD; do kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
+  for pid in $GWPID $SIMPID $WALLETD $PGPID; do kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
 }
 [[ "${KEEP:-0}" == 1 ]] || trap stop EXIT
 for _ in $(seq 100); do [[ -f "$DEMO/ready" ]] && break; sleep 0.1; done
@@ -240,11 +262,21 @@ echo "two seconds later, the energy register has stopped:"
 simctl get --meter=SIM000001
 sms SIM000001 1
 
-say "Shop 1 pays Rs 600: the Rs 500 reconnection fee is charged and the relay closes at once"
+say "Shop 1 pays Rs 600 online: the Rs 500 reconnection fee is charged and the relay closes"
+admin issue-key --request_id=key-con301 --role=consumer --subject=CON-301 >"$DEMO/con301.key" 2>/dev/null
+shop1() { ctl --api_key_file="$DEMO/con301.key" "$@"; }
+shop1 --json start-recharge --request_id=app-1 --meter=SIM000001 --amount=600 >"$DEMO/order.json"
+GW_ORDER=$(grep -o '"gatewayOrderId": *"[^"]*"' "$DEMO/order.json" | cut -d'"' -f4)
+echo "walletd created the order at the payment gateway: $GW_ORDER (Rs 600)"
+echo "the consumer completes checkout in the payment app (UPI):"
 T0=$(date +%s%N)
-pos recharge --request_id=R-SIM-2 --meter=SIM000001 --amount=600
+curl -sS --cacert "$CERTS/ca.crt" -H 'Content-Type: application/json' \
+  -d '{"outcome":"captured","method":"upi"}' "https://127.0.0.1:$PG_PORT/sim/orders/$GW_ORDER/pay"
+echo
 wait_for 10 sim_is SIM000001 connected
-echo "relay closed $(( ($(date +%s%N) - T0) / 1000000 )) ms after the recharge was sent"
+echo "relay closed $(( ($(date +%s%N) - T0) / 1000000 )) ms after the payment, through the gateway's signed webhook"
+grep -E "webhook" "$DEMO/payment-gateway-sim.log" | head -2 | sed 's/^.*\] //'
+shop1 orders --meter=SIM000001
 simctl get --meter=SIM000001
 wait_for 10 relay_is SIM000001 RELAY_CONNECTED
 sms SIM000001 2
