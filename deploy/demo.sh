@@ -37,15 +37,16 @@ GATEWAY_TLS=(--wallet_tls_ca="$CERTS/ca.crt" --wallet_tls_cert="$CERTS/meter-gat
 # Online payments: a payment gateway (the simulator) that walletd creates
 # orders at and that posts signed webhooks to walletd over HTTPS. The
 # webhook port is chosen now: the gateway must know the URL before walletd
-# starts.
-for port in $(shuf -i 20000-60000 -n 50); do
+# starts. It is drawn below the kernel's range of ports for "port 0", which
+# the other servers here take theirs from.
+for port in $(shuf -i 10000-30000 -n 50); do
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { WEBHOOK_PORT=$port; break; }
 done
-printf 'demo_gateway_key_secret_42\n' >"$DEMO/pg.key"
-printf 'demo_gateway_webhook_secret_42\n' >"$DEMO/pg-webhook.key"
+printf 'demo_gateway_key_secret_42\n' >"$DEMO/gateway-secret.key"
+printf 'demo_gateway_webhook_secret_42\n' >"$DEMO/gateway-webhook.key"
 build/payment-gateway-sim/payment-gateway-sim --listen=127.0.0.1:0 --key_id=rzp_demo \
-  --key_secret_file="$DEMO/pg.key" --tls_cert_file="$CERTS/walletd.crt" \
-  --tls_key_file="$CERTS/walletd.key" --webhook_secret_file="$DEMO/pg-webhook.key" \
+  --key_secret_file="$DEMO/gateway-secret.key" --tls_cert_file="$CERTS/walletd.crt" \
+  --tls_key_file="$CERTS/walletd.key" --webhook_secret_file="$DEMO/gateway-webhook.key" \
   --webhook_url="https://127.0.0.1:$WEBHOOK_PORT/webhooks/payment-gateway" \
   --webhook_ca_file="$CERTS/ca.crt" --webhook_copies=2 --ready_file="$DEMO/pg.ready" \
   >/dev/null 2>"$DEMO/payment-gateway-sim.log" &
@@ -53,8 +54,8 @@ PGPID=$!
 for _ in $(seq 100); do [[ -f "$DEMO/pg.ready" ]] && break; sleep 0.1; done
 PG_PORT=$(sed -n 's/^http_port=//p' "$DEMO/pg.ready")
 CONFIG+=(--payment_gateway_url="https://127.0.0.1:$PG_PORT" --payment_gateway_key_id=rzp_demo
-  --payment_gateway_secret_file="$DEMO/pg.key" --payment_gateway_ca_file="$CERTS/ca.crt"
-  --webhook_listen="127.0.0.1:$WEBHOOK_PORT" --webhook_secret_file="$DEMO/pg-webhook.key"
+  --payment_gateway_secret_file="$DEMO/gateway-secret.key" --payment_gateway_ca_file="$CERTS/ca.crt"
+  --webhook_listen="127.0.0.1:$WEBHOOK_PORT" --webhook_secret_file="$DEMO/gateway-webhook.key"
   --webhook_tls_cert_file="$CERTS/walletd.crt" --webhook_tls_key_file="$CERTS/walletd.key")
 "$BIN/walletd" --data_dir="$DEMO/data" --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
   --ready_file="$DEMO/ready" "${CONFIG[@]}" 2>"$DEMO/walletd.log" &
@@ -119,12 +120,12 @@ expect_fail admin register-meter --meter=BSP-0004 --consumer=CON-103 --phone=+91
 
 say "Meena recharges Rs 300 in the mobile app; the payment gateway confirms (twice)"
 admin issue-key --request_id=key-con102 --role=consumer --subject=CON-102 >"$DEMO/con102.key" 2>/dev/null
-admin issue-key --request_id=key-pg --role=payment_gateway >"$DEMO/pg.key" 2>/dev/null
+admin issue-key --request_id=key-pg --role=payment_gateway >"$DEMO/pg-api.key" 2>/dev/null
 ORDER=$(ctl --api_key_file="$DEMO/con102.key" --json start-recharge --request_id=app-77 \
   --meter=BSP-0002 --amount=300 | sed -n 's/.*"order_id":"\([^"]*\)".*/\1/p')
 echo "order $ORDER is pending until the gateway confirms"
-ctl --api_key_file="$DEMO/pg.key" confirm-payment --payment_id=pay_Q7x1 --order_id="$ORDER" --amount=300
-ctl --api_key_file="$DEMO/pg.key" confirm-payment --payment_id=pay_Q7x1 --order_id="$ORDER" --amount=300 >/dev/null
+ctl --api_key_file="$DEMO/pg-api.key" confirm-payment --payment_id=pay_Q7x1 --order_id="$ORDER" --amount=300
+ctl --api_key_file="$DEMO/pg-api.key" confirm-payment --payment_id=pay_Q7x1 --order_id="$ORDER" --amount=300 >/dev/null
 say "Meena's balance and history (consumer key: sees only her own meter)"
 ctl --api_key_file="$DEMO/con102.key" balance --meter=BSP-0002
 ctl --api_key_file="$DEMO/con102.key" history --meter=BSP-0002
@@ -141,7 +142,7 @@ ctl --api_key_file="$DEMO/con102.key" cancel-order --request_id=app-78-cancel --
   >/dev/null
 ctl --api_key_file="$DEMO/con102.key" orders
 echo "a payment for the cancelled order is refused, for the gateway to refund:"
-expect_fail ctl --api_key_file="$DEMO/pg.key" confirm-payment --payment_id=pay_Q7x2 \
+expect_fail ctl --api_key_file="$DEMO/pg-api.key" confirm-payment --payment_id=pay_Q7x2 \
   --order_id="$ORDER2" --amount=200
 
 say "The meter gateway reports register readings: energy is rated on the tariff and debited"
@@ -266,7 +267,7 @@ say "Shop 1 pays Rs 600 online: the Rs 500 reconnection fee is charged and the r
 admin issue-key --request_id=key-con301 --role=consumer --subject=CON-301 >"$DEMO/con301.key" 2>/dev/null
 shop1() { ctl --api_key_file="$DEMO/con301.key" "$@"; }
 shop1 --json start-recharge --request_id=app-1 --meter=SIM000001 --amount=600 >"$DEMO/order.json"
-GW_ORDER=$(grep -o '"gatewayOrderId": *"[^"]*"' "$DEMO/order.json" | cut -d'"' -f4)
+GW_ORDER=$(grep -o '"gateway_order_id": *"[^"]*"' "$DEMO/order.json" | head -1 | cut -d'"' -f4)
 echo "walletd created the order at the payment gateway: $GW_ORDER (Rs 600)"
 echo "the consumer completes checkout in the payment app (UPI):"
 T0=$(date +%s%N)
@@ -276,6 +277,7 @@ echo
 wait_for 10 sim_is SIM000001 connected
 echo "relay closed $(( ($(date +%s%N) - T0) / 1000000 )) ms after the payment, through the gateway's signed webhook"
 grep -E "webhook" "$DEMO/payment-gateway-sim.log" | head -2 | sed 's/^.*\] //'
+echo "(the simulator delivers every webhook twice, as gateways may: walletd credited once)"
 shop1 orders --meter=SIM000001
 simctl get --meter=SIM000001
 wait_for 10 relay_is SIM000001 RELAY_CONNECTED
