@@ -22,7 +22,7 @@
 #include "base/clock.h"
 #include "base/daemon.h"
 #include "base/daemon_files.h"
-#include "base/grpc/client_tls_flags.h"
+#include "base/grpc/wallet_client_flags.h"
 #include "base/http_server.h"
 #include "base/metrics.h"
 #include "base/monitoring_endpoint.h"
@@ -32,9 +32,6 @@
 #include "notifier/sms_store.h"
 #include "notifier/templates.h"
 
-ABSL_FLAG(std::string, wallet, "127.0.0.1:50051", "walletd's gRPC address");
-ABSL_FLAG(std::string, api_key_file, "",
-          "file holding an API key with the METER_GATEWAY or ADMIN role");
 ABSL_FLAG(std::string, templates, "",
           "JSON file of SMS templates per kind and language, with DLT ids and the sender");
 ABSL_FLAG(std::string, data_dir, "", "directory of the SMS state store (RocksDB)");
@@ -106,14 +103,11 @@ int main(int argc, char** argv) {
       notifier::SmsStore::Open(absl::GetFlag(FLAGS_data_dir) + "/sms");
   if (!store.ok()) return daemon.Fail(store.status());
   notifier::NotifierOptions options;
-  options.wallet_address = absl::GetFlag(FLAGS_wallet);
-  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
-      base::ClientCredentialsFromFlags();
-  if (!credentials.ok()) return daemon.Fail(credentials.status());
-  options.wallet_credentials = *credentials;
-  absl::StatusOr<std::string> key = base::ReadApiKeyFile(absl::GetFlag(FLAGS_api_key_file));
-  if (!key.ok()) return daemon.Fail(key.status());
-  options.api_key = *key;
+  absl::StatusOr<base::WalletClientConfig> wallet = base::WalletClientFromFlags();
+  if (!wallet.ok()) return daemon.Fail(wallet.status());
+  options.wallet_address = wallet->address;
+  options.wallet_credentials = wallet->credentials;
+  options.api_key = wallet->api_key;
   options.rate = absl::GetFlag(FLAGS_rate);
   options.burst = absl::GetFlag(FLAGS_burst);
   if (!(options.rate > 0)) return daemon.Fail(absl::InvalidArgumentError("--rate must be > 0"));

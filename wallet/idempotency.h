@@ -57,14 +57,15 @@ std::string RequestKey(absl::string_view op, absl::string_view scope, absl::stri
 // Idempotent runs `apply` (a callable returning absl::StatusOr<Response>)
 // unless `key` was seen, and stores its response under `key` when it
 // succeeds. For a key seen before it returns the stored response without
-// calling `apply`. Errors: AlreadyExists when the stored request differs
+// calling `apply`, and sets *replayed (when given) to say which it was. Errors: AlreadyExists when the stored request differs
 // from `req`; Internal for a corrupt stored record; the store's error if the
 // key cannot be read; `apply`'s error, with nothing stored.
 template <typename Response, typename Request, typename Apply>
 absl::StatusOr<Response> Idempotent(Txn& txn, const std::string& key, const Request& req,
-                                    Apply apply) {
+                                    Apply apply, bool* replayed = nullptr) {
   const std::string fingerprint = RequestFingerprint(req);
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> seen, txn.batch->Get(Table::kRequests, key));
+  if (replayed != nullptr) *replayed = seen.has_value();
   if (seen) {
     store::v1::IdempotencyRecord record;
     Response response;

@@ -76,10 +76,11 @@ absl::StatusOr<v1::PaymentEventResult> Ledger::ApplyPaymentEvent(Txn& txn,
                                                                  const v1::PaymentEvent& event) {
   WALLET_RETURN_IF_ERROR(ValidateId("event_id", event.event_id()));
   const std::string key = RequestKey("PaymentEvent", kGatewayScope, event.event_id());
-  WALLET_ASSIGN_OR_RETURN(const bool replayed, Seen(txn, Table::kRequests, key));
-  WALLET_ASSIGN_OR_RETURN(v1::PaymentEventResult result,
-                          Idempotent<v1::PaymentEventResult>(
-                              txn, key, event, [&] { return ApplyNewPaymentEvent(txn, event); }));
+  bool replayed = false;
+  WALLET_ASSIGN_OR_RETURN(
+      v1::PaymentEventResult result,
+      Idempotent<v1::PaymentEventResult>(
+          txn, key, event, [&] { return ApplyNewPaymentEvent(txn, event); }, &replayed));
   result.set_replayed(replayed);
   return result;
 }

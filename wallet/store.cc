@@ -3,6 +3,7 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/status_macros.h"
@@ -461,11 +462,24 @@ absl::Status Store::Flush() {
   return FromRocks(db->db->Flush(rocksdb::FlushOptions(), db->handles), "store flush");
 }
 
-bool Batch::Indexed(Table table) {
-  // kOrderIndex for its gateway order keys, which a payment event looks up.
-  return table == Table::kRequests || table == Table::kOrders || table == Table::kOrderIndex ||
-         table == Table::kApiKeys || table == Table::kConsumers || table == Table::kMeta || table == Table::kDuesImports ||
-         table == Table::kDriveProgress;
+bool Batch::Indexed(Table table, absl::string_view key) {
+  switch (table) {
+    case Table::kRequests:
+    case Table::kOrders:
+    case Table::kApiKeys:
+    case Table::kConsumers:
+    case Table::kMeta:
+    case Table::kDuesImports:
+    case Table::kDriveProgress:
+      return true;
+    case Table::kOrderIndex:
+      // Only the gateway order keys, which a payment event looks up; the
+      // consumer and meter keys of every order are written, never read back
+      // within a group.
+      return absl::StartsWith(key, "g");
+    default:
+      return false;
+  }
 }
 
 std::string Batch::OverlayKey(Table table, absl::string_view key) {
@@ -475,16 +489,16 @@ std::string Batch::OverlayKey(Table table, absl::string_view key) {
 void Batch::Put(Table table, absl::string_view key, absl::string_view value) {
   batch_.Put(store_->Handle(table), rocksdb::Slice(key.data(), key.size()),
              rocksdb::Slice(value.data(), value.size()));
-  if (Indexed(table)) overlay_[OverlayKey(table, key)] = std::string(value);
+  if (Indexed(table, key)) overlay_[OverlayKey(table, key)] = std::string(value);
 }
 
 void Batch::Delete(Table table, absl::string_view key) {
-  CHECK(!Indexed(table)) << "Batch::Delete on an indexed table";
+  CHECK(!Indexed(table, key)) << "Batch::Delete on an indexed table";
   batch_.Delete(store_->Handle(table), rocksdb::Slice(key.data(), key.size()));
 }
 
 absl::StatusOr<std::optional<std::string>> Batch::Get(Table table, absl::string_view key) {
-  CHECK(Indexed(table)) << "Batch::Get on a table that is not indexed";
+  CHECK(Indexed(table, key)) << "Batch::Get of a key that is not indexed";
   const std::string overlay_key = OverlayKey(table, key);
   auto it = overlay_.find(overlay_key);
   if (it != overlay_.end()) return it->second;

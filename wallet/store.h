@@ -207,7 +207,7 @@ class Batch final {
   // their reads within a group come from the ledger's memory, not the batch.
   void Delete(Table table, absl::string_view key);
   // Get returns this batch's pending value for the key, else the committed one.
-  // Only for the indexed tables (checked).
+  // Only for the indexed keys (checked): see Indexed in store.cc.
   absl::StatusOr<std::optional<std::string>> Get(Table table, absl::string_view key);
   // PreviousCommitted says the previous batch is on disk: reads no longer
   // need it, and dropping it keeps batches from chaining each other alive.
@@ -216,7 +216,7 @@ class Batch final {
 
  private:
   friend class Store;
-  static bool Indexed(Table table);
+  static bool Indexed(Table table, absl::string_view key);
   static std::string OverlayKey(Table table, absl::string_view key);
 
   const Store* store_;

@@ -12,15 +12,13 @@
 #include "absl/flags/usage.h"
 #include "base/daemon.h"
 #include "base/daemon_files.h"
-#include "base/grpc/client_tls_flags.h"
+#include "base/grpc/wallet_client_flags.h"
 #include "base/metrics.h"
 #include "base/monitoring_endpoint.h"
 #include "glog/logging.h"
 #include "meter-gateway/gateway/directory.h"
 #include "meter-gateway/gateway/gateway.h"
 
-ABSL_FLAG(std::string, wallet, "127.0.0.1:50051", "walletd's gRPC address");
-ABSL_FLAG(std::string, api_key_file, "", "file holding an API key with the METER_GATEWAY role");
 ABSL_FLAG(std::string, meters, "",
           "meter directory CSV: meter_id,host,port,server_wport,client_wport,password");
 ABSL_FLAG(int32_t, concurrency, 64, "DLMS sessions with meters at once");
@@ -44,14 +42,11 @@ int main(int argc, char** argv) {
   base::Daemon daemon("meter-gatewayd", argv[0]);
 
   meter_gateway::GatewayOptions options;
-  options.wallet_address = absl::GetFlag(FLAGS_wallet);
-  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
-      base::ClientCredentialsFromFlags();
-  if (!credentials.ok()) return daemon.Fail(credentials.status());
-  options.wallet_credentials = *credentials;
-  absl::StatusOr<std::string> key = base::ReadApiKeyFile(absl::GetFlag(FLAGS_api_key_file));
-  if (!key.ok()) return daemon.Fail(key.status());
-  options.api_key = *key;
+  absl::StatusOr<base::WalletClientConfig> wallet = base::WalletClientFromFlags();
+  if (!wallet.ok()) return daemon.Fail(wallet.status());
+  options.wallet_address = wallet->address;
+  options.wallet_credentials = wallet->credentials;
+  options.api_key = wallet->api_key;
   absl::StatusOr<meter_gateway::MeterDirectory> directory =
       meter_gateway::LoadMeterDirectory(absl::GetFlag(FLAGS_meters));
   if (!directory.ok()) return daemon.Fail(directory.status());
