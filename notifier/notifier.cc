@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "glog/logging.h"
+#include "notifier/durable_acks.h"
 
 namespace notifier {
 
@@ -26,10 +27,10 @@ Notifier::Notifier(const NotifierOptions& options, TemplateBook book,
       store_(std::move(store)),
       sender_(std::move(sender)),
       clock_(clock),
-      channel_(grpc::CreateChannel(options.wallet_address,
-                                   options.wallet_credentials != nullptr
-                                       ? options.wallet_credentials
-                                       : grpc::InsecureChannelCredentials())),
+      channel_(
+          grpc::CreateChannel(options.wallet_address, options.wallet_credentials != nullptr
+                                                          ? options.wallet_credentials
+                                                          : grpc::InsecureChannelCredentials())),
       bucket_(options.rate, options.burst, clock->Now()) {}
 
 Notifier::~Notifier() { Stop(); }
@@ -54,12 +55,15 @@ void Notifier::Run() {
     }
     stream.WaitUntilAccepted();
     connected_ = true;
+    DurableAcks acks([this] { return store_->Sync(); },
+                     [&stream](uint64_t seq) { return stream.Ack(seq); }, options_.retry_initial);
     v1::Notification notification;
     while (stream.Read(&notification)) {
       failures = 0;
       if (!Handle(notification)) break;
-      stream.Ack(notification.seq());
+      acks.Handled(notification.seq());
     }
+    acks.Finish();  // before Finish below: no acknowledgement may be written then
     {
       absl::MutexLock lock(&mu_);
       open_stream_ = nullptr;
@@ -123,7 +127,8 @@ std::optional<SendOutcome> Notifier::SendUntilTaken(const Sms& sms) {
 
 bool Notifier::Record(const std::string& notification_id, SmsState state) {
   for (int attempt = 1;; ++attempt) {
-    const absl::StatusOr<bool> moved = store_->Advance(notification_id, state, clock_->Now());
+    const absl::StatusOr<bool> moved =
+        store_->Advance(notification_id, state, clock_->Now(), SmsStore::Durability::kLater);
     if (moved.ok()) return true;
     LOG(ERROR) << "SMS store: " << moved.status();
     if (!WaitUnlessStopped(Backoff(attempt))) return false;

@@ -9,14 +9,19 @@
 //   3. wait for the rate (TokenBucket), send; while the gateway is down
 //      (no answer, 5xx, 401/403) retry with exponential back-off, without
 //      end, so that nothing is lost;
-//   4. once Kannel took it: record ACCEPTED (synced), then acknowledge. A
-//      message Kannel refuses for good (another 4xx) is recorded FAILED and
-//      acknowledged.
+//   4. once Kannel took it: record ACCEPTED, then acknowledge it once a
+//      sync of the store covers the record (DurableAcks: one sync for all
+//      the messages handled meanwhile, on a thread of its own, so that the
+//      loop sends at Kannel's pace, not one disk sync per SMS). A message
+//      Kannel refuses for good (another 4xx) is recorded FAILED and
+//      acknowledged the same way.
 // Delivery reports (OnDeliveryReport, from the HTTP listener) move a
 // message to DELIVERED or FAILED.
 //
-// A crash between Kannel's acceptance and the record sends that one message
-// again after the restart: the only duplicate possible, and a rare one.
+// A crash of the process between Kannel's acceptance and the record sends
+// that one message again after the restart: the only duplicate possible,
+// and a rare one (a crash of the machine may also resend the messages
+// recorded since the last sync, a few milliseconds' worth).
 //
 // The stream is reopened after walletd goes away, with the same back-off.
 //
@@ -45,10 +50,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "grpcpp/security/credentials.h"
 #include "base/clock.h"
 #include "base/metrics.h"
 #include "grpcpp/grpcpp.h"
+#include "grpcpp/security/credentials.h"
 #include "notifier/kannel.h"
 #include "notifier/notification_stream.h"
 #include "notifier/sms_sender.h"
@@ -115,7 +120,8 @@ class Notifier {
   // SendUntilTaken retries `sms` until the gateway answers for good; nullopt
   // if stopped first.
   std::optional<SendOutcome> SendUntilTaken(const Sms& sms);
-  // Record retries a store write until it succeeds; false if stopped first.
+  // Record retries a store write, unsynced (DurableAcks syncs it before the
+  // acknowledgement), until it succeeds; false if stopped first.
   bool Record(const std::string& notification_id, SmsState state);
   // Backoff is the wait after failed attempt `attempt` (1 for the first).
   absl::Duration Backoff(int attempt) const;
