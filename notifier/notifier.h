@@ -1,7 +1,8 @@
 // Notifier: takes walletd's notification stream and sends each item as an
 // SMS in the consumer's language, through an SmsSender (Kannel).
 //
-// For each notification, in stream order, on one thread:
+// For each notification, on one of `send_concurrency` lanes (SendLanes: a
+// consumer's notifications in stream order, on one lane):
 //   1. already in the SmsStore (sent before a restart or a reconnect):
 //      acknowledge it, send nothing;
 //   2. render it (TemplateBook); one that is not for a consumer (no phone)
@@ -56,6 +57,7 @@
 #include "grpcpp/security/credentials.h"
 #include "notifier/kannel.h"
 #include "notifier/notification_stream.h"
+#include "notifier/send_lanes.h"
 #include "notifier/sms_sender.h"
 #include "notifier/sms_store.h"
 #include "notifier/templates.h"
@@ -74,6 +76,10 @@ struct NotifierOptions {
   // SMS per second at most, and the burst a full bucket allows. Default: 10, 10.
   double rate = 10;
   double burst = 10;
+  // SMS handled at once (SendLanes): one consumer's SMS keep their order
+  // whatever the value; with 1, every SMS goes out in stream order.
+  // Default: 1.
+  int send_concurrency = 1;
   // Back-off between attempts to send, and between stream reopenings:
   // doubling from the first to the longest. Default: 200 ms to 30 s.
   absl::Duration retry_initial = absl::Milliseconds(200);
@@ -93,8 +99,9 @@ class Notifier {
   Notifier& operator=(const Notifier&) = delete;
 
   // OnDeliveryReport records a delivery report: a final one moves the
-  // message to DELIVERED or FAILED (once; a repeat changes nothing).
-  // Unavailable if the store cannot be written (Kannel will call again).
+  // message to DELIVERED or FAILED (once; a repeat changes nothing), synced
+  // before it returns. Unavailable if the store cannot be written or synced
+  // (Kannel will call again).
   absl::Status OnDeliveryReport(const Dlr& dlr);
 
   // connected is true while the notification stream is open.
@@ -137,14 +144,15 @@ class Notifier {
   const std::unique_ptr<SmsSender> sender_;
   base::Clock* const clock_;
   const std::shared_ptr<grpc::Channel> channel_;
-  TokenBucket bucket_;  // the loop thread's
+  absl::Mutex bucket_mu_;  // the lanes take tokens at once
+  TokenBucket bucket_ ABSL_GUARDED_BY(bucket_mu_);
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   NotificationStream* open_stream_ ABSL_GUARDED_BY(mu_) = nullptr;
-  // The create time of the notification being handled, the oldest not yet
-  // acknowledged (the stream is in order); unset while none is.
-  std::optional<absl::Time> oldest_unacked_ ABSL_GUARDED_BY(mu_);
+  // The lanes of the open stream, whose oldest unfinished notification is
+  // the oldest not acknowledged; null while none is open.
+  SendLanes* open_lanes_ ABSL_GUARDED_BY(mu_) = nullptr;
 
   std::atomic<bool> connected_{false};
   std::atomic<uint64_t> sent_{0};
