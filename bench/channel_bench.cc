@@ -4,7 +4,7 @@
 // meter-sim fleet behind meter-gatewayd.
 //
 //   channel_bench [--orders=2000] [--concurrency=64] [--kannel_messages=2000]
-//                 [--restore_meters=100]
+//                 [--sms_concurrency=8] [--restore_meters=100]
 //
 // In one run:
 // 1. webhooks_per_s: --orders pending orders (StartRecharge, which makes
@@ -16,11 +16,12 @@
 //    Then every order must be paid by its payment and every meter's balance
 //    be its one order's amount: otherwise the bench prints no figures.
 // 3. kannel_per_s: Kannel's own sendsms rate from a plain HTTP loop of
-//    --kannel_messages, --kannel_concurrency at once (1: notifierd sends one
-//    at a time).
+//    --kannel_messages, --sms_concurrency at once (notifierd's
+//    --send_concurrency in step 4).
 // 4. sms_per_s: notifierd starts with the receipts of the 2 x --orders
-//    credits waiting in walletd's notification stream; the time until Kannel
-//    accepted them all (notifierd's sms_sent_total).
+//    credits waiting in walletd's notification stream; SMS accepted by
+//    Kannel per second (notifierd's sms_sent_total) from once it is up
+//    until it has them all.
 // 5. restore_after_webhook_ms: --restore_meters fleet meters run out of
 //    credit and are cut; each consumer then pays a fresh order at the
 //    simulator (POST /sim/orders/{id}/pay): from that call to meter-sim's
@@ -63,8 +64,8 @@ ABSL_FLAG(int32_t, concurrency, 64, "webhook deliveries, and ConfirmPayment call
 ABSL_FLAG(int32_t, channels, 4, "gRPC channels (TCP connections) the ConfirmPayment calls share");
 ABSL_FLAG(int64_t, amount_paise, 10'000, "the amount of every order");
 ABSL_FLAG(int32_t, kannel_messages, 2'000, "SMS of the plain sendsms loop");
-ABSL_FLAG(int32_t, kannel_concurrency, 1,
-          "sendsms calls at once in the plain loop (notifierd sends one at a time)");
+ABSL_FLAG(int32_t, sms_concurrency, 8,
+          "SMS in flight at once: notifierd's --send_concurrency, and the plain loop's");
 ABSL_FLAG(double, notifier_rate, 100'000, "notifierd's --rate and --burst (set not to bind)");
 ABSL_FLAG(int32_t, restore_meters, 100, "fleet meters cut and restored by a payment each");
 ABSL_FLAG(std::string, notifierd, NOTIFIERD_PATH,
@@ -248,7 +249,7 @@ absl::StatusOr<Sms> MeasureSms(MeterFleet& fleet, int notifications) {
   options.dlr_url = absl::StrCat("http://127.0.0.1:", (*dlr_sink)->port(), "/dlr");
   const CallsResult plain =
       SendSmsLoop(options, book->sender_id(), book->principal_entity_id(),
-                  absl::GetFlag(FLAGS_kannel_messages), absl::GetFlag(FLAGS_kannel_concurrency));
+                  absl::GetFlag(FLAGS_kannel_messages), absl::GetFlag(FLAGS_sms_concurrency));
   PrintCalls("Kannel sendsms, plain HTTP loop", plain);
   if (plain.failed > 0) return absl::UnavailableError("Kannel refused SMS of the plain loop");
 
@@ -262,21 +263,21 @@ absl::StatusOr<Sms> MeasureSms(MeterFleet& fleet, int notifications) {
   notifierd.kannel_user = KannelProcess::kUser;
   notifierd.kannel_password = KannelProcess::kPassword;
   notifierd.rate = absl::GetFlag(FLAGS_notifier_rate);
+  notifierd.send_concurrency = absl::GetFlag(FLAGS_sms_concurrency);
   absl::StatusOr<std::unique_ptr<Notifierd>> notifier = Notifierd::Start(notifierd);
   if (!notifier.ok()) return notifier.status();
-  absl::StatusOr<double> seconds = (*notifier)->SecondsUntilSent(notifications, absl::Minutes(10));
-  if (!seconds.ok()) {
-    return absl::Status(seconds.status().code(),
-                        absl::StrCat(seconds.status().message(), "\n", (*notifier)->LogTail()));
+  absl::StatusOr<double> sms_per_s = (*notifier)->RateUntilSent(notifications, absl::Minutes(10));
+  if (!sms_per_s.ok()) {
+    return absl::Status(sms_per_s.status().code(),
+                        absl::StrCat(sms_per_s.status().message(), "\n", (*notifier)->LogTail()));
   }
-  const double sms_per_s = notifications / *seconds;
   std::printf(
-      "notifierd: %d receipts from walletd's stream accepted by Kannel in %.2f s = %.0f/s "
-      "(skipped %.0f, retries %.0f)\n",
-      notifications, *seconds, sms_per_s, (*notifier)->Metric("sms_skipped_total"),
-      (*notifier)->Metric("sms_send_retries_total"));
+      "notifierd: %d receipts from walletd's stream accepted by Kannel at %.0f/s "
+      "(skipped %.0f, retries %.0f, delivery reports %.0f)\n",
+      notifications, *sms_per_s, (*notifier)->Metric("sms_skipped_total"),
+      (*notifier)->Metric("sms_send_retries_total"), (*notifier)->Metric("sms_delivered_total"));
   if (absl::Status s = (*notifier)->Stop(); !s.ok()) return s;
-  return Sms{plain.per_s(), sms_per_s};
+  return Sms{plain.per_s(), *sms_per_s};
 }
 
 // PayAtSimulator pays `order` at the simulator as the consumer's app would.
@@ -386,10 +387,10 @@ int main(int argc, char** argv) {
       "\"sms_per_s\": %.0f, \"kannel_per_s\": %.0f, \"sms_ratio\": %.2f, "
       "\"restore_after_webhook_p50_ms\": %.2f, \"restore_after_webhook_p99_ms\": %.2f, "
       "\"webhook_target_met\": %s, \"sms_target_met\": %s, \"orders\": %d, \"concurrency\": %d, "
-      "\"restore_meters\": %d}\n",
+      "\"sms_concurrency\": %d, \"restore_meters\": %d}\n",
       payments->webhooks_per_s, payments->confirm_grpc_per_s, webhook_ratio, sms->sms_per_s,
       sms->kannel_per_s, sms_ratio, p50, p99, webhooks_met ? "true" : "false",
       sms_met ? "true" : "false", absl::GetFlag(FLAGS_orders), absl::GetFlag(FLAGS_concurrency),
-      restore_meters);
+      absl::GetFlag(FLAGS_sms_concurrency), restore_meters);
   return 0;
 }

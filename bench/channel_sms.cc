@@ -1,5 +1,7 @@
 #include "bench/channel_sms.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -58,6 +60,7 @@ absl::StatusOr<std::unique_ptr<Notifierd>> Notifierd::Start(const NotifierdOptio
                 "--http_listen=127.0.0.1:0",
                 absl::StrCat("--rate=", options.rate),
                 absl::StrCat("--burst=", options.rate),
+                absl::StrCat("--send_concurrency=", options.send_concurrency),
                 "--ready_file=" + dir + "/notifierd.ready"};
   child.log_path = dir + "/notifierd.log";
   child.ready_file = dir + "/notifierd.ready";
@@ -82,14 +85,15 @@ double Notifierd::Metric(absl::string_view name) const {
   return -1;
 }
 
-absl::StatusOr<double> Notifierd::SecondsUntilSent(int count, absl::Duration timeout) {
+absl::StatusOr<double> Notifierd::RateUntilSent(int count, absl::Duration timeout) {
   const absl::Time start = absl::Now();
+  const double before = std::max(0.0, Metric("sms_sent_total"));
   if (!testing::MeterFleet::WaitFor([&] { return Metric("sms_sent_total") >= count; }, timeout)) {
     return absl::DeadlineExceededError(absl::StrCat("notifierd sent ", Metric("sms_sent_total"),
                                                     " of ", count, " SMS in ",
                                                     absl::FormatDuration(timeout)));
   }
-  return absl::ToDoubleSeconds(absl::Now() - start);
+  return (count - before) / absl::ToDoubleSeconds(absl::Now() - start);
 }
 
 absl::Status Notifierd::Stop() {

@@ -7,7 +7,7 @@
 // Example:
 //   CallsResult kannel = SendSmsLoop(kannel_options, sender, pe, 2000, 1);
 //   absl::StatusOr<Notifierd> n = Notifierd::Start(options);
-//   absl::StatusOr<double> seconds = n->SecondsUntilSent(4000, absl::Minutes(5));
+//   absl::StatusOr<double> per_s = n->RateUntilSent(4000, absl::Minutes(5));
 #ifndef BENCH_CHANNEL_SMS_H_
 #define BENCH_CHANNEL_SMS_H_
 
@@ -48,6 +48,8 @@ struct NotifierdOptions {
   // SMS per second at most; the burst is the same. Default: 100,000 (the
   // rate does not bind).
   double rate = 100'000;
+  // notifierd's --send_concurrency. Default: 1.
+  int send_concurrency = 1;
 };
 
 // Notifierd is one notifierd process, with its metrics.
@@ -57,10 +59,11 @@ class Notifierd {
   // ChildProcess::Start.
   static absl::StatusOr<std::unique_ptr<Notifierd>> Start(const NotifierdOptions& options);
 
-  // SecondsUntilSent polls notifierd's sms_sent_total every 20 ms and
-  // returns how long after the call it reached `count`;
+  // RateUntilSent polls notifierd's sms_sent_total every 20 ms until it
+  // reaches `count` and returns the SMS sent per second from the call on
+  // (those sent before it, while it started, are not counted);
   // DeadlineExceeded (with the count) if it did not within `timeout`.
-  absl::StatusOr<double> SecondsUntilSent(int count, absl::Duration timeout);
+  absl::StatusOr<double> RateUntilSent(int count, absl::Duration timeout);
   // Metric is an unlabelled counter or gauge of notifierd's /metrics; -1 if
   // it cannot be read.
   double Metric(absl::string_view name) const;
