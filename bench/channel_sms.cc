@@ -60,8 +60,11 @@ absl::StatusOr<std::unique_ptr<Notifierd>> Notifierd::Start(const NotifierdOptio
                 "--http_listen=127.0.0.1:0",
                 absl::StrCat("--rate=", options.rate),
                 absl::StrCat("--burst=", options.rate),
-                absl::StrCat("--send_concurrency=", options.send_concurrency),
                 "--ready_file=" + dir + "/notifierd.ready"};
+  // Only when asked: a notifierd from before the flag can then be measured at 1.
+  if (options.send_concurrency != 1) {
+    child.args.push_back(absl::StrCat("--send_concurrency=", options.send_concurrency));
+  }
   child.log_path = dir + "/notifierd.log";
   child.ready_file = dir + "/notifierd.ready";
   absl::StatusOr<std::unique_ptr<testing::ChildProcess>> started =
