@@ -26,7 +26,9 @@
 //
 // The stream is reopened after walletd goes away, with the same back-off.
 //
-// Threads: Start runs the loop on its own thread; OnDeliveryReport,
+// Threads: Start runs the loop, which reads the stream, on its own thread,
+// the sends on `send_concurrency` lane threads and the syncs on a
+// DurableAcks thread, per open stream; OnDeliveryReport,
 // connected and the metrics may be called from any thread. Stop (or the
 // destructor) ends the loop, cutting a back-off wait short; a send in
 // flight finishes first (at most its timeout).
