@@ -21,7 +21,6 @@
 #include <thread>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -29,7 +28,7 @@
 #include "bench/bench_fleet.h"
 #include "bench/bench_init.h"
 #include "bench/bulk_holds.h"
-#include "google/protobuf/util/time_util.h"
+#include "bench/relay_watch.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/testing/meter_fleet.h"
 #include "wallet/v1/meter.grpc.pb.h"
@@ -44,81 +43,14 @@ namespace {
 using namespace wallet::testing;  // NOLINT: a benchmark's main file
 namespace v1 = ::wallet::v1;
 namespace sim = ::metersim::v1;
-using google::protobuf::util::TimeUtil;
-
-int64_t MonotonicUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-// RelayWatch records when each meter's relay last closed, from meter-sim's
-// event stream.
-class RelayWatch {
- public:
-  explicit RelayWatch(sim::MeterSimService::Stub& stub) {
-    reader_ = stub.WatchRelay(&context_, sim::WatchRelayRequest());
-    thread_ = std::thread([this] {
-      sim::RelayEvent e;
-      while (reader_->Read(&e)) {
-        absl::MutexLock lock(&mu_);
-        if (e.control_state() == 1) {
-          closed_us_[e.meter_id()] = TimeUtil::DurationToMicroseconds(e.monotonic_time());
-        }
-      }
-    });
-  }
-  ~RelayWatch() {
-    context_.TryCancel();
-    thread_.join();
-  }
-  std::optional<int64_t> ClosedUs(const std::string& meter) {
-    absl::MutexLock lock(&mu_);
-    auto it = closed_us_.find(meter);
-    return it == closed_us_.end() ? std::nullopt : std::optional<int64_t>(it->second);
-  }
-
- private:
-  grpc::ClientContext context_;
-  std::unique_ptr<grpc::ClientReader<sim::RelayEvent>> reader_;
-  std::thread thread_;
-  absl::Mutex mu_;
-  absl::flat_hash_map<std::string, int64_t> closed_us_ ABSL_GUARDED_BY(mu_);
-};
+using ::wallet::bench::CutForNonPayment;
+using ::wallet::bench::MonotonicUs;
+using ::wallet::bench::Percentile;
+using ::wallet::bench::RelayWatch;
 
 int Fail(const absl::Status& status) {
   std::fprintf(stderr, "relay_bench: %s\n", status.ToString().c_str());
   return 1;
-}
-
-// CutForNonPayment sends two zero-consumption readings per meter: the second
-// makes walletd evaluate a wallet with no credit and order the cut.
-absl::Status CutForNonPayment(MeterFleet& fleet, int count) {
-  auto ingest = v1::MeterIngestService::NewStub(fleet.walletd().NewChannel());
-  const int64_t now_us = absl::ToUnixMicros(absl::Now());
-  for (int base = 0; base < count; base += 1000) {
-    for (int step = 0; step < 2; ++step) {
-      v1::IngestReadingsRequest r;
-      r.set_batch_id(absl::StrCat("bench-cut-", base, "-", step));
-      for (int i = base; i < std::min(count, base + 1000); ++i) {
-        v1::Reading& reading = *r.add_readings();
-        reading.set_meter_id(fleet.meter_id(i));
-        reading.set_register_wh(0);
-        *reading.mutable_meter_time() =
-            TimeUtil::MicrosecondsToTimestamp(now_us - (2 - step) * 1'000'000);
-      }
-      v1::IngestReadingsResponse response;
-      grpc::Status s = ingest->IngestReadings(MakeContext(fleet.gateway_key()).get(), r, &response);
-      if (!s.ok()) return ToStatus(s, "IngestReadings");
-    }
-  }
-  return absl::OkStatus();
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
 }
 
 }  // namespace
@@ -135,9 +67,9 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<MeterFleet>> started = MeterFleet::Start(options);
   if (!started.ok()) return Fail(started.status());
   MeterFleet& fleet = **started;
-  std::printf("fleet: %d simulated meters registered in walletd, gateway with %d sessions (%.1f s)\n",
-              meters, absl::GetFlag(FLAGS_concurrency),
-              absl::ToDoubleSeconds(absl::Now() - setup_start));
+  std::printf(
+      "fleet: %d simulated meters registered in walletd, gateway with %d sessions (%.1f s)\n",
+      meters, absl::GetFlag(FLAGS_concurrency), absl::ToDoubleSeconds(absl::Now() - setup_start));
   const double sim_start_s = absl::ToDoubleSeconds(fleet.sim_start_time());
   std::printf("meter-sim: %d meters ready %.2f s after launch\n", meters, sim_start_s);
   RelayWatch watch(fleet.sim_control());
@@ -168,18 +100,20 @@ int main(int argc, char** argv) {
   }
   const double p50 = Percentile(latencies_ms, 0.50);
   const double p99 = Percentile(latencies_ms, 0.99);
-  std::printf("restore (recharge acknowledged -> relay closed), %d meters: p50 %.1f ms, p99 %.1f ms, "
-              "max %.1f ms\n",
-              restore_meters, p50, p99, Percentile(latencies_ms, 1.0));
+  std::printf(
+      "restore (recharge acknowledged -> relay closed), %d meters: p50 %.1f ms, p99 %.1f ms, "
+      "max %.1f ms\n",
+      restore_meters, p50, p99, Percentile(latencies_ms, 1.0));
 
   // ---- bulk disconnect
   absl::StatusOr<BulkResult> bulk = BulkHolds(fleet, fleet.meter_ids(), v1::HOLD_KEEP_DISCONNECTED,
                                               absl::GetFlag(FLAGS_holds_in_flight));
   if (!bulk.ok()) return Fail(bulk.status());
   const double per_s = bulk->confirmed_per_s;
-  std::printf("bulk disconnect: %d commands confirmed end to end in %.2f s = %.0f/s "
-              "(holds issued in %.2f s)\n",
-              meters, bulk->seconds, per_s, bulk->holds_seconds);
+  std::printf(
+      "bulk disconnect: %d commands confirmed end to end in %.2f s = %.0f/s "
+      "(holds issued in %.2f s)\n",
+      meters, bulk->seconds, per_s, bulk->holds_seconds);
   std::printf("cpu over the bulk phase: walletd %.2f, meter-gatewayd %.2f, meter-sim %.2f cores\n",
               bulk->walletd_cores, bulk->gateway_cores, bulk->sim_cores);
   absl::StatusOr<sim::FleetSummary> summary = fleet.SimSummary();

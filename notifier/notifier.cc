@@ -4,10 +4,19 @@
 #include <cmath>
 
 #include "glog/logging.h"
+#include "notifier/durable_acks.h"
 
 namespace notifier {
 
 namespace v1 = ::wallet::v1;
+
+namespace {
+
+// Notifications read ahead of the sends, per lane: enough to keep every
+// lane busy, few enough that a reopened stream resends little.
+constexpr int kMaxInFlightPerLane = 64;
+
+}  // namespace
 
 std::unique_ptr<Notifier> Notifier::Start(const NotifierOptions& options, TemplateBook book,
                                           std::unique_ptr<SmsStore> store,
@@ -26,10 +35,10 @@ Notifier::Notifier(const NotifierOptions& options, TemplateBook book,
       store_(std::move(store)),
       sender_(std::move(sender)),
       clock_(clock),
-      channel_(grpc::CreateChannel(options.wallet_address,
-                                   options.wallet_credentials != nullptr
-                                       ? options.wallet_credentials
-                                       : grpc::InsecureChannelCredentials())),
+      channel_(
+          grpc::CreateChannel(options.wallet_address, options.wallet_credentials != nullptr
+                                                          ? options.wallet_credentials
+                                                          : grpc::InsecureChannelCredentials())),
       bucket_(options.rate, options.burst, clock->Now()) {}
 
 Notifier::~Notifier() { Stop(); }
@@ -54,16 +63,27 @@ void Notifier::Run() {
     }
     stream.WaitUntilAccepted();
     connected_ = true;
+    DurableAcks acks([this] { return store_->Sync(); },
+                     [&stream](uint64_t seq) { return stream.Ack(seq); }, options_.retry_initial);
+    SendLanes lanes(
+        options_.send_concurrency, kMaxInFlightPerLane * std::max(1, options_.send_concurrency),
+        [this](const v1::Notification& n) { return Handle(n); },
+        [&acks](uint64_t seq) { acks.Handled(seq); });
+    {
+      absl::MutexLock lock(&mu_);
+      open_lanes_ = &lanes;
+    }
     v1::Notification notification;
     while (stream.Read(&notification)) {
       failures = 0;
-      if (!Handle(notification)) break;
-      stream.Ack(notification.seq());
+      if (!lanes.Dispatch(notification)) break;
     }
+    lanes.Close();  // the sends in hand finish; what was queued comes again
+    acks.Finish();  // before Finish below: no acknowledgement may be written then
     {
       absl::MutexLock lock(&mu_);
       open_stream_ = nullptr;
-      oldest_unacked_.reset();
+      open_lanes_ = nullptr;
     }
     stream.Cancel();  // a Handle cut short by Stop leaves the stream open
     const absl::Status status = stream.Finish();
@@ -75,10 +95,6 @@ void Notifier::Run() {
 }
 
 bool Notifier::Handle(const v1::Notification& notification) {
-  {
-    absl::MutexLock lock(&mu_);
-    oldest_unacked_ = absl::FromUnixSeconds(notification.create_time().seconds());
-  }
   const std::string& id = notification.notification_id();
   for (int attempt = 1;; ++attempt) {
     absl::StatusOr<SmsRecord> record = store_->Get(id);
@@ -123,7 +139,8 @@ std::optional<SendOutcome> Notifier::SendUntilTaken(const Sms& sms) {
 
 bool Notifier::Record(const std::string& notification_id, SmsState state) {
   for (int attempt = 1;; ++attempt) {
-    const absl::StatusOr<bool> moved = store_->Advance(notification_id, state, clock_->Now());
+    const absl::StatusOr<bool> moved =
+        store_->Advance(notification_id, state, clock_->Now(), SmsStore::Durability::kLater);
     if (moved.ok()) return true;
     LOG(ERROR) << "SMS store: " << moved.status();
     if (!WaitUnlessStopped(Backoff(attempt))) return false;
@@ -133,10 +150,14 @@ bool Notifier::Record(const std::string& notification_id, SmsState state) {
 absl::Status Notifier::OnDeliveryReport(const Dlr& dlr) {
   if (!DlrIsFinal(dlr.type)) return absl::OkStatus();
   const SmsState state = DlrIsDelivered(dlr.type) ? SmsState::kDelivered : SmsState::kFailed;
-  absl::StatusOr<bool> moved = store_->Advance(dlr.notification_id, state, clock_->Now());
+  // Synced after the store's lock is released: a synced write would hold
+  // it for the whole disk sync, and the loop's records would wait for
+  // every report.
+  absl::StatusOr<bool> moved =
+      store_->Advance(dlr.notification_id, state, clock_->Now(), SmsStore::Durability::kLater);
   if (!moved.ok()) return moved.status();
   if (*moved) ++(state == SmsState::kDelivered ? delivered_ : failed_);
-  return absl::OkStatus();
+  return store_->Sync();
 }
 
 absl::Duration Notifier::Backoff(int attempt) const {
@@ -151,7 +172,13 @@ bool Notifier::WaitUnlessStopped(absl::Duration delay) {
 }
 
 bool Notifier::WaitForToken() {
-  for (absl::Duration wait; (wait = bucket_.Take(clock_->Now())) > absl::ZeroDuration();) {
+  for (;;) {
+    absl::Duration wait;
+    {
+      absl::MutexLock lock(&bucket_mu_);
+      wait = bucket_.Take(clock_->Now());
+    }
+    if (wait <= absl::ZeroDuration()) break;
     if (!WaitUnlessStopped(wait)) return false;
   }
   absl::MutexLock lock(&mu_);
@@ -160,8 +187,10 @@ bool Notifier::WaitForToken() {
 
 double Notifier::BacklogAgeSeconds() {
   absl::MutexLock lock(&mu_);
-  if (!oldest_unacked_) return 0;
-  return std::max(0.0, absl::ToDoubleSeconds(clock_->Now() - *oldest_unacked_));
+  const std::optional<absl::Time> oldest =
+      open_lanes_ != nullptr ? open_lanes_->OldestUnfinished() : std::nullopt;
+  if (!oldest) return 0;
+  return std::max(0.0, absl::ToDoubleSeconds(clock_->Now() - *oldest));
 }
 
 void Notifier::RegisterMetrics(base::Metrics* metrics) {

@@ -1,7 +1,8 @@
 // Notifier: takes walletd's notification stream and sends each item as an
 // SMS in the consumer's language, through an SmsSender (Kannel).
 //
-// For each notification, in stream order, on one thread:
+// For each notification, on one of `send_concurrency` lanes (SendLanes: a
+// consumer's notifications in stream order, on one lane):
 //   1. already in the SmsStore (sent before a restart or a reconnect):
 //      acknowledge it, send nothing;
 //   2. render it (TemplateBook); one that is not for a consumer (no phone)
@@ -9,18 +10,25 @@
 //   3. wait for the rate (TokenBucket), send; while the gateway is down
 //      (no answer, 5xx, 401/403) retry with exponential back-off, without
 //      end, so that nothing is lost;
-//   4. once Kannel took it: record ACCEPTED (synced), then acknowledge. A
-//      message Kannel refuses for good (another 4xx) is recorded FAILED and
-//      acknowledged.
+//   4. once Kannel took it: record ACCEPTED, then acknowledge it once a
+//      sync of the store covers the record (DurableAcks: one sync for all
+//      the messages handled meanwhile, on a thread of its own, so that the
+//      loop sends at Kannel's pace, not one disk sync per SMS). A message
+//      Kannel refuses for good (another 4xx) is recorded FAILED and
+//      acknowledged the same way.
 // Delivery reports (OnDeliveryReport, from the HTTP listener) move a
 // message to DELIVERED or FAILED.
 //
-// A crash between Kannel's acceptance and the record sends that one message
-// again after the restart: the only duplicate possible, and a rare one.
+// A crash of the process between Kannel's acceptance and the record sends
+// that one message again after the restart: the only duplicate possible,
+// and a rare one (a crash of the machine may also resend the messages
+// recorded since the last sync, a few milliseconds' worth).
 //
 // The stream is reopened after walletd goes away, with the same back-off.
 //
-// Threads: Start runs the loop on its own thread; OnDeliveryReport,
+// Threads: Start runs the loop, which reads the stream, on its own thread,
+// the sends on `send_concurrency` lane threads and the syncs on a
+// DurableAcks thread, per open stream; OnDeliveryReport,
 // connected and the metrics may be called from any thread. Stop (or the
 // destructor) ends the loop, cutting a back-off wait short; a send in
 // flight finishes first (at most its timeout).
@@ -45,12 +53,13 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "grpcpp/security/credentials.h"
 #include "base/clock.h"
 #include "base/metrics.h"
 #include "grpcpp/grpcpp.h"
+#include "grpcpp/security/credentials.h"
 #include "notifier/kannel.h"
 #include "notifier/notification_stream.h"
+#include "notifier/send_lanes.h"
 #include "notifier/sms_sender.h"
 #include "notifier/sms_store.h"
 #include "notifier/templates.h"
@@ -69,6 +78,10 @@ struct NotifierOptions {
   // SMS per second at most, and the burst a full bucket allows. Default: 10, 10.
   double rate = 10;
   double burst = 10;
+  // SMS handled at once (SendLanes): one consumer's SMS keep their order
+  // whatever the value; with 1, every SMS goes out in stream order.
+  // Default: 1.
+  int send_concurrency = 1;
   // Back-off between attempts to send, and between stream reopenings:
   // doubling from the first to the longest. Default: 200 ms to 30 s.
   absl::Duration retry_initial = absl::Milliseconds(200);
@@ -88,8 +101,9 @@ class Notifier {
   Notifier& operator=(const Notifier&) = delete;
 
   // OnDeliveryReport records a delivery report: a final one moves the
-  // message to DELIVERED or FAILED (once; a repeat changes nothing).
-  // Unavailable if the store cannot be written (Kannel will call again).
+  // message to DELIVERED or FAILED (once; a repeat changes nothing), synced
+  // before it returns. Unavailable if the store cannot be written or synced
+  // (Kannel will call again).
   absl::Status OnDeliveryReport(const Dlr& dlr);
 
   // connected is true while the notification stream is open.
@@ -115,7 +129,8 @@ class Notifier {
   // SendUntilTaken retries `sms` until the gateway answers for good; nullopt
   // if stopped first.
   std::optional<SendOutcome> SendUntilTaken(const Sms& sms);
-  // Record retries a store write until it succeeds; false if stopped first.
+  // Record retries a store write, unsynced (DurableAcks syncs it before the
+  // acknowledgement), until it succeeds; false if stopped first.
   bool Record(const std::string& notification_id, SmsState state);
   // Backoff is the wait after failed attempt `attempt` (1 for the first).
   absl::Duration Backoff(int attempt) const;
@@ -131,14 +146,15 @@ class Notifier {
   const std::unique_ptr<SmsSender> sender_;
   base::Clock* const clock_;
   const std::shared_ptr<grpc::Channel> channel_;
-  TokenBucket bucket_;  // the loop thread's
+  absl::Mutex bucket_mu_;  // the lanes take tokens at once
+  TokenBucket bucket_ ABSL_GUARDED_BY(bucket_mu_);
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   NotificationStream* open_stream_ ABSL_GUARDED_BY(mu_) = nullptr;
-  // The create time of the notification being handled, the oldest not yet
-  // acknowledged (the stream is in order); unset while none is.
-  std::optional<absl::Time> oldest_unacked_ ABSL_GUARDED_BY(mu_);
+  // The lanes of the open stream, whose oldest unfinished notification is
+  // the oldest not acknowledged; null while none is open.
+  SendLanes* open_lanes_ ABSL_GUARDED_BY(mu_) = nullptr;
 
   std::atomic<bool> connected_{false};
   std::atomic<uint64_t> sent_{0};

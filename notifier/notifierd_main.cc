@@ -48,6 +48,9 @@ ABSL_FLAG(std::string, dlr_url, "",
           "the listener's URL as smsbox reaches it; default http://<dlr_listen>/dlr");
 ABSL_FLAG(double, rate, 10, "SMS per second at most (token bucket)");
 ABSL_FLAG(double, burst, 10, "SMS a full bucket lets through at once");
+ABSL_FLAG(int32_t, send_concurrency, 1,
+          "SMS sent at once (1-64); one consumer's SMS keep their order whatever the value, "
+          "with 1 every SMS goes out in the order walletd gave them");
 ABSL_FLAG(absl::Duration, retry_initial, absl::Milliseconds(200),
           "first back-off while Kannel or walletd is away");
 ABSL_FLAG(absl::Duration, retry_max, absl::Seconds(30), "longest back-off");
@@ -110,6 +113,10 @@ int main(int argc, char** argv) {
   options.api_key = wallet->api_key;
   options.rate = absl::GetFlag(FLAGS_rate);
   options.burst = absl::GetFlag(FLAGS_burst);
+  options.send_concurrency = absl::GetFlag(FLAGS_send_concurrency);
+  if (options.send_concurrency < 1 || options.send_concurrency > 64) {
+    return daemon.Fail(absl::InvalidArgumentError("--send_concurrency must be 1 to 64"));
+  }
   if (!(options.rate > 0)) return daemon.Fail(absl::InvalidArgumentError("--rate must be > 0"));
   options.retry_initial = absl::GetFlag(FLAGS_retry_initial);
   options.retry_max = absl::GetFlag(FLAGS_retry_max);

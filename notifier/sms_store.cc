@@ -68,7 +68,7 @@ absl::StatusOr<SmsRecord> SmsStore::Get(absl::string_view notification_id) {
 }
 
 absl::StatusOr<bool> SmsStore::Advance(absl::string_view notification_id, SmsState state,
-                                       absl::Time now) {
+                                       absl::Time now, Durability durability) {
   absl::MutexLock lock(&mu_);
   absl::StatusOr<SmsRecord> current = Get(notification_id);
   if (!current.ok()) return current.status();
@@ -76,7 +76,8 @@ absl::StatusOr<bool> SmsStore::Advance(absl::string_view notification_id, SmsSta
     return false;
   }
   rocksdb::WriteOptions options;
-  options.sync = true;  // the stream is acknowledged on the strength of this write
+  // The stream is acknowledged on the strength of this write, once synced.
+  options.sync = durability == Durability::kNow;
   const rocksdb::Status status =
       db_->Put(options, rocksdb::Slice(notification_id.data(), notification_id.size()),
                Encode(SmsRecord{state, now}));
@@ -84,6 +85,14 @@ absl::StatusOr<bool> SmsStore::Advance(absl::string_view notification_id, SmsSta
     return absl::UnavailableError(absl::StrCat("writing SMS record: ", status.ToString()));
   }
   return true;
+}
+
+absl::Status SmsStore::Sync() {
+  const rocksdb::Status status = db_->SyncWAL();
+  if (!status.ok()) {
+    return absl::UnavailableError(absl::StrCat("syncing the SMS store: ", status.ToString()));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace notifier

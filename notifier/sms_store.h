@@ -8,7 +8,10 @@
 // delivery report can overtake the write of ACCEPTED (Kannel answers the
 // send and calls back at once): ACCEPTED then leaves the later state alone.
 //
-// Durability: every write is synced before it returns.
+// Durability: a write is synced before it returns unless the caller asks
+// for Sync::kLater (then Sync makes it durable): either way it is in
+// RocksDB's log when Advance returns, so a crash of the process loses
+// nothing; a crash of the machine loses what was not yet synced.
 //
 // Threads: every method is thread-safe.
 //
@@ -52,10 +55,19 @@ class SmsStore {
   // Internal if the stored record cannot be read.
   absl::StatusOr<SmsRecord> Get(absl::string_view notification_id);
 
+  // Whether Advance syncs its write before it returns (kNow) or leaves that
+  // to a later Sync (kLater), which then covers many writes at once.
+  enum class Durability { kNow, kLater };
+
   // Advance moves the notification to `state` at `now` if that is forward
-  // (kDelivered and kFailed are both final: neither replaces the other) and
-  // syncs it. Returns whether it moved. Unavailable if the write failed.
-  absl::StatusOr<bool> Advance(absl::string_view notification_id, SmsState state, absl::Time now);
+  // (kDelivered and kFailed are both final: neither replaces the other),
+  // synced as `durability` says. Returns whether it moved. Unavailable if
+  // the write failed.
+  absl::StatusOr<bool> Advance(absl::string_view notification_id, SmsState state, absl::Time now,
+                               Durability durability = Durability::kNow);
+
+  // Sync makes every write so far durable. Unavailable if it failed.
+  absl::Status Sync();
 
  private:
   explicit SmsStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}

@@ -4,10 +4,6 @@
 // forged signature, an unknown order and a wrong amount (POSTed by the test)
 // change nothing; a failed payment marks the order failed and tells the
 // consumer; with every webhook dropped, the reconciler credits the order.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -22,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/child_process.h"
+#include "tests/testing/free_port.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/wait.h"
 #include "tests/testing/walletd_process.h"
@@ -40,25 +37,6 @@ constexpr char kKeySecret[] = "sim_key_secret_0123456789";
 constexpr char kWebhookSecret[] = "sim_webhook_secret_0123456789";
 constexpr int64_t kAmount = 50'000;
 
-// FreePort returns a port that was free a moment ago: walletd's webhook
-// listener must be named to the simulator before walletd can start, and
-// walletd needs the simulator's port.
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof(address);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
 class PaymentE2eTest : public ::testing::Test {
  protected:
   // Start runs the simulator with `sim_flags` and walletd against it; with
@@ -69,8 +47,11 @@ class PaymentE2eTest : public ::testing::Test {
     ASSERT_EQ(system(absl::StrCat("rm -rf '", dir_, "' && mkdir -p '", dir_, "'").c_str()), 0);
     WriteFile(dir_ + "/key_secret", kKeySecret);
     WriteFile(dir_ + "/webhook_secret", kWebhookSecret);
-    webhook_port_ = FreePort();
-    ASSERT_GT(webhook_port_, 0);
+    // walletd's webhook listener must be named to the simulator before
+    // walletd can start, and walletd needs the simulator's port.
+    absl::StatusOr<int> webhook_port = FreeLoopbackPort();
+    ASSERT_THAT(webhook_port, IsOk());
+    webhook_port_ = *webhook_port;
     std::vector<std::string> sim_tls, walletd_tls;
     if (https) {
       const std::string certs = dir_ + "/certs";

@@ -2,7 +2,7 @@
 # sendsms URL and Kannel's answers, delivery report parsing, the state store
 # on a real RocksDB in a temp dir, the rate.
 wallet_executable(notifier_test notifier/templates_test.cc notifier/kannel_test.cc
-  notifier/sms_store_test.cc notifier/token_bucket_test.cc)
+  notifier/sms_store_test.cc notifier/token_bucket_test.cc notifier/durable_acks_test.cc notifier/send_lanes_test.cc)
 target_link_libraries(notifier_test PRIVATE notifier test_support GTest::gmock GTest::gtest_main)
 target_compile_definitions(notifier_test PRIVATE WALLET_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 gtest_discover_tests(notifier_test DISCOVERY_TIMEOUT 60)

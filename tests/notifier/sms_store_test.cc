@@ -51,6 +51,23 @@ TEST(SmsStore, StatesOnlyMoveForwardAndSurviveAReopen) {
   EXPECT_EQ(StateOf(**reopened, "n-3"), SmsState::kNone);
 }
 
+TEST(SmsStore, AWriteLeftForALaterSyncIsReadAtOnceAndSurvivesAReopen) {
+  TempDir dir;
+  {
+    absl::StatusOr<std::unique_ptr<SmsStore>> store = SmsStore::Open(dir.path() + "/sms");
+    ASSERT_THAT(store.status(), IsOk());
+    EXPECT_THAT((*store)->Advance("n-1", SmsState::kAccepted, kT0, SmsStore::Durability::kLater),
+                IsOkAndHolds(true));
+    EXPECT_EQ(StateOf(**store, "n-1"), SmsState::kAccepted);
+    EXPECT_THAT((*store)->Advance("n-1", SmsState::kAccepted, kT0, SmsStore::Durability::kLater),
+                IsOkAndHolds(false));
+    EXPECT_THAT((*store)->Sync(), IsOk());
+  }
+  absl::StatusOr<std::unique_ptr<SmsStore>> reopened = SmsStore::Open(dir.path() + "/sms");
+  ASSERT_THAT(reopened.status(), IsOk());
+  EXPECT_EQ(StateOf(**reopened, "n-1"), SmsState::kAccepted);
+}
+
 TEST(SmsStore, ASecondOpenOfTheSameDirectoryIsRefused) {
   TempDir dir;
   absl::StatusOr<std::unique_ptr<SmsStore>> first = SmsStore::Open(dir.path() + "/sms");

@@ -1,7 +1,5 @@
 #include "tests/testing/kannel_process.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -11,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "tests/testing/free_port.h"
 #include "tests/testing/write_file.h"
 
 namespace wallet::testing {
@@ -19,24 +18,6 @@ namespace {
 constexpr char kBearerbox[] = "/usr/sbin/bearerbox";
 constexpr char kSmsbox[] = "/usr/sbin/smsbox";
 constexpr char kFakeSmsc[] = "/usr/lib/kannel/test/fakesmsc";
-
-// FreePort is a port of 127.0.0.1 free when asked. Kannel takes no port 0,
-// so the port is closed again before Kannel binds it: another process
-// could take it in between, which on a test machine it practically never
-// does.
-absl::StatusOr<int> FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return absl::InternalError("socket() failed");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-                  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-  close(fd);
-  if (!ok) return absl::InternalError("cannot bind a loopback port");
-  return ntohs(address.sin_port);
-}
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -100,7 +81,7 @@ absl::StatusOr<std::unique_ptr<KannelProcess>> KannelProcess::Create(const std::
   std::unique_ptr<KannelProcess> kannel(new KannelProcess(dir));
   for (int* port :
        {&kannel->admin_port_, &kannel->smsbox_port_, &kannel->smsc_port_, &kannel->sendsms_port_}) {
-    absl::StatusOr<int> free = FreePort();
+    absl::StatusOr<int> free = FreeLoopbackPort();
     if (!free.ok()) return free.status();
     *port = *free;
   }
