@@ -9,14 +9,17 @@
 #include "absl/strings/str_split.h"
 #include "meter-gateway/dlms/apdu_fields.h"
 #include "meter-gateway/dlms/association.h"
+#include "meter-gateway/dlms/ciphered_apdu.h"
 #include "meter-gateway/dlms/xdlms_services.h"
 
 namespace dlms {
 namespace {
 
 // IsKnownUnsupportedTag is true for tags of real DLMS APDUs outside this
-// subset: short-name referencing, event and data notifications,
-// ciphered (glo-/ded-/general-) APDUs, access and block transfer.
+// subset: short-name referencing, event and data notifications, ciphered
+// APDUs other than the glo- GET, SET, ACTION and initiate ones and
+// general-glo-ciphering, access and block transfer. (DecodeApdu asks
+// IsCipheredTag first.)
 bool IsKnownUnsupportedTag(uint8_t tag) {
   switch (tag) {
     case 0x05: case 0x06: case 0x0C: case 0x0D:  // SN read/write
@@ -46,6 +49,30 @@ struct Namer {
   std::string operator()(const ReleaseRequest&) const { return "RLRQ"; }
   std::string operator()(const ReleaseResponse&) const { return "RLRE"; }
   std::string operator()(const ExceptionResponse&) const { return "Exception-Response"; }
+  std::string operator()(const CipheredApdu& apdu) const {
+    switch (apdu.tag) {
+      case kGloInitiateRequestTag:
+        return "glo-initiate-request";
+      case kGloInitiateResponseTag:
+        return "glo-initiate-response";
+      case kGloGetRequestTag:
+        return "glo-get-request";
+      case kGloSetRequestTag:
+        return "glo-set-request";
+      case kGloActionRequestTag:
+        return "glo-action-request";
+      case kGloGetResponseTag:
+        return "glo-get-response";
+      case kGloSetResponseTag:
+        return "glo-set-response";
+      case kGloActionResponseTag:
+        return "glo-action-response";
+      case kGeneralGloCipheringTag:
+        return "general-glo-ciphering";
+      default:
+        return absl::StrCat("ciphered APDU ", internal::Hex(apdu.tag));
+    }
+  }
 };
 
 }  // namespace
@@ -106,10 +133,24 @@ absl::StatusOr<Apdu> DecodeApdu(absl::string_view bytes) {
     default:
       break;
   }
+  if (internal::IsCipheredTag(tag)) return internal::DecodeCiphered(tag, reader);
   if (IsKnownUnsupportedTag(tag)) {
     return absl::UnimplementedError(absl::StrCat("APDU tag ", internal::Hex(tag), " not supported"));
   }
   return absl::InvalidArgumentError(absl::StrCat("unknown APDU tag ", internal::Hex(tag)));
+}
+
+std::string EncodeInitiateRequest(const AssociationRequest& aarq) {
+  return internal::EncodeInitiateRequestBody(aarq);
+}
+absl::Status DecodeInitiateRequest(absl::string_view bytes, AssociationRequest* aarq) {
+  return internal::DecodeInitiateRequestBody(bytes, aarq);
+}
+std::string EncodeInitiateResponse(const AssociationResponse& aare) {
+  return internal::EncodeInitiateResponseBody(aare);
+}
+absl::Status DecodeInitiateResponse(absl::string_view bytes, AssociationResponse* aare) {
+  return internal::DecodeInitiateResponseBody(bytes, aare);
 }
 
 std::string ApduName(const Apdu& apdu) { return std::visit(Namer{}, apdu); }

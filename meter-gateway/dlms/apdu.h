@@ -1,7 +1,8 @@
 // xDLMS APDUs for a logical-name-referencing association: AARQ/AARE and
-// RLRQ/RLRE (ACSE, BER-encoded), GET-Request/Response-Normal,
-// SET-Request/Response-Normal, ACTION-Request/Response-Normal and
-// Exception-Response (A-XDR), laid out
+// RLRQ/RLRE (ACSE, BER-encoded; with or without ciphering and HLS-GMAC),
+// GET-Request/Response-Normal, SET-Request/Response-Normal,
+// ACTION-Request/Response-Normal, Exception-Response, and the glo-ciphered
+// and general-glo-ciphering APDUs that carry them protected (A-XDR), laid out
 // byte for byte as in the DLMS UA Green Book so that third-party meters and
 // clients interoperate.
 //
@@ -42,6 +43,11 @@ struct ObisCode {
 constexpr ObisCode kDisconnectControlObis{{0, 0, 96, 3, 10, 255}};
 constexpr ObisCode kActiveImportEnergyObis{{1, 0, 1, 8, 0, 255}};
 constexpr uint16_t kRegisterClass = 3;
+constexpr uint16_t kAssociationLnClass = 15;
+// The current association's Association LN object and its method 1,
+// reply_to_HLS_authentication (the third and fourth HLS passes).
+constexpr ObisCode kCurrentAssociationObis{{0, 0, 40, 0, 0, 255}};
+constexpr int8_t kReplyToHlsAuthentication = 1;
 constexpr uint16_t kDisconnectControlClass = 70;
 // Register (class 3) attributes.
 constexpr int8_t kRegisterValue = 2;
@@ -66,25 +72,68 @@ constexpr uint32_t kConformanceSelectiveAccess = 1u << (23 - 21);
 constexpr uint32_t kConformanceAction = 1u << (23 - 23);
 
 // The usual client SAPs (IS 15959): 0x10 public client (no security), 0x20
-// meter reader (low-level security); server SAP 1 is the management logical
-// device.
+// meter reader (low-level security), 0x30 utility settings (high-level
+// security, ciphered); server SAP 1 is the management logical device.
 constexpr uint16_t kPublicClientSap = 0x10;
 constexpr uint16_t kMeterReaderClientSap = 0x20;
+constexpr uint16_t kUtilitySettingsClientSap = 0x30;
 constexpr uint16_t kManagementLogicalDevice = 0x01;
 
 // Invoke-Id-And-Priority: high priority, confirmed service, invoke id 1.
 constexpr uint8_t kDefaultInvokeIdAndPriority = 0xC1;
 
 enum class Authentication : uint8_t {
-  kNone = 0,      // lowest-level security
-  kLowLevel = 1,  // LLS: a password in calling-authentication-value
+  kNone = 0,           // lowest-level security
+  kLowLevel = 1,       // LLS: a password in calling-authentication-value
+  kHighLevelGmac = 5,  // HLS mechanism 5: challenges answered with GMAC
 };
 
-// AARQ with application context LN, no ciphering (2.16.756.5.8.1.1) and an
-// xDLMS InitiateRequest in user-information.
+// A glo-ciphered xDLMS APDU (glo-initiate-request 0x21, glo-initiate-
+// response 0x28, glo-get-request 0xC8, glo-set-request 0xC9, glo-action-
+// request 0xCB, glo-get-response 0xCC, glo-set-response 0xCD, glo-action-
+// response 0xCF) or a general-glo-ciphering APDU (0xDB, which names the
+// sender's system title). The codec only frames it: security.h protects
+// and opens the content.
+struct CipheredApdu {
+  uint8_t tag = 0xC8;
+  // general-glo-ciphering only: the sender's 8-byte system title; empty for
+  // the glo- APDUs.
+  std::string system_title;
+  uint8_t security_control = 0x30;
+  uint32_t invocation_counter = 0;
+  // The ciphertext (or, with authentication only, the plaintext) followed by
+  // the authentication tag (none with encryption only).
+  std::string ciphered_text;
+};
+
+// Glo- tags, and the general-glo-ciphering tag.
+constexpr uint8_t kGloInitiateRequestTag = 0x21;
+constexpr uint8_t kGloInitiateResponseTag = 0x28;
+constexpr uint8_t kGloGetRequestTag = 0xC8;
+constexpr uint8_t kGloSetRequestTag = 0xC9;
+constexpr uint8_t kGloActionRequestTag = 0xCB;
+constexpr uint8_t kGloGetResponseTag = 0xCC;
+constexpr uint8_t kGloSetResponseTag = 0xCD;
+constexpr uint8_t kGloActionResponseTag = 0xCF;
+constexpr uint8_t kGeneralGloCipheringTag = 0xDB;
+
+// AARQ with application context LN, without (2.16.756.5.8.1.1) or with
+// (2.16.756.5.8.1.3) ciphering, and an xDLMS InitiateRequest in
+// user-information: in clear, or glo-ciphered in a ciphered context.
 struct AssociationRequest {
   Authentication authentication = Authentication::kNone;
   std::string password;  // LLS only; sent as a GraphicString [0]
+  // HLS only: the client's challenge CtoS, sent as calling-authentication-
+  // value like the password.
+  std::string challenge;
+  // Ciphered context: the client's system title in calling-AP-title
+  // (required), and the InitiateRequest glo-ciphered (the fields below then
+  // only describe what EncodeInitiateRequest puts inside it).
+  bool ciphered_context = false;
+  std::string calling_ap_title;
+  std::optional<CipheredApdu> ciphered_initiate;
+  // InitiateRequest dedicated-key; empty: absent. Only ever sent ciphered.
+  std::string dedicated_key;
   uint8_t dlms_version = 6;
   uint32_t proposed_conformance = kConformanceGet | kConformanceSet |
                                   kConformanceSelectiveAccess | kConformanceAction;
@@ -117,6 +166,15 @@ struct AssociationResponse {
   uint32_t negotiated_conformance = kConformanceGet | kConformanceAction;
   uint16_t server_max_receive_pdu_size = 1024;
   uint16_t vaa_name = 0x0007;  // LN referencing
+  // Ciphered context: the meter's system title in responding-AP-title, and
+  // the InitiateResponse glo-ciphered.
+  bool ciphered_context = false;
+  std::string responding_ap_title;
+  std::optional<CipheredApdu> ciphered_initiate;
+  // HLS: the mechanism name echoed and the meter's challenge StoC in
+  // responding-authentication-value; kNone: neither is sent.
+  Authentication authentication = Authentication::kNone;
+  std::string challenge;
 };
 
 // Data-Access-Result and Action-Result share these values.
@@ -227,8 +285,8 @@ struct ExceptionResponse {
 };
 
 using Apdu = std::variant<AssociationRequest, AssociationResponse, GetRequest, GetResponse,
-                          SetRequest, SetResponse, ActionRequest, ActionResponse,
-                          ReleaseRequest, ReleaseResponse, ExceptionResponse>;
+                          SetRequest, SetResponse, ActionRequest, ActionResponse, ReleaseRequest,
+                          ReleaseResponse, ExceptionResponse, CipheredApdu>;
 
 // EncodeApdu returns the APDU's bytes.
 std::string EncodeApdu(const Apdu& apdu);
@@ -237,10 +295,21 @@ std::string EncodeApdu(const Apdu& apdu);
 //   InvalidArgument: malformed, truncated, oversized fields, trailing bytes,
 //     unknown tag;
 //   Unimplemented: a well-formed APDU of a service outside this subset (for
-//     example GET-Request-With-List, ciphered APDUs, block transfer), so that
-//     a server can answer with an Exception-Response instead of dropping the
-//     association.
+//     example GET-Request-With-List, dedicated-key ciphering, block
+//     transfer), so that a server can answer with an Exception-Response
+//     instead of dropping the association.
+// A ciphered APDU decodes to a CipheredApdu without being opened.
 absl::StatusOr<Apdu> DecodeApdu(absl::string_view bytes);
+
+// EncodeInitiateRequest returns the xDLMS InitiateRequest of `aarq` (tag
+// 0x01 ...): the plaintext of a glo-initiate-request.
+std::string EncodeInitiateRequest(const AssociationRequest& aarq);
+// DecodeInitiateRequest reads an InitiateRequest into `aarq`'s xDLMS
+// fields; InvalidArgument when malformed, truncated or followed by bytes.
+absl::Status DecodeInitiateRequest(absl::string_view bytes, AssociationRequest* aarq);
+// The same for the InitiateResponse (tag 0x08) of an AARE.
+std::string EncodeInitiateResponse(const AssociationResponse& aare);
+absl::Status DecodeInitiateResponse(absl::string_view bytes, AssociationResponse* aare);
 
 // ApduName names the APDU kind for logs ("AARQ", "GET-Request-Normal", ...).
 std::string ApduName(const Apdu& apdu);

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "meter-gateway/dlms/apdu_fields.h"
+#include "meter-gateway/dlms/ciphered_apdu.h"
 
 namespace dlms::internal {
 namespace {
@@ -14,8 +15,6 @@ namespace {
 constexpr uint8_t kInitiateRequestTag = 0x01;
 constexpr uint8_t kInitiateResponseTag = 0x08;
 constexpr uint8_t kConfirmedServiceErrorTag = 0x0E;
-constexpr uint8_t kGloInitiateRequestTag = 0x21;
-constexpr uint8_t kGloInitiateResponseTag = 0x28;
 
 // {joint-iso-ccitt(2) country(16) country-name(756) identified-organization(5)
 //  DLMS-UA(8)}: the prefix of every DLMS application context and mechanism
@@ -24,8 +23,11 @@ constexpr absl::string_view kDlmsUaOidPrefix = "\x60\x85\x74\x05\x08";
 constexpr uint8_t kOidApplicationContext = 1;
 constexpr uint8_t kOidMechanismName = 2;
 constexpr uint8_t kContextLnNoCiphering = 1;
+constexpr uint8_t kContextLnCiphering = 3;
 constexpr uint8_t kMechanismLowest = 0;
 constexpr uint8_t kMechanismLls = 1;
+constexpr uint8_t kMechanismHlsGmac = 5;
+constexpr size_t kSystemTitleSize = 8;
 
 // acse-requirements: BIT STRING with one bit, authentication (bit 0).
 constexpr char kAcseRequirementsAuthentication[] = "\x07\x80";
@@ -65,31 +67,70 @@ absl::StatusOr<uint8_t> ReadSmallInteger(absl::string_view bytes, absl::string_v
 }
 
 // AppendApplicationContext appends application-context-name [1]: LN
-// referencing without ciphering, the only context this codec speaks.
-void AppendApplicationContext(std::string* body) {
+// referencing, with or without ciphering, the contexts this codec speaks.
+void AppendApplicationContext(bool ciphered, std::string* body) {
   std::string context;
-  AppendTlv(0x06, Oid(kOidApplicationContext, kContextLnNoCiphering), &context);
+  AppendTlv(0x06,
+            Oid(kOidApplicationContext, ciphered ? kContextLnCiphering : kContextLnNoCiphering),
+            &context);
   AppendTlv(0xA1, context, body);
 }
 
-// CheckApplicationContext accepts LN referencing without ciphering; other
-// DLMS contexts are well-formed but unsupported.
-absl::Status CheckApplicationContext(absl::string_view field, absl::string_view what) {
+// ReadApplicationContext accepts LN referencing with or without ciphering
+// and says which; other DLMS contexts are well-formed but unsupported.
+absl::StatusOr<bool> ReadApplicationContext(absl::string_view field, absl::string_view what) {
   WALLET_ASSIGN_OR_RETURN(absl::string_view oid, ReadOnlyTlv(field, 0x06, what));
   const std::optional<uint8_t> id = DlmsOidId(oid, kOidApplicationContext);
   if (!id.has_value()) {
     return absl::UnimplementedError(absl::StrCat(what, ": non-DLMS application context"));
   }
-  if (*id == kContextLnNoCiphering) return absl::OkStatus();
+  if (*id == kContextLnNoCiphering) return false;
+  if (*id == kContextLnCiphering) return true;
   std::string name;
   switch (*id) {
-    case 2: name = "SN"; break;
-    case 3: name = "LN with ciphering"; break;
-    case 4: name = "SN with ciphering"; break;
-    default: name = absl::StrCat("2.16.756.5.8.1.", *id); break;
+    case 2:
+      name = "SN";
+      break;
+    case 4:
+      name = "SN with ciphering";
+      break;
+    default:
+      name = absl::StrCat("2.16.756.5.8.1.", *id);
+      break;
   }
-  return absl::UnimplementedError(absl::StrCat(
-      what, ": application context ", name, " not supported (only LN without ciphering)"));
+  return absl::UnimplementedError(
+      absl::StrCat(what, ": application context ", name, " not supported (only LN)"));
+}
+
+// AppendApTitle appends a calling- or responding-AP-title: the system title
+// as an OCTET STRING inside the context-specific field `tag`.
+void AppendApTitle(uint8_t tag, absl::string_view title, std::string* body) {
+  std::string value;
+  AppendTlv(0x04, title, &value);
+  AppendTlv(tag, value, body);
+}
+
+absl::StatusOr<std::string> ReadApTitle(absl::string_view field, absl::string_view what) {
+  WALLET_ASSIGN_OR_RETURN(absl::string_view title, ReadOnlyTlv(field, 0x04, what));
+  if (title.size() != kSystemTitleSize) return Malformed(what, "system title is not 8 bytes");
+  return std::string(title);
+}
+
+// AppendMechanism appends the acse-requirements (authentication) and the
+// mechanism-name fields; `requirements_tag` and `mechanism_tag` differ
+// between AARQ (8A, 8B) and AARE (88, 89).
+void AppendMechanism(uint8_t requirements_tag, uint8_t mechanism_tag, Authentication authentication,
+                     std::string* body) {
+  AppendTlv(requirements_tag, kAcseRequirementsAuthentication, body);
+  AppendTlv(mechanism_tag, Oid(kOidMechanismName, static_cast<uint8_t>(authentication)), body);
+}
+
+// AppendAuthenticationValue appends a calling- or responding-
+// authentication-value: a charstring [0] inside `tag`.
+void AppendAuthenticationValue(uint8_t tag, absl::string_view value, std::string* body) {
+  std::string charstring;
+  AppendTlv(0x80, value, &charstring);
+  AppendTlv(tag, charstring, body);
 }
 
 // ReadConformance reads the 24-bit conformance block.
@@ -151,10 +192,39 @@ absl::Status OpenUserInformation(absl::string_view user_information, absl::strin
   return absl::OkStatus();
 }
 
-std::string EncodeInitiateRequest(const AssociationRequest& aarq) {
+// AppendInitiate appends user-information with the glo-initiate APDU when
+// there is one, else with the plain `initiate`.
+void AppendInitiate(const std::optional<CipheredApdu>& ciphered, absl::string_view initiate,
+                    std::string* body) {
+  if (ciphered.has_value()) {
+    AppendUserInformation(Encode(*ciphered), body);
+  } else {
+    AppendUserInformation(initiate, body);
+  }
+}
+
+// ReadGloInitiate reads the rest of a glo-initiate APDU (after its tag) in
+// user-information.
+absl::StatusOr<CipheredApdu> ReadGloInitiate(uint8_t tag, Reader& reader, absl::string_view what) {
+  CipheredApdu apdu;
+  apdu.tag = tag;
+  WALLET_RETURN_IF_ERROR(ReadCipheredContent(reader, what, &apdu));
+  if (!reader.done()) return Malformed(what, "trailing bytes after the glo-initiate APDU");
+  return apdu;
+}
+
+}  // namespace
+
+std::string EncodeInitiateRequestBody(const AssociationRequest& aarq) {
   std::string out;
   out.push_back(kInitiateRequestTag);
-  out.push_back(0x00);  // dedicated-key absent
+  if (aarq.dedicated_key.empty()) {
+    out.push_back(0x00);  // dedicated-key absent
+  } else {
+    out.push_back(0x01);
+    AppendLength(aarq.dedicated_key.size(), &out);
+    out.append(aarq.dedicated_key);
+  }
   out.push_back(0x00);  // response-allowed: default (TRUE)
   out.push_back(0x00);  // proposed-quality-of-service absent
   out.push_back(static_cast<char>(aarq.dlms_version));
@@ -163,24 +233,27 @@ std::string EncodeInitiateRequest(const AssociationRequest& aarq) {
   return out;
 }
 
-absl::Status DecodeInitiateRequest(absl::string_view user_information,
-                                   AssociationRequest* aarq) {
-  constexpr absl::string_view kWhat = "AARQ user-information";
+absl::Status DecodeInitiateRequestBody(absl::string_view bytes, AssociationRequest* aarq) {
+  constexpr absl::string_view kWhat = "InitiateRequest";
+  Reader reader(bytes);
   uint8_t tag;
-  Reader reader("");
-  WALLET_RETURN_IF_ERROR(OpenUserInformation(user_information, kWhat, &tag, &reader));
-  if (tag == kGloInitiateRequestTag) {
-    return absl::UnimplementedError("AARQ: ciphered InitiateRequest not supported");
-  }
+  if (!reader.ReadU8(&tag)) return Malformed(kWhat, "empty");
   if (tag != kInitiateRequestTag) {
     return Malformed(kWhat, absl::StrCat("expected InitiateRequest, got tag ", Hex(tag)));
   }
   uint8_t dedicated_key;
   if (!reader.ReadU8(&dedicated_key)) return Malformed(kWhat, "truncated InitiateRequest");
+  aarq->dedicated_key.clear();
   if (dedicated_key == 1) {
-    return absl::UnimplementedError("AARQ: dedicated key (ciphering) not supported");
+    size_t length;
+    absl::string_view key;
+    if (!reader.ReadLength(&length) || !reader.ReadBytes(length, &key)) {
+      return Malformed(kWhat, "truncated dedicated key");
+    }
+    aarq->dedicated_key = std::string(key);
+  } else if (dedicated_key != 0) {
+    return Malformed(kWhat, "bad dedicated-key presence flag");
   }
-  if (dedicated_key != 0) return Malformed(kWhat, "bad dedicated-key presence flag");
   std::optional<uint8_t> response_allowed, quality_of_service;
   uint32_t conformance;
   if (!ReadOptionalByte(reader, &response_allowed) ||
@@ -193,7 +266,7 @@ absl::Status DecodeInitiateRequest(absl::string_view user_information,
   return absl::OkStatus();
 }
 
-std::string EncodeInitiateResponse(const AssociationResponse& aare) {
+std::string EncodeInitiateResponseBody(const AssociationResponse& aare) {
   std::string out;
   out.push_back(kInitiateResponseTag);
   out.push_back(0x00);  // negotiated-quality-of-service absent
@@ -204,22 +277,11 @@ std::string EncodeInitiateResponse(const AssociationResponse& aare) {
   return out;
 }
 
-// DecodeInitiateResponse reads the InitiateResponse of an AARE. A rejected
-// AARE may carry a ConfirmedServiceError instead, which adds nothing to the
-// diagnostic for our purposes and is skipped.
-absl::Status DecodeInitiateResponse(absl::string_view user_information,
-                                    AssociationResponse* aare, bool* have_initiate_response) {
-  constexpr absl::string_view kWhat = "AARE user-information";
+absl::Status DecodeInitiateResponseBody(absl::string_view bytes, AssociationResponse* aare) {
+  constexpr absl::string_view kWhat = "InitiateResponse";
+  Reader reader(bytes);
   uint8_t tag;
-  Reader reader("");
-  WALLET_RETURN_IF_ERROR(OpenUserInformation(user_information, kWhat, &tag, &reader));
-  if (tag == kConfirmedServiceErrorTag) {
-    *have_initiate_response = false;
-    return absl::OkStatus();
-  }
-  if (tag == kGloInitiateResponseTag) {
-    return absl::UnimplementedError("AARE: ciphered InitiateResponse not supported");
-  }
+  if (!reader.ReadU8(&tag)) return Malformed(kWhat, "empty");
   if (tag != kInitiateResponseTag) {
     return Malformed(kWhat, absl::StrCat("expected InitiateResponse, got tag ", Hex(tag)));
   }
@@ -230,14 +292,58 @@ absl::Status DecodeInitiateResponse(absl::string_view user_information,
     return Malformed(kWhat, "truncated or malformed InitiateResponse");
   }
   if (!reader.done()) return Malformed(kWhat, "trailing bytes after InitiateResponse");
+  return absl::OkStatus();
+}
+
+namespace {
+
+// ReadAarqUserInformation reads the InitiateRequest, plain or glo-ciphered
+// (only in a ciphered context; a dedicated key never travels in clear).
+absl::Status ReadAarqUserInformation(absl::string_view user_information, AssociationRequest* aarq) {
+  constexpr absl::string_view kWhat = "AARQ user-information";
+  uint8_t tag;
+  Reader reader("");
+  WALLET_RETURN_IF_ERROR(OpenUserInformation(user_information, kWhat, &tag, &reader));
+  if (tag == kGloInitiateRequestTag) {
+    if (!aarq->ciphered_context) return Malformed(kWhat, "glo-initiate-request without ciphering");
+    WALLET_ASSIGN_OR_RETURN(aarq->ciphered_initiate, ReadGloInitiate(tag, reader, kWhat));
+    return absl::OkStatus();
+  }
+  WALLET_ASSIGN_OR_RETURN(absl::string_view initiate, ReadOnlyTlv(user_information, 0x04, kWhat));
+  WALLET_RETURN_IF_ERROR(DecodeInitiateRequestBody(initiate, aarq));
+  if (!aarq->dedicated_key.empty()) return Malformed(kWhat, "dedicated key sent in clear");
+  return absl::OkStatus();
+}
+
+// ReadAareUserInformation reads the InitiateResponse, plain or glo-ciphered.
+// A rejected AARE may carry a ConfirmedServiceError instead, which adds
+// nothing to the diagnostic for our purposes and is skipped.
+absl::Status ReadAareUserInformation(absl::string_view user_information, AssociationResponse* aare,
+                                     bool* have_initiate_response) {
+  constexpr absl::string_view kWhat = "AARE user-information";
+  uint8_t tag;
+  Reader reader("");
+  WALLET_RETURN_IF_ERROR(OpenUserInformation(user_information, kWhat, &tag, &reader));
+  *have_initiate_response = false;
+  if (tag == kConfirmedServiceErrorTag) return absl::OkStatus();
+  if (tag == kGloInitiateResponseTag) {
+    if (!aare->ciphered_context) {
+      return Malformed(kWhat, "glo-initiate-response without ciphering");
+    }
+    WALLET_ASSIGN_OR_RETURN(aare->ciphered_initiate, ReadGloInitiate(tag, reader, kWhat));
+  } else {
+    WALLET_ASSIGN_OR_RETURN(absl::string_view initiate, ReadOnlyTlv(user_information, 0x04, kWhat));
+    WALLET_RETURN_IF_ERROR(DecodeInitiateResponseBody(initiate, aare));
+  }
   *have_initiate_response = true;
   return absl::OkStatus();
 }
 
 // -------------------------------------------------------------------- AARQ
 
-// ReadMechanism reads mechanism-name [11]: lowest-level or low-level
-// security; high-level security is well-formed but unsupported.
+// ReadMechanism reads mechanism-name [11]: lowest-level, low-level or
+// high-level security with GMAC; other HLS mechanisms are well-formed but
+// unsupported.
 absl::StatusOr<Authentication> ReadMechanism(absl::string_view value) {
   const std::optional<uint8_t> mechanism = DlmsOidId(value, kOidMechanismName);
   if (!mechanism.has_value()) {
@@ -245,22 +351,41 @@ absl::StatusOr<Authentication> ReadMechanism(absl::string_view value) {
   }
   if (*mechanism == kMechanismLowest) return Authentication::kNone;
   if (*mechanism == kMechanismLls) return Authentication::kLowLevel;
+  if (*mechanism == kMechanismHlsGmac) return Authentication::kHighLevelGmac;
   return absl::UnimplementedError(absl::StrCat("AARQ: authentication mechanism ", *mechanism,
-                                               " (high-level security) not supported"));
+                                               " not supported (only 0, 1 and 5)"));
 }
 
-// ReadPassword reads calling-authentication-value [12]: a charstring.
-absl::StatusOr<std::string> ReadPassword(absl::string_view value) {
+// ReadAuthenticationValue reads a calling- or responding-authentication-
+// value: a charstring.
+absl::StatusOr<std::string> ReadAuthenticationValue(absl::string_view value,
+                                                    absl::string_view what) {
   Reader reader(value);
-  Tlv password;
-  WALLET_RETURN_IF_ERROR(ReadTlv(reader, "AARQ calling-authentication-value", &password));
-  if (password.tag != 0x80) {
-    return absl::UnimplementedError(absl::StrCat("AARQ: authentication value of kind ",
-                                                 Hex(password.tag),
+  Tlv charstring;
+  WALLET_RETURN_IF_ERROR(ReadTlv(reader, what, &charstring));
+  if (charstring.tag != 0x80) {
+    return absl::UnimplementedError(absl::StrCat(what, ": authentication value of kind ",
+                                                 Hex(charstring.tag),
                                                  " not supported (only charstring)"));
   }
-  if (!reader.done()) return Malformed("AARQ", "trailing bytes in authentication value");
-  return std::string(password.value);
+  if (!reader.done()) return Malformed(what, "trailing bytes in authentication value");
+  return std::string(charstring.value);
+}
+
+// CheckAarq checks what the fields say together.
+absl::Status CheckAarq(const AssociationRequest& aarq, bool have_authentication_value) {
+  constexpr absl::string_view kWhat = "AARQ";
+  if (have_authentication_value && aarq.authentication == Authentication::kNone) {
+    return Malformed(kWhat, "authentication value without a mechanism name");
+  }
+  if (aarq.ciphered_context && aarq.calling_ap_title.empty()) {
+    return Malformed(kWhat, "ciphered context without calling-AP-title (the system title)");
+  }
+  if (aarq.authentication == Authentication::kHighLevelGmac) {
+    if (!aarq.ciphered_context) return Malformed(kWhat, "HLS-GMAC without the ciphered context");
+    if (aarq.challenge.empty()) return Malformed(kWhat, "HLS without a challenge");
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Apdu> DecodeAarq(absl::string_view body) {
@@ -268,9 +393,9 @@ absl::StatusOr<Apdu> DecodeAarq(absl::string_view body) {
   AssociationRequest aarq;
   aarq.authentication = Authentication::kNone;
   bool have_context = false;
-  bool have_mechanism = false;
   bool have_authentication_value = false;
   bool have_user_information = false;
+  std::string authentication_value;
   AcseFields fields(body, kWhat);
   while (!fields.done()) {
     Tlv tlv;
@@ -281,29 +406,35 @@ absl::StatusOr<Apdu> DecodeAarq(absl::string_view body) {
       case 0xA3:  // called-AE-qualifier
       case 0xA4:  // called-AP-invocation-identifier
       case 0xA5:  // called-AE-invocation-identifier
-      case 0xA6:  // calling-AP-title (system title, used with ciphering)
       case 0xA7:  // calling-AE-qualifier
       case 0xA8:  // calling-AP-invocation-identifier
       case 0xA9:  // calling-AE-invocation-identifier
       case 0x8A:  // acse-requirements: implied by the mechanism name
       case 0x9D:  // implementation-information
         break;
-      case 0xA1:
-        WALLET_RETURN_IF_ERROR(CheckApplicationContext(tlv.value, "AARQ application-context-name"));
+      case 0xA1: {
+        WALLET_ASSIGN_OR_RETURN(aarq.ciphered_context,
+                                ReadApplicationContext(tlv.value, "AARQ application-context-name"));
         have_context = true;
+        break;
+      }
+      case 0xA6:  // calling-AP-title: the system title, used with ciphering
+        if (aarq.ciphered_context) {
+          WALLET_ASSIGN_OR_RETURN(aarq.calling_ap_title,
+                                  ReadApTitle(tlv.value, "AARQ calling-AP-title"));
+        }
         break;
       case 0x8B: {
         WALLET_ASSIGN_OR_RETURN(aarq.authentication, ReadMechanism(tlv.value));
-        have_mechanism = true;
         break;
       }
       case 0xAC: {
-        WALLET_ASSIGN_OR_RETURN(aarq.password, ReadPassword(tlv.value));
+        WALLET_ASSIGN_OR_RETURN(authentication_value, ReadAuthenticationValue(tlv.value, "AARQ"));
         have_authentication_value = true;
         break;
       }
       case 0xBE:
-        WALLET_RETURN_IF_ERROR(DecodeInitiateRequest(tlv.value, &aarq));
+        WALLET_RETURN_IF_ERROR(ReadAarqUserInformation(tlv.value, &aarq));
         have_user_information = true;
         break;
       default:
@@ -312,10 +443,12 @@ absl::StatusOr<Apdu> DecodeAarq(absl::string_view body) {
   }
   if (!have_context) return Malformed(kWhat, "no application-context-name");
   if (!have_user_information) return Malformed(kWhat, "no user-information (InitiateRequest)");
-  if (have_authentication_value &&
-      (!have_mechanism || aarq.authentication != Authentication::kLowLevel)) {
-    return Malformed(kWhat, "authentication value without a low-level-security mechanism name");
+  if (aarq.authentication == Authentication::kHighLevelGmac) {
+    aarq.challenge = std::move(authentication_value);
+  } else {
+    aarq.password = std::move(authentication_value);
   }
+  WALLET_RETURN_IF_ERROR(CheckAarq(aarq, have_authentication_value));
   return aarq;
 }
 
@@ -338,10 +471,18 @@ absl::StatusOr<AcseDiagnostic> ReadDiagnostic(absl::string_view value) {
   return Malformed("AARE", absl::StrCat("unknown diagnostic source ", Hex(source.tag)));
 }
 
+// ReadEchoedMechanism reads the AARE's mechanism-name: what the meter
+// authenticates with. A mechanism this codec does not speak is ignored (the
+// association is then judged by its result alone).
+Authentication ReadEchoedMechanism(absl::string_view value) {
+  absl::StatusOr<Authentication> mechanism = ReadMechanism(value);
+  return mechanism.ok() ? *mechanism : Authentication::kNone;
+}
+
 absl::StatusOr<Apdu> DecodeAare(absl::string_view body) {
   constexpr absl::string_view kWhat = "AARE";
   AssociationResponse aare;
-  absl::Status context_status = Malformed(kWhat, "no application-context-name");
+  absl::StatusOr<bool> context = Malformed(kWhat, "no application-context-name");
   bool have_result = false;
   bool have_diagnostic = false;
   bool have_initiate_response = false;
@@ -351,19 +492,17 @@ absl::StatusOr<Apdu> DecodeAare(absl::string_view body) {
     WALLET_RETURN_IF_ERROR(fields.Next(&tlv));
     switch (tlv.tag) {
       case 0x80:  // protocol-version
-      case 0xA4:  // responding-AP-title (system title, used with ciphering)
       case 0xA5:  // responding-AE-qualifier
       case 0xA6:  // responding-AP-invocation-identifier
       case 0xA7:  // responding-AE-invocation-identifier
       case 0x88:  // responder-acse-requirements
-      case 0x89:  // mechanism-name (echoed)
-      case 0xAA:  // responding-authentication-value (HLS challenge)
       case 0x9D:  // implementation-information
         break;
       case 0xA1:
         // Judged after the result: a rejection may name the context the
         // meter would have accepted instead.
-        context_status = CheckApplicationContext(tlv.value, "AARE application-context-name");
+        context = ReadApplicationContext(tlv.value, "AARE application-context-name");
+        aare.ciphered_context = context.ok() && *context;
         break;
       case 0xA2: {
         WALLET_ASSIGN_OR_RETURN(uint8_t result, ReadSmallInteger(tlv.value, "AARE result"));
@@ -379,8 +518,22 @@ absl::StatusOr<Apdu> DecodeAare(absl::string_view body) {
         have_diagnostic = true;
         break;
       }
+      case 0xA4:  // responding-AP-title: the system title, used with ciphering
+        if (aare.ciphered_context) {
+          WALLET_ASSIGN_OR_RETURN(aare.responding_ap_title,
+                                  ReadApTitle(tlv.value, "AARE responding-AP-title"));
+        }
+        break;
+      case 0x89:
+        aare.authentication = ReadEchoedMechanism(tlv.value);
+        break;
+      case 0xAA:  // responding-authentication-value: the HLS challenge StoC
+        if (aare.authentication == Authentication::kHighLevelGmac) {
+          WALLET_ASSIGN_OR_RETURN(aare.challenge, ReadAuthenticationValue(tlv.value, "AARE"));
+        }
+        break;
       case 0xBE:
-        WALLET_RETURN_IF_ERROR(DecodeInitiateResponse(tlv.value, &aare, &have_initiate_response));
+        WALLET_RETURN_IF_ERROR(ReadAareUserInformation(tlv.value, &aare, &have_initiate_response));
         break;
       default:
         return Malformed(kWhat, absl::StrCat("unexpected field tag ", Hex(tlv.tag)));
@@ -389,10 +542,10 @@ absl::StatusOr<Apdu> DecodeAare(absl::string_view body) {
   if (!have_result) return Malformed(kWhat, "no result");
   if (!have_diagnostic) return Malformed(kWhat, "no result-source-diagnostic");
   if (aare.result == AssociationResult::kAccepted) {
-    WALLET_RETURN_IF_ERROR(context_status);
+    WALLET_RETURN_IF_ERROR(context.status());
     if (!have_initiate_response) return Malformed(kWhat, "accepted without an InitiateResponse");
-  } else if (absl::IsInvalidArgument(context_status)) {
-    return context_status;
+  } else if (absl::IsInvalidArgument(context.status())) {
+    return context.status();
   }
   return aare;
 }
@@ -431,15 +584,16 @@ absl::StatusOr<std::optional<uint8_t>> DecodeRelease(absl::string_view body,
 
 std::string Encode(const AssociationRequest& aarq) {
   std::string body;
-  AppendApplicationContext(&body);
-  if (aarq.authentication == Authentication::kLowLevel) {
-    AppendTlv(0x8A, kAcseRequirementsAuthentication, &body);
-    AppendTlv(0x8B, Oid(kOidMechanismName, kMechanismLls), &body);
-    std::string value;
-    AppendTlv(0x80, aarq.password, &value);  // charstring [0] GraphicString
-    AppendTlv(0xAC, value, &body);
+  AppendApplicationContext(aarq.ciphered_context, &body);
+  if (aarq.ciphered_context) AppendApTitle(0xA6, aarq.calling_ap_title, &body);
+  if (aarq.authentication != Authentication::kNone) {
+    AppendMechanism(0x8A, 0x8B, aarq.authentication, &body);
+    AppendAuthenticationValue(
+        0xAC,
+        aarq.authentication == Authentication::kHighLevelGmac ? aarq.challenge : aarq.password,
+        &body);
   }
-  AppendUserInformation(EncodeInitiateRequest(aarq), &body);
+  AppendInitiate(aarq.ciphered_initiate, EncodeInitiateRequestBody(aarq), &body);
   std::string out;
   AppendTlv(kAarqTag, body, &out);
   return out;
@@ -447,7 +601,7 @@ std::string Encode(const AssociationRequest& aarq) {
 
 std::string Encode(const AssociationResponse& aare) {
   std::string body;
-  AppendApplicationContext(&body);
+  AppendApplicationContext(aare.ciphered_context, &body);
   std::string result;
   AppendSmallInteger(static_cast<uint8_t>(aare.result), &result);
   AppendTlv(0xA2, result, &body);
@@ -456,8 +610,18 @@ std::string Encode(const AssociationResponse& aare) {
   std::string source;
   AppendTlv(0xA1, diagnostic, &source);  // acse-service-user
   AppendTlv(0xA3, source, &body);
+  if (aare.ciphered_context && !aare.responding_ap_title.empty()) {
+    AppendApTitle(0xA4, aare.responding_ap_title, &body);
+  }
+  if (aare.authentication != Authentication::kNone) {
+    AppendMechanism(0x88, 0x89, aare.authentication, &body);
+    if (aare.authentication == Authentication::kHighLevelGmac) {
+      AppendAuthenticationValue(0xAA, aare.challenge, &body);
+    }
+  }
   if (aare.result == AssociationResult::kAccepted) {
-    AppendUserInformation(EncodeInitiateResponse(aare), &body);
+    AppendInitiate(aare.ciphered_context ? aare.ciphered_initiate : std::nullopt,
+                   EncodeInitiateResponseBody(aare), &body);
   }
   std::string out;
   AppendTlv(kAareTag, body, &out);

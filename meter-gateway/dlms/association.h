@@ -19,6 +19,13 @@ std::string Encode(const AssociationResponse& aare);
 std::string Encode(const ReleaseRequest& rlrq);
 std::string Encode(const ReleaseResponse& rlre);
 
+// The xDLMS InitiateRequest and InitiateResponse alone (apdu.h exports
+// them as EncodeInitiateRequest, ...).
+std::string EncodeInitiateRequestBody(const AssociationRequest& aarq);
+absl::Status DecodeInitiateRequestBody(absl::string_view bytes, AssociationRequest* aarq);
+std::string EncodeInitiateResponseBody(const AssociationResponse& aare);
+absl::Status DecodeInitiateResponseBody(absl::string_view bytes, AssociationResponse* aare);
+
 // DecodeAcse reads the rest of an ACSE APDU whose `tag` (one of kAarqTag,
 // kAareTag, kRlrqTag, kRlreTag) `reader` has just read, up to the end.
 absl::StatusOr<Apdu> DecodeAcse(uint8_t tag, Reader& reader);

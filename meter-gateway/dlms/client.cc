@@ -15,9 +15,11 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/hmac.h"
 #include "base/status_macros.h"
 
 namespace dlms {
@@ -110,6 +112,22 @@ absl::Status AccessStatus(AccessResult result, absl::string_view context) {
     default:
       return absl::FailedPreconditionError(message);
   }
+}
+
+// WithContext puts `context` in front of `status`'s message and keeps its
+// code and payloads (the SecurityFailure of a refusal).
+absl::Status WithContext(const absl::Status& status, absl::string_view context) {
+  absl::Status out(status.code(), absl::StrCat(context, ": ", status.message()));
+  status.ForEachPayload(
+      [&out](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
+  return out;
+}
+
+// IsDataServiceResponse is true for the replies that an HLS association
+// must receive protected.
+bool IsDataServiceResponse(const Apdu& apdu) {
+  return std::holds_alternative<GetResponse>(apdu) || std::holds_alternative<SetResponse>(apdu) ||
+         std::holds_alternative<ActionResponse>(apdu);
 }
 
 std::string EndpointName(const MeterEndpoint& meter) {
@@ -223,8 +241,10 @@ class ClientImpl final : public Client {
         name_(EndpointName(meter)),
         frames_(options.max_apdu_size) {}
 
-  // Associate sends the AARQ and checks the AARE.
+  // Associate sends the AARQ and checks the AARE; with HLS it also runs the
+  // third and fourth passes.
   absl::Status Associate() {
+    if (meter_.hls.has_value()) return AssociateHls(*meter_.hls);
     AssociationRequest aarq;
     if (!meter_.password.empty()) {
       aarq.authentication = Authentication::kLowLevel;
@@ -244,6 +264,10 @@ class ClientImpl final : public Client {
           absl::StrCat("meter ", name_, ": association rejected: ", DiagnosticName(aare->diagnostic))));
     }
     return absl::OkStatus();
+  }
+
+  uint32_t next_invocation_counter() const override {
+    return ciphering_.has_value() ? ciphering_->next_invocation_counter() : 0;
   }
 
   absl::StatusOr<Data> Get(const AttributeDescriptor& attribute) override {
@@ -295,6 +319,112 @@ class ClientImpl final : public Client {
   }
 
  private:
+  // AssociateHls runs the four HLS-GMAC passes: AARQ with the client's
+  // system title, challenge CtoS and a glo-ciphered InitiateRequest; AARE
+  // with the meter's system title and challenge StoC; then, ciphered, the
+  // ACTION reply_to_HLS_authentication with f(StoC), whose return data is
+  // the meter's f(CtoS).
+  absl::Status AssociateHls(const MeterEndpoint::Hls& hls) {
+    ciphering_.emplace(CipheringContext::Options{hls.keys, hls.client_system_title,
+                                                 hls.invocation_counter, hls.security_control});
+    if (absl::Status valid = ciphering_->Validate(); !valid.ok()) {
+      return Fail(WithContext(valid, absl::StrCat("meter ", name_, ": HLS settings")));
+    }
+    const std::string context = absl::StrCat("meter ", name_, ": HLS association");
+    const std::string ctos = absl::HexStringToBytes(base::RandomHex(kMinChallengeSize));
+    AssociationRequest aarq;
+    aarq.authentication = Authentication::kHighLevelGmac;
+    aarq.challenge = ctos;
+    aarq.ciphered_context = true;
+    aarq.calling_ap_title = hls.client_system_title;
+    aarq.max_receive_pdu_size =
+        static_cast<uint16_t>(std::min<size_t>(options_.max_apdu_size, 0xFFFF));
+    absl::StatusOr<CipheredApdu> initiate =
+        ciphering_->ProtectBytes(kGloInitiateRequestTag, EncodeInitiateRequest(aarq));
+    if (!initiate.ok()) return Fail(WithContext(initiate.status(), context));
+    aarq.ciphered_initiate = *std::move(initiate);
+    WALLET_ASSIGN_OR_RETURN(
+        Apdu reply, Exchange(aarq, DeadlineAfter(options_.response_timeout), "association"));
+    const auto* aare = std::get_if<AssociationResponse>(&reply);
+    if (aare == nullptr) return Unexpected("association", reply);
+    if (aare->result != AssociationResult::kAccepted) {
+      return Fail(absl::PermissionDeniedError(
+          absl::StrCat(context, " rejected: ", DiagnosticName(aare->diagnostic))));
+    }
+    if (absl::Status checked = CheckAare(*aare, hls); !checked.ok()) {
+      return Fail(WithContext(checked, context));
+    }
+    // Pass 3 and 4, through the ciphered path like any other request.
+    WALLET_ASSIGN_OR_RETURN(std::string answer, ciphering_->AnswerChallenge(aare->challenge));
+    WALLET_ASSIGN_OR_RETURN(
+        std::optional<Data> returned,
+        Action({kAssociationLnClass, kCurrentAssociationObis, kReplyToHlsAuthentication},
+               Data::OctetString(std::move(answer))));
+    if (!returned.has_value() || returned->type() != DataType::kOctetString) {
+      return Fail(SecurityRefusal(SecurityFailure::kMalformedContent,
+                                  absl::StrCat(context, ": no f(CtoS) in the reply")));
+    }
+    if (absl::Status proven = ciphering_->CheckAnswer(ctos, returned->bytes()); !proven.ok()) {
+      return Fail(WithContext(proven, absl::StrCat(context, ": meter's f(CtoS)")));
+    }
+    return absl::OkStatus();
+  }
+
+  // CheckAare checks an accepted HLS AARE: the meter's system title, its
+  // challenge, and its glo-ciphered InitiateResponse.
+  absl::Status CheckAare(const AssociationResponse& aare, const MeterEndpoint::Hls& hls) {
+    if (!aare.ciphered_context || aare.responding_ap_title.size() != kSystemTitleSize) {
+      return SecurityRefusal(SecurityFailure::kUnexpectedSystemTitle,
+                             "AARE without the meter's system title");
+    }
+    if (!hls.meter_system_title.empty() && aare.responding_ap_title != hls.meter_system_title) {
+      return SecurityRefusal(SecurityFailure::kUnexpectedSystemTitle,
+                             "AARE from another system title");
+    }
+    ciphering_->set_peer_system_title(aare.responding_ap_title);
+    if (aare.authentication != Authentication::kHighLevelGmac ||
+        aare.challenge.size() < kMinChallengeSize || aare.challenge.size() > kMaxChallengeSize) {
+      return absl::DataLossError("AARE without an HLS-GMAC challenge of 8 to 64 bytes");
+    }
+    if (!aare.ciphered_initiate.has_value() ||
+        aare.ciphered_initiate->tag != kGloInitiateResponseTag) {
+      return SecurityRefusal(SecurityFailure::kUnprotected,
+                             "AARE without a glo-ciphered InitiateResponse");
+    }
+    WALLET_ASSIGN_OR_RETURN(std::string initiate,
+                            ciphering_->UnprotectBytes(*aare.ciphered_initiate));
+    AssociationResponse inner;
+    if (absl::Status decoded = DecodeInitiateResponse(initiate, &inner); !decoded.ok()) {
+      return SecurityRefusal(SecurityFailure::kMalformedContent, decoded.message());
+    }
+    return absl::OkStatus();
+  }
+
+  // Protect returns the bytes to send for `request`: glo-ciphered when the
+  // association is and the kind has a glo- form.
+  absl::StatusOr<std::string> Protect(const Apdu& request) {
+    if (!ciphering_.has_value() || !GloTagFor(request).has_value()) return EncodeApdu(request);
+    WALLET_ASSIGN_OR_RETURN(CipheredApdu protected_request, ciphering_->Protect(request));
+    return EncodeApdu(protected_request);
+  }
+
+  // Open returns the content of a protected reply, refuses a data-service
+  // reply in clear, and passes the rest (AARE, RLRE, Exception-Response) on.
+  absl::StatusOr<Apdu> Open(Apdu reply, absl::string_view what) {
+    if (!ciphering_.has_value()) return reply;
+    const std::string context = absl::StrCat("meter ", name_, ": ", what);
+    if (const auto* ciphered = std::get_if<CipheredApdu>(&reply)) {
+      absl::StatusOr<Apdu> opened = ciphering_->Unprotect(*ciphered);
+      if (!opened.ok()) return Fail(WithContext(opened.status(), context));
+      return opened;
+    }
+    if (IsDataServiceResponse(reply)) {
+      return Fail(SecurityRefusal(SecurityFailure::kUnprotected,
+                                  absl::StrCat(context, ": ", ApduName(reply), " in clear")));
+    }
+    return reply;
+  }
+
   // Invoke ids cycle through 1..15 (0 is avoided for readability of traces)
   // with priority high and service class confirmed, so that a late answer to
   // an earlier request is never taken for the current one.
@@ -354,9 +484,12 @@ class ClientImpl final : public Client {
   // Exchange sends one APDU and waits for one reply frame until `deadline`.
   absl::StatusOr<Apdu> Exchange(const Apdu& request, Deadline deadline, absl::string_view what) {
     if (!fd_.valid()) return Closed();
+    absl::StatusOr<std::string> bytes = Protect(request);
+    if (!bytes.ok()) {
+      return Fail(WithContext(bytes.status(), absl::StrCat("meter ", name_, ": ", what)));
+    }
     WALLET_RETURN_IF_ERROR(
-        Send(EncodeWrapper(meter_.client_wport, meter_.server_wport, EncodeApdu(request)),
-             deadline, what));
+        Send(EncodeWrapper(meter_.client_wport, meter_.server_wport, *bytes), deadline, what));
     WALLET_ASSIGN_OR_RETURN(WrapperFrame frame, Receive(deadline, what));
     if (frame.source_wport != meter_.server_wport ||
         frame.destination_wport != meter_.client_wport) {
@@ -365,12 +498,13 @@ class ClientImpl final : public Client {
           frame.source_wport, frame.destination_wport, meter_.server_wport,
           meter_.client_wport)));
     }
-    absl::StatusOr<Apdu> reply = DecodeApdu(frame.apdu);
-    if (!reply.ok()) {
-      return Fail(absl::DataLossError(absl::StrCat("meter ", name_, ": ", what,
-                                                   ": bad reply: ", reply.status().message())));
+    absl::StatusOr<Apdu> decoded = DecodeApdu(frame.apdu);
+    if (!decoded.ok()) {
+      return Fail(absl::DataLossError(
+          absl::StrCat("meter ", name_, ": ", what, ": bad reply: ", decoded.status().message())));
     }
-    if (const auto* exception = std::get_if<ExceptionResponse>(&*reply)) {
+    WALLET_ASSIGN_OR_RETURN(Apdu reply, Open(*std::move(decoded), what));
+    if (const auto* exception = std::get_if<ExceptionResponse>(&reply)) {
       // The meter understood the framing and refused the service: the
       // association stays usable, so the connection is kept.
       return absl::DataLossError(
@@ -447,6 +581,8 @@ class ClientImpl final : public Client {
   const std::string name_;
   FrameReader frames_;
   uint8_t invoke_counter_ = 1;
+  // Set for an HLS association.
+  std::optional<CipheringContext> ciphering_;
 };
 
 }  // namespace

@@ -17,6 +17,10 @@
 //   DeadlineExceeded  connect or response timeout (silent or slow meter);
 //   PermissionDenied  association rejected (e.g. wrong password), or the
 //                     meter answered read-write-denied / scope violation;
+//   Unauthenticated   with HLS: the meter failed to prove itself or sent a
+//                     protected reply we refuse; SecurityFailureOf
+//                     (security.h) says why (bad tag, replay, unexpected
+//                     system title, wrong security control, unprotected);
 //   NotFound          object-undefined: the meter has no such object (for
 //                     example no disconnect control on a CT-operated meter);
 //   FailedPrecondition other access or action results (temporary failure,
@@ -35,6 +39,7 @@
 #include "absl/time/time.h"
 #include "meter-gateway/dlms/apdu.h"
 #include "meter-gateway/dlms/axdr.h"
+#include "meter-gateway/dlms/security.h"
 #include "meter-gateway/dlms/wrapper.h"
 
 namespace dlms {
@@ -46,8 +51,25 @@ struct MeterEndpoint {
   uint16_t server_wport = kManagementLogicalDevice;
   uint16_t client_wport = kMeterReaderClientSap;
   // Empty: lowest-level security; otherwise low-level security with this
-  // password.
+  // password. Ignored with `hls`.
   std::string password;
+  // High-level security (mechanism 5, GMAC) with security suite 0: the
+  // association is ciphered and every GET, SET and ACTION travels
+  // glo-ciphered. IS 15959 gives this to the utility-settings client
+  // (client_wport kUtilitySettingsClientSap).
+  struct Hls {
+    SecurityKeys keys;
+    std::string client_system_title;  // 8 bytes
+    // The meter's system title; empty: whatever the AARE names.
+    std::string meter_system_title;
+    // The first invocation counter to use; it must be above every counter
+    // used before under these keys (read Client::next_invocation_counter()
+    // after the association and persist it).
+    uint32_t invocation_counter = 1;
+    // Default: authenticated encryption.
+    uint8_t security_control = kAuthenticatedEncryption;
+  };
+  std::optional<Hls> hls;
 };
 
 struct ClientOptions {
@@ -77,6 +99,10 @@ class Client {
   // data, if any.
   virtual absl::StatusOr<std::optional<Data>> Action(const MethodDescriptor& method,
                                                      const Data& parameters) = 0;
+
+  // next_invocation_counter is the counter the next protected APDU would
+  // use (HLS only; 0 otherwise): what to persist for the next association.
+  virtual uint32_t next_invocation_counter() const { return 0; }
 
   // Release ends the association (RLRQ/RLRE) and closes the connection.
   // The destructor closes the connection without releasing.

@@ -2,6 +2,9 @@
 // can reach a gateway port) sends passes through FrameReader, DecodeApdu and
 // DecodeData, so they must never crash, hang or allocate without bound, and
 // whatever they accept must re-encode to something they accept again.
+// Ciphered APDUs are also opened (security.h) with the Green Book's test
+// keys, and the input is checked as an HLS answer, so that a forged
+// ciphered frame can only ever be refused.
 //
 // Built only with clang (see CMakeLists.txt); run e.g.
 //   fuzz_dlms -max_total_time=60 corpus_copy/
@@ -11,11 +14,13 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/string_view.h"
 #include "meter-gateway/dlms/apdu.h"
 #include "meter-gateway/dlms/axdr.h"
+#include "meter-gateway/dlms/security.h"
 #include "meter-gateway/dlms/wrapper.h"
 
 namespace {
@@ -42,6 +47,44 @@ void ApduRoundTrip(absl::string_view bytes) {
   }
   if (first->index() != second->index()) Fail("APDU kind changed", bytes, encoded);
   if (dlms::EncodeApdu(*second) != encoded) Fail("APDU re-encoding unstable", bytes, encoded);
+}
+
+// The Green Book's suite 0 test keys and system title: the committed seeds
+// are protected with them, so the fuzzer also reaches content that opens.
+dlms::CipheringContext GreenBookContext() {
+  dlms::CipheringContext context(
+      {{std::string("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0A\x0B\x0C\x0D\x0E\x0F", 16),
+        std::string("\xD0\xD1\xD2\xD3\xD4\xD5\xD6\xD7\xD8\xD9\xDA\xDB\xDC\xDD\xDE\xDF", 16)},
+       std::string("\x4D\x4D\x4D\x00\x00\xBC\x61\x4E", 8),
+       1,
+       dlms::kAuthenticatedEncryption});
+  context.set_peer_system_title(context.own_system_title());
+  return context;
+}
+
+// OpenCiphered tries to open whatever ciphered APDU `bytes` decodes to
+// (also the glo-initiate in an AARQ or AARE); what opens must decode as
+// Unprotect says, what does not must be refused with a status.
+void OpenCiphered(absl::string_view bytes) {
+  absl::StatusOr<dlms::Apdu> apdu = dlms::DecodeApdu(bytes);
+  dlms::CipheringContext context = GreenBookContext();
+  context.CheckAnswer(bytes.substr(0, 8), bytes).IgnoreError();
+  if (!apdu.ok()) return;
+  const dlms::CipheredApdu* ciphered = std::get_if<dlms::CipheredApdu>(&*apdu);
+  if (const auto* aarq = std::get_if<dlms::AssociationRequest>(&*apdu)) {
+    if (aarq->ciphered_initiate.has_value()) ciphered = &*aarq->ciphered_initiate;
+  }
+  if (const auto* aare = std::get_if<dlms::AssociationResponse>(&*apdu)) {
+    if (aare->ciphered_initiate.has_value()) ciphered = &*aare->ciphered_initiate;
+  }
+  if (ciphered == nullptr) return;
+  absl::StatusOr<std::string> plain = context.UnprotectBytes(*ciphered);
+  if (!plain.ok()) return;
+  ApduRoundTrip(*plain);
+  dlms::AssociationRequest initiate;
+  dlms::DecodeInitiateRequest(*plain, &initiate).IgnoreError();
+  // A second context opens it as an APDU: the same counter is fresh there.
+  GreenBookContext().Unprotect(*ciphered).status().IgnoreError();
 }
 
 void DataRoundTrip(absl::string_view bytes) {
@@ -110,9 +153,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // A small maximum exercises the oversized-length path.
   ReadFrames(input, 5, 16);
 
-  for (const dlms::WrapperFrame& frame : reference.frames) ApduRoundTrip(frame.apdu);
+  for (const dlms::WrapperFrame& frame : reference.frames) {
+    ApduRoundTrip(frame.apdu);
+    OpenCiphered(frame.apdu);
+  }
   // Bare APDUs and Data too, so that seeds without a wrapper reach them.
   ApduRoundTrip(input);
+  OpenCiphered(input);
   DataRoundTrip(input);
   return 0;
 }

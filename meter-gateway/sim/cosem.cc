@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "glog/logging.h"
 
 namespace meter_sim {
 namespace {
@@ -79,6 +80,9 @@ bool* CosemSession::AssociationFlag(uint16_t client_wport) {
 bool CosemSession::associated(uint16_t client_wport) const {
   if (client_wport == dlms::kPublicClientSap) return public_associated_;
   if (client_wport == dlms::kMeterReaderClientSap) return reader_associated_;
+  if (client_wport == dlms::kUtilitySettingsClientSap) {
+    return utility_.has_value() && utility_->authenticated();
+  }
   return false;
 }
 
@@ -88,8 +92,18 @@ dlms::Apdu CosemSession::Handle(uint16_t client_wport, const dlms::Apdu& request
   }
   if (std::holds_alternative<dlms::ReleaseRequest>(request)) {
     if (bool* flag = AssociationFlag(client_wport)) *flag = false;
+    if (client_wport == dlms::kUtilitySettingsClientSap) utility_.reset();
     return dlms::ReleaseResponse{};
   }
+  if (const auto* ciphered = std::get_if<dlms::CipheredApdu>(&request)) {
+    return HandleCiphered(client_wport, *ciphered);
+  }
+  // The utility-settings client speaks only glo-ciphered.
+  if (client_wport == dlms::kUtilitySettingsClientSap) return NotAllowed();
+  return Serve(client_wport, request);
+}
+
+dlms::Apdu CosemSession::Serve(uint16_t client_wport, const dlms::Apdu& request) {
   const bool is_get = std::holds_alternative<dlms::GetRequest>(request);
   const bool is_set = std::holds_alternative<dlms::SetRequest>(request);
   const bool is_action = std::holds_alternative<dlms::ActionRequest>(request);
@@ -100,7 +114,49 @@ dlms::Apdu CosemSession::Handle(uint16_t client_wport, const dlms::Apdu& request
   return Act(client_wport, std::get<dlms::ActionRequest>(request));
 }
 
+dlms::Apdu CosemSession::HandleCiphered(uint16_t client_wport, const dlms::CipheredApdu& request) {
+  if (client_wport != dlms::kUtilitySettingsClientSap || !utility_.has_value()) {
+    return NotAllowed();
+  }
+  absl::StatusOr<dlms::Apdu> opened = utility_->Open(request);
+  if (!opened.ok()) {
+    VLOG(1) << "meter " << fleet_->MeterIdOf(meter_)
+            << ": refused a ciphered request: " << opened.status().message();
+    return NotAllowed();
+  }
+  dlms::Apdu answer;
+  if (HlsAssociation::IsReplyToHls(*opened)) {
+    answer = utility_->ReplyToHls(std::get<dlms::ActionRequest>(*opened));
+  } else {
+    answer = Serve(client_wport, *opened);
+  }
+  if (std::holds_alternative<dlms::ExceptionResponse>(answer)) return answer;
+  absl::StatusOr<dlms::CipheredApdu> sealed = utility_->Seal(answer);
+  if (!sealed.ok()) return NotAllowed();
+  return *std::move(sealed);
+}
+
+dlms::Apdu CosemSession::AssociateUtility(const dlms::AssociationRequest& aarq) {
+  if (security_ == nullptr || utility_.has_value()) {
+    return Rejected(dlms::AcseDiagnostic::kNoReasonGiven);
+  }
+  utility_.emplace(security_->KeysOf(fleet_->MeterIdOf(meter_), meter_),
+                   security_->FirstCounterOfNextAssociation(meter_));
+  dlms::AssociationResponse offer;
+  offer.negotiated_conformance =
+      dlms::kConformanceGet | dlms::kConformanceSet | dlms::kConformanceAction;
+  offer.server_max_receive_pdu_size = static_cast<uint16_t>(kMaxApduSize);
+  dlms::AssociationResponse response = utility_->Associate(aarq, offer);
+  if (response.result != dlms::AssociationResult::kAccepted) {
+    utility_.reset();
+  } else {
+    fleet_->CountSession(meter_);
+  }
+  return response;
+}
+
 dlms::Apdu CosemSession::Associate(uint16_t client_wport, const dlms::AssociationRequest& aarq) {
+  if (client_wport == dlms::kUtilitySettingsClientSap) return AssociateUtility(aarq);
   bool* flag = AssociationFlag(client_wport);
   if (flag == nullptr || *flag) return Rejected(dlms::AcseDiagnostic::kNoReasonGiven);
   uint32_t offered = dlms::kConformanceGet;
@@ -187,10 +243,14 @@ dlms::Apdu CosemSession::Act(uint16_t client_wport, const dlms::ActionRequest& r
     response.result = TargetError(target);
     return response;
   }
-  const bool relay_method = target == Target::kRelay &&
-                            (method.method_id == dlms::kRemoteDisconnect ||
-                             method.method_id == dlms::kRemoteReconnect);
-  if (client_wport != dlms::kMeterReaderClientSap || !relay_method) {
+  const bool relay_method =
+      target == Target::kRelay &&
+      (method.method_id == dlms::kRemoteDisconnect || method.method_id == dlms::kRemoteReconnect);
+  // With HLS keys the relay is the utility-settings client's alone (it
+  // reaches here only once authenticated); without, the meter reader's.
+  const bool may_switch = client_wport == dlms::kUtilitySettingsClientSap ||
+                          (client_wport == dlms::kMeterReaderClientSap && security_ == nullptr);
+  if (!may_switch || !relay_method) {
     response.result = AccessResult::kReadWriteDenied;
     return response;
   }

@@ -6,8 +6,17 @@
 //   0x10 public client: lowest-level security, GET only. An AARQ asking for
 //        low-level security is rejected (mechanism-name-not-recognised).
 //   0x20 meter reader: low-level security with the meter password; GET, SET
-//        and ACTION. No password: rejected, authentication-required; a wrong
-//        one: rejected, authentication-failure.
+//        and ACTION (ACTION only while the simulator runs without HLS keys:
+//        with them, switching the relay is the utility-settings client's).
+//        No password: rejected, authentication-required; a wrong one:
+//        rejected, authentication-failure.
+//   0x30 utility settings, only when the simulator has HLS keys: high-level
+//        security (mechanism 5, GMAC) with the meter's own keys and system
+//        title (meter_security.h, hls_association.h); every request after
+//        the AARQ glo-ciphered; GET, SET and ACTION once the client has
+//        proven itself. Requests in clear, or that do not open (bad tag,
+//        replayed counter, wrong security control): Exception-Response
+//        service-not-allowed, the association stays.
 //   any other client SAP: rejected-permanent, no-reason-given.
 // Each client SAP holds at most one association per connection; an AARQ from
 // a SAP already associated is rejected (no-reason-given) and the existing
@@ -39,12 +48,15 @@
 #define METER_GATEWAY_SIM_COSEM_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "meter-gateway/dlms/apdu.h"
 #include "meter-gateway/sim/fleet.h"
+#include "meter-gateway/sim/hls_association.h"
+#include "meter-gateway/sim/meter_security.h"
 
 namespace meter_sim {
 
@@ -54,10 +66,12 @@ constexpr size_t kMaxApduSize = 2048;
 // Not thread-safe: one per connection, used by the event loop only.
 class CosemSession {
  public:
-  // `fleet` and `password` are not owned and must outlive the session;
-  // `meter` is a valid index.
-  CosemSession(Fleet* fleet, int meter, const std::string* password)
-      : fleet_(fleet), meter_(meter), password_(password) {}
+  // `fleet`, `password` and `security` are not owned and must outlive the
+  // session; `meter` is a valid index; `security` null: no HLS keys (no
+  // utility-settings client, and the meter reader may switch the relay).
+  CosemSession(Fleet* fleet, int meter, const std::string* password,
+               MeterSecurity* security = nullptr)
+      : fleet_(fleet), meter_(meter), password_(password), security_(security) {}
 
   // Handle answers one decoded APDU that arrived from `client_wport`.
   dlms::Apdu Handle(uint16_t client_wport, const dlms::Apdu& request);
@@ -74,6 +88,10 @@ class CosemSession {
 
  private:
   dlms::Apdu Associate(uint16_t client_wport, const dlms::AssociationRequest& aarq);
+  dlms::Apdu AssociateUtility(const dlms::AssociationRequest& aarq);
+  dlms::Apdu HandleCiphered(uint16_t client_wport, const dlms::CipheredApdu& request);
+  // Serve answers a GET, SET or ACTION of an associated client.
+  dlms::Apdu Serve(uint16_t client_wport, const dlms::Apdu& request);
   dlms::Apdu Get(const dlms::GetRequest& request);
   dlms::Apdu Set(const dlms::SetRequest& request);
   dlms::Apdu Act(uint16_t client_wport, const dlms::ActionRequest& request);
@@ -82,8 +100,11 @@ class CosemSession {
   Fleet* const fleet_;
   const int meter_;
   const std::string* const password_;
+  MeterSecurity* const security_;
   bool public_associated_ = false;
   bool reader_associated_ = false;
+  // The utility-settings client's association, from its AARQ.
+  std::optional<HlsAssociation> utility_;
 };
 
 }  // namespace meter_sim

@@ -63,9 +63,13 @@ struct Delayed {
 
 struct Connection {
   Connection(uint64_t id, int fd, int meter, const sockaddr_in& peer, Fleet* fleet,
-             const std::string* password)
-      : id(id), fd(fd), meter(meter), peer(peer), reader(kMaxApduSize),
-        session(fleet, meter, password) {}
+             const std::string* password, MeterSecurity* security)
+      : id(id),
+        fd(fd),
+        meter(meter),
+        peer(peer),
+        reader(kMaxApduSize),
+        session(fleet, meter, password, security) {}
 
   const uint64_t id;
   const int fd;
@@ -92,7 +96,11 @@ class EventLoopServer final : public DlmsServer {
   EventLoopServer(Fleet* fleet, const DlmsServerOptions& options)
       : fleet_(fleet),
         password_(options.password),
-        idle_timeout_us_(std::max<int64_t>(1000, absl::ToInt64Microseconds(options.idle_timeout))) {}
+        security_(options.hls_master_secret.empty()
+                      ? nullptr
+                      : std::make_unique<MeterSecurity>(options.hls_master_secret, fleet->size())),
+        idle_timeout_us_(std::max<int64_t>(1000, absl::ToInt64Microseconds(options.idle_timeout))) {
+  }
 
   ~EventLoopServer() override {
     Shutdown();
@@ -139,6 +147,7 @@ class EventLoopServer final : public DlmsServer {
 
   Fleet* const fleet_;
   const std::string password_;
+  const std::unique_ptr<MeterSecurity> security_;  // null without HLS keys
   const int64_t idle_timeout_us_;
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
@@ -278,7 +287,8 @@ void EventLoopServer::AcceptOne(int fd, const sockaddr_in& peer) {
   const int on = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
   const uint64_t id = next_id_++;
-  auto connection = std::make_unique<Connection>(id, fd, *meter, peer, fleet_, &password_);
+  auto connection =
+      std::make_unique<Connection>(id, fd, *meter, peer, fleet_, &password_, security_.get());
   connection->last_activity_us = SteadyMicros();
   epoll_event event{};
   event.events = EPOLLIN | EPOLLRDHUP;

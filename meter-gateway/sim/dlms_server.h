@@ -53,6 +53,11 @@ struct DlmsServerOptions {
   // Low-level-security password of the meter reader client (0x20).
   // Default: "12345678".
   std::string password = "12345678";
+  // The master secret every meter's HLS keys derive from
+  // (meter_security.h). Empty: no utility-settings client, and the meter
+  // reader switches relays as before. Never logged.
+  // Default: empty.
+  std::string hls_master_secret;
   // A connection with no traffic for this long is closed.
   // Default: 30 s.
   absl::Duration idle_timeout = absl::Seconds(30);

@@ -41,6 +41,10 @@ ABSL_FLAG(int32_t, dlms_port, 4059, "DLMS/COSEM TCP port of every meter; 0 picks
 ABSL_FLAG(std::string, bind, "0.0.0.0",
           "IPv4 address for the DLMS socket; must cover 127.16.0.0/12, where the meters are");
 ABSL_FLAG(std::string, password, "12345678", "low-level-security password (client SAP 0x20)");
+ABSL_FLAG(std::string, hls_key_file, "",
+          "if set, a file holding the master secret (at least 16 characters) that every "
+          "meter's HLS keys derive from: the utility-settings client (SAP 0x30) associates "
+          "with HLS-GMAC and alone switches relays");
 ABSL_FLAG(absl::Duration, idle_timeout, absl::Seconds(30), "close DLMS connections idle this long");
 ABSL_FLAG(std::string, control_listen, "127.0.0.1:0",
           "gRPC address of MeterSimService; port 0 picks a free port");
@@ -99,6 +103,11 @@ int main(int argc, char** argv) {
   options.dlms.port = absl::GetFlag(FLAGS_dlms_port);
   options.dlms.bind = absl::GetFlag(FLAGS_bind);
   options.dlms.password = absl::GetFlag(FLAGS_password);
+  if (const std::string path = absl::GetFlag(FLAGS_hls_key_file); !path.empty()) {
+    absl::StatusOr<std::string> secret = base::ReadApiKeyFile(path, 16);
+    if (!secret.ok()) return daemon.Fail(secret.status());
+    options.dlms.hls_master_secret = *std::move(secret);
+  }
   options.dlms.idle_timeout = absl::GetFlag(FLAGS_idle_timeout);
   options.control_listen = absl::GetFlag(FLAGS_control_listen);
   if (options.dlms.idle_timeout <= absl::ZeroDuration()) {

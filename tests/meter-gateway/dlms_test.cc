@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -28,6 +29,7 @@
 #include "meter-gateway/dlms/apdu.h"
 #include "meter-gateway/dlms/axdr.h"
 #include "meter-gateway/dlms/client.h"
+#include "meter-gateway/dlms/security.h"
 #include "meter-gateway/dlms/wrapper.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/wait.h"
@@ -425,21 +427,26 @@ TEST(ApduTest, AarqRefusals) {
       {"60 1D A1 09 06 07 60 85 74 05 08 01 02 BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 00 7E 1F "
        "04 B0",
        absl::StatusCode::kUnimplemented},
-      // LN with ciphering.
+      // LN with ciphering but no calling-AP-title (the system title).
       {"60 1D A1 09 06 07 60 85 74 05 08 01 03 BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 00 7E 1F "
        "04 B0",
-       absl::StatusCode::kUnimplemented},
-      // HLS mechanism 5 (GMAC).
+       absl::StatusCode::kInvalidArgument},
+      // HLS mechanism 5 (GMAC) without the ciphered context.
       {"60 36 A1 09 06 07 60 85 74 05 08 01 01 8A 02 07 80 8B 07 60 85 74 05 08 02 05 AC 0A 80 "
        "08 31 32 33 34 35 36 37 38 BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 00 7E 1F 04 B0",
+       absl::StatusCode::kInvalidArgument},
+      // HLS mechanism 7 (ECDSA).
+      {"60 42 A1 09 06 07 60 85 74 05 08 01 03 A6 0A 04 08 4D 4D 4D 00 00 BC 61 4E 8A 02 07 80 "
+       "8B 07 60 85 74 05 08 02 07 AC 0A 80 08 31 32 33 34 35 36 37 38 BE 10 04 0E 01 00 00 00 "
+       "06 5F 1F 04 00 00 7E 1F 04 B0",
        absl::StatusCode::kUnimplemented},
-      // Ciphered glo-InitiateRequest in user-information.
-      {"60 14 A1 09 06 07 60 85 74 05 08 01 01 BE 07 04 05 21 03 30 00 01",
-       absl::StatusCode::kUnimplemented},
-      // Dedicated key.
+      // Ciphered glo-InitiateRequest in a context without ciphering.
+      {"60 18 A1 09 06 07 60 85 74 05 08 01 01 BE 0B 04 09 21 07 30 00 00 00 01 AA AA",
+       absl::StatusCode::kInvalidArgument},
+      // Dedicated key in clear.
       {"60 1F A1 09 06 07 60 85 74 05 08 01 01 BE 12 04 10 01 01 01 AA 00 00 06 5F 1F 04 00 00 "
        "7E 1F 04 B0",
-       absl::StatusCode::kUnimplemented},
+       absl::StatusCode::kInvalidArgument},
       // Fields out of order: user-information before the context name.
       {"60 1D BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 00 7E 1F 04 B0 A1 09 06 07 60 85 74 05 08 "
        "01 01",
@@ -669,16 +676,12 @@ TEST(ApduTest, UnsupportedServicesAreUnimplemented) {
            "C5 02 C1 00 00 00 00 01",                           // SET-Response-Datablock
            "C4 02 C1 01 00 00 00 01 00 02 11 22",               // GET-Response-With-Datablock
            "C7 02 C1 00 00 00 01 00 02 11 22",                  // ACTION-Response-With-Pblock
-           "C8 10 30 00 00 00 01 AA AA AA AA AA AA AA AA AA AA AA",  // glo-get-request
-           "CB 05 30 00 00 00 01",                              // glo-action-request
-           "CC 05 30 00 00 00 01",                              // glo-get-response
-           "CD 05 30 00 00 00 01",                              // glo-set-response
            "D0 05 30 00 00 00 01",                              // ded-get-request
-           "DB 08 4D 4D 4D 00 00 BC 61 4E 00",                  // general-glo-ciphering
+           "D4 05 30 00 00 00 01",                              // ded-get-response
            "DD 00", "DE 00", "E0 00",                           // general ciphering, block
            "0F 00 00 00 01 00 00",                              // data-notification
            "C2 00 08 00 00 01 00 00 FF 02 00",                  // event-notification
-           "21 03 30 00 01",                                    // glo-initiateRequest
+           "41 05 30 00 00 00 01",                              // ded-initiateRequest
        }) {
     absl::StatusOr<Apdu> apdu = DecodeApdu(Bytes(hex));
     EXPECT_THAT(apdu, StatusIs(absl::StatusCode::kUnimplemented)) << hex;
@@ -823,6 +826,376 @@ TEST(WrapperTest, ManySmallFramesDoNotGrowTheBuffer) {
   EXPECT_EQ(reader.buffered(), 0u);
 }
 
+// ----------------------------------------------------------------- Security
+//
+// Suite 0 vectors of the DLMS UA Green Book (DLMS UA 1000-2): keys EK
+// 000102...0F and AK D0D1...DF, system title 4D4D4D0000BC614E, invocation
+// counter 01234567. The glo-get-request (Green Book ed. 7, p. 285: GET of
+// the clock's time, with authentication, with encryption, with both) and
+// the glo-initiate-request are reproduced byte for byte in public test
+// suites (e.g. dlms-cosem's tests/test_security.py and test_xdlms.py, and
+// jDLMS's CoderXDlmsApduTest); the HLS-GMAC example is the Green Book's
+// "HLS example using authentication-mechanism5 with GMAC" table, client
+// system title 4D4D4D0000000001 with IC 00000001, CtoS "K56iVagY", StoC
+// "P6wRJ21F". The glo-get-response has no Green Book example: it was
+// computed with Python's `cryptography` AESGCM, an implementation
+// independent of ours, from the same keys and IC 01234568.
+
+const SecurityKeys kGreenBookKeys{Bytes("000102030405060708090A0B0C0D0E0F"),
+                                  Bytes("D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF")};
+const std::string kMeterTitle = Bytes("4D4D4D0000BC614E");
+const std::string kClientTitle = Bytes("4D4D4D0000000001");
+constexpr uint32_t kGreenBookCounter = 0x01234567;
+
+constexpr absl::string_view kClockGetPlain = "C0 01 00 00 08 00 00 01 00 00 FF 02 00";
+constexpr absl::string_view kGloGetAuthenticated =
+    "C8 1E 10 01 23 45 67 C0 01 00 00 08 00 00 01 00 00 FF 02 00 "
+    "06 72 5D 91 0F 92 21 D2 63 87 75 16";
+constexpr absl::string_view kGloGetEncrypted =
+    "C8 12 20 01 23 45 67 41 13 12 FF 93 5A 47 56 68 27 C4 67 BC";
+constexpr absl::string_view kGloGetBoth =
+    "C8 1E 30 01 23 45 67 41 13 12 FF 93 5A 47 56 68 27 C4 67 BC "
+    "7D 82 5C 3B E4 A7 7C 3F CC 05 6B 6B";
+// The same request as general-glo-ciphering: the system title in front.
+const std::string kGeneralGloGetBoth =
+    absl::StrCat("DB 08 4D 4D 4D 00 00 BC 61 4E", kGloGetBoth.substr(2));
+// GET-Response-Normal of kGetResponseValue, protected by the meter with IC
+// 01234568.
+constexpr absl::string_view kGloGetResponse =
+    "CC 1A 30 01 23 45 68 8C 7F 56 F9 25 BD FA A2 78 4D 54 FA 54 35 42 62 08 6B 95 98 67";
+// xDLMS InitiateRequest with dedicated key 00112233...FF, conformance
+// 007E1F, max PDU 04B0; and it glo-ciphered.
+constexpr absl::string_view kInitiateWithDedicatedKey =
+    "01 01 10 00 11 22 33 44 55 66 77 88 99 AA BB CC DD EE FF 00 00 06 5F 1F 04 00 00 7E 1F 04 B0";
+constexpr absl::string_view kGloInitiateRequest =
+    "21 30 30 01 23 45 67 80 13 02 FF 8A 78 74 13 3D 41 4C ED 25 B4 25 34 D2 8D B0 04 77 20 "
+    "60 6B 17 5B D5 22 11 BE 68 41 DB 20 4D 39 EE 6F DB 8E 35 68 55";
+// The AARQ of an HLS-GMAC association carrying it: ciphered context,
+// calling-AP-title, mechanism 5, CtoS "K56iVagY".
+const std::string kAarqHls = absl::StrCat(
+    "60 66 A1 09 06 07 60 85 74 05 08 01 03 A6 0A 04 08 4D 4D 4D 00 00 BC 61 4E 8A 02 07 80 "
+    "8B 07 60 85 74 05 08 02 05 AC 0A 80 08 4B 35 36 69 56 61 67 59 BE 34 04 32 ",
+    kGloInitiateRequest);
+constexpr absl::string_view kCtoS = "4B 35 36 69 56 61 67 59";  // "K56iVagY"
+constexpr absl::string_view kStoC = "50 36 77 52 4A 32 31 46";  // "P6wRJ21F"
+constexpr absl::string_view kFStoC = "10 00 00 00 01 1A 52 FE 7D D3 E7 27 48 97 3C 1E 28";
+constexpr absl::string_view kFCtoS = "10 01 23 45 67 FE 14 66 AF B3 DB CD 4F 93 89 E2 B7";
+
+std::vector<std::string> CipheredVectors() {
+  std::vector<std::string> out;
+  for (absl::string_view v : std::initializer_list<absl::string_view>{
+           kGloGetAuthenticated, kGloGetEncrypted, kGloGetBoth, kGeneralGloGetBoth, kGloGetResponse,
+           kGloInitiateRequest, kAarqHls}) {
+    out.push_back(Bytes(v));
+  }
+  return out;
+}
+
+// Context returns a CipheringContext sending as `own` with `counter`, which
+// expects `peer`'s APDUs protected with `security_control`.
+CipheringContext Context(const std::string& own, const std::string& peer, uint32_t counter,
+                         uint8_t security_control = kAuthenticatedEncryption) {
+  CipheringContext context({kGreenBookKeys, own, counter, security_control});
+  context.set_peer_system_title(peer);
+  return context;
+}
+
+CipheredApdu DecodeCipheredVector(absl::string_view hex) {
+  absl::StatusOr<Apdu> apdu = DecodeApdu(Bytes(hex));
+  EXPECT_THAT(apdu, IsOk()) << hex;
+  if (!apdu.ok() || !std::holds_alternative<CipheredApdu>(*apdu)) return {};
+  return std::get<CipheredApdu>(*apdu);
+}
+
+absl::Status StatusOf(const absl::Status& status) { return status; }
+template <typename T>
+absl::Status StatusOf(const absl::StatusOr<T>& status_or) {
+  return status_or.status();
+}
+
+MATCHER_P(RefusedAs, failure, "is Unauthenticated with the given SecurityFailure") {
+  const absl::Status status = StatusOf(arg);
+  *result_listener << "status " << status;
+  return status.code() == absl::StatusCode::kUnauthenticated &&
+         SecurityFailureOf(status) == failure;
+}
+
+TEST(SecurityTest, GreenBookHlsGmac) {
+  EXPECT_THAT(HlsGmacAnswer(kGreenBookKeys, kClientTitle, 1, Bytes(kStoC)),
+              IsOkAndHolds(Bytes(kFStoC)));
+  EXPECT_THAT(HlsGmacAnswer(kGreenBookKeys, kMeterTitle, kGreenBookCounter, Bytes(kCtoS)),
+              IsOkAndHolds(Bytes(kFCtoS)));
+
+  // The client answers StoC and checks the meter's f(CtoS); the meter the
+  // other way round.
+  CipheringContext client = Context(kClientTitle, kMeterTitle, 1);
+  EXPECT_THAT(client.AnswerChallenge(Bytes(kStoC)), IsOkAndHolds(Bytes(kFStoC)));
+  EXPECT_EQ(client.next_invocation_counter(), 2u);
+  EXPECT_THAT(client.CheckAnswer(Bytes(kCtoS), Bytes(kFCtoS)), IsOk());
+  CipheringContext meter = Context(kMeterTitle, kClientTitle, kGreenBookCounter);
+  EXPECT_THAT(meter.CheckAnswer(Bytes(kStoC), Bytes(kFStoC)), IsOk());
+  EXPECT_THAT(meter.AnswerChallenge(Bytes(kCtoS)), IsOkAndHolds(Bytes(kFCtoS)));
+}
+
+TEST(SecurityTest, HlsAnswerRefusals) {
+  const std::string answer = Bytes(kFCtoS);
+
+  for (size_t i = 5; i < answer.size(); ++i) {
+    std::string forged = answer;
+    forged[i] ^= 0x40;
+    EXPECT_THAT(Context(kClientTitle, kMeterTitle, 1).CheckAnswer(Bytes(kCtoS), forged),
+                RefusedAs(SecurityFailure::kBadTag))
+        << i;
+  }
+  // Another meter's title, another challenge, another counter: bad tags.
+  EXPECT_THAT(Context(kClientTitle, kClientTitle, 1).CheckAnswer(Bytes(kCtoS), answer),
+              RefusedAs(SecurityFailure::kBadTag));
+  EXPECT_THAT(Context(kClientTitle, kMeterTitle, 1).CheckAnswer(Bytes(kStoC), answer),
+              RefusedAs(SecurityFailure::kBadTag));
+  std::string other_counter = answer;
+  other_counter[4] ^= 0x01;
+  EXPECT_THAT(Context(kClientTitle, kMeterTitle, 1).CheckAnswer(Bytes(kCtoS), other_counter),
+              RefusedAs(SecurityFailure::kBadTag));
+  std::string other_control = answer;
+  other_control[0] = 0x30;
+  EXPECT_THAT(Context(kClientTitle, kMeterTitle, 1).CheckAnswer(Bytes(kCtoS), other_control),
+              RefusedAs(SecurityFailure::kWrongSecurityControl));
+  for (size_t n = 0; n < answer.size(); ++n) {
+    EXPECT_THAT(
+        Context(kClientTitle, kMeterTitle, 1).CheckAnswer(Bytes(kCtoS), answer.substr(0, n)),
+        RefusedAs(SecurityFailure::kMalformedContent))
+        << n;
+  }
+}
+
+TEST(SecurityTest, GreenBookGloGetRequest) {
+  const struct {
+    uint8_t security_control;
+    absl::string_view hex;
+  } cases[] = {{kAuthenticationOnly, kGloGetAuthenticated},
+               {kEncryptionOnly, kGloGetEncrypted},
+               {kAuthenticatedEncryption, kGloGetBoth}};
+  for (const auto& c : cases) {
+    CipheringContext sender =
+        Context(kMeterTitle, kMeterTitle, kGreenBookCounter, c.security_control);
+    absl::StatusOr<CipheredApdu> sent =
+        sender.ProtectBytes(kGloGetRequestTag, Bytes(kClockGetPlain));
+    ASSERT_THAT(sent, IsOk());
+    EXPECT_EQ(Hex(EncodeApdu(*sent)), Hex(Bytes(c.hex)));
+    EXPECT_EQ(sender.next_invocation_counter(), kGreenBookCounter + 1);
+
+    const CipheredApdu received = DecodeCipheredVector(c.hex);
+    EXPECT_EQ(received.security_control, c.security_control);
+    EXPECT_EQ(received.invocation_counter, kGreenBookCounter);
+    CipheringContext receiver = Context(kMeterTitle, kMeterTitle, 1, c.security_control);
+    absl::StatusOr<Apdu> opened = receiver.Unprotect(received);
+    ASSERT_THAT(opened, IsOk()) << c.hex;
+    const GetRequest& get = std::get<GetRequest>(*opened);
+    EXPECT_EQ(get.attribute.class_id, 8);
+    EXPECT_EQ(get.attribute.instance.ToString(), "0.0.1.0.0.255");
+    EXPECT_EQ(get.attribute.attribute_id, 2);
+    EXPECT_EQ(Hex(EncodeApdu(*opened)), Hex(Bytes(kClockGetPlain)));
+  }
+}
+
+TEST(SecurityTest, GeneralGloCipheringNamesTheSender) {
+  CipheringContext sender = Context(kMeterTitle, kClientTitle, kGreenBookCounter);
+  absl::StatusOr<CipheredApdu> sent =
+      sender.ProtectBytes(kGeneralGloCipheringTag, Bytes(kClockGetPlain));
+  ASSERT_THAT(sent, IsOk());
+  EXPECT_EQ(Hex(EncodeApdu(*sent)), Hex(Bytes(kGeneralGloGetBoth)));
+
+  const CipheredApdu received = DecodeCipheredVector(kGeneralGloGetBoth);
+  EXPECT_EQ(received.system_title, kMeterTitle);
+  EXPECT_THAT(Context(kClientTitle, kMeterTitle, 1).Unprotect(received), IsOk());
+  EXPECT_THAT(Context(kClientTitle, kClientTitle, 1).Unprotect(received),
+              RefusedAs(SecurityFailure::kUnexpectedSystemTitle));
+}
+
+TEST(SecurityTest, GloGetResponse) {
+  GetResponse response;
+  response.invoke_id_and_priority = 0xC1;
+  response.data = Data::DoubleLongUnsigned(123456);
+  CipheringContext meter = Context(kMeterTitle, kClientTitle, kGreenBookCounter + 1);
+  absl::StatusOr<CipheredApdu> sent = meter.Protect(response);
+  ASSERT_THAT(sent, IsOk());
+  EXPECT_EQ(Hex(EncodeApdu(*sent)), Hex(Bytes(kGloGetResponse)));
+
+  CipheringContext client = Context(kClientTitle, kMeterTitle, 1);
+  absl::StatusOr<Apdu> opened = client.Unprotect(DecodeCipheredVector(kGloGetResponse));
+  ASSERT_THAT(opened, IsOk());
+  EXPECT_THAT(std::get<GetResponse>(*opened).data, Optional(Data::DoubleLongUnsigned(123456)));
+}
+
+TEST(SecurityTest, GreenBookGloInitiateRequest) {
+  AssociationRequest initiate;
+  ASSERT_THAT(DecodeInitiateRequest(Bytes(kInitiateWithDedicatedKey), &initiate), IsOk());
+  EXPECT_EQ(Hex(initiate.dedicated_key), "00 11 22 33 44 55 66 77 88 99 AA BB CC DD EE FF");
+  EXPECT_EQ(initiate.proposed_conformance, 0x007E1Fu);
+  EXPECT_EQ(initiate.max_receive_pdu_size, 0x04B0);
+  EXPECT_EQ(Hex(EncodeInitiateRequest(initiate)), Hex(Bytes(kInitiateWithDedicatedKey)));
+
+  CipheringContext client = Context(kMeterTitle, kMeterTitle, kGreenBookCounter);
+  absl::StatusOr<CipheredApdu> sent =
+      client.ProtectBytes(kGloInitiateRequestTag, Bytes(kInitiateWithDedicatedKey));
+  ASSERT_THAT(sent, IsOk());
+  EXPECT_EQ(Hex(EncodeApdu(*sent)), Hex(Bytes(kGloInitiateRequest)));
+
+  // The AARQ that carries it.
+  AssociationRequest aarq;
+  aarq.authentication = Authentication::kHighLevelGmac;
+  aarq.challenge = Bytes(kCtoS);
+  aarq.ciphered_context = true;
+  aarq.calling_ap_title = kMeterTitle;
+  aarq.ciphered_initiate = *sent;
+  EXPECT_EQ(Hex(EncodeApdu(aarq)), Hex(Bytes(kAarqHls)));
+  absl::StatusOr<Apdu> decoded = DecodeApdu(Bytes(kAarqHls));
+  ASSERT_THAT(decoded, IsOk());
+  const auto& back = std::get<AssociationRequest>(*decoded);
+  EXPECT_EQ(back.authentication, Authentication::kHighLevelGmac);
+  EXPECT_EQ(back.challenge, Bytes(kCtoS));
+  EXPECT_EQ(back.calling_ap_title, kMeterTitle);
+  ASSERT_TRUE(back.ciphered_initiate.has_value());
+  absl::StatusOr<std::string> plain =
+      Context(kMeterTitle, kMeterTitle, 1).UnprotectBytes(*back.ciphered_initiate);
+  EXPECT_THAT(plain, IsOkAndHolds(Bytes(kInitiateWithDedicatedKey)));
+}
+
+TEST(SecurityTest, HlsAareRoundTrips) {
+  AssociationResponse aare;
+  aare.diagnostic = AcseDiagnostic::kAuthenticationRequired;
+  aare.ciphered_context = true;
+  aare.responding_ap_title = kMeterTitle;
+  aare.authentication = Authentication::kHighLevelGmac;
+  aare.challenge = Bytes(kStoC);
+  CipheringContext meter = Context(kMeterTitle, kClientTitle, 7);
+  absl::StatusOr<CipheredApdu> initiate =
+      meter.ProtectBytes(kGloInitiateResponseTag, EncodeInitiateResponse(aare));
+  ASSERT_THAT(initiate, IsOk());
+  aare.ciphered_initiate = *initiate;
+  const std::string bytes = EncodeApdu(aare);
+  absl::StatusOr<Apdu> decoded = DecodeApdu(bytes);
+  ASSERT_THAT(decoded, IsOk());
+  EXPECT_EQ(Hex(EncodeApdu(*decoded)), Hex(bytes));
+  const auto& back = std::get<AssociationResponse>(*decoded);
+  EXPECT_EQ(back.responding_ap_title, kMeterTitle);
+  EXPECT_EQ(back.challenge, Bytes(kStoC));
+  EXPECT_EQ(back.authentication, Authentication::kHighLevelGmac);
+  ASSERT_TRUE(back.ciphered_initiate.has_value());
+  EXPECT_EQ(back.ciphered_initiate->invocation_counter, 7u);
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_THAT(DecodeApdu(absl::string_view(bytes).substr(0, n)),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << n;
+  }
+}
+
+TEST(SecurityTest, CipheredTruncationAtEveryOffsetIsAnError) {
+  for (const std::string& bytes : CipheredVectors()) {
+    ASSERT_THAT(DecodeApdu(bytes), IsOk()) << Hex(bytes);
+    EXPECT_EQ(Hex(EncodeApdu(*DecodeApdu(bytes))), Hex(bytes));
+    for (size_t n = 0; n < bytes.size(); ++n) {
+      EXPECT_THAT(DecodeApdu(absl::string_view(bytes).substr(0, n)),
+                  StatusIs(absl::StatusCode::kInvalidArgument))
+          << Hex(bytes) << " cut at " << n;
+    }
+    EXPECT_THAT(DecodeApdu(bytes + std::string(1, '\0')),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << Hex(bytes);
+  }
+  // A ciphered text cut short inside a well-framed APDU (the length byte
+  // adjusted) no longer verifies.
+  for (size_t cut = 1; cut <= 25; ++cut) {
+    CipheredApdu apdu = DecodeCipheredVector(kGloGetBoth);
+    apdu.ciphered_text.resize(apdu.ciphered_text.size() - cut);
+    const absl::Status status = Context(kMeterTitle, kMeterTitle, 1).Unprotect(apdu).status();
+    EXPECT_THAT(status,
+                RefusedAs(cut > 13 ? SecurityFailure::kMalformedContent : SecurityFailure::kBadTag))
+        << cut;
+  }
+}
+
+TEST(SecurityTest, UnprotectRefusals) {
+  const CipheredApdu apdu = DecodeCipheredVector(kGloGetBoth);
+  // Every flipped bit of the ciphered text breaks the tag.
+  for (size_t i = 0; i < apdu.ciphered_text.size(); ++i) {
+    CipheredApdu forged = apdu;
+    forged.ciphered_text[i] ^= 0x01;
+    EXPECT_THAT(Context(kMeterTitle, kMeterTitle, 1).Unprotect(forged),
+                RefusedAs(SecurityFailure::kBadTag))
+        << i;
+  }
+  // So does another counter or another sender's title.
+  CipheredApdu other_counter = apdu;
+  other_counter.invocation_counter += 1;
+  EXPECT_THAT(Context(kMeterTitle, kMeterTitle, 1).Unprotect(other_counter),
+              RefusedAs(SecurityFailure::kBadTag));
+  EXPECT_THAT(Context(kMeterTitle, kClientTitle, 1).Unprotect(apdu),
+              RefusedAs(SecurityFailure::kBadTag));
+  // A security control byte other than agreed.
+  EXPECT_THAT(Context(kMeterTitle, kMeterTitle, 1, kAuthenticationOnly).Unprotect(apdu),
+              RefusedAs(SecurityFailure::kWrongSecurityControl));
+  // Replay: accepted once, then refused, also with a lower counter.
+  CipheringContext receiver = Context(kMeterTitle, kMeterTitle, 1);
+  ASSERT_THAT(receiver.Unprotect(apdu), IsOk());
+  EXPECT_THAT(receiver.Unprotect(apdu), RefusedAs(SecurityFailure::kReplay));
+  CipheringContext sender = Context(kMeterTitle, kMeterTitle, kGreenBookCounter - 1);
+  absl::StatusOr<CipheredApdu> older =
+      sender.ProtectBytes(kGloGetRequestTag, Bytes(kClockGetPlain));
+  ASSERT_THAT(older, IsOk());
+  EXPECT_THAT(receiver.Unprotect(*older), RefusedAs(SecurityFailure::kReplay));
+  // A refused APDU does not move the counter: the next genuine one passes.
+  absl::StatusOr<CipheredApdu> newer = Context(kMeterTitle, kMeterTitle, kGreenBookCounter + 1)
+                                           .ProtectBytes(kGloGetRequestTag, Bytes(kClockGetPlain));
+  ASSERT_THAT(newer, IsOk());
+  CipheredApdu forged_newer = *newer;
+  forged_newer.ciphered_text.back() ^= 0x01;
+  EXPECT_THAT(receiver.Unprotect(forged_newer), RefusedAs(SecurityFailure::kBadTag));
+  EXPECT_THAT(receiver.Unprotect(*newer), IsOk());
+  // A glo-action-request tag around a GET is refused once opened.
+  CipheredApdu relabelled = *Context(kMeterTitle, kMeterTitle, 5)
+                                 .ProtectBytes(kGloActionRequestTag, Bytes(kClockGetPlain));
+  EXPECT_THAT(Context(kMeterTitle, kMeterTitle, 1).Unprotect(relabelled),
+              RefusedAs(SecurityFailure::kMalformedContent));
+  // A ciphered APDU inside a ciphered APDU.
+  CipheredApdu nested = *Context(kMeterTitle, kMeterTitle, 6)
+                             .ProtectBytes(kGeneralGloCipheringTag, Bytes(kGloGetBoth));
+  EXPECT_THAT(Context(kMeterTitle, kMeterTitle, 1).Unprotect(nested),
+              RefusedAs(SecurityFailure::kMalformedContent));
+}
+
+TEST(SecurityTest, FailuresTravelOnTheStatus) {
+  const absl::Status refusal = SecurityRefusal(SecurityFailure::kReplay, "counter 5 again");
+  EXPECT_EQ(refusal.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(SecurityFailureOf(refusal), SecurityFailure::kReplay);
+  EXPECT_EQ(SecurityFailureName(SecurityFailureOf(refusal)), "replay");
+  // Other statuses carry none, also with the same code.
+  EXPECT_EQ(SecurityFailureOf(absl::UnauthenticatedError("x")), SecurityFailure::kNone);
+  EXPECT_EQ(SecurityFailureOf(absl::OkStatus()), SecurityFailure::kNone);
+  EXPECT_EQ(SecurityFailureName(SecurityFailure::kUnexpectedSystemTitle),
+            "unexpected system title");
+}
+
+TEST(SecurityTest, OwnSettingsAreChecked) {
+  EXPECT_THAT(
+      CipheringContext(
+          {{"short", kGreenBookKeys.authentication_key}, kMeterTitle, 1, kAuthenticatedEncryption})
+          .Validate(),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(CipheringContext({kGreenBookKeys, "title", 1, kAuthenticatedEncryption}).Validate(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(CipheringContext({kGreenBookKeys, kMeterTitle, 1, 0x31}).Validate(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  // The last counter value is never used.
+  CipheringContext exhausted = Context(kMeterTitle, kClientTitle, UINT32_MAX);
+  EXPECT_THAT(exhausted.ProtectBytes(kGloGetRequestTag, Bytes(kClockGetPlain)),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  // No peer title yet.
+  CipheringContext no_peer({kGreenBookKeys, kMeterTitle, 1, kAuthenticatedEncryption});
+  EXPECT_THAT(no_peer.Unprotect(DecodeCipheredVector(kGloGetBoth)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
 // ------------------------------------------------------------------ Client
 
 // FakeMeter is a scripted DLMS server on 127.0.0.1, port 0. For each frame
@@ -830,14 +1203,18 @@ TEST(WrapperTest, ManySmallFramesDoNotGrowTheBuffer) {
 // reads until the client closes. Every received APDU is recorded.
 class FakeMeter {
  public:
+  using Responder = std::function<std::string(const std::string& apdu)>;
   struct Step {
-    enum Kind { kReply, kRaw, kSilent, kClose } kind = kReply;
+    enum Kind { kReply, kRaw, kSilent, kClose, kRespond } kind = kReply;
     std::string bytes;  // kReply: an APDU, wrapped 1 -> 0x20; kRaw: sent as is
+    // kRespond: computes the reply APDU, wrapped 1 -> the sender's wPort.
+    Responder respond;
   };
-  static Step Reply(absl::string_view hex) { return {Step::kReply, Bytes(hex)}; }
-  static Step Raw(std::string bytes) { return {Step::kRaw, std::move(bytes)}; }
-  static Step Silent() { return {Step::kSilent, ""}; }
-  static Step Close() { return {Step::kClose, ""}; }
+  static Step Reply(absl::string_view hex) { return {Step::kReply, Bytes(hex), {}}; }
+  static Step Raw(std::string bytes) { return {Step::kRaw, std::move(bytes), {}}; }
+  static Step Silent() { return {Step::kSilent, "", {}}; }
+  static Step Close() { return {Step::kClose, "", {}}; }
+  static Step Respond(Responder respond) { return {Step::kRespond, "", std::move(respond)}; }
 
   explicit FakeMeter(std::vector<Step> script) : script_(std::move(script)) {
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -914,6 +1291,12 @@ class FakeMeter {
           case Step::kRaw:
             ::send(fd, s.bytes.data(), s.bytes.size(), MSG_NOSIGNAL);
             break;
+          case Step::kRespond: {
+            const std::string reply =
+                EncodeWrapper(1, (*frame)->source_wport, s.respond((*frame)->apdu));
+            ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+            break;
+          }
           case Step::kSilent:
             break;
           case Step::kClose:
@@ -1159,6 +1542,168 @@ TEST(ClientTest, ReleaseWithoutAnswerStillCloses) {
   ASSERT_THAT(client, IsOk());
   EXPECT_THAT((*client)->Release(), StatusIs(absl::StatusCode::kDeadlineExceeded));
   EXPECT_THAT((*client)->Get(kEnergyValueAttribute), StatusIs(absl::StatusCode::kUnavailable));
+}
+
+// ------------------------------------------------------------ Client, HLS
+
+// HlsMeter answers as a meter with HLS-GMAC and suite 0 would, built from
+// the codec's server-side functions: the AARE with its system title and
+// StoC, the check of f(StoC) and its f(CtoS), ciphered GET and ACTION.
+class HlsMeter {
+ public:
+  explicit HlsMeter(SecurityKeys keys = kGreenBookKeys)
+      : ciphering_({std::move(keys), kMeterTitle, 100, kAuthenticatedEncryption}) {}
+
+  // Steps returns the script for an association and `requests` more.
+  std::vector<FakeMeter::Step> Steps(int requests) {
+    std::vector<FakeMeter::Step> steps;
+    for (int i = 0; i < requests + 2; ++i) {
+      steps.push_back(FakeMeter::Respond([this](const std::string& apdu) { return Answer(apdu); }));
+    }
+    return steps;
+  }
+
+  // After the association: answer the next request with the previous
+  // protected reply again, or with a GET-Response in clear.
+  void ReplayNext() { replay_next_ = true; }
+  void AnswerInClearNext() { clear_next_ = true; }
+
+  bool client_proven() const { return client_proven_; }
+
+ private:
+  std::string Answer(const std::string& bytes) {
+    absl::StatusOr<Apdu> apdu = DecodeApdu(bytes);
+    if (!apdu.ok()) return EncodeApdu(ExceptionResponse{});
+    if (const auto* aarq = std::get_if<AssociationRequest>(&*apdu)) return Associate(*aarq);
+    if (std::holds_alternative<ReleaseRequest>(*apdu)) return EncodeApdu(ReleaseResponse{});
+    const auto* ciphered = std::get_if<CipheredApdu>(&*apdu);
+    if (ciphered == nullptr) return EncodeApdu(ExceptionResponse{});
+    absl::StatusOr<Apdu> request = ciphering_.Unprotect(*ciphered);
+    if (!request.ok()) return EncodeApdu(ExceptionResponse{});
+    const Apdu response = Serve(*request);
+    if (replay_next_.exchange(false)) return last_reply_;
+    if (clear_next_.exchange(false)) return EncodeApdu(response);
+    last_reply_ = EncodeApdu(*ciphering_.Protect(response));
+    return last_reply_;
+  }
+
+  std::string Associate(const AssociationRequest& aarq) {
+    ctos_ = aarq.challenge;
+    ciphering_.set_peer_system_title(aarq.calling_ap_title);
+    AssociationResponse aare;
+    aare.diagnostic = AcseDiagnostic::kAuthenticationRequired;
+    aare.ciphered_context = true;
+    aare.responding_ap_title = kMeterTitle;
+    aare.authentication = Authentication::kHighLevelGmac;
+    aare.challenge = Bytes(kStoC);
+    aare.ciphered_initiate =
+        *ciphering_.ProtectBytes(kGloInitiateResponseTag, EncodeInitiateResponse(aare));
+    return EncodeApdu(aare);
+  }
+
+  Apdu Serve(const Apdu& request) {
+    if (const auto* get = std::get_if<GetRequest>(&request)) {
+      GetResponse response;
+      response.invoke_id_and_priority = get->invoke_id_and_priority;
+      response.data = Data::DoubleLongUnsigned(123456);
+      return response;
+    }
+    const auto& action = std::get<ActionRequest>(request);
+    ActionResponse response;
+    response.invoke_id_and_priority = action.invoke_id_and_priority;
+    if (action.method.class_id == kAssociationLnClass) {
+      if (ciphering_.CheckAnswer(Bytes(kStoC), action.parameters->bytes()).ok()) {
+        client_proven_ = true;
+        response.return_data = Data::OctetString(*ciphering_.AnswerChallenge(ctos_));
+      } else {
+        response.result = AccessResult::kOtherReason;
+      }
+    } else if (!client_proven_) {
+      response.result = AccessResult::kReadWriteDenied;
+    }
+    return response;
+  }
+
+  CipheringContext ciphering_;
+  std::string ctos_;
+  std::string last_reply_;
+  // Set by the test thread, read by the meter's.
+  std::atomic<bool> replay_next_{false};
+  std::atomic<bool> clear_next_{false};
+  std::atomic<bool> client_proven_{false};
+};
+
+MeterEndpoint HlsEndpoint(const FakeMeter& meter, uint32_t invocation_counter = 1) {
+  MeterEndpoint endpoint = meter.Endpoint("");
+  endpoint.client_wport = kUtilitySettingsClientSap;
+  endpoint.hls = MeterEndpoint::Hls{kGreenBookKeys, kClientTitle, kMeterTitle, invocation_counter,
+                                    kAuthenticatedEncryption};
+  return endpoint;
+}
+
+TEST(ClientHlsTest, AssociatesAndCiphersEveryRequest) {
+  HlsMeter hls;
+  FakeMeter meter(hls.Steps(3));
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(HlsEndpoint(meter, 41), PatientOptions());
+  ASSERT_THAT(client, IsOk());
+  EXPECT_TRUE(hls.client_proven());
+  EXPECT_THAT((*client)->Get(kEnergyValueAttribute),
+              IsOkAndHolds(Data::DoubleLongUnsigned(123456)));
+  EXPECT_THAT((*client)->Action(kRemoteDisconnectMethod, Data::Integer(0)), IsOk());
+  // The glo-initiate-request, f(StoC), the ACTION carrying it, the GET and
+  // the ACTION each took one counter.
+  EXPECT_EQ((*client)->next_invocation_counter(), 46u);
+  EXPECT_THAT((*client)->Release(), IsOk());
+
+  const std::vector<std::string> received = meter.received();
+  ASSERT_EQ(received.size(), 5u);
+  const auto aarq = std::get<AssociationRequest>(*DecodeApdu(received[0]));
+  EXPECT_EQ(aarq.authentication, Authentication::kHighLevelGmac);
+  EXPECT_TRUE(aarq.ciphered_context);
+  EXPECT_EQ(aarq.calling_ap_title, kClientTitle);
+  EXPECT_EQ(aarq.challenge.size(), kMinChallengeSize);
+  ASSERT_TRUE(aarq.ciphered_initiate.has_value());
+  EXPECT_EQ(aarq.ciphered_initiate->invocation_counter, 41u);
+  // Nothing after the AARQ travels in clear but the release.
+  EXPECT_EQ(static_cast<uint8_t>(received[1][0]), kGloActionRequestTag);
+  EXPECT_EQ(static_cast<uint8_t>(received[2][0]), kGloGetRequestTag);
+  EXPECT_EQ(static_cast<uint8_t>(received[3][0]), kGloActionRequestTag);
+  EXPECT_EQ(Hex(received[4]), Hex(Bytes(kRlrq)));
+}
+
+TEST(ClientHlsTest, MeterWithOtherKeysIsRefused) {
+  HlsMeter hls(
+      SecurityKeys{Bytes("00000000000000000000000000000000"), kGreenBookKeys.authentication_key});
+  FakeMeter meter(hls.Steps(0));
+  EXPECT_THAT(Client::Connect(HlsEndpoint(meter), PatientOptions()),
+              RefusedAs(SecurityFailure::kBadTag));
+}
+
+TEST(ClientHlsTest, UnexpectedSystemTitleIsRefused) {
+  HlsMeter hls;
+  FakeMeter meter(hls.Steps(0));
+  MeterEndpoint endpoint = HlsEndpoint(meter);
+  endpoint.hls->meter_system_title = kClientTitle;
+  EXPECT_THAT(Client::Connect(endpoint, PatientOptions()),
+              RefusedAs(SecurityFailure::kUnexpectedSystemTitle));
+}
+
+TEST(ClientHlsTest, ReplayedOrClearRepliesAreRefused) {
+  const struct {
+    void (HlsMeter::*misbehave)();
+    SecurityFailure failure;
+  } cases[] = {{&HlsMeter::ReplayNext, SecurityFailure::kReplay},
+               {&HlsMeter::AnswerInClearNext, SecurityFailure::kUnprotected}};
+  for (const auto& c : cases) {
+    HlsMeter hls;
+    FakeMeter meter(hls.Steps(1));
+    absl::StatusOr<std::unique_ptr<Client>> client =
+        Client::Connect(HlsEndpoint(meter), PatientOptions());
+    ASSERT_THAT(client, IsOk());
+    (hls.*c.misbehave)();
+    EXPECT_THAT((*client)->Get(kEnergyValueAttribute), RefusedAs(c.failure));
+  }
 }
 
 }  // namespace

@@ -26,11 +26,13 @@
 #include "gtest/gtest.h"
 #include "meter-gateway/dlms/apdu.h"
 #include "meter-gateway/dlms/client.h"
+#include "meter-gateway/dlms/security.h"
 #include "meter-gateway/dlms/wrapper.h"
 #include "meter-gateway/sim/address.h"
 #include "meter-gateway/sim/clock.h"
 #include "meter-gateway/sim/cosem.h"
 #include "meter-gateway/sim/fleet.h"
+#include "meter-gateway/sim/meter_security.h"
 #include "meter-gateway/sim/relay.h"
 #include "meter-gateway/sim/simulator.h"
 #include "metersim/v1/sim.grpc.pb.h"
@@ -464,6 +466,81 @@ TEST_F(FleetTest, CreateRejectsBadOptions) {
   EXPECT_TRUE(Fleet::Create(options, &clock, nullptr).ok());
 }
 
+// The utility-settings client's HLS association on one session: nothing is
+// served before f(StoC) verifies, nothing in clear, and a ciphered request
+// that does not open (forged, replayed) gets an Exception-Response.
+TEST_F(FleetTest, HlsSessionServesOnlyWhatOpensAfterAuthentication) {
+  MeterSecurity security("a master secret for this test", fleet_->size());
+  const std::string password = "12345678";
+  CosemSession session(fleet_.get(), 0, &password, &security);
+  const MeterKeys keys = security.KeysOf(fleet_->MeterIdOf(0), 0);
+  dlms::CipheringContext client(
+      {keys.keys, std::string("GWY\0\0\0\0\x01", 8), 1, dlms::kAuthenticatedEncryption});
+  const std::string ctos = "K56iVagY";
+  dlms::AssociationRequest aarq;
+  aarq.authentication = dlms::Authentication::kHighLevelGmac;
+  aarq.challenge = ctos;
+  aarq.ciphered_context = true;
+  aarq.calling_ap_title = client.own_system_title();
+  aarq.ciphered_initiate =
+      *client.ProtectBytes(dlms::kGloInitiateRequestTag, dlms::EncodeInitiateRequest(aarq));
+  const dlms::Apdu answer = session.Handle(dlms::kUtilitySettingsClientSap, aarq);
+  const auto& aare = std::get<dlms::AssociationResponse>(answer);
+  ASSERT_EQ(aare.result, dlms::AssociationResult::kAccepted);
+  EXPECT_EQ(aare.diagnostic, dlms::AcseDiagnostic::kAuthenticationRequired);
+  EXPECT_EQ(aare.responding_ap_title, keys.system_title);
+  client.set_peer_system_title(aare.responding_ap_title);
+  ASSERT_THAT(client.UnprotectBytes(*aare.ciphered_initiate), IsOk());
+
+  // Send protects `request`, hands it to the session and opens the answer;
+  // nullopt for an Exception-Response.
+  auto send = [&](const dlms::Apdu& request) -> std::optional<dlms::Apdu> {
+    const dlms::Apdu reply =
+        session.Handle(dlms::kUtilitySettingsClientSap, *client.Protect(request));
+    if (std::holds_alternative<dlms::ExceptionResponse>(reply)) return std::nullopt;
+    absl::StatusOr<dlms::Apdu> opened = client.Unprotect(std::get<dlms::CipheredApdu>(reply));
+    EXPECT_THAT(opened, IsOk());
+    return opened.ok() ? std::optional<dlms::Apdu>(*opened) : std::nullopt;
+  };
+  dlms::GetRequest get;
+  get.attribute = dlms::kEnergyValueAttribute;
+  EXPECT_EQ(send(get), std::nullopt);  // before authentication
+  dlms::ActionRequest disconnect;
+  disconnect.method = dlms::kRemoteDisconnectMethod;
+  disconnect.parameters = dlms::Data::Integer(0);
+  EXPECT_EQ(send(disconnect), std::nullopt);
+
+  dlms::ActionRequest reply_to_hls;
+  reply_to_hls.method = {dlms::kAssociationLnClass, dlms::kCurrentAssociationObis,
+                         dlms::kReplyToHlsAuthentication};
+  reply_to_hls.parameters = dlms::Data::OctetString(*client.AnswerChallenge("not StoC"));
+  std::optional<dlms::Apdu> refused = send(reply_to_hls);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(std::get<dlms::ActionResponse>(*refused).result, dlms::AccessResult::kReadWriteDenied);
+  reply_to_hls.parameters = dlms::Data::OctetString(*client.AnswerChallenge(aare.challenge));
+  std::optional<dlms::Apdu> proven = send(reply_to_hls);
+  ASSERT_TRUE(proven.has_value());
+  const auto& f_ctos = std::get<dlms::ActionResponse>(*proven);
+  ASSERT_EQ(f_ctos.result, dlms::AccessResult::kSuccess);
+  EXPECT_THAT(client.CheckAnswer(ctos, f_ctos.return_data->bytes()), IsOk());
+
+  EXPECT_NE(send(get), std::nullopt);
+  // In clear, replayed or forged: refused, and the relay does not move.
+  EXPECT_TRUE(std::holds_alternative<dlms::ExceptionResponse>(
+      session.Handle(dlms::kUtilitySettingsClientSap, disconnect)));
+  const dlms::CipheredApdu protected_disconnect = *client.Protect(disconnect);
+  dlms::CipheredApdu forged = protected_disconnect;
+  forged.ciphered_text[0] ^= 0x01;
+  EXPECT_TRUE(std::holds_alternative<dlms::ExceptionResponse>(
+      session.Handle(dlms::kUtilitySettingsClientSap, forged)));
+  EXPECT_EQ(fleet_->ReadRelay(0).control_state, kConnected);
+  const dlms::Apdu done = session.Handle(dlms::kUtilitySettingsClientSap, protected_disconnect);
+  ASSERT_TRUE(std::holds_alternative<dlms::CipheredApdu>(done));
+  EXPECT_EQ(fleet_->ReadRelay(0).control_state, kDisconnected);
+  EXPECT_TRUE(std::holds_alternative<dlms::ExceptionResponse>(
+      session.Handle(dlms::kUtilitySettingsClientSap, protected_disconnect)));
+}
+
 TEST_F(FleetTest, SummaryCountsStates) {
   Configure("SIM000001", [](v1::ConfigureMeterRequest& r) { r.set_control_state(0); });
   Configure("SIM000002", [](v1::ConfigureMeterRequest& r) { r.set_control_state(2); });
@@ -555,11 +632,13 @@ class SimServerTest : public ::testing::Test {
 
   void SetUp() override { Start(RelayHub::kDefaultMaxQueued); }
 
-  void Start(size_t max_queued, std::vector<std::string> ct_meters = {}) {
+  void Start(size_t max_queued, std::vector<std::string> ct_meters = {},
+             std::string hls_master_secret = "") {
     sim_.reset();
     SimulatorOptions options;
     options.fleet.meters = kMeters;
     options.fleet.ct_meter_ids = std::move(ct_meters);
+    options.dlms.hls_master_secret = std::move(hls_master_secret);
     options.dlms.bind = "0.0.0.0";
     options.dlms.port = 0;
     options.control_listen = "127.0.0.1:0";
@@ -637,6 +716,49 @@ TEST_F(SimServerTest, HealthIsReportedForTheControlService) {
   grpc::health::v1::HealthCheckResponse unknown;
   EXPECT_THAT(CheckHealth(channel, "metersim.v1.NoSuchService", &unknown),
               StatusIs(grpc::StatusCode::NOT_FOUND));
+}
+
+// With HLS keys the relay is the utility-settings client's: it associates
+// with HLS-GMAC under the meter's own keys and system title and sends
+// ciphered requests; the meter reader still reads but no longer switches.
+TEST_F(SimServerTest, WithHlsKeysOnlyTheUtilitySettingsClientSwitchesTheRelay) {
+  const std::string secret = "simulator master secret for this test";
+  Start(RelayHub::kDefaultMaxQueued, {}, secret);
+  const MeterKeys keys = DeriveMeterKeys(secret, "SIM000002", 1);
+  EXPECT_EQ(keys.system_title, std::string("SIM\0\0\0\0\x02", 8));
+  dlms::MeterEndpoint utility = Endpoint(1, "", dlms::kUtilitySettingsClientSap);
+  utility.hls = dlms::MeterEndpoint::Hls{keys.keys, std::string("GWY\0\0\0\0\x01", 8),
+                                         keys.system_title, 1, dlms::kAuthenticatedEncryption};
+
+  std::unique_ptr<dlms::Client> reader = ExpectValue(dlms::Client::Connect(Endpoint(1), Patient()));
+  ASSERT_NE(reader, nullptr);
+  EXPECT_THAT(reader->Get(dlms::kControlStateAttribute), IsOkAndHolds(Data::Enum(1)));
+  EXPECT_THAT(reader->Action(dlms::kRemoteDisconnectMethod, Data::Integer(0)),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(reader->Release(), IsOk());
+
+  for (int round = 0; round < 2; ++round) {  // each association with fresh counters
+    std::unique_ptr<dlms::Client> client = ExpectValue(dlms::Client::Connect(utility, Patient()));
+    ASSERT_NE(client, nullptr);
+    EXPECT_THAT(client->Get(dlms::kEnergyValueAttribute), IsOk());
+    const dlms::MethodDescriptor method =
+        round == 0 ? dlms::kRemoteDisconnectMethod : dlms::kRemoteReconnectMethod;
+    EXPECT_THAT(client->Action(method, Data::Integer(0)), IsOk());
+    // Control mode 4: a remote reconnect closes the relay at once.
+    EXPECT_EQ(GetMeter("SIM000002").control_state(), round == 0 ? 0 : 1);
+    utility.hls->invocation_counter = client->next_invocation_counter();
+    EXPECT_THAT(client->Release(), IsOk());
+  }
+
+  // Another meter's keys: the meter cannot open the InitiateRequest.
+  dlms::MeterEndpoint wrong_keys = utility;
+  wrong_keys.hls->keys = DeriveMeterKeys(secret, "SIM000001", 0).keys;
+  EXPECT_THAT(dlms::Client::Connect(wrong_keys, Patient()),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  // The utility-settings client without HLS.
+  EXPECT_THAT(
+      dlms::Client::Connect(Endpoint(1, "12345678", dlms::kUtilitySettingsClientSap), Patient()),
+      StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(SimServerTest, AssociatesWithTheRightPasswordOnly) {
@@ -1064,8 +1186,9 @@ TEST(SimulatorStart, TenThousandMetersStartAndAreListed) {
   EXPECT_EQ(lines[10000],
             absl::StrCat("SIM010000,127.16.40.250,", (*sim)->dlms_port(), ",1,32,12345678"));
   // The last meter answers.
-  dlms::MeterEndpoint endpoint{"127.16.40.250", static_cast<uint16_t>((*sim)->dlms_port()), 1,
-                               0x20, "12345678"};
+  dlms::MeterEndpoint endpoint{
+      "127.16.40.250", static_cast<uint16_t>((*sim)->dlms_port()), 1, 0x20, "12345678",
+      std::nullopt};
   absl::StatusOr<std::unique_ptr<dlms::Client>> client = dlms::Client::Connect(endpoint, Patient());
   ASSERT_THAT(client, IsOk());
 }
@@ -1080,8 +1203,9 @@ TEST(SimulatorStart, ManySessionsInParallel) {
   std::atomic<int> failures{0};
   RunOnThreads(kThreads, kPerThread, [&](int t, int i) {
     const int meter = (t * kPerThread + i) % 10000;
-    dlms::MeterEndpoint endpoint{MeterAddress(meter), static_cast<uint16_t>((*sim)->dlms_port()), 1,
-                                 0x20, "12345678"};
+    dlms::MeterEndpoint endpoint{
+        MeterAddress(meter), static_cast<uint16_t>((*sim)->dlms_port()), 1, 0x20, "12345678",
+        std::nullopt};
     absl::StatusOr<std::unique_ptr<dlms::Client>> client =
         dlms::Client::Connect(endpoint, Patient());
     if (!client.ok() || !(*client)->Get(dlms::kEnergyValueAttribute).ok() ||
