@@ -285,8 +285,14 @@ void Wallet::RegisterMeter(v1::RegisterMeterRequest req, Callback<v1::RegisterMe
 
 void Wallet::UpdateConsumer(Principal who, v1::UpdateConsumerRequest req,
                             Callback<v1::UpdateConsumerResponse> done) {
+  // A phone change may take the consumer off a mobile's sign-ins: cached
+  // tokens are read again.
   Mutate(OnLedger<&Ledger::UpdateConsumer>(ledger_, std::move(who), std::move(req)),
-         std::move(done));
+         Callback<v1::UpdateConsumerResponse>(
+             [this, done = std::move(done)](absl::StatusOr<v1::UpdateConsumerResponse> r) {
+               if (r.ok() && !r->unchanged()) ForgetCredentials();
+               done(std::move(r));
+             }));
 }
 
 void Wallet::UpdateMeter(Principal who, v1::UpdateMeterRequest req,

@@ -336,7 +336,21 @@ TEST_F(SignInTest, ATokenSeesItsMobilesMetersAndThoseOfALinkedConsumer) {
   EXPECT_THAT(consumer_->ListOrders(BearerContext(token).get(), orders, &listed),
               StatusIs(grpc::StatusCode::PERMISSION_DENIED));
   // A later sign-in of the mobile keeps the link.
-  EXPECT_THAT(SignInWithOtp(kMobile1).consumer_ids(), ElementsAre("C1", "C2"));
+  const std::string later = SignInWithOtp(kMobile1).token();
+  ASSERT_THAT(MyMeters(later), UnorderedElementsAre("M1", "M2", "M3"));
+
+  // C1's phone changes (a recycled number): the mobile loses C1 at once and
+  // keeps C2, linked by its holder's OTP.
+  v1::UpdateConsumerRequest update;
+  update.set_request_id("new-phone");
+  update.set_consumer_id("C1");
+  update.set_phone("+919000000099");
+  update.set_reason("new SIM");
+  v1::UpdateConsumerResponse updated;
+  ASSERT_THAT(admin_->UpdateConsumer(Admin().get(), update, &updated), IsOk());
+  EXPECT_THAT(Balance(later, "M1"), StatusIs(grpc::StatusCode::NOT_FOUND));
+  EXPECT_THAT(Balance(token, "M1"), StatusIs(grpc::StatusCode::NOT_FOUND));
+  EXPECT_THAT(MyMeters(later), ElementsAre("M3"));
 }
 
 TEST_F(SignInTest, BadInputsAreRefusedAndChangeNothing) {
