@@ -1,11 +1,12 @@
 #include "base/aead.h"
 
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
 #include <memory>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
-#include "openssl/evp.h"
-#include "openssl/rand.h"
 
 namespace base {
 namespace {
