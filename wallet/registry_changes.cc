@@ -3,6 +3,7 @@
 // records (any thread, see wallet.h).
 #include "wallet/registry_changes.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -131,9 +132,7 @@ absl::StatusOr<ConsumerRecord> Ledger::StoredConsumer(Txn& txn, absl::string_vie
 
 void Ledger::PutConsumer(Txn& txn, const ConsumerRecord& consumer) {
   txn.batch->Put(Table::kConsumers, consumer.consumer_id(), consumer.SerializeAsString());
-  ConsumerEntry& entry = meters_.Consumer(consumer.consumer_id());
-  entry.phone = consumer.phone();
-  entry.language = consumer.language();
+  meters_.SetContact(consumer.consumer_id(), consumer.phone(), consumer.language());
 }
 
 v1::Change Ledger::RecordChange(Txn& txn, const Principal& who, ChangeRecord change,
@@ -150,6 +149,29 @@ v1::Change Ledger::RecordChange(Txn& txn, const Principal& who, ChangeRecord cha
   return ToWire(std::move(change));
 }
 
+namespace {
+
+// UnlinkFromMobile takes a consumer whose phone changes off the sign-ins of
+// its old phone's mobile (wallet/sign_in.h): a recycled number must not
+// keep seeing the consumer's meters. Mobiles that linked the consumer by an
+// OTP sent to that phone keep it: its holder then agreed.
+absl::Status UnlinkFromMobile(Txn& txn, absl::string_view old_phone,
+                              absl::string_view consumer_id) {
+  const std::string key = MobileSignInsKey(old_phone);
+  WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored, txn.batch->Get(Table::kSignIn, key));
+  if (!stored) return absl::OkStatus();
+  WALLET_ASSIGN_OR_RETURN(store::v1::MobileSignInsRecord signed_in,
+                          ParseRecord<store::v1::MobileSignInsRecord>(*stored, "mobile sign-ins"));
+  auto* ids = signed_in.mutable_consumer_ids();
+  const auto kept = std::remove(ids->begin(), ids->end(), consumer_id);
+  if (kept == ids->end()) return absl::OkStatus();
+  ids->erase(kept, ids->end());
+  txn.batch->Put(Table::kSignIn, key, signed_in.SerializeAsString());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<v1::UpdateConsumerResponse> Ledger::UpdateConsumer(
     Txn& txn, const Principal& who, const v1::UpdateConsumerRequest& req) {
   return IdempotentRequest<v1::UpdateConsumerResponse>(
@@ -164,6 +186,7 @@ absl::StatusOr<v1::UpdateConsumerResponse> Ledger::UpdateConsumer(
         WALLET_RETURN_IF_ERROR(ValidateReason("reason", req.reason()));
         if (!meters_.HasConsumer(req.consumer_id())) return ConsumerNotFound(req.consumer_id());
         WALLET_ASSIGN_OR_RETURN(ConsumerRecord consumer, StoredConsumer(txn, req.consumer_id()));
+        const std::string old_phone = consumer.phone();
         ChangeRecord change = NewChange(v1::Change::CONSUMER_UPDATED, "", req.consumer_id(),
                                         req.request_id(), req.reason());
         if (req.has_name()) {
@@ -183,6 +206,9 @@ absl::StatusOr<v1::UpdateConsumerResponse> Ledger::UpdateConsumer(
         if (change.fields().empty()) {
           response.set_unchanged(true);
         } else {
+          if (MobileKey(old_phone) != MobileKey(consumer.phone())) {
+            WALLET_RETURN_IF_ERROR(UnlinkFromMobile(txn, old_phone, req.consumer_id()));
+          }
           PutConsumer(txn, consumer);
           *response.mutable_change() =
               RecordChange(txn, who, std::move(change), {ChangePrefix('c', req.consumer_id())});

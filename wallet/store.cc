@@ -23,27 +23,10 @@ namespace wallet {
 namespace {
 
 const char* const kTableNames[] = {
-    "default",
-    "accounts",
-    "journal",
-    "account_journal",
-    "meters",
-    "meter_state",
-    "consumers",
-    "consumer_meters",
-    "retailers",
-    "orders",
-    "requests",
-    "api_keys",
-    "outbox",
-    "system_balances",
-    "order_index",
-    "changes",
-    "dues",
-    "dues_imports",
-    "drives",
-    "drive_meters",
-    "drive_progress",
+    "default",   "accounts",        "journal",        "account_journal", "meters",   "meter_state",
+    "consumers", "consumer_meters", "retailers",      "orders",          "requests", "api_keys",
+    "outbox",    "system_balances", "order_index",    "changes",         "dues",     "dues_imports",
+    "drives",    "drive_meters",    "drive_progress", "sign_in",
 };
 static_assert(sizeof(kTableNames) / sizeof(kTableNames[0]) ==
               static_cast<size_t>(Table::kCount));
@@ -471,6 +454,7 @@ bool Batch::Indexed(Table table, absl::string_view key) {
     case Table::kMeta:
     case Table::kDuesImports:
     case Table::kDriveProgress:
+    case Table::kSignIn:
       return true;
     case Table::kOrderIndex:
       // Only the gateway order keys, which a payment event looks up; the

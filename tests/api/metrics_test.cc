@@ -178,9 +178,9 @@ TEST_F(MetricsTest, EveryUnaryMethodIsListedBeforeItsFirstCall) {
   Start(wallet::WalletOptions{});
   const std::string metrics = Scrape();
   int unary = 0;
-  for (const char* name :
-       {"AdminService", "ConsumerService", "PaymentGatewayService", "RetailerService",
-        "CollectionService", "MeterIngestService", "MeterGatewayService", "NotificationService"}) {
+  for (const char* name : {"AdminService", "ConsumerService", "PaymentGatewayService",
+                           "RetailerService", "CollectionService", "MeterIngestService",
+                           "MeterGatewayService", "NotificationService", "SignInService"}) {
     const google::protobuf::ServiceDescriptor* service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
             absl::StrCat("wallet.v1.", name));
@@ -197,7 +197,7 @@ TEST_F(MetricsTest, EveryUnaryMethodIsListedBeforeItsFirstCall) {
       }
     }
   }
-  EXPECT_EQ(unary, 42);
+  EXPECT_EQ(unary, 51);
 }
 
 TEST_F(MetricsTest, OutboxBacklogAndLagFollowTheStream) {
