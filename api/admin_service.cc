@@ -5,10 +5,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/services.h"
-#include "wallet/v1/admin.grpc.pb.h"
 #include "glog/logging.h"
 #include "wallet/auth.h"
 #include "wallet/money.h"
+#include "wallet/sign_in.h"
+#include "wallet/v1/admin.grpc.pb.h"
 #include "wallet/wire.h"
 
 namespace api {
@@ -160,6 +161,55 @@ class AdminService final : public WalletService<v1::AdminService> {
                                              " subject '", r.subject_id(), "'");
                        }));
                  });
+  }
+
+  ServerUnaryReactor* ListApiKeys(CallbackServerContext* ctx, const v1::ListApiKeysRequest* request,
+                                  v1::ListApiKeysResponse* response) override {
+    return Serve(
+        ctx, "ListApiKeys", kAdminOnly, response,
+        [&](const wallet::Principal&, auto done) { done(wallet()->ListApiKeys(*request)); });
+  }
+
+  ServerUnaryReactor* RevokeApiKey(CallbackServerContext* ctx,
+                                   const v1::RevokeApiKeyRequest* request,
+                                   v1::RevokeApiKeyResponse* response) override {
+    return Serve(ctx, "RevokeApiKey", kAdminOnly, response,
+                 [&](const wallet::Principal& who, auto done) {
+                   wallet()->RevokeApiKey(*request, Logged(std::move(done), [who](const auto& r) {
+                     return absl::StrCat("API key ", r.key().key_id(),
+                                         r.unchanged() ? " was already revoked" : " revoked",
+                                         " by admin key ", who.key_id, " '", who.key_label, "'");
+                   }));
+                 });
+  }
+
+  ServerUnaryReactor* RotateApiKey(CallbackServerContext* ctx,
+                                   const v1::RotateApiKeyRequest* request,
+                                   v1::RotateApiKeyResponse* response) override {
+    return Serve(ctx, "RotateApiKey", kAdminOnly, response,
+                 [&](const wallet::Principal& who, auto done) {
+                   absl::StatusOr<std::string> key = wallet::NewApiKey();
+                   if (!key.ok()) return done(key.status());
+                   wallet()->RotateApiKey(
+                       *request, *std::move(key), Logged(std::move(done), [who](const auto& r) {
+                         return absl::StrCat("API key ", r.old_key().key_id(), " rotated to ",
+                                             r.new_key().key_id(), " by admin key ", who.key_id,
+                                             " '", who.key_label, "'");
+                       }));
+                 });
+  }
+
+  ServerUnaryReactor* RevokeSignIns(CallbackServerContext* ctx,
+                                    const v1::RevokeSignInsRequest* request,
+                                    v1::RevokeSignInsResponse* response) override {
+    return Serve(
+        ctx, "RevokeSignIns", kAdminOnly, response, [&](const wallet::Principal& who, auto done) {
+          wallet()->RevokeSignIns(*request, Logged(std::move(done), [who, request](const auto& r) {
+            return absl::StrCat("sign-ins of mobile ", wallet::MaskMobile(request->mobile()),
+                                " revoked (", r.revoked_tokens(), " tokens) by admin key ",
+                                who.key_id);
+          }));
+        });
   }
 
   ServerUnaryReactor* CheckLedger(CallbackServerContext* ctx, const v1::CheckLedgerRequest* request,

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "glog/logging.h"
 #include "google/protobuf/descriptor.h"
 
@@ -20,13 +22,24 @@ grpc::Status ToGrpc(const absl::Status& status, const std::string& method) {
 
 absl::StatusOr<wallet::Principal> Calls::Authorize(grpc::CallbackServerContext* ctx,
                                                    const Roles& roles) const {
+  if (roles.empty()) return wallet::Principal();
   const auto& metadata = ctx->client_metadata();
-  auto it = metadata.find(kApiKeyHeader);
-  if (it == metadata.end()) {
-    return absl::UnauthenticatedError("missing API key: send it in the x-api-key metadata");
+  absl::StatusOr<wallet::Principal> who;
+  auto bearer = metadata.find(kAuthorizationHeader);
+  auto key = metadata.find(kApiKeyHeader);
+  if (bearer != metadata.end()) {
+    absl::string_view value(bearer->second.data(), bearer->second.size());
+    if (!absl::ConsumePrefix(&value, "Bearer ")) {
+      return absl::UnauthenticatedError("authorization must be \"Bearer <sign-in token>\"");
+    }
+    who = wallet_->AuthenticateToken(value);
+  } else if (key != metadata.end()) {
+    who = wallet_->Authenticate(absl::string_view(key->second.data(), key->second.size()));
+  } else {
+    return absl::UnauthenticatedError(
+        "missing API key: send it in the x-api-key metadata (or a sign-in token as "
+        "authorization: Bearer <token>)");
   }
-  absl::StatusOr<wallet::Principal> who =
-      wallet_->Authenticate(absl::string_view(it->second.data(), it->second.size()));
   if (!who.ok()) return who;
   if (std::find(roles.begin(), roles.end(), who->role) == roles.end()) {
     return absl::PermissionDeniedError("this API key's role may not make this call");

@@ -45,8 +45,13 @@ using grpc::ServerUnaryReactor;
 
 // Metadata key that carries the API key.
 inline constexpr char kApiKeyHeader[] = "x-api-key";
+// Metadata key that carries a consumer's sign-in token, as "Bearer <token>".
+inline constexpr char kAuthorizationHeader[] = "authorization";
 
+// The roles that may make a call. A sign-in token is a ROLE_CONSUMER
+// principal. An empty list means the call needs no credentials (signing in).
 using Roles = std::vector<wallet::v1::Role>;
+inline const Roles kNoCredentials = {};
 
 // walletd's services count their calls in the shared metrics registry
 // (base/metrics.h); every service names its methods' counters as
@@ -80,8 +85,10 @@ class Calls final {
   using MethodCounters = absl::flat_hash_map<absl::string_view, Metrics::Method*>;
   MethodCounters RegisterUnaryMethods(absl::string_view service_full_name);
 
-  // Authorize returns the caller, Unauthenticated for a missing or unknown
-  // key, PermissionDenied for a role not in `roles`.
+  // Authorize returns the caller from its sign-in token (authorization:
+  // Bearer) or else its API key (x-api-key): Unauthenticated for missing,
+  // unknown, revoked or expired credentials, PermissionDenied for a role not
+  // in `roles`. With kNoCredentials: an empty Principal, whatever was sent.
   absl::StatusOr<wallet::Principal> Authorize(grpc::CallbackServerContext* ctx,
                                               const Roles& roles) const;
 

@@ -26,10 +26,18 @@ const Roles kMeterGateway = {v1::ROLE_METER_GATEWAY};
 const Roles kNotifier = {v1::ROLE_METER_GATEWAY, v1::ROLE_ADMIN};
 constexpr int kReadAhead = 256;
 
-v1::RelayCommand ItemOf(const OutboxItem& item, const v1::RelayCommand*) {
+v1::RelayCommand ItemOf(const wallet::Wallet&, const OutboxItem& item, const v1::RelayCommand*) {
   return wallet::ToWire(item.relay());
 }
-v1::Notification ItemOf(const OutboxItem& item, const v1::Notification*) {
+// An OTP is opened only here, for the receiver on this (TLS) stream. One that
+// does not open (walletd restarted with another --seal_key_file) goes out
+// masked: the consumer asks for a new one.
+v1::Notification ItemOf(const wallet::Wallet& wallet, const OutboxItem& item,
+                        const v1::Notification*) {
+  absl::StatusOr<v1::Notification> opened = wallet.NotificationToWire(item.notification());
+  if (opened.ok()) return *std::move(opened);
+  LOG(ERROR) << "notification " << item.notification().notification_id()
+             << " goes out without its OTP: " << opened.status().message();
   return wallet::ToWire(item.notification());
 }
 
@@ -128,7 +136,7 @@ class OutboxStream final : public grpc::ServerBidiReactor<v1::StreamAck, Item>,
         return;
       }
       for (const OutboxItem& item : *items) {
-        pending_.push_back(ItemOf(item, static_cast<const Item*>(nullptr)));
+        pending_.push_back(ItemOf(*wallet_, item, static_cast<const Item*>(nullptr)));
       }
       if (pending_.empty()) return;  // the hub wakes us on the next commit
     }

@@ -12,6 +12,7 @@
 #include "wallet/v1/consumer.grpc.pb.h"
 #include "wallet/v1/payment.grpc.pb.h"
 #include "wallet/v1/retailer.grpc.pb.h"
+#include "wallet/v1/signin.grpc.pb.h"
 
 namespace api {
 namespace {
@@ -34,6 +35,7 @@ WalletServer::WalletServer(wallet::Wallet* wallet, const ServerOptions& options)
       consumer_(NewConsumerService(&calls_, online_recharge_.get())),
       payment_(NewPaymentGatewayService(&calls_)),
       retailer_(NewRetailerService(&calls_)),
+      sign_in_(NewSignInService(&calls_)),
       collection_(NewCollectionService(&calls_, &drive_hub_)),
       ingest_(&calls_),
       gateway_(&calls_, &hub_),
@@ -61,6 +63,7 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   builder.RegisterService(server->consumer_.get());
   builder.RegisterService(server->payment_.get());
   builder.RegisterService(server->retailer_.get());
+  builder.RegisterService(server->sign_in_.get());
   builder.RegisterService(server->collection_.get());
   builder.RegisterService(&server->ingest_);
   builder.RegisterService(&server->gateway_);
@@ -97,8 +100,8 @@ absl::StatusOr<std::unique_ptr<WalletServer>> WalletServer::Start(wallet::Wallet
   for (const char* service :
        {v1::AdminService::service_full_name(), v1::ConsumerService::service_full_name(),
         v1::PaymentGatewayService::service_full_name(), v1::RetailerService::service_full_name(),
-        v1::CollectionService::service_full_name(), v1::MeterIngestService::service_full_name(),
-        v1::MeterGatewayService::service_full_name(),
+        v1::SignInService::service_full_name(), v1::CollectionService::service_full_name(),
+        v1::MeterIngestService::service_full_name(), v1::MeterGatewayService::service_full_name(),
         v1::NotificationService::service_full_name()}) {
     server->server_->GetHealthCheckService()->SetServingStatus(service, true);
   }

@@ -101,6 +101,7 @@ class WalletServer final {
   std::unique_ptr<grpc::Service> consumer_;
   std::unique_ptr<grpc::Service> payment_;
   std::unique_ptr<grpc::Service> retailer_;
+  std::unique_ptr<grpc::Service> sign_in_;
   // Wakes WatchDrive streams when a commit changed a drive.
   StreamHub drive_hub_;
   std::unique_ptr<grpc::Service> collection_;

@@ -41,6 +41,10 @@ std::unique_ptr<grpc::Service> NewConsumerService(Calls* calls,
 // payment gateway's key only.
 std::unique_ptr<grpc::Service> NewPaymentGatewayService(Calls* calls);
 
+// NewSignInService serves wallet.v1.SignInService: OTP sign-in without
+// credentials, then linking and signing out with the sign-in token.
+std::unique_ptr<grpc::Service> NewSignInService(Calls* calls);
+
 // NewRetailerService serves wallet.v1.RetailerService to retailers (their own
 // float) and admins.
 std::unique_ptr<grpc::Service> NewRetailerService(Calls* calls);

@@ -8,6 +8,8 @@
 // commit everything acknowledged, exit 0.
 #include <sys/stat.h>
 
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "absl/cleanup/cleanup.h"
@@ -16,6 +18,7 @@
 #include "absl/flags/usage.h"
 #include "absl/synchronization/notification.h"
 #include "api/server.h"
+#include "base/aead.h"
 #include "base/clock.h"
 #include "base/daemon.h"
 #include "base/daemon_files.h"
@@ -52,6 +55,14 @@ ABSL_FLAG(absl::Duration, dues_payment_window, absl::Hours(90 * 24),
           "(1h to 8760h); an import's as_of time may be at most this old");
 ABSL_FLAG(int32_t, default_commission_bps, 100,
           "retailer commission in basis points when a retailer is created without one");
+ABSL_FLAG(std::string, seal_key_file, "",
+          "file holding the key (64 hex digits or 32 raw bytes, e.g. `openssl rand -hex 32`) "
+          "that seals sign-in OTPs in the notification outbox; without it consumer OTP "
+          "sign-in is off (its calls answer FAILED_PRECONDITION)");
+ABSL_FLAG(absl::Duration, otp_lifetime, absl::Minutes(5),
+          "how long a sign-in OTP is accepted (1m to 30m)");
+ABSL_FLAG(absl::Duration, sign_in_token_lifetime, absl::Minutes(30),
+          "how long a consumer's sign-in token is accepted (1m to 720h)");
 ABSL_FLAG(bool, settable_clock, false,
           "tests and demos only: let AdminService.SetClock move walletd's clock forward");
 ABSL_FLAG(int32_t, shutdown_grace_seconds, 10, "how long calls in flight may take on SIGTERM");
@@ -123,6 +134,41 @@ absl::Status EnsureAdminKey(wallet::Wallet* wallet, const std::string& key,
       }
     }
   });
+  return absl::OkStatus();
+}
+
+// SignInOptions reads the sign-in flags and the seal key into `options`.
+absl::Status SignInOptions(wallet::WalletOptions& options) {
+  options.ledger.otp.lifetime = absl::GetFlag(FLAGS_otp_lifetime);
+  if (options.ledger.otp.lifetime < absl::Minutes(1) ||
+      options.ledger.otp.lifetime > absl::Minutes(30)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--otp_lifetime=", absl::FormatDuration(options.ledger.otp.lifetime),
+                     " is out of range: it must be 1m to 30m"));
+  }
+  options.ledger.sign_in_token_lifetime = absl::GetFlag(FLAGS_sign_in_token_lifetime);
+  if (options.ledger.sign_in_token_lifetime < absl::Minutes(1) ||
+      options.ledger.sign_in_token_lifetime > absl::Hours(24 * 30)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--sign_in_token_lifetime=", absl::FormatDuration(options.ledger.sign_in_token_lifetime),
+        " is out of range: it must be 1m to 720h"));
+  }
+  const std::string path = absl::GetFlag(FLAGS_seal_key_file);
+  if (path.empty()) {
+    LOG(INFO) << "consumer OTP sign-in is off: no --seal_key_file";
+    return absl::OkStatus();
+  }
+  std::ifstream file(path, std::ios::binary);
+  std::string contents((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  if (!file.good() && !file.eof()) {
+    return absl::NotFoundError(absl::StrCat("--seal_key_file ", path, " cannot be read"));
+  }
+  absl::StatusOr<std::string> key = base::SealKeyOf(contents);
+  if (!key.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--seal_key_file ", path, ": ", key.status().message()));
+  }
+  options.seal_key = *std::move(key);
   return absl::OkStatus();
 }
 
@@ -230,6 +276,7 @@ int main(int argc, char** argv) {
     if (!policy.ok()) return daemon.Fail(policy.status());
     options.ledger.policy = *std::move(policy);
   }
+  if (absl::Status sign_in = SignInOptions(options); !sign_in.ok()) return daemon.Fail(sign_in);
   absl::StatusOr<std::unique_ptr<wallet::Wallet>> wallet = wallet::Wallet::Open(options, &clock);
   if (!wallet.ok()) return daemon.Fail(wallet.status());
   absl::StatusOr<std::string> admin_key = AdminKey(key_file);

@@ -23,8 +23,12 @@ constexpr v1::Notification::Kind kConsumerKinds[] = {
     v1::Notification::RECHARGE_RECEIPT, v1::Notification::DUES_RECEIPT,
 };
 
-constexpr absl::string_view kFields[] = {"meter_id", "consumer_id", "balance", "amount",
-                                         "arrears",  "notice_day",  "date"};
+constexpr absl::string_view kFields[] = {"meter_id", "consumer_id", "balance",
+                                         "amount",   "arrears",     "notice_day",
+                                         "date",     "otp",         "expire_time"};
+
+// The consumer reads Indian time whatever the server's zone.
+const absl::TimeZone kIndia = absl::FixedTimeZone(5 * 3600 + 30 * 60);
 
 bool KnownField(absl::string_view name) {
   for (absl::string_view field : kFields) {
@@ -40,9 +44,12 @@ std::string FieldValue(const v1::Notification& n, absl::string_view field) {
   if (field == "amount") return RupeesText(n.amount_paise());
   if (field == "arrears") return RupeesText(n.arrears_recovered_paise());
   if (field == "notice_day") return absl::StrCat(n.notice_day());
-  // "date": the consumer reads Indian time whatever the server's zone.
+  if (field == "otp") return n.otp();
+  if (field == "expire_time") {
+    return absl::FormatTime("%H:%M", absl::FromUnixSeconds(n.expire_time().seconds()), kIndia);
+  }
   const absl::Time time = absl::FromUnixSeconds(n.create_time().seconds());
-  return absl::FormatTime("%d-%m-%Y", time, absl::FixedTimeZone(5 * 3600 + 30 * 60));
+  return absl::FormatTime("%d-%m-%Y", time, kIndia);
 }
 
 absl::StatusOr<v1::Language> LanguageOf(const std::string& code) {

@@ -16,7 +16,8 @@
 // `kind` is a wallet.v1.Notification.Kind name; `language` is "en" or "hi".
 // Placeholders in `text`: {meter_id} {consumer_id} {balance} {amount}
 // {arrears} (rupees with two decimals, e.g. 1234.50) {notice_day} {date}
-// (the event's day in IST, DD-MM-YYYY). Every kind sent to consumers needs
+// (the event's day in IST, DD-MM-YYYY) {otp} {expire_time} (an OTP and the
+// time it stops being accepted, HH:MM IST). Every kind sent to consumers needs
 // an English template; a Hindi consumer gets the English text when the kind
 // has no Hindi one.
 //

@@ -47,8 +47,11 @@ inline constexpr absl::string_view kGatewayScope = "gateway";
 
 // RequestScope is where the request ids of a consumer's (or an admin's) own
 // calls live: two consumers may both use request id "1".
+// A sign-in token's calls share the scope of its mobile.
 inline std::string RequestScope(const Principal& who) {
-  return who.is_admin() ? std::string(kAdminScope) : absl::StrCat("consumer:", who.subject_id);
+  if (who.is_admin()) return std::string(kAdminScope);
+  if (who.is_sign_in()) return absl::StrCat("mobile:", who.mobile);
+  return absl::StrCat("consumer:", who.subject_id);
 }
 
 // RequestKey scopes a client request id to the operation and the caller.

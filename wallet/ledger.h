@@ -46,6 +46,7 @@
 #define WALLET_LEDGER_H_
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -56,10 +57,10 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "wallet/defaulter_index.h"
-#include "wallet/dues.h"
-#include "wallet/dues_book.h"
 #include "wallet/drive.h"
 #include "wallet/drive_book.h"
+#include "wallet/dues.h"
+#include "wallet/dues_book.h"
 #include "wallet/journal.h"
 #include "wallet/ledger_options.h"
 #include "wallet/meters.h"
@@ -68,6 +69,7 @@
 #include "wallet/prepaid_policy.h"
 #include "wallet/principal.h"
 #include "wallet/scheduler.h"
+#include "wallet/sign_in.h"
 #include "wallet/store.h"
 #include "wallet/store/v1/records.pb.h"
 #include "wallet/tariff.h"
@@ -78,6 +80,7 @@
 #include "wallet/v1/meter.pb.h"
 #include "wallet/v1/payment.pb.h"
 #include "wallet/v1/retailer.pb.h"
+#include "wallet/v1/signin.pb.h"
 
 namespace wallet {
 
@@ -107,6 +110,48 @@ class Ledger final {
   // EnsureApiKey registers a bootstrap key if its hash is unknown.
   absl::Status EnsureApiKey(Txn& txn, const std::string& key_hash, v1::Role role,
                             const std::string& label);
+  // API keys (ledger_api_keys.cc). RevokeApiKey refuses the key from now
+  // on: NotFound for an unknown key id (InvalidArgument if malformed), OK
+  // with `unchanged` for a revoked one. RotateApiKey stores `key_hash` as a
+  // new key with the old one's role, subject and label, and sets `*issued`
+  // when it did (not on a replay); the old key is refused after
+  // grace_seconds (0..86400, else InvalidArgument). FailedPrecondition for
+  // a revoked key. Both idempotent by request_id in the admin scope.
+  absl::StatusOr<v1::RevokeApiKeyResponse> RevokeApiKey(Txn& txn,
+                                                        const v1::RevokeApiKeyRequest& req);
+  absl::StatusOr<v1::RotateApiKeyResponse> RotateApiKey(Txn& txn,
+                                                        const v1::RotateApiKeyRequest& req,
+                                                        const std::string& key_hash, bool* issued);
+
+  // Consumer sign-in (ledger_sign_in.cc; the OTP rules are wallet/otp.h, the
+  // store layout and NewOtp wallet/sign_in.h).
+  // RequestSignInOtp sends an OTP to `req.mobile` (kind OTP in the
+  // notification outbox, sealed): InvalidArgument for a malformed mobile,
+  // ResourceExhausted when it is locked or was sent too many.
+  absl::StatusOr<v1::OtpSent> RequestSignInOtp(Txn& txn, const v1::RequestSignInOtpRequest& req,
+                                               const NewOtp& otp);
+  // SignIn checks the OTP and stores the token whose SHA-256 is `token_id`,
+  // linking every consumer whose phone is the mobile. A wrong or expired OTP
+  // is an Attempt refused with Unauthenticated (the attempt is stored);
+  // InvalidArgument for a malformed mobile or OTP and ResourceExhausted for
+  // a locked mobile change nothing.
+  absl::StatusOr<Attempt<v1::SignInResponse>> SignIn(Txn& txn, const v1::SignInRequest& req,
+                                                     const std::string& token_id);
+  // RequestLinkOtp sends an OTP to the phone of consumer `req.consumer_id`
+  // for linking it to the mobile of `who` (a sign-in): NotFound for an
+  // unknown consumer; otherwise as RequestSignInOtp. LinkConsumer checks
+  // that OTP and links the consumer, refusing as SignIn does.
+  absl::StatusOr<v1::OtpSent> RequestLinkOtp(Txn& txn, const Principal& who,
+                                             const v1::RequestLinkOtpRequest& req,
+                                             const NewOtp& otp);
+  absl::StatusOr<Attempt<v1::LinkConsumerResponse>> LinkConsumer(
+      Txn& txn, const Principal& who, const v1::LinkConsumerRequest& req);
+  // SignOut revokes the token of `who`; RevokeSignIns every token of a
+  // mobile (InvalidArgument for a malformed one; idempotent by request_id).
+  absl::StatusOr<v1::SignOutResponse> SignOut(Txn& txn, const Principal& who);
+  absl::StatusOr<v1::RevokeSignInsResponse> RevokeSignIns(Txn& txn,
+                                                          const v1::RevokeSignInsRequest& req);
+
   // PutTariff adds a tariff version to the book and stores it.
   absl::StatusOr<v1::PutTariffResponse> PutTariff(Txn& txn, const v1::PutTariffRequest& req);
 
@@ -309,6 +354,27 @@ class Ledger final {
   // stores it under each of `subjects` (ChangeKey) and returns it as sent.
   v1::Change RecordChange(Txn& txn, const Principal& who, store::v1::ChangeRecord change,
                           std::initializer_list<std::string> subjects);
+
+  // Sign-in (ledger_sign_in.cc). SendOtp issues `challenge` to `mobile`
+  // (IssueOtp's refusals) and puts the sealed OTP notification into the
+  // outbox, written in `consumer`'s language (English without one).
+  // ReadOtpState, ReadMobile and ReadToken read a record as the group sees
+  // it (empty when there is none); AddToken stores a new token of `mobile`,
+  // dropping the mobile's tokens that are dead by now.
+  absl::StatusOr<v1::OtpSent> SendOtp(Txn& txn, const std::string& mobile,
+                                      store::v1::OtpChallenge challenge, const NewOtp& otp,
+                                      const std::string& consumer_id, std::string text);
+  absl::StatusOr<store::v1::OtpStateRecord> ReadOtpState(Txn& txn, absl::string_view mobile);
+  absl::StatusOr<store::v1::MobileSignInsRecord> ReadMobile(Txn& txn, absl::string_view mobile);
+  absl::StatusOr<std::optional<store::v1::SignInTokenRecord>> ReadToken(Txn& txn,
+                                                                        absl::string_view token_id);
+  absl::Status AddToken(Txn& txn, const std::string& mobile, const std::string& token_id,
+                        store::v1::MobileSignInsRecord& signed_in);
+  // ReadApiKey finds the key whose id (hex SHA-256 prefix) is `key_id`:
+  // its full hash and record. InvalidArgument for a malformed id, NotFound
+  // for an unknown one (ledger_api_keys.cc).
+  absl::StatusOr<std::pair<std::string, store::v1::ApiKeyRecord>> ReadApiKey(
+      Txn& txn, const std::string& key_id);
 
   // Cancel marks a pending order cancelled for `reason` and stores it;
   // PaidOrder marks it paid by `payment_id` with the response's transfer,

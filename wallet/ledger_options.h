@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "absl/time/time.h"
+#include "wallet/otp.h"
 #include "wallet/v1/policy.pb.h"
 #include "wallet/v1/tariff.pb.h"
 
@@ -45,6 +46,11 @@ struct LedgerOptions {
   // old.
   // Default: 90 days.
   absl::Duration dues_payment_window = absl::Hours(90 * 24);
+  // Consumer sign-in: the OTP rules (wallet/otp.h) and how long a sign-in
+  // token lives.
+  // Default: OtpOptions' defaults; 30 minutes.
+  OtpOptions otp;
+  absl::Duration sign_in_token_lifetime = absl::Minutes(30);
 };
 
 }  // namespace wallet

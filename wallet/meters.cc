@@ -29,13 +29,48 @@ absl::Status MeterRegistry::Load(const Store& store) {
   WALLET_RETURN_IF_ERROR(ScanRecords<store::v1::ConsumerRecord>(
       store, Table::kConsumers, "", "consumer record",
       [&](absl::string_view key, const store::v1::ConsumerRecord& consumer) {
-        ConsumerEntry& entry = consumers_[key];
-        entry.phone = consumer.phone();
-        entry.language = consumer.language();
+        SetContact(key, consumer.phone(), consumer.language());
         return absl::OkStatus();
       }));
   for (auto& [id, m] : meters_) m.consumer = &consumers_[m.meter.consumer_id()];
   return absl::OkStatus();
+}
+
+namespace {
+
+absl::string_view PhoneKey(absl::string_view phone) {
+  if (!phone.empty() && phone.front() == '+') phone.remove_prefix(1);
+  return phone;
+}
+
+}  // namespace
+
+void MeterRegistry::SetContact(absl::string_view consumer_id, const std::string& phone,
+                               v1::Language language) {
+  auto [it, created] = consumers_.try_emplace(consumer_id);
+  ConsumerEntry& entry = it->second;
+  entry.language = language;
+  if (!created && entry.phone == phone) return;
+  const std::string* id = &it->first;
+  if (!entry.phone.empty()) {
+    auto old = by_phone_.find(PhoneKey(entry.phone));
+    if (old != by_phone_.end()) {
+      auto& ids = old->second;
+      ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
+      if (ids.empty()) by_phone_.erase(old);
+    }
+  }
+  entry.phone = phone;
+  if (!phone.empty()) by_phone_[PhoneKey(phone)].push_back(id);
+}
+
+std::vector<std::string> MeterRegistry::ConsumersWithPhone(absl::string_view phone) const {
+  std::vector<std::string> ids;
+  auto it = by_phone_.find(PhoneKey(phone));
+  if (it == by_phone_.end()) return ids;
+  for (const std::string* id : it->second) ids.push_back(*id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 MeterEntry* MeterRegistry::Find(absl::string_view meter_id) {

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -74,6 +76,12 @@ class MeterRegistry final {
   // entry, created (with no phone) if it is not.
   bool HasConsumer(absl::string_view consumer_id) const { return consumers_.contains(consumer_id); }
   ConsumerEntry& Consumer(absl::string_view consumer_id) { return consumers_[consumer_id]; }
+  // SetContact sets a consumer's phone and language (creating its entry),
+  // keeping the phone index ConsumersWithPhone reads.
+  void SetContact(absl::string_view consumer_id, const std::string& phone, v1::Language language);
+  // ConsumersWithPhone lists, sorted, the consumers whose phone is `phone`
+  // (compared without a leading '+').
+  std::vector<std::string> ConsumersWithPhone(absl::string_view phone) const;
 
   // Touch marks the meter's state as changed in the current group.
   void Touch(MeterEntry& m) {
@@ -110,6 +118,9 @@ class MeterRegistry final {
  private:
   absl::node_hash_map<std::string, MeterEntry> meters_;
   absl::node_hash_map<std::string, ConsumerEntry> consumers_;
+  // A phone without its leading '+' -> the ids of its consumers (keys of
+  // consumers_, whose nodes never move). For sign-in by mobile.
+  absl::flat_hash_map<std::string, absl::InlinedVector<const std::string*, 1>> by_phone_;
   // Meters touched in the current group.
   std::vector<MeterEntry*> changed_;
 };

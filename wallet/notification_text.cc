@@ -136,4 +136,16 @@ std::string DriveRestoreReason(absl::string_view drive_id) {
   return absl::StrCat("collection drive ", drive_id, ": dues paid");
 }
 
+std::string SignInOtpText(absl::string_view otp, int64_t minutes) {
+  return absl::StrCat("OTP ", otp, " signs you in to the electricity app. Valid ", minutes,
+                      " minutes. Do not share it.");
+}
+
+std::string LinkOtpText(absl::string_view otp, absl::string_view consumer_id,
+                        absl::string_view masked_mobile, int64_t minutes) {
+  return absl::StrCat("OTP ", otp, " links consumer ", consumer_id, " to the app of mobile ",
+                      masked_mobile, ". Valid ", minutes,
+                      " minutes. Share it only if you asked for this.");
+}
+
 }  // namespace wallet

@@ -69,6 +69,16 @@ std::string DriveRestoreText(absl::string_view meter_id, int64_t dues_paise, int
 std::string DriveCutReason(absl::string_view drive_id);
 std::string DriveRestoreReason(absl::string_view drive_id);
 
+// Sign-in OTPs (wallet/otp.h). The stored text carries kOtpMask where the
+// OTP goes: the notification stream puts the OTP there, so that the store
+// and walletd's notification log never show it. SignInOtpText is for a
+// sign-in; LinkOtpText for linking `consumer_id` to the app of the mobile
+// `masked_mobile`. `minutes` is how long the OTP is valid.
+inline constexpr absl::string_view kOtpMask = "******";
+std::string SignInOtpText(absl::string_view otp, int64_t minutes);
+std::string LinkOtpText(absl::string_view otp, absl::string_view consumer_id,
+                        absl::string_view masked_mobile, int64_t minutes);
+
 }  // namespace wallet
 
 #endif  // WALLET_NOTIFICATION_TEXT_H_

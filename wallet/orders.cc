@@ -115,7 +115,7 @@ absl::StatusOr<v1::StartRechargeResponse> Ledger::StartRecharge(
         WALLET_RETURN_IF_ERROR(
             ValidateAmount("amount_paise", req.amount_paise(), options_.max_amount_paise));
         const MeterEntry* m = meters_.Find(req.meter_id());
-        if (!who.is_admin() && (m == nullptr || m->meter.consumer_id() != who.subject_id)) {
+        if (!who.is_admin() && (m == nullptr || !who.OwnsConsumer(m->meter.consumer_id()))) {
           return NotYourMeter(req.meter_id());
         }
         if (m == nullptr) {
@@ -232,7 +232,7 @@ absl::StatusOr<v1::CancelOrderResponse> Ledger::CancelOrder(Txn& txn, const Prin
         WALLET_RETURN_IF_ERROR(ValidateId("order_id", req.order_id()));
         WALLET_ASSIGN_OR_RETURN(OrderRecord order, StoredOrder(txn, req.order_id()));
         // Another consumer's order answers as an unknown one.
-        if (!who.is_admin() && order.consumer_id() != who.subject_id) {
+        if (!who.is_admin() && !who.OwnsConsumer(order.consumer_id())) {
           return OrderNotFound(req.order_id());
         }
         const v1::OrderState state = OrderStateAt(order, txn.now, options_.order_lifetime);
@@ -300,10 +300,29 @@ absl::StatusOr<v1::Order> Wallet::GetOrder(const Principal& who,
   WALLET_RETURN_IF_ERROR(ValidateId("order_id", order_id));
   WALLET_ASSIGN_OR_RETURN(std::optional<OrderRecord> order,
                           ReadRecord<OrderRecord>(*store_, Table::kOrders, order_id, "order"));
-  if (!order || (!who.is_admin() && order->consumer_id() != who.subject_id)) {
+  if (!order || (!who.is_admin() && !who.OwnsConsumer(order->consumer_id()))) {
     return OrderNotFound(order_id);
   }
   return OrderAt(*std::move(order), clock_->Now(), order_lifetime_);
+}
+
+absl::StatusOr<std::string> Wallet::OrdersConsumer(const Principal& who,
+                                                   const v1::ListOrdersRequest& req) const {
+  if (!req.consumer_id().empty()) {
+    if (!req.meter_id().empty())
+      WALLET_RETURN_IF_ERROR(ReadOwnedMeter(who, req.meter_id()).status());
+    return req.consumer_id();
+  }
+  if (!req.meter_id().empty()) {
+    WALLET_ASSIGN_OR_RETURN(store::v1::MeterRecord meter, ReadOwnedMeter(who, req.meter_id()));
+    return meter.consumer_id();
+  }
+  std::vector<std::string> consumers = who.Consumers();
+  if (consumers.size() > 1) {
+    return absl::InvalidArgumentError(
+        "this sign-in covers several consumers: give consumer_id or meter_id");
+  }
+  return consumers.empty() ? std::string() : std::move(consumers.front());
 }
 
 absl::StatusOr<v1::ListOrdersResponse> Wallet::ListOrders(const Principal& who,
@@ -314,13 +333,12 @@ absl::StatusOr<v1::ListOrdersResponse> Wallet::ListOrders(const Principal& who,
     WALLET_RETURN_IF_ERROR(ValidateId("consumer_id", req.consumer_id()));
   }
   if (!who.is_admin()) {
-    if (!req.consumer_id().empty() && req.consumer_id() != who.subject_id) {
+    if (!req.consumer_id().empty() && !who.OwnsConsumer(req.consumer_id())) {
       return absl::PermissionDeniedError("a consumer key lists only its own orders");
     }
-    filter.set_consumer_id(who.subject_id);
-    if (!req.meter_id().empty()) {
-      WALLET_RETURN_IF_ERROR(ReadOwnedMeter(who, req.meter_id()).status());
-    }
+    WALLET_ASSIGN_OR_RETURN(std::string consumer_id, OrdersConsumer(who, req));
+    if (consumer_id.empty()) return v1::ListOrdersResponse();  // a sign-in with no consumer
+    filter.set_consumer_id(std::move(consumer_id));
   } else {
     if (req.meter_id().empty() && req.consumer_id().empty()) {
       return absl::InvalidArgumentError("give meter_id or consumer_id");

@@ -51,6 +51,10 @@ void Outbox::Add(Batch& batch, store::v1::OutboxItem& item) {
   written_ = true;
 }
 
+std::string Outbox::NextNotificationId() const {
+  return absl::StrCat("nt-", next_seq_[Index(Stream::kNotification)]);
+}
+
 absl::Status Outbox::Ack(Batch& batch, Stream stream, uint64_t seq) {
   const int i = Index(stream);
   if (seq >= next_seq_[i]) {

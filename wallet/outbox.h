@@ -67,6 +67,10 @@ class Outbox final {
   // writes the item into `batch`. Cannot fail.
   void Add(Batch& batch, store::v1::OutboxItem& item);
 
+  // NextNotificationId is the id Add gives the next notification ("nt-<seq>"),
+  // for what must be bound to it before it is added (a sealed OTP).
+  std::string NextNotificationId() const;
+
   // Ack moves the stream's cursor forward to `seq` and writes it into
   // `batch`. OK without a write for a seq at or below the cursor;
   // InvalidArgument for a seq beyond the newest item.

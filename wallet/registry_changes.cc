@@ -131,9 +131,7 @@ absl::StatusOr<ConsumerRecord> Ledger::StoredConsumer(Txn& txn, absl::string_vie
 
 void Ledger::PutConsumer(Txn& txn, const ConsumerRecord& consumer) {
   txn.batch->Put(Table::kConsumers, consumer.consumer_id(), consumer.SerializeAsString());
-  ConsumerEntry& entry = meters_.Consumer(consumer.consumer_id());
-  entry.phone = consumer.phone();
-  entry.language = consumer.language();
+  meters_.SetContact(consumer.consumer_id(), consumer.phone(), consumer.language());
 }
 
 v1::Change Ledger::RecordChange(Txn& txn, const Principal& who, ChangeRecord change,

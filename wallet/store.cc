@@ -22,27 +22,10 @@ namespace wallet {
 namespace {
 
 const char* const kTableNames[] = {
-    "default",
-    "accounts",
-    "journal",
-    "account_journal",
-    "meters",
-    "meter_state",
-    "consumers",
-    "consumer_meters",
-    "retailers",
-    "orders",
-    "requests",
-    "api_keys",
-    "outbox",
-    "system_balances",
-    "order_index",
-    "changes",
-    "dues",
-    "dues_imports",
-    "drives",
-    "drive_meters",
-    "drive_progress",
+    "default",   "accounts",        "journal",        "account_journal", "meters",   "meter_state",
+    "consumers", "consumer_meters", "retailers",      "orders",          "requests", "api_keys",
+    "outbox",    "system_balances", "order_index",    "changes",         "dues",     "dues_imports",
+    "drives",    "drive_meters",    "drive_progress", "sign_in",
 };
 static_assert(sizeof(kTableNames) / sizeof(kTableNames[0]) ==
               static_cast<size_t>(Table::kCount));
@@ -464,8 +447,8 @@ absl::Status Store::Flush() {
 bool Batch::Indexed(Table table) {
   // kOrderIndex for its gateway order keys, which a payment event looks up.
   return table == Table::kRequests || table == Table::kOrders || table == Table::kOrderIndex ||
-         table == Table::kApiKeys || table == Table::kConsumers || table == Table::kMeta || table == Table::kDuesImports ||
-         table == Table::kDriveProgress;
+         table == Table::kApiKeys || table == Table::kConsumers || table == Table::kMeta ||
+         table == Table::kDuesImports || table == Table::kDriveProgress || table == Table::kSignIn;
 }
 
 std::string Batch::OverlayKey(Table table, absl::string_view key) {

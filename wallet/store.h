@@ -57,6 +57,8 @@ enum class Table : int {
   kDrives,          // be64(drive seq) -> DriveRecord
   kDriveMeters,     // be64(drive seq) be64(position) -> DriveMeterRecord (as listed)
   kDriveProgress,   // be64(drive seq) be64(position) -> DriveProgressRecord (what happened)
+  kSignIn,          // consumer sign-in (wallet/sign_in.h): 'o' mobile -> OtpStateRecord,
+                    // 'm' mobile -> MobileSignInsRecord, 't' hex sha256(token) -> SignInTokenRecord
   kCount,
 };
 

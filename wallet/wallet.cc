@@ -6,12 +6,14 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "glog/logging.h"
+#include "wallet/api_keys.h"
 #include "wallet/auth.h"
 #include "wallet/dues.h"
 #include "wallet/ledger.h"
 #include "wallet/on_ledger.h"
 #include "wallet/orders.h"
 #include "wallet/record_io.h"
+#include "wallet/wallet_mutate.h"
 
 namespace wallet {
 namespace {
@@ -138,29 +140,6 @@ Wallet::~Wallet() {
   if (!flushed.ok()) LOG(WARNING) << "flush on close failed: " << flushed;
 }
 
-template <typename Response, typename ApplyFn>
-void Wallet::Mutate(ApplyFn apply, Callback<Response> done) {
-  if (!gate_.writable()) {
-    done(gate_.Refusal());
-    return;
-  }
-  const bool queued = pipeline_->Submit(
-      [apply = std::move(apply), done](Txn* txn) mutable -> CommitPipeline::Completion {
-        if (txn == nullptr) {
-          return [done = std::move(done)](const absl::Status& refused) { done(refused); };
-        }
-        auto result = std::make_shared<absl::StatusOr<Response>>(apply(*txn));
-        return [result, done = std::move(done)](const absl::Status& committed) {
-          if (!committed.ok()) {
-            done(committed);
-          } else {
-            done(std::move(*result));
-          }
-        };
-      });
-  if (!queued) done(absl::UnavailableError("the wallet is shutting down"));
-}
-
 template <auto op, typename Request, typename Response>
 void Wallet::MutateAsRetailer(const Principal& who, Request req, Callback<Response> done) {
   absl::StatusOr<std::string> retailer = ActingRetailer(who, req.retailer_id());
@@ -214,8 +193,7 @@ absl::Status Wallet::Rebuild() {
   ledger_ = std::move(ledger);
   ledger_->FillIndex(*defaulters_);
   // A key issued in a failed group is known only if the reopened store has it.
-  absl::MutexLock lock(&keys_mu_);
-  key_cache_.clear();
+  ForgetCredentials();
   return absl::OkStatus();
 }
 
@@ -254,24 +232,37 @@ void Wallet::SetOutboxListener(std::function<void()> listener) {
 absl::StatusOr<Principal> Wallet::Authenticate(absl::string_view api_key) {
   if (api_key.empty()) return absl::UnauthenticatedError("missing API key (x-api-key)");
   const std::string hash = HashApiKey(api_key);
+  uint64_t epoch = 0;
   {
     absl::MutexLock lock(&keys_mu_);
     auto it = key_cache_.find(hash);
-    if (it != key_cache_.end()) return it->second;
+    if (it != key_cache_.end()) {
+      // Only a key with a revocation ahead (a rotation's grace) reads the
+      // clock: the hot paths' keys have none.
+      if (it->second.refuse_time != absl::InfiniteFuture() &&
+          clock_->Now() >= it->second.refuse_time) {
+        return absl::UnauthenticatedError("revoked API key");
+      }
+      return it->second.principal;
+    }
+    epoch = credentials_epoch_;
   }
   WALLET_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->Get(Table::kApiKeys, hash));
   if (!stored) return absl::UnauthenticatedError("unknown API key");
   WALLET_ASSIGN_OR_RETURN(store::v1::ApiKeyRecord record,
                           ParseRecord<store::v1::ApiKeyRecord>(*stored, "API key"));
+  if (KeyRefusedAt(record, clock_->Now())) return absl::UnauthenticatedError("revoked API key");
   Principal principal{record.role(), record.subject_id()};
   // Only admins' changes are recorded with their key; the other roles' calls
   // (the hot paths) copy no more than they need.
   if (principal.is_admin()) {
-    principal.key_id = hash.substr(0, 16);
+    principal.key_id = KeyIdOf(hash);
     principal.key_label = record.label();
   }
+  const absl::Time refuse_time =
+      record.revoke_us() == 0 ? absl::InfiniteFuture() : absl::FromUnixMicros(record.revoke_us());
   absl::MutexLock lock(&keys_mu_);
-  key_cache_[hash] = principal;
+  if (epoch == credentials_epoch_) key_cache_[hash] = Cached{principal, refuse_time};
   return principal;
 }
 

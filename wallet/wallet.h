@@ -51,6 +51,7 @@
 #include "wallet/policy_config.h"
 #include "wallet/principal.h"
 #include "wallet/random.h"
+#include "wallet/sign_in.h"
 #include "wallet/store.h"
 #include "wallet/store/v1/records.pb.h"
 #include "wallet/v1/admin.pb.h"
@@ -59,6 +60,7 @@
 #include "wallet/v1/meter.pb.h"
 #include "wallet/v1/payment.pb.h"
 #include "wallet/v1/retailer.pb.h"
+#include "wallet/v1/signin.pb.h"
 #include "wallet/v1/tariff.pb.h"
 #include "wallet/write_gate.h"
 
@@ -97,6 +99,11 @@ struct WalletOptions {
   // the store). Not owned; must outlive the wallet.
   // Default: null, the system's (SystemRandom).
   Random* random = nullptr;
+  // The key (base/aead.h, 32 bytes) that seals sign-in OTPs in the
+  // notification outbox until the notification stream hands them on.
+  // Default: empty, which turns OTP sign-in off (its calls answer
+  // FailedPrecondition).
+  std::string seal_key;
 };
 
 template <typename T>
@@ -114,8 +121,14 @@ class Wallet final {
   ~Wallet();
 
   // Authenticate maps a plain API key to its principal; Unauthenticated if the
-  // key is unknown. Thread-safe.
+  // key is unknown or revoked (RevokeApiKey, RotateApiKey's grace over).
+  // Thread-safe.
   absl::StatusOr<Principal> Authenticate(absl::string_view api_key);
+  // AuthenticateToken maps a sign-in token to its principal (a consumer
+  // principal covering the consumers linked to its mobile); Unauthenticated
+  // for a token unknown, expired at the clock's time, signed out or revoked.
+  // Thread-safe.
+  absl::StatusOr<Principal> AuthenticateToken(absl::string_view token);
   // EnsureApiKey registers `api_key` for `role` unless already known (used to
   // bootstrap the first admin key). Blocks until durable.
   absl::Status EnsureApiKey(absl::string_view api_key, v1::Role role, const std::string& label);
@@ -136,6 +149,35 @@ class Wallet final {
   // caller) and answers with it; replays answer without the key.
   void IssueApiKey(v1::IssueApiKeyRequest req, std::string api_key,
                    Callback<v1::IssueApiKeyResponse> done);
+
+  // API key management (wallet/api_keys.h; Ledger::RevokeApiKey and
+  // RotateApiKey say how they fail). A key revoked is refused from the
+  // answer on. RotateApiKey stores the hash of `new_key` (a fresh random key
+  // chosen by the caller) and answers with it; replays answer without it.
+  absl::StatusOr<v1::ListApiKeysResponse> ListApiKeys(const v1::ListApiKeysRequest& req) const;
+  void RevokeApiKey(v1::RevokeApiKeyRequest req, Callback<v1::RevokeApiKeyResponse> done);
+  void RotateApiKey(v1::RotateApiKeyRequest req, std::string new_key,
+                    Callback<v1::RotateApiKeyResponse> done);
+
+  // Consumer sign-in (wallet_sign_in.cc; Ledger::SignIn and the others say
+  // how they fail). Every call is FailedPrecondition "sign-in needs
+  // --seal_key_file" without WalletOptions::seal_key. The OTP is drawn here,
+  // sealed into the notification outbox and never kept or logged in plain
+  // text; SignIn answers with a fresh token, shown once. RequestLinkOtp,
+  // LinkConsumer and SignOut need a sign-in principal (PermissionDenied
+  // otherwise). SignOut, RevokeSignIns and LinkConsumer take effect on
+  // AuthenticateToken from the answer on.
+  void RequestSignInOtp(v1::RequestSignInOtpRequest req, Callback<v1::OtpSent> done);
+  void SignIn(v1::SignInRequest req, Callback<v1::SignInResponse> done);
+  void RequestLinkOtp(Principal who, v1::RequestLinkOtpRequest req, Callback<v1::OtpSent> done);
+  void LinkConsumer(Principal who, v1::LinkConsumerRequest req,
+                    Callback<v1::LinkConsumerResponse> done);
+  void SignOut(Principal who, Callback<v1::SignOutResponse> done);
+  void RevokeSignIns(v1::RevokeSignInsRequest req, Callback<v1::RevokeSignInsResponse> done);
+  // NotificationToWire is what the notification stream sends for a stored
+  // notification: an OTP's sealed password opened into `otp` and `text`.
+  // DataLoss for a sealed OTP that does not open (changed, or another key).
+  absl::StatusOr<v1::Notification> NotificationToWire(store::v1::NotificationRecord record) const;
 
   // Consumer, payment-gateway and retailer mutations. StartRecharge answers a
   // consumer's order for a meter not theirs as for an unknown one, and gives
@@ -294,6 +336,20 @@ class Wallet final {
   absl::StatusOr<std::optional<int64_t>> StoredAccount(const std::string& account,
                                                        const Store::Snapshot* at) const;
   absl::StatusOr<store::v1::MeterRecord> ReadMeter(const std::string& meter_id) const;
+  // OrdersConsumer is the consumer whose orders a non-admin's ListOrders
+  // lists: the one named, the named meter's owner, or the caller's only
+  // consumer (InvalidArgument for a sign-in with several; empty for none).
+  absl::StatusOr<std::string> OrdersConsumer(const Principal& who,
+                                             const v1::ListOrdersRequest& req) const;
+  // DrawOtp draws an OTP and its salt and makes its sealer (NewOtp);
+  // FailedPrecondition without a seal key.
+  absl::StatusOr<NewOtp> DrawOtp();
+  // MutateSignIn is Mutate for a sign-in change: once it is durable, cached
+  // tokens are forgotten, so that the next call reads them again.
+  template <typename Response, typename ApplyFn>
+  void MutateSignIn(ApplyFn apply, Callback<Response> done);
+  // ForgetCredentials empties the caches of API keys and tokens.
+  void ForgetCredentials();
   absl::StatusOr<store::v1::MeterRecord> ReadOwnedMeter(const Principal& who,
                                                         const std::string& meter_id) const;
   absl::StatusOr<std::string> ActingRetailer(const Principal& who,
@@ -347,8 +403,18 @@ class Wallet final {
   bool ticker_stop_ ABSL_GUARDED_BY(ticker_mu_) = false;
   std::thread ticker_;
 
+  // Principals of API keys and sign-in tokens looked up, by hash, with the
+  // time from which each is refused (InfiniteFuture: until revoked). A
+  // revocation bumps credentials_epoch_ once durable and empties the caches;
+  // a lookup that read the store before that does not cache what it read.
+  struct Cached {
+    Principal principal;
+    absl::Time refuse_time;
+  };
   mutable absl::Mutex keys_mu_;
-  absl::flat_hash_map<std::string, Principal> key_cache_ ABSL_GUARDED_BY(keys_mu_);
+  absl::flat_hash_map<std::string, Cached> key_cache_ ABSL_GUARDED_BY(keys_mu_);
+  absl::flat_hash_map<std::string, Cached> token_cache_ ABSL_GUARDED_BY(keys_mu_);
+  uint64_t credentials_epoch_ ABSL_GUARDED_BY(keys_mu_) = 0;
 };
 
 }  // namespace wallet

@@ -134,7 +134,7 @@ absl::StatusOr<store::v1::MeterRecord> Wallet::ReadOwnedMeter(const Principal& w
                                                               const std::string& meter_id) const {
   absl::StatusOr<store::v1::MeterRecord> meter = ReadMeter(meter_id);
   if (who.is_admin()) return meter;
-  if (absl::IsNotFound(meter.status()) || (meter.ok() && meter->consumer_id() != who.subject_id)) {
+  if (absl::IsNotFound(meter.status()) || (meter.ok() && !who.OwnsConsumer(meter->consumer_id()))) {
     return NotYourMeter(meter_id);
   }
   return meter;
@@ -249,12 +249,14 @@ absl::StatusOr<v1::ListMyMetersResponse> Wallet::ListMyMeters(const Principal& w
     return absl::InvalidArgumentError("ListMyMeters needs a consumer key");
   }
   std::vector<std::string> meter_ids;
-  const std::string prefix = KeyPrefix(who.subject_id);
-  WALLET_RETURN_IF_ERROR(store_->Scan(Table::kConsumerMeters, prefix, "", false,
-                                      [&](absl::string_view key, absl::string_view) {
-                                        meter_ids.emplace_back(key.substr(prefix.size()));
-                                        return true;
-                                      }));
+  for (const std::string& consumer_id : who.Consumers()) {
+    const std::string prefix = KeyPrefix(consumer_id);
+    WALLET_RETURN_IF_ERROR(store_->Scan(Table::kConsumerMeters, prefix, "", false,
+                                        [&](absl::string_view key, absl::string_view) {
+                                          meter_ids.emplace_back(key.substr(prefix.size()));
+                                          return true;
+                                        }));
+  }
   v1::ListMyMetersResponse response;
   for (const std::string& id : meter_ids) {
     WALLET_ASSIGN_OR_RETURN(store::v1::MeterRecord meter, ReadMeter(id));

@@ -131,6 +131,8 @@ v1::Notification ToWire(store::v1::NotificationRecord record) {
   SetTime(record.time_us(), &out, &v1::Notification::mutable_create_time);
   out.set_text(std::move(*record.mutable_text()));
   out.set_language(record.language());
+  // The sealed OTP stays behind: only Wallet::NotificationToWire opens it.
+  SetTime(record.expire_us(), &out, &v1::Notification::mutable_expire_time);
   return out;
 }
 

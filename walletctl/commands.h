@@ -37,6 +37,8 @@ CommandGroup GatewayCommands();
 CommandGroup DriveCommands();
 // Operations: API keys, ledger check, the demo clock.
 CommandGroup OpsCommands();
+// API keys and consumer sign-ins (key_commands.cc).
+CommandGroup KeyCommands();
 
 // Commands returns every group, in help order.
 const std::vector<CommandGroup>& Commands();

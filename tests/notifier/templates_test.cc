@@ -156,6 +156,29 @@ TEST(TemplateBook, TheShippedExampleLoadsWithEnglishAndHindiForEveryKind) {
               StatusIs(absl::StatusCode::kNotFound));
 }
 
+TEST(TemplateBook, TheShippedOtpTemplatesShowTheOtpAndItsExpiryInIndianTime) {
+  absl::StatusOr<TemplateBook> book =
+      TemplateBook::Load(std::string(WALLET_SOURCE_DIR) + "/deploy/config/sms_templates.json");
+  ASSERT_THAT(book.status(), IsOk());
+  v1::Notification n;
+  n.set_notification_id("nt-9");
+  n.set_kind(v1::Notification::OTP);
+  n.set_phone("+919876543210");
+  n.set_otp("042917");
+  n.mutable_expire_time()->set_seconds(1'767'225'600);  // 2026-01-01 00:00 UTC: 05:30 IST
+  absl::StatusOr<Sms> sms = book->Render(n);            // an unknown mobile: English
+  ASSERT_THAT(sms.status(), IsOk());
+  EXPECT_EQ(sms->language, v1::ENGLISH);
+  EXPECT_EQ(sms->dlt_template_id, "1107000000000000701");
+  EXPECT_THAT(sms->text, HasSubstr("042917 is your OTP"));
+  EXPECT_THAT(sms->text, HasSubstr("valid till 05:30"));
+  n.set_language(v1::HINDI);
+  sms = book->Render(n);
+  ASSERT_THAT(sms.status(), IsOk());
+  EXPECT_EQ(sms->dlt_template_id, "1107000000000000702");
+  EXPECT_THAT(sms->text, HasSubstr("042917 UJJPWR बिजली ऐप"));
+}
+
 TEST(RupeesText, TwoDecimalsAndSign) {
   EXPECT_EQ(RupeesText(0), "0.00");
   EXPECT_EQ(RupeesText(123'450), "1234.50");

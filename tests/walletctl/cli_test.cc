@@ -341,5 +341,98 @@ TEST(Walletctl, DriveWatchDrawsProgressAndEndsWithTheDrive) {
   EXPECT_EQ(std::count(json.out.begin(), json.out.end(), '\n'), 2) << json.out;
 }
 
+// FakeKeys answers the key and sign-in calls with set responses and keeps
+// the requests it got.
+class FakeKeys final : public wallet::v1::AdminService::Service {
+ public:
+  grpc::Status ListApiKeys(grpc::ServerContext*, const wallet::v1::ListApiKeysRequest* request,
+                           wallet::v1::ListApiKeysResponse* response) override {
+    listed.push_back(*request);
+    *response = keys;
+    return grpc::Status::OK;
+  }
+  grpc::Status RotateApiKey(grpc::ServerContext*, const wallet::v1::RotateApiKeyRequest* request,
+                            wallet::v1::RotateApiKeyResponse* response) override {
+    rotated.push_back(*request);
+    *response = rotation;
+    return grpc::Status::OK;
+  }
+  grpc::Status RevokeSignIns(grpc::ServerContext*, const wallet::v1::RevokeSignInsRequest* request,
+                             wallet::v1::RevokeSignInsResponse* response) override {
+    revoked.push_back(*request);
+    response->set_revoked_tokens(2);
+    return grpc::Status::OK;
+  }
+
+  wallet::v1::ListApiKeysResponse keys;
+  wallet::v1::RotateApiKeyResponse rotation;
+  std::vector<wallet::v1::ListApiKeysRequest> listed;
+  std::vector<wallet::v1::RotateApiKeyRequest> rotated;
+  std::vector<wallet::v1::RevokeSignInsRequest> revoked;
+};
+
+TEST(Walletctl, KeysListShowsIdsRolesAndStatesFilteredByRole) {
+  FakeKeys admin;
+  wallet::v1::ApiKeyInfo& live = *admin.keys.add_keys();
+  live.set_key_id("0123456789abcdef");
+  live.set_role(wallet::v1::ROLE_RETAILER);
+  live.set_subject_id("R1");
+  live.set_label("counter 1");
+  wallet::v1::ApiKeyInfo& dead = *admin.keys.add_keys();
+  dead.set_key_id("fedcba9876543210");
+  dead.set_role(wallet::v1::ROLE_RETAILER);
+  dead.set_subject_id("R1");
+  dead.set_revoked(true);
+  dead.mutable_revoke_time()->set_seconds(1'767'225'600);
+  const Outcome run = Against(admin, {"keys", "list", "--role=retailer", "--output=csv"});
+  EXPECT_EQ(run.exit_code, kExitOk) << run.err;
+  ASSERT_EQ(admin.listed.size(), 1u);
+  EXPECT_EQ(admin.listed[0].role(), wallet::v1::ROLE_RETAILER);
+  EXPECT_THAT(run.out, StartsWith("key_id,role,subject,label,created,state,until,replaced_by\n"));
+  EXPECT_THAT(run.out, HasSubstr("0123456789abcdef,retailer,R1,counter 1,"));
+  EXPECT_THAT(run.out, HasSubstr("fedcba9876543210,retailer,R1,,"));
+  EXPECT_THAT(run.out, HasSubstr(",revoked,2026-01-01"));
+}
+
+TEST(Walletctl, KeysRotatePrintsTheNewKeyAloneOnStandardOutput) {
+  FakeKeys admin;
+  admin.rotation.set_api_key("wk_new");
+  admin.rotation.mutable_new_key()->set_key_id("1111111111111111");
+  admin.rotation.mutable_old_key()->set_key_id("0123456789abcdef");
+  const Outcome run = Against(admin, {"keys", "rotate", "--key_id=0123456789abcdef",
+                                      "--grace_seconds=600", "--request_id=rot-1"});
+  EXPECT_EQ(run.exit_code, kExitOk) << run.err;
+  EXPECT_EQ(run.out, "wk_new\n");
+  EXPECT_THAT(run.err, HasSubstr("0123456789abcdef rotated to 1111111111111111"));
+  ASSERT_EQ(admin.rotated.size(), 1u);
+  EXPECT_EQ(admin.rotated[0].key_id(), "0123456789abcdef");
+  EXPECT_EQ(admin.rotated[0].grace_seconds(), 600);
+  EXPECT_EQ(admin.rotated[0].request_id(), "rot-1");
+}
+
+TEST(Walletctl, SignInsRevokeSendsTheMobile) {
+  FakeKeys admin;
+  const Outcome run = Against(admin, {"sign-ins", "revoke", "--mobile=+919876543210"});
+  EXPECT_EQ(run.exit_code, kExitOk) << run.err;
+  EXPECT_EQ(run.out, "tokens revoked: 2\n");
+  ASSERT_EQ(admin.revoked.size(), 1u);
+  EXPECT_EQ(admin.revoked[0].mobile(), "+919876543210");
+  EXPECT_THAT(admin.revoked[0].request_id(), Not(IsEmpty()));
+}
+
+TEST(Walletctl, KeyCommandsRefuseBadValuesBeforeAnythingIsSent) {
+  // Nothing listens on the address: a call sent would fail with exit 1.
+  const Outcome grace = Walletctl({"--server=127.0.0.1:1", "keys", "rotate",
+                                   "--key_id=0123456789abcdef", "--grace_seconds=90000"});
+  EXPECT_EQ(grace.exit_code, kExitUsage);
+  EXPECT_THAT(grace.err, HasSubstr("--grace_seconds"));
+  const Outcome mobile = Walletctl({"--server=127.0.0.1:1", "sign-ins", "revoke", "--mobile=12"});
+  EXPECT_EQ(mobile.exit_code, kExitUsage);
+  EXPECT_THAT(mobile.err, HasSubstr("--mobile"));
+  const Outcome missing = Walletctl({"--server=127.0.0.1:1", "keys", "revoke"});
+  EXPECT_EQ(missing.exit_code, kExitUsage);
+  EXPECT_THAT(missing.err, HasSubstr("--key_id"));
+}
+
 }  // namespace
 }  // namespace walletctl

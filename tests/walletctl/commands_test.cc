@@ -35,16 +35,18 @@ TEST(Commands, KeepTheirNames) {
       EXPECT_FALSE(command.key.empty()) << command.name;
     }
   }
-  for (const char* name :
-       {"register-meter",  "get-meter",    "list-meters",    "adjust",          "create-retailer",
-        "topup-float",     "journal",      "issue-key",      "check-ledger",    "set-hold",
-        "meter-state",     "set-clock",    "recharge",       "float",           "statement",
-        "balance",         "history",      "start-recharge", "confirm-payment", "ingest",
-        "relay-commands",  "report-relay", "notifications",  "tariffs",         "put-tariff",
-        "update-consumer", "update-meter", "move-meter",     "changes",         "order",
-        "orders",          "cancel-order",   "drive create",   "drive approve",   "drive pause",
-        "drive resume",    "drive cancel",   "drive show",     "drive watch",     "drive meters",
-        "drives"}) {
+  for (const char* name : {"register-meter",  "get-meter",       "list-meters",     "adjust",
+                           "create-retailer", "topup-float",     "journal",         "issue-key",
+                           "check-ledger",    "set-hold",        "meter-state",     "set-clock",
+                           "recharge",        "float",           "statement",       "balance",
+                           "history",         "start-recharge",  "confirm-payment", "ingest",
+                           "relay-commands",  "report-relay",    "notifications",   "tariffs",
+                           "put-tariff",      "update-consumer", "update-meter",    "move-meter",
+                           "changes",         "order",           "orders",          "cancel-order",
+                           "drive create",    "drive approve",   "drive pause",     "drive resume",
+                           "drive cancel",    "drive show",      "drive watch",     "drive meters",
+                           "drives",          "keys list",       "keys revoke",     "keys rotate",
+                           "sign-ins revoke"}) {
     EXPECT_EQ(names.count(name), 1u) << name;
   }
 }
