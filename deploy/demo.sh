@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The README's main command: install packages, build, start walletd on a fresh
-# embedded RocksDB and walk through a short, readable demo with walletctl.
-# Set KEEP=1 to leave walletd running afterwards.
+# embedded RocksDB with its neighbours (a payment-gateway simulator, Kannel
+# with a fake SMSC and notifierd, simulated meters and meter-gatewayd) and
+# walk through a short, readable demo with walletctl.
+# Set KEEP=1 to leave the servers running afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # SKIP_BUILD=1 reruns the demo on the binaries already built.
@@ -25,23 +27,47 @@ tariffs {
 }
 TARIFF
 # Mutual TLS with a self-made CA: walletd's certificate, and one for each
-# client (walletctl, meter-gatewayd).
+# client (walletctl, meter-gatewayd, notifierd).
 deploy/make-certs.sh "$DEMO/certs" >/dev/null
 CERTS="$DEMO/certs"
+wait_for() {  # wait_for SECONDS COMMAND...: until the command succeeds
+  local limit=$(( $1 * 10 )); shift
+  for _ in $(seq "$limit"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "!! timed out waiting for: $*"; exit 1
+}
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# free_port VAR: sets VAR to a loopback port nobody listens on and not
+# handed out before, drawn below the kernel's range for "port 0", which the
+# servers here that take port 0 use.
+TAKEN=""
+free_port() {
+  local port
+  for port in $(shuf -i 10000-30000 -n 50); do
+    [[ " $TAKEN " == *" $port "* ]] || listening "$port" ||
+      { TAKEN+=" $port"; printf -v "$1" '%s' "$port"; return; }
+  done
+  return 1
+}
 # --settable_clock lets the demo move walletd's clock over notice days.
 CONFIG=(--tariffs="$DEMO/tariffs.textproto" --policy=deploy/config/policy.textproto --settable_clock
   --tls_cert_file="$CERTS/walletd.crt" --tls_key_file="$CERTS/walletd.key"
-  --tls_client_ca_file="$CERTS/ca.crt")
+  --tls_client_ca_file="$CERTS/ca.crt" --notification_log=none)
 GATEWAY_TLS=(--wallet_tls_ca="$CERTS/ca.crt" --wallet_tls_cert="$CERTS/meter-gateway.crt"
   --wallet_tls_key="$CERTS/meter-gateway.key")
+# Every process the demo starts, stopped at the end (SIGTERM) in this order:
+# clients first, smsbox before bearerbox (the fake SMSC follows bearerbox).
+PGPID=""; SMSBOX=""; BEARERBOX=""; FAKESMSC=""; WALLETD=""; NOTIFIERD=""; SIMPID=""; GWPID=""
+stop() {
+  for pid in $GWPID $SIMPID $NOTIFIERD $WALLETD $PGPID $SMSBOX $BEARERBOX $FAKESMSC; do
+    kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  done
+}
+[[ "${KEEP:-0}" == 1 ]] || trap stop EXIT
 # Online payments: a payment gateway (the simulator) that walletd creates
 # orders at and that posts signed webhooks to walletd over HTTPS. The
 # webhook port is chosen now: the gateway must know the URL before walletd
-# starts. It is drawn below the kernel's range of ports for "port 0", which
-# the other servers here take theirs from.
-for port in $(shuf -i 10000-30000 -n 50); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { WEBHOOK_PORT=$port; break; }
-done
+# starts.
+free_port WEBHOOK_PORT
 printf 'demo_gateway_key_secret_42\n' >"$DEMO/gateway-secret.key"
 printf 'demo_gateway_webhook_secret_42\n' >"$DEMO/gateway-webhook.key"
 build/payment-gateway-sim/payment-gateway-sim --listen=127.0.0.1:0 --key_id=rzp_demo \
@@ -57,15 +83,62 @@ CONFIG+=(--payment_gateway_url="https://127.0.0.1:$PG_PORT" --payment_gateway_ke
   --payment_gateway_secret_file="$DEMO/gateway-secret.key" --payment_gateway_ca_file="$CERTS/ca.crt"
   --webhook_listen="127.0.0.1:$WEBHOOK_PORT" --webhook_secret_file="$DEMO/gateway-webhook.key"
   --webhook_tls_cert_file="$CERTS/walletd.crt" --webhook_tls_key_file="$CERTS/walletd.key")
+# SMS: Kannel (bearerbox, and smsbox for its HTTP sendsms interface) with
+# Kannel's fake SMSC standing in for the operator's SMSC; notifierd (started
+# below, once walletd is up) renders walletd's notifications from
+# deploy/config/sms_templates.json and sends them through it. Kannel takes
+# no port 0: the ports are chosen now. A long text (Hindi goes as UCS-2, 70
+# characters a part) is split into up to five concatenated parts.
+KANNEL="$DEMO/kannel"
+mkdir -p "$KANNEL"
+for port in KANNEL_ADMIN KANNEL_BOX KANNEL_SMSC KANNEL_HTTP; do free_port "$port"; done
+printf 'demo_kannel_password_42\n' >"$KANNEL/sendsms.password"
+cat >"$KANNEL/kannel.conf" <<KANNEL_CONF
+group = core
+admin-port = $KANNEL_ADMIN
+admin-interface = 127.0.0.1
+admin-password = $(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+smsbox-port = $KANNEL_BOX
+smsbox-interface = 127.0.0.1
+log-file = "$KANNEL/bearerbox.log"
+log-level = 1
+access-log = "$KANNEL/access.log"
+store-type = file
+store-location = "$KANNEL/store"
+dlr-storage = internal
+
+group = smsc
+smsc = fake
+smsc-id = FAKE
+port = $KANNEL_SMSC
+connect-allow-ip = 127.0.0.1
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+sendsms-port = $KANNEL_HTTP
+sendsms-interface = 127.0.0.1
+log-file = "$KANNEL/smsbox.log"
+log-level = 1
+
+group = sendsms-user
+username = notifier
+password = $(cat "$KANNEL/sendsms.password")
+max-messages = 5
+concatenation = true
+KANNEL_CONF
+/usr/sbin/bearerbox "$KANNEL/kannel.conf" >/dev/null 2>&1 &
+BEARERBOX=$!
+wait_for 30 listening "$KANNEL_SMSC"
+# -m 0: the fake SMSC sends nothing of its own; it prints what it receives.
+/usr/lib/kannel/test/fakesmsc -H 127.0.0.1 -r "$KANNEL_SMSC" -m 0 "1 2 text x" \
+  >"$KANNEL/fakesmsc.log" 2>&1 &
+FAKESMSC=$!
+/usr/sbin/smsbox "$KANNEL/kannel.conf" >/dev/null 2>&1 &
+SMSBOX=$!
+wait_for 30 listening "$KANNEL_HTTP"
 "$BIN/walletd" --data_dir="$DEMO/data" --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
   --ready_file="$DEMO/ready" "${CONFIG[@]}" 2>"$DEMO/walletd.log" &
 WALLETD=$!
-SIMPID=""
-GWPID=""
-stop() {
-  for pid in $GWPID $SIMPID $WALLETD $PGPID; do kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
-}
-[[ "${KEEP:-0}" == 1 ]] || trap stop EXIT
 for _ in $(seq 100); do [[ -f "$DEMO/ready" ]] && break; sleep 0.1; done
 [[ -f "$DEMO/ready" ]] || { echo "walletd did not start:"; cat "$DEMO/walletd.log"; exit 1; }
 GRPC_PORT=$(sed -n 's/^grpc_port=//p' "$DEMO/ready")
@@ -80,6 +153,39 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 expect_fail() { if "$@" 2>&1; then echo "!! expected an error"; exit 1; fi; }
 
 say "walletd is up: gRPC over mutual TLS on 127.0.0.1:$GRPC_PORT (CA $CERTS/ca.crt), metrics http://127.0.0.1:$HTTP_PORT/metrics, data in $DEMO/data"
+
+# notifierd: its own client certificate, and a key with the meter gateway's
+# role (which may read the notification stream).
+admin issue-key --request_id=key-notifier --role=meter_gateway --label=notifierd \
+  >"$DEMO/notifier.key" 2>/dev/null
+build/notifier/notifierd --wallet="127.0.0.1:$GRPC_PORT" --wallet_tls_ca="$CERTS/ca.crt" \
+  --wallet_tls_cert="$CERTS/notifier.crt" --wallet_tls_key="$CERTS/notifier.key" \
+  --api_key_file="$DEMO/notifier.key" --templates=deploy/config/sms_templates.json \
+  --data_dir="$DEMO/notifier" --kannel_url="http://127.0.0.1:$KANNEL_HTTP/cgi-bin/sendsms" \
+  --kannel_user=notifier --kannel_password_file="$KANNEL/sendsms.password" \
+  --dlr_listen=127.0.0.1:0 --http_listen=127.0.0.1:0 --ready_file="$DEMO/notifier.ready" \
+  2>"$DEMO/notifierd.log" &
+NOTIFIERD=$!
+wait_for 30 test -f "$DEMO/notifier.ready"
+NOTIFIER_HTTP=$(sed -n 's/^http_port=//p' "$DEMO/notifier.ready")
+metric() {  # metric PORT NAME: one value of a /metrics page
+  curl -s "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m {print $2 + 0}'
+}
+# sms_settled: notifierd has taken every notification walletd committed
+# (it acknowledges one once Kannel accepted its SMS), and the fake SMSC
+# reported every SMS delivered.
+sms_settled() {
+  [[ $(metric "$HTTP_PORT" 'walletd_outbox_backlog{stream="notifications"}') == 0 &&
+     $(metric "$NOTIFIER_HTTP" sms_sent_total) == $(metric "$NOTIFIER_HTTP" sms_delivered_total) ]]
+}
+# sms_about METER: every SMS about METER that reached the fake SMSC.
+sms_about() {
+  wait_for 20 sms_settled
+  deploy/smsc-texts.sh "$KANNEL/fakesmsc.log" | grep -F "$1" || true
+}
+sms() { sms_about "$1" | tail -n "${2:-1}"; }  # sms METER [N]: the last N of them
+sms_since() { sms_about "$1" | tail -n "+$(($2 + 1))"; }  # sms_since METER N: all after the first N
+say "SMS: notifierd sends walletd's notifications through Kannel (bearerbox + smsbox) to a fake SMSC, in each consumer's language with the DLT template ids of deploy/config/sms_templates.json"
 
 say "The utility registers three prepaid meters (one with Rs 25,000 legacy arrears)"
 admin register-meter --request_id=reg-1 --meter=BSP-0001 --consumer=CON-101 --name="Ramesh Sahu" \
@@ -155,9 +261,9 @@ say "A jump beyond the sanctioned load is quarantined, not debited"
 gw ingest --batch_id=gw-3 --meter=BSP-0001 --register_wh=1290000 --at="$(ist '-30 minutes')" || true
 admin meter-state --meter=BSP-0001
 
-say "Notifications so far (SMS stand-in: $DEMO/data/notifications.log)"
-sleep 0.3
-cat "$DEMO/data/notifications.log"
+say "The SMS so far, as the fake SMSC received them ($KANNEL/fakesmsc.log)"
+wait_for 20 sms_settled
+deploy/smsc-texts.sh "$KANNEL/fakesmsc.log"
 
 say "The retailer's float and today's statement"
 pos float
@@ -182,11 +288,6 @@ admin check-ledger
 
 # ---------------------------------------------------------------------------
 # The meter side: a simulated DLMS/COSEM fleet, the gateway, relay cut and restore.
-wait_for() {  # wait_for SECONDS COMMAND...: until the command succeeds
-  local limit=$(( $1 * 10 )); shift
-  for _ in $(seq "$limit"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "!! timed out waiting for: $*"; exit 1
-}
 SIMDIR=build/meter-gateway/sim
 say "meter-sim hosts 10,000 simulated DLMS/COSEM smart meters, one loopback address each"
 "$SIMDIR/meter-sim" --meters=10000 --dlms_port=0 --control_listen=127.0.0.1:0 --load_w=500 \
@@ -197,11 +298,13 @@ simctl() { "$SIMDIR/meter-simctl" --server="127.0.0.1:$(sed -n 's/^control_port=
 simctl summary
 head -4 "$DEMO/fleet.csv"
 
-say "Three of them are prepaid meters in this wallet (commercial, lab tariff Rs 100/kWh)"
+say "Three of them are prepaid meters in this wallet (commercial, lab tariff Rs 100/kWh); shop 1's owner reads SMS in Hindi"
 for i in 1 2 3; do
+  language=english; [[ $i == 1 ]] && language=hindi
   admin register-meter --request_id="reg-sim-$i" --meter="SIM00000$i" --consumer="CON-30$i" \
     --name="Shop $i" --phone="+91982600030$i" --category=commercial --circle=Bilaspur \
-    --division=City-2 --subdivision=Sarkanda --load_w=40000 --tariff=LAB-100 >/dev/null
+    --division=City-2 --subdivision=Sarkanda --load_w=40000 --tariff=LAB-100 \
+    --language="$language" >/dev/null
 done
 # Shop 1 is recharged before the clock moves: a meter left at zero would have
 # run out of credit at registration, and once the grace period is over it may be
@@ -233,7 +336,6 @@ admin set-clock --at="$(on 0 10:00)"
 notices() { admin --json meter-state --meter="$1" | grep -q "\"notices_sent\":$2"; }
 relay_is() { admin --json meter-state --meter="$1" | grep -q "\"relay\":\"$2\""; }
 sim_is() { simctl get --meter="$1" | grep -q "relay $2 "; }
-sms() { grep "meter=$1:" "$DEMO/data/notifications.log" | tail -n "${2:-1}" | cut -d' ' -f2-; }
 
 say "Shop 1 (SIM000001), with its Rs 10, starts drawing 36 kW"
 simctl configure --meter=SIM000001 --load_w=36000
@@ -266,6 +368,7 @@ sms SIM000001 1
 say "Shop 1 pays Rs 600 online: the Rs 500 reconnection fee is charged and the relay closes"
 admin issue-key --request_id=key-con301 --role=consumer --subject=CON-301 >"$DEMO/con301.key" 2>/dev/null
 shop1() { ctl --api_key_file="$DEMO/con301.key" "$@"; }
+SEEN=$(sms_about SIM000001 | wc -l)
 shop1 --json start-recharge --request_id=app-1 --meter=SIM000001 --amount=600 >"$DEMO/order.json"
 GW_ORDER=$(grep -o '"gateway_order_id": *"[^"]*"' "$DEMO/order.json" | head -1 | cut -d'"' -f4)
 echo "walletd created the order at the payment gateway: $GW_ORDER (Rs 600)"
@@ -281,7 +384,8 @@ echo "(the simulator delivers every webhook twice, as gateways may: walletd cred
 shop1 orders --meter=SIM000001
 simctl get --meter=SIM000001
 wait_for 10 relay_is SIM000001 RELAY_CONNECTED
-sms SIM000001 2
+echo "the SMS shop 1 got since it paid:"
+sms_since SIM000001 "$SEEN"
 
 say "Shop 2's meter (SIM000002) is in control mode 1: a remote reconnect only arms the relay"
 simctl configure --meter=SIM000002 --control_mode=1
@@ -311,8 +415,10 @@ simctl get --meter=SIM000003
 
 say "Someone bypasses SIM000003's open relay: energy flows, the utility gets a tamper alert"
 simctl configure --meter=SIM000003 --fault=bypass --load_w=3000
-wait_for 15 grep -q "TAMPER_ALERT to=utility meter=SIM000003" "$DEMO/data/notifications.log"
-sms SIM000003 1
+tampered() { admin --json meter-state --meter="$1" | grep -q '"tamper_alerted":true'; }
+wait_for 15 tampered SIM000003
+admin meter-state --meter=SIM000003 | grep -iE 'tamper'
+echo "(the alert is for the utility's control room: walletd's notification stream, not an SMS to the consumer)"
 
 # ---------------------------------------------------------------------------
 # A collection drive: post-paid dues imported from billing, defaulters

@@ -59,6 +59,10 @@ void Notifier::Run() {
       failures = 0;
       if (!Handle(notification)) break;
       stream.Ack(notification.seq());
+      // Nothing waits until the next one is read: the backlog age is 0, not
+      // the age of the last notification sent.
+      absl::MutexLock lock(&mu_);
+      oldest_unacked_.reset();
     }
     {
       absl::MutexLock lock(&mu_);

@@ -4,10 +4,6 @@
 // forged signature, an unknown order and a wrong amount (POSTed by the test)
 // change nothing; a failed payment marks the order failed and tells the
 // consumer; with every webhook dropped, the reconciler credits the order.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -21,11 +17,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "tests/testing/child_process.h"
+#include "tests/testing/payment_sim_process.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/wait.h"
 #include "tests/testing/walletd_process.h"
-#include "tests/testing/write_file.h"
 #include "wallet/v1/admin.grpc.pb.h"
 #include "wallet/v1/consumer.grpc.pb.h"
 
@@ -35,29 +30,7 @@ namespace {
 using Json = nlohmann::json;
 using ::testing::HasSubstr;
 
-constexpr char kKeyId[] = "rzp_test_walletd";
-constexpr char kKeySecret[] = "sim_key_secret_0123456789";
-constexpr char kWebhookSecret[] = "sim_webhook_secret_0123456789";
 constexpr int64_t kAmount = 50'000;
-
-// FreePort returns a port that was free a moment ago: walletd's webhook
-// listener must be named to the simulator before walletd can start, and
-// walletd needs the simulator's port.
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof(address);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  close(fd);
-  return port;
-}
 
 class PaymentE2eTest : public ::testing::Test {
  protected:
@@ -67,61 +40,26 @@ class PaymentE2eTest : public ::testing::Test {
     dir_ = ::testing::TempDir() + "/payment_e2e_" +
            ::testing::UnitTest::GetInstance()->current_test_info()->name();
     ASSERT_EQ(system(absl::StrCat("rm -rf '", dir_, "' && mkdir -p '", dir_, "'").c_str()), 0);
-    WriteFile(dir_ + "/key_secret", kKeySecret);
-    WriteFile(dir_ + "/webhook_secret", kWebhookSecret);
-    webhook_port_ = FreePort();
-    ASSERT_GT(webhook_port_, 0);
-    std::vector<std::string> sim_tls, walletd_tls;
+    PaymentSimOptions sim;
+    sim.binary = PAYMENT_GATEWAY_SIM_PATH;
+    sim.dir = dir_;
+    sim.args = sim_flags;
     if (https) {
-      const std::string certs = dir_ + "/certs";
+      sim.certs_dir = dir_ + "/certs";
       ASSERT_EQ(system(absl::StrCat("/bin/bash '", WALLET_SOURCE_DIR, "/deploy/make-certs.sh' '",
-                                    certs, "' >/dev/null")
+                                    sim.certs_dir, "' >/dev/null")
                            .c_str()),
                 0);
-      scheme_ = "https";
-      ca_file_ = certs + "/ca.crt";
-      // The simulator serves with the same certificate for 127.0.0.1.
-      sim_tls = {"--tls_cert_file=" + certs + "/walletd.crt",
-                 "--tls_key_file=" + certs + "/walletd.key", "--webhook_ca_file=" + ca_file_};
-      walletd_tls = {"--webhook_tls_cert_file=" + certs + "/walletd.crt",
-                     "--webhook_tls_key_file=" + certs + "/walletd.key",
-                     "--payment_gateway_ca_file=" + ca_file_};
     }
-
-    ChildOptions sim;
-    sim.binary = PAYMENT_GATEWAY_SIM_PATH;
-    sim.log_path = dir_ + "/sim.log";
-    sim.ready_file = dir_ + "/sim.ready";
-    sim.args = {"--listen=127.0.0.1:0",
-                absl::StrCat("--key_id=", kKeyId),
-                "--key_secret_file=" + dir_ + "/key_secret",
-                absl::StrCat("--webhook_url=", scheme_, "://127.0.0.1:", webhook_port_,
-                             "/webhooks/payment-gateway"),
-                "--webhook_secret_file=" + dir_ + "/webhook_secret",
-                "--webhook_retry_initial=100ms",
-                "--webhook_retry_max=500ms",
-                "--seed=19",
-                "--ready_file=" + sim.ready_file};
-    sim.args.insert(sim.args.end(), sim_flags.begin(), sim_flags.end());
-    sim.args.insert(sim.args.end(), sim_tls.begin(), sim_tls.end());
-    auto started = ChildProcess::Start(sim);
+    auto started = PaymentSimProcess::Start(sim);
     ASSERT_THAT(started, IsOk());
     sim_ = *std::move(started);
-    auto port = sim_->ReadyInt("http_port");
-    ASSERT_THAT(port, IsOk());
-    sim_port_ = *port;
 
     WalletdOptions options;
     options.binary = WALLETD_PATH;
-    options.extra_args = {
-        absl::StrCat("--payment_gateway_url=", scheme_, "://127.0.0.1:", sim_port_),
-        absl::StrCat("--payment_gateway_key_id=", kKeyId),
-        "--payment_gateway_secret_file=" + dir_ + "/key_secret",
-        absl::StrCat("--webhook_listen=127.0.0.1:", webhook_port_),
-        "--webhook_secret_file=" + dir_ + "/webhook_secret",
-        "--reconcile_after=0s",
-        "--reconcile_every=200ms"};
-    options.extra_args.insert(options.extra_args.end(), walletd_tls.begin(), walletd_tls.end());
+    options.extra_args = sim_->WalletdFlags();
+    options.extra_args.insert(options.extra_args.end(),
+                              {"--reconcile_after=0s", "--reconcile_every=200ms"});
     auto walletd = WalletdProcess::Start(options);
     ASSERT_THAT(walletd, IsOk());
     walletd_ = *std::move(walletd);
@@ -139,7 +77,7 @@ class PaymentE2eTest : public ::testing::Test {
   void TearDown() override {
     if (HasFailure() && walletd_ != nullptr) {
       ADD_FAILURE() << walletd_->KeepForInspection() << "\nsimulator log:\n"
-                    << (sim_ ? sim_->LogTail() : "");
+                    << (sim_ ? sim_->process().LogTail() : "");
     }
   }
 
@@ -155,18 +93,8 @@ class PaymentE2eTest : public ::testing::Test {
     return response;
   }
 
-  // Pay completes the checkout at the simulator as the consumer would.
   void Pay(const std::string& gateway_order_id, const std::string& outcome) {
-    base::HttpCall call;
-    call.method = "POST";
-    call.url =
-        absl::StrCat(scheme_, "://127.0.0.1:", sim_port_, "/sim/orders/", gateway_order_id, "/pay");
-    call.ca_file = ca_file_;
-    call.headers = {{"Content-Type", "application/json"}};
-    call.body = Json{{"outcome", outcome}, {"method", "upi"}}.dump();
-    auto reply = http_.Send(call);
-    ASSERT_THAT(reply, IsOk());
-    ASSERT_EQ(reply->status, 200) << reply->body;
+    ASSERT_THAT(sim_->Pay(gateway_order_id, outcome), IsOk());
   }
 
   // PostWebhook sends `body` to walletd's webhook listener signed with
@@ -175,8 +103,9 @@ class PaymentE2eTest : public ::testing::Test {
                   const std::string& secret = kWebhookSecret) {
     base::HttpCall call;
     call.method = "POST";
-    call.url = absl::StrCat(scheme_, "://127.0.0.1:", webhook_port_, "/webhooks/payment-gateway");
-    call.ca_file = ca_file_;
+    call.url = absl::StrCat(sim_->scheme(), "://127.0.0.1:", sim_->webhook_port(),
+                            "/webhooks/payment-gateway");
+    call.ca_file = sim_->ca_file();
     call.headers = {{"Content-Type", "application/json"},
                     {"X-Razorpay-Signature", base::HmacSha256Hex(secret, body)},
                     {"X-Razorpay-Event-Id", event_id}};
@@ -219,11 +148,7 @@ class PaymentE2eTest : public ::testing::Test {
   }
 
   std::string dir_;
-  std::string scheme_ = "http";
-  std::string ca_file_;  // with https: the CA of both servers' certificate
-  int webhook_port_ = 0;
-  int sim_port_ = 0;
-  std::unique_ptr<ChildProcess> sim_;
+  std::unique_ptr<PaymentSimProcess> sim_;
   std::unique_ptr<WalletdProcess> walletd_;
   std::unique_ptr<v1::AdminService::Stub> admin_;
   std::unique_ptr<v1::ConsumerService::Stub> consumer_;
@@ -236,7 +161,7 @@ TEST_F(PaymentE2eTest, CheckoutCreditsOnceThoughEveryWebhookComesThreeTimes) {
   auto started = Recharge("r1");
   ASSERT_THAT(started, IsOk());
   const v1::Checkout& checkout = started->checkout();
-  EXPECT_EQ(checkout.key_id(), kKeyId);
+  EXPECT_EQ(checkout.key_id(), kPaymentKeyId);
   EXPECT_EQ(checkout.amount_paise(), kAmount);
   EXPECT_EQ(checkout.currency(), "INR");
   ASSERT_TRUE(absl::StartsWith(checkout.gateway_order_id(), "order_"));
@@ -267,7 +192,7 @@ TEST_F(PaymentE2eTest, OverHttpsTheCheckoutCreditsOnceAndForgeriesChangeNothing)
   // A client that does not trust the certificate gets no answer at all.
   base::HttpCall call;
   call.method = "POST";
-  call.url = absl::StrCat("https://127.0.0.1:", webhook_port_, "/webhooks/payment-gateway");
+  call.url = absl::StrCat("https://127.0.0.1:", sim_->webhook_port(), "/webhooks/payment-gateway");
   call.body = "{}";
   EXPECT_THAT(http_.Send(call), StatusIs(absl::StatusCode::kUnavailable));
   auto order = GetOrder(started->order().order_id());

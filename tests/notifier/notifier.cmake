@@ -9,8 +9,10 @@ gtest_discover_tests(notifier_test DISCOVERY_TIMEOUT 60)
 
 # walletd, notifierd and Kannel (bearerbox, smsbox, the fake SMSC) as real
 # processes: a Hindi alert with its DLT id and its delivery report; Kannel
-# down and up again, and the notifier restarted, with every SMS sent once.
-wallet_library(kannel_testing testing/kannel_process.cc)
+# down and up again (once for a whole minute), and the notifier restarted,
+# with every SMS sent once. kannel_testing: Kannel and notifierd as child
+# processes, for these tests, channels_e2e_test and channel_bench.
+wallet_library(kannel_testing testing/kannel_process.cc testing/notifierd_process.cc)
 target_link_libraries(kannel_testing PUBLIC wallet_testing absl::strings absl::status)
 
 wallet_executable(notifier_e2e_test notifier/notifier_e2e_test.cc)

@@ -4,6 +4,11 @@
 // kannel_process.h). Notifications come from real operations: retailer
 // recharges (receipts) and readings that take a balance low (alerts).
 //
+// Kannel stopped for a whole minute while receipts keep coming loses none:
+// the notifier backs off (up to 4 s, so a minute costs it a few dozen
+// attempts, not thousands), its backlog age shows the wait, and once Kannel
+// is back every SMS arrives once.
+//
 // The notifier sends in stream order, so "nothing else was sent" is shown
 // by a marker: a later notification whose SMS must arrive after the others,
 // after which every earlier text is counted.
@@ -13,7 +18,6 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -21,13 +25,12 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
-#include "tests/testing/child_process.h"
 #include "tests/testing/kannel_process.h"
+#include "tests/testing/notifierd_process.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wait.h"
 #include "tests/testing/walletd_process.h"
-#include "tests/testing/write_file.h"
 #include "wallet/v1/admin.grpc.pb.h"
 #include "wallet/v1/meter.grpc.pb.h"
 #include "wallet/v1/retailer.grpc.pb.h"
@@ -43,33 +46,7 @@ constexpr int kMeters = 3;
 constexpr int kHindiMeter = 0;
 constexpr int64_t kHourUs = int64_t{3600} * 1'000'000;
 
-// Short texts, so that a Hindi one fits in one UCS-2 SMS (70 characters).
-constexpr char kTemplates[] = R"json({
-  "sender_id": "TSTPWR",
-  "principal_entity_id": "PE-TEST-1",
-  "templates": [
-    {"kind": "LOW_BALANCE", "language": "en", "dlt_template_id": "EN-LOW", "text": "Low {meter_id} Rs {balance}"},
-    {"kind": "LOW_BALANCE", "language": "hi", "dlt_template_id": "HI-LOW", "text": "कम शेष {meter_id}: ₹{balance}"},
-    {"kind": "NOTICE", "language": "en", "dlt_template_id": "EN-NOT", "text": "Notice {meter_id} day {notice_day}"},
-    {"kind": "DISCONNECTED", "language": "en", "dlt_template_id": "EN-DIS", "text": "Cut {meter_id}"},
-    {"kind": "RECONNECTED", "language": "en", "dlt_template_id": "EN-REC", "text": "On {meter_id}"},
-    {"kind": "RECHARGE_RECEIPT", "language": "en", "dlt_template_id": "EN-RCPT", "text": "Receipt {meter_id} Rs {amount}"},
-    {"kind": "RECHARGE_RECEIPT", "language": "hi", "dlt_template_id": "HI-RCPT", "text": "रिचार्ज {meter_id} ₹{amount}"},
-    {"kind": "DUES_RECEIPT", "language": "en", "dlt_template_id": "EN-DUES", "text": "Dues {meter_id} Rs {amount}"}
-  ]
-})json";
-
 std::string PhoneOf(int meter) { return absl::StrCat("+91982600010", meter); }
-
-// Metric reads one unlabelled value of a /metrics page; -1 if absent.
-double Metric(const std::string& page, absl::string_view name) {
-  for (absl::string_view line : absl::StrSplit(page, '\n')) {
-    if (!absl::StartsWith(line, absl::StrCat(name, " "))) continue;
-    double value = 0;
-    if (absl::SimpleAtod(line.substr(name.size() + 1), &value)) return value;
-  }
-  return -1;
-}
 
 class NotifierE2eTest : public ::testing::Test {
  protected:
@@ -102,9 +79,6 @@ class NotifierE2eTest : public ::testing::Test {
     kannel_ = *std::move(kannel);
     ASSERT_THAT(kannel_->Start(), IsOk()) << kannel_->Logs();
 
-    WriteFile(dir_.path() + "/templates.json", kTemplates);
-    WriteFile(dir_.path() + "/gateway.key", topology_.meter_gateway_key);
-    WriteFile(dir_.path() + "/kannel.password", KannelProcess::kPassword);
     ASSERT_NO_FATAL_FAILURE(StartNotifier());
   }
 
@@ -112,40 +86,29 @@ class NotifierE2eTest : public ::testing::Test {
     if (HasFailure()) {
       dir_.Keep();
       ADD_FAILURE() << "logs in " << dir_.path() << kannel_->Logs()
-                    << walletd_->KeepForInspection();
+                    << "\n--- notifierd.log (tail)\n"
+                    << (notifier_ ? notifier_->LogTail() : "") << walletd_->KeepForInspection();
     }
   }
 
-  void StartNotifier() {
-    ChildOptions options;
+  // StartNotifier starts notifierd with a back-off of `retry_initial` up
+  // to `retry_max` while Kannel is away.
+  void StartNotifier(absl::Duration retry_initial = absl::Milliseconds(50),
+                     absl::Duration retry_max = absl::Milliseconds(500)) {
+    NotifierdOptions options;
     options.binary = NOTIFIERD_PATH;
-    options.args = {"--wallet=" + walletd_->target(),
-                    "--api_key_file=" + dir_.path() + "/gateway.key",
-                    "--templates=" + dir_.path() + "/templates.json",
-                    "--data_dir=" + dir_.path() + "/notifier",
-                    "--kannel_url=" + kannel_->sendsms_url(),
-                    std::string("--kannel_user=") + KannelProcess::kUser,
-                    "--kannel_password_file=" + dir_.path() + "/kannel.password",
-                    "--dlr_listen=127.0.0.1:0",
-                    "--http_listen=127.0.0.1:0",
-                    "--rate=100",
-                    "--retry_initial=50ms",
-                    "--retry_max=500ms",
-                    "--ready_file=" + dir_.path() + "/notifier.ready"};
-    options.log_path = dir_.path() + "/notifierd.log";
-    options.ready_file = dir_.path() + "/notifier.ready";
-    absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(options);
+    options.dir = dir_.path();
+    options.wallet = walletd_->target();
+    options.api_key = topology_.meter_gateway_key;
+    options.kannel = kannel_.get();
+    options.retry_initial = retry_initial;
+    options.retry_max = retry_max;
+    absl::StatusOr<std::unique_ptr<NotifierdProcess>> started = NotifierdProcess::Start(options);
     ASSERT_THAT(started, IsOk());
     notifier_ = *std::move(started);
-    absl::StatusOr<int> port = notifier_->ReadyInt("http_port");
-    ASSERT_THAT(port, IsOk());
-    notifier_http_port_ = *port;
   }
 
-  double NotifierMetric(absl::string_view name) {
-    absl::StatusOr<HttpResponse> page = HttpGetLocal(notifier_http_port_, "/metrics");
-    return page.ok() ? Metric(page->body, name) : -1;
-  }
+  double NotifierMetric(absl::string_view name) { return notifier_->Metric(name); }
 
   void Recharge(int meter, int64_t amount, const std::string& request_id) {
     v1::RetailerRechargeRequest request;
@@ -195,8 +158,7 @@ class NotifierE2eTest : public ::testing::Test {
   std::unique_ptr<v1::MeterIngestService::Stub> ingest_;
   Topology topology_;
   std::unique_ptr<KannelProcess> kannel_;
-  std::unique_ptr<ChildProcess> notifier_;
-  int notifier_http_port_ = 0;
+  std::unique_ptr<NotifierdProcess> notifier_;
 };
 
 TEST_F(NotifierE2eTest, HindiLowBalanceAlertReachesTheSmscWithItsTemplateIdAndIsDelivered) {
@@ -281,6 +243,52 @@ TEST_F(NotifierE2eTest, KannelDownLosesNoSmsAndSendsEachOnceAcrossRestarts) {
   for (const auto& [phone, text] : expected) EXPECT_EQ(CountOf(phone, text), 1) << text;
   EXPECT_EQ(CountOf(PhoneOf(1), absl::StrCat("Receipt ", topology_.meter_ids[1], " Rs 777.00")), 1);
   EXPECT_EQ(kannel_->Received().size(), expected.size() + 2);
+}
+
+TEST_F(NotifierE2eTest, KannelStoppedForAMinuteLosesNoSmsAndIsNotFlooded) {
+  constexpr absl::Duration kOutage = absl::Seconds(60);
+  constexpr absl::Duration kRetryMax = absl::Seconds(4);
+  ASSERT_THAT(notifier_->Terminate(), IsOkAndHolds(0));
+  ASSERT_NO_FATAL_FAILURE(StartNotifier(absl::Milliseconds(200), kRetryMax));
+  ASSERT_THAT(kannel_->Stop(), IsOk());
+  const absl::Time stopped = absl::Now();
+
+  // A receipt, then the notifier's next failed attempt, and again, until
+  // Kannel has been away a minute: notifications keep coming all along.
+  std::vector<std::pair<std::string, std::string>> expected;  // phone, text
+  double retries = NotifierMetric("sms_send_retries_total");
+  for (int round = 1; absl::Now() - stopped < kOutage; ++round) {
+    const int m = 1 + round % (kMeters - 1);
+    const int64_t amount = 100 * (100 + 10 * round + m);  // whole rupees
+    ASSERT_NO_FATAL_FAILURE(Recharge(m, amount, absl::StrCat("minute-", round)));
+    expected.emplace_back(
+        PhoneOf(m), absl::StrCat("Receipt ", topology_.meter_ids[m], " Rs ", amount / 100, ".00"));
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          const double now = NotifierMetric("sms_send_retries_total");
+          if (now <= retries) return false;
+          retries = now;
+          return true;
+        },
+        "another attempt while Kannel is down"));
+  }
+  EXPECT_EQ(NotifierMetric("sms_sent_total"), 0);
+  // The first receipt has waited the whole minute.
+  EXPECT_GE(NotifierMetric("sms_backlog_age_seconds"),
+            absl::ToDoubleSeconds(kOutage - absl::Seconds(5)));
+  // Back-off: 200 ms doubling to 4 s is about 20 attempts in a minute; 60
+  // would be one a second.
+  EXPECT_LT(NotifierMetric("sms_send_retries_total"), 60);
+
+  ASSERT_THAT(kannel_->Start(), IsOk()) << kannel_->Logs();
+  Recharge(1, 99'900, "minute-marker");
+  const std::string marker = absl::StrCat("Receipt ", topology_.meter_ids[1], " Rs 999.00");
+  ASSERT_TRUE(WaitUntil([&] { return CountOf(PhoneOf(1), marker) == 1; }, "the marker SMS",
+                        absl::Seconds(60)));
+  for (const auto& [phone, text] : expected) EXPECT_EQ(CountOf(phone, text), 1) << text;
+  EXPECT_EQ(kannel_->Received().size(), expected.size() + 1);
+  EXPECT_TRUE(WaitUntil([&] { return NotifierMetric("sms_backlog_age_seconds") == 0; },
+                        "the backlog emptied"));
 }
 
 }  // namespace
