@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 
 #include <cstdint>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,8 +28,9 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/testing/child_process.h"
 #include "tests/testing/kannel_process.h"
+#include "tests/testing/notifierd_process.h"
+#include "tests/testing/payment_sim_process.h"
 #include "tests/testing/run_process.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -43,9 +46,8 @@ using ::testing::AnyOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kKeyId[] = "rzp_test_app";
-constexpr char kKeySecret[] = "app_test_key_secret_0123456789";
-constexpr char kWebhookSecret[] = "app_test_webhook_secret_0123456789";
+// walletd's key sealing the OTPs in its outbox (--seal_key_file).
+constexpr char kSealKeyHex[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 // The consumer of meter 0 signs in with this mobile; meter 1 is someone else's.
 constexpr char kMobile[] = "+919826000101";
 constexpr char kOtherMobile[] = "+919826000102";
@@ -66,6 +68,13 @@ int64_t PaiseOf(absl::string_view text) {
     return -1;
   }
   return (negative ? -1 : 1) * (rupees * 100 + paise);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 // Field returns the value of the app's "<label>  <value>" line, or "".
@@ -109,7 +118,7 @@ class ConsumerAppTest : public ::testing::Test {
       dir_.Keep();
       ADD_FAILURE() << "logs in " << dir_.path() << "\n"
                     << walletd_->KeepForInspection() << "\nsimulator:\n"
-                    << (sim_ ? sim_->LogTail() : "") << "\nnotifierd:\n"
+                    << (sim_ ? sim_->process().LogTail() : "") << "\nnotifierd:\n"
                     << (notifier_ ? notifier_->LogTail() : "") << (kannel_ ? kannel_->Logs() : "");
     }
   }
@@ -121,77 +130,59 @@ class ConsumerAppTest : public ::testing::Test {
   // and the operator's client certificate.
   void Start(bool tls = false) {
     if (tls) {
-      ASSERT_NO_FATAL_FAILURE(MakeCerts());
+      certs_ = dir_.path() + "/certs";
+      ASSERT_EQ(system(absl::StrCat("/bin/bash '", WALLET_SOURCE_DIR, "/deploy/make-certs.sh' '",
+                                    certs_, "' >/dev/null")
+                           .c_str()),
+                0);
     }
     absl::StatusOr<std::unique_ptr<KannelProcess>> kannel = KannelProcess::Create(dir_.path());
     ASSERT_THAT(kannel, IsOk());
     kannel_ = *std::move(kannel);
     ASSERT_THAT(kannel_->Start(), IsOk()) << kannel_->Logs();
-    absl::StatusOr<int> webhook_port = FreePort();
-    ASSERT_THAT(webhook_port, IsOk());
-    ASSERT_NO_FATAL_FAILURE(StartSimulator(*webhook_port));
-    ASSERT_NO_FATAL_FAILURE(StartWalletd(*webhook_port));
-    ASSERT_NO_FATAL_FAILURE(StartNotifier());
-  }
 
-  void MakeCerts() {
-    certs_ = dir_.path() + "/certs";
-    ASSERT_EQ(system(absl::StrCat("/bin/bash '", WALLET_SOURCE_DIR, "/deploy/make-certs.sh' '",
-                                  certs_, "' >/dev/null")
-                         .c_str()),
-              0);
-    scheme_ = "https";
-  }
-  std::string Cert(absl::string_view name) const { return absl::StrCat(certs_, "/", name); }
-
-  void StartSimulator(int webhook_port) {
-    WriteFile(dir_.path() + "/key_secret", kKeySecret);
-    WriteFile(dir_.path() + "/webhook_secret", kWebhookSecret);
-    ChildOptions sim;
+    PaymentSimOptions sim;
     sim.binary = PAYMENT_GATEWAY_SIM_PATH;
-    sim.log_path = dir_.path() + "/sim.log";
-    sim.ready_file = dir_.path() + "/sim.ready";
-    sim.args = {"--listen=127.0.0.1:0",
-                absl::StrCat("--key_id=", kKeyId),
-                "--key_secret_file=" + dir_.path() + "/key_secret",
-                absl::StrCat("--webhook_url=", scheme_, "://127.0.0.1:", webhook_port,
-                             "/webhooks/payment-gateway"),
-                "--webhook_secret_file=" + dir_.path() + "/webhook_secret",
-                "--webhook_copies=2",
-                "--webhook_retry_initial=100ms",
-                "--webhook_retry_max=500ms",
-                "--ready_file=" + sim.ready_file};
-    if (!certs_.empty()) {
-      // The simulator serves with walletd's certificate (made for 127.0.0.1).
-      sim.args.insert(sim.args.end(), {"--tls_cert_file=" + Cert("walletd.crt"),
-                                       "--tls_key_file=" + Cert("walletd.key"),
-                                       "--webhook_ca_file=" + Cert("ca.crt")});
-    }
-    absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(sim);
+    sim.dir = dir_.path();
+    sim.args = {"--webhook_copies=2"};
+    sim.certs_dir = certs_;
+    absl::StatusOr<std::unique_ptr<PaymentSimProcess>> started = PaymentSimProcess::Start(sim);
     ASSERT_THAT(started, IsOk());
     sim_ = *std::move(started);
-    absl::StatusOr<int> port = sim_->ReadyInt("http_port");
-    ASSERT_THAT(port, IsOk());
-    sim_url_ = absl::StrCat(scheme_, "://127.0.0.1:", *port);
+    ASSERT_NO_FATAL_FAILURE(StartWalletd());
+
+    NotifierdOptions notifier;
+    notifier.binary = NOTIFIERD_PATH;
+    notifier.dir = dir_.path();
+    notifier.wallet = walletd_->target();
+    if (!certs_.empty()) {
+      notifier.wallet_tls = {Cert("ca.crt"), Cert("notifier.crt"), Cert("notifier.key")};
+    }
+    notifier.api_key = topology_.meter_gateway_key;
+    notifier.kannel = kannel_.get();
+    // The shipped templates: they have the OTP's.
+    notifier.templates =
+        ReadFile(absl::StrCat(WALLET_SOURCE_DIR, "/deploy/config/sms_templates.json"));
+    absl::StatusOr<std::unique_ptr<NotifierdProcess>> notifierd = NotifierdProcess::Start(notifier);
+    ASSERT_THAT(notifierd, IsOk());
+    notifier_ = *std::move(notifierd);
   }
 
-  void StartWalletd(int webhook_port) {
+  std::string Cert(absl::string_view name) const { return absl::StrCat(certs_, "/", name); }
+
+  void StartWalletd() {
+    WriteFile(dir_.path() + "/seal.key", std::string(kSealKeyHex) + "\n");
     WalletdOptions options;
     options.binary = WALLETD_PATH;
-    options.extra_args = {"--notification_log=none",
-                          "--payment_gateway_url=" + sim_url_,
-                          absl::StrCat("--payment_gateway_key_id=", kKeyId),
-                          "--payment_gateway_secret_file=" + dir_.path() + "/key_secret",
-                          absl::StrCat("--webhook_listen=127.0.0.1:", webhook_port),
-                          "--webhook_secret_file=" + dir_.path() + "/webhook_secret"};
+    options.extra_args = sim_->WalletdFlags();
+    options.extra_args.insert(
+        options.extra_args.end(),
+        {"--notification_log=none", "--seal_key_file=" + dir_.path() + "/seal.key"});
     if (!certs_.empty()) {
       options.extra_args.insert(
           options.extra_args.end(),
           {"--tls_cert_file=" + Cert("walletd.crt"), "--tls_key_file=" + Cert("walletd.key"),
-           "--tls_client_ca_file=" + Cert("ca.crt"),
-           "--webhook_tls_cert_file=" + Cert("walletd.crt"),
-           "--webhook_tls_key_file=" + Cert("walletd.key"),
-           "--payment_gateway_ca_file=" + Cert("ca.crt")});
+           "--tls_client_ca_file=" + Cert("ca.crt")});
       options.tls = {Cert("ca.crt"), Cert("operator.crt"), Cert("operator.key")};
     }
     absl::StatusOr<std::unique_ptr<WalletdProcess>> walletd = WalletdProcess::Start(options);
@@ -215,44 +206,12 @@ class ConsumerAppTest : public ::testing::Test {
     topology_ = *std::move(made);
   }
 
-  // StartNotifier runs notifierd on the example SMS templates, sending
-  // through Kannel: the OTPs reach the fake SMSC.
-  void StartNotifier() {
-    WriteFile(dir_.path() + "/gateway.key", topology_.meter_gateway_key);
-    WriteFile(dir_.path() + "/kannel.password", KannelProcess::kPassword);
-    ChildOptions options;
-    options.binary = NOTIFIERD_PATH;
-    options.args = {
-        "--wallet=" + walletd_->target(),
-        "--api_key_file=" + dir_.path() + "/gateway.key",
-        absl::StrCat("--templates=", WALLET_SOURCE_DIR, "/deploy/config/sms_templates.json"),
-        "--data_dir=" + dir_.path() + "/notifier",
-        "--kannel_url=" + kannel_->sendsms_url(),
-        std::string("--kannel_user=") + KannelProcess::kUser,
-        "--kannel_password_file=" + dir_.path() + "/kannel.password",
-        "--dlr_listen=127.0.0.1:0",
-        "--http_listen=127.0.0.1:0",
-        "--retry_initial=50ms",
-        "--retry_max=500ms",
-        "--ready_file=" + dir_.path() + "/notifier.ready"};
-    if (!certs_.empty()) {
-      options.args.insert(options.args.end(), {"--wallet_tls_ca=" + Cert("ca.crt"),
-                                               "--wallet_tls_cert=" + Cert("notifier.crt"),
-                                               "--wallet_tls_key=" + Cert("notifier.key")});
-    }
-    options.log_path = dir_.path() + "/notifierd.log";
-    options.ready_file = dir_.path() + "/notifier.ready";
-    absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(options);
-    ASSERT_THAT(started, IsOk());
-    notifier_ = *std::move(started);
-  }
-
   // App runs wallet_app.py with `args` after the connection options (and,
   // with TLS, the CA and the operator's client certificate).
   ProcessResult App(std::vector<std::string> args) {
-    std::vector<std::string> argv = {CONSUMER_APP_PYTHON, CONSUMER_APP_SCRIPT,
-                                     "--walletd=" + walletd_->target(),
-                                     "--gateway_sim=" + sim_url_};
+    std::vector<std::string> argv = {
+        CONSUMER_APP_PYTHON, CONSUMER_APP_SCRIPT, "--walletd=" + walletd_->target(),
+        absl::StrCat("--gateway_sim=", sim_->scheme(), "://127.0.0.1:", sim_->port())};
     if (!certs_.empty()) {
       argv.insert(argv.end(), {"--ca_file=" + Cert("ca.crt"), "--cert_file=" + Cert("operator.crt"),
                                "--key_file=" + Cert("operator.key")});
@@ -330,12 +289,10 @@ class ConsumerAppTest : public ::testing::Test {
 
   TempDir dir_;
   std::string certs_;  // with TLS: deploy/make-certs.sh's folder
-  std::string scheme_ = "http";
-  std::string sim_url_;
   std::unique_ptr<KannelProcess> kannel_;
-  std::unique_ptr<ChildProcess> sim_;
+  std::unique_ptr<PaymentSimProcess> sim_;
   std::unique_ptr<WalletdProcess> walletd_;
-  std::unique_ptr<ChildProcess> notifier_;
+  std::unique_ptr<NotifierdProcess> notifier_;
   Topology topology_;
 };
 

@@ -20,6 +20,24 @@ constexpr char kBearerbox[] = "/usr/sbin/bearerbox";
 constexpr char kSmsbox[] = "/usr/sbin/smsbox";
 constexpr char kFakeSmsc[] = "/usr/lib/kannel/test/fakesmsc";
 
+// FreePort is a port of 127.0.0.1 free when asked. Kannel takes no port 0,
+// so the port is closed again before Kannel binds it: another process
+// could take it in between, which on a test machine it practically never
+// does.
+absl::StatusOr<int> FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return absl::InternalError("socket() failed");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+                  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  close(fd);
+  if (!ok) return absl::InternalError("cannot bind a loopback port");
+  return ntohs(address.sin_port);
+}
+
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;
@@ -48,20 +66,6 @@ void AppendUtf8(uint32_t code, std::string* out) {
 }
 
 }  // namespace
-
-absl::StatusOr<int> FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return absl::InternalError("socket() failed");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-                  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-  close(fd);
-  if (!ok) return absl::InternalError("cannot bind a loopback port");
-  return ntohs(address.sin_port);
-}
 
 std::string DecodeFakeSmscUcs2(const std::string& printed) {
   std::string bytes;

@@ -89,14 +89,6 @@ class KannelProcess final {
   std::unique_ptr<ChildProcess> smsbox_;
 };
 
-// FreePort is a port of 127.0.0.1 free when asked, for a server that takes
-// no port 0 (Kannel) or whose port must be known before it starts (walletd's
-// webhook listener, named to the payment gateway first). The port is closed
-// again before the server binds it: another process could take it in
-// between, which on a test machine it practically never does. Internal if
-// no socket can be bound.
-absl::StatusOr<int> FreePort();
-
 // DecodeFakeSmscUcs2 turns fakesmsc's printing of a UCS-2 message (Kannel's
 // URL encoding of the big-endian bytes, '+' for 0x20) into UTF-8.
 std::string DecodeFakeSmscUcs2(const std::string& printed);
