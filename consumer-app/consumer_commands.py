@@ -83,7 +83,7 @@ def history(args, connection):
     for entry in entries[:args.limit]:
         transfer = entry.transfer
         kind = enum_text(api.common.TransferType, transfer.type)
-        print(f"{format_time(transfer.create_time) or '-'}  {kind:<20}"
+        print(f"{format_time(transfer.create_time) or '-':<23}  {kind:<20}"
               f"  {format_delta(entry.delta_paise):>14}  balance {format_rupees(entry.balance_after_paise)}"
               f"  {transfer.request_ref}")
 

@@ -46,9 +46,9 @@ def sign_in(args, connection):
     response = api.call("SignIn", api.signin.SignInRequest(mobile=args.mobile, otp=args.otp),
                         authenticated=False)
     write_token(args.token_file, response.token)
+    until = format_time(response.expire_time)
     print_fields([("signed in", args.mobile),
-                  ("token", f"in {args.token_file}, valid until "
-                            f"{format_time(response.expire_time) or 'revoked'}"),
+                  ("token", f"in {args.token_file}" + (f", valid until {until}" if until else "")),
                   ("consumers", _linked(response.consumer_ids))])
 
 
