@@ -274,15 +274,21 @@ class ConsumerAppTest : public ::testing::Test {
     return otps;
   }
 
-  // RequestOtp asks for a sign-in OTP through the app and returns the OTP
-  // from the SMS that then reaches the fake SMSC.
-  std::string RequestOtp() {
-    const size_t before = OtpsTo(kMobile).size();
-    ProcessResult sent = App({"request-otp", "--mobile=" + std::string(kMobile)});
+  // OtpSentBy runs the app with `args` (request-otp, or link without
+  // --otp) and returns the OTP from the SMS that then reaches the fake SMSC
+  // for `mobile`.
+  std::string OtpSentBy(const std::vector<std::string>& args, absl::string_view mobile) {
+    const size_t before = OtpsTo(mobile).size();
+    ProcessResult sent = App(args);
     EXPECT_EQ(sent.exit_code, 0) << sent.err;
-    EXPECT_THAT(Field(sent.out, "otp sent"), HasSubstr("0101")) << sent.out;
-    if (!WaitUntil([&] { return OtpsTo(kMobile).size() > before; }, "the OTP's SMS")) return "";
-    return OtpsTo(kMobile).back();
+    EXPECT_THAT(Field(sent.out, "otp sent"), HasSubstr(mobile.substr(mobile.size() - 4)))
+        << sent.out;
+    if (!WaitUntil([&] { return OtpsTo(mobile).size() > before; }, "the OTP's SMS")) return "";
+    return OtpsTo(mobile).back();
+  }
+
+  std::string RequestOtp() {
+    return OtpSentBy({"request-otp", "--mobile=" + std::string(kMobile)}, kMobile);
   }
 
   std::string TokenFile() const { return dir_.path() + "/token"; }
@@ -315,11 +321,27 @@ TEST_F(ConsumerAppTest, SignsInWithTheSmsOtpAndRechargesThroughTheGateway) {
   EXPECT_THAT(meters.out, Not(HasSubstr(topology_.meter_ids[1])));
   ASSERT_NO_FATAL_FAILURE(RechargeAndExpectCredit(credentials));
 
-  // Another consumer's meter is not there for this token.
+  // Another consumer's meter is not there for this token...
   ProcessResult other =
       App({"balance", "--meter=" + topology_.meter_ids[1], "--token_file=" + TokenFile()});
   EXPECT_EQ(other.exit_code, 1);
   EXPECT_THAT(other.err, HasSubstr("GetBalance: NOT_FOUND"));
+
+  // ... until its consumer number is linked with the OTP sent to the mobile
+  // registered for it.
+  const std::string link_otp =
+      OtpSentBy({"link", "--consumer=" + topology_.consumer_ids[1], "--token_file=" + TokenFile()},
+                kOtherMobile);
+  ASSERT_FALSE(link_otp.empty());
+  ProcessResult linked = App({"link", "--consumer=" + topology_.consumer_ids[1],
+                              "--otp=" + link_otp, "--token_file=" + TokenFile()});
+  ASSERT_EQ(linked.exit_code, 0) << linked.out << linked.err;
+  EXPECT_THAT(Field(linked.out, "consumers"), HasSubstr(topology_.consumer_ids[1]));
+  EXPECT_EQ(BalanceOf(topology_.meter_ids[1], credentials), kOpeningPaise);
+
+  ProcessResult signed_out = App({"sign-out", "--token_file=" + TokenFile()});
+  ASSERT_EQ(signed_out.exit_code, 0) << signed_out.err;
+  EXPECT_NE(stat(TokenFile().c_str(), &token), 0) << "the token file is removed";
 }
 
 TEST_F(ConsumerAppTest, FiveWrongOtpsLockTheMobileEvenForTheRightOne) {
