@@ -15,6 +15,7 @@ PACKAGES=(
   curl                 # the demo reads /metrics
   clang libclang-rt-14-dev  # libFuzzer for the DLMS parser fuzz test (fuzz_dlms)
   kannel kannel-extras # the SMS gateway notifierd sends through; fakesmsc for its tests
+  python3-grpcio python3-protobuf  # the Python consumer app (consumer-app/) and its test
 )
 
 SUDO=""
