@@ -1,4 +1,4 @@
-// Authenticated encryption (AES-256-GCM, OpenSSL) for a secret that must wait
+// Authenticated encryption (AES-256-GCM, base/aes_gcm.h) for a secret that must wait
 // on disk until it is handed on, e.g. a one-time password in the
 // notification outbox: the store then holds only ciphertext, and a changed
 // byte or a ciphertext moved to another item is refused on opening.

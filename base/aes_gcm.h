@@ -5,7 +5,7 @@
 //
 // The caller owns IV uniqueness: an IV used twice under one key breaks both
 // confidentiality and authenticity. For secrets at rest with a random nonce
-// use a sealing helper instead of these functions.
+// use base/aead.h (Seal and Open) instead of these functions.
 //
 // Example:
 //   absl::StatusOr<std::string> sealed =
