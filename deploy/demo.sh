@@ -83,6 +83,11 @@ CONFIG+=(--payment_gateway_url="https://127.0.0.1:$PG_PORT" --payment_gateway_ke
   --payment_gateway_secret_file="$DEMO/gateway-secret.key" --payment_gateway_ca_file="$CERTS/ca.crt"
   --webhook_listen="127.0.0.1:$WEBHOOK_PORT" --webhook_secret_file="$DEMO/gateway-webhook.key"
   --webhook_tls_cert_file="$CERTS/walletd.crt" --webhook_tls_key_file="$CERTS/walletd.key")
+# Consumer sign-in: a one-time password waits in the notification outbox
+# sealed under this key until notifierd takes it.
+openssl rand -hex 32 >"$DEMO/seal.key"
+chmod 600 "$DEMO/seal.key"
+CONFIG+=(--seal_key_file="$DEMO/seal.key")
 # SMS: Kannel (bearerbox, and smsbox for its HTTP sendsms interface) with
 # Kannel's fake SMSC standing in for the operator's SMSC; notifierd (started
 # below, once walletd is up) renders walletd's notifications from
@@ -236,6 +241,21 @@ say "Meena's balance and history (consumer key: sees only her own meter)"
 ctl --api_key_file="$DEMO/con102.key" balance --meter=BSP-0002
 ctl --api_key_file="$DEMO/con102.key" history --meter=BSP-0002
 expect_fail ctl --api_key_file="$DEMO/con102.key" balance --meter=BSP-0001
+
+say "Meena signs in to the consumer app (Python) with a one-time password sent to her mobile by SMS"
+app() {
+  /usr/bin/python3 consumer-app/wallet_app.py --walletd="127.0.0.1:$GRPC_PORT" \
+    --ca_file="$CERTS/ca.crt" --cert_file="$CERTS/operator.crt" --key_file="$CERTS/operator.key" "$@"
+}
+app request-otp --mobile=+919826000102
+otp_sms() { deploy/smsc-texts.sh "$KANNEL/fakesmsc.log" | grep -F "is your OTP" | tail -n 1; }
+wait_for 20 sms_settled
+echo "at the fake SMSC: $(otp_sms)"
+OTP=$(otp_sms | grep -o '[0-9]\{6\} is your OTP' | cut -c1-6)
+app sign-in --mobile=+919826000102 --otp="$OTP" --token_file="$DEMO/meena.token"
+app --token_file="$DEMO/meena.token" balance --meter=BSP-0002
+echo "a second sign-in with the same OTP is refused (an OTP signs in once):"
+expect_fail app sign-in --mobile=+919826000102 --otp="$OTP" --token_file="$DEMO/other.token"
 
 say "Meena has a new mobile number: the utility updates it; every change is recorded for audit"
 admin update-consumer --request_id=upd-1 --consumer=CON-102 --phone=+919826000999 \
